@@ -1,0 +1,125 @@
+"""Schema migrations. Each entry upgrades the file by one version; never edit a
+shipped entry, append a new one. ``PRAGMA user_version`` holds the version."""
+
+from __future__ import annotations
+
+APPLICATION_ID = 0x5349544D  # "SITM": tells our caches from other SQLite files
+
+
+_V1 = """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+
+        CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            format TEXT NOT NULL,
+            started_ms INTEGER NOT NULL,
+            finished_ms INTEGER,
+            accepted INTEGER NOT NULL DEFAULT 0,
+            duplicates INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            notes TEXT
+        );
+
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('post', 'field_update')),
+            source TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            t_ms INTEGER NOT NULL,
+            lat REAL,
+            lon REAL,
+            precision TEXT NOT NULL CHECK (precision IN ('exact', 'place', 'inferred', 'unknown')),
+            radius_m REAL,
+            text TEXT NOT NULL DEFAULT '',
+            author TEXT,
+            author_id TEXT,
+            lang TEXT,
+            place_name TEXT,
+            hashtags TEXT NOT NULL DEFAULT '[]',
+            links TEXT NOT NULL DEFAULT '[]',
+            reply_to TEXT,
+            quote_of TEXT,
+            retweet_of TEXT,
+            unit_uid TEXT,
+            callsign TEXT,
+            extra TEXT,
+            raw TEXT,
+            batch_id INTEGER REFERENCES batches(id),
+            UNIQUE (source, source_id),
+            CHECK ((lat IS NULL) = (lon IS NULL))
+        );
+        CREATE INDEX items_t ON items (t_ms);
+        CREATE INDEX items_kind_t ON items (kind, t_ms);
+        CREATE INDEX items_source_t ON items (source, t_ms);
+        CREATE INDEX items_batch ON items (batch_id);
+        CREATE INDEX items_unit_t ON items (unit_uid, t_ms) WHERE unit_uid IS NOT NULL;
+        CREATE INDEX items_author ON items (source, author_id) WHERE author_id IS NOT NULL;
+
+        -- Hashtags as rows so '#busanpolice' is an index lookup, not a text scan.
+        CREATE TABLE item_tags (
+            tag TEXT NOT NULL,
+            item_id INTEGER NOT NULL,
+            t_ms INTEGER NOT NULL,
+            PRIMARY KEY (tag, item_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX item_tags_item ON item_tags (item_id);
+
+        -- Bounding-box lookups.
+        CREATE VIRTUAL TABLE items_geo USING rtree (id, min_lon, max_lon, min_lat, max_lat);
+
+        -- Substring search that works for Hangul: unicode61 does not split Korean words,
+        -- the trigram tokenizer matches any substring of three or more characters.
+        CREATE VIRTUAL TABLE items_fts USING fts5 (
+            text, author, content='items', content_rowid='id', tokenize='trigram'
+        );
+
+        -- Derived rows follow deletes and position changes; inserts are derived in bulk
+        -- at the end of each import (see writer.py), which is much faster than triggers.
+        CREATE TRIGGER items_ad AFTER DELETE ON items BEGIN
+            INSERT INTO items_fts (items_fts, rowid, text, author) VALUES ('delete', old.id, old.text, coalesce(old.author, ''));
+            DELETE FROM item_tags WHERE item_id = old.id;
+            DELETE FROM items_geo WHERE id = old.id;
+        END;
+        CREATE TRIGGER items_au_pos AFTER UPDATE OF lat, lon ON items BEGIN
+            DELETE FROM items_geo WHERE id = old.id;
+            INSERT INTO items_geo (id, min_lon, max_lon, min_lat, max_lat)
+                SELECT new.id, new.lon, new.lon, new.lat, new.lat WHERE new.lat IS NOT NULL;
+        END;
+
+        -- Withdrawn items (tweet deletes): a delete may arrive before its tweet.
+        CREATE TABLE tombstones (source TEXT NOT NULL, source_id TEXT NOT NULL, PRIMARY KEY (source, source_id)) WITHOUT ROWID;
+        -- scrub_geo: a user's positions up to a status id are to be forgotten.
+        CREATE TABLE scrubs (source TEXT NOT NULL, author_id TEXT NOT NULL, up_to_id INTEGER NOT NULL,
+                             PRIMARY KEY (source, author_id)) WITHOUT ROWID;
+
+        CREATE TABLE units (
+            uid TEXT PRIMARY KEY,
+            callsign TEXT,
+            cot_type TEXT NOT NULL,
+            affiliation TEXT NOT NULL,
+            t_ms INTEGER NOT NULL,
+            stale_ms INTEGER,
+            lat REAL,
+            lon REAL,
+            team TEXT,
+            role TEXT,
+            course REAL,
+            speed REAL,
+            batch_id INTEGER REFERENCES batches(id)
+        );
+        CREATE INDEX units_callsign ON units (callsign);
+
+        -- Named areas the commander saved (GeoJSON geometry in WGS84).
+        CREATE TABLE areas (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            geometry TEXT NOT NULL,
+            exclude INTEGER NOT NULL DEFAULT 0,
+            created_ms INTEGER NOT NULL
+        );
+"""
+
+# SQL scripts, one per version; run by Cache._migrate inside one transaction each.
+MIGRATIONS = [_V1]
+SCHEMA_VERSION = len(MIGRATIONS)

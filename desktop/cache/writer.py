@@ -1,0 +1,179 @@
+"""Writing records into the cache: one transaction per file, so a file is either
+wholly in or not at all, and a killed import leaves every earlier file intact.
+
+Items go in with INSERT OR IGNORE on (source, source_id), so re-importing a file
+adds nothing. Hashtag rows, the R-tree and the full-text index are derived in bulk
+from the batch's new rows at the end, which is several times faster than triggers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from typing import Callable, Iterable
+
+from desktop.cache.db import Cache, explain
+from desktop.model import DeleteItem, DeleteUnit, ImportStats, Item, Record, ScrubGeo, Unit
+
+CHUNK = 5000
+
+ITEM_COLUMNS = (
+    "kind", "source", "source_id", "t_ms", "lat", "lon", "precision", "radius_m", "text", "author",
+    "author_id", "lang", "place_name", "hashtags", "links", "reply_to", "quote_of", "retweet_of",
+    "unit_uid", "callsign", "extra", "raw", "batch_id",
+)
+_INSERT_ITEM = (
+    f"INSERT OR IGNORE INTO items ({', '.join(ITEM_COLUMNS)}) VALUES ({', '.join('?' * len(ITEM_COLUMNS))})"
+)
+
+
+class Cancelled(Exception):
+    """The user cancelled; the file's transaction was rolled back."""
+
+
+def item_row(it: Item, batch_id: int, keep_raw: bool) -> tuple:
+    return (
+        it.kind.value, it.source, it.source_id, it.t_ms, it.lat, it.lon, it.precision.value, it.radius_m,
+        it.text, it.author, it.author_id, it.lang, it.place_name,
+        json.dumps(list(it.hashtags), ensure_ascii=False), json.dumps(list(it.links), ensure_ascii=False),
+        it.reply_to, it.quote_of, it.retweet_of, it.unit_uid, it.callsign,
+        json.dumps(it.extra, ensure_ascii=False) if it.extra else None,
+        it.raw if keep_raw else None, batch_id,
+    )
+
+
+def _upsert_unit(conn: sqlite3.Connection, u: Unit, batch_id: int) -> None:
+    # A newer report replaces an older one; an older one arriving late changes nothing.
+    conn.execute(
+        """INSERT INTO units (uid, callsign, cot_type, affiliation, t_ms, stale_ms, lat, lon, team, role,
+                              course, speed, batch_id)
+           VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+           ON CONFLICT (uid) DO UPDATE SET
+             callsign = coalesce(excluded.callsign, units.callsign), cot_type = excluded.cot_type,
+             affiliation = excluded.affiliation, t_ms = excluded.t_ms, stale_ms = excluded.stale_ms,
+             lat = excluded.lat, lon = excluded.lon, team = coalesce(excluded.team, units.team),
+             role = coalesce(excluded.role, units.role), course = excluded.course, speed = excluded.speed,
+             batch_id = excluded.batch_id
+           WHERE excluded.t_ms >= units.t_ms""",
+        (u.uid, u.callsign, u.cot_type, u.affiliation, u.t_ms, u.stale_ms, u.lat, u.lon, u.team, u.role,
+         u.course, u.speed, batch_id),
+    )
+
+
+def _scrub(conn: sqlite3.Connection, s: ScrubGeo) -> int:
+    try:
+        up_to = int(s.up_to_id)
+    except ValueError:
+        return 0
+    conn.execute(
+        "INSERT INTO scrubs (source, author_id, up_to_id) VALUES (?,?,?) "
+        "ON CONFLICT (source, author_id) DO UPDATE SET up_to_id = max(up_to_id, excluded.up_to_id)",
+        (s.source, s.author_id, up_to),
+    )
+    cur = conn.execute(
+        "UPDATE items SET lat = NULL, lon = NULL, precision = 'unknown', radius_m = NULL, place_name = NULL "
+        "WHERE source = ? AND author_id = ? AND lat IS NOT NULL AND CAST(source_id AS INTEGER) <= ?",
+        (s.source, s.author_id, up_to),
+    )
+    return cur.rowcount
+
+
+def write_records(
+    cache: Cache,
+    records: Iterable[Record],
+    *,
+    path: str,
+    fmt: str,
+    keep_raw: bool = False,
+    progress: Callable[[int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    notes: Callable[[], list[str]] | None = None,
+    skipped: Callable[[], int] | None = None,
+) -> ImportStats:
+    """Write one file's records in a single transaction and return what happened.
+
+    ``records`` is consumed lazily; an exception from it (ImportFailed, Cancelled, a
+    crash) rolls the whole file back. ``progress`` gets the count of records read so far.
+    """
+    stats = ImportStats()
+    conn = cache.conn
+    seen = 0
+    try:
+        with cache.transaction():
+            batch_id = conn.execute(
+                "INSERT INTO batches (path, format, started_ms) VALUES (?, ?, ?)",
+                (path, fmt, int(time.time() * 1000)),
+            ).lastrowid
+            rows: list[tuple] = []
+
+            def flush() -> None:
+                if rows:
+                    cur = conn.executemany(_INSERT_ITEM, rows)
+                    stats.accepted += cur.rowcount
+                    stats.duplicates += len(rows) - cur.rowcount
+                    rows.clear()
+
+            for rec in records:
+                seen += 1
+                if isinstance(rec, Item):
+                    rows.append(item_row(rec, batch_id, keep_raw))
+                    if len(rows) >= CHUNK:
+                        flush()
+                        if progress:
+                            progress(seen)
+                        if should_cancel and should_cancel():
+                            raise Cancelled()
+                    continue
+                flush()  # control records apply in file order
+                if isinstance(rec, Unit):
+                    _upsert_unit(conn, rec, batch_id)
+                    stats.units += 1
+                elif isinstance(rec, DeleteItem):
+                    conn.execute("INSERT OR IGNORE INTO tombstones VALUES (?, ?)", (rec.source, rec.source_id))
+                    cur = conn.execute("DELETE FROM items WHERE source = ? AND source_id = ?", (rec.source, rec.source_id))
+                    stats.deleted += cur.rowcount
+                elif isinstance(rec, DeleteUnit):
+                    conn.execute("DELETE FROM units WHERE uid = ?", (rec.uid,))
+                elif isinstance(rec, ScrubGeo):
+                    _scrub(conn, rec)
+            flush()
+            # A delete or scrub_geo may have arrived before the items it concerns.
+            cur = conn.execute(
+                "DELETE FROM items WHERE batch_id = ? AND EXISTS (SELECT 1 FROM tombstones t "
+                "WHERE t.source = items.source AND t.source_id = items.source_id)", (batch_id,))
+            stats.accepted -= cur.rowcount
+            stats.deleted += cur.rowcount
+            conn.execute(
+                "UPDATE items SET lat = NULL, lon = NULL, precision = 'unknown', radius_m = NULL, place_name = NULL "
+                "WHERE batch_id = ? AND lat IS NOT NULL AND author_id IS NOT NULL AND EXISTS (SELECT 1 FROM scrubs s "
+                "WHERE s.source = items.source AND s.author_id = items.author_id "
+                "AND CAST(items.source_id AS INTEGER) <= s.up_to_id)", (batch_id,))
+            derive_batch(conn, batch_id)
+            if skipped:
+                stats.skipped = skipped()
+            if notes:
+                stats.notes = list(notes())
+            conn.execute(
+                "UPDATE batches SET finished_ms = ?, accepted = ?, duplicates = ?, skipped = ?, notes = ? WHERE id = ?",
+                (int(time.time() * 1000), stats.accepted, stats.duplicates, stats.skipped,
+                 json.dumps(stats.notes, ensure_ascii=False), batch_id),
+            )
+    except sqlite3.Error as exc:
+        raise explain(cache.path, exc) from None
+    if progress:
+        progress(seen)
+    return stats
+
+
+def derive_batch(conn: sqlite3.Connection, batch_id: int) -> None:
+    """Fill hashtag rows, the R-tree and the full-text index for a batch's new rows."""
+    conn.execute(
+        "INSERT OR IGNORE INTO item_tags (tag, item_id, t_ms) SELECT j.value, i.id, i.t_ms "
+        "FROM items i, json_each(i.hashtags) j WHERE i.batch_id = ? AND i.hashtags != '[]'", (batch_id,))
+    conn.execute(
+        "INSERT INTO items_geo (id, min_lon, max_lon, min_lat, max_lat) SELECT id, lon, lon, lat, lat "
+        "FROM items WHERE batch_id = ? AND lat IS NOT NULL", (batch_id,))
+    conn.execute(
+        "INSERT INTO items_fts (rowid, text, author) SELECT id, text, coalesce(author, '') FROM items WHERE batch_id = ?",
+        (batch_id,))

@@ -1,0 +1,104 @@
+"""Importers: detect a file's format from its content and read it into records.
+
+Each format is a module with ``NAME``, ``sniff(head, path)`` and ``read(path, ctx)``
+(see :mod:`desktop.importers.base`). :func:`import_file` runs one file through its
+importer into the cache in a single transaction.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from desktop.cache import Cache
+from desktop.cache.writer import write_records
+from desktop.importers.base import BadRecord, ImportContext, ImportFailed, ImportOptions, Skip
+from desktop.model import ImportStats
+
+# Module names under desktop.importers, in the order ties are broken.
+FORMAT_MODULES = {
+    "cot": "cot",
+    "kml": "kml",
+    "x-archive": "twitter_archive",
+    "x-v2": "twitter_v2",
+    "x-v1": "twitter_v1",
+    "geojson": "geojson",
+    "ushahidi": "ushahidi",
+    "csv": "csvfile",
+}
+FORMATS = tuple(FORMAT_MODULES)
+SNIFF_BYTES = 64 * 1024
+
+__all__ = ["FORMATS", "ImportFailed", "ImportOptions", "ImportResult", "detect_format", "import_file", "BadRecord", "Skip"]
+
+
+def _module(fmt: str):
+    return importlib.import_module(f"desktop.importers.{FORMAT_MODULES[fmt]}")
+
+
+def detect_format(path: Path) -> str:
+    """The format whose sniffer is surest about the file's first bytes."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
+    if not head.strip():
+        raise ImportFailed(path, "file is empty")
+    best, best_score = None, 0
+    for fmt in FORMATS:
+        score = _module(fmt).sniff(head, path)
+        if score > best_score:
+            best, best_score = fmt, score
+    if best is None:
+        raise ImportFailed(path, "format not recognised (use --format to choose one of: " + ", ".join(FORMATS) + ")")
+    return best
+
+
+@dataclass
+class ImportResult:
+    path: str
+    format: str
+    stats: ImportStats
+    skips: list[Skip] = field(default_factory=list)
+
+    def summary(self) -> str:
+        s = self.stats
+        parts = [f"{self.path} ({self.format}): {s.accepted} new"]
+        if s.duplicates:
+            parts.append(f"{s.duplicates} already in the cache")
+        if s.skipped:
+            parts.append(f"{s.skipped} skipped")
+        if s.deleted:
+            parts.append(f"{s.deleted} withdrawn")
+        if s.units:
+            parts.append(f"{s.units} unit reports")
+        return ", ".join(parts)
+
+
+def import_file(
+    cache: Cache,
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    options: ImportOptions | None = None,
+    progress: Callable[[int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> ImportResult:
+    """Import one file atomically. Raises ImportFailed (nothing written) or CacheError."""
+    p = Path(path)
+    if not p.is_file():
+        raise ImportFailed(p, "no such file" if not p.exists() else "not a regular file")
+    if fmt is None:
+        fmt = detect_format(p)
+    elif fmt not in FORMAT_MODULES:
+        raise ImportFailed(p, f"unknown format {fmt!r} (choose one of: {', '.join(FORMATS)})")
+    ctx = ImportContext(path=p, options=options or ImportOptions())
+    records = _module(fmt).read(p, ctx)
+    stats = write_records(
+        cache, records, path=str(p), fmt=fmt, keep_raw=ctx.options.keep_raw, progress=progress,
+        should_cancel=should_cancel, notes=lambda: ctx.notes, skipped=lambda: ctx.skipped,
+    )
+    return ImportResult(str(p), fmt, stats, list(ctx.skips))

@@ -1,0 +1,148 @@
+"""Filters as values: one object says which items the commander is looking at.
+
+It yields a parameterised SQL fragment (for the cache) and a human description
+(for the status line and exports). Areas are checked exactly with shapely after an
+R-tree prefilter on their envelope, because SQLite has no polygon test.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+from desktop.geo import Area, AreaMask
+from desktop.model import Kind, Precision, normalise_tag
+from desktop.timefmt import fmt_range
+
+KIND_NAMES = {"post": "posts", "field_update": "field updates"}
+
+
+def _fts_phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _like_escape(term: str) -> str:
+    return re.sub(r"([\\%_])", r"\\\1", term)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which items to show. Empty fields mean 'no restriction'. Times are UTC ms, [start, end)."""
+
+    start_ms: int | None = None
+    end_ms: int | None = None
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+    areas: tuple[Area, ...] = ()
+    hashtags: tuple[str, ...] = ()  # any of these
+    kinds: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    text: str = ""
+    precisions: tuple[str, ...] = ()
+    area_label: str | None = field(default=None, compare=False)  # how to name the areas in descriptions
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hashtags", tuple(dict.fromkeys(t for t in map(normalise_tag, self.hashtags) if t)))
+        for k in self.kinds:
+            Kind(k)  # raises ValueError for an unknown kind
+        for p in self.precisions:
+            Precision(p)
+        if self.bbox is not None:
+            w, s, e, n = self.bbox
+            if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= n <= 90):
+                raise ValueError(f"bbox {self.bbox} is not west,south,east,north in degrees")
+        if self.start_ms is not None and self.end_ms is not None and self.end_ms < self.start_ms:
+            raise ValueError("the time window ends before it starts")
+
+    def with_(self, **changes) -> "Filter":
+        return replace(self, **changes)
+
+    @property
+    def needs_position(self) -> bool:
+        return self.bbox is not None or bool(self.areas)
+
+    @cached_property
+    def area_mask(self) -> AreaMask | None:
+        mask = AreaMask(self.areas) if self.areas else None
+        return mask if mask is not None and mask.active else None
+
+    def text_terms(self) -> list[str]:
+        return [t for t in self.text.split() if t]
+
+    def where(self, alias: str = "i") -> tuple[str, list]:
+        """SQL condition over ``items AS alias`` and its parameters (areas only prefiltered)."""
+        a = alias
+        clauses: list[str] = []
+        params: list = []
+        if self.start_ms is not None:
+            clauses.append(f"{a}.t_ms >= ?")
+            params.append(self.start_ms)
+        if self.end_ms is not None:
+            clauses.append(f"{a}.t_ms < ?")
+            params.append(self.end_ms)
+        if self.kinds:
+            clauses.append(f"{a}.kind IN ({','.join('?' * len(self.kinds))})")
+            params += list(self.kinds)
+        if self.sources:
+            clauses.append(f"{a}.source IN ({','.join('?' * len(self.sources))})")
+            params += list(self.sources)
+        if self.precisions:
+            clauses.append(f"{a}.precision IN ({','.join('?' * len(self.precisions))})")
+            params += list(self.precisions)
+        if self.hashtags:
+            clauses.append(f"{a}.id IN (SELECT item_id FROM item_tags WHERE tag IN ({','.join('?' * len(self.hashtags))}))")
+            params += list(self.hashtags)
+        for term in self.text_terms():
+            if len(term) >= 3:
+                # Trigram index: any substring of three or more characters, Hangul included.
+                clauses.append(f"{a}.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+                params.append(_fts_phrase(term))
+            else:
+                # Too short for trigrams (e.g. two-syllable Korean words): scan the rows left.
+                clauses.append(f"({a}.text LIKE ? ESCAPE '\\' OR {a}.author LIKE ? ESCAPE '\\')")
+                pat = f"%{_like_escape(term)}%"
+                params += [pat, pat]
+        boxes = []
+        if self.bbox is not None:
+            boxes.append(self.bbox)
+        if self.area_mask is not None and self.area_mask.envelope() is not None:
+            boxes.append(self.area_mask.envelope())
+        if self.needs_position:
+            clauses.append(f"{a}.lat IS NOT NULL")
+        for w, s, e, n in boxes:
+            clauses.append(
+                f"{a}.id IN (SELECT id FROM items_geo WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ?)")
+            params += [w, e, s, n]
+            clauses.append(f"{a}.lon BETWEEN ? AND ? AND {a}.lat BETWEEN ? AND ?")
+            params += [w, e, s, n]
+        return (" AND ".join(clauses) or "1"), params
+
+    def describe(self, zone: str = "Asia/Seoul") -> str:
+        """'posts in 종로구, 2026-11-14 14:00–16:00 KST, #busanpolice, text "집회"'."""
+        kinds = [KIND_NAMES[k] for k in self.kinds] if self.kinds else ["posts and field updates"]
+        parts = [" and ".join(kinds)]
+        if self.areas:
+            inc = [x.name for x in self.areas if not x.exclude]
+            exc = [x.name for x in self.areas if x.exclude]
+            where = self.area_label or (", ".join(inc) if inc else "")
+            if where:
+                parts[0] += f" in {where}"
+            if exc:
+                parts[0] += f" outside {', '.join(exc)}"
+        if self.bbox is not None:
+            parts.append("in box " + ",".join(f"{v:.4f}" for v in self.bbox))
+        if self.start_ms is not None and self.end_ms is not None:
+            parts.append(fmt_range(self.start_ms, self.end_ms, zone))
+        elif self.start_ms is not None:
+            parts.append("from " + fmt_range(self.start_ms, self.start_ms, zone).split("–")[0])
+        elif self.end_ms is not None:
+            parts.append("until " + fmt_range(self.end_ms, self.end_ms, zone).split("–")[0])
+        if self.hashtags:
+            parts.append(" or ".join("#" + t for t in self.hashtags))
+        if self.sources:
+            parts.append("from " + ", ".join(self.sources))
+        if self.text:
+            parts.append(f'text "{self.text}"')
+        if self.precisions:
+            parts.append("precision " + "/".join(self.precisions))
+        return ", ".join(parts)

@@ -1,0 +1,205 @@
+"""Reading JSON the ways post data is saved: JSON lines (a stream capture, one record
+a line), a JSON array (a REST response or an archive), or one document.
+
+JSON lines are read line by line so a capture of several gigabytes never sits in
+memory. Arrays are read element by element so a truncated file keeps the records
+before the break. Every record comes with its ``where`` ("line 12", "record 5") and
+its original JSON text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator
+
+from desktop.importers.base import MAX_FILE_BYTES, BadRecord, ImportContext, ImportFailed, decode_utf8, read_bytes
+from desktop.model import Item
+
+# A pretty-printed document is parsed whole; past this size a file that does not read
+# as JSON lines is not worth loading just to find out it is not one document either.
+MAX_DOCUMENT_BYTES = 256 * 1024**2
+
+# What a malformed record can raise inside a converter. The reader turns each into a
+# skip so that no single record can stop a file.
+RECORD_ERRORS = (BadRecord, KeyError, TypeError, AttributeError, ValueError, IndexError, OverflowError,
+                 RecursionError)
+
+_BOM = b"\xef\xbb\xbf"
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+Record3 = tuple[str, Any, str]  # (where, decoded value, original JSON text)
+
+
+def head_text(head: bytes) -> str:
+    """The sniffed head as text, without BOM or leading whitespace (a cut character is dropped)."""
+    if head.startswith(_BOM):
+        head = head[3:]
+    return head.decode("utf-8", "ignore").lstrip()
+
+
+def reason(exc: BaseException) -> str:
+    """A skip reason for an exception raised while converting one record."""
+    if isinstance(exc, BadRecord):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return f"missing field {exc}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return f"unexpected structure ({type(exc).__name__}: {exc})"
+
+
+def records(path: Path, ctx: ImportContext) -> Iterator[Record3]:
+    """Each record of a JSON array, a JSON-lines file or a single JSON document."""
+    ch = _first_char(path)
+    if ch == "[":
+        text = decode_utf8(path, read_bytes(path))
+        yield from array_items(path, text, text.index("["), ctx)
+    elif ch == "{":
+        yield from _lines_or_document(path, ctx)
+    else:
+        raise ImportFailed(path, f"not JSON (the file starts with {ch!r})")
+
+
+def array_items(path: Path, text: str, start: int, ctx: ImportContext) -> Iterator[Record3]:
+    """Elements of the JSON array at ``text[start] == '['`` as ("record N", value, raw).
+
+    A break in the middle keeps what came before it and reports where it stopped; a
+    break before the first element means the file is not JSON at all.
+    """
+    idx = _WS.match(text, start + 1).end()
+    n = 0
+    while idx < len(text) and text[idx] != "]":
+        n += 1
+        try:
+            value, end = _DECODER.raw_decode(text, idx)
+        except (ValueError, RecursionError) as exc:
+            why = _json_error(exc)
+            if n == 1:
+                raise ImportFailed(path, f"not valid JSON: {why}") from None
+            ctx.skip(f"record {n}", f"not valid JSON ({why}); the rest of the file could not be read")
+            return
+        yield f"record {n}", value, text[idx:end]
+        idx = _WS.match(text, end).end()
+        if idx < len(text) and text[idx] == ",":
+            idx = _WS.match(text, idx + 1).end()
+        elif idx >= len(text) or text[idx] != "]":
+            ctx.skip(f"record {n + 1}", "the file ends or breaks off after the previous record")
+            return
+
+
+def _first_char(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImportFailed(path, f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit")
+        with open(path, "rb") as fh:
+            chunk = fh.read(4096)
+            if chunk.startswith(_BOM):
+                chunk = chunk[3:]
+            while chunk:
+                stripped = chunk.lstrip()
+                if stripped:
+                    return chr(stripped[0])
+                chunk = fh.read(65536)
+    except OSError as exc:
+        raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
+    raise ImportFailed(path, "file is empty")
+
+
+def _lines_or_document(path: Path, ctx: ImportContext) -> Iterator[Record3]:
+    # A file starting with '{' is JSON lines if its first line is a whole JSON value;
+    # otherwise it may be one pretty-printed document.
+    doc_error = None
+    try:
+        with open(path, "rb") as fh:
+            first = b""
+            for first in fh:
+                if first.strip():
+                    break
+            try:
+                json.loads(first.removeprefix(_BOM).decode("utf-8"))
+                is_lines = True
+            except (ValueError, RecursionError):
+                is_lines = False
+            if not is_lines and path.stat().st_size <= MAX_DOCUMENT_BYTES:
+                text = decode_utf8(path, read_bytes(path))
+                try:
+                    value = json.loads(text)
+                except (ValueError, RecursionError) as exc:
+                    doc_error = _json_error(exc)
+                else:
+                    yield "record 1", value, text
+                    return
+            fh.seek(0)
+            yield from json_lines(path, fh, ctx, doc_error)
+    except OSError as exc:
+        raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
+
+
+def json_lines(path: Path, fh: BinaryIO, ctx: ImportContext, doc_error: str | None = None) -> Iterator[Record3]:
+    """Records of a JSON-lines stream as ("line N", value, raw); blank keep-alive lines are passed over.
+
+    A line that does not parse is skipped with its reason; a cut-off last line is called
+    truncated. If no line parses at all the file is refused.
+    """
+    decoded = 0
+    first_bad = None
+    for n, line in enumerate(fh, 1):
+        s = line.strip()
+        if not s:
+            continue
+        if n == 1 and s.startswith(_BOM):
+            s = s[3:]
+        cut = not line.endswith(b"\n")  # only the last line can lack its newline
+        try:
+            text = s.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if cut:  # a capture cut inside a multi-byte character
+                ctx.skip(f"line {n}", "truncated: the file ends in the middle of a record")
+                break
+            raise ImportFailed(path, f"not UTF-8 text (invalid byte at line {n}, column {exc.start + 1})") from None
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            why = "truncated: the file ends in the middle of a record" if cut else f"not valid JSON ({_json_error(exc)})"
+            first_bad = first_bad or f"line {n}: {why}"
+            ctx.skip(f"line {n}", why)
+            continue
+        decoded += 1
+        yield f"line {n}", value, text
+    if not decoded and first_bad:
+        raise ImportFailed(path, f"not valid JSON: {doc_error or first_bad}")
+
+
+def _json_error(exc: BaseException) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)
+
+
+def has_surrogate_escape(raw: str) -> bool:
+    """True if the JSON text may decode to a lone surrogate (which SQLite cannot store)."""
+    return "\\ud" in raw or "\\uD" in raw
+
+
+_STR_FIELDS = tuple(f.name for f in fields(Item) if f.name not in ("kind", "hashtags", "links", "extra", "precision"))
+
+
+def fix_surrogates(item: Item) -> Item:
+    """Replace lone surrogates (from escapes like ``\\ud83d`` without a partner) with U+FFFD."""
+    for name in _STR_FIELDS:
+        value = getattr(item, name)
+        if isinstance(value, str):
+            setattr(item, name, _clean(value))
+    item.hashtags = tuple(_clean(t) for t in item.hashtags)
+    item.links = tuple(_clean(u) for u in item.links)
+    return item
+
+
+def _clean(s: str) -> str:
+    return s.encode("utf-8", "surrogatepass").decode("utf-8", "replace")

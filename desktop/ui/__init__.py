@@ -1,0 +1,1 @@
+"""The Qt layer. Only this package (and the entry point) imports PySide6."""

@@ -1,0 +1,173 @@
+"""The map's web page: the app URL scheme, a locked-down page, and request blocking.
+
+The page can load only from ``sitmap://app``; it cannot navigate away, open windows,
+read local files, or reach the network except the tile hosts the user configured.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QUrl, Signal
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineSettings,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+    QWebEngineUrlRequestJob,
+    QWebEngineUrlScheme,
+    QWebEngineUrlSchemeHandler,
+)
+
+from desktop.page.assets import AssetStore
+from desktop.page.shell import HOST, PAGE_URL, SCHEME
+
+log = logging.getLogger("sitmap.page")
+js_log = logging.getLogger("sitmap.page.js")
+
+
+def register_scheme() -> None:
+    """Must run before the QApplication exists (Qt requirement for custom schemes)."""
+    if QWebEngineUrlScheme.schemeByName(SCHEME.encode()).name():
+        return
+    scheme = QWebEngineUrlScheme(SCHEME.encode())
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    scheme.setFlags(QWebEngineUrlScheme.Flag.SecureScheme | QWebEngineUrlScheme.Flag.CorsEnabled)
+    QWebEngineUrlScheme.registerScheme(scheme)
+
+
+def _qt_resource(path: str) -> bytes | None:
+    f = QFile(path)
+    if not f.open(QIODevice.OpenModeFlag.ReadOnly):
+        return None
+    try:
+        return bytes(f.readAll().data())
+    finally:
+        f.close()
+
+
+class SchemeHandler(QWebEngineUrlSchemeHandler):
+    """Serves ``sitmap://app/...`` from the asset store; everything else fails."""
+
+    def __init__(self, store: AssetStore, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.served: list[str] = []
+
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
+        url = job.requestUrl()
+        if url.host() != HOST or job.requestMethod() != QByteArray(b"GET"):
+            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+            return
+        path = url.path()
+        if path == "/qwebchannel.js":
+            data = _qt_resource(":/qtwebchannel/qwebchannel.js")
+            found = (data, "text/javascript") if data is not None else None
+        else:
+            found = self.store.get(path)
+        if found is None:
+            log.warning("page asked for a missing asset: %s", path)
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        self.served.append(path)
+        data, mime = found
+        buf = QBuffer(job)
+        buf.setData(QByteArray(data))
+        buf.open(QIODevice.OpenModeFlag.ReadOnly)
+        job.reply(mime.encode(), buf)
+
+
+class RequestGuard(QWebEngineUrlRequestInterceptor):
+    """Blocks every request outside the app scheme and the allowed tile hosts; counts them."""
+
+    def __init__(self, allowed_hosts: set[str] | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.allowed_hosts = set(allowed_hosts or ())
+        self.blocked: list[str] = []
+        self.external: list[str] = []
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802
+        url = info.requestUrl()
+        scheme = url.scheme()
+        if scheme == SCHEME and url.host() == HOST:
+            return
+        if scheme in ("data", "blob"):
+            return
+        if scheme == "https" and self._host_allowed(url.host()):
+            self.external.append(url.toString())
+            return
+        self.blocked.append(url.toString())
+        info.block(True)
+
+    def _host_allowed(self, host: str) -> bool:
+        return any(host == h or (h.startswith("*.") and host.endswith(h[1:])) for h in self.allowed_hosts)
+
+
+class MapPage(QWebEnginePage):
+    """The page: only the app page may load, no windows, console into logging."""
+
+    jsError = Signal(str)
+
+    def __init__(self, profile: QWebEngineProfile, parent: QObject | None = None) -> None:
+        super().__init__(profile, parent)
+        self.js_errors: list[str] = []
+        self.refused: list[str] = []
+        s = self.settings()
+        A = QWebEngineSettings.WebAttribute
+        for attr, on in (
+            (A.JavascriptEnabled, True),
+            (A.JavascriptCanOpenWindows, False),
+            (A.JavascriptCanAccessClipboard, False),
+            (A.LocalContentCanAccessRemoteUrls, False),
+            (A.LocalContentCanAccessFileUrls, False),
+            (A.LocalStorageEnabled, False),
+            (A.PluginsEnabled, False),
+            (A.FullScreenSupportEnabled, False),
+            (A.ScreenCaptureEnabled, False),
+            (A.WebGLEnabled, False),
+            (A.AutoLoadIconsForPage, False),
+            (A.FocusOnNavigationEnabled, False),
+            (A.PdfViewerEnabled, False),
+            (A.NavigateOnDropEnabled, False),
+        ):
+            s.setAttribute(attr, on)
+        self.featurePermissionRequested.connect(self._deny_feature) if hasattr(self, "featurePermissionRequested") else None
+
+    def _deny_feature(self, origin, feature) -> None:
+        self.setFeaturePermission(origin, feature, QWebEnginePage.PermissionPolicy.PermissionDeniedByUser)
+
+    def acceptNavigationRequest(self, url: QUrl, nav_type, is_main_frame: bool) -> bool:  # noqa: N802
+        target = url.adjusted(QUrl.UrlFormattingOption.RemoveFragment).toString()
+        if target == PAGE_URL:
+            return True
+        self.refused.append(url.toString())
+        log.warning("refused navigation to %s", url.toString())
+        return False
+
+    def createWindow(self, _type) -> None:  # noqa: N802
+        log.warning("refused a page request to open a window")
+        return None
+
+    def javaScriptConsoleMessage(self, level, message: str, line: int, source: str) -> None:  # noqa: N802
+        L = QWebEnginePage.JavaScriptConsoleMessageLevel
+        if level == L.ErrorMessageLevel:
+            text = f"{message} ({source}:{line})"
+            self.js_errors.append(text)
+            js_log.error("%s", text)
+            self.jsError.emit(text)
+        elif level == L.WarningMessageLevel:
+            js_log.warning("%s (%s:%d)", message, source, line)
+        else:
+            js_log.debug("%s (%s:%d)", message, source, line)
+
+
+def make_profile(store: AssetStore, allowed_hosts: set[str] | None, parent: QObject) -> tuple[QWebEngineProfile, SchemeHandler, RequestGuard]:
+    """An off-the-record profile: no cookies, cache or storage on disk."""
+    profile = QWebEngineProfile(parent)
+    profile.setHttpUserAgent(f"Sitmap/{__import__('desktop').__version__} (situation map; offline-first)")
+    handler = SchemeHandler(store, profile)
+    profile.installUrlSchemeHandler(SCHEME.encode(), handler)
+    guard = RequestGuard(allowed_hosts, profile)
+    profile.setUrlRequestInterceptor(guard)
+    return profile, handler, guard

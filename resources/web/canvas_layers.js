@@ -1,0 +1,327 @@
+/* Map layers drawn from packed arrays: items (points, density cells, heat), units, areas.
+ *
+ * Items are drawn on one canvas instead of one DOM/SVG marker each, so the cost is the
+ * number of points Python chose to send (bounded by the screen), not the data size.
+ */
+(function () {
+  "use strict";
+
+  var POST = "#2563eb", FIELD = "#ea580c", SELECT = "#facc15", CELL = "rgba(37,99,235,0.55)";
+  var HIT_PX = 9;
+
+  function mercX(lon, scale) { return (lon + 180) / 360 * scale; }
+  function mercY(lat, scale) {
+    var s = Math.sin(lat * Math.PI / 180);
+    s = Math.min(Math.max(s, -0.9999), 0.9999);
+    return (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * scale;
+  }
+
+  var CanvasLayer = L.Layer.extend({
+    onAdd: function (map) {
+      this._map = map;
+      var pane = map.getPane("sitmapItems") || map.createPane("sitmapItems");
+      pane.style.zIndex = 450;
+      pane.style.pointerEvents = "none";
+      this._canvas = L.DomUtil.create("canvas", "sitmap-canvas", pane);
+      map.on("moveend zoomend resize viewreset", this._redraw, this);
+      map.on("zoomstart", this._hide, this);
+      this._redraw();
+    },
+    onRemove: function (map) {
+      map.off("moveend zoomend resize viewreset", this._redraw, this);
+      map.off("zoomstart", this._hide, this);
+      L.DomUtil.remove(this._canvas);
+    },
+    _hide: function () { this._canvas.style.visibility = "hidden"; },
+    _prepare: function () {
+      var map = this._map, size = map.getSize(), dpr = window.devicePixelRatio || 1;
+      var c = this._canvas;
+      c.width = size.x * dpr; c.height = size.y * dpr;
+      c.style.width = size.x + "px"; c.style.height = size.y + "px";
+      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+      c.style.visibility = "visible";
+      var ctx = c.getContext("2d");
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.clearRect(0, 0, size.x, size.y);
+      var scale = 256 * Math.pow(2, map.getZoom());
+      var origin = map.project(map.containerPointToLatLng([0, 0]), map.getZoom());
+      return { ctx: ctx, size: size, scale: scale, ox: origin.x, oy: origin.y };
+    },
+  });
+
+  var ItemsLayer = CanvasLayer.extend({
+    initialize: function (S) {
+      this._S = S; this._data = null; this._heat = false; this._selected = null;
+      this._sx = new Float32Array(0); this._sy = new Float32Array(0);
+    },
+    setData: function (m) {
+      var S = this._S;
+      var d = { mode: m.mode, total: m.total || 0, gen: m.gen };
+      if (m.mode === "points") {
+        d.ids = S.unpack(m.ids, Float64Array);
+        d.lat = S.unpack(m.lat, Float32Array);
+        d.lon = S.unpack(m.lon, Float32Array);
+        d.kind = S.unpack(m.kind, Uint8Array);
+        d.prec = S.unpack(m.prec, Uint8Array);
+        d.radius = S.unpack(m.radius, Float32Array);
+      } else if (m.mode === "density") {
+        d.lat = S.unpack(m.cells.lat, Float32Array);
+        d.lon = S.unpack(m.cells.lon, Float32Array);
+        d.count = S.unpack(m.cells.count, Uint32Array);
+        d.field = S.unpack(m.cells.field, Uint32Array);
+        d.cellDeg = m.cell_deg;
+      }
+      this._data = d;
+      var st = S.state;
+      st.gen = m.gen; st.mode = m.mode; st.total = d.total;
+      st.points = m.mode === "points" ? d.ids.length : 0;
+      st.cells = m.mode === "density" ? d.count.length : 0;
+      var ct = 0;
+      if (m.mode === "density") for (var i = 0; i < d.count.length; i++) ct += d.count[i];
+      st.cellTotal = ct;
+      if ("selected" in m) this._selected = m.selected;
+      var t0 = performance.now();
+      this._redraw();
+      S.reportDrawn({ ms: performance.now() - t0 });
+    },
+    setHeat: function (on) { this._heat = on; this._S.state.heat = on; this._redraw(); },
+    select: function (m) {
+      this._selected = m.id;
+      this._S.state.selected = m.id;
+      if (m.id != null && m.lat != null && m.pan) {
+        var ll = L.latLng(m.lat, m.lon);
+        if (!this._map.getBounds().pad(-0.1).contains(ll)) this._map.panTo(ll);
+      }
+      this._redraw();
+    },
+    _redraw: function () {
+      if (!this._map) return;
+      var p = this._prepare(), d = this._data;
+      if (!d) return;
+      if (this._heat) this._drawHeat(p, d);
+      else if (d.mode === "points") this._drawPoints(p, d);
+      else if (d.mode === "density") this._drawCells(p, d);
+    },
+    _drawPoints: function (p, d) {
+      var ctx = p.ctx, n = d.ids.length, i;
+      var sx = (this._sx = new Float32Array(n)), sy = (this._sy = new Float32Array(n));
+      for (i = 0; i < n; i++) {
+        sx[i] = mercX(d.lon[i], p.scale) - p.ox;
+        sy[i] = mercY(d.lat[i], p.scale) - p.oy;
+      }
+      var mPerPx = 40075016.686 * Math.cos(this._map.getCenter().lat * Math.PI / 180) / p.scale;
+      // Place-only posts: a faint circle of their uncertainty, so a district is not read as a pin.
+      ctx.lineWidth = 1;
+      for (i = 0; i < n; i++) {
+        if (d.prec[i] === 1 && d.radius[i] > 0) {
+          var r = d.radius[i] / mPerPx;
+          if (r > 4 && r < 4000) {
+            ctx.beginPath(); ctx.arc(sx[i], sy[i], r, 0, 2 * Math.PI);
+            ctx.fillStyle = "rgba(37,99,235,0.04)"; ctx.fill();
+            ctx.strokeStyle = "rgba(37,99,235,0.25)"; ctx.stroke();
+          }
+        }
+      }
+      for (i = 0; i < n; i++) {
+        var x = sx[i], y = sy[i];
+        if (x < -10 || y < -10 || x > p.size.x + 10 || y > p.size.y + 10) continue;
+        if (d.kind[i] === 1) {            // field update: orange diamond
+          ctx.beginPath();
+          ctx.moveTo(x, y - 6); ctx.lineTo(x + 6, y); ctx.lineTo(x, y + 6); ctx.lineTo(x - 6, y); ctx.closePath();
+          ctx.fillStyle = FIELD; ctx.fill();
+          ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5; ctx.stroke();
+        } else if (d.prec[i] === 0) {     // exact post: filled circle
+          ctx.beginPath(); ctx.arc(x, y, 4.5, 0, 2 * Math.PI);
+          ctx.fillStyle = POST; ctx.fill();
+          ctx.strokeStyle = "#fff"; ctx.lineWidth = 1; ctx.stroke();
+        } else {                          // place-only or inferred post: hollow circle
+          ctx.beginPath(); ctx.arc(x, y, 4.5, 0, 2 * Math.PI);
+          ctx.fillStyle = "#fff"; ctx.fill();
+          ctx.strokeStyle = POST; ctx.lineWidth = 2; ctx.stroke();
+        }
+      }
+      if (this._selected != null) {
+        for (i = 0; i < n; i++) {
+          if (d.ids[i] === this._selected) {
+            ctx.beginPath(); ctx.arc(sx[i], sy[i], 11, 0, 2 * Math.PI);
+            ctx.strokeStyle = SELECT; ctx.lineWidth = 4; ctx.stroke();
+            ctx.strokeStyle = "#111"; ctx.lineWidth = 1; ctx.stroke();
+            break;
+          }
+        }
+      }
+    },
+    _drawCells: function (p, d) {
+      var ctx = p.ctx, n = d.count.length, max = 1, i;
+      for (i = 0; i < n; i++) if (d.count[i] > max) max = d.count[i];
+      ctx.font = "600 11px 'Sitmap Sans', sans-serif";
+      ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      for (i = 0; i < n; i++) {
+        var x = mercX(d.lon[i], p.scale) - p.ox, y = mercY(d.lat[i], p.scale) - p.oy;
+        var c = d.count[i];
+        var r = 9 + 17 * Math.sqrt(c / max);
+        var fieldShare = d.field.length ? d.field[i] / c : 0;
+        ctx.beginPath(); ctx.arc(x, y, r, 0, 2 * Math.PI);
+        ctx.fillStyle = CELL; ctx.fill();
+        if (fieldShare > 0) {             // orange arc: the share of field updates
+          ctx.beginPath(); ctx.arc(x, y, r - 1.5, -Math.PI / 2, -Math.PI / 2 + 2 * Math.PI * fieldShare);
+          ctx.strokeStyle = FIELD; ctx.lineWidth = 3; ctx.stroke();
+        }
+        ctx.fillStyle = "#fff";
+        ctx.fillText(c >= 10000 ? Math.round(c / 1000) + "k" : String(c), x, y);
+      }
+    },
+    _drawHeat: function (p, d) {
+      var w = p.size.x, h = p.size.y, n, i, xs = [], ys = [], ws = [];
+      if (d.mode === "points") {
+        n = d.ids.length;
+        for (i = 0; i < n; i++) { xs.push(mercX(d.lon[i], p.scale) - p.ox); ys.push(mercY(d.lat[i], p.scale) - p.oy); ws.push(1); }
+      } else if (d.mode === "density") {
+        n = d.count.length;
+        for (i = 0; i < n; i++) { xs.push(mercX(d.lon[i], p.scale) - p.ox); ys.push(mercY(d.lat[i], p.scale) - p.oy); ws.push(d.count[i]); }
+      }
+      var max = 1;
+      for (i = 0; i < ws.length; i++) if (ws[i] > max) max = ws[i];
+      var off = document.createElement("canvas");
+      off.width = w; off.height = h;
+      var o = off.getContext("2d");
+      var radius = d.mode === "density" ? 28 : 18;
+      for (i = 0; i < xs.length; i++) {
+        var g = o.createRadialGradient(xs[i], ys[i], 0, xs[i], ys[i], radius);
+        var a = Math.min(1, 0.15 + 0.85 * Math.sqrt(ws[i] / max));
+        g.addColorStop(0, "rgba(0,0,0," + a + ")");
+        g.addColorStop(1, "rgba(0,0,0,0)");
+        o.fillStyle = g;
+        o.fillRect(xs[i] - radius, ys[i] - radius, 2 * radius, 2 * radius);
+      }
+      var img = o.getImageData(0, 0, w, h), px = img.data;
+      for (i = 0; i < px.length; i += 4) {
+        var v = px[i + 3] / 255;
+        if (v <= 0) continue;
+        // blue → green → yellow → red
+        var r = Math.round(255 * Math.min(1, Math.max(0, 2 * v - 0.6) * 1.6));
+        var gg = Math.round(255 * Math.min(1, v * 1.8) * (v > 0.85 ? (1 - v) * 6 : 1));
+        var b = Math.round(255 * Math.max(0, 1 - v * 2));
+        px[i] = r; px[i + 1] = Math.max(0, Math.min(255, gg)); px[i + 2] = b; px[i + 3] = Math.round(Math.min(1, v * 1.4) * 200);
+      }
+      o.putImageData(img, 0, 0);
+      p.ctx.drawImage(off, 0, 0, w, h);
+    },
+    /** The item under a container point, or null. */
+    hit: function (pt) {
+      var d = this._data;
+      if (!d || d.mode !== "points" || this._heat) return null;
+      var best = null, bestD = HIT_PX * HIT_PX;
+      for (var i = 0; i < this._sx.length; i++) {
+        var dx = this._sx[i] - pt.x, dy = this._sy[i] - pt.y, dd = dx * dx + dy * dy;
+        if (dd <= bestD) { bestD = dd; best = d.ids[i]; }
+      }
+      return best;
+    },
+    /** The density cell under a point (for zooming into it), or null. */
+    hitCell: function (pt, p) {
+      var d = this._data;
+      if (!d || d.mode !== "density") return null;
+      var map = this._map;
+      for (var i = 0; i < d.count.length; i++) {
+        var cp = map.latLngToContainerPoint([d.lat[i], d.lon[i]]);
+        if (Math.abs(cp.x - pt.x) < 18 && Math.abs(cp.y - pt.y) < 18) return L.latLng(d.lat[i], d.lon[i]);
+      }
+      return null;
+    },
+  });
+
+  function teamColor(team) {
+    var t = { cyan: "#06b6d4", blue: "#2563eb", red: "#dc2626", green: "#16a34a", yellow: "#ca8a04",
+              orange: "#ea580c", purple: "#7c3aed", magenta: "#db2777", white: "#64748b", maroon: "#7f1d1d",
+              "dark blue": "#1e3a8a", "dark green": "#14532d", teal: "#0f766e", brown: "#78350f" };
+    return t[String(team || "").toLowerCase()] || "#0f766e";
+  }
+
+  function UnitsLayer(map, S) {
+    this.map = map; this.S = S;
+    this.group = L.layerGroup().addTo(map);
+    this.tracks = L.layerGroup().addTo(map);
+  }
+  UnitsLayer.prototype.setData = function (units) {
+    this.group.clearLayers(); this.tracks.clearLayers();
+    var S = this.S;
+    units.forEach(function (u) {
+      if (typeof u.lat !== "number" || typeof u.lon !== "number") return;
+      var color = u.stale ? "#9ca3af" : teamColor(u.team);
+      if (u.track && u.track.length > 1) {
+        L.polyline(u.track, { color: color, weight: 3, opacity: u.stale ? 0.4 : 0.7, dashArray: u.stale ? "4 6" : null,
+                              interactive: false }).addTo(this.tracks);
+      }
+      var el = document.createElement("div");
+      el.className = "sitmap-unit" + (u.stale ? " stale" : "") + (u.emergency ? " emergency" : "");
+      var badge = document.createElement("span");
+      badge.className = "sitmap-unit-badge";
+      badge.style.background = color;
+      if (typeof u.course === "number" && u.speed > 0.3) {
+        var arrow = document.createElement("span");
+        arrow.className = "sitmap-unit-course";
+        arrow.style.transform = "rotate(" + Math.round(u.course) + "deg)";
+        badge.appendChild(arrow);
+      }
+      var label = document.createElement("span");
+      label.className = "sitmap-unit-label";
+      label.textContent = u.callsign || u.uid || "";
+      el.appendChild(badge); el.appendChild(label);
+      var icon = L.divIcon({ html: el, className: "sitmap-unit-icon", iconSize: [18, 18], iconAnchor: [9, 9] });
+      L.marker([u.lat, u.lon], { icon: icon, keyboard: false, zIndexOffset: u.emergency ? 1000 : 500 }).addTo(this.group);
+    }, this);
+    S.state.units = units.length;
+    S.reportDrawn();
+  };
+
+  function AreasLayer(map, S) {
+    this.map = map; this.S = S;
+    this.group = L.layerGroup().addTo(map);
+  }
+  AreasLayer.prototype.setData = function (areas) {
+    this.group.clearLayers();
+    var shown = 0;
+    areas.forEach(function (a) {
+      if (!a.visible) return;
+      shown++;
+      var color = a.exclude ? "#dc2626" : "#7c3aed";
+      var layer = L.geoJSON(a.geometry, {
+        interactive: false,
+        style: { color: color, weight: a.selected ? 3 : 2, fillOpacity: a.exclude ? 0.12 : 0.06,
+                 dashArray: a.exclude ? "6 4" : null },
+      }).addTo(this.group);
+      var el = document.createElement("div");
+      el.className = "sitmap-area-label" + (a.exclude ? " exclude" : "");
+      var name = document.createElement("span");
+      name.textContent = a.name;
+      el.appendChild(name);
+      if (typeof a.count === "number") {
+        var cnt = document.createElement("b");
+        cnt.textContent = " " + a.count;
+        el.appendChild(cnt);
+      }
+      var c = layer.getBounds().getCenter();
+      L.marker(c, { icon: L.divIcon({ html: el, className: "sitmap-area-icon", iconSize: null }), interactive: false,
+                    keyboard: false }).addTo(this.group);
+    }, this);
+    this.S.state.areas = shown;
+    this.S.reportDrawn();
+  };
+
+  window.SitmapLayers = {
+    create: function (map, S) {
+      var items = new ItemsLayer(S);
+      items.addTo(map);
+      var layers = { items: items, units: new UnitsLayer(map, S), areas: new AreasLayer(map, S) };
+      map.on("click", function (ev) {
+        if (S.draw && S.draw.active()) return;
+        var id = items.hit(ev.containerPoint);
+        if (id != null) { S.bridge && S.bridge.click(id); return; }
+        var cell = items.hitCell(ev.containerPoint);
+        if (cell) map.setView(cell, Math.min(map.getZoom() + 2, 19));
+      });
+      return layers;
+    },
+  };
+})();

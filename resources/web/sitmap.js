@@ -1,0 +1,114 @@
+/* Sitmap page script: boots the bridge and dispatches its messages to the layers.
+ *
+ * Rules of this page: data arrives only over the bridge, as JSON or base64-packed
+ * arrays; text from posts, units and areas is put into the DOM with textContent
+ * (never innerHTML, never bindPopup/bindTooltip with strings); nothing here builds
+ * code from data.
+ */
+(function () {
+  "use strict";
+
+  var S = (window.sitmap = {
+    map: null,
+    bridge: null,
+    state: { ready: false, gen: -1, mode: "empty", points: 0, cells: 0, total: 0, units: 0, areas: 0,
+             drawMode: null, selected: null, heat: false, errors: 0 },
+    pendingLogs: [],
+    labels: {},
+  });
+
+  function send(level, msg) {
+    if (S.bridge) S.bridge.log(level, String(msg).slice(0, 4000));
+    else if (S.pendingLogs.length < 100) S.pendingLogs.push([level, String(msg)]);
+  }
+  S.log = send;
+
+  window.addEventListener("error", function (ev) {
+    S.state.errors++;
+    send("error", (ev.message || "error") + " at " + (ev.filename || "?") + ":" + (ev.lineno || 0));
+  });
+  window.addEventListener("unhandledrejection", function (ev) {
+    S.state.errors++;
+    send("error", "unhandled rejection: " + (ev.reason && ev.reason.message ? ev.reason.message : ev.reason));
+  });
+  // The page must never leave the app: links in data are never rendered as anchors, and
+  // any stray navigation attempt is also refused by the view.
+  document.addEventListener("click", function (ev) {
+    var a = ev.target && ev.target.closest ? ev.target.closest("a[href]") : null;
+    if (a && a.getAttribute("href").charAt(0) !== "#") ev.preventDefault();
+  }, true);
+
+  /** Decode base64 into a typed array of the given constructor. */
+  S.unpack = function (b64, Ctor) {
+    if (!b64) return new Ctor(0);
+    var bin = atob(b64);
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return new Ctor(bytes.buffer);
+  };
+
+  function reportView() {
+    if (!S.bridge) return;
+    var b = S.map.getBounds();
+    var size = S.map.getSize();
+    var c = S.map.getCenter();
+    S.bridge.view(JSON.stringify({
+      bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+      zoom: S.map.getZoom(), width: size.x, height: size.y, center: [c.lng, c.lat],
+    }));
+  }
+  S.reportView = reportView;
+
+  S.reportDrawn = function (extra) {
+    var st = S.state;
+    if (!S.bridge) return;
+    S.bridge.drew(JSON.stringify({
+      gen: Math.max(st.gen, 0), mode: st.mode, points: st.points, cells: st.cells, cell_total: st.cellTotal || 0,
+      units: st.units, areas: st.areas, total: st.total, ms: (extra && extra.ms) || 0,
+    }));
+  };
+
+  var handlers = {
+    items: function (m) { S.layers.items.setData(m); },
+    units: function (m) { S.layers.units.setData(m.units || []); },
+    areas: function (m) { S.layers.areas.setData(m.areas || []); },
+    select: function (m) { S.layers.items.select(m); },
+    draw: function (m) { S.draw.start(m.mode || null); },
+    fit: function (m) {
+      var b = m.bounds;
+      S.map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { maxZoom: m.maxZoom || 17, padding: [24, 24] });
+    },
+    view: function (m) { S.map.setView([m.center[0], m.center[1]], m.zoom); },
+    settings: function (m) {
+      if ("heat" in m) S.layers.items.setHeat(!!m.heat);
+      if (m.labels) S.labels = m.labels;
+    },
+  };
+
+  function onMessage(text) {
+    var m;
+    try { m = JSON.parse(text); } catch (e) { send("error", "bad message from Python"); return; }
+    var h = handlers[m.type];
+    if (!h) { send("warning", "unknown message type " + m.type); return; }
+    try { h(m); } catch (e) { S.state.errors++; send("error", "handling " + m.type + ": " + (e && e.stack || e)); }
+  }
+
+  window.sitmapBoot = function (map) {
+    S.map = map;
+    S.layers = window.SitmapLayers.create(map, S);
+    S.draw = window.SitmapDraw.create(map, S);
+    map.on("moveend", reportView);
+    map.on("contextmenu", function (ev) {
+      if (S.bridge) S.bridge.context(ev.latlng.lat, ev.latlng.lng);
+    });
+    /* global QWebChannel, qt */
+    new QWebChannel(qt.webChannelTransport, function (channel) {
+      S.bridge = channel.objects.sitmap;
+      S.bridge.toPage.connect(onMessage);
+      S.pendingLogs.splice(0).forEach(function (l) { S.bridge.log(l[0], l[1]); });
+      S.state.ready = true;
+      S.bridge.ready(JSON.stringify({ leaflet: L.version }));
+      reportView();
+    });
+  };
+})();

@@ -54,10 +54,10 @@ def area_from_geojson(name: str, geometry: dict | str, exclude: bool = False) ->
         geom = shape(obj)
     except Exception as exc:  # shapely raises several types for bad input
         raise GeoError(f"area {name!r}: not a GeoJSON geometry ({exc})") from None
-    return Area(name, _clean(name, geom), exclude)
+    return Area(name, clean_geometry(name, geom), exclude)
 
 
-def _clean(name: str, geom: BaseGeometry) -> BaseGeometry:
+def clean_geometry(name: str, geom: BaseGeometry) -> BaseGeometry:
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise GeoError(f"area {name!r}: needs a polygon, got {geom.geom_type}")
     minx, miny, maxx, maxy = geom.bounds
@@ -140,7 +140,7 @@ def areas_from_file(path: str | Path, pick: str | None = None, *, layer: str | N
     for idx, row in gdf.iterrows():
         props = {k: _plain(v) for k, v in row.items() if k != "geometry"}
         name = str(props.get(nf)) if nf and props.get(nf) is not None else f"{Path(path).stem} #{idx}"
-        out.append(Area(name, _clean(name, row.geometry), exclude, props))
+        out.append(Area(name, clean_geometry(name, row.geometry), exclude, props))
     return out
 
 

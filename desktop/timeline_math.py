@@ -124,6 +124,21 @@ def preset_window(name: str, t0: int, t1: int, now_ms: int | None = None) -> tup
     return clamp_window(start, end, t0, t1)
 
 
+def refit_window(
+    window: tuple[int, int] | None, old_span: tuple[int, int], t0: int, t1: int
+) -> tuple[int, int]:
+    """The window after the span changes from ``old_span`` to ``[t0, t1]``: everything
+    if there was no window or it was everything; pinned to the new end (same width) if
+    it ended at the old end, so a live incident stays in view as data arrives;
+    otherwise unchanged, clamped."""
+    if window is None or window == old_span:
+        return t0, t1
+    s, e = window
+    if e == old_span[1]:
+        s, e = t1 - (e - s), t1
+    return clamp_window(s, e, t0, t1)
+
+
 def snap(t: float, grid: int) -> int:
     """Round an instant to the nearest multiple of ``grid`` ms (no-op when grid <= 0)."""
     if grid <= 0:
@@ -238,9 +253,8 @@ def format_tick(ms: int, step: int, zone: ZoneInfo) -> str:
     return loc.strftime("%H:%M")
 
 
-def zone_abbrev(ms: int, zone: ZoneInfo) -> str:
-    """The zone's short name at that instant ("KST", "UTC")."""
-    return _local(ms, zone).tzname() or str(zone)
+def local_date(ms: int, zone: ZoneInfo) -> date:
+    return _local(ms, zone).date()
 
 
 def format_clock(ms: int, zone: ZoneInfo, with_date: bool = False, with_zone: bool = True) -> str:
@@ -256,6 +270,30 @@ def format_range(a: int, b: int, zone: ZoneInfo, with_date: bool = False) -> str
     left = la.strftime("%m-%d %H:%M" if with_date else "%H:%M")
     right = lb.strftime("%m-%d %H:%M" if with_date and lb.date() != la.date() else "%H:%M")
     return f"{left}\u2013{right} {la.tzname()}"
+
+
+def with_utc(a: int, b: int | None, zone: ZoneInfo, with_date: bool = False) -> str:
+    """An instant (``b`` None) or range in ``zone`` followed by UTC in brackets:
+    "14:05–14:10 KST (05:05–05:10 UTC)". UTC repeats the date only when it differs,
+    and is not repeated at all when ``zone`` is UTC."""
+    utc = ZoneInfo("UTC")
+    utc_date = with_date and local_date(a, utc) != local_date(a, zone)
+    if b is None:
+        here, there = format_clock(a, zone, with_date), format_clock(a, utc, utc_date)
+    else:
+        here, there = format_range(a, b, zone, with_date), format_range(a, b, utc, utc_date)
+    return here if zone.key == "UTC" else f"{here} ({there})"
+
+
+def window_labels(start: int, end: int, zone: ZoneInfo) -> tuple[str, str, str]:
+    """Labels for the handles and the merged one used when they would collide; dated
+    when the window crosses midnight or is a day or longer."""
+    dated = spans_days(start, end, zone) or end - start >= DAY_MS
+    return (
+        format_clock(start, zone, dated),
+        format_clock(end, zone, dated),
+        format_range(start, end, zone, dated),
+    )
 
 
 def spans_days(t0: int, t1: int, zone: ZoneInfo) -> bool:
@@ -335,7 +373,9 @@ def display_bins(bins: Bins, t0: int, t1: int, width_px: float, min_bar_px: floa
     )
 
 
-def stack_fractions(posts: np.ndarray, updates: np.ndarray, sqrt: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def stack_fractions(
+    posts: np.ndarray, updates: np.ndarray, sqrt: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Bar heights as fractions of the tallest stacked bar: ``(posts_part, total)``.
 
     With ``sqrt`` the total height follows the square root of the count (so a spike does

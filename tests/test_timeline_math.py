@@ -96,7 +96,8 @@ def test_preset_ends_at_now_inside_span_and_is_cut_at_span_start():
 def test_snap_and_advance():
     assert tm.snap(90_001, MINUTE_MS) == 2 * MINUTE_MS
     assert tm.snap(1234.6, 0) == 1235
-    assert tm.advance(T0, T0 + HOUR_MS, MINUTE_MS, T0, T1) == (T0 + MINUTE_MS, T0 + HOUR_MS + MINUTE_MS, False)
+    step = tm.advance(T0, T0 + HOUR_MS, MINUTE_MS, T0, T1)
+    assert step == (T0 + MINUTE_MS, T0 + HOUR_MS + MINUTE_MS, False)
     assert tm.advance(T1 - HOUR_MS - 5, T1 - 5, MINUTE_MS, T0, T1) == (T1 - HOUR_MS, T1, True)
 
 
@@ -158,7 +159,7 @@ def test_clock_and_range_labels():
     assert tm.format_clock(kst(14, 5), KST, with_date=True) == "11-14 14:05 KST"
     assert tm.format_range(kst(14, 5), kst(14, 10), KST) == "14:05\u201314:10 KST"
     assert tm.format_range(kst(23), kst(1, day=15), KST, True) == "11-14 23:00\u201311-15 01:00 KST"
-    assert tm.zone_abbrev(kst(12), KST) == "KST"
+    assert tm.local_date(kst(7), UTC).day == 13 and tm.local_date(kst(7), KST).day == 14
     assert tm.spans_days(T0, T1, KST) and not tm.spans_days(kst(7), kst(9), KST)
 
 
@@ -208,3 +209,23 @@ def test_stack_fractions_linear_and_sqrt():
     assert t[1] == pytest.approx(np.sqrt(0.1)) and p[1] / t[1] == pytest.approx(0.75)
     p, t = tm.stack_fractions(np.zeros(3, int), np.zeros(3, int))
     assert not t.any()
+
+
+def test_refit_window_after_span_change():
+    new_t1 = T1 + HOUR_MS
+    assert tm.refit_window(None, (0, 0), T0, T1) == (T0, T1)
+    assert tm.refit_window((T0, T1), (T0, T1), T0, new_t1) == (T0, new_t1)  # "all" stays all
+    assert tm.refit_window((T1 - HOUR_MS, T1), (T0, T1), T0, new_t1) == (T1, new_t1)  # follows live end
+    assert tm.refit_window((kst(9), kst(10)), (T0, T1), T0, new_t1) == (kst(9), kst(10))
+    assert tm.refit_window((kst(9), kst(10)), (T0, T1), kst(9, 30), new_t1) == (kst(9, 30), kst(10, 30))
+
+
+def test_with_utc_and_window_labels():
+    assert tm.with_utc(kst(14, 5), kst(14, 10), KST) == "14:05\u201314:10 KST (05:05\u201305:10 UTC)"
+    assert tm.with_utc(kst(14, 5), None, KST) == "14:05 KST (05:05 UTC)"
+    assert tm.with_utc(kst(14, 5), None, UTC) == "05:05 UTC"
+    assert tm.with_utc(kst(7), None, KST, with_date=True) == "11-14 07:00 KST (11-13 22:00 UTC)"
+    assert tm.with_utc(kst(14), None, KST, with_date=True) == "11-14 14:00 KST (05:00 UTC)"
+    assert tm.window_labels(kst(13), kst(16), KST) == ("13:00 KST", "16:00 KST", "13:00\u201316:00 KST")
+    left, right, _ = tm.window_labels(kst(22), kst(2, day=15), KST)
+    assert (left, right) == ("11-14 22:00 KST", "11-15 02:00 KST")

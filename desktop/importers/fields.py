@@ -18,7 +18,7 @@ from desktop.model import Precision
 # Candidate names, surest first. Matching is case-insensitive (see ``key``).
 TIME_NAMES = ("time", "timestamp", "datetime", "date", "created_at", "when", "시간", "일시", "날짜", "작성일시")
 TEXT_NAMES = ("text", "description", "message", "content", "body", "title", "name", "내용", "제목")
-AUTHOR_NAMES = ("author", "user", "username", "screen_name", "작성자")
+AUTHOR_NAMES = ("author", "user", "username", "screen_name", "작성자", "신고자")
 ID_NAMES = ("id", "uid")
 TAG_NAMES = ("hashtags", "tags", "해시태그", "태그")
 PLACE_NAMES = ("place_name", "place", "location_name", "address", "장소", "주소", "위치")
@@ -76,6 +76,27 @@ def looks_mangled(value: str) -> bool:
     return bool(_MANGLED_RE.fullmatch(value.strip()))
 
 
+class MangledIds:
+    """Ids a spreadsheet rounded: counted per row, reported once at the end of the file."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.example = ""
+
+    def usable(self, value: str | None) -> str | None:
+        """The id, or None when it is empty or was rounded to scientific notation."""
+        if value and looks_mangled(value):
+            self.count += 1
+            self.example = self.example or value
+            return None
+        return value or None
+
+    def report(self, ctx: ImportContext) -> None:
+        if self.count:
+            ctx.note(f"{self.count} ids were rounded by a spreadsheet (e.g. {self.example!r}) and cannot be used; "
+                     "those records got a stable hash as id")
+
+
 def stable_id(t_ms: int, lat: float | None, lon: float | None, text: str) -> str:
     """An id for a record that has none, the same on every import of the same record."""
     pos = "" if lat is None or lon is None else f"{lat:.7f},{lon:.7f}"
@@ -94,6 +115,18 @@ def split_tags(value: object) -> list[str]:
     return [clean(p).strip().lstrip("#＃") for p in parts if p and p.strip().lstrip("#＃")]
 
 
+def short(value: object, limit: int = 60) -> str:
+    """repr() of a value cut to ``limit`` characters, for skip reasons."""
+    r = repr(value)
+    return r if len(r) <= limit else r[: limit - 1] + "…"
+
+
+def reason(exc: object, limit: int = 300) -> str:
+    """A skip reason from an exception, cut so one odd value cannot flood the report."""
+    s = str(exc)
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
 def time_ms(value: object, ctx: ImportContext, *, assume_utc: bool = False) -> int:
     """Parse a time; every failure (overflow, odd types) becomes a BadRecord."""
     try:
@@ -101,17 +134,17 @@ def time_ms(value: object, ctx: ImportContext, *, assume_utc: bool = False) -> i
     except BadRecord:
         raise
     except (ValueError, TypeError, OverflowError) as exc:
-        raise BadRecord(f"unusable time {value!r}: {exc}") from None
+        raise BadRecord(f"unusable time {short(value)}: {exc}") from None
 
 
 def latlon(lat: object, lon: object) -> tuple[float, float]:
     """Range-check a position (never swapped); overflowing numbers become a BadRecord."""
     if isinstance(lat, bool) or isinstance(lon, bool):
-        raise BadRecord(f"coordinates are not numbers: lat={lat!r} lon={lon!r}")
+        raise BadRecord(f"coordinates are not numbers: lat={short(lat)} lon={short(lon)}")
     try:
         return check_latlon(lat, lon)
     except OverflowError:
-        raise BadRecord(f"coordinates are not numbers: lat={lat!r} lon={lon!r}") from None
+        raise BadRecord(f"coordinates are not numbers: lat={short(lat)} lon={short(lon)}") from None
 
 
 def precision_of(get: Callable[[tuple[str, ...]], object]) -> tuple[Precision, float | None]:

@@ -47,16 +47,17 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
     to_wgs84 = _transformer(path, doc.get("crs"), ctx)
     _check_named_fields(path, ctx, features)
     source = F.source_name(ctx, NAME)
+    ids = F.MangledIds()
     for n, feature in enumerate(features, start=1):
         where = f"feature {n}"
         try:
-            item = _item(feature, ctx, source, to_wgs84)
+            item = _item(feature, ctx, source, to_wgs84, ids)
         except BadRecord as exc:
-            ctx.skip(where, str(exc))
+            ctx.skip(where, F.reason(exc))
             continue
         except (ValueError, TypeError, OverflowError, RecursionError) as exc:
             # Free-form properties can hold anything; one odd feature must not cost the file.
-            ctx.skip(where, f"unreadable feature ({type(exc).__name__}: {exc})")
+            ctx.skip(where, F.reason(f"unreadable feature ({type(exc).__name__}: {exc})"))
             continue
         if ctx.options.keep_raw:
             try:
@@ -64,6 +65,7 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
             except (ValueError, TypeError, RecursionError):
                 item.raw = None
         yield item
+    ids.report(ctx)
 
 
 def _load(path: Path, ctx: ImportContext) -> Any:
@@ -177,7 +179,7 @@ def _check_named_fields(path: Path, ctx: ImportContext, features: list) -> None:
             raise ImportFailed(path, f"no feature has a property named {name!r} (given by {flag})")
 
 
-def _item(feature: Any, ctx: ImportContext, source: str, to_wgs84) -> Item:
+def _item(feature: Any, ctx: ImportContext, source: str, to_wgs84, ids: F.MangledIds) -> Item:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise BadRecord("not a Feature object")
     props = feature.get("properties")
@@ -205,7 +207,7 @@ def _item(feature: Any, ctx: ImportContext, source: str, to_wgs84) -> Item:
     author = F.scalar_text(author_raw)
     tags = F.split_tags(get(F.TAG_NAMES)) + hashtags_in(text)
     precision, radius = F.precision_of(lambda c: get(c))
-    source_id = _feature_id(feature, get, opts.id_field, ctx) or F.stable_id(t_ms, lat, lon, text)
+    source_id = _feature_id(feature, get, opts.id_field, ctx, ids) or F.stable_id(t_ms, lat, lon, text)
     return Item(
         kind=Kind.POST, source=source, source_id=source_id, t_ms=t_ms, text=text, lat=lat, lon=lon,
         precision=precision, radius_m=radius, author=author, place_name=F.scalar_text(get(F.PLACE_NAMES)),
@@ -246,7 +248,7 @@ def _point(geometry: Any, to_wgs84) -> tuple[Any, Any]:
     return x, y
 
 
-def _feature_id(feature: dict, get, id_field: str | None, ctx: ImportContext) -> str | None:
+def _feature_id(feature: dict, get, id_field: str | None, ctx: ImportContext, ids: F.MangledIds) -> str | None:
     raw = get((), id_field) if id_field else feature.get("id")
     if raw is None and not id_field:
         raw = get(F.ID_NAMES)
@@ -256,8 +258,4 @@ def _feature_id(feature: dict, get, id_field: str | None, ctx: ImportContext) ->
             return str(int(raw))
         ctx.note("some feature ids were not exact numbers; those features got a stable hash as id")
         return None
-    s = F.scalar_text(raw)
-    if s and F.looks_mangled(s):
-        ctx.note("some feature ids were rounded to scientific notation (e.g. 1.23E+18); those got a stable hash as id")
-        return None
-    return s
+    return ids.usable(F.scalar_text(raw))

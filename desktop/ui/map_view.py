@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import shiboken6
+
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage
@@ -25,6 +27,7 @@ class MapView(QWebEngineView):
 
     def __init__(self, options: ShellOptions | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._shut = False
         self.options = options or ShellOptions()
         self.store = AssetStore(build_shell(self.options))
         hosts = {t.origin().split("://", 1)[-1] for t in self.options.tiles}
@@ -55,6 +58,10 @@ class MapView(QWebEngineView):
 
     def shutdown(self) -> None:
         """Detach the page before the profile goes (Qt warns and may crash otherwise)."""
+        if self._shut:
+            return
+        self._shut = True
         self.map_page.renderProcessTerminated.disconnect(self._renderer_died)
-        self.setPage(None)
-        self.map_page.deleteLater()
+        page = self.map_page
+        self.setPage(QWebEnginePage(self))  # a blank placeholder page on the default profile
+        shiboken6.delete(page)

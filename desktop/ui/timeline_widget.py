@@ -10,7 +10,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QMenu, QSizePolicy, QToolTip, QWidget
 
@@ -65,21 +65,23 @@ class TimelineWidget(QWidget):
         self._speed = 10 * tm.MINUTE_MS
         self._carry = 0.0
         self._clock = QElapsedTimer()
-        self._timer = QTimer(self)
-        self._timer.setInterval(self.FRAME_MS)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._on_frame)
+        self._timer = self._make_timer(self.FRAME_MS, self._on_frame)
         # Wheel zooming has no release; commit once the wheel has been still a moment.
-        self._wheel_commit = QTimer(self)
-        self._wheel_commit.setSingleShot(True)
-        self._wheel_commit.setInterval(300)
-        self._wheel_commit.timeout.connect(self._commit)
+        self._wheel_commit = self._make_timer(300, self._commit, single_shot=True)
 
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName(self.tr("Time window"))
         self._update_accessible()
+
+    def _make_timer(self, interval_ms: int, slot, single_shot: bool = False) -> QTimer:
+        timer = QTimer(self)
+        timer.setInterval(interval_ms)
+        timer.setSingleShot(single_shot)
+        timer.setTimerType(Qt.TimerType.PreciseTimer)
+        timer.timeout.connect(slot)
+        return timer
 
     # ------------------------------------------------------------------ model API
 
@@ -90,15 +92,12 @@ class TimelineWidget(QWidget):
         t0, t1 = int(t0_ms), int(t1_ms)
         if t1 < t0:
             raise ValueError("span end before span start")
-        old = (self._t0, self._t1)
-        s, e = self._start, self._end
-        if not self._has_span or (s, e) == old:
-            s, e = t0, t1
-        elif e == old[1]:
-            s, e = t1 - (e - s), t1
+        window = self.window() if self._has_span else None
+        new_window = tm.refit_window(window, self.span(), t0, t1)
         self._t0, self._t1, self._has_span = t0, t1, True
         self._shown = None
-        self._set(*tm.clamp_window(s, e, t0, t1), emit=emit, force_update=True)
+        self.update()  # the scale changed even if the window did not
+        self._set(*new_window, emit=emit)
 
     def span(self) -> tuple[int, int]:
         return self._t0, self._t1
@@ -211,8 +210,8 @@ class TimelineWidget(QWidget):
 
     def histogram_rect(self) -> QRectF:
         """Where bars, band and handles live; the label row is above, the axis below."""
-        top = self._small_metrics().height() + 5
-        bottom = self.height() - self._small_metrics().height() - 8
+        line = QFontMetrics(self._small_font()).height()
+        top, bottom = line + 5, self.height() - line - 8
         return QRectF(self.MARGIN_X, top, max(1, self.width() - 2 * self.MARGIN_X), max(8, bottom - top))
 
     def sizeHint(self) -> QSize:
@@ -229,9 +228,6 @@ class TimelineWidget(QWidget):
         font = QFont(self.font())  # the app font, so Korean text has its glyphs
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
         return font
-
-    def _small_metrics(self) -> QFontMetrics:
-        return QFontMetrics(self._small_font())
 
     def _display_bins(self) -> tm.Bins:
         if self._shown is None:
@@ -254,6 +250,7 @@ class TimelineWidget(QWidget):
         if not self._has_span or event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         self.pause()  # the user takes over; playback must not fight the drag
+        QToolTip.hideText()
         x = event.position().x()
         hit = self._hit(x)
         if hit == "outside":
@@ -271,10 +268,11 @@ class TimelineWidget(QWidget):
         x = event.position().x()
         if self._drag and event.buttons() & Qt.MouseButton.LeftButton:
             scale, g = self._scale(), self.snap_ms
+            t = tm.snap(scale.to_time(x - self._grab_dx), g)
             if self._drag == "start":
-                window = tm.move_start(tm.snap(scale.to_time(x - self._grab_dx), g), self._end, self._t0, self._t1)
+                window = tm.move_start(t, self._end, self._t0, self._t1)
             elif self._drag == "end":
-                window = tm.move_end(self._start, tm.snap(scale.to_time(x - self._grab_dx), g), self._t0, self._t1)
+                window = tm.move_end(self._start, t, self._t0, self._t1)
             else:  # band: offset from the press, so rounding never accumulates drift
                 delta = tm.snap(scale.to_time(x, clamp=False) - self._anchor_t, g)
                 window = tm.shift_window(*self._press_window, delta, self._t0, self._t1)
@@ -300,7 +298,8 @@ class TimelineWidget(QWidget):
         if not self._has_span or notches == 0:
             return super().wheelEvent(event)
         anchor = int(self._scale().to_time(event.position().x()))
-        self._set(*tm.zoom_window(self._start, self._end, anchor, self.WHEEL_ZOOM ** notches, self._t0, self._t1), emit=True)
+        factor = self.WHEEL_ZOOM**notches
+        self._set(*tm.zoom_window(self._start, self._end, anchor, factor, self._t0, self._t1), emit=True)
         self._wheel_commit.start()
         event.accept()
 
@@ -330,9 +329,11 @@ class TimelineWidget(QWidget):
 
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ToolTip:
-            text = self.hover_text(event.pos().x()) if self._has_span else ""
-            if text:
-                QToolTip.showText(event.globalPos(), text, self)
+            x = event.pos().x()
+            if self._has_span and not self._drag:
+                # A narrow rect: moving on hides the tip, so it never shows a stale bar.
+                rect = QRect(x - 3, 0, 7, self.height())
+                QToolTip.showText(event.globalPos(), self.hover_text(x), self, rect)
             else:
                 QToolTip.hideText()
             return True
@@ -347,36 +348,27 @@ class TimelineWidget(QWidget):
         with its counts; just the instant where there is no bar."""
         t = int(self._scale().to_time(x))
         dated = tm.spans_days(self._t0, self._t1, self._zone)
-        utc = ZoneInfo("UTC")
         bins = self._display_bins()
         i = bins.index_at(t)
         if i is None:
-            here = tm.format_clock(t, self._zone, dated)
-            there = tm.format_clock(t, utc, dated)
-        else:
-            a = bins.bin0 + i * bins.bin_ms
-            here = tm.format_range(a, a + bins.bin_ms, self._zone, dated)
-            there = tm.format_range(a, a + bins.bin_ms, utc, dated)
-        text = here if self._zone.key == "UTC" else f"{here} ({there})"
-        if i is not None:
-            text += " \u00b7 " + self.tr("posts {n}").format(n=f"{int(bins.posts[i]):,}")
-            text += " \u00b7 " + self.tr("field updates {n}").format(n=f"{int(bins.updates[i]):,}")
-        return text
+            return tm.with_utc(t, None, self._zone, dated)
+        a = bins.bin0 + i * bins.bin_ms
+        return " \u00b7 ".join((
+            tm.with_utc(a, a + bins.bin_ms, self._zone, dated),
+            self.tr("posts {n}").format(n=f"{int(bins.posts[i]):,}"),
+            self.tr("field updates {n}").format(n=f"{int(bins.updates[i]):,}"),
+        ))
 
     # ------------------------------------------------------------------ state changes
 
-    def _set(self, start: int, end: int, emit: bool, force_update: bool = False) -> bool:
+    def _set(self, start: int, end: int, emit: bool) -> None:
         """The single place the window changes, so the signal carries both ends at once."""
-        if (start, end) == (self._start, self._end):
-            if force_update:
-                self.update()
-            return False
-        self._start, self._end = int(start), int(end)
-        self._update_accessible()
-        self.update()
-        if emit:
-            self.windowChanged.emit(self._start, self._end)
-        return True
+        if (start, end) != (self._start, self._end):
+            self._start, self._end = int(start), int(end)
+            self._update_accessible()
+            self.update()
+            if emit:
+                self.windowChanged.emit(self._start, self._end)
 
     def _user_set(self, start: int, end: int, commit: bool = True) -> None:
         self._set(*tm.clamp_window(start, end, self._t0, self._t1), emit=True)
@@ -392,13 +384,12 @@ class TimelineWidget(QWidget):
             self.windowCommitted.emit(self._start, self._end)
 
     def _update_cursor(self, x: float) -> None:
-        hit = "band" if self._drag == "band" else (self._drag or self._hit(x))
-        shape = {
-            "start": Qt.CursorShape.SizeHorCursor,
-            "end": Qt.CursorShape.SizeHorCursor,
-            "band": Qt.CursorShape.ClosedHandCursor if self._drag else Qt.CursorShape.OpenHandCursor,
-        }.get(hit, Qt.CursorShape.PointingHandCursor)
-        self.setCursor(shape)
+        shapes = Qt.CursorShape
+        hit = self._drag or self._hit(x)
+        if hit == "band":
+            self.setCursor(shapes.ClosedHandCursor if self._drag else shapes.OpenHandCursor)
+        else:
+            self.setCursor(shapes.PointingHandCursor if hit == "outside" else shapes.SizeHorCursor)
 
     def _update_accessible(self) -> None:
         keys = self.tr("Left/Right: step; Shift+Left/Right: nudge; Home/End: jump; Space: play or pause.")
@@ -458,7 +449,7 @@ class TimelineWidget(QWidget):
             p.drawLine(QPointF(x, r.bottom() + 1), QPointF(x, r.bottom() + 4))
             label = tm.format_tick(t, step, self._zone)
             w = fm.horizontalAdvance(label)
-            left = min(max(x - w / 2, 0), self.width() - w)
+            left = min(max(x - w / 2, 2), self.width() - w - 2)
             if left < last_right + 6:  # never overlap the previous label
                 continue
             last_right = left + w
@@ -471,8 +462,8 @@ class TimelineWidget(QWidget):
             return
         posts_frac, total_frac = tm.stack_fractions(bins.posts, bins.updates, self._sqrt)
         scale, inner = self._scale(), r.height() - 4
-        edges = bins.bin0 + np.arange(len(bins) + 1, dtype=np.int64) * bins.bin_ms
-        xs = np.round([scale.to_x(float(e)) for e in edges]).astype(int)
+        edges = bins.bin0 + np.arange(len(bins) + 1, dtype=np.float64) * bins.bin_ms
+        xs = np.round(scale.to_x(edges)).astype(int)
         bottom = int(r.bottom())
         total = bins.posts + bins.updates
         blue, orange = _alpha(self.POSTS_COLOUR, alpha), _alpha(self.UPDATES_COLOUR, alpha)
@@ -480,11 +471,12 @@ class TimelineWidget(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for i in np.flatnonzero(total):
             x0, x1 = xs[i], xs[i + 1]
-            w = x1 - x0 - (1 if x1 - x0 >= 4 else 0)  # a hairline gap once bars are wide
+            w = x1 - x0 - (1 if x1 - x0 >= 3 else 0)  # a hairline gap keeps bars distinct
             h_all = max(1, round(total_frac[i] * inner))
-            h_posts = round(posts_frac[i] * inner) if bins.posts[i] else 0
-            if bins.posts[i] and bins.updates[i]:
-                h_posts = min(max(1, h_posts), h_all - 1)  # both kinds stay visible
+            if not bins.updates[i] or not bins.posts[i]:
+                h_posts = h_all if bins.posts[i] else 0
+            else:  # both kinds keep at least a pixel, however lopsided the bar
+                h_posts = min(max(1, round(posts_frac[i] * inner)), h_all - 1)
             p.fillRect(x0, bottom - h_posts, max(1, w), h_posts, blue)
             p.fillRect(x0, bottom - h_all, max(1, w), h_all - h_posts, orange)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -507,18 +499,18 @@ class TimelineWidget(QWidget):
         font.setWeight(QFont.Weight.DemiBold)
         p.setFont(font)
         fm, y = p.fontMetrics(), 2 + p.fontMetrics().ascent()
-        dated = tm.spans_days(self._start, self._end, self._zone) or (self._end - self._start) >= tm.DAY_MS
-        left_text = tm.format_clock(self._start, self._zone, dated)
-        right_text = tm.format_clock(self._end, self._zone, dated)
+        left_text, right_text, merged = tm.window_labels(self._start, self._end, self._zone)
         lw, rw = fm.horizontalAdvance(left_text), fm.horizontalAdvance(right_text)
+
+        def left_of(centre: float, w: float) -> float:  # centred, but kept on the widget
+            return min(max(centre - w / 2, 2), self.width() - w - 2)
+
         p.setPen(text)
-        if xs + lw / 2 + 8 < xe - rw / 2:
-            for label, x, w in ((left_text, xs, lw), (right_text, xe, rw)):
-                p.drawText(QPointF(min(max(x - w / 2, 0), self.width() - w), y), label)
+        if left_of(xs, lw) + lw + 8 <= left_of(xe, rw):
+            p.drawText(QPointF(left_of(xs, lw), y), left_text)
+            p.drawText(QPointF(left_of(xe, rw), y), right_text)
         else:
-            label = tm.format_range(self._start, self._end, self._zone, dated)
-            w = fm.horizontalAdvance(label)
-            p.drawText(QPointF(min(max((xs + xe - w) / 2, 0), self.width() - w), y), label)
+            p.drawText(QPointF(left_of((xs + xe) / 2, fm.horizontalAdvance(merged)), y), merged)
 
 
 def _alpha(colour: QColor, alpha: int) -> QColor:

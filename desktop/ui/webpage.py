@@ -138,7 +138,7 @@ class MapPage(QWebEnginePage):
         self.setFeaturePermission(origin, feature, QWebEnginePage.PermissionPolicy.PermissionDeniedByUser)
 
     def acceptNavigationRequest(self, url: QUrl, nav_type, is_main_frame: bool) -> bool:  # noqa: N802
-        target = url.adjusted(QUrl.UrlFormattingOption.RemoveFragment).toString()
+        target = url.toString().split("#", 1)[0]
         if target == PAGE_URL:
             return True
         self.refused.append(url.toString())

@@ -1,0 +1,84 @@
+"""Import files from the window: a file picker, then a progress dialog with Cancel.
+
+The import runs on its own thread through the same code as `sitmap import`; each file
+is one transaction, so Cancel leaves finished files in and the current one out.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
+
+from desktop.cache import Cache, CacheError
+from desktop.cache.writer import Cancelled
+from desktop.importers import import_file
+from desktop.importers.base import ImportFailed
+
+
+class ImportJob(QObject):
+    progress = Signal(str, int)
+    finished = Signal(list)
+
+    def __init__(self, db: Path, files: list[str]) -> None:
+        super().__init__()
+        self.db, self.files = db, files
+        self.cancel = threading.Event()
+
+    @Slot()
+    def run(self) -> None:
+        lines: list[str] = []
+        try:
+            cache = Cache.open(self.db)
+        except CacheError as exc:
+            self.finished.emit([str(exc)])
+            return
+        try:
+            for f in self.files:
+                if self.cancel.is_set():
+                    lines.append(f"{f}: not started (cancelled)")
+                    continue
+                try:
+                    res = import_file(cache, f, progress=lambda n, f=f: self.progress.emit(f, n),
+                                      should_cancel=self.cancel.is_set)
+                    lines.append(res.summary())
+                    lines += [f"  skipped {s}" for s in res.skips[:5]]
+                except Cancelled:
+                    lines.append(f"{f}: cancelled, nothing from it was stored")
+                except (ImportFailed, CacheError) as exc:
+                    lines.append(f"rejected {exc}")
+        finally:
+            cache.close()
+        self.finished.emit(lines)
+
+
+def run_import_dialog(parent: QWidget, db: Path, files: list[str] | None = None) -> bool:
+    """Ask for files, import them with progress; True when something may have changed."""
+    if files is None:
+        files, _ = QFileDialog.getOpenFileNames(
+            parent, parent.tr("Import posts and field updates"), str(Path.home()),
+            parent.tr("Supported (*.json *.jsonl *.js *.geojson *.csv *.kml *.kmz *.xml *.cot);;All files (*)"))
+    if not files:
+        return False
+    dlg = QProgressDialog(parent.tr("Importing…"), parent.tr("Cancel"), 0, 0, parent)
+    dlg.setWindowTitle(parent.tr("Import"))
+    dlg.setMinimumDuration(300)
+    thread = QThread(parent)
+    job = ImportJob(db, files)
+    job.moveToThread(thread)
+    result: list[str] = []
+    job.progress.connect(lambda f, n: dlg.setLabelText(parent.tr("{file}: {n} records read").format(file=Path(f).name, n=n)))
+    job.finished.connect(lambda lines: (result.extend(lines), thread.quit()))
+    dlg.canceled.connect(job.cancel.set)
+    thread.started.connect(job.run)
+    thread.start()
+    while thread.isRunning():
+        thread.wait(50)
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.processEvents()
+    dlg.close()
+    QMessageBox.information(parent, parent.tr("Import"), "\n".join(result) or parent.tr("Nothing imported"))
+    return True

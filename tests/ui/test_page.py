@@ -1,0 +1,71 @@
+"""The map page itself: offline assets, the bridge handshake, and the locks on it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.ui.conftest import run_js
+
+pytestmark = pytest.mark.webengine
+
+
+def test_page_boots_offline_with_leaflet_and_bridge(qtbot, map_view):
+    assert run_js(qtbot, map_view, "typeof L") == "object"
+    assert run_js(qtbot, map_view, "L.version") == "1.9.3"
+    assert run_js(qtbot, map_view, "sitmap.state.ready") is True
+    # Everything came through the app scheme; nothing went anywhere else.
+    assert "/vendor/leaflet/leaflet.js" in map_view.scheme_handler.served
+    assert map_view.guard.blocked == []
+    assert map_view.guard.external == []
+
+
+def test_view_reports_bounds(qtbot, map_view):
+    got = []
+    map_view.bridge.viewChanged.connect(got.append)
+    map_view.bridge.send({"type": "view", "center": [37.5663, 126.9779], "zoom": 15})
+    qtbot.waitUntil(lambda: bool(got) and got[-1]["zoom"] == 15, timeout=10000)
+    w, s, e, n = got[-1]["bounds"]
+    assert w < 126.9779 < e and s < 37.5663 < n
+
+
+def test_navigation_away_is_refused(qtbot, map_view):
+    from PySide6.QtCore import QUrl
+
+    map_view.page().setUrl(QUrl("https://example.org/"))
+    qtbot.waitUntil(lambda: bool(map_view.map_page.refused), timeout=10000)
+    assert map_view.map_page.refused[0].startswith("https://example.org")
+    assert run_js(qtbot, map_view, "typeof sitmap") == "object"
+
+
+def test_page_cannot_open_windows_or_fetch_files(qtbot, map_view):
+    run_js(qtbot, map_view, "window.open('sitmap://app/index.html'); 1")
+    res = run_js(qtbot, map_view, "fetch('file:///etc/passwd').then(()=>'read', ()=>'refused'); 'started'")
+    assert res == "started"
+    qtbot.wait(300)
+    assert len(map_view.map_page.refused) == 0  # window.open never produced a navigation
+
+
+def test_points_message_draws(qtbot, map_view):
+    import base64
+
+    import numpy as np
+
+    def b64(a):
+        return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()
+
+    got = []
+    map_view.bridge.rendered.connect(got.append)
+    map_view.bridge.send({
+        "type": "items", "gen": 3, "mode": "points", "total": 2,
+        "ids": b64(np.array([11, 12], dtype=np.float64)),
+        "lat": b64(np.array([37.5663, 37.5720], dtype=np.float32)),
+        "lon": b64(np.array([126.9779, 126.9769], dtype=np.float32)),
+        "kind": b64(np.array([0, 1], dtype=np.uint8)),
+        "prec": b64(np.array([0, 0], dtype=np.uint8)),
+        "radius": b64(np.array([0, 0], dtype=np.float32)),
+    })
+    qtbot.waitUntil(lambda: any(r["gen"] == 3 for r in got), timeout=10000)
+    assert got[-1]["points"] == 2 and got[-1]["mode"] == "points"
+    assert json.loads(run_js(qtbot, map_view, "JSON.stringify(sitmap.state)"))["points"] == 2

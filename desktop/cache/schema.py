@@ -88,7 +88,9 @@ _V1 = """
         END;
 
         -- Withdrawn items (tweet deletes): a delete may arrive before its tweet.
-        CREATE TABLE tombstones (source TEXT NOT NULL, source_id TEXT NOT NULL, PRIMARY KEY (source, source_id)) WITHOUT ROWID;
+        CREATE TABLE tombstones (source TEXT NOT NULL, source_id TEXT NOT NULL, batch_id INTEGER,
+                                 PRIMARY KEY (source, source_id)) WITHOUT ROWID;
+        CREATE INDEX tombstones_batch ON tombstones (batch_id);
         -- scrub_geo: a user's positions up to a status id are to be forgotten.
         CREATE TABLE scrubs (source TEXT NOT NULL, author_id TEXT NOT NULL, up_to_id INTEGER NOT NULL,
                              PRIMARY KEY (source, author_id)) WITHOUT ROWID;

@@ -130,26 +130,31 @@ def write_records(
                     _upsert_unit(conn, rec, batch_id)
                     stats.units += 1
                 elif isinstance(rec, DeleteItem):
-                    conn.execute("INSERT OR IGNORE INTO tombstones VALUES (?, ?)", (rec.source, rec.source_id))
-                    cur = conn.execute("DELETE FROM items WHERE source = ? AND source_id = ?", (rec.source, rec.source_id))
-                    stats.deleted += cur.rowcount
+                    # Applied after the derived rows exist (the full-text index must not be asked
+                    # to forget a row it never saw).
+                    conn.execute("INSERT OR IGNORE INTO tombstones (source, source_id, batch_id) VALUES (?, ?, ?)",
+                                 (rec.source, rec.source_id, batch_id))
                 elif isinstance(rec, DeleteUnit):
                     conn.execute("DELETE FROM units WHERE uid = ?", (rec.uid,))
                 elif isinstance(rec, ScrubGeo):
                     _scrub(conn, rec)
             flush()
-            # A delete or scrub_geo may have arrived before the items it concerns.
-            cur = conn.execute(
-                "DELETE FROM items WHERE batch_id = ? AND EXISTS (SELECT 1 FROM tombstones t "
-                "WHERE t.source = items.source AND t.source_id = items.source_id)", (batch_id,))
-            stats.accepted -= cur.rowcount
-            stats.deleted += cur.rowcount
+            derive_batch(conn, batch_id)
+            # Withdrawn items: deletes in this file, and earlier deletes of items this file brought.
+            doomed = conn.execute(
+                "SELECT i.id, i.batch_id = ? FROM items i JOIN tombstones t ON t.source = i.source "
+                "AND t.source_id = i.source_id WHERE t.batch_id = ? OR i.batch_id = ?",
+                (batch_id, batch_id, batch_id)).fetchall()
+            if doomed:
+                conn.executemany("DELETE FROM items WHERE id = ?", [(d[0],) for d in doomed])
+                stats.accepted -= sum(1 for d in doomed if d[1])
+                stats.deleted += len(doomed)
+            # A scrub_geo may have arrived before the posts it concerns.
             conn.execute(
                 "UPDATE items SET lat = NULL, lon = NULL, precision = 'unknown', radius_m = NULL, place_name = NULL "
                 "WHERE batch_id = ? AND lat IS NOT NULL AND author_id IS NOT NULL AND EXISTS (SELECT 1 FROM scrubs s "
                 "WHERE s.source = items.source AND s.author_id = items.author_id "
                 "AND CAST(items.source_id AS INTEGER) <= s.up_to_id)", (batch_id,))
-            derive_batch(conn, batch_id)
             if skipped:
                 stats.skipped = skipped()
             if notes:

@@ -175,8 +175,15 @@ class FeedModel(QAbstractTableModel):
             return None
         if section == self.COL_TIME:
             return self.tr("Time (%1)").replace("%1", zone_label(self._zone_name))
-        return (None, self.tr("Kind"), self.tr("Who"), self.tr("Text"), self.tr("Source"))[section] \
-            if 0 < section < self.COLUMNS else None
+        if section == self.COL_KIND:
+            return self.tr("Kind")
+        if section == self.COL_WHO:
+            return self.tr("Who")
+        if section == self.COL_TEXT:
+            return self.tr("Text")
+        if section == self.COL_SOURCE:
+            return self.tr("Source")
+        return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
@@ -269,6 +276,7 @@ class FeedView(QTableView):
         super().__init__(parent)
         self._quiet = False
         self._selected_id: int | None = None
+        self._kept_id: int | None = None
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSortingEnabled(False)  # the order is the caller's (newest first)
@@ -343,8 +351,7 @@ class FeedView(QTableView):
 
     def _restore(self) -> None:
         # A new filter result keeps the same item selected when it is still listed.
-        kept = getattr(self, "_kept_id", None)
-        self._kept_id = None
+        kept, self._kept_id = self._kept_id, None
         self._selected_id = None
         if kept is not None:
             self.select_item(kept, scroll=True)

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Sets up everything Sitmap needs in .venv (idempotent; quick when nothing changed).
+# Used by ./sitmap-demo and ./run-tests, so a fresh clone needs no other step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pick_python() {
+  for p in python3.13 python3.12 python3.11 python3; do
+    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      echo "$p"; return 0
+    fi
+  done
+  return 1
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
+
+if ! PY=$(pick_python); then
+  echo "Sitmap needs Python 3.11 or newer; installing it from the system packages…" >&2
+  as_root apt-get update -qq && as_root apt-get install -y -qq python3 python3-venv >/dev/null
+  PY=$(pick_python) || { echo "no Python 3.11+ available" >&2; exit 1; }
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  if ! "$PY" -m venv .venv 2>/dev/null; then
+    as_root apt-get update -qq && as_root apt-get install -y -qq python3-venv >/dev/null
+    "$PY" -m venv .venv
+  fi
+fi
+
+stamp=.venv/.sitmap-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "Installing Sitmap and its packages into .venv…" >&2
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e '.[test]'
+  touch "$stamp"
+fi
+
+# QtWebEngine needs a few system libraries that minimal machines lack.
+if ! .venv/bin/python -c 'from PySide6 import QtWebEngineCore' >/dev/null 2>&1; then
+  echo "Installing the system libraries the map view needs…" >&2
+  as_root apt-get update -qq || true
+  as_root apt-get install -y -qq libnss3 libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 \
+    libdbus-1-3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 libxshmfence1 libgbm1 libxkbfile1 \
+    libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 >/dev/null || true
+fi

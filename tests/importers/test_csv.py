@@ -1,0 +1,228 @@
+"""CSV import into a real cache file: encodings, delimiters, column detection, broken
+quotes, swapped coordinates, spreadsheet-rounded ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.importers import csvfile, detect_format, import_file
+from desktop.importers.base import ImportContext, ImportFailed, ImportOptions
+from tests.importers.tabular_helpers import (  # noqa: F401  (installed_formats is a fixture)
+    FIXTURES, batch_notes, counts, installed_formats, items, open_cache, tags,
+)
+
+CSV = FIXTURES / "csv"
+
+
+def write(tmp_path, text: str, name="f.csv", encoding="utf-8"):
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+def test_utf8_bom_with_korean_headers(tmp_path):
+    cache = open_cache(tmp_path)
+    result = import_file(cache, CSV / "korean_bom.csv", fmt="csv")
+    assert (result.stats.accepted, result.stats.skipped) == (3, 2)
+    got = sorted(items(cache).values(), key=lambda r: r["t_ms"])
+    assert [r["when"] for r in got] == ["2024-03-01T05:00:00Z", "2024-03-01T05:10:00Z", "2024-03-01T05:30:00Z"]
+    assert [(r["lat"], r["lon"]) for r in got] == [(37.5759, 126.9769), (37.5663, 126.9779), (37.5688, 126.9783)]
+    assert got[0]["author"] == "시민제보" and got[0]["text"].startswith("광화문 광장")
+    assert got[1]["text"] == '서울광장 앞 "세종대로" 통제, 우회 바람 🚧 #시청'
+    assert got[2]["text"] == "청계광장 부근\n두 줄로 쓴 제보 👥 #청계광장"  # a quoted line break is one record
+    assert all(r["source"] == "csv" and r["precision"] == "exact" for r in got)
+    reasons = {s.where: s.reason for s in result.skips}
+    assert "swapped" in reasons["line 4"]
+    assert reasons["line 5"] == "no time"
+    notes = batch_notes(cache)
+    assert any("UTF-8 with a byte-order mark" in n for n in notes)
+    assert any("Asia/Seoul" in n and "by default" in n for n in notes)
+    assert set().union(*tags(cache).values()) == {"광화문", "집회", "시청", "청계광장"}
+
+
+def test_reimport_adds_nothing(tmp_path):
+    cache = open_cache(tmp_path)
+    import_file(cache, CSV / "korean_bom.csv", fmt="csv")
+    again = import_file(cache, CSV / "korean_bom.csv", fmt="csv")
+    assert (again.stats.accepted, again.stats.duplicates) == (0, 3)
+    assert counts(cache) == (3, 2)
+
+
+def test_cp949_file(tmp_path):
+    cache = open_cache(tmp_path)
+    result = import_file(cache, CSV / "cp949_reports.csv", fmt="csv")
+    assert result.stats.accepted == 3
+    got = sorted(items(cache).values(), key=lambda r: r["t_ms"])
+    assert got[0]["text"] == "광화문 광장 집회 시작 #광화문" and got[0]["author"] == "종로경찰서"
+    assert "똠양꿍" in got[2]["text"]  # only in CP949, not EUC-KR
+    assert got[1]["when"] == "2024-03-01T05:30:00Z"
+    assert any("CP949" in n for n in result.stats.notes)
+
+
+def test_encoding_option(tmp_path):
+    cache = open_cache(tmp_path)
+    result = import_file(cache, CSV / "cp949_reports.csv", fmt="csv", options=ImportOptions(encoding="cp949"))
+    assert result.stats.accepted == 3
+    assert any("--encoding" in n for n in result.stats.notes)
+    with pytest.raises(ImportFailed, match="klingon"):
+        import_file(cache, CSV / "cp949_reports.csv", fmt="csv", options=ImportOptions(encoding="klingon"))
+    with pytest.raises(ImportFailed, match="line 2"):
+        import_file(cache, CSV / "tab_separated.tsv", fmt="csv", options=ImportOptions(encoding="ascii"))
+    assert counts(cache) == (3, 1)
+
+
+def test_undecodable_file_names_line_and_offset(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_bytes(b"id,time,lat,lon\n1,2024-03-01 14:00,37.5,126.9\n2,\xff\xff,37.5,126.9\n")
+    cache = open_cache(tmp_path)
+    with pytest.raises(ImportFailed) as err:
+        import_file(cache, p, fmt="csv")
+    assert "line 3" in err.value.reason and "offset 48" in err.value.reason
+    assert counts(cache) == (0, 0)
+
+
+def test_combined_lat_lon_column(tmp_path):
+    cache = open_cache(tmp_path)
+    result = import_file(cache, CSV / "latlon_combined.csv", fmt="csv")
+    got = items(cache)
+    assert (got["c-1"]["lat"], got["c-1"]["lon"]) == (37.5759, 126.9769)
+    assert (got["c-2"]["lat"], got["c-2"]["lon"]) == (37.5663, 126.9779)
+    assert got["c-1"]["when"] == "2024-03-01T05:00:00Z"
+    assert tags(cache)["c-1"] == {"교통통제", "광화문"}
+    assert [s.where for s in result.skips] == ["line 4"]
+
+
+def test_wkt_column(tmp_path):
+    cache = open_cache(tmp_path)
+    result = import_file(cache, CSV / "wkt_points.csv", fmt="csv")
+    got = items(cache)
+    assert (got["w-1"]["lat"], got["w-1"]["lon"], got["w-1"]["author"]) == (37.5759, 126.9769, "현장1팀")
+    assert (got["w-2"]["lat"], got["w-2"]["lon"]) == (37.5663, 126.9779)
+    assert got["w-2"]["when"] == "2024-03-01T05:05:00Z"
+    assert result.skips[0].where == "line 4" and "WKT point" in result.skips[0].reason
+
+
+def test_tab_separated(tmp_path):
+    cache = open_cache(tmp_path)
+    result = import_file(cache, CSV / "tab_separated.tsv", fmt="csv")
+    assert result.stats.accepted == 2
+    got = sorted(items(cache).values(), key=lambda r: r["t_ms"])
+    assert [(r["lat"], r["lon"], r["when"]) for r in got] == [
+        (37.5759, 126.9769, "2024-03-01T05:00:00Z"), (37.5663, 126.9779, "2024-03-01T05:20:00Z")]
+    assert got[1]["text"] == "시청 앞 버스 우회 운행 중 🚌, 참고 바람"
+
+
+def test_semicolon_with_decimal_commas(tmp_path):
+    p = write(tmp_path, "Date;Latitude;Longitude;Text\n2024-03-01T05:00:00Z;37,5759;126,9769;세미콜론 파일 🇰🇷\n")
+    cache = open_cache(tmp_path)
+    import_file(cache, p, fmt="csv")
+    (it,) = items(cache).values()
+    assert (it["lat"], it["lon"], it["text"]) == (37.5759, 126.9769, "세미콜론 파일 🇰🇷")
+
+
+def test_excel_rounded_ids_are_not_used(tmp_path):
+    cache = open_cache(tmp_path)
+    result = import_file(cache, CSV / "excel_ids.csv", fmt="csv")
+    assert result.stats.accepted == 3  # the two rounded ids are equal, but the rows are not
+    ids = set(items(cache))
+    assert "1764460000000000123" in ids
+    assert "1.76446E+18" not in ids
+    assert sum(sid.startswith("sha1:") for sid in ids) == 2
+    assert any("1.76446E+18" in n and "2 ids" in n for n in result.stats.notes)
+    again = import_file(cache, CSV / "excel_ids.csv", fmt="csv")
+    assert again.stats.accepted == 0  # the hashes are stable
+
+
+def test_unterminated_quote_mid_file_skips_the_merged_lines(tmp_path):
+    cache = open_cache(tmp_path)
+    result = import_file(cache, CSV / "unterminated_quote.csv", fmt="csv")
+    assert set(items(cache)) == {"q-1", "q-4"}
+    (skip,) = result.skips
+    assert skip.where == "line 3" and "quote" in skip.reason and "3–4" in skip.reason
+
+
+def test_unterminated_quote_to_end_of_file_refuses_the_file(tmp_path):
+    cache = open_cache(tmp_path)
+    with pytest.raises(ImportFailed) as err:
+        import_file(cache, CSV / "unterminated_to_eof.csv", fmt="csv")
+    assert err.value.reason.startswith("line 3:") and "quote" in err.value.reason
+    assert counts(cache) == (0, 0)
+
+
+def test_wrong_field_count_is_skipped_with_line(tmp_path):
+    p = write(tmp_path, "id,time,lat,lon,text\na,2024-03-01T05:00:00Z,37.5,126.9,ok\n"
+                        "b,2024-03-01T05:00:00Z,37.5,126.9,쉼표가, 섞인 글\nc,2024-03-01T05:00:00Z,37.5,126.9,ok,,\n")
+    cache = open_cache(tmp_path)
+    result = import_file(cache, p, fmt="csv")
+    assert set(items(cache)) == {"a", "c"}  # trailing empty fields are tolerated
+    assert [(s.where, s.reason) for s in result.skips] == [("line 3", "6 fields, the header has 5")]
+
+
+def test_every_row_swapped_refuses_the_file(tmp_path):
+    cache = open_cache(tmp_path)
+    with pytest.raises(ImportFailed) as err:
+        import_file(cache, CSV / "all_swapped.csv", fmt="csv")
+    assert "swapped" in err.value.reason and "--lat-field" in err.value.reason
+    assert counts(cache) == (0, 0)
+
+
+def test_lat_lon_field_options(tmp_path):
+    cache = open_cache(tmp_path)
+    # The user says which column is which: the swapped file reads correctly.
+    result = import_file(cache, CSV / "all_swapped.csv", fmt="csv", options=ImportOptions(lat_field="LON", lon_field="lat"))
+    assert result.stats.accepted == 3
+    assert (items(cache)["s-1"]["lat"], items(cache)["s-1"]["lon"]) == (37.5759, 126.9769)
+    with pytest.raises(ImportFailed, match="위도2"):
+        import_file(cache, CSV / "korean_bom.csv", fmt="csv", options=ImportOptions(lat_field="위도2", lon_field="경도"))
+    with pytest.raises(ImportFailed, match="작성시각"):
+        import_file(cache, CSV / "korean_bom.csv", fmt="csv", options=ImportOptions(time_field="작성시각"))
+
+
+def test_timezone_and_source_options(tmp_path):
+    cache = open_cache(tmp_path)
+    result = import_file(cache, CSV / "korean_bom.csv", fmt="csv", options=ImportOptions(tz="UTC", source="112-calls"))
+    got = sorted(items(cache).values(), key=lambda r: r["t_ms"])
+    assert got[0]["when"] == "2024-03-01T14:00:00Z" and got[0]["source"] == "112-calls"
+    assert any("UTC as given by --tz" in n for n in result.stats.notes)
+
+
+def test_rows_without_position_stay_on_the_timeline(tmp_path):
+    p = write(tmp_path, "id,time,lat,lon,text\na,2024-03-01T05:00:00Z,,,위치 없음\nb,2024-03-01T05:00:00Z,37.5,,반쪽\n"
+                        "c,2024-03-01T05:00:00Z,37.5759,126.9769,있음\n")
+    cache = open_cache(tmp_path)
+    result = import_file(cache, p, fmt="csv")
+    got = items(cache)
+    assert (got["a"]["lat"], got["a"]["precision"]) == (None, "unknown")
+    assert got["c"]["precision"] == "exact"
+    assert result.skips[0].where == "line 3" and "only one" in result.skips[0].reason
+    assert any("no position" in n for n in result.stats.notes)
+
+
+@pytest.mark.parametrize("text, match", [
+    ("id,time,text\n1,2024-03-01T05:00:00Z,위치 열 없음\n", "no position columns"),
+    ("id,lat,lon,text\n1,37.5,126.9,시간 열 없음\n", "no time column"),
+    ("\n\n", "empty"),
+    ("id,x,y,time\n1,197000.5,551000.2,2024-03-01T05:00:00Z\n", "no row has a usable position"),
+])
+def test_files_that_cannot_work_are_refused(tmp_path, text, match):
+    cache = open_cache(tmp_path)
+    with pytest.raises(ImportFailed, match=match):
+        import_file(cache, write(tmp_path, text), fmt="csv")
+    assert counts(cache) == (0, 0)
+
+
+def test_rows_are_streamed(tmp_path):
+    # The first row comes out before the reader has seen the broken end of the file.
+    p = write(tmp_path, "id,time,lat,lon,text\na,2024-03-01T05:00:00Z,37.5759,126.9769,먼저\n"
+                        + "".join(f"r{i},2024-03-01T05:00:00Z,37.5,126.9,행\n" for i in range(1000))
+                        + 'z,2024-03-01T05:00:00Z,37.5,126.9,"끝까지 열린 따옴표\n')
+    rows = csvfile.read(p, ImportContext(path=p))
+    assert next(rows).source_id == "a"
+    with pytest.raises(ImportFailed, match="line 1003"):
+        list(rows)
+
+
+def test_detection_picks_csv(installed_formats):
+    for name in ("korean_bom.csv", "cp949_reports.csv", "latlon_combined.csv", "wkt_points.csv", "tab_separated.tsv",
+                 "excel_ids.csv", "all_swapped.csv"):
+        assert detect_format(CSV / name) == "csv", name

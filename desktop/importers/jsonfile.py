@@ -182,16 +182,24 @@ def _json_error(exc: BaseException) -> str:
     return str(exc)
 
 
-def has_surrogate_escape(raw: str) -> bool:
-    """True if the JSON text may decode to a lone surrogate (which SQLite cannot store)."""
-    return "\\ud" in raw or "\\uD" in raw
-
-
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _STR_FIELDS = tuple(f.name for f in fields(Item) if f.name not in ("kind", "hashtags", "links", "extra", "precision"))
 
 
-def fix_surrogates(item: Item) -> Item:
-    """Replace lone surrogates (from escapes like ``\\ud83d`` without a partner) with U+FFFD."""
+def clean_surrogates(item: Item) -> Item:
+    """Replace lone surrogates with U+FFFD so SQLite can store the item.
+
+    JSON escapes such as ``\\ud83d`` without their partner decode to lone surrogates,
+    which cannot be encoded as UTF-8. Checking the item's few short fields is far
+    cheaper than scanning each record's JSON text for escapes.
+    """
+    try:
+        "\x00".join((item.text, item.author or "", item.place_name or "", item.lang or "", *item.hashtags,
+                     *item.links)).encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return item
     for name in _STR_FIELDS:
         value = getattr(item, name)
         if isinstance(value, str):
@@ -202,4 +210,12 @@ def fix_surrogates(item: Item) -> Item:
 
 
 def _clean(s: str) -> str:
-    return s.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return _SURROGATE.sub("\ufffd", s)
+
+
+def raw_json(value: Any) -> str:
+    """JSON text for a record nested in another (kept only with keep_raw).
+
+    ASCII escapes keep lone surrogates from reaching the cache as characters.
+    """
+    return json.dumps(value)

@@ -51,8 +51,7 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
         if not isinstance(tw, dict):
             ctx.skip(where, "not a JSON object")
             continue
-        yield from twitter_v1.tweet_items(tw, ctx, where, raw, author=author, author_id=author_id,
-                                          fix=jsonfile.has_surrogate_escape(raw))
+        yield from twitter_v1.tweet_items(tw, ctx, where, raw, author=author, author_id=author_id)
 
 
 def _account(path: Path, ctx: ImportContext) -> tuple[str | None, str | None]:

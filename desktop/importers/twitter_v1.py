@@ -7,7 +7,6 @@ archive importer, whose tweets are the same objects without ``user``.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,7 +28,9 @@ _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun",
 # Nested posts worth keeping on their own: the original of a retweet and a quoted post.
 _NESTED = (("retweeted_status", "retweeted post"), ("quoted_status", "quoted post"))
 _MAX_NESTING = 2  # a retweet of a quote is as deep as the API nests
-_INT64_MAX = 2**63 - 1
+_SEEN_MAX = 500_000
+_INT64_MAX = str(2**63 - 1)
+_MS_RANGE = (1_000_000_000_000, 32_503_680_000_000)  # 2001 to 3000: timestamp_ms of a real post
 
 
 def sniff(head: bytes, path: Path) -> int:
@@ -49,12 +50,21 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
     """Posts, deletes and scrub_geo records from a v1.1 file, in file order."""
     stream = _StreamTally()
     keep_raw = ctx.options.keep_raw
+    seen: set[str] = set()  # nested originals already read: a retweet storm repeats one post
     for where, obj, raw in jsonfile.records(path, ctx):
-        fix = jsonfile.has_surrogate_escape(raw)
-        if not isinstance(obj, dict):
+        if obj.__class__ is not dict:
             ctx.skip(where, "not a JSON object")
         elif "id_str" in obj or "created_at" in obj:
-            yield from tweet_items(obj, ctx, where, raw, fix=fix)
+            if "retweeted_status" in obj or "quoted_status" in obj:
+                yield from tweet_items(obj, ctx, where, raw, seen=seen)
+                continue
+            # Most posts carry no nested post: convert inline, without a generator per post.
+            try:
+                item = convert(obj, raw=raw)
+            except jsonfile.RECORD_ERRORS as exc:
+                ctx.skip(where, jsonfile.reason(exc))
+            else:
+                yield jsonfile.clean_surrogates(item)
         elif not obj.keys().isdisjoint(_StreamTally.KINDS):
             rec = stream.message(obj, ctx, where)
             if rec is not None:
@@ -63,8 +73,7 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
             for i, tw in enumerate(obj["statuses"], 1):
                 w = f"{where}, post {i}"
                 if isinstance(tw, dict):
-                    yield from tweet_items(tw, ctx, w, json.dumps(tw, ensure_ascii=False) if keep_raw else None,
-                                           fix=fix)
+                    yield from tweet_items(tw, ctx, w, jsonfile.raw_json(tw) if keep_raw else None, seen=seen)
                 else:
                     ctx.skip(w, "not a JSON object")
         else:
@@ -74,26 +83,32 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
 
 
 def tweet_items(tw: dict, ctx: ImportContext, where: str, raw: str | None, *, author: str | None = None,
-                author_id: str | None = None, fix: bool = False, _depth: int = 0) -> Iterator[Item]:
+                author_id: str | None = None, seen: set[str] | None = None, _depth: int = 0) -> Iterator[Item]:
     """The post, then the complete posts it carries (a retweet's original, a quoted post).
 
     An unusable post is skipped with its reason; the posts nested in it still count.
     ``author``/``author_id`` stand in when the object has no ``user`` (archives).
-    ``fix`` cleans lone surrogates when the JSON text had surrogate escapes.
+    Nested posts whose id is in ``seen`` are passed over, and new ones added to it.
     """
     try:
-        item = convert(tw, raw=raw, author=author, author_id=author_id)
+        yield jsonfile.clean_surrogates(convert(tw, raw=raw, author=author, author_id=author_id))
     except jsonfile.RECORD_ERRORS as exc:
         ctx.skip(where, jsonfile.reason(exc))
-    else:
-        yield jsonfile.fix_surrogates(item) if fix else item
-    if _depth < _MAX_NESTING:
+    if _depth < _MAX_NESTING and ("retweeted_status" in tw or "quoted_status" in tw):
         for key, label in _NESTED:
             sub = tw.get(key)
             # The original keeps its own place; only whole objects are worth a row.
-            if isinstance(sub, dict) and sub.get("created_at") and sub.get("id_str") and isinstance(sub.get("user"), dict):
-                sub_raw = json.dumps(sub, ensure_ascii=False) if ctx.options.keep_raw else None
-                yield from tweet_items(sub, ctx, f"{where} ({label})", sub_raw, fix=fix, _depth=_depth + 1)
+            if not (isinstance(sub, dict) and sub.get("created_at") and isinstance(sub.get("user"), dict)):
+                continue
+            sid = sub.get("id_str")
+            if sid.__class__ is not str or seen is not None and sid in seen:
+                continue
+            if seen is not None:
+                if len(seen) >= _SEEN_MAX:
+                    seen.clear()  # bounded memory on multi-gigabyte captures; repeats are only duplicates
+                seen.add(sid)
+            sub_raw = jsonfile.raw_json(sub) if ctx.options.keep_raw else None
+            yield from tweet_items(sub, ctx, f"{where} ({label})", sub_raw, seen=seen, _depth=_depth + 1)
 
 
 def convert(tw: dict, *, raw: str | None = None, author: str | None = None, author_id: str | None = None) -> Item:
@@ -147,14 +162,18 @@ def id_of(obj: dict, key: str) -> str | None:
     Mangled ids such as "1.01456537218219622E18" (a float that lost digits) are refused.
     """
     v = obj.get(key + "_str")
-    if not (isinstance(v, str) and v.isascii() and v.isdigit()):
+    if v.__class__ is not str or not (v.isascii() and v.isdigit()):
         v = obj.get(key)
-        if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
-            v = str(v)
-        elif not (isinstance(v, str) and v.isascii() and v.isdigit()):
+        if v is None:
             return None
-    # Stored ids are compared as SQLite integers (scrub_geo), which stop at 2**63 - 1.
-    return v if len(v) < 19 or (len(v) == 19 and int(v) <= _INT64_MAX) else None
+        if v.__class__ is int and v >= 0:
+            v = str(v)
+        elif not (v.__class__ is str and v.isascii() and v.isdigit()):
+            return None
+    # Stored ids are compared as SQLite integers (scrub_geo), which stop at 2**63 - 1;
+    # equal-length digit strings compare like the numbers.
+    n = len(v)
+    return v if n < 19 or (n == 19 and v <= _INT64_MAX) else None
 
 
 def box_position(west: Any, south: Any, east: Any, north: Any) -> tuple[float, float, float]:
@@ -231,8 +250,10 @@ def _text_and_entities(tw: dict) -> tuple[str, Any]:
 
 def _time_ms(tw: dict) -> int:
     ts = tw.get("timestamp_ms")  # streaming only; milliseconds, so preferred
-    if ts is not None and (isinstance(ts, int) and not isinstance(ts, bool) or isinstance(ts, str) and ts.isdigit()):
-        return parse_time(ts, None)
+    if ts.__class__ is str and len(ts) == 13 and ts.isascii() and ts.isdigit() or ts.__class__ is int:
+        ms = int(ts)
+        if _MS_RANGE[0] <= ms < _MS_RANGE[1]:
+            return ms
     value = tw.get("created_at")
     if value is None:
         raise BadRecord("no created_at")
@@ -256,6 +277,11 @@ def created_ms(value: Any) -> int:
             else:
                 return to_ms(dt)
     return parse_time(value, None, assume_utc=True)
+
+
+def plural(n: int, noun: str) -> str:
+    """``"1 post"``, ``"3 posts"``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _str(v: Any) -> str | None:
@@ -315,17 +341,17 @@ class _StreamTally:
         elif "disconnect" in obj:
             d = obj["disconnect"]
             ctx.note(f"the stream was disconnected at {where}: {d.get('reason') or 'no reason given'} "
-                     f"(code {d.get('code')}); posts after that point are missing")
+                     f"(code {d.get('code')}); posts sent while it was down are missing")
         return None
 
     def report(self, ctx: ImportContext) -> None:
         """Put what was counted into the import's notes."""
         if self.limits:
-            ctx.note(f"the stream sent {self.limits} rate-limit notices: at least {self.undelivered} matching "
-                     "posts were not delivered")
+            ctx.note(f"the stream sent {plural(self.limits, 'rate-limit notice')}: at least "
+                     f"{plural(self.undelivered, 'matching post')} were not delivered")
         if self.withheld:
-            ctx.note(f"{self.withheld} posts or accounts were withheld in some countries (notices only)")
+            ctx.note(f"{plural(self.withheld, 'withheld-content notice')} (a post or account hidden in some countries)")
         if self.warnings:
-            ctx.note(f"the stream sent {self.warnings} warnings (first: {self.first_warning or 'no message'})")
+            ctx.note(f"the stream sent {plural(self.warnings, 'warning')} (first: {self.first_warning or 'no message'})")
         if self.other_deletes:
-            ctx.note(f"{self.other_deletes} delete notices were not about posts and were ignored")
+            ctx.note(f"{plural(self.other_deletes, 'delete notice')} not about posts ignored")

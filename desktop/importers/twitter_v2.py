@@ -8,21 +8,21 @@ id. Posts share the v1.1 id space (source ``x``), so a post seen by both is stor
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from desktop.importers import jsonfile
 from desktop.importers.base import BadRecord, ImportContext, check_latlon, hashtags_in, links_in, parse_time
-from desktop.importers.twitter_v1 import SOURCE, box_position, id_of
+from desktop.importers.twitter_v1 import SOURCE, box_position, id_of, plural
 from desktop.model import Item, Kind, Precision, Record
 
 NAME = "x-v2"
 
 _DATA_RE = re.compile(r'"data"\s*:')
 _HINT_RE = re.compile(r'"(author_id|includes)"\s*:')
+_SEEN_MAX = 500_000
 _REF_FIELDS = {"retweeted": "retweet_of", "quoted": "quote_of", "replied_to": "reply_to"}
 
 
@@ -61,11 +61,17 @@ def _page(page: dict, raw: str, where: str, ctx: ImportContext, tally: _Tally) -
              if isinstance(u, dict) and isinstance(u.get("id"), str)}
     included = {t["id"]: t for t in includes.get("tweets") or () if isinstance(t, dict) and isinstance(t.get("id"), str)}
     errors = page.get("errors")
-    if isinstance(errors, list) and errors:
-        tally.errors += len(errors)
-        if not tally.first_error and isinstance(errors[0], dict):
-            e = errors[0]
-            tally.first_error = str(e.get("detail") or e.get("title") or e.get("message") or "")[:200]
+    if isinstance(errors, list):
+        for e in errors:
+            if not isinstance(e, dict):
+                continue
+            if e.get("title") == "operational-disconnect":
+                ctx.note(f"the stream was disconnected at {where} ({e.get('disconnect_type') or 'no reason given'}); "
+                         "posts sent while it was down are missing")
+                continue
+            tally.errors += 1
+            if not tally.first_error:
+                tally.first_error = str(e.get("detail") or e.get("title") or e.get("message") or "")[:200]
     data = page.get("data")
     if data is None:
         if not errors and "meta" not in page:
@@ -75,29 +81,28 @@ def _page(page: dict, raw: str, where: str, ctx: ImportContext, tally: _Tally) -
     posts = [data] if single else data
     if not isinstance(posts, list):
         raise BadRecord(f"data is a {type(data).__name__}, not a post or a list of posts")
-    fix = jsonfile.has_surrogate_escape(raw)
     keep_raw = ctx.options.keep_raw
-    done: set[str] = set()
     for i, t in enumerate(posts, 1):
         w = where if single else f"{where}, post {i}"
-        item_raw = raw if single else (json.dumps(t, ensure_ascii=False) if keep_raw else None)
-        item = _one(t, w, item_raw, ctx, places, users, included, tally, fix)
+        item_raw = raw if single else (jsonfile.raw_json(t) if keep_raw else None)
+        item = _one(t, w, item_raw, ctx, places, users, included, tally)
         if item is not None:
-            done.add(item.source_id)
+            tally.remember(item.source_id)
             yield item
-    # Referenced posts (a retweet's original, a quoted post) come whole in includes.
+    # Referenced posts (a retweet's original, a quoted post) come whole in includes;
+    # a retweet storm repeats the same original on every line, so each is read once.
     for i, t in enumerate(included.values(), 1):
-        if t["id"] in done or not (t.get("created_at") and isinstance(t.get("text"), str)):
+        if t["id"] in tally.seen or not (t.get("created_at") and isinstance(t.get("text"), str)):
             continue
-        item_raw = json.dumps(t, ensure_ascii=False) if keep_raw else None
-        item = _one(t, f"{where}, included post {i}", item_raw, ctx, places, users, included, tally, fix)
+        tally.remember(t["id"])
+        item_raw = jsonfile.raw_json(t) if keep_raw else None
+        item = _one(t, f"{where}, included post {i}", item_raw, ctx, places, users, included, tally)
         if item is not None:
-            done.add(item.source_id)
             yield item
 
 
 def _one(t: Any, where: str, raw: str | None, ctx: ImportContext, places: dict, users: dict, included: dict,
-         tally: _Tally, fix: bool) -> Item | None:
+         tally: _Tally) -> Item | None:
     try:
         if not isinstance(t, dict):
             raise BadRecord("not a JSON object")
@@ -105,7 +110,7 @@ def _one(t: Any, where: str, raw: str | None, ctx: ImportContext, places: dict, 
     except jsonfile.RECORD_ERRORS as exc:
         ctx.skip(where, jsonfile.reason(exc))
         return None
-    return jsonfile.fix_surrogates(item) if fix else item
+    return jsonfile.clean_surrogates(item)
 
 
 def convert(t: dict, places: dict, users: dict, included: dict, *, raw: str | None = None,
@@ -200,11 +205,18 @@ class _Tally:
     errors: int = 0
     first_error: str = ""
     missing_places: int = 0
+    seen: set[str] = field(default_factory=set)  # post ids read so far (bounded)
+
+    def remember(self, post_id: str) -> None:
+        if len(self.seen) >= _SEEN_MAX:
+            self.seen.clear()  # bounded memory on long captures; a repeat is only a duplicate
+        self.seen.add(post_id)
 
     def report(self, ctx: ImportContext) -> None:
+        """Put what was counted into the import's notes."""
         if self.missing_places:
-            ctx.note(f"{self.missing_places} posts name a place that is not in the file's includes: "
-                     "they are stored without a position")
+            ctx.note(f"stored without a position: {plural(self.missing_places, 'post')} whose place is missing "
+                     "from the file's includes")
         if self.errors:
-            ctx.note(f"the file carries {self.errors} API error messages beside its data "
+            ctx.note(f"the file carries {plural(self.errors, 'API error message')} beside its data "
                      f"(first: {self.first_error or 'no detail'})")

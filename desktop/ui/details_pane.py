@@ -64,7 +64,7 @@ class DetailsPane(QWidget):
         page = QWidget()
         col = QVBoxLayout(page)
         col.setContentsMargins(8, 8, 8, 8)
-        self.header_label = plain_label()
+        self.header_label = plain_label()  # kind and source, e.g. "Post · x"
         bold = QFont(self.header_label.font())
         bold.setBold(True)
         self.header_label.setFont(bold)
@@ -86,7 +86,7 @@ class DetailsPane(QWidget):
         self.text_edit.setReadOnly(True)
         self.text_edit.setTextInteractionFlags(SELECTABLE)
         self.text_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        col.addWidget(self.text_edit, 2)
+        col.addWidget(self.text_edit, 1)
 
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -109,7 +109,7 @@ class DetailsPane(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(form_host)
-        col.addWidget(scroll, 3)
+        col.addWidget(scroll, 2)
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -134,7 +134,6 @@ class DetailsPane(QWidget):
             ("stale", self.tr("Stale after")),
             ("chat", self.tr("Chat")),
             ("unit", self.tr("Unit now")),
-            ("kind", self.tr("Kind")),
             ("source", self.tr("Source")),
             ("source_id", self.tr("Source ID")),
             ("lang", self.tr("Language")),
@@ -207,7 +206,6 @@ class DetailsPane(QWidget):
             "time": feed_rows.dual_time(item["t_ms"], KST) if item.get("t_ms") is not None else "",
             "author": item.get("author") or "",
             "author_id": item.get("author_id") or "",
-            "kind": self.tr("Field update") if item.get("kind") == "field_update" else self.tr("Post"),
             "source": item.get("source") or "",
             "source_id": str(item.get("source_id") or ""),
             "lang": item.get("lang") or "",

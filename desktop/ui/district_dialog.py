@@ -79,7 +79,6 @@ class DistrictDialog(QDialog):
             if "code" in self.gdf.columns:
                 label = f"{label} ({row['code']})"  # names repeat across cities; the code does not
             try:
-                from desktop.geo import _clean
                 geom = clean_geometry(label, row.geometry)
             except GeoError:
                 continue

@@ -304,7 +304,8 @@ class FeedView(QTableView):
             self.model().modelAboutToBeReset.disconnect(self._remember)
             self.model().modelReset.disconnect(self._restore)
         super().setModel(model)
-        self.selectionModel().currentRowChanged.connect(self._on_current_row)
+        if self.selectionModel() is not None:
+            self.selectionModel().currentRowChanged.connect(self._on_current_row)
         if isinstance(model, FeedModel):
             model.modelAboutToBeReset.connect(self._remember)
             model.modelReset.connect(self._restore)
@@ -312,7 +313,7 @@ class FeedView(QTableView):
             self.setColumnWidth(FeedModel.COL_TIME, fm.horizontalAdvance("2026-11-14 00:00:00") + 24)
             self.setColumnWidth(FeedModel.COL_KIND, fm.horizontalAdvance("Field update") + 40)
             self.setColumnWidth(FeedModel.COL_WHO, fm.horizontalAdvance("M" * 12))
-            self.setColumnWidth(FeedModel.COL_TEXT, fm.horizontalAdvance("M" * 40))
+            self.setColumnWidth(FeedModel.COL_TEXT, fm.horizontalAdvance("M" * 28))
 
     def feed_model(self) -> FeedModel:
         return self.model()

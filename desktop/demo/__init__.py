@@ -1,0 +1,7 @@
+"""The demo incident: a deterministic afternoon of posts and field updates for trying
+Sitmap without real data, and for measuring how fast the cache takes items in."""
+
+from desktop.demo.bulk import DemoStats, write_demo
+from desktop.demo.generator import generate
+
+__all__ = ["DemoStats", "generate", "write_demo"]

@@ -1,0 +1,138 @@
+"""The `sitmap` command end to end: import, stats, query, and a kill mid-import."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from desktop.cli import build_parser, main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _tweet(i: int, lat=37.5759, lon=126.9769) -> dict:
+    t = datetime(2026, 11, 14, 5, 0, tzinfo=timezone.utc) + timedelta(seconds=i)
+    return {
+        "created_at": t.strftime("%a %b %d %H:%M:%S +0000 %Y"), "id": 1_900_000_000_000_000_000 + i,
+        "id_str": str(1_900_000_000_000_000_000 + i), "text": f"광화문 집회 소식 {i} #광화문 #rally",
+        "user": {"id_str": str(500 + i % 7), "screen_name": f"citizen{i % 7}"}, "lang": "ko",
+        "coordinates": {"type": "Point", "coordinates": [lon, lat]},
+        "entities": {"hashtags": [{"text": "광화문"}, {"text": "rally"}], "urls": []},
+    }
+
+
+def _jsonl(path, n: int, start: int = 0):
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(start, start + n):
+            fh.write(json.dumps(_tweet(i), ensure_ascii=False) + "\n")
+    return path
+
+
+def test_import_stats_query_roundtrip(tmp_path, capsys):
+    db = tmp_path / "c.db"
+    src = _jsonl(tmp_path / "t.jsonl", 25)
+    assert main(["import", str(src), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "25 new" in out and "(x-v1)" in out
+    assert main(["--db", str(db), "import", str(src)]) == 0
+    assert "0 new, 25 already in the cache" in capsys.readouterr().out
+    assert main(["stats", "--db", str(db)]) == 0
+    assert "items: 25" in capsys.readouterr().out
+    out_file = tmp_path / "q.geojson"
+    assert main(["query", "--db", str(db), "--hashtag", "광화문", "--from", "2026-11-14T14:00:10",
+                 "--to", "2026-11-14T14:00:20", "--format", "geojson", "--out", str(out_file)]) == 0
+    fc = json.loads(out_file.read_text(encoding="utf-8"))
+    assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 10
+    f = fc["features"][0]
+    assert f["geometry"] == {"type": "Point", "coordinates": [126.9769, 37.5759]}
+    props = f["properties"]
+    for key in ("id", "kind", "source", "source_id", "time", "author", "text", "hashtags", "precision", "radius_m"):
+        assert key in props
+    assert props["time"] == "2026-11-14T05:00:10Z" and props["hashtags"] == ["광화문", "rally"]
+    err = capsys.readouterr().err
+    assert "note: times without a zone were read as Asia/Seoul" in err
+
+
+def test_query_csv_and_jsonl(tmp_path, capsys):
+    db = tmp_path / "c.db"
+    main(["import", str(_jsonl(tmp_path / "t.jsonl", 5)), "--db", str(db)])
+    capsys.readouterr()
+    assert main(["query", "--db", str(db), "--format", "jsonl"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 5 and json.loads(lines[0])["kind"] == "post"
+    assert main(["query", "--db", str(db), "--format", "csv", "--text", "소식 3"]) == 0
+    rows = capsys.readouterr().out.strip().splitlines()
+    assert len(rows) == 2 and rows[0].startswith("id,kind,source")
+
+
+def test_rejected_file_leaves_cache_untouched(tmp_path, capsys):
+    db = tmp_path / "c.db"
+    main(["import", str(_jsonl(tmp_path / "t.jsonl", 3)), "--db", str(db)])
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes("위도,경도\n".encode("utf-16"))
+    assert main(["import", str(bad), "--db", str(db)]) == 1
+    assert "rejected" in capsys.readouterr().err
+    main(["stats", "--db", str(db), "--json"])
+    assert json.loads(capsys.readouterr().out)["batches"] == 1
+
+
+def test_errors_are_messages_not_tracebacks(tmp_path, capsys):
+    assert main(["stats", "--db", str(tmp_path / "missing.db")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"\x00garbage" * 500)
+    assert main(["import", str(_jsonl(tmp_path / "t.jsonl", 1)), "--db", str(junk)]) == 1
+    assert "damaged or not a SQLite file" in capsys.readouterr().err
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    for name in sub.choices:
+        if name == "open":
+            continue
+        assert f"sitmap {name}" in readme, f"README does not show 'sitmap {name}'"
+
+
+def test_kill_mid_import_keeps_committed_files_and_rerun_completes(tmp_path):
+    """SIGKILL while a big file is being written: earlier files stay, the big one is all
+    or nothing, and running the same import again finishes it without duplicates."""
+    db = tmp_path / "c.db"
+    small = _jsonl(tmp_path / "small.jsonl", 100)
+    big = _jsonl(tmp_path / "big.jsonl", 150_000, start=1000)
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    cmd = [sys.executable, "-m", "desktop", "import", str(small), str(big), "--db", str(db), "--progress"]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    seen_big = False
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        if "big.jsonl" in line and "records read" in line:
+            seen_big = True
+            break
+    assert seen_big, "the import never reported progress on the big file"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    n = conn.execute("SELECT count(*) FROM items").fetchone()[0]
+    conn.close()
+    assert n in (100, 150_100)
+    rerun = subprocess.run(cmd[:-1], env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == 150_100
+    assert conn.execute("SELECT count(*) FROM (SELECT source_id FROM items GROUP BY source, source_id HAVING count(*) > 1)").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"소식 149\"'").fetchone()[0] > 0
+    conn.close()

@@ -72,7 +72,7 @@ def kind_icon(kind: str) -> QIcon:
 class FeedModel(QAbstractTableModel):
     """Items in the caller's order (newest first), loaded lazily page by page."""
 
-    COL_TIME, COL_KIND, COL_WHO, COL_TEXT, COL_SOURCE = range(5)
+    COL_TIME, COL_KIND, COL_WHO, COL_SOURCE, COL_TEXT = range(5)  # text last: it takes the spare width
     COLUMNS = 5
 
     def __init__(self, loader: RowLoader | None = None, parent: QObject | None = None) -> None:
@@ -310,10 +310,10 @@ class FeedView(QTableView):
             model.modelAboutToBeReset.connect(self._remember)
             model.modelReset.connect(self._restore)
             fm = self.fontMetrics()
-            self.setColumnWidth(FeedModel.COL_TIME, fm.horizontalAdvance("2026-11-14 00:00:00") + 24)
-            self.setColumnWidth(FeedModel.COL_KIND, fm.horizontalAdvance("Field update") + 40)
-            self.setColumnWidth(FeedModel.COL_WHO, fm.horizontalAdvance("M" * 12))
-            self.setColumnWidth(FeedModel.COL_TEXT, fm.horizontalAdvance("M" * 28))
+            self.setColumnWidth(FeedModel.COL_TIME, fm.horizontalAdvance("00:00:00") + 20)
+            self.setColumnWidth(FeedModel.COL_KIND, fm.horizontalAdvance("Field update") + 30)
+            self.setColumnWidth(FeedModel.COL_WHO, fm.horizontalAdvance("M" * 9))
+            self.setColumnWidth(FeedModel.COL_SOURCE, fm.horizontalAdvance("ushahidi") + 12)
 
     def feed_model(self) -> FeedModel:
         return self.model()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStyle,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -110,6 +111,8 @@ class MainWindow(QMainWindow):
         self.worker.worker.resultReady.connect(self._apply)
         self.worker.worker.failed.connect(self._failed)
 
+        self.resizeDocks([self.findChild(QDockWidget, "filtersDock"),
+                          self.feed_dock], [300, 520], Qt.Orientation.Horizontal)
         self._wire()
         self._load_saved_areas()
         if restore:
@@ -126,14 +129,20 @@ class MainWindow(QMainWindow):
 
     def _playback_bar(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.play_btn = QToolButton(text="▶")
+        st = self.style()
+        SP = QStyle.StandardPixmap
+        self._icons = {"play": st.standardIcon(SP.SP_MediaPlay), "pause": st.standardIcon(SP.SP_MediaPause)}
+        self.play_btn = QToolButton()
+        self.play_btn.setIcon(self._icons["play"])
         self.play_btn.setObjectName("play")
         self.play_btn.setToolTip(self.tr("Play / pause (Space)"))
         self.play_btn.clicked.connect(lambda: self.timeline.toggle_play())
-        back = QToolButton(text="⏮")
+        back = QToolButton()
+        back.setIcon(st.standardIcon(SP.SP_MediaSkipBackward))
         back.setToolTip(self.tr("Step back (Left)"))
         back.clicked.connect(lambda: self.timeline.step(-1))
-        fwd = QToolButton(text="⏭")
+        fwd = QToolButton()
+        fwd.setIcon(st.standardIcon(SP.SP_MediaSkipForward))
         fwd.setToolTip(self.tr("Step forward (Right)"))
         fwd.clicked.connect(lambda: self.timeline.step(+1))
         for b in (back, self.play_btn, fwd):
@@ -187,7 +196,7 @@ class MainWindow(QMainWindow):
         self.filters.removeAreaRequested.connect(self.remove_area)
         self.filters.zoomToAreaRequested.connect(self.zoom_to_area)
         self.timeline.windowChanged.connect(lambda *_: self.schedule())
-        self.timeline.playingChanged.connect(lambda on: self.play_btn.setText("⏸" if on else "▶"))
+        self.timeline.playingChanged.connect(lambda on: self.play_btn.setIcon(self._icons["pause" if on else "play"]))
         self.bridge.pageReady.connect(self._page_ready)
         self.bridge.viewChanged.connect(self._view_changed)
         self.bridge.itemClicked.connect(self._map_clicked)
@@ -260,6 +269,7 @@ class MainWindow(QMainWindow):
         first = self._span is None
         self._span = (span[0], span[1] + 1)
         self.timeline.set_span(*self._span)
+        self.feed_model.set_span(*self._span)
         if first and not getattr(self, "_restored_window", None):
             self.timeline.set_window(*self._span, emit=False)
         elif first:

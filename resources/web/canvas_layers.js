@@ -129,7 +129,7 @@
           ctx.beginPath();
           ctx.moveTo(x, y - 6); ctx.lineTo(x + 6, y); ctx.lineTo(x, y + 6); ctx.lineTo(x - 6, y); ctx.closePath();
           ctx.fillStyle = FIELD; ctx.fill();
-          ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5; ctx.stroke();
+          ctx.strokeStyle = "#7c2d12"; ctx.lineWidth = 1; ctx.stroke();
         } else if (d.prec[i] === 0) {     // exact post: filled circle
           ctx.beginPath(); ctx.arc(x, y, 4.5, 0, 2 * Math.PI);
           ctx.fillStyle = POST; ctx.fill();

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QStyle,
@@ -182,6 +183,14 @@ class MainWindow(QMainWindow):
         fit = QAction(self.tr("Zoom to items"), self)
         fit.triggered.connect(self.zoom_to_items)
         tb.addAction(fit)
+        lang = QToolButton()
+        lang.setText(self.tr("Language"))
+        lang.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(lang)
+        for code, label in (("ko", "한국어"), ("en", "English")):
+            menu.addAction(label, lambda c=code: self._set_language(c))
+        lang.setMenu(menu)
+        tb.addWidget(lang)
         imp = QAction(self.tr("Import…"), self)
         imp.setShortcut(QKeySequence("Ctrl+I"))
         imp.triggered.connect(self._import_files)
@@ -424,6 +433,12 @@ class MainWindow(QMainWindow):
         self.timeline.set_display_zone(self.zone)
         self.feed_model.set_display_zone(self.zone)
         self.schedule()
+
+    def _set_language(self, code: str) -> None:
+        from desktop.ui.settings import save_language
+
+        save_language(code)
+        self.statusBar().showMessage(self.tr("Language: restart Sitmap to apply"), 10000)
 
     def _import_files(self) -> None:
         from desktop.ui.import_dialog import run_import_dialog

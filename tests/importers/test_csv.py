@@ -226,3 +226,15 @@ def test_detection_picks_csv(installed_formats):
     for name in ("korean_bom.csv", "cp949_reports.csv", "latlon_combined.csv", "wkt_points.csv", "tab_separated.tsv",
                  "excel_ids.csv", "all_swapped.csv"):
         assert detect_format(CSV / name) == "csv", name
+
+
+def test_decomposed_hangul_headers_and_tags(tmp_path):
+    import unicodedata
+
+    text = "작성일시,위도,경도,내용\n2024-03-01 14:00:00,37.5759,126.9769,맥에서 저장한 파일 #광화문\n"
+    cache = open_cache(tmp_path)
+    result = import_file(cache, write(tmp_path, unicodedata.normalize("NFD", text)), fmt="csv")
+    assert result.stats.accepted == 1
+    (it,) = items(cache).values()
+    assert it["text"] == "맥에서 저장한 파일 #광화문" and it["when"] == "2024-03-01T05:00:00Z"
+    assert set(tags(cache).values()) == {frozenset({"광화문"})}

@@ -112,7 +112,7 @@ def check_latlon(lat: object, lon: object) -> tuple[float, float]:
     try:
         la = float(lat)  # type: ignore[arg-type]
         lo = float(lon)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise BadRecord(f"coordinates are not numbers: lat={lat!r} lon={lon!r}") from None
     if not (math.isfinite(la) and math.isfinite(lo)):
         raise BadRecord(f"coordinates are not finite: lat={la} lon={lo}")
@@ -145,7 +145,10 @@ def parse_time(value: object, ctx: ImportContext | None, *, assume_utc: bool = F
     if isinstance(value, bool):
         raise BadRecord(f"time is not a time: {value!r}")
     if isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"\d{9,13}(\.\d+)?", value.strip())):
-        num = float(value)
+        try:
+            num = float(value)
+        except OverflowError:
+            raise BadRecord(f"epoch time out of range: {value!r}") from None
         # Ten digits are seconds (until 2286); thirteen are milliseconds.
         ms = num if num >= 1e11 else num * 1000
         if not (0 < ms < 32503680000000):  # before year 3000
@@ -170,7 +173,10 @@ def parse_time(value: object, ctx: ImportContext | None, *, assume_utc: bool = F
                 sign = 1 if t[0] == "+" else -1
                 hours = int(t[1:3])
                 mins = int(t[3:5]) if len(t) > 3 else 0
-                dt = dt.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=mins)))
+                try:
+                    dt = dt.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=mins)))
+                except ValueError:
+                    raise BadRecord(f"invalid time zone offset in {value!r}") from None
         elif assume_utc:
             dt = dt.replace(tzinfo=timezone.utc)
         else:

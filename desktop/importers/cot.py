@@ -181,7 +181,7 @@ def _parse(xml_bytes: bytes, keep_raw: bool, max_bytes: int) -> list[Record]:
         chatgrp = chat_el.find("chatgrp") if chat_el is not None else None
         sender_uid = sender_uid or _attr(chatgrp, "uid0")
         sender = _attr(chat_el, "senderCallsign")
-        item.author = item.callsign = nfc(sender)
+        item.author = item.callsign = nfc(sender) or item.callsign
         item.author_id = item.unit_uid = sender_uid
         extra["chat"] = {
             "room": _attr(chat_el, "chatroom"), "id": _attr(chat_el, "id"), "sender_uid": sender_uid,

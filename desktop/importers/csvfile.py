@@ -158,7 +158,7 @@ def detect_encoding(path: Path, ctx: ImportContext) -> str:
         raise ImportFailed(path, f"neither UTF-8 (invalid byte at line {bad_utf8[1]}, offset {bad_utf8[0]}) nor CP949 "
                                  f"(invalid byte at line {bad_cp949[1]}, offset {bad_cp949[0]}); "
                                  "name the encoding with --encoding")
-    # Korean government and Excel files are often CP949 (a superset of EUC-KR).
+    # Korean government and spreadsheet exports are often CP949 (a superset of EUC-KR).
     ctx.note(f"text read as CP949 (Korean Windows encoding): not UTF-8 from line {bad_utf8[1]}")
     return "cp949"
 
@@ -222,9 +222,13 @@ def _records(path: Path, reader) -> Iterator[tuple[int, int, list[str] | None, s
             return
         except csv.Error as exc:
             msg = str(exc)
-            if "unexpected end of data" in msg or "field larger than field limit" in msg:
+            if "unexpected end of data" in msg:
                 raise ImportFailed(path, f"line {start}: a quote opened on this line is never closed and swallows "
                                          f"the rest of the file (through line {reader.line_num})") from None
+            if "field larger than field limit" in msg:
+                # The limit bounds memory; a real post is never this long, an unclosed quote is.
+                raise ImportFailed(path, f"line {start}: a field starting here runs on past {csv.field_size_limit()} "
+                                         "characters (probably a quote opened on this line that is never closed)") from None
             end = max(reader.line_num, start)
             yield start, end, None, msg
             continue
@@ -412,7 +416,7 @@ def _item(fields: list[str], c: _Columns, ctx: ImportContext, source: str, delim
         precision, radius = F.precision_of(lambda names: cell(fields, where.get(names)) or None)
     sid = tally.ids.usable(cell(fields, c.id))
     return Item(
-        kind=Kind.POST, source=source, source_id=sid or F.stable_id(t_ms, lat, lon, text), t_ms=t_ms, text=text,
+        kind=Kind.POST, source=source, source_id=F.record_id(sid, t_ms, lat, lon, text), t_ms=t_ms, text=text,
         lat=lat, lon=lon, precision=precision, radius_m=radius, author=cell(fields, c.author) or None,
         place_name=cell(fields, c.place) or None, hashtags=tuple(tags), links=tuple(links_in(text)),
     )
@@ -435,8 +439,8 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
                 item.raw = table.delimiter.join(fields)
             yield item
     if tally.positioned and tally.swapped == tally.positioned:
-        raise ImportFailed(path, f"every row's position looks swapped (the latitude column holds longitudes): "
-                                 f"check the columns and name them with --lat-field/--lon-field")
+        raise ImportFailed(path, "every row's position looks swapped (the latitude column holds longitudes): "
+                                 "check the columns and name them with --lat-field/--lon-field")
     if tally.positioned and tally.unusable == tally.positioned:
         raise ImportFailed(path, "no row has a usable position (projected metres, or the wrong columns?); "
                                  "name the columns with --lat-field/--lon-field")

@@ -28,7 +28,7 @@ RADIUS_NAMES = ("radius_m", "radius", "accuracy_m", "accuracy", "반경")
 # An error circle wider than this is an area, not a pin.
 PLACE_RADIUS_M = 50.0
 
-# Excel shows long numbers in scientific notation and saves them that way, losing digits.
+# Spreadsheets show long numbers in scientific notation and save them that way, losing digits.
 _MANGLED_RE = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
@@ -72,7 +72,7 @@ def scalar_text(value: object) -> str | None:
 
 
 def looks_mangled(value: str) -> bool:
-    """True for ids Excel rewrote as ``1.23E+18``: their digits are gone for good."""
+    """True for ids a spreadsheet rewrote as ``1.23E+18``: their digits are gone for good."""
     return bool(_MANGLED_RE.fullmatch(value.strip()))
 
 
@@ -102,6 +102,17 @@ def stable_id(t_ms: int, lat: float | None, lon: float | None, text: str) -> str
     pos = "" if lat is None or lon is None else f"{lat:.7f},{lon:.7f}"
     digest = hashlib.sha1(f"{t_ms}|{pos}|{text}".encode("utf-8", "replace")).hexdigest()
     return f"sha1:{digest[:32]}"
+
+
+def record_id(sid: str | None, t_ms: int, lat: float | None, lon: float | None, text: str) -> str:
+    """The source id of a generic record: its own id plus a short content hash.
+
+    Exports number their rows 1, 2, 3…, so two different files would collide on the bare
+    id and the second one's rows would be dropped as duplicates. The hash keeps re-imports
+    of the same file a no-op while different records never merge.
+    """
+    digest = stable_id(t_ms, lat, lon, text)
+    return f"{sid}#{digest[5:17]}" if sid else digest
 
 
 def split_tags(value: object) -> list[str]:

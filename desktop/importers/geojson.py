@@ -20,7 +20,8 @@ from desktop.model import Item, Kind, Record
 
 NAME = "geojson"
 
-_TYPE_RE = re.compile(rb'"type"\s*:\s*"(?:FeatureCollection|Feature)"')
+_COLLECTION_RE = re.compile(rb'"type"\s*:\s*"FeatureCollection"')
+_FEATURE_RE = re.compile(rb'"type"\s*:\s*"Feature"')
 # Names that mean plain WGS84 longitude/latitude in GeoJSON practice (files that say
 # EPSG:4326 still write lon,lat, so no axis swap either).
 _WGS84 = {
@@ -31,10 +32,15 @@ _WGS84 = {
 
 
 def sniff(head: bytes, path: Path) -> int:
-    """60 when the head declares a Feature or FeatureCollection."""
-    if _TYPE_RE.search(head):
+    """60 for a FeatureCollection; 40 for a lone Feature or a .geojson object.
+
+    A bare Feature scores lower because other formats embed them (X v2 places carry
+    GeoJSON Features in ``includes``), and their own sniffers should win there.
+    """
+    if _COLLECTION_RE.search(head):
         return 60
-    if str(path).lower().endswith(".geojson") and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+    is_object = head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    if is_object and (_FEATURE_RE.search(head) or str(path).lower().endswith(".geojson")):
         return 40
     return 0
 
@@ -207,7 +213,7 @@ def _item(feature: Any, ctx: ImportContext, source: str, to_wgs84, ids: F.Mangle
     author = F.scalar_text(author_raw)
     tags = F.split_tags(get(F.TAG_NAMES)) + hashtags_in(text)
     precision, radius = F.precision_of(lambda c: get(c))
-    source_id = _feature_id(feature, get, opts.id_field, ctx, ids) or F.stable_id(t_ms, lat, lon, text)
+    source_id = F.record_id(_feature_id(feature, get, opts.id_field, ctx, ids), t_ms, lat, lon, text)
     return Item(
         kind=Kind.POST, source=source, source_id=source_id, t_ms=t_ms, text=text, lat=lat, lon=lon,
         precision=precision, radius_m=radius, author=author, place_name=F.scalar_text(get(F.PLACE_NAMES)),

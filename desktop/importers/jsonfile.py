@@ -28,6 +28,7 @@ RECORD_ERRORS = (BadRecord, KeyError, TypeError, AttributeError, ValueError, Ind
                  RecursionError)
 
 _BOM = b"\xef\xbb\xbf"
+_TRUNCATED = "truncated: the file ends in the middle of a record"
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 Record3 = tuple[str, Any, str]  # (where, decoded value, original JSON text)
@@ -116,11 +117,12 @@ def _lines_or_document(path: Path, ctx: ImportContext) -> Iterator[Record3]:
     try:
         with open(path, "rb") as fh:
             first = b""
-            for first in fh:
+            for n, first in enumerate(fh, 1):
+                first = first.removeprefix(_BOM) if n == 1 else first
                 if first.strip():
                     break
             try:
-                json.loads(first.removeprefix(_BOM).decode("utf-8"))
+                json.loads(first.decode("utf-8"))
                 is_lines = True
             except (ValueError, RecursionError):
                 is_lines = False
@@ -143,33 +145,45 @@ def json_lines(path: Path, fh: BinaryIO, ctx: ImportContext, doc_error: str | No
     """Records of a JSON-lines stream as ("line N", value, raw); blank keep-alive lines are passed over.
 
     A line that does not parse is skipped with its reason; a cut-off last line is called
-    truncated. If no line parses at all the file is refused.
+    truncated. If no line parses at all, or most lines are not UTF-8, the file is refused.
     """
     decoded = 0
     first_bad = None
+    not_utf8 = 0
+    first_not_utf8 = ""
     for n, line in enumerate(fh, 1):
+        if n == 1:
+            line = line.removeprefix(_BOM)
         s = line.strip()
         if not s:
             continue
-        if n == 1 and s.startswith(_BOM):
-            s = s[3:]
         cut = not line.endswith(b"\n")  # only the last line can lack its newline
         try:
             text = s.decode("utf-8")
         except UnicodeDecodeError as exc:
             if cut:  # a capture cut inside a multi-byte character
-                ctx.skip(f"line {n}", "truncated: the file ends in the middle of a record")
+                ctx.skip(f"line {n}", _TRUNCATED)
                 break
-            raise ImportFailed(path, f"not UTF-8 text (invalid byte at line {n}, column {exc.start + 1})") from None
+            # A capture resumed after a dropped connection can hold one record cut inside a
+            # character; a file in another encoding fails on line after line.
+            not_utf8 += 1
+            col = exc.start + len(line) - len(line.lstrip()) + 1
+            first_not_utf8 = first_not_utf8 or f"invalid byte at line {n}, column {col}"
+            if not_utf8 > decoded + 10:
+                break
+            ctx.skip(f"line {n}", f"not UTF-8 text (invalid byte at column {col}; a record cut off mid-character?)")
+            continue
         try:
             value = json.loads(text)
         except (ValueError, RecursionError) as exc:
-            why = "truncated: the file ends in the middle of a record" if cut else f"not valid JSON ({_json_error(exc)})"
+            why = _TRUNCATED if cut else f"not valid JSON ({_json_error(exc)})"
             first_bad = first_bad or f"line {n}: {why}"
             ctx.skip(f"line {n}", why)
             continue
         decoded += 1
         yield f"line {n}", value, text
+    if not_utf8 and not_utf8 >= decoded:
+        raise ImportFailed(path, f"not UTF-8 text ({first_not_utf8})")
     if not decoded and first_bad:
         raise ImportFailed(path, f"not valid JSON: {doc_error or first_bad}")
 

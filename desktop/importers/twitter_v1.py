@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from desktop.importers import jsonfile
-from desktop.importers.base import BadRecord, ImportContext, check_latlon, hashtags_in, links_in, parse_time, place_radius_m
+from desktop.importers.base import (
+    BadRecord, ImportContext, check_latlon, hashtags_in, links_in, parse_time, place_radius_m,
+)
 from desktop.model import DeleteItem, Item, Kind, Precision, Record, ScrubGeo, to_ms
 
 NAME = "x-v1"
@@ -150,7 +152,8 @@ def convert(tw: dict, *, raw: str | None = None, author: str | None = None, auth
         kind=Kind.POST, source=SOURCE, source_id=tid, t_ms=_time_ms(tw), text=text,
         lat=lat, lon=lon, precision=precision, radius_m=radius,
         author=_str(author), author_id=author_id, lang=lang if isinstance(lang, str) and lang != "und" else None,
-        place_name=place_name, hashtags=tuple(tags), links=tuple(u for u in links if isinstance(u, str)),
+        place_name=place_name, hashtags=tuple(tags),
+        links=tuple(u for u in links if isinstance(u, str)) if links else (),
         reply_to=id_of(tw, "in_reply_to_status_id"), quote_of=quote_of,
         retweet_of=id_of(rt, "id") if isinstance(rt, dict) else None, raw=raw,
     )
@@ -257,15 +260,12 @@ def _time_ms(tw: dict) -> int:
     value = tw.get("created_at")
     if value is None:
         raise BadRecord("no created_at")
-    return created_ms(value)
+    return _created_ms(value)
 
 
-def created_ms(value: Any) -> int:
-    """UTC milliseconds of a v1.1 ``created_at`` ("Tue Jul 18 23:25:04 +0000 2017").
-
-    The fixed layout is split by hand: the general parser's strptime would dominate
-    the time spent on each post of a large capture.
-    """
+def _created_ms(value: Any) -> int:
+    # "Tue Jul 18 23:25:04 +0000 2017", split by hand: the general parser's strptime
+    # would dominate the time spent on each post of a large capture.
     if isinstance(value, str):
         p = value.split(" ")
         if len(p) == 6 and p[4] == "+0000" and p[1] in _MONTHS and len(p[3]) == 8:
@@ -347,11 +347,13 @@ class _StreamTally:
     def report(self, ctx: ImportContext) -> None:
         """Put what was counted into the import's notes."""
         if self.limits:
-            ctx.note(f"the stream sent {plural(self.limits, 'rate-limit notice')}: at least "
-                     f"{plural(self.undelivered, 'matching post')} were not delivered")
+            ctx.note(f"the stream sent {plural(self.limits, 'rate-limit notice')}; matching posts it did not "
+                     f"deliver: at least {self.undelivered}")
         if self.withheld:
-            ctx.note(f"{plural(self.withheld, 'withheld-content notice')} (a post or account hidden in some countries)")
+            ctx.note(f"{plural(self.withheld, 'withheld-content notice')} "
+                     "(a post or account hidden in some countries)")
         if self.warnings:
-            ctx.note(f"the stream sent {plural(self.warnings, 'warning')} (first: {self.first_warning or 'no message'})")
+            ctx.note(f"the stream sent {plural(self.warnings, 'warning')} "
+                     f"(first: {self.first_warning or 'no message'})")
         if self.other_deletes:
             ctx.note(f"{plural(self.other_deletes, 'delete notice')} not about posts ignored")

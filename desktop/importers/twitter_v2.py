@@ -56,10 +56,12 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
 
 def _page(page: dict, raw: str, where: str, ctx: ImportContext, tally: _Tally) -> Iterator[Item]:
     includes = page.get("includes") or {}
-    places = {p["id"]: p for p in includes.get("places") or () if isinstance(p, dict) and isinstance(p.get("id"), str)}
+    places = {p["id"]: p for p in includes.get("places") or ()
+              if isinstance(p, dict) and isinstance(p.get("id"), str)}
     users = {u["id"]: u.get("username") for u in includes.get("users") or ()
              if isinstance(u, dict) and isinstance(u.get("id"), str)}
-    included = {t["id"]: t for t in includes.get("tweets") or () if isinstance(t, dict) and isinstance(t.get("id"), str)}
+    included = {t["id"]: t for t in includes.get("tweets") or ()
+                if isinstance(t, dict) and isinstance(t.get("id"), str)}
     errors = page.get("errors")
     if isinstance(errors, list):
         for e in errors:
@@ -127,10 +129,10 @@ def convert(t: dict, places: dict, users: dict, included: dict, *, raw: str | No
     author_id = id_of(t, "author_id")
     refs: dict[str, str] = {}
     for ref in t.get("referenced_tweets") or ():
-        field = _REF_FIELDS.get(ref.get("type"))
+        relation = _REF_FIELDS.get(ref.get("type"))
         rid = id_of(ref, "id")
-        if field and rid:
-            refs[field] = rid
+        if relation and rid:
+            refs[relation] = rid
     text, ents = _text_and_entities(t)
     original = included.get(refs.get("retweet_of"))
     if original is not None and isinstance(original.get("text"), str):

@@ -145,7 +145,7 @@ def _item(fields: list[str], lay: _Layout, ctx: ImportContext, ids: F.MangledIds
     extra = {name: _flag(cell(fields, idx)) for name, idx in lay.flags.items() if cell(fields, idx)}
     sid = ids.usable(cell(fields, lay.id))
     return Item(
-        kind=Kind.POST, source=NAME, source_id=sid or F.stable_id(t_ms, lat, lon, text), t_ms=t_ms, text=text,
+        kind=Kind.POST, source=NAME, source_id=F.record_id(sid, t_ms, lat, lon, text), t_ms=t_ms, text=text,
         lat=lat, lon=lon, precision=Precision.EXACT if lat is not None else Precision.UNKNOWN,
         author=author, place_name=cell(fields, lay.place) or None, hashtags=tuple(tags),
         links=tuple(links_in(text)), extra=extra or None,

@@ -233,10 +233,12 @@ class CotStreamParser:
     not end the outer event.
 
     An event over ``max_event_bytes`` is dropped (counted in :attr:`oversized` too)
-    and the framer resyncs at its end. An XML declaration, or an ``<event>`` directly
-    inside an event, means the sender lost the rest of the previous event: that
-    partial event is dropped and framing restarts there. :attr:`saw_dtd` records any
-    DOCTYPE or other declaration seen, so a file reader can refuse the file.
+    and the framer resyncs at its end. An XML declaration, an ``<event>`` directly
+    inside an event, or a ``<`` inside a tag means the sender lost the rest of the
+    event: that partial event is dropped and framing restarts there. (An event cut
+    off deeper inside its detail is only found at the next declaration or the size
+    cap.) :attr:`saw_dtd` records any DOCTYPE or other declaration seen, so a file
+    reader can refuse the file. Framing never depends on how the bytes were split.
     """
 
     def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES):

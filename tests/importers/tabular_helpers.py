@@ -25,8 +25,13 @@ def utc(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def own_id(source_id: str) -> str:
+    """The record's own id: stored ids carry a content hash after '#' (hash-only ids stay whole)."""
+    return source_id if source_id.startswith("sha1:") else source_id.rsplit("#", 1)[0]
+
+
 def items(cache: Cache) -> dict[str, dict]:
-    """Stored items keyed by source_id."""
+    """Stored items keyed by their own id."""
     cur = cache.conn.execute("SELECT * FROM items ORDER BY t_ms, id")
     names = [d[0] for d in cur.description]
     out = {}
@@ -34,7 +39,7 @@ def items(cache: Cache) -> dict[str, dict]:
         rec = dict(zip(names, row))
         rec["when"] = utc(rec["t_ms"])
         rec["extra"] = json.loads(rec["extra"]) if rec["extra"] else None
-        out[rec["source_id"]] = rec
+        out[own_id(rec["source_id"])] = rec
     return out
 
 
@@ -43,7 +48,7 @@ def tags(cache: Cache) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for sid, tag in cache.conn.execute(
             "SELECT i.source_id, t.tag FROM item_tags t JOIN items i ON i.id = t.item_id"):
-        out.setdefault(sid, set()).add(tag)
+        out.setdefault(own_id(sid), set()).add(tag)
     return out
 
 

@@ -120,16 +120,16 @@ def test_semicolon_with_decimal_commas(tmp_path):
     assert (it["lat"], it["lon"], it["text"]) == (37.5759, 126.9769, "세미콜론 파일 🇰🇷")
 
 
-def test_excel_rounded_ids_are_not_used(tmp_path):
+def test_spreadsheet_rounded_ids_are_not_used(tmp_path):
     cache = open_cache(tmp_path)
-    result = import_file(cache, CSV / "excel_ids.csv", fmt="csv")
+    result = import_file(cache, CSV / "spreadsheet_ids.csv", fmt="csv")
     assert result.stats.accepted == 3  # the two rounded ids are equal, but the rows are not
     ids = set(items(cache))
     assert "1764460000000000123" in ids
     assert "1.76446E+18" not in ids
     assert sum(sid.startswith("sha1:") for sid in ids) == 2
     assert any("1.76446E+18" in n and "2 ids" in n for n in result.stats.notes)
-    again = import_file(cache, CSV / "excel_ids.csv", fmt="csv")
+    again = import_file(cache, CSV / "spreadsheet_ids.csv", fmt="csv")
     assert again.stats.accepted == 0  # the hashes are stable
 
 
@@ -217,14 +217,14 @@ def test_rows_are_streamed(tmp_path):
                         + "".join(f"r{i},2024-03-01T05:00:00Z,37.5,126.9,행\n" for i in range(1000))
                         + 'z,2024-03-01T05:00:00Z,37.5,126.9,"끝까지 열린 따옴표\n')
     rows = csvfile.read(p, ImportContext(path=p))
-    assert next(rows).source_id == "a"
+    assert next(rows).source_id.startswith("a#")
     with pytest.raises(ImportFailed, match="line 1003"):
         list(rows)
 
 
 def test_detection_picks_csv(installed_formats):
     for name in ("korean_bom.csv", "cp949_reports.csv", "latlon_combined.csv", "wkt_points.csv", "tab_separated.tsv",
-                 "excel_ids.csv", "all_swapped.csv"):
+                 "spreadsheet_ids.csv", "all_swapped.csv"):
         assert detect_format(CSV / name) == "csv", name
 
 
@@ -237,4 +237,27 @@ def test_decomposed_hangul_headers_and_tags(tmp_path):
     assert result.stats.accepted == 1
     (it,) = items(cache).values()
     assert it["text"] == "맥에서 저장한 파일 #광화문" and it["when"] == "2024-03-01T05:00:00Z"
-    assert set(tags(cache).values()) == {frozenset({"광화문"})}
+    assert list(tags(cache).values()) == [{"광화문"}]
+
+
+def test_unclosed_quote_in_a_long_file_stops_at_the_field_limit(tmp_path):
+    body = "".join(f"r{i},2024-03-01T05:00:00Z,37.5,126.9,행 {i}\n" for i in range(6000))
+    p = write(tmp_path, 'id,time,lat,lon,text\na,2024-03-01T05:00:00Z,37.5,126.9,"열린 따옴표\n' + body)
+    cache = open_cache(tmp_path)
+    with pytest.raises(ImportFailed, match="^.*line 2: a field starting here runs on past"):
+        import_file(cache, p, fmt="csv")
+    assert counts(cache) == (0, 0)
+
+
+def test_two_exports_numbering_rows_alike_do_not_merge(tmp_path):
+    from desktop.cache import Cache
+    from desktop.importers import import_file
+
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    a.write_text("id,lat,lon,time,text\n1,37.57,126.97,2026-11-14 14:00,광화문 A\n", encoding="utf-8")
+    b.write_text("id,lat,lon,time,text\n1,35.15,129.06,2026-11-14 14:05,서면 B\n", encoding="utf-8")
+    cache = Cache.open(tmp_path / "c.db")
+    assert import_file(cache, a).stats.accepted == 1
+    assert import_file(cache, b).stats.accepted == 1
+    assert import_file(cache, b).stats.accepted == 0  # the same file again is still a no-op

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from desktop.importers import detect_format, import_file
+from desktop.importers import detect_format, geojson, import_file
 from desktop.importers.base import ImportFailed, ImportOptions
 from tests.importers.tabular_helpers import (  # noqa: F401  (installed_formats is a fixture)
     FIXTURES, batch_notes, counts, installed_formats, items, open_cache, tags,
@@ -198,7 +198,7 @@ def test_odd_values_are_skipped_not_fatal(tmp_path):
     assert [s.where for s in result.skips] == [f"feature {n}" for n in range(2, 9)]
 
 
-def test_excel_rounded_ids_get_a_hash(tmp_path):
+def test_spreadsheet_rounded_ids_get_a_hash(tmp_path):
     doc = {"type": "FeatureCollection", "features": [
         point(126.9769, 37.5759, {"time": "2024-03-01T05:00:00Z", "id": "1.76446E+18", "text": "하나"}),
         point(126.9779, 37.5663, {"time": "2024-03-01T05:01:00Z", "id": "1.76446E+18", "text": "둘"}),
@@ -213,3 +213,10 @@ def test_excel_rounded_ids_get_a_hash(tmp_path):
 def test_detection_picks_geojson(installed_formats):
     for name in ("gwanghwamun_posts.geojson", "single_feature.geojson", "epsg5179_points.geojson"):
         assert detect_format(GJ / name) == "geojson"
+
+
+def test_sniff_scores():
+    assert geojson.sniff(b'{"type": "FeatureCollection", "features": []}', GJ / "x.json") == 60
+    assert geojson.sniff(b'{"type":"Feature","geometry":null}', GJ / "x.json") == 40
+    assert geojson.sniff(b"id,lat,lon\n1,2,3\n", GJ / "x.csv") == 0
+    assert geojson.sniff(b"<kml/>", GJ / "x.geojson") == 0

@@ -38,6 +38,7 @@ H = "1550710841144258560"  # deleted after it arrived
 R = "1550711386403778561"  # reply to A
 P1, P2, P3 = "1550708030960590848", "1550711071830990848", "1550712309150670848"  # scrub_geo user
 T = "1550712560808902656"  # the truncated last line
+A_TEXT = "광화문광장 집회 시작 & 행진 준비 중 🚶\u200d♀️🚶\u200d♂️ 세종대로 양방향 혼잡 #광화문 #집회 <현장>"
 
 SEOUL_BOX = (126.764, 37.413, 127.184, 37.715)
 JONGNO_BOX = (126.9516, 37.5610, 127.0232, 37.6318)
@@ -81,7 +82,7 @@ def test_v1_stream_counts_skips_and_notes(tmp_path):
     assert "swapped" in reasons["line 14"] and "lat=129.0703 lon=35.1798" in reasons["line 14"]
     assert reasons["line 24"].startswith("truncated")
     notes = " | ".join(batch_notes(cache))
-    assert "2 rate-limit notices: at least 41 matching posts were not delivered" in notes
+    assert "2 rate-limit notices; matching posts it did not deliver: at least 41" in notes
     assert "1 withheld-content notice" in notes and "FALLING_BEHIND" in notes
 
 
@@ -96,8 +97,7 @@ def test_v1_stream_positions_text_and_people(tmp_path):
     assert (a["source"], a["kind"], a["lang"]) == ("x", "post", "ko")
     assert (a["author"], a["author_id"]) == ("gwanghwamun_live", "1402231187395174401")
     assert a["place_name"] == "Jongno-gu, Seoul"  # the exact point keeps its place's name
-    assert "집회 시작 & 행진" in a["text"] and a["text"].endswith("<현장>")  # entities unescaped
-    assert "🚶\u200d♀️" in a["text"]  # a ZWJ sequence survives whole
+    assert a["text"] == A_TEXT  # &amp; &lt; &gt; unescaped; the ZWJ emoji sequences whole
 
     c = got[C]  # place only: the box's centre and a radius covering it, never a corner
     lat, lon, radius = centre(SEOUL_BOX)
@@ -228,8 +228,9 @@ def test_v1_ids_and_odd_records(tmp_path):
     del int_only["id_str"]  # a bare 19-digit number: read exactly, never through a float
     too_big = v1_post("1550707825439740202", id_str="18446744073709551615")  # past SQLite's integer
     lone = v1_post("1550707825439740203", text="깨진 이모지 \ud83d 끝")
-    fiji = v1_post("1550707825439740204", place={"full_name": "Fiji", "bounding_box": {"type": "Polygon", "coordinates": [
-        [[177.0, -19.2], [177.0, -16.0], [-179.8, -16.0], [-179.8, -19.2]]]}})
+    fiji_box = [[[177.0, -19.2], [177.0, -16.0], [-179.8, -16.0], [-179.8, -19.2]]]
+    fiji = v1_post("1550707825439740204",
+                   place={"full_name": "Fiji", "bounding_box": {"type": "Polygon", "coordinates": fiji_box}})
     lines = [json.dumps(int_only), json.dumps(too_big), json.dumps(lone), json.dumps(fiji),
              '{"disconnect":{"code":7,"stream_name":"sitmap-stream","reason":"admin logout"}}',
              '{"delete":{"direct_message":{"id":1,"user_id":2}}}', "[1, 2]", '{"friends":[1,2]}']
@@ -268,7 +269,7 @@ def test_archive_tweets_js(tmp_path):
     a = got[A]  # "id" is the mangled "1.55070782543973990E18"; id_str is the truth
     assert (a["lat"], a["lon"], a["precision"]) == (37.5759, 126.9769, "exact")  # numbers written as strings
     assert (a["author"], a["author_id"]) == ("gwanghwamun_live", "1402231187395174401")
-    assert a["text"] == items_text_of_stream_post_a()
+    assert a["text"] == A_TEXT
     place = got["1550714825733115904"]
     lat, lon, radius = centre(JONGNO_BOX)
     assert (place["lat"], place["lon"], place["radius_m"]) == (lat, lon, radius)
@@ -277,10 +278,6 @@ def test_archive_tweets_js(tmp_path):
 
     part1 = import_file(cache, ARCHIVE_PART1, fmt="x-archive")
     assert part1.stats.accepted == 1 and counts(cache) == (5, 2)
-
-
-def items_text_of_stream_post_a():
-    return "광화문광장 집회 시작 & 행진 준비 중 🚶\u200d♀️🚶\u200d♂️ 세종대로 양방향 혼잡 #광화문 #집회 <현장>"
 
 
 def test_archive_and_stream_share_ids(tmp_path):
@@ -381,7 +378,10 @@ def test_v2_array_of_pages_and_malformed_pages(tmp_path):
 # --- refusals ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt,name,data,why", [
-    ("x-v1", "cp949.jsonl", '{"id_str":"1"}\n{"text":"광화문"}\n{"id_str":"2"}\n'.encode("cp949"), "not UTF-8"),
+    ("x-v1", "cp949.jsonl", '{"id_str":"1","text":"광화문"}\n{"id_str":"2"}\n'.encode("cp949"),
+     "not UTF-8 text (invalid byte at line 1"),
+    ("x-v1", "cp949-later.jsonl", '{"id_str":"1"}\n{"text":"광화문"}\n{"text":"시청"}\n'.encode("cp949"),
+     "not UTF-8 text (invalid byte at line 2, column 10)"),
     ("x-v1", "words.jsonl", b"{ this is\nnot json at all\n", "not valid JSON"),
     ("x-v1", "html.json", b"<html><body>rate limited</body></html>", "not JSON"),
     ("x-v1", "empty.jsonl", b"  \r\n\r\n", "empty"),
@@ -397,6 +397,16 @@ def test_whole_file_refusals_leave_nothing(tmp_path, fmt, name, data, why):
         import_file(cache, path, fmt=fmt)
     assert why in err.value.reason and str(path) in str(err.value)
     assert counts(cache) == (0, 0)
+
+
+def test_one_record_cut_inside_a_character_mid_file_is_only_a_skip(tmp_path):
+    # A capture appended to after a reconnect: one record broken off inside "광", then more.
+    good = [json.dumps(v1_post(str(1550707825439740400 + i)), ensure_ascii=False).encode("utf-8") for i in range(3)]
+    broken = good[1][:good[1].index("광".encode("utf-8")) + 2]
+    data = b"\n".join([good[0], broken + good[1], good[2]]) + b"\n"
+    result = import_file(open_cache(tmp_path), write(tmp_path, "resumed.jsonl", data), fmt="x-v1")
+    assert result.stats.accepted == 2
+    assert [(k.where, k.reason.split(" (")[0]) for k in result.skips] == [("line 2", "not UTF-8 text")]
 
 
 def test_truncated_hangul_on_the_last_line_is_only_a_skip(tmp_path):

@@ -1,0 +1,206 @@
+"""The demo incident: deterministic, plausible, and written by write_demo exactly as
+the writer would write it."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+from collections import Counter
+
+import pytest
+
+from desktop.cache import Cache
+from desktop.cache.writer import write_records
+from desktop.demo import generate, write_demo
+from desktop.demo import generator, scenario
+from desktop.model import Item, Kind, Precision, Unit
+
+SC = scenario.load()
+CLOCK = scenario.Clock(SC)
+SMALL = 3000
+CAMPAIGN = {"busanpolice", "부산경찰", "안전부산"}
+
+
+def items_of(records) -> list[Item]:
+    return [r for r in records if isinstance(r, Item)]
+
+
+@pytest.fixture(scope="module")
+def records() -> list:
+    return list(generate())
+
+
+@pytest.fixture(scope="module")
+def items(records) -> list[Item]:
+    return items_of(records)
+
+
+def test_same_seed_same_records(records):
+    assert list(generate(seed=7)) == records
+
+
+def test_same_seed_byte_identical_rows():
+    a = [pickle.dumps(c.rows) for c in generator.chunks(11, 2000)]
+    assert a == [pickle.dumps(c.rows) for c in generator.chunks(11, 2000)]
+
+
+def test_other_seed_other_items():
+    one, other = items_of(generate(seed=7, size=2000)), items_of(generate(seed=8, size=2000))
+    assert len(other) == len(one) == 2000
+    assert [i.source_id for i in other] != [i.source_id for i in one]
+    assert [i.text for i in other] != [i.text for i in one]
+
+
+def test_size_is_exact_and_keeps_proportions(items):
+    assert len(items) == SC["default_size"] == 20_000
+    small = items_of(generate(size=1000))
+    assert len(small) == 1000
+    share = sum(i.kind is Kind.FIELD_UPDATE for i in small) / 1000
+    assert share == pytest.approx(SC["field_update_share"], abs=0.01)
+    assert list(generate(size=0)) == []
+
+
+def test_counts_by_kind_and_source(items):
+    by = Counter((i.kind, i.source) for i in items)
+    assert set(by) == {(Kind.POST, "x"), (Kind.FIELD_UPDATE, "tak")}
+    assert by[(Kind.FIELD_UPDATE, "tak")] == 3000
+    per_unit = Counter(i.unit_uid for i in items if i.kind is Kind.FIELD_UPDATE)
+    assert set(per_unit) == {u["uid"] for u in SC["units"]}
+    assert set(per_unit.values()) == {200}
+    langs = Counter(i.lang for i in items if i.kind is Kind.POST)
+    assert langs["ko"] > 2 * langs["en"] > 0
+
+
+def test_ids_unique_and_plausible(items):
+    ids = [(i.source, i.source_id) for i in items]
+    assert len(set(ids)) == len(ids)
+    for i in items:
+        if i.kind is Kind.POST:
+            assert re.fullmatch(r"\d{19}", i.source_id)
+            assert (int(i.source_id) >> 22) + generator.SNOWFLAKE_EPOCH_MS == i.t_ms
+        else:
+            assert i.source_id == f"{i.unit_uid}@{i.t_ms}"
+
+
+def test_times_inside_the_afternoon_and_ordered(items):
+    assert CLOCK.start_ms == 1794628800000  # 2026-11-14 13:00 KST = 04:00 UTC
+    ts = [i.t_ms for i in items]
+    assert ts == sorted(ts)
+    assert CLOCK.start_ms <= ts[0] and ts[-1] < CLOCK.end_ms
+
+
+def test_positions_inside_south_korea(items):
+    located = [i for i in items if i.lat is not None]
+    assert len(located) > 0.8 * len(items)
+    for i in located:
+        assert 33.0 <= i.lat <= 38.7 and 124.5 <= i.lon <= 131.0, i
+
+
+def test_precision_fields(items):
+    posts = [i for i in items if i.kind is Kind.POST]
+    by = Counter(i.precision for i in posts)
+    assert by[Precision.EXACT] and by[Precision.PLACE] and by[Precision.UNKNOWN]
+    for i in posts:
+        if i.precision is Precision.PLACE:
+            assert 1000 <= i.radius_m <= 10_000 and i.place_name and i.lat is not None
+        elif i.precision is Precision.UNKNOWN:
+            assert i.lat is None and i.lon is None and i.radius_m is None
+        else:
+            assert i.lat is not None and i.radius_m is None
+
+
+def test_field_updates_look_like_cot(items, records):
+    fus = [i for i in items if i.kind is Kind.FIELD_UPDATE]
+    for i in fus[:500]:
+        assert i.precision is Precision.EXACT and 5 <= i.radius_m <= 15
+        assert i.author == i.callsign and i.author_id == i.unit_uid
+        assert set(i.extra) == {"cot_type", "how", "team", "course", "speed", "stale_ms"}
+        assert i.extra["stale_ms"] == i.t_ms + 5 * 60_000 and i.extra["cot_type"] == "a-f-G-U-i-l"
+        assert 0 <= i.extra["course"] < 360 and i.extra["speed"] >= 0
+    texts = [i.text for i in fus if i.text]
+    assert "\n" in "".join(texts) and any("행진" in t for t in texts)
+    assert any(i.extra["speed"] > 0.5 for i in fus) and any(i.extra["speed"] == 0 for i in fus)
+    units = [r for r in records if isinstance(r, Unit)]
+    assert len(units) == len(fus) and units[0].affiliation == "f"
+
+
+def test_scuffle_spikes_posts_in_its_block(items):
+    s = SC["scuffle"]
+    c = SC["places"][s["place"]]
+    dlat = s["block_m"] / scenario.M_PER_DEG_LAT
+    dlon = s["block_m"] / (scenario.M_PER_DEG_LON_EQ * 0.79)
+    block = [i for i in items if i.kind is Kind.POST and i.lat is not None and i.precision is Precision.EXACT
+             and abs(i.lat - c["lat"]) < dlat and abs(i.lon - c["lon"]) < dlon]
+    t0, t1 = CLOCK.ms(s["start"]), CLOCK.ms(s["end"])
+    during = sum(t0 <= i.t_ms < t1 for i in block) / ((t1 - t0) / 60_000)
+    average = len(block) / ((CLOCK.end_ms - CLOCK.start_ms) / 60_000)
+    assert during > 5 * average > 0
+
+
+def test_busan_campaign_tags_in_busan(items):
+    busan = [i for i in items if i.kind is Kind.POST and i.lat is not None and i.lat < 36]
+    seoul = [i for i in items if i.kind is Kind.POST and i.lat is not None and i.lat > 37]
+    assert len(busan) > 1000
+    assert all(CAMPAIGN & set(i.hashtags) for i in busan)
+    assert not any(CAMPAIGN & set(i.hashtags) for i in seoul)
+    assert any("#부산경찰" in i.text for i in busan) and any("#busanpolice" in i.text for i in busan)
+
+
+def test_hashtags_and_links_match_text(items):
+    for i in items[:3000]:
+        written = {t.casefold() for t in re.findall(r"#(\w+)", i.text)}
+        assert written == set(i.hashtags)
+        assert all(link in i.text for link in i.links)
+    assert any(i.links for i in items)
+
+
+def test_slices_join_up(monkeypatch):
+    """Many small slices: still one time-ordered, duplicate-free timeline of exactly size items."""
+    monkeypatch.setattr(generator, "CHUNK", 700)
+    its = items_of(generate(seed=3, size=5000))
+    assert len(its) == 5000
+    assert [i.t_ms for i in its] == sorted(i.t_ms for i in its)
+    assert len({(i.source, i.source_id) for i in its}) == 5000
+    assert set(Counter(i.unit_uid for i in its if i.unit_uid).values()) == {50}
+
+
+def _dump(cache: Cache) -> list[tuple]:
+    return cache.conn.execute("SELECT * FROM items ORDER BY id").fetchall()
+
+
+def test_write_demo_matches_the_writer_and_is_idempotent(tmp_path):
+    fast = Cache.open(tmp_path / "fast.db")
+    stats = write_demo(fast, seed=5, size=SMALL)
+    assert stats.accepted == SMALL and stats.duplicates == 0 and stats.units == len(SC["units"])
+
+    slow = Cache.open(tmp_path / "slow.db")
+    write_records(slow, generate(seed=5, size=SMALL), path="demo:seed=5,size=3000", fmt="demo")
+    assert _dump(fast) == _dump(slow)
+    for table in ("item_tags", "items_geo"):
+        q = f"SELECT * FROM {table} ORDER BY 1, 2"
+        assert fast.conn.execute(q).fetchall() == slow.conn.execute(q).fetchall()
+    q = "SELECT * FROM units ORDER BY uid"
+    assert [r[:-1] for r in fast.conn.execute(q)] == [r[:-1] for r in slow.conn.execute(q)]
+    assert fast.conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH '청계광장'").fetchone()[0] > 0
+
+    indexes = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    assert fast.conn.execute(indexes).fetchall() == slow.conn.execute(indexes).fetchall()
+
+    again = write_demo(fast, seed=5, size=SMALL)
+    assert again.accepted == 0 and again.duplicates == SMALL
+    assert fast.conn.execute("SELECT count(*) FROM items").fetchone()[0] == SMALL
+    batches = fast.conn.execute("SELECT format, path, accepted, duplicates FROM batches ORDER BY id").fetchall()
+    assert batches == [("demo", "demo:seed=5,size=3000", SMALL, 0), ("demo", "demo:seed=5,size=3000", 0, SMALL)]
+
+
+def test_units_table_has_each_units_latest_report(tmp_path):
+    cache = Cache.open(tmp_path / "c.db")
+    write_demo(cache, size=SMALL)
+    units = {r[0]: r for r in cache.conn.execute("SELECT uid, callsign, t_ms, stale_ms, lat, lon, team FROM units")}
+    assert set(units) == {u["uid"] for u in SC["units"]}
+    last = dict(cache.conn.execute("SELECT unit_uid, max(t_ms) FROM items WHERE unit_uid IS NOT NULL GROUP BY unit_uid"))
+    for uid, (_, callsign, t, stale, lat, lon, team) in units.items():
+        assert t == last[uid] and stale == t + 300_000 and lat is not None and team
+        row = cache.conn.execute("SELECT lat, lon, callsign, extra FROM items WHERE unit_uid = ? AND t_ms = ?", (uid, t)).fetchone()
+        assert row[:3] == (lat, lon, callsign) and json.loads(row[3])["team"] == team

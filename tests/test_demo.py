@@ -13,7 +13,7 @@ import pytest
 from desktop.cache import Cache
 from desktop.cache.writer import write_records
 from desktop.demo import generate, write_demo
-from desktop.demo import generator, scenario
+from desktop.demo import generator, scenario, timeline
 from desktop.model import Item, Kind, Precision, Unit
 
 SC = scenario.load()
@@ -157,7 +157,7 @@ def test_hashtags_and_links_match_text(items):
 
 def test_slices_join_up(monkeypatch):
     """Many small slices: still one time-ordered, duplicate-free timeline of exactly size items."""
-    monkeypatch.setattr(generator, "CHUNK", 700)
+    monkeypatch.setattr(timeline, "CHUNK", 700)
     its = items_of(generate(seed=3, size=5000))
     assert len(its) == 5000
     assert [i.t_ms for i in its] == sorted(i.t_ms for i in its)

@@ -66,6 +66,8 @@ def _scrub(conn: sqlite3.Connection, s: ScrubGeo) -> int:
         up_to = int(s.up_to_id)
     except ValueError:
         return 0
+    if not (0 <= up_to < 2**63):  # SQLite integers are 64-bit signed
+        return 0
     conn.execute(
         "INSERT INTO scrubs (source, author_id, up_to_id) VALUES (?,?,?) "
         "ON CONFLICT (source, author_id) DO UPDATE SET up_to_id = max(up_to_id, excluded.up_to_id)",

@@ -1,7 +1,6 @@
 """The demo incident: a deterministic afternoon of posts and field updates for trying
 Sitmap without real data, and for measuring how fast the cache takes items in."""
 
-from desktop.demo.bulk import DemoStats, write_demo
-from desktop.demo.generator import generate
+from desktop.demo.generator import DemoStats, generate, write_demo
 
 __all__ = ["DemoStats", "generate", "write_demo"]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 from desktop.importers.base import MAX_FILE_BYTES, BadRecord, ImportContext, ImportFailed, decode_utf8, read_bytes
+from desktop.importers.fields import clean
 from desktop.model import Item
 
 # A pretty-printed document is parsed whole; past this size a file that does not read
@@ -196,7 +197,6 @@ def _json_error(exc: BaseException) -> str:
     return str(exc)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _STR_FIELDS = tuple(f.name for f in fields(Item) if f.name not in ("kind", "hashtags", "links", "extra", "precision"))
 
 
@@ -217,14 +217,10 @@ def clean_surrogates(item: Item) -> Item:
     for name in _STR_FIELDS:
         value = getattr(item, name)
         if isinstance(value, str):
-            setattr(item, name, _clean(value))
-    item.hashtags = tuple(_clean(t) for t in item.hashtags)
-    item.links = tuple(_clean(u) for u in item.links)
+            setattr(item, name, clean(value))
+    item.hashtags = tuple(clean(t) for t in item.hashtags)
+    item.links = tuple(clean(u) for u in item.links)
     return item
-
-
-def _clean(s: str) -> str:
-    return _SURROGATE.sub("\ufffd", s)
 
 
 def raw_json(value: Any) -> str:

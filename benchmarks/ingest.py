@@ -1,0 +1,316 @@
+"""How fast items get into a fresh cache.
+
+    .venv/bin/python -m benchmarks.ingest [--size 1000000] [--tweets 200000] [--variants]
+
+Measures (a) the demo incident written by write_demo into a new cache file, with the
+time spent on derived indexes (hashtag rows, R-tree, full-text) reported on their own
+rows; (b) an X v1.1 streaming capture made from the demo's posts, imported through
+``desktop.importers.import_file``; and, for context, (c) the floor: plain
+``executemany`` of the same rows into a bare table without indexes or constraints.
+``--variants`` also runs the demo insert the slower ways it avoids (one row per
+statement; indexes kept during the insert) so the choices stay justified.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from desktop.cache import Cache  # noqa: E402
+from desktop.demo import generator, scenario  # noqa: E402
+from desktop.demo.generator import chunks, write_demo  # noqa: E402
+
+TARGET_DEMO = 200_000
+SOURCES = ("Twitter for iPhone", "Twitter for Android", "Twitter Web App")
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+class _TimedConn:
+    """Stands in for the connection given to derive_batch and times each statement by
+    the table it fills, so the derived indexes can be reported one by one."""
+
+    def __init__(self, conn: sqlite3.Connection, into: dict[str, float]):
+        self._conn, self._into = conn, into
+
+    def execute(self, sql: str, *args):
+        m = re.search(r"INSERT\s+(?:OR\s+\w+\s+)?INTO\s+(\w+)", sql, re.I)
+        label = m.group(1) if m else sql.split()[0]
+        t0 = time.perf_counter()
+        try:
+            return self._conn.execute(sql, *args)
+        finally:
+            self._into[label] = self._into.get(label, 0.0) + time.perf_counter() - t0
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+def fresh_cache(d: Path, name: str) -> Cache:
+    p = d / name
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(p) + suffix).unlink(missing_ok=True)
+    return Cache.open(p)
+
+
+def run_demo(d: Path, size: int, *, rows_per_insert: int | None = None, keep_indexes: bool = False):
+    """write_demo into a fresh cache; returns (stats, seconds per derived table)."""
+    parts: dict[str, float] = {}
+    orig_derive, orig_defer, orig_rows = generator.derive_batch, generator._defer_item_indexes, generator.ROWS_PER_INSERT
+    generator.derive_batch = lambda conn, batch_id: orig_derive(_TimedConn(conn, parts), batch_id)
+    if keep_indexes:
+        generator._defer_item_indexes = lambda conn: []
+    if rows_per_insert:
+        generator.ROWS_PER_INSERT = rows_per_insert
+    try:
+        cache = fresh_cache(d, "demo.db")
+        stats = write_demo(cache, seed=7, size=size)
+        cache.close()
+    finally:
+        generator.derive_batch, generator._defer_item_indexes = orig_derive, orig_defer
+        generator.ROWS_PER_INSERT = orig_rows
+    return stats, parts
+
+
+def run_floor(d: Path, size: int) -> float:
+    """Seconds spent in plain executemany of the demo rows into one bare table."""
+    p = d / "floor.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(p) + suffix).unlink(missing_ok=True)
+    conn = sqlite3.connect(p, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    cols = generator.ROW_COLUMNS
+    conn.execute(f"CREATE TABLE items ({', '.join(cols)})")
+    sql = f"INSERT INTO items VALUES ({', '.join('?' * len(cols))})"
+    spent = 0.0
+    conn.execute("BEGIN")
+    for chunk in chunks(7, size):
+        t0 = time.perf_counter()
+        conn.executemany(sql, chunk.rows)
+        spent += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    conn.execute("COMMIT")
+    spent += time.perf_counter() - t0
+    conn.close()
+    return spent
+
+
+# --- an X v1.1 capture from the demo's posts -------------------------------------------------
+
+def _created_at(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%a %b %d %H:%M:%S +0000 %Y")
+
+
+class _Places:
+    """v1.1 place objects for the scenario's areas, boxes sized to their radius."""
+
+    def __init__(self, sc: dict):
+        self.by_name: dict[str, dict] = {}
+        for key, a in sc["areas"].items():
+            h = a["radius_m"] / math.sqrt(2)  # half a side: the box's half-diagonal is the radius
+            dlat = h / scenario.M_PER_DEG_LAT
+            dlon = h / (scenario.M_PER_DEG_LON_EQ * math.cos(math.radians(a["lat"])))
+            w, s, e, n = a["lon"] - dlon, a["lat"] - dlat, a["lon"] + dlon, a["lat"] + dlat
+            pid = f"{abs(hash(key)) & 0xFFFFFFFFFFFFFFFF:016x}"
+            for lang, full in (("ko", a["name_ko"]), ("en", a["name_en"])):
+                self.by_name[full] = {
+                    "id": pid, "url": f"https://api.twitter.com/1.1/geo/id/{pid}.json",
+                    "place_type": "city" if "," in full or " " not in full else "admin",
+                    "name": full.split(",")[0].split(" ")[-1], "full_name": full, "country_code": "KR",
+                    "country": "대한민국" if lang == "ko" else "Republic of Korea",
+                    "bounding_box": {"type": "Polygon", "coordinates": [[[w, s], [w, n], [e, n], [e, s]]]},
+                    "attributes": {},
+                }
+        self.region = {("seoul", "ko"): self.by_name[sc["areas"]["seoul_centre"]["name_ko"]],
+                       ("seoul", "en"): self.by_name[sc["areas"]["seoul_centre"]["name_en"]],
+                       ("busan", "ko"): self.by_name[sc["areas"]["busan"]["name_ko"]],
+                       ("busan", "en"): self.by_name[sc["areas"]["busan"]["name_en"]]}
+
+
+_TAG_RE = re.compile(r"#(\w+)")
+_URL_RE = re.compile(r"https://t\.co/\w+")
+
+
+def tweet(row: tuple, places: _Places) -> dict:
+    """A demo post row as a v1.1 streaming Tweet object."""
+    c = dict(zip(generator.ROW_COLUMNS, row))
+    tid, uid, text, t = int(c["source_id"]), int(c["author_id"]), c["text"], c["t_ms"]
+    ents = {"hashtags": [{"text": m.group(1), "indices": [m.start(), m.end()]} for m in _TAG_RE.finditer(text)],
+            "urls": [{"url": m.group(0), "expanded_url": f"https://photos.example.com/{m.group(0)[13:]}",
+                      "display_url": f"photos.example.com/{m.group(0)[13:]}", "indices": [m.start(), m.end()]}
+                     for m in _URL_RE.finditer(text)],
+            "user_mentions": [], "symbols": []}
+    coords = geo = place = None
+    if c["precision"] == "exact":
+        coords = {"type": "Point", "coordinates": [c["lon"], c["lat"]]}
+        geo = {"type": "Point", "coordinates": [c["lat"], c["lon"]]}
+        place = places.region[("busan" if c["lat"] < 36 else "seoul", c["lang"])]
+    elif c["precision"] == "place":
+        place = places.by_name[c["place_name"]]
+    tw = {
+        "created_at": _created_at(t), "id": tid, "id_str": str(tid), "text": text,
+        "source": f'<a href="http://twitter.com" rel="nofollow">{SOURCES[tid % 3]}</a>',
+        "truncated": False, "in_reply_to_status_id": None, "in_reply_to_status_id_str": None,
+        "in_reply_to_user_id": None, "in_reply_to_user_id_str": None, "in_reply_to_screen_name": None,
+        "user": {"id": uid, "id_str": str(uid), "name": c["author"].replace("_", " ").title(),
+                 "screen_name": c["author"], "location": None, "url": None, "description": None,
+                 "protected": False, "verified": False, "followers_count": uid % 4000,
+                 "friends_count": uid % 900, "listed_count": uid % 7, "favourites_count": uid % 12000,
+                 "statuses_count": 50 + uid % 30000, "created_at": _created_at(1262304000000 + uid % 400_000_000_000),
+                 "utc_offset": None, "time_zone": None, "geo_enabled": coords is not None, "lang": None,
+                 "profile_image_url_https": f"https://pbs.twimg.com/profile_images/{uid % 10**12}/a_normal.jpg",
+                 "default_profile": True},
+        "geo": geo, "coordinates": coords, "place": place, "contributors": None, "is_quote_status": False,
+        "quote_count": 0, "reply_count": 0, "retweet_count": 0, "favorite_count": 0,
+        "entities": ents, "favorited": False, "retweeted": False, "filter_level": "low", "lang": c["lang"],
+        "timestamp_ms": str(t),
+    }
+    if len(text) > 140:  # compatibility mode: the whole text moves to extended_tweet
+        tw.update(truncated=True, text=text[:139] + "…",
+                  extended_tweet={"full_text": text, "display_text_range": [0, len(text)], "entities": ents})
+        tw["entities"] = {"hashtags": [], "urls": [], "user_mentions": [], "symbols": []}
+    return tw
+
+
+def write_capture(path: Path, n: int) -> int:
+    """Write n demo posts as a v1.1 stream capture (CRLF lines, escaped slashes)."""
+    sc = scenario.load()
+    places = _Places(sc)
+    size = math.ceil(n / (1 - sc["field_update_share"])) + 1000
+    written = 0
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        for chunk in chunks(11, size, sc):
+            lines = []
+            for row in chunk.rows:
+                if row[0] != "post":
+                    continue
+                lines.append(json.dumps(tweet(row, places), ensure_ascii=False, separators=(",", ":")).replace("/", "\\/"))
+                written += 1
+                if written == n:
+                    break
+            fh.write("\r\n".join(lines) + "\r\n")
+            if written == n:
+                break
+    return written
+
+
+def run_x_import(d: Path, n: int):
+    """(items accepted, seconds, None) or (0, 0, why not)."""
+    try:
+        from desktop.importers import import_file
+        from desktop.importers import twitter_v1  # noqa: F401  (present only once written)
+    except ImportError:
+        return 0, 0.0, "x-v1 importer not available", 0.0
+    capture = d / "capture.jsonl"
+    t0 = time.perf_counter()
+    write_capture(capture, n)
+    setup = time.perf_counter() - t0
+    cache = fresh_cache(d, "x.db")
+    t0 = time.perf_counter()
+    result = import_file(cache, capture, fmt="x-v1")
+    spent = time.perf_counter() - t0
+    cache.close()
+    return result.stats.accepted, spent, None, setup
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor() or cpu
+    load = " / ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    return (f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}; "
+            f"numpy {np.__version__}; load average {load}")
+
+
+def table(rows: list[tuple]) -> str:
+    head = ("measure", "items", "seconds", "items/s", "target")
+    cells = [head]
+    for name, items, secs, target in rows:
+        if isinstance(secs, str):
+            cells.append((name, "—", "—", secs, target))
+        else:
+            cells.append((name, f"{items:,}", f"{secs:.2f}", f"{items / secs:,.0f}" if secs else "—", target))
+    widths = [max(len(r[i]) for r in cells) for i in range(5)]
+    out = []
+    for k, r in enumerate(cells):
+        out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        if k == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", type=int, default=1_000_000, help="demo items (default 1,000,000)")
+    ap.add_argument("--tweets", type=int, default=200_000, help="posts in the X v1.1 capture (default 200,000)")
+    ap.add_argument("--variants", action="store_true", help="also run the slower insert strategies")
+    ap.add_argument("--dir", type=Path, default=None, help="where the caches go (default: a temporary folder)")
+    args = ap.parse_args(argv)
+
+    before = machine()
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        d = Path(tmp)
+        print(f"demo: {args.size:,} items …", file=sys.stderr)
+        st, parts = run_demo(d, args.size)
+        n = st.items
+        derived = sum(parts.values())
+        rest = st.total_s - st.derive_s
+        rows = [
+            ("demo → cache, without derived indexes", n, rest, f"≥{TARGET_DEMO:,}"),
+            ("  generating rows (numpy)", n, st.generate_s, ""),
+            (f"  items insert ({generator.ROWS_PER_INSERT} rows/statement)", n, st.insert_s, ""),
+            ("  items indexes rebuilt after insert", n, st.index_s, ""),
+            ("  units, batch row and commit", n, rest - st.generate_s - st.insert_s - st.index_s, ""),
+            ("demo → cache, total with derived indexes", n, st.total_s, f"≥{TARGET_DEMO:,}"),
+        ]
+        names = {"item_tags": "hashtag rows", "items_geo": "R-tree", "items_fts": "full-text (FTS5 trigram)"}
+        for table_name, secs in parts.items():
+            rows.append((f"  derived: {names.get(table_name, table_name)}", n, secs, ""))
+        if abs(st.derive_s - derived) > 0.05:
+            rows.append(("  derived: other", n, st.derive_s - derived, ""))
+        if args.variants:
+            print("variants …", file=sys.stderr)
+            v1, _ = run_demo(d, args.size, rows_per_insert=1)
+            rows.append(("variant: 1 row/statement (insert only)", n, v1.insert_s, ""))
+            v2, _ = run_demo(d, args.size, keep_indexes=True)
+            rows.append(("variant: indexes kept during insert (insert only)", n, v2.insert_s, ""))
+        print(f"x-v1 import: {args.tweets:,} posts …", file=sys.stderr)
+        got, secs, why, setup = run_x_import(d, args.tweets)
+        label = f"x-v1 JSONL → import_file ({args.tweets:,} posts)"
+        rows.append((label, got, why or secs, "—"))
+        if not why:
+            rows.append(("  (setup: writing the capture, not timed above)", args.tweets, setup, ""))
+        print("floor …", file=sys.stderr)
+        rows.append(("peer: bare executemany, 1 table, no indexes", n, run_floor(d, args.size), "floor"))
+    print(table(rows))
+    print(f"\nmachine: {before}")
+    print(f"after:   load average {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,6 +14,7 @@ statement; indexes kept during the insert) so the choices stay justified.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -37,7 +38,7 @@ from desktop.demo import generator, scenario  # noqa: E402
 from desktop.demo.generator import chunks, write_demo  # noqa: E402
 
 TARGET_DEMO = 200_000
-SOURCES = ("Twitter for iPhone", "Twitter for Android", "Twitter Web App")
+SOURCES = ("mobile app", "tablet app", "web app")  # the client named in each post's "source"
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -128,10 +129,10 @@ class _Places:
             dlat = h / scenario.M_PER_DEG_LAT
             dlon = h / (scenario.M_PER_DEG_LON_EQ * math.cos(math.radians(a["lat"])))
             w, s, e, n = a["lon"] - dlon, a["lat"] - dlat, a["lon"] + dlon, a["lat"] + dlat
-            pid = f"{abs(hash(key)) & 0xFFFFFFFFFFFFFFFF:016x}"
+            pid = hashlib.sha1(key.encode()).hexdigest()[:16]  # stable across runs, unlike hash()
             for lang, full in (("ko", a["name_ko"]), ("en", a["name_en"])):
                 self.by_name[full] = {
-                    "id": pid, "url": f"https://api.twitter.com/1.1/geo/id/{pid}.json",
+                    "id": pid, "url": f"https://api.example.com/1.1/geo/id/{pid}.json",
                     "place_type": "city" if "," in full or " " not in full else "admin",
                     "name": full.split(",")[0].split(" ")[-1], "full_name": full, "country_code": "KR",
                     "country": "대한민국" if lang == "ko" else "Republic of Korea",
@@ -166,7 +167,7 @@ def tweet(row: tuple, places: _Places) -> dict:
         place = places.by_name[c["place_name"]]
     tw = {
         "created_at": _created_at(t), "id": tid, "id_str": str(tid), "text": text,
-        "source": f'<a href="http://twitter.com" rel="nofollow">{SOURCES[tid % 3]}</a>',
+        "source": f'<a href="https://example.com/app" rel="nofollow">{SOURCES[tid % 3]}</a>',
         "truncated": False, "in_reply_to_status_id": None, "in_reply_to_status_id_str": None,
         "in_reply_to_user_id": None, "in_reply_to_user_id_str": None, "in_reply_to_screen_name": None,
         "user": {"id": uid, "id_str": str(uid), "name": c["author"].replace("_", " ").title(),
@@ -175,7 +176,7 @@ def tweet(row: tuple, places: _Places) -> dict:
                  "friends_count": uid % 900, "listed_count": uid % 7, "favourites_count": uid % 12000,
                  "statuses_count": 50 + uid % 30000, "created_at": _created_at(1262304000000 + uid % 400_000_000_000),
                  "utc_offset": None, "time_zone": None, "geo_enabled": coords is not None, "lang": None,
-                 "profile_image_url_https": f"https://pbs.twimg.com/profile_images/{uid % 10**12}/a_normal.jpg",
+                 "profile_image_url_https": f"https://images.example.com/profile/{uid % 10**12}/a_normal.jpg",
                  "default_profile": True},
         "geo": geo, "coordinates": coords, "place": place, "contributors": None, "is_quote_status": False,
         "quote_count": 0, "reply_count": 0, "retweet_count": 0, "favorite_count": 0,

@@ -66,6 +66,98 @@ class ItemIndex:
         return idx
 
     def reload(self, conn: sqlite3.Connection) -> None:
+        """Read every item's columns from the cache (time order).
+
+        Text columns are mapped to small integers inside SQLite and rows arrive as numbers
+        only, so a chunk becomes one 2-D float array without per-value Python work.
+        """
+        self.sources = [r[0] for r in conn.execute("SELECT DISTINCT source FROM items ORDER BY source")]
+        src_case = "CASE source " + " ".join(f"WHEN ? THEN {i}" for i in range(len(self.sources))) + " ELSE 0 END" \
+            if self.sources else "0"
+        prec_case = "CASE precision " + " ".join(f"WHEN '{p}' THEN {c}" for p, c in PREC_OF.items()) + " END"
+        sql = (f"SELECT t_ms, id, coalesce(lat, 999.0), coalesce(lon, 999.0), kind = 'field_update', {prec_case}, "
+               f"coalesce(radius_m, 0), {src_case} FROM items ORDER BY t_ms, id")
+        cur = conn.execute(sql, self.sources)
+        chunks = []
+        while True:
+            rows = cur.fetchmany(LOAD_CHUNK)
+            if not rows:
+                break
+            chunks.append(np.array(rows, dtype=np.float64))
+        if not chunks:
+            self.__init__()
+            return
+        a = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+        self.t = a[:, 0].astype(np.int64)
+        self.id = a[:, 1].astype(np.int64)
+        self.lat64 = np.where(a[:, 2] == 999.0, np.nan, a[:, 2])
+        self.lon64 = np.where(a[:, 3] == 999.0, np.nan, a[:, 3])
+        self.lat, self.lon = self.lat64.astype(np.float32), self.lon64.astype(np.float32)
+        self.kind = a[:, 4].astype(np.uint8)
+        self.prec = a[:, 5].astype(np.uint8)
+        self.radius = a[:, 6].astype(np.float32)
+        self.src = a[:, 7].astype(np.uint16)
+        del a, chunks
+        self._id_order = np.argsort(self.id, kind="stable")
+        self.max_id = int(self.id.max())
+        self._load_tags(conn)
+        self._area_cache.clear()
+        self._text_cache.clear()
+
+    def _load_tags(self, conn: sqlite3.Connection) -> None:
+        self.tags = [r[0] for r in conn.execute("SELECT DISTINCT tag FROM item_tags ORDER BY tag")]
+        self.tag_code = {t: i for i, t in enumerate(self.tags)}
+        # Codes are positions in the sorted distinct list: computed by SQLite with a window function.
+        cur = conn.execute(
+            "WITH d AS (SELECT tag, row_number() OVER (ORDER BY tag) - 1 AS code FROM (SELECT DISTINCT tag FROM item_tags)) "
+            "SELECT t.item_id, d.code FROM item_tags t JOIN d USING (tag)")
+        chunks = []
+        while True:
+            rows = cur.fetchmany(LOAD_CHUNK)
+            if not rows:
+                break
+            chunks.append(np.array(rows, dtype=np.int64))
+        pairs = np.concatenate(chunks) if chunks else np.zeros((0, 2), np.int64)
+        self.tag_of = pairs[:, 1].astype(np.int32)
+        self.tag_item = self.positions_of(pairs[:, 0])
+
+    def __len__(self) -> int:
+        return int(self.pos.size)
+
+
+class ItemIndex:
+    """Columns of all items sorted by (time, id). Items without a position are kept too
+    (the feed lists them) and have NaN lat/lon."""
+
+    def __init__(self) -> None:
+        self.t = np.zeros(0, np.int64)
+        self.id = np.zeros(0, np.int64)
+        self.lat = np.zeros(0, np.float32)
+        self.lon = np.zeros(0, np.float32)
+        self.lat64 = np.zeros(0, np.float64)
+        self.lon64 = np.zeros(0, np.float64)
+        self.kind = np.zeros(0, np.uint8)
+        self.prec = np.zeros(0, np.uint8)
+        self.radius = np.zeros(0, np.float32)
+        self.src = np.zeros(0, np.uint16)
+        self.sources: list[str] = []
+        self.tags: list[str] = []
+        self.tag_code: dict[str, int] = {}
+        self.tag_item = np.zeros(0, np.int64)  # position of the item of each tag entry
+        self.tag_of = np.zeros(0, np.int32)  # tag code of each entry
+        self._id_order = np.zeros(0, np.int64)
+        self._area_cache: dict[tuple, np.ndarray] = {}
+        self._text_cache: dict[str, np.ndarray] = {}
+        self.max_id = 0
+
+    # building -----------------------------------------------------------------
+    @classmethod
+    def load(cls, conn: sqlite3.Connection) -> "ItemIndex":
+        idx = cls()
+        idx.reload(conn)
+        return idx
+
+    def reload(self, conn: sqlite3.Connection) -> None:
         """Read every item's columns from the cache (time order)."""
         self.sources = [r[0] for r in conn.execute("SELECT DISTINCT source FROM items ORDER BY source")]
         src_code = {s: i for i, s in enumerate(self.sources)}

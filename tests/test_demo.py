@@ -172,10 +172,11 @@ def _dump(cache: Cache) -> list[tuple]:
 def test_write_demo_matches_the_writer_and_is_idempotent(tmp_path):
     fast = Cache.open(tmp_path / "fast.db")
     stats = write_demo(fast, seed=5, size=SMALL)
-    assert stats.accepted == SMALL and stats.duplicates == 0 and stats.units == len(SC["units"])
+    assert stats.accepted == SMALL and stats.duplicates == 0 and stats.units == 450  # unit reports, as the writer counts
 
     slow = Cache.open(tmp_path / "slow.db")
-    write_records(slow, generate(seed=5, size=SMALL), path="demo:seed=5,size=3000", fmt="demo")
+    slow_stats = write_records(slow, generate(seed=5, size=SMALL), path="demo:seed=5,size=3000", fmt="demo")
+    assert (stats.accepted, stats.duplicates, stats.units) == (slow_stats.accepted, slow_stats.duplicates, slow_stats.units)
     assert _dump(fast) == _dump(slow)
     for table in ("item_tags", "items_geo"):
         q = f"SELECT * FROM {table} ORDER BY 1, 2"
@@ -183,6 +184,7 @@ def test_write_demo_matches_the_writer_and_is_idempotent(tmp_path):
     q = "SELECT * FROM units ORDER BY uid"
     assert [r[:-1] for r in fast.conn.execute(q)] == [r[:-1] for r in slow.conn.execute(q)]
     assert fast.conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH '청계광장'").fetchone()[0] > 0
+    fast.conn.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")
 
     indexes = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
     assert fast.conn.execute(indexes).fetchall() == slow.conn.execute(indexes).fetchall()
@@ -204,3 +206,14 @@ def test_units_table_has_each_units_latest_report(tmp_path):
         assert t == last[uid] and stale == t + 300_000 and lat is not None and team
         row = cache.conn.execute("SELECT lat, lon, callsign, extra FROM items WHERE unit_uid = ? AND t_ms = ?", (uid, t)).fetchone()
         assert row[:3] == (lat, lon, callsign) and json.loads(row[3])["team"] == team
+
+
+def test_write_demo_honours_earlier_deletes(tmp_path):
+    first_post = next(r for c in generator.chunks(5, SMALL) for r in c.rows if r[0] == "post")
+    cache = Cache.open(tmp_path / "c.db")
+    with cache.transaction() as conn:
+        conn.execute("INSERT INTO tombstones (source, source_id) VALUES ('x', ?)", (first_post[2],))
+    stats = write_demo(cache, seed=5, size=SMALL)
+    assert stats.accepted == SMALL - 1 and stats.deleted == 1
+    assert not cache.conn.execute("SELECT 1 FROM items WHERE source_id = ?", (first_post[2],)).fetchone()
+    cache.conn.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")  # raises if out of step

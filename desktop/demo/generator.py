@@ -181,6 +181,7 @@ def write_demo(
                 stats.accepted += _insert(conn, chunk.rows, one, many, k)
                 stats.insert_s += time.perf_counter() - t1
                 stats.items += len(chunk.rows)
+                stats.units += chunk.reports
                 latest.update(chunk.latest)
                 if progress:
                     progress(stats.items)
@@ -196,7 +197,6 @@ def write_demo(
                     _upsert_unit(conn, make_unit(uid, info, *latest[uid]), batch_id)
             t3 = time.perf_counter()
             stats.index_s, stats.derive_s, stats.units_s = t1 - t0, t2 - t1, t3 - t2
-            stats.units = len(latest)
             stats.duplicates = stats.items - stats.accepted - stats.deleted
             conn.execute(
                 "UPDATE batches SET finished_ms = ?, accepted = ?, duplicates = ?, skipped = 0, notes = ? WHERE id = ?",

@@ -36,10 +36,11 @@ _LINK_ALPHABET = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijk
 
 @dataclass
 class Chunk:
-    """One time slice: rows in time order (see :data:`ROW_COLUMNS`) and, per unit,
-    its last report in the slice as (t_ms, lat, lon, course, speed)."""
+    """One time slice: rows in time order (see :data:`ROW_COLUMNS`), how many of them
+    are unit reports, and per unit its last report as (t_ms, lat, lon, course, speed)."""
 
     rows: list[tuple]
+    reports: int = 0
     latest: dict[str, tuple] = field(default_factory=dict)
 
 
@@ -364,7 +365,8 @@ def _slice(plan: _Plan, k: int) -> Chunk:
     columns = [np.concatenate([p[c] for p in allp]).tolist() for c in ROW_COLUMNS]
     rows = list(zip(*columns))
     # Reordering the finished tuples is cheaper than reordering 18 object arrays.
-    return Chunk(list(itemgetter(*order.tolist())(rows)) if len(rows) > 1 else rows, latest)
+    rows = list(itemgetter(*order.tolist())(rows)) if len(rows) > 1 else rows
+    return Chunk(rows, sum(len(r["t_ms"]) for r in reps), latest)
 
 
 # --- reading the rows -------------------------------------------------------------------------------

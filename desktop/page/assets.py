@@ -1,13 +1,17 @@
 """What the app's URL scheme serves: the shell, vendored Leaflet from its package, our
-own web code and fonts. Anything else is a 404; nothing outside these folders is
-reachable (no '..', no absolute paths)."""
+own web code, fonts, the built-in outline basemap, and basemap tiles from the tile
+registry. Anything else is a 404; nothing outside these folders is reachable (no '..',
+no absolute paths)."""
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from pathlib import Path, PurePosixPath
 
 from desktop.paths import resources_dir
+
+TILE_LAYERS_PATH = "/tiles/layers.json"
 
 
 def _xstatic_dir(module: str) -> Path:
@@ -27,18 +31,34 @@ MIME = {
 class AssetStore:
     """Resolves app URL paths to (bytes, mime type)."""
 
-    def __init__(self, shell_html: str) -> None:
+    def __init__(self, shell_html: str, tiles=None) -> None:
+        """``tiles`` is a ``desktop.tiles.TileRegistry`` (or None: no tile layers)."""
         self.shell = shell_html.encode("utf-8")
+        self.tiles = tiles
         self.roots = {
             "vendor/leaflet": _xstatic_dir("leaflet"),
             "vendor/markercluster": _xstatic_dir("leaflet_markercluster"),
             "web": resources_dir() / "web",
             "fonts": resources_dir() / "fonts",
+            "basemap": resources_dir() / "basemap",
         }
+
+    def is_tile(self, url_path: str) -> bool:
+        return url_path.startswith("/tiles/") and url_path != TILE_LAYERS_PATH
+
+    def tile_source(self, url_path: str):
+        """The source behind a tile path, so the view can tell slow (online) ones apart."""
+        hit = self.tiles.parse(url_path) if self.tiles is not None else None
+        return hit[0] if hit else None
 
     def get(self, url_path: str) -> tuple[bytes, str] | None:
         if url_path in ("/", "/index.html"):
             return self.shell, "text/html"
+        if url_path == TILE_LAYERS_PATH:
+            layers = self.tiles.layers() if self.tiles is not None else []
+            return json.dumps(layers, ensure_ascii=False).encode("utf-8"), "application/json"
+        if self.is_tile(url_path):
+            return self.tiles.tile(url_path) if self.tiles is not None else None
         parts = PurePosixPath(url_path).parts
         if len(parts) < 3 or parts[0] != "/" or any(p in ("..", ".") or "\\" in p for p in parts):
             return None

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.page.assets import AssetStore
 from desktop.page.shell import PAGE_URL, ShellOptions, build_shell
+from desktop.tiles import TileRegistry
 from desktop.ui.bridge import Bridge
 from desktop.ui.webpage import MapPage, make_profile
 
@@ -25,11 +26,14 @@ class MapView(QWebEngineView):
 
     crashed = Signal(str)
 
-    def __init__(self, options: ShellOptions | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, options: ShellOptions | None = None, parent: QWidget | None = None,
+                 tiles: TileRegistry | None = None) -> None:
+        """``tiles``: basemap tile layers served to the page at /tiles/… (packs, cached online)."""
         super().__init__(parent)
         self._shut = False
         self.options = options or ShellOptions()
-        self.store = AssetStore(build_shell(self.options))
+        self.tiles = tiles
+        self.store = AssetStore(build_shell(self.options), tiles)
         hosts = {t.origin().split("://", 1)[-1] for t in self.options.tiles}
         self.profile, self.scheme_handler, self.guard = make_profile(self.store, hosts, self)
         self.map_page = MapPage(self.profile, self)
@@ -61,6 +65,7 @@ class MapView(QWebEngineView):
         if self._shut:
             return
         self._shut = True
+        self.scheme_handler.shutdown()
         self.map_page.renderProcessTerminated.disconnect(self._renderer_died)
         page = self.map_page
         self.setPage(QWebEnginePage(self))  # a blank placeholder page on the default profile

@@ -6,9 +6,12 @@ read local files, or reach the network except the tile hosts the user configured
 
 from __future__ import annotations
 
+import collections
+import itertools
 import logging
 
-from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QUrl, Signal
+import shiboken6
+from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QRunnable, QThreadPool, QUrl, Signal
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
     QWebEngineProfile,
@@ -47,13 +50,43 @@ def _qt_resource(path: str) -> bytes | None:
         f.close()
 
 
+class _TileFetch(QRunnable):
+    """Fetches one online tile off the GUI thread (a tile server may take seconds)."""
+
+    def __init__(self, handler: "SchemeHandler", key: int, source, zxy: tuple[int, int, int]) -> None:
+        super().__init__()
+        self.handler, self.key, self.source, self.zxy = handler, key, source, zxy
+
+    def run(self) -> None:
+        try:
+            found = self.source.get(*self.zxy)
+        except Exception:  # a tile that cannot be fetched is a missing tile, never a crash
+            log.exception("online tile %s failed", self.zxy)
+            found = None
+        self.handler.tileReady.emit(self.key, found)
+
+
 class SchemeHandler(QWebEngineUrlSchemeHandler):
-    """Serves ``sitmap://app/...`` from the asset store; everything else fails."""
+    """Serves ``sitmap://app/...`` from the asset store; everything else fails.
+
+    Tiles from packs are read on the spot (milliseconds); online tiles are fetched on a
+    small thread pool and the request answered when they arrive.
+    """
+
+    tileReady = Signal(int, object)
 
     def __init__(self, store: AssetStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.served: list[str] = []
+        # Tiles are many over a session: keep the recent ones for tests and the status.
+        self.served_tiles: collections.deque[str] = collections.deque(maxlen=2000)
+        self.missing_tiles = 0
+        self._pending: dict[int, tuple[QWebEngineUrlRequestJob, str]] = {}
+        self._keys = itertools.count(1)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(4)  # polite to a tile server, enough for a screenful
+        self.tileReady.connect(self._tile_ready)
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
         url = job.requestUrl()
@@ -61,6 +94,9 @@ class SchemeHandler(QWebEngineUrlSchemeHandler):
             job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
             return
         path = url.path()
+        if self.store.is_tile(path):
+            self._tile(job, path)
+            return
         if path == "/qwebchannel.js":
             data = _qt_resource(":/qtwebchannel/qwebchannel.js")
             found = (data, "text/javascript") if data is not None else None
@@ -71,11 +107,46 @@ class SchemeHandler(QWebEngineUrlSchemeHandler):
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
         self.served.append(path)
+        self._reply(job, found)
+
+    def _tile(self, job: QWebEngineUrlRequestJob, path: str) -> None:
+        source = self.store.tile_source(path)
+        if source is not None and source.meta.online:
+            hit = self.store.tiles.parse(path)
+            key = next(self._keys)
+            self._pending[key] = (job, path)
+            self._pool.start(_TileFetch(self, key, source, hit[1:]))
+            return
+        self._finish_tile(job, path, self.store.get(path))
+
+    def _tile_ready(self, key: int, found) -> None:
+        job, path = self._pending.pop(key, (None, ""))
+        # The page may have dropped the tile (panned away) while it was being fetched.
+        if job is not None and shiboken6.isValid(job):
+            self._finish_tile(job, path, found)
+
+    def _finish_tile(self, job: QWebEngineUrlRequestJob, path: str, found) -> None:
+        if found is None:
+            self.missing_tiles += 1
+            log.debug("no tile for %s", path)  # the page counts these and says "tiles missing"
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        self.served_tiles.append(path)
+        self._reply(job, found)
+
+    @staticmethod
+    def _reply(job: QWebEngineUrlRequestJob, found: tuple[bytes, str]) -> None:
         data, mime = found
         buf = QBuffer(job)
         buf.setData(QByteArray(data))
         buf.open(QIODevice.OpenModeFlag.ReadOnly)
         job.reply(mime.encode(), buf)
+
+    def shutdown(self) -> None:
+        """Wait for online fetches still running (each ends within its timeout)."""
+        self._pending.clear()
+        self._pool.clear()
+        self._pool.waitForDone(15000)
 
 
 class RequestGuard(QWebEngineUrlRequestInterceptor):

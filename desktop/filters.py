@@ -2,7 +2,7 @@
 
 It yields a parameterised SQL fragment (for the cache) and a human description
 (for the status line and exports). Areas are checked exactly with shapely after an
-R-tree prefilter on their envelope, because SQLite has no polygon test.
+index prefilter on their envelope, because SQLite has no polygon test.
 """
 
 from __future__ import annotations
@@ -110,11 +110,9 @@ class Filter:
         if self.needs_position:
             clauses.append(f"{a}.lat IS NOT NULL")
         for w, s, e, n in boxes:
-            clauses.append(
-                f"{a}.id IN (SELECT id FROM items_geo WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ?)")
-            params += [w, e, s, n]
-            clauses.append(f"{a}.lon BETWEEN ? AND ? AND {a}.lat BETWEEN ? AND ?")
-            params += [w, e, s, n]
+            # Answered by the (lat, lon) index.
+            clauses.append(f"{a}.lat BETWEEN ? AND ? AND {a}.lon BETWEEN ? AND ?")
+            params += [s, n, w, e]
         return (" AND ".join(clauses) or "1"), params
 
     def describe(self, zone: str = "Asia/Seoul") -> str:

@@ -88,8 +88,9 @@ def parse_zooms(text: str) -> range:
 
 def source_from(spec: str | TileSource, user_agent: str | None = None) -> TileSource:
     """A TileSource from a pack path or an http(s) URL template (checked against usage policies)."""
-    if isinstance(spec, TileSource):
-        return spec
+    if not isinstance(spec, (str, os.PathLike)):
+        return spec  # any object with ``meta`` and ``get(z, x, y)``
+    spec = os.fspath(spec)
     if spec.startswith(("http://", "https://")):
         from desktop.tilecache import OnlineTiles, check_bulk_allowed
 

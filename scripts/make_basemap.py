@@ -85,7 +85,10 @@ def build(src: Path) -> dict:
     borders = _borders(countries)
     clip = box(*REGION)
 
-    world_land = _drop_small(shapely.simplify(shapely.difference(land, clip), WORLD_TOLERANCE), WORLD_MIN_AREA)
+    # The coarse land reaches a little into the box so the two levels overlap and their
+    # union has no hairline gap (which would be stroked as a false coast) along the seam.
+    inner = box(REGION[0] + 0.05, REGION[1] + 0.05, REGION[2] - 0.05, REGION[3] - 0.05)
+    world_land = _drop_small(shapely.simplify(shapely.difference(land, inner), WORLD_TOLERANCE), WORLD_MIN_AREA)
     region_land = _drop_small(shapely.simplify(shapely.intersection(land, clip), REGION_TOLERANCE), REGION_MIN_AREA)
     land_out = shapely.union_all([shapely.set_precision(world_land, 10 ** -WORLD_DIGITS),
                                   shapely.set_precision(region_land, 10 ** -REGION_DIGITS)])

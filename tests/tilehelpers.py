@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import struct
+import threading
 import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
@@ -62,3 +65,44 @@ def make_pmtiles(path: Path, tiles: dict[tuple[int, int, int], bytes], tile_type
             "center_zoom": min(zs), "center_lon_e7": int(127.0e7), "center_lat_e7": int(37.5e7),
         }, {"name": "PM test", "attribution": "<a href='x'>Test &amp; co</a>", **(meta or {})})
     return path
+
+
+class TileServer:
+    """Serves /{z}/{x}/{y}.png as generated PNGs on 127.0.0.1 and counts requests."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.agents: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                outer.requests.append(self.path)
+                outer.agents.append(self.headers.get("User-Agent", ""))
+                m = re.fullmatch(r"/(\d+)/(\d+)/(\d+)\.png", self.path)
+                if not m or int(m.group(1)) > 8:
+                    self.send_error(404)
+                    return
+                body = png(colour_for(*(int(g) for g in m.groups())))
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+        self.running = True
+
+    def stop(self) -> None:
+        """Stop serving and close the port (again is a no-op)."""
+        if self.running:
+            self.running = False
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.thread.join(5)

@@ -32,11 +32,16 @@ class Cancelled(Exception):
     """The user cancelled; the file's transaction was rolled back."""
 
 
+def _json_list(values: tuple[str, ...]) -> str:
+    # Most posts have no links and few tags: skip the encoder for the empty case (hot path).
+    return json.dumps(values, ensure_ascii=False) if values else "[]"
+
+
 def item_row(it: Item, batch_id: int, keep_raw: bool) -> tuple:
     return (
         it.kind.value, it.source, it.source_id, it.t_ms, it.lat, it.lon, it.precision.value, it.radius_m,
         it.text, it.author, it.author_id, it.lang, it.place_name,
-        json.dumps(list(it.hashtags), ensure_ascii=False), json.dumps(list(it.links), ensure_ascii=False),
+        _json_list(it.hashtags), _json_list(it.links),
         it.reply_to, it.quote_of, it.retweet_of, it.unit_uid, it.callsign,
         json.dumps(it.extra, ensure_ascii=False) if it.extra else None,
         it.raw if keep_raw else None, batch_id,
@@ -101,6 +106,7 @@ def write_records(
     stats = ImportStats()
     conn = cache.conn
     seen = 0
+    rewrote = False  # did this file change or delete items written before it?
     try:
         with cache.transaction():
             batch_id = conn.execute(
@@ -139,7 +145,7 @@ def write_records(
                 elif isinstance(rec, DeleteUnit):
                     conn.execute("DELETE FROM units WHERE uid = ?", (rec.uid,))
                 elif isinstance(rec, ScrubGeo):
-                    _scrub(conn, rec)
+                    rewrote |= _scrub(conn, rec) > 0
             flush()
             derive_batch(conn, batch_id)
             # Withdrawn items: deletes in this file, and earlier deletes of items this file brought.
@@ -151,12 +157,14 @@ def write_records(
                 conn.executemany("DELETE FROM items WHERE id = ?", [(d[0],) for d in doomed])
                 stats.accepted -= sum(1 for d in doomed if d[1])
                 stats.deleted += len(doomed)
+                rewrote |= any(not d[1] for d in doomed)
             # A scrub_geo may have arrived before the posts it concerns.
             conn.execute(
                 "UPDATE items SET lat = NULL, lon = NULL, precision = 'unknown', radius_m = NULL, place_name = NULL "
                 "WHERE batch_id = ? AND lat IS NOT NULL AND author_id IS NOT NULL AND EXISTS (SELECT 1 FROM scrubs s "
                 "WHERE s.source = items.source AND s.author_id = items.author_id "
                 "AND CAST(items.source_id AS INTEGER) <= s.up_to_id)", (batch_id,))
+            bump_generation(conn, rewrote=rewrote)
             if skipped:
                 stats.skipped = skipped()
             if notes:
@@ -173,14 +181,25 @@ def write_records(
     return stats
 
 
+def bump_generation(conn: sqlite3.Connection, *, rewrote: bool = False) -> None:
+    """Count a write transaction in ``meta`` (call it inside the transaction).
+
+    'generation' grows with every transaction that writes items, so a saved copy of the
+    map's index can tell it is out of date. 'rewrites' grows only when the transaction
+    deleted or changed items that were committed before it: while it stays the same,
+    the cache has only gained rows with higher ids and a saved index is brought up to
+    date by reading just those.
+    """
+    for key in ("generation", "rewrites") if rewrote else ("generation",):
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) "
+                     "DO UPDATE SET value = CAST(value AS INTEGER) + 1", (key,))
+
+
 def derive_batch(conn: sqlite3.Connection, batch_id: int) -> None:
-    """Fill hashtag rows, the R-tree and the full-text index for a batch's new rows."""
+    """Fill hashtag rows and the full-text index for a batch's new rows."""
     conn.execute(
         "INSERT OR IGNORE INTO item_tags (tag, item_id, t_ms) SELECT j.value, i.id, i.t_ms "
         "FROM items i, json_each(i.hashtags) j WHERE i.batch_id = ? AND i.hashtags != '[]'", (batch_id,))
-    conn.execute(
-        "INSERT INTO items_geo (id, min_lon, max_lon, min_lat, max_lat) SELECT id, lon, lon, lat, lat "
-        "FROM items WHERE batch_id = ? AND lat IS NOT NULL", (batch_id,))
     conn.execute(
         "INSERT INTO items_fts (rowid, text, author) SELECT id, text, coalesce(author, '') FROM items WHERE batch_id = ?",
         (batch_id,))

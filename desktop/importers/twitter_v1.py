@@ -51,15 +51,10 @@ def sniff(head: bytes, path: Path) -> int:
 def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
     """Posts, deletes and scrub_geo records from a v1.1 file, in file order."""
     stream = _StreamTally()
-    keep_raw = ctx.options.keep_raw
     seen: set[str] = set()  # nested originals already read: a retweet storm repeats one post
     for where, obj, raw in jsonfile.records(path, ctx):
-        if obj.__class__ is not dict:
-            ctx.skip(where, "not a JSON object")
-        elif "id_str" in obj or "created_at" in obj:
-            if "retweeted_status" in obj or "quoted_status" in obj:
-                yield from tweet_items(obj, ctx, where, raw, seen=seen)
-                continue
+        if obj.__class__ is dict and ("id_str" in obj or "created_at" in obj) and not (
+                "retweeted_status" in obj or "quoted_status" in obj):
             # Most posts carry no nested post: convert inline, without a generator per post.
             try:
                 item = convert(obj, raw=raw)
@@ -67,21 +62,35 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
                 ctx.skip(where, jsonfile.reason(exc))
             else:
                 yield jsonfile.clean_surrogates(item)
-        elif not obj.keys().isdisjoint(_StreamTally.KINDS):
-            rec = stream.message(obj, ctx, where)
-            if rec is not None:
-                yield rec
-        elif isinstance(obj.get("statuses"), list):  # a saved search/tweets response
-            for i, tw in enumerate(obj["statuses"], 1):
-                w = f"{where}, post {i}"
-                if isinstance(tw, dict):
-                    yield from tweet_items(tw, ctx, w, jsonfile.raw_json(tw) if keep_raw else None, seen=seen)
-                else:
-                    ctx.skip(w, "not a JSON object")
-        else:
-            keys = ", ".join(list(obj)[:5])
-            ctx.skip(where, f"neither a post nor a stream message (keys: {keys})")
+            continue
+        yield from record_items(obj, raw, where, ctx, seen=seen, stream=stream)
     stream.report(ctx)
+
+
+def record_items(obj: Any, raw: str | None, where: str, ctx: ImportContext, *, seen: set[str] | None = None,
+                 stream: "_StreamTally | None" = None) -> Iterator[Record]:
+    """The records of one decoded record (a post, a stream control message or a saved
+    search response); also used by the live JSON-lines tailer. ``stream`` counts the
+    control messages a file reports once at its end."""
+    if obj.__class__ is not dict:
+        ctx.skip(where, "not a JSON object")
+    elif "id_str" in obj or "created_at" in obj:
+        yield from tweet_items(obj, ctx, where, raw, seen=seen)
+    elif not obj.keys().isdisjoint(_StreamTally.KINDS):
+        rec = (stream if stream is not None else _StreamTally()).message(obj, ctx, where)
+        if rec is not None:
+            yield rec
+    elif isinstance(obj.get("statuses"), list):  # a saved search/tweets response
+        for i, tw in enumerate(obj["statuses"], 1):
+            w = f"{where}, post {i}"
+            if isinstance(tw, dict):
+                yield from tweet_items(tw, ctx, w, jsonfile.raw_json(tw) if ctx.options.keep_raw else None,
+                                       seen=seen)
+            else:
+                ctx.skip(w, "not a JSON object")
+    else:
+        keys = ", ".join(list(obj)[:5])
+        ctx.skip(where, f"neither a post nor a stream message (keys: {keys})")
 
 
 def tweet_items(tw: dict, ctx: ImportContext, where: str, raw: str | None, *, author: str | None = None,

@@ -42,16 +42,22 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
     """Posts from v2 pages or stream lines (and the complete posts their includes carry)."""
     tally = _Tally()
     for where, obj, raw in jsonfile.records(path, ctx):
-        if isinstance(obj, dict) and "data" not in obj and "id" in obj and "text" in obj:
-            obj = {"data": obj}  # a bare post saved on its own
-        if not isinstance(obj, dict):
-            ctx.skip(where, "not a JSON object")
-            continue
-        try:
-            yield from _page(obj, raw, where, ctx, tally)
-        except jsonfile.RECORD_ERRORS as exc:  # a malformed includes or data container
-            ctx.skip(where, jsonfile.reason(exc))
+        yield from record_items(obj, raw, where, ctx, tally)
     tally.report(ctx)
+
+
+def record_items(obj: Any, raw: str, where: str, ctx: ImportContext, tally: "_Tally | None" = None) -> Iterator[Item]:
+    """The posts of one decoded record (a page, a stream line or a bare post); also used
+    by the live JSON-lines tailer. ``tally`` carries what a file reports once at its end."""
+    if isinstance(obj, dict) and "data" not in obj and "id" in obj and "text" in obj:
+        obj = {"data": obj}  # a bare post saved on its own
+    if not isinstance(obj, dict):
+        ctx.skip(where, "not a JSON object")
+        return
+    try:
+        yield from _page(obj, raw, where, ctx, tally if tally is not None else _Tally())
+    except jsonfile.RECORD_ERRORS as exc:  # a malformed includes or data container
+        ctx.skip(where, jsonfile.reason(exc))
 
 
 def _page(page: dict, raw: str, where: str, ctx: ImportContext, tally: _Tally) -> Iterator[Item]:

@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from desktop.paths import resources_dir
 
 TILE_LAYERS_PATH = "/tiles/layers.json"
+CONTEXT_PATH = "/basemap/context.json"
 
 
 def _xstatic_dir(module: str) -> Path:
@@ -35,6 +36,9 @@ class AssetStore:
         """``tiles`` is a ``desktop.tiles.TileRegistry`` (or None: no tile layers)."""
         self.shell = shell_html.encode("utf-8")
         self.tiles = tiles
+        # District outlines the page draws when it loads (a GeoJSON FeatureCollection);
+        # served as data, never written into the page's source.
+        self.context: dict | None = None
         self.roots = {
             "vendor/leaflet": _xstatic_dir("leaflet"),
             "vendor/markercluster": _xstatic_dir("leaflet_markercluster"),
@@ -54,6 +58,9 @@ class AssetStore:
     def get(self, url_path: str) -> tuple[bytes, str] | None:
         if url_path in ("/", "/index.html"):
             return self.shell, "text/html"
+        if url_path == CONTEXT_PATH:
+            fc = self.context or {"type": "FeatureCollection", "features": []}
+            return json.dumps(fc, ensure_ascii=False).encode("utf-8"), "application/json"
         if url_path == TILE_LAYERS_PATH:
             layers = self.tiles.layers() if self.tiles is not None else []
             return json.dumps(layers, ensure_ascii=False).encode("utf-8"), "application/json"

@@ -36,7 +36,9 @@ def register_scheme() -> None:
         return
     scheme = QWebEngineUrlScheme(SCHEME.encode())
     scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
-    scheme.setFlags(QWebEngineUrlScheme.Flag.SecureScheme | QWebEngineUrlScheme.Flag.CorsEnabled)
+    F = QWebEngineUrlScheme.Flag
+    # FetchApiAllowed: the page fetches its own JSON (the outline basemap, the tile layer list).
+    scheme.setFlags(F.SecureScheme | F.CorsEnabled | F.FetchApiAllowed)
     QWebEngineUrlScheme.registerScheme(scheme)
 
 

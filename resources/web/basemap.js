@@ -175,12 +175,26 @@
     }
     map.on("zoomend viewreset", placeLabels);
 
-    S.basemap = { setTileLayers: setTileLayers, setContext: setContext, refresh: refreshStatus, state: st };
+    // A push from Python wins over the initial load still in flight.
+    var pushed = { tiles: 0, context: 0 };
+    S.basemap = {
+      setTileLayers: function (list) { pushed.tiles++; setTileLayers(list); },
+      setContext: function (fc) { pushed.context++; setContext(fc); },
+      refresh: refreshStatus, state: st,
+    };
     refreshStatus();
-    // The tile layers the app had open when the page loaded; later changes are pushed.
-    fetch("/tiles/layers.json").then(function (r) { return r.ok ? r.json() : []; })
-      .then(function (list) { if (list.length && !st.layers.length) setTileLayers(list); })
-      .catch(function (e) { S.log("warning", "basemap: no tile layer list (" + (e && e.message || e) + ")"); });
+    // What the app had open when the page loaded (tile layers, district context), as
+    // data from the app scheme; later changes come through setTileLayers / setContext.
+    function reload() {
+      var get = function (url) { return fetch(url).then(function (r) { return r.ok ? r.json() : null; }); };
+      var before = { tiles: pushed.tiles, context: pushed.context };
+      return Promise.all([get("/tiles/layers.json"), get("/basemap/context.json")]).then(function (got) {
+        if (got[0] && before.tiles === pushed.tiles) setTileLayers(got[0]);
+        if (got[1] && before.context === pushed.context) setContext(got[1]);
+      }).catch(function (e) { S.log("warning", "basemap: " + (e && e.message || e)); });
+    }
+    S.basemap.reload = reload;
+    reload();
     return S.basemap;
   }
 

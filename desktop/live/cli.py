@@ -1,0 +1,163 @@
+"""``sitmap replay`` and ``sitmap listen``: the live feeds from the command line.
+
+:func:`add_live_commands` adds both to the ``sitmap`` parser; ``listen`` runs the
+inputs headless into the cache until Ctrl+C (or ``--duration``), printing one status
+line per feed every few seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+def _db(args) -> Path:
+    from desktop import paths
+
+    return Path(args.db) if getattr(args, "db", None) else paths.default_db()
+
+
+def _hostport(spec: str, default_port: int, what: str) -> tuple[str, int]:
+    host, sep, port = spec.rpartition(":")
+    if not sep or not host:
+        return spec or "127.0.0.1", default_port
+    try:
+        return host.strip("[]"), int(port)
+    except ValueError:
+        raise ValueError(f"{what} {spec!r}: expected HOST:PORT") from None
+
+
+def add_live_commands(subparsers) -> None:
+    """Add ``replay`` and ``listen`` to the ``sitmap`` sub-command parsers."""
+    r = subparsers.add_parser("replay", help="send a cache's field updates as CoT and its posts as JSON lines")
+    r.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help="the cache to replay (e.g. the demo)")
+    r.add_argument("--cot", metavar="URL", help="udp://239.2.3.1:6969 or tcp://127.0.0.1:8087")
+    r.add_argument("--jsonl", metavar="FILE", help="append the posts to this JSON-lines file (X v1.1 post JSON)")
+    r.add_argument("--speed", type=float, default=60.0, help="60 plays an hour in a minute; 0 sends without waiting")
+    r.add_argument("--max-seconds", type=float, default=600.0, help="stop after this long (default 600)")
+    r.add_argument("--limit", type=int, default=None, help="stop after this many messages")
+    r.add_argument("--keep-times", action="store_true", help="send the stored times instead of moving them to now")
+    r.add_argument("--allow-remote", action="store_true", help="allow a target that is not on this machine")
+    r.set_defaults(func=cmd_replay)
+
+    ls = subparsers.add_parser("listen", help="run live inputs into the cache until Ctrl+C")
+    ls.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help="the cache to write to")
+    ls.add_argument("--udp", action="append", default=[], metavar="GROUP:PORT",
+                    help="CoT over UDP, e.g. 239.2.3.1:6969 (multicast is joined on --interface)")
+    ls.add_argument("--interface", default="127.0.0.1", help="address of the interface for multicast")
+    ls.add_argument("--tcp", action="append", default=[], metavar="HOST:PORT", help="accept CoT over TCP here")
+    ls.add_argument("--tak", action="append", default=[], metavar="HOST:PORT", help="connect to a TAK server")
+    ls.add_argument("--ca", help="CA certificate (PEM) for --tak over TLS")
+    ls.add_argument("--cert", help="client certificate (PEM) for --tak over TLS")
+    ls.add_argument("--key", help="client key (PEM) for --tak over TLS")
+    ls.add_argument("--key-password", help="password of an encrypted --key")
+    ls.add_argument("--folder", action="append", default=[], metavar="DIR", help="import files dropped here")
+    ls.add_argument("--jsonl", action="append", default=[], metavar="FILE", help="follow a JSON-lines capture")
+    ls.add_argument("--every", type=float, default=5.0, help="seconds between status lines")
+    ls.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    ls.set_defaults(func=cmd_listen)
+
+
+def cmd_replay(args) -> int:
+    from desktop.live.replay import replay
+
+    def progress(st) -> None:
+        print(f"  {st.cot_sent} CoT sent, {st.posts_written} posts written…", file=sys.stderr, flush=True)
+
+    stop = threading.Event()
+    try:
+        st = replay(_db(args), cot=args.cot, jsonl=args.jsonl, speed=args.speed, max_seconds=args.max_seconds,
+                    limit=args.limit, keep_times=args.keep_times, allow_remote=args.allow_remote, stop=stop,
+                    progress=progress)
+    except OSError as exc:
+        print(f"sitmap: replay failed: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"replay finished ({st.stopped_by}) after {st.elapsed_s:.1f} s: {st.cot_sent} CoT messages sent, "
+          f"{st.posts_written} posts written, {st.skipped} skipped")
+    return EXIT_OK
+
+
+def build_inputs(args, writer) -> list:
+    """The inputs ``listen`` asked for, not yet started."""
+    from desktop.live.cot_net import MulticastListener, TakClient, TcpServer, TlsConfig
+    from desktop.live.files import DropFolderWatcher, JsonlTailer
+
+    inputs: list = []
+    for spec in args.udp:
+        group, port = _hostport(spec, 6969, "--udp")
+        inputs.append(MulticastListener(writer, group, port, args.interface))
+    for spec in args.tcp:
+        host, port = _hostport(spec, 4242, "--tcp")
+        inputs.append(TcpServer(writer, host, port))
+    tls = None
+    if args.ca or args.cert or args.key:
+        if not (args.ca and args.cert and args.key):
+            raise ValueError("TLS needs all of --ca, --cert and --key")
+        tls = TlsConfig(args.ca, args.cert, args.key, password=args.key_password)
+    for spec in args.tak:
+        host, port = _hostport(spec, 8089 if tls else 8087, "--tak")
+        inputs.append(TakClient(writer, host, port, tls))
+    for folder in args.folder:
+        inputs.append(DropFolderWatcher(folder, writer.import_file))
+    for path in args.jsonl:
+        inputs.append(JsonlTailer(path, writer))
+    return inputs
+
+
+def cmd_listen(args) -> int:
+    from desktop.live.alerts import AlertEngine
+    from desktop.live.writer import LiveWriter
+
+    writer = LiveWriter(_db(args))
+    inputs = []
+    stop = threading.Event()
+    try:
+        inputs = build_inputs(args, writer)
+        if not inputs:
+            raise ValueError("nothing to listen to: give --udp, --tcp, --tak, --folder or --jsonl")
+        writer.start()
+        engine = AlertEngine(_db(args), on_alert=lambda a: print(f"ALERT {a.message}", flush=True))
+        writer.add_listener(engine.on_commit)
+        engine.start()
+        for inp in inputs:
+            inp.start()
+    except (OSError, ValueError) as exc:
+        for inp in inputs:
+            inp.stop()
+        writer.stop()
+        print(f"sitmap: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) if threading.current_thread() is threading.main_thread() else None
+    print(f"listening into {writer.db_path} (Ctrl+C to stop)", flush=True)
+    began = time.monotonic()
+    try:
+        while not stop.wait(min(args.every, max(0.05, (args.duration or 1e9) - (time.monotonic() - began)))):
+            _print_status(inputs, writer)
+            if args.duration is not None and time.monotonic() - began >= args.duration:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for inp in inputs:
+            inp.stop()
+        writer.stop()
+        engine.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    _print_status(inputs, writer)
+    return EXIT_OK
+
+
+def _print_status(inputs, writer) -> None:
+    for inp in inputs:
+        print(inp.status.line(), flush=True)
+    w = writer.stats()
+    print(f"cache: {w.committed} records committed ({w.accepted} new), {w.dropped} dropped, "
+          f"{w.batches} batches, last commit {w.last_latency_ms:.0f} ms after arrival"
+          + (f" - {w.last_error}" if w.last_error else ""), flush=True)

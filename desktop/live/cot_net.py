@@ -1,0 +1,243 @@
+"""Cursor-on-Target network inputs: UDP multicast, a TCP server for direct streams and
+a client for TAK servers (plain TCP or TLS with a client certificate).
+
+Each input parses on its own thread and hands records to a sink (normally a
+:class:`~desktop.live.writer.LiveWriter`), never touching the window. Network input
+is hostile: every message is size-capped, XML goes through the safe parser (no DTDs
+or entities), broken or truncated messages are counted and dropped, and nothing a
+peer sends can end the input's thread. Items are marked with ``extra["feed"]`` and
+``extra["auth"]`` ("unauthenticated" for multicast and plain TCP, "tls" for TLS).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import selectors
+import socket
+
+from desktop.importers.xmlsafe import MAX_EVENT_BYTES, Dropped
+from desktop.live import codec
+from desktop.live.codec import Malformed, StreamFramer
+from desktop.live.netbase import POLL_S, READ_BYTES, NetInput, Sink
+from desktop.live.status import FeedState, TokenBucket
+from desktop.live.tak_client import TakClient, TlsConfig
+from desktop.model import Record
+
+__all__ = ["MulticastListener", "NetInput", "Sink", "TakClient", "TcpServer", "TlsConfig"]
+
+
+class MulticastListener(NetInput):
+    """One CoT event per UDP datagram, XML or TAK protocol mesh packets.
+
+    ``group`` may be a multicast group (joined on ``interface`` only) or a unicast
+    address to bind (e.g. ``127.0.0.1`` for a local sender).
+    """
+
+    kind = "udp"
+
+    def __init__(self, sink: Sink, group: str = "239.2.3.1", port: int = 6969, interface: str = "127.0.0.1",
+                 *, label: str | None = None, max_event_bytes: int = MAX_EVENT_BYTES, rcvbuf: int = 4 << 20):
+        super().__init__(sink, label or f"udp://{group}:{port}", max_event_bytes)
+        self.group, self.port, self.interface, self.rcvbuf = group, port, interface, rcvbuf
+        self._sock: socket.socket | None = None
+
+    def _open(self) -> None:
+        multicast = ipaddress.ip_address(self.group).is_multicast
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if multicast and hasattr(socket, "SO_REUSEPORT"):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # other listeners on this host
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+            # Binding the group address (not 0.0.0.0) keeps other groups' traffic on this port out.
+            sock.bind((self.group, self.port))
+            if multicast:
+                mreq = socket.inet_aton(self.group) + socket.inet_aton(self.interface)
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+            sock.settimeout(POLL_S)
+        except OSError as exc:
+            sock.close()
+            self._status.error(f"cannot listen on {self.group}:{self.port}: {exc.strerror or exc}")
+            raise
+        self._sock = sock
+        self.port = sock.getsockname()[1]
+        self._status.state(FeedState.LISTENING, peer=f"{self.group}:{self.port} on {self.interface}", error=None)
+
+    def _close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def _run(self) -> None:
+        sock = self._sock
+        cap = self.max_event_bytes
+        while not self._stop.is_set():
+            try:
+                first = sock.recv(READ_BYTES)
+            except socket.timeout:
+                continue
+            except OSError as exc:
+                if self._stop.is_set():
+                    return
+                self._status.error(f"receive failed: {exc.strerror or exc}", state=None)
+                continue
+            grams = [first]
+            # Drain what else is waiting so a burst reaches the writer as one put.
+            while len(grams) < 512:
+                try:
+                    grams.append(sock.recv(READ_BYTES, socket.MSG_DONTWAIT))
+                except (BlockingIOError, InterruptedError, socket.timeout):
+                    break
+                except OSError:
+                    break
+            records: list[Record] = []
+            good = 0
+            for g in grams:
+                if len(g) > cap:
+                    self._status.dropped()
+                    continue
+                try:
+                    records += codec.datagram_records(g, cap)
+                    good += 1
+                except Malformed:
+                    self._status.malformed()
+            if good:
+                self._status.messages(good)
+            self._emit(records)
+
+
+class _Peer:
+    __slots__ = ("sock", "addr", "framer", "ip")
+
+    def __init__(self, sock: socket.socket, addr: tuple, max_event_bytes: int):
+        self.sock, self.addr, self.ip = sock, addr, addr[0]
+        self.framer = StreamFramer(max_event_bytes)
+
+
+class TcpServer(NetInput):
+    """Accepts CoT streams over plain TCP (device-to-device or server-pushed feeds).
+
+    Each connection's framing (XML or TAK protocol stream) is detected from its first
+    byte. Caps: ``max_per_peer`` connections per remote address, ``max_connections``
+    in all, ``rate``/``burst`` messages a second per remote address (a token bucket;
+    messages over it are dropped and counted) and ``max_event_bytes`` per message.
+    """
+
+    kind = "tcp"
+
+    def __init__(self, sink: Sink, host: str = "127.0.0.1", port: int = 4242, *, label: str | None = None,
+                 max_per_peer: int = 4, max_connections: int = 64, rate: float = 1000.0, burst: float = 5000.0,
+                 max_event_bytes: int = MAX_EVENT_BYTES):
+        super().__init__(sink, label or f"tcp://{host}:{port}", max_event_bytes)
+        self.host, self.port = host, port
+        self.max_per_peer, self.max_connections = max_per_peer, max_connections
+        self.rate, self.burst = rate, burst
+        self._lsock: socket.socket | None = None
+        self._peers: dict[socket.socket, _Peer] = {}
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def _open(self) -> None:
+        try:
+            lsock = socket.create_server((self.host, self.port), reuse_port=False, backlog=64)
+        except OSError as exc:
+            self._status.error(f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}")
+            raise
+        lsock.setblocking(False)
+        self._lsock = lsock
+        self.port = lsock.getsockname()[1]
+        self._status.state(FeedState.LISTENING, peer=f"{self.host}:{self.port}", error=None)
+
+    def _close(self) -> None:
+        for sock in list(self._peers):
+            sock.close()
+        self._peers.clear()
+        if self._lsock is not None:
+            self._lsock.close()
+            self._lsock = None
+
+    def _run(self) -> None:
+        sel = selectors.DefaultSelector()
+        sel.register(self._lsock, selectors.EVENT_READ, None)
+        try:
+            while not self._stop.is_set():
+                for key, _ in sel.select(POLL_S):
+                    if key.data is None:
+                        self._accept(sel)
+                    else:
+                        self._read(sel, key.data)
+        finally:
+            for peer in list(self._peers.values()):
+                self._drop_peer(sel, peer)
+            sel.close()
+
+    def _accept(self, sel: selectors.BaseSelector) -> None:
+        try:
+            sock, addr = self._lsock.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:  # too many open files and the like: say so, keep listening
+            self._status.error(f"accept failed: {exc.strerror or exc}", state=None)
+            return
+        same = sum(1 for p in self._peers.values() if p.ip == addr[0])
+        if same >= self.max_per_peer or len(self._peers) >= self.max_connections:
+            self._status.refused()
+            sock.close()
+            return
+        sock.setblocking(False)
+        peer = _Peer(sock, addr, self.max_event_bytes)
+        self._peers[sock] = peer
+        sel.register(sock, selectors.EVENT_READ, peer)
+        self._status.connections(+1)
+
+    def _drop_peer(self, sel: selectors.BaseSelector, peer: _Peer) -> None:
+        if self._peers.pop(peer.sock, None) is None:
+            return
+        self._count_drops(peer.framer.close())
+        try:
+            sel.unregister(peer.sock)
+        except (KeyError, ValueError):
+            pass
+        peer.sock.close()
+        self._status.connections(-1)
+
+    def _count_drops(self, drops: list) -> None:
+        for d in drops:
+            if d.reason == "oversized":
+                self._status.dropped()
+            else:
+                self._status.malformed()
+
+    def _read(self, sel: selectors.BaseSelector, peer: _Peer) -> None:
+        try:
+            data = peer.sock.recv(READ_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._drop_peer(sel, peer)
+            return
+        bucket = self._buckets.get(peer.ip)
+        if bucket is None:
+            if len(self._buckets) > 4096:
+                self._buckets.clear()  # bounded; a forgotten peer only gets a fresh burst
+            bucket = self._buckets[peer.ip] = TokenBucket(self.rate, self.burst)
+        records: list[Record] = []
+        good = 0
+        drops = []
+        for frame in peer.framer.feed(data):
+            if isinstance(frame, Dropped):
+                drops.append(frame)
+                continue
+            if not bucket.take():
+                self._status.dropped()
+                continue
+            try:
+                records += codec.frame_records(frame, self.max_event_bytes)
+                good += 1
+            except Malformed:
+                self._status.malformed()
+        self._count_drops(drops)
+        if good:
+            self._status.messages(good)
+        self._emit(records)

@@ -1,0 +1,76 @@
+"""What every live input shares: a label, a sink, a status tracker and one thread
+that a peer can never end."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable
+
+from desktop.importers.xmlsafe import MAX_EVENT_BYTES
+from desktop.live import codec
+from desktop.live.codec import AUTH_PLAIN
+from desktop.live.status import FeedState, FeedStatus, StatusTracker
+from desktop.model import Record
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[list[Record], str], object]
+READ_BYTES = 65536
+POLL_S = 0.25  # how often a blocked thread checks whether it was asked to stop
+
+
+class NetInput:
+    """What every input shares: a label, a sink, a status tracker and one thread."""
+
+    kind = "input"
+
+    def __init__(self, sink: Sink, label: str, max_event_bytes: int = MAX_EVENT_BYTES):
+        self.sink = sink
+        self.label = label
+        self.max_event_bytes = max_event_bytes
+        self._status = StatusTracker(label)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def status(self) -> FeedStatus:
+        return self._status.snapshot()
+
+    def start(self) -> "NetInput":
+        if self._thread is None:
+            self._stop.clear()
+            self._open()  # bind errors reach the caller here, not a log line
+            self._thread = threading.Thread(target=self._guarded, name=f"sitmap-{self.label}", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._close()
+        self._status.state(FeedState.OFF)
+
+    def _open(self) -> None:
+        pass
+
+    def _close(self) -> None:
+        pass
+
+    def _guarded(self) -> None:
+        try:
+            self._run()
+        except Exception as exc:  # a bug, not a peer: say so in the status instead of dying silently
+            log.exception("%s stopped", self.label)
+            self._status.error(f"stopped by an internal error: {exc}")
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _emit(self, records: list[Record], auth: str = AUTH_PLAIN) -> None:
+        if records:
+            codec.tag_records(records, self.label, auth)
+            if self.sink(records, self.label) is False:
+                self._status.dropped(len(records))

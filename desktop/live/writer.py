@@ -1,0 +1,267 @@
+"""The live writer: one thread owning one write connection, committing whatever the
+inputs hand it in small batches and only then telling its listeners.
+
+Producers call :meth:`LiveWriter.put` from any thread. Records wait in a bounded
+queue (counted in records, so memory stays bounded whatever arrives); when it is full
+a producer waits briefly, then its records are dropped and counted. The writer takes
+everything queued at most every ``batch_s`` (or as soon as ``batch_max`` records
+wait), writes each feed's share through :func:`desktop.cache.writer.write_records`
+(one transaction per feed and batch, batch rows with format ``live:<feed>``) and then
+calls each listener with the new item ids: a stored message is committed before
+anything anywhere is told about it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from desktop.cache import Cache, CacheError
+from desktop.cache.writer import write_records
+from desktop.model import DeleteUnit, Record, Unit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CommitStats:
+    """What one commit cycle did, handed to listeners, plus running totals."""
+
+    records: int  # records written this cycle
+    accepted: int  # new items this cycle
+    duplicates: int
+    units: int
+    feeds: tuple[str, ...]
+    latency_ms: float  # from the oldest record's put() to its commit
+    queued: int  # records still waiting after this cycle
+    committed_total: int
+    dropped_total: int
+    batches_total: int
+
+
+@dataclass(frozen=True, slots=True)
+class WriterStats:
+    queued: int
+    committed: int  # records committed so far
+    accepted: int  # new items so far
+    dropped: int  # records refused because the queue stayed full (or a write failed)
+    batches: int
+    last_latency_ms: float
+    max_latency_ms: float
+    last_error: str | None
+
+
+Listener = Callable[[list[int], bool, CommitStats], None]
+
+
+class LiveWriter:
+    """Batching writer for live records. ``start()`` before use, ``stop()`` to flush and end."""
+
+    def __init__(self, db_path: str | Path, *, max_queue: int = 50_000, batch_s: float = 0.05,
+                 batch_max: int = 2_000, put_wait_s: float = 0.25, keep_raw: bool = False):
+        self.db_path = Path(db_path)
+        self.max_queue = max_queue
+        self.batch_s = batch_s
+        self.batch_max = batch_max
+        self.put_wait_s = put_wait_s
+        self.keep_raw = keep_raw
+        self._cond = threading.Condition()
+        self._queue: deque[tuple[float, str, list[Record]]] = deque()
+        self._queued = 0
+        self._jobs: deque[tuple[Callable[[Cache], object], Future]] = deque()
+        self._listeners: list[Listener] = []
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._cache: Cache | None = None
+        self._committed = self._accepted = self._dropped = self._batches = 0
+        self._last_latency = self._max_latency = 0.0
+        self._error: str | None = None
+
+    # --- producers ---------------------------------------------------------------------
+    def put(self, records: Iterable[Record], source_label: str) -> bool:
+        """Queue records from feed ``source_label``; False when they were dropped because
+        the queue stayed full for ``put_wait_s`` (or the writer is stopped)."""
+        recs = list(records)
+        if not recs:
+            return True
+        n = len(recs)
+        deadline = time.monotonic() + self.put_wait_s
+        with self._cond:
+            while self._queued + n > self.max_queue and not self._stopping:
+                left = deadline - time.monotonic()
+                if left <= 0 or n > self.max_queue:
+                    break
+                self._cond.wait(left)
+            if self._stopping or self._queued + n > self.max_queue:
+                self._dropped += n
+                return False
+            self._queue.append((time.monotonic(), source_label, recs))
+            self._queued += n
+            if self._queued >= self.batch_max:
+                self._cond.notify_all()
+        return True
+
+    __call__ = put  # a LiveWriter is itself a sink: sink(records, label)
+
+    def add_listener(self, fn: Listener) -> None:
+        """``fn(new_item_ids, units_changed, stats)``, called on the writer thread after each commit."""
+        with self._cond:
+            self._listeners.append(fn)
+
+    def remove_listener(self, fn: Listener) -> None:
+        with self._cond:
+            if fn in self._listeners:
+                self._listeners.remove(fn)
+
+    def run_on_writer(self, job: Callable[[Cache], object]) -> Future:
+        """Run ``job(cache)`` on the writer thread between batches (used for whole-file
+        imports, which must not hold a second write transaction against this one)."""
+        fut: Future = Future()
+        with self._cond:
+            if self._stopping or self._thread is None:
+                fut.set_exception(RuntimeError("the live writer is not running"))
+                return fut
+            self._jobs.append((job, fut))
+            self._cond.notify_all()
+        return fut
+
+    def import_file(self, path: str | Path, **kwargs) -> object:
+        """Import one file atomically on the writer thread, tell listeners about its new
+        items, and return the :class:`~desktop.importers.ImportResult` (blocks until done)."""
+        from desktop.importers import import_file
+
+        def job(cache: Cache):
+            before = cache.conn.execute("SELECT coalesce(max(id), 0) FROM batches").fetchone()[0]
+            result = import_file(cache, path, **kwargs)
+            ids = [r[0] for r in cache.conn.execute(
+                "SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id WHERE b.id > ? AND b.path = ?",
+                (before, result.path))]
+            self._notify(ids, result.stats.units > 0, CommitStats(
+                result.stats.accepted + result.stats.duplicates, result.stats.accepted, result.stats.duplicates,
+                result.stats.units, (f"file:{Path(path).name}",), 0.0, self._queued, self._committed,
+                self._dropped, self._batches))
+            return result
+
+        return self.run_on_writer(job).result()
+
+    # --- lifecycle ---------------------------------------------------------------------
+    def start(self) -> "LiveWriter":
+        if self._thread is not None:
+            return self
+        self._cache = Cache.open(self.db_path)  # opened (and migrated) here so errors reach the caller
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="sitmap-live-writer", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Commit what is queued, then end the thread and close the connection."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything queued so far is committed; False on timeout."""
+        done = self.run_on_writer(lambda cache: None)
+        try:
+            done.result(timeout)
+            return True
+        except Exception:
+            return False
+
+    def stats(self) -> WriterStats:
+        with self._cond:
+            return WriterStats(self._queued, self._committed, self._accepted, self._dropped, self._batches,
+                               self._last_latency, self._max_latency, self._error)
+
+    # --- the writer thread -------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._jobs and not self._stopping:
+                    self._cond.wait()
+                if self._queue and not self._jobs and not self._stopping:
+                    # Let a batch gather: until batch_s after its first record or batch_max records.
+                    deadline = self._queue[0][0] + self.batch_s
+                    while self._queued < self.batch_max and not self._jobs and not self._stopping:
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            break
+                        self._cond.wait(left)
+                taken = list(self._queue)
+                self._queue.clear()
+                self._queued = 0
+                jobs = list(self._jobs)
+                self._jobs.clear()
+                stopping = self._stopping
+                self._cond.notify_all()  # producers waiting for room
+            if taken:
+                self._write(taken)
+            for job, fut in jobs:  # after the records queued before them
+                if fut.set_running_or_notify_cancel():
+                    try:
+                        fut.set_result(job(self._cache))
+                    except BaseException as exc:  # handed to the caller, never kills the thread
+                        fut.set_exception(exc)
+            if stopping:
+                with self._cond:
+                    if not self._queue and not self._jobs:
+                        return
+
+    def _write(self, taken: list[tuple[float, str, list[Record]]]) -> None:
+        by_feed: dict[str, list[Record]] = {}
+        for _, label, recs in taken:
+            by_feed.setdefault(label, []).extend(recs)
+        oldest = taken[0][0]
+        ids: list[int] = []
+        units_changed = False
+        n = accepted = dups = units = 0
+        for label, recs in by_feed.items():
+            fmt = f"live:{label}"
+            try:
+                st = write_records(self._cache, recs, path=label, fmt=fmt, keep_raw=self.keep_raw)
+                batch = self._cache.conn.execute("SELECT max(id) FROM batches WHERE format = ?", (fmt,)).fetchone()[0]
+                ids += [r[0] for r in self._cache.conn.execute("SELECT id FROM items WHERE batch_id = ?", (batch,))]
+            except (CacheError, Exception) as exc:  # a locked or full disk must not end the feed
+                log.error("live write of %d records from %s failed: %s", len(recs), label, exc)
+                with self._cond:
+                    self._dropped += len(recs)
+                    self._error = str(exc)
+                continue
+            n += len(recs)
+            accepted += st.accepted
+            dups += st.duplicates
+            units += st.units
+            units_changed |= st.units > 0 or any(isinstance(r, (Unit, DeleteUnit)) for r in recs)
+        latency = (time.monotonic() - oldest) * 1000
+        with self._cond:
+            self._committed += n
+            self._accepted += accepted
+            self._batches += len(by_feed)
+            self._last_latency = latency
+            self._max_latency = max(self._max_latency, latency)
+            stats = CommitStats(n, accepted, dups, units, tuple(by_feed), latency, self._queued, self._committed,
+                                self._dropped, self._batches)
+        if n:
+            self._notify(ids, units_changed, stats)
+
+    def _notify(self, ids: list[int], units_changed: bool, stats: CommitStats) -> None:
+        with self._cond:
+            listeners = list(self._listeners)
+        for fn in listeners:
+            try:
+                fn(ids, units_changed, stats)
+            except Exception:  # one broken listener must not stop the others or the writer
+                log.exception("live commit listener %r failed", fn)

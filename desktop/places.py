@@ -123,7 +123,7 @@ class PlaceIndex:
             rank = -int(code) if code.isdigit() else 0  # same-name districts in code order (Seoul first)
             added.append(_Entry(DISTRICT, str(name), round(pt.y, 6), round(pt.x, 6), tuple(keys), ctx, rank=rank, extra=extra))
         with self._lock:
-            self.districts += added
+            self.districts = self.districts + added  # a new list: a search running meanwhile keeps its own
         return len(added)
 
     def clear_districts(self) -> None:

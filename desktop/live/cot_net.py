@@ -37,7 +37,7 @@ class MulticastListener(NetInput):
 
     def __init__(self, sink: Sink, group: str = "239.2.3.1", port: int = 6969, interface: str = "127.0.0.1",
                  *, label: str | None = None, max_event_bytes: int = MAX_EVENT_BYTES, rcvbuf: int = 4 << 20):
-        super().__init__(sink, label or f"udp://{group}:{port}", max_event_bytes)
+        super().__init__(sink, label, max_event_bytes, default_label=f"udp://{group}:{port}")
         self.group, self.port, self.interface, self.rcvbuf = group, port, interface, rcvbuf
         self._sock: socket.socket | None = None
 
@@ -61,6 +61,7 @@ class MulticastListener(NetInput):
             raise
         self._sock = sock
         self.port = sock.getsockname()[1]
+        self._bound(f"udp://{self.group}:{self.port}")
         self._status.state(FeedState.LISTENING, peer=f"{self.group}:{self.port} on {self.interface}", error=None)
 
     def _close(self) -> None:
@@ -128,7 +129,7 @@ class TcpServer(NetInput):
     def __init__(self, sink: Sink, host: str = "127.0.0.1", port: int = 4242, *, label: str | None = None,
                  max_per_peer: int = 4, max_connections: int = 64, rate: float = 1000.0, burst: float = 5000.0,
                  max_event_bytes: int = MAX_EVENT_BYTES):
-        super().__init__(sink, label or f"tcp://{host}:{port}", max_event_bytes)
+        super().__init__(sink, label, max_event_bytes, default_label=f"tcp://{host}:{port}")
         self.host, self.port = host, port
         self.max_per_peer, self.max_connections = max_per_peer, max_connections
         self.rate, self.burst = rate, burst
@@ -145,6 +146,7 @@ class TcpServer(NetInput):
         lsock.setblocking(False)
         self._lsock = lsock
         self.port = lsock.getsockname()[1]
+        self._bound(f"tcp://{self.host}:{self.port}")
         self._status.state(FeedState.LISTENING, peer=f"{self.host}:{self.port}", error=None)
 
     def _close(self) -> None:

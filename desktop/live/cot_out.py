@@ -29,6 +29,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def clean_text(text: object, limit: int = MAX_TEXT) -> str:
     """Text XML can carry, at most ``limit`` characters (an ellipsis marks a cut)."""
     s = _NOT_XML.sub("", "" if text is None else str(text))
+    s = s.replace("\r\n", "\n").replace("\r", "\n")  # what an XML parser would make of them anyway
     return s if len(s) <= limit else s[:limit - 1] + "…"
 
 

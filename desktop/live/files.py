@@ -197,8 +197,10 @@ class JsonlTailer(_Poller):
             for line in parts:
                 if self._overlong:  # the tail of a line already dropped as too long
                     self._overlong = False
-                    continue
-                yield line
+                elif len(line) > MAX_LINE_BYTES:
+                    self._status.dropped()
+                else:
+                    yield line
             if len(self._partial) > MAX_LINE_BYTES:
                 self._status.dropped()
                 self._partial, self._overlong = b"", True

@@ -25,13 +25,20 @@ class NetInput:
 
     kind = "input"
 
-    def __init__(self, sink: Sink, label: str, max_event_bytes: int = MAX_EVENT_BYTES):
+    def __init__(self, sink: Sink, label: str | None, max_event_bytes: int = MAX_EVENT_BYTES, *,
+                 default_label: str = "feed"):
         self.sink = sink
-        self.label = label
+        self._auto_label = label is None
+        self.label = label or default_label
         self.max_event_bytes = max_event_bytes
-        self._status = StatusTracker(label)
+        self._status = StatusTracker(self.label)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def _bound(self, label: str) -> None:
+        """Name the feed after the port actually bound (port 0 asks for any free one)."""
+        if self._auto_label:
+            self.label = self._status.label = label
 
     @property
     def status(self) -> FeedStatus:

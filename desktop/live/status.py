@@ -78,7 +78,7 @@ class StatusTracker:
 
     def __init__(self, label: str):
         self._lock = threading.Lock()
-        self._label = label
+        self.label = label
         self._state = FeedState.OFF
         self._peer: str | None = None
         self._last_ms: int | None = None
@@ -127,7 +127,7 @@ class StatusTracker:
     def snapshot(self) -> FeedStatus:
         now = time.time()
         with self._lock:
-            return FeedStatus(self._label, self._state, self._peer, self._last_ms, self._messages,
+            return FeedStatus(self.label, self._state, self._peer, self._last_ms, self._messages,
                               self._meter.rate(now), self._dropped, self._malformed, self._error,
                               self._connections, self._refused)
 

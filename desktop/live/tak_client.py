@@ -103,7 +103,7 @@ class TakClient(NetInput):
                  connect_timeout: float = 10.0, stable_s: float = 10.0, max_event_bytes: int = MAX_EVENT_BYTES,
                  max_outgoing: int = 1000):
         scheme = "tls" if tls else "tcp"
-        super().__init__(sink, label or f"{scheme}://{host}:{port}", max_event_bytes)
+        super().__init__(sink, label, max_event_bytes, default_label=f"{scheme}://{host}:{port}")
         self.host, self.port, self.tls = host, port, tls
         self.backoff_initial, self.backoff_max = backoff_initial, backoff_max
         self.connect_timeout, self.stable_s = connect_timeout, stable_s

@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 
 from desktop.cache import Cache, CacheError
 from desktop.cache.writer import write_records
-from desktop.model import DeleteUnit, Record, Unit
+from desktop.model import DeleteUnit, Record
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +72,11 @@ class LiveWriter:
         self.put_wait_s = put_wait_s
         self.keep_raw = keep_raw
         self._cond = threading.Condition()
-        self._queue: deque[tuple[float, str, list[Record]]] = deque()
+        self._queue: deque[tuple[float, str, list[Record], int]] = deque()
         self._queued = 0
-        self._jobs: deque[tuple[Callable[[Cache], object], Future]] = deque()
+        self._seq = 0  # puts accepted so far; a job waits for the puts before it
+        self._written_seq = 0
+        self._jobs: deque[tuple[Callable[[Cache], object], Future, int]] = deque()
         self._listeners: list[Listener] = []
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -101,9 +103,10 @@ class LiveWriter:
             if self._stopping or self._queued + n > self.max_queue:
                 self._dropped += n
                 return False
-            self._queue.append((time.monotonic(), source_label, recs))
+            self._seq += 1
+            self._queue.append((time.monotonic(), source_label, recs, self._seq))
             self._queued += n
-            if self._queued >= self.batch_max:
+            if self._queued == n or self._queued >= self.batch_max:  # first of a batch, or a full one
                 self._cond.notify_all()
         return True
 
@@ -127,7 +130,7 @@ class LiveWriter:
             if self._stopping or self._thread is None:
                 fut.set_exception(RuntimeError("the live writer is not running"))
                 return fut
-            self._jobs.append((job, fut))
+            self._jobs.append((job, fut, self._seq))
             self._cond.notify_all()
         return fut
 
@@ -192,24 +195,33 @@ class LiveWriter:
             with self._cond:
                 while not self._queue and not self._jobs and not self._stopping:
                     self._cond.wait()
-                if self._queue and not self._jobs and not self._stopping:
+                if self._queue and not self._stopping and not (self._jobs and self._jobs[0][2] <= self._written_seq):
                     # Let a batch gather: until batch_s after its first record or batch_max records.
                     deadline = self._queue[0][0] + self.batch_s
-                    while self._queued < self.batch_max and not self._jobs and not self._stopping:
+                    while self._queued < self.batch_max and not self._stopping and not self._jobs:
                         left = deadline - time.monotonic()
                         if left <= 0:
                             break
                         self._cond.wait(left)
-                taken = list(self._queue)
-                self._queue.clear()
-                self._queued = 0
-                jobs = list(self._jobs)
-                self._jobs.clear()
+                # Whole puts up to batch_max records: a backlog becomes several bounded commits.
+                taken = []
+                n = 0
+                while self._queue and (n == 0 or n + len(self._queue[0][2]) <= self.batch_max):
+                    entry = self._queue.popleft()
+                    taken.append(entry)
+                    n += len(entry[2])
+                self._queued -= n
+                if taken:
+                    self._written_seq = taken[-1][3]
+                # A job runs once every record queued before it is written, even under a flood.
+                jobs = []
+                while self._jobs and self._jobs[0][2] <= self._written_seq:
+                    jobs.append(self._jobs.popleft())
                 stopping = self._stopping
                 self._cond.notify_all()  # producers waiting for room
             if taken:
                 self._write(taken)
-            for job, fut in jobs:  # after the records queued before them
+            for job, fut, _ in jobs:
                 if fut.set_running_or_notify_cancel():
                     try:
                         fut.set_result(job(self._cache))
@@ -220,9 +232,9 @@ class LiveWriter:
                     if not self._queue and not self._jobs:
                         return
 
-    def _write(self, taken: list[tuple[float, str, list[Record]]]) -> None:
+    def _write(self, taken: list[tuple[float, str, list[Record], int]]) -> None:
         by_feed: dict[str, list[Record]] = {}
-        for _, label, recs in taken:
+        for _, label, recs, _seq in taken:
             by_feed.setdefault(label, []).extend(recs)
         oldest = taken[0][0]
         ids: list[int] = []
@@ -244,7 +256,7 @@ class LiveWriter:
             accepted += st.accepted
             dups += st.duplicates
             units += st.units
-            units_changed |= st.units > 0 or any(isinstance(r, (Unit, DeleteUnit)) for r in recs)
+            units_changed |= st.units > 0 or any(isinstance(r, DeleteUnit) for r in recs)
         latency = (time.monotonic() - oldest) * 1000
         with self._cond:
             self._committed += n

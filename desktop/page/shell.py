@@ -89,6 +89,9 @@ def build_shell(options: ShellOptions | None = None) -> str:
     m = folium.Map(
         location=list(opts.center), zoom_start=opts.zoom, tiles=None, prefer_canvas=True,
         control_scale=True, zoom_control=True, min_zoom=3, max_zoom=20, world_copy_jump=False,
+        # Instant zoom and pan: a situation map is read after a jump, not during one, and animation
+        # frames do not run while the window is hidden (the map would stay half-zoomed).
+        zoom_animation=False, fade_animation=False, marker_zoom_animation=False,
     )
     m.default_js = VENDOR_JS
     m.default_css = VENDOR_CSS

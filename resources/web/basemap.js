@@ -117,7 +117,7 @@
           return;
         }
         var b = item.bounds, opts = {
-          pane: "tilePane", zIndex: i + 1, maxZoom: 20, maxNativeZoom: item.maxNativeZoom || 18,
+          pane: "tilePane", zIndex: i + 1, maxZoom: 20, maxNativeZoom: item.maxNativeZoom == null ? 18 : +item.maxNativeZoom,
           minZoom: item.minZoom || 0, opacity: item.opacity == null ? 1 : +item.opacity,
           attribution: esc(item.attribution), keepBuffer: 1, updateWhenZooming: false,
         };

@@ -90,7 +90,7 @@
       this._S.state.selected = m.id;
       if (m.id != null && m.lat != null && m.pan) {
         var ll = L.latLng(m.lat, m.lon);
-        if (!this._map.getBounds().pad(-0.1).contains(ll)) this._map.panTo(ll);
+        if (!this._map.getBounds().pad(-0.1).contains(ll)) this._map.panTo(ll, { animate: false });
       }
       this._redraw();
     },
@@ -111,9 +111,13 @@
       }
       var mPerPx = 40075016.686 * Math.cos(this._map.getCenter().lat * Math.PI / 180) / p.scale;
       // Place-only posts: a faint circle of their uncertainty, so a district is not read as a pin.
+      // Hundreds of overlapping circles would paint the map solid, so only a few are drawn
+      // (or just the selected one).
+      var places = 0;
+      for (i = 0; i < n; i++) if (d.prec[i] === 1 && d.radius[i] > 0) places++;
       ctx.lineWidth = 1;
       for (i = 0; i < n; i++) {
-        if (d.prec[i] === 1 && d.radius[i] > 0) {
+        if (d.prec[i] === 1 && d.radius[i] > 0 && (places <= 12 || d.ids[i] === this._selected)) {
           var r = d.radius[i] / mPerPx;
           if (r > 4 && r < 4000) {
             ctx.beginPath(); ctx.arc(sx[i], sy[i], r, 0, 2 * Math.PI);

@@ -76,9 +76,9 @@
     draw: function (m) { S.draw.start(m.mode || null); },
     fit: function (m) {
       var b = m.bounds;
-      S.map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { maxZoom: m.maxZoom || 17, padding: [24, 24] });
+      S.map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { maxZoom: m.maxZoom || 17, padding: [24, 24], animate: false });
     },
-    view: function (m) { S.map.setView([m.center[0], m.center[1]], m.zoom); },
+    view: function (m) { S.map.setView([m.center[0], m.center[1]], m.zoom, { animate: false }); },
     settings: function (m) {
       if ("heat" in m) S.layers.items.setHeat(!!m.heat);
       if (m.labels) S.labels = m.labels;

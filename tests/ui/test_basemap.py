@@ -21,6 +21,11 @@ def _state(qtbot, view) -> dict:
     return json.loads(run_js(qtbot, view, "JSON.stringify(sitmap.state.basemap)"))
 
 
+def _pixel(view, x: int = 450, y: int = 350) -> tuple[int, int, int]:
+    c = view.grab().toImage().pixelColor(x, y)
+    return (c.red(), c.green(), c.blue())
+
+
 @pytest.fixture
 def pack(tmp_path):
     """z6-8 tiles over Seoul, all solid red, so the drawn map can be checked by colour."""
@@ -61,12 +66,12 @@ def test_offline_outline_draws_and_nothing_leaves_the_app(qtbot, map_view):
     assert map_view.guard.blocked == [] and map_view.guard.external == []
     served = map_view.scheme_handler.served
     assert "/basemap/land.json" in served and "/web/basemap.js" in served and "/tiles/layers.json" in served
+    assert all(p.startswith(("/index.html", "/qwebchannel.js", "/vendor/", "/web/", "/fonts/", "/basemap/", "/tiles/"))
+               for p in served), served
     assert not map_view.scheme_handler.served_tiles
     # The outline's land is painted: Seoul is on land, so its pixel is the land colour, not the sea.
     map_view.bridge.send({"type": "view", "center": [37.5663, 126.9779], "zoom": 9})
-    qtbot.wait(600)
-    land = map_view.grab().toImage().pixelColor(450, 350)
-    assert (land.red(), land.green(), land.blue()) == (0xF3, 0xF1, 0xEA)
+    qtbot.waitUntil(lambda: _pixel(map_view) == (0xF3, 0xF1, 0xEA), timeout=5000)
 
 
 def test_pack_tiles_come_through_the_app_scheme_and_draw(qtbot, tiled_view):
@@ -80,9 +85,7 @@ def test_pack_tiles_come_through_the_app_scheme_and_draw(qtbot, tiled_view):
     tiles = list(view.scheme_handler.served_tiles)
     assert tiles and all(t.startswith("/tiles/seoul/8/") for t in tiles)
     assert view.guard.blocked == [] and view.guard.external == []
-    qtbot.wait(400)
-    c = view.grab().toImage().pixelColor(450, 350)
-    assert (c.red(), c.green(), c.blue()) == RED
+    qtbot.waitUntil(lambda: _pixel(view) == RED, timeout=5000)
 
 
 def test_missing_tiles_are_counted_and_shown(qtbot, tiled_view):
@@ -114,8 +117,9 @@ def test_district_context_outlines_and_labels(qtbot, map_view):
       {type: 'Feature', properties: {name: '<b>중구</b>'}, geometry: {type: 'Polygon', coordinates:
         [[[126.97, 37.55], [127.02, 37.55], [127.02, 37.57], [126.97, 37.57], [126.97, 37.55]]]}}]}); 1""")
     map_view.bridge.send({"type": "view", "center": [37.57, 126.99], "zoom": 10})
-    qtbot.wait(300)
-    assert _state(qtbot, map_view)["contextLabels"] == 0  # below zoom 11: outlines only
+    # Below zoom 11: outlines only.
+    qtbot.waitUntil(lambda: _state(qtbot, map_view)["contextLabels"] == 0, timeout=5000)
+    assert _state(qtbot, map_view)["context"] == 2
     map_view.bridge.send({"type": "view", "center": [37.57, 126.99], "zoom": 13})
     qtbot.waitUntil(lambda: _state(qtbot, map_view)["contextLabels"] == 2, timeout=5000)
     names = json.loads(run_js(qtbot, map_view, "JSON.stringify(Array.from("

@@ -1,0 +1,106 @@
+"""Take the screenshots in docs/ from the demo incident, offscreen.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--boundaries FILE]
+
+Each shot drives the real window the way a user would (slider, districts, selection).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if hasattr(os, "geteuid") and os.geteuid() == 0:  # only for taking pictures here, never in the app
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+
+
+def settle(app, win, seconds: float = 1.5, gen: bool = True) -> None:
+    end = time.time() + 60
+    while gen and time.time() < end:
+        app.processEvents()
+        r = win.bridge.last_rendered
+        if win.last_result is not None and win.last_result.gen == win.gen and r and r["gen"] >= win.gen:
+            break
+        time.sleep(0.02)
+    end = time.time() + seconds
+    while time.time() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--boundaries", default=str(ROOT.parent / "shared/data/boundaries/skorea_municipalities_geo_simple.json"))
+    ap.add_argument("--out", default=str(ROOT / "docs"))
+    args = ap.parse_args()
+    out = Path(args.out)
+    tmp = Path(tempfile.mkdtemp())
+    os.environ["SITMAP_DATA_DIR"] = str(tmp)
+
+    from desktop.cache import Cache
+    from desktop.demo.generator import write_demo
+    from desktop.ui.app import install_translations, make_app
+
+    db = tmp / "demo.db"
+    with Cache.open(db) as c:
+        write_demo(c, seed=7)
+    app = make_app()
+    install_translations(app, "en")
+    from desktop.ui.main_window import MainWindow
+
+    win = MainWindow(db, restore=False)
+    win.resize(1600, 1000)
+    win.show()
+    settle(app, win, 2.5)
+    T0 = win._span[0]
+
+    # 1. The whole window: the afternoon up to the scuffle, zoomed on the rallies.
+    win.bridge.send({"type": "view", "center": [37.5695, 126.9775], "zoom": 16})
+    win.timeline.set_window(T0 + int(3.5 * 3600_000), T0 + int(3.9 * 3600_000))
+    settle(app, win, 2.5)
+    win.grab().save(str(out / "screenshot-window.png"))
+
+    # 2. A selected post with its details.
+    ids = win.feed_model.ids()
+    for i in range(min(200, len(ids))):
+        item = win.loader.load([int(ids[i])]).get(int(ids[i]))
+        if item and item["kind"] == "post" and item["precision"] == "exact" and item["hashtags"]:
+            win.feed.selectRow(i)
+            break
+    settle(app, win, 2.0)
+    win.grab().save(str(out / "screenshot-selected-post.png"))
+
+    # 3. An area filter: Jongno-gu and Jung-gu picked from the district file.
+    if Path(args.boundaries).exists():
+        dlg = win.pick_districts(args.boundaries)
+        dlg.select_codes(["11010", "11020"])
+        dlg.accept()
+        win.bridge.send({"type": "view", "center": [37.575, 126.985], "zoom": 13})
+        settle(app, win, 2.5)
+        win.grab().save(str(out / "screenshot-area-filter.png"))
+        for r in win.filters.area_rows():
+            win.filters.remove_area(r["name"])
+
+    # 4. The density view: the whole afternoon, Seoul and Busan.
+    win.timeline.select_all()
+    win.bridge.send({"type": "fit", "bounds": [126.0, 34.8, 129.8, 38.0]})
+    settle(app, win, 2.5)
+    win.grab().save(str(out / "screenshot-density.png"))
+    win.heat_action.setChecked(True)
+    win.bridge.send({"type": "view", "center": [37.5695, 126.9775], "zoom": 15})
+    settle(app, win, 2.5)
+    win.grab().save(str(out / "screenshot-heatmap.png"))
+    win.close()
+    print("screenshots written to", out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""LiveWriter: batching, commit before callback, backpressure, flush and file imports."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from desktop.cache import Cache
+from desktop.live.writer import LiveWriter
+from desktop.model import DeleteUnit, Item, Kind, Precision, Unit
+
+
+def _item(k: int, source: str = "tak") -> Item:
+    return Item(kind=Kind.FIELD_UPDATE, source=source, source_id=f"U-{k}@{1_777_000_000_000 + k}",
+                t_ms=1_777_000_000_000 + k, text=f"보고 {k} #test", lat=37.5, lon=127.0, precision=Precision.EXACT,
+                unit_uid=f"U-{k % 7}", hashtags=("test",), extra={"feed": "t"})
+
+
+def _unit(uid: str) -> Unit:
+    return Unit(uid=uid, callsign=uid, cot_type="a-f-G", affiliation="f", t_ms=1_777_000_000_000, stale_ms=None,
+                lat=37.5, lon=127.0)
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "live.db"
+    Cache.open(path).close()
+    return path
+
+
+def test_batches_commit_before_listeners_and_ids_match(db):
+    w = LiveWriter(db, batch_s=0.05, batch_max=100).start()
+    seen: list = []
+
+    def listener(ids, units_changed, stats):
+        # Another connection sees the rows already: the commit came first.
+        conn = sqlite3.connect(db)
+        n = conn.execute(f"SELECT count(*) FROM items WHERE id IN ({','.join(map(str, ids))})").fetchone()[0]
+        conn.close()
+        seen.append((list(ids), units_changed, stats, n))
+
+    w.add_listener(listener)
+    try:
+        for k in range(250):
+            assert w.put([_item(k)], "udp")
+        w.put([_unit("U-1")], "udp")
+        assert w.flush()
+    finally:
+        w.stop()
+    all_ids = [i for ids, *_ in seen for i in ids]
+    assert len(all_ids) == 250 == len(set(all_ids))
+    assert all(len(ids) == n for ids, _, _, n in seen)
+    assert len(seen) >= 3  # batch_max=100 forces several batches
+    assert any(units for _, units, _, _ in seen)
+    last = seen[-1][2]
+    assert last.committed_total == 251 and last.dropped_total == 0
+    conn = sqlite3.connect(db)
+    fmts = {r[0] for r in conn.execute("SELECT format FROM batches")}
+    assert fmts == {"live:udp"}
+    assert conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH 'test'").fetchone()[0] == 250
+    assert conn.execute("SELECT count(*) FROM item_tags WHERE tag = 'test'").fetchone()[0] == 250
+
+
+def test_time_bound_batches_and_feeds_kept_apart(db):
+    w = LiveWriter(db, batch_s=0.03, batch_max=10_000).start()
+    stats = []
+    w.add_listener(lambda ids, u, s: stats.append(s))
+    try:
+        w.put([_item(1)], "a")
+        w.put([_item(2)], "b")
+        t0 = time.monotonic()
+        while not stats and time.monotonic() - t0 < 2:
+            time.sleep(0.005)
+        assert stats and time.monotonic() - t0 < 1.0
+        assert set(stats[0].feeds) == {"a", "b"} and stats[0].latency_ms >= 0
+    finally:
+        w.stop()
+    conn = sqlite3.connect(db)
+    assert {r[0] for r in conn.execute("SELECT format FROM batches")} == {"live:a", "live:b"}
+
+
+def test_duplicates_and_unit_deletes(db):
+    w = LiveWriter(db).start()
+    got = []
+    w.add_listener(lambda ids, u, s: got.append((ids, u, s)))
+    try:
+        w.put([_item(1)], "x")
+        w.flush()
+        w.put([_item(1), DeleteUnit("U-1")], "x")
+        w.flush()
+    finally:
+        w.stop()
+    assert got[1][0] == [] and got[1][1] is True and got[1][2].duplicates == 1
+
+
+def test_backpressure_blocks_briefly_then_drops_and_counts(db):
+    w = LiveWriter(db, max_queue=100, put_wait_s=0.05)  # not started: nothing drains the queue
+    w._thread = object()  # pretend it runs so put() only sees a full queue
+    assert w.put([_item(k) for k in range(100)], "f")
+    t0 = time.monotonic()
+    assert not w.put([_item(200)], "f")
+    assert 0.04 <= time.monotonic() - t0 < 1.0
+    assert not w.put([_item(k) for k in range(300, 500)], "f")  # larger than the whole queue
+    assert w.stats().dropped == 201 and w.stats().queued == 100
+
+
+def test_flood_from_many_threads_bounded(db):
+    w = LiveWriter(db, max_queue=2_000, put_wait_s=0.0, batch_max=500).start()
+    try:
+        def produce(base):
+            for k in range(0, 3000, 10):
+                w.put([_item(base + k + j) for j in range(10)], "flood")
+
+        threads = [threading.Thread(target=produce, args=(b,)) for b in (0, 100_000, 200_000)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert w.flush()
+        s = w.stats()
+    finally:
+        w.stop()
+    assert s.committed + s.dropped == 9000 and s.queued == 0
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == s.committed
+
+
+def test_listener_failure_does_not_stop_writer(db):
+    w = LiveWriter(db).start()
+    ok = []
+
+    def bad(*a):
+        raise RuntimeError("boom")
+
+    w.add_listener(bad)
+    w.add_listener(lambda ids, u, s: ok.append(ids))
+    try:
+        w.put([_item(1)], "x")
+        w.flush()
+        w.put([_item(2)], "x")
+        w.flush()
+    finally:
+        w.stop()
+    assert len(ok) == 2
+
+
+def test_stop_flushes_and_later_puts_are_refused(db):
+    w = LiveWriter(db, batch_s=10).start()  # a long window: only stop() ends it
+    w.put([_item(k) for k in range(5)], "x")
+    w.stop()
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM items").fetchone()[0] == 5
+    assert not w.put([_item(9)], "x")
+
+
+def test_import_file_on_writer_thread_tells_listeners(db, tmp_path):
+    f = tmp_path / "one.geojson"
+    f.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","id":"a",'
+                 '"geometry":{"type":"Point","coordinates":[127.0,37.5]},'
+                 '"properties":{"time":"2026-05-01T03:00:00Z","text":"드롭 폴더"}}]}', encoding="utf-8")
+    w = LiveWriter(db).start()
+    got = []
+    w.add_listener(lambda ids, u, s: got.append(ids))
+    try:
+        res = w.import_file(f)
+    finally:
+        w.stop()
+    assert res.stats.accepted == 1 and len(got) == 1 and len(got[0]) == 1

@@ -69,6 +69,9 @@ class MainWindow(QMainWindow):
         self.last_result: Result | None = None
         self._span: tuple[int, int] | None = None
         self._area_seq = 0
+        self._restored_window: tuple[int, int] | None = None
+        self._restored_view: tuple[list, float] | None = None
+        self._last_center: list | None = None
         self._submit_timer = QTimer(self, singleShot=True, interval=0)
         self._submit_timer.timeout.connect(self._submit)
 
@@ -237,7 +240,6 @@ class MainWindow(QMainWindow):
         self.gen += 1
         areas = tuple(r["area"] for r in self.filters.area_rows())
         req = Request(gen=self.gen, flt=self.current_filter(), view=self.view, selected=self.selected, areas=areas)
-        self._submitted_at = time.perf_counter()
         self.worker.worker.submit(req)
 
     def _apply(self, res: Result) -> None:
@@ -279,7 +281,7 @@ class MainWindow(QMainWindow):
         self._span = (span[0], span[1] + 1)
         self.timeline.set_span(*self._span)
         self.feed_model.set_span(*self._span)
-        if first and not getattr(self, "_restored_window", None):
+        if first and not self._restored_window:
             self.timeline.set_window(*self._span, emit=False)
         elif first:
             s, e = self._restored_window
@@ -290,7 +292,7 @@ class MainWindow(QMainWindow):
     def _page_ready(self, _info: dict) -> None:
         # A reloaded page (renderer crash) starts empty: replay everything.
         self.bridge.send({"type": "settings", "heat": self.heat_action.isChecked()})
-        if getattr(self, "_restored_view", None):
+        if self._restored_view:
             c, z = self._restored_view
             self.bridge.send({"type": "view", "center": c, "zoom": z})
         self.schedule()
@@ -311,8 +313,6 @@ class MainWindow(QMainWindow):
         self.selected = item_id
         item = self.loader.load([item_id]).get(item_id) if item_id is not None else None
         self.details.show_item(item)
-        if not from_map and item_id is not None:
-            pass
         if from_map and item_id is not None:
             self.feed.select_item(item_id, scroll=True)
         msg = {"type": "select", "id": item_id, "pan": not from_map}
@@ -477,7 +477,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         s.setValue("feed/header", self.feed.horizontalHeader().saveState())
-        if getattr(self, "_last_center", None) and self.view:
+        if self._last_center and self.view:
             c = self._last_center
             s.setValue("map/view", json.dumps({"center": [c[0], c[1]], "zoom": self.view.zoom}))
         flt = {"text": self.filters.search.text(), "hashtags": list(self.filters.active_tags()),

@@ -251,6 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
     sn.add_argument("--size", default="1600x1000", metavar="WxH")
     sn.add_argument("--zoom-to", choices=["items", "areas", "all"], default="items")
     sn.set_defaults(func=cmd_snapshot)
+
+    from desktop.tiles_cli import add_tiles_commands
+
+    add_tiles_commands(sub)
     return p
 
 

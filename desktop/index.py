@@ -1,26 +1,71 @@
-"""The interactive path: an in-memory, time-sorted index of every positioned item.
+"""The interactive path: an in-memory, time-sorted index of every item.
 
 SQLite stays the durable store; this index answers the questions a slider drag asks
 (which items are in the window, in these areas, with these tags; how many per time
 bin; which hashtags lead) with numpy over columns, so a step costs what the screen
 needs rather than a query over the whole cache. Counts match ``desktop.query``
 exactly (tests check it).
+
+Opening a big cache would mean reading every row; instead the columns are saved as a
+snapshot (``index_snapshot``) and memory-mapped on the next start. Live items are
+merged in with :meth:`ItemIndex.append_new`, which reads only rows newer than the
+index and moves only the rows that sort after them.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Callable, Iterator
 
 import numpy as np
 
+from desktop import index_snapshot
+from desktop.areagrid import area_contains
+from desktop.columns import Columns, merge_slots, moved_positions
 from desktop.filters import Filter
 from desktop.geo import AreaMask
+from desktop.index_source import Rows, cache_state, read_all, read_since, rewrites
 from desktop.model import KIND_CODES, PRECISION_CODES, Kind, Precision
+from desktop.unit_tracks import UnitTracks
+
+log = logging.getLogger("sitmap.index")
 
 KIND_OF = {k.value: c for k, c in KIND_CODES.items()}
 PREC_OF = {p.value: c for p, c in PRECISION_CODES.items()}
-LOAD_CHUNK = 200_000
+BASE = {"t": np.int64, "id": np.int64, "lat64": np.float64, "lon64": np.float64, "mx": np.uint32, "my": np.uint32,
+        "kind": np.uint8, "prec": np.uint8, "radius": np.float32, "src": np.uint16}
+TAGS = {"tag_item": np.int64, "tag_of": np.int32}
+WORLD = 2.0 ** 32  # Web Mercator pixels across the world at zoom 24: positions fit uint32
+NO_XY = 2**32 - 1  # mx/my of an item without a position
+MAX_MASKS = {"static": 6, "area": 8, "text": 4}  # cached masks per kind (each one byte per item)
+
+
+def mercator(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Web Mercator pixel coordinates at zoom 24 (uint32); NO_XY where there is no position."""
+    ok = ~(np.isnan(lat) | np.isnan(lon))
+    x = (np.nan_to_num(lon) + 180.0) / 360.0 * WORLD
+    s = np.sin(np.radians(np.clip(np.nan_to_num(lat), -85.05112878, 85.05112878)))
+    y = (0.5 - np.log((1 + s) / (1 - s)) / (4 * np.pi)) * WORLD
+    mx = np.where(ok, np.clip(np.floor(x), 0, NO_XY - 1), NO_XY).astype(np.uint32)
+    my = np.where(ok, np.clip(np.floor(y), 0, NO_XY - 1), NO_XY).astype(np.uint32)
+    return mx, my
+
+
+@contextmanager
+def read_tx(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction, so several queries see the same committed state."""
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if own and conn.in_transaction:
+            conn.execute("COMMIT")
 
 
 @dataclass
@@ -33,96 +78,40 @@ class Selection:
         return int(self.pos.size)
 
 
-class ItemIndex:
-    """Columns of all items sorted by (time, id). Items without a position are kept too
-    (the feed lists them) and have NaN lat/lon."""
+@dataclass(frozen=True)
+class Change:
+    """What the last :meth:`ItemIndex.append_new` did: the new rows' positions (sorted)."""
 
-    def __init__(self) -> None:
-        self.t = np.zeros(0, np.int64)
-        self.id = np.zeros(0, np.int64)
-        self.lat = np.zeros(0, np.float32)
-        self.lon = np.zeros(0, np.float32)
-        self.lat64 = np.zeros(0, np.float64)
-        self.lon64 = np.zeros(0, np.float64)
-        self.kind = np.zeros(0, np.uint8)
-        self.prec = np.zeros(0, np.uint8)
-        self.radius = np.zeros(0, np.float32)
-        self.src = np.zeros(0, np.uint16)
-        self.sources: list[str] = []
-        self.tags: list[str] = []
-        self.tag_code: dict[str, int] = {}
-        self.tag_item = np.zeros(0, np.int64)  # position of the item of each tag entry
-        self.tag_of = np.zeros(0, np.int32)  # tag code of each entry
-        self._id_order = np.zeros(0, np.int64)
-        self._area_cache: dict[tuple, np.ndarray] = {}
-        self._text_cache: dict[str, np.ndarray] = {}
-        self.max_id = 0
+    version: int
+    new_pos: np.ndarray
+    first_moved: int  # rows from here on moved (positions before it are unchanged)
 
-    # building -----------------------------------------------------------------
-    @classmethod
-    def load(cls, conn: sqlite3.Connection) -> "ItemIndex":
-        idx = cls()
-        idx.reload(conn)
-        return idx
 
-    def reload(self, conn: sqlite3.Connection) -> None:
-        """Read every item's columns from the cache (time order).
+class _NewRows:
+    """New rows in id order, shaped like the index for mask evaluation."""
 
-        Text columns are mapped to small integers inside SQLite and rows arrive as numbers
-        only, so a chunk becomes one 2-D float array without per-value Python work.
-        """
-        self.sources = [r[0] for r in conn.execute("SELECT DISTINCT source FROM items ORDER BY source")]
-        src_case = "CASE source " + " ".join(f"WHEN ? THEN {i}" for i in range(len(self.sources))) + " ELSE 0 END" \
-            if self.sources else "0"
-        prec_case = "CASE precision " + " ".join(f"WHEN '{p}' THEN {c}" for p, c in PREC_OF.items()) + " END"
-        sql = (f"SELECT t_ms, id, coalesce(lat, 999.0), coalesce(lon, 999.0), kind = 'field_update', {prec_case}, "
-               f"coalesce(radius_m, 0), {src_case} FROM items ORDER BY t_ms, id")
-        cur = conn.execute(sql, self.sources)
-        chunks = []
-        while True:
-            rows = cur.fetchmany(LOAD_CHUNK)
-            if not rows:
-                break
-            chunks.append(np.array(rows, dtype=np.float64))
-        if not chunks:
-            self.__init__()
-            return
-        a = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
-        self.t = a[:, 0].astype(np.int64)
-        self.id = a[:, 1].astype(np.int64)
-        self.lat64 = np.where(a[:, 2] == 999.0, np.nan, a[:, 2])
-        self.lon64 = np.where(a[:, 3] == 999.0, np.nan, a[:, 3])
-        self.lat, self.lon = self.lat64.astype(np.float32), self.lon64.astype(np.float32)
-        self.kind = a[:, 4].astype(np.uint8)
-        self.prec = a[:, 5].astype(np.uint8)
-        self.radius = a[:, 6].astype(np.float32)
-        self.src = a[:, 7].astype(np.uint16)
-        del a, chunks
-        self._id_order = np.argsort(self.id, kind="stable")
-        self.max_id = int(self.id.max())
-        self._load_tags(conn)
-        self._area_cache.clear()
-        self._text_cache.clear()
+    def __init__(self, rows: Rows) -> None:
+        c = rows.cols
+        self.id, self.kind, self.prec, self.src = c["id"], c["kind"], c["prec"], c["src"]
+        self.lat64, self.lon64 = c["lat64"], c["lon64"]
+        self.tag_item = np.searchsorted(self.id, rows.tag_ids)
+        self.tag_of = rows.tag_codes
+        self.n = self.id.shape[0]
 
-    def _load_tags(self, conn: sqlite3.Connection) -> None:
-        self.tags = [r[0] for r in conn.execute("SELECT DISTINCT tag FROM item_tags ORDER BY tag")]
-        self.tag_code = {t: i for i, t in enumerate(self.tags)}
-        # Codes are positions in the sorted distinct list: computed by SQLite with a window function.
-        cur = conn.execute(
-            "WITH d AS (SELECT tag, row_number() OVER (ORDER BY tag) - 1 AS code FROM (SELECT DISTINCT tag FROM item_tags)) "
-            "SELECT t.item_id, d.code FROM item_tags t JOIN d USING (tag)")
-        chunks = []
-        while True:
-            rows = cur.fetchmany(LOAD_CHUNK)
-            if not rows:
-                break
-            chunks.append(np.array(rows, dtype=np.int64))
-        pairs = np.concatenate(chunks) if chunks else np.zeros((0, 2), np.int64)
-        self.tag_of = pairs[:, 1].astype(np.int32)
-        self.tag_item = self.positions_of(pairs[:, 0])
 
-    def __len__(self) -> int:
-        return int(self.pos.size)
+def _area_on(flt: Filter, r) -> np.ndarray:
+    am = flt.area_mask or AreaMask(())
+    return area_contains(am, r.lat64, r.lon64) if am.active else ~np.isnan(r.lat64)
+
+
+def _text_on(ids: np.ndarray, r: _NewRows) -> np.ndarray:
+    """Mask over new rows (id order) of those whose id is in ``ids``."""
+    k = np.searchsorted(r.id, ids)
+    hit = k < r.n
+    hit[hit] = r.id[k[hit]] == ids[hit]
+    m = np.zeros(r.n, bool)
+    m[k[hit]] = True
+    return m
 
 
 class ItemIndex:
@@ -130,138 +119,252 @@ class ItemIndex:
     (the feed lists them) and have NaN lat/lon."""
 
     def __init__(self) -> None:
-        self.t = np.zeros(0, np.int64)
-        self.id = np.zeros(0, np.int64)
-        self.lat = np.zeros(0, np.float32)
-        self.lon = np.zeros(0, np.float32)
-        self.lat64 = np.zeros(0, np.float64)
-        self.lon64 = np.zeros(0, np.float64)
-        self.kind = np.zeros(0, np.uint8)
-        self.prec = np.zeros(0, np.uint8)
-        self.radius = np.zeros(0, np.float32)
-        self.src = np.zeros(0, np.uint16)
+        self.cols = Columns(0)
+        for name, dt in BASE.items():
+            self.cols.add(name, np.zeros(0, dt))
+        self.tagc = Columns(0)
+        for name, dt in TAGS.items():
+            self.tagc.add(name, np.zeros(0, dt))
+        self.ids = index_snapshot.IdMap()
+        self.units = UnitTracks()
         self.sources: list[str] = []
         self.tags: list[str] = []
         self.tag_code: dict[str, int] = {}
-        self.tag_item = np.zeros(0, np.int64)  # position of the item of each tag entry
-        self.tag_of = np.zeros(0, np.int32)  # tag code of each entry
-        self._id_order = np.zeros(0, np.int64)
-        self._area_cache: dict[tuple, np.ndarray] = {}
-        self._text_cache: dict[str, np.ndarray] = {}
+        self._tag_rank = np.zeros(0, np.int64)
+        self._masks: OrderedDict[tuple, str] = OrderedDict()  # key -> mask column name
+        self._mask_eval: dict[str, Callable[[_NewRows, sqlite3.Connection, int], np.ndarray]] = {}
+        self._mask_seq = 0
         self.max_id = 0
+        self.version = 0
+        self.last_change: Change | None = None
+        self.generation = 0
+        self.rewrites = 0
+        self.snapshot_state: str = "none"  # how the last load went: none, rebuilt, snapshot, snapshot+append
+        self._f32: tuple | None = None
 
-    # building -----------------------------------------------------------------
-    @classmethod
-    def load(cls, conn: sqlite3.Connection) -> "ItemIndex":
-        idx = cls()
-        idx.reload(conn)
-        return idx
+    # columns ----------------------------------------------------------------------
+    t = property(lambda self: self.cols["t"])
+    id = property(lambda self: self.cols["id"])
+    lat64 = property(lambda self: self.cols["lat64"])
+    lon64 = property(lambda self: self.cols["lon64"])
+    mx = property(lambda self: self.cols["mx"])
+    my = property(lambda self: self.cols["my"])
+    kind = property(lambda self: self.cols["kind"])
+    prec = property(lambda self: self.cols["prec"])
+    radius = property(lambda self: self.cols["radius"])
+    src = property(lambda self: self.cols["src"])
+    tag_item = property(lambda self: self.tagc["tag_item"])  # position of the item of each tag entry (sorted)
+    tag_of = property(lambda self: self.tagc["tag_of"])  # tag code of each entry
 
-    def reload(self, conn: sqlite3.Connection) -> None:
-        """Read every item's columns from the cache (time order)."""
-        self.sources = [r[0] for r in conn.execute("SELECT DISTINCT source FROM items ORDER BY source")]
-        src_code = {s: i for i, s in enumerate(self.sources)}
-        cols: list[list] = [[] for _ in range(8)]
-        cur = conn.execute(
-            "SELECT t_ms, id, lat, lon, kind, precision, coalesce(radius_m, 0), source FROM items ORDER BY t_ms, id")
-        while True:
-            rows = cur.fetchmany(LOAD_CHUNK)
-            if not rows:
-                break
-            t, i, la, lo, k, p, r, s = zip(*rows)
-            cols[0].append(np.array(t, np.int64))
-            cols[1].append(np.array(i, np.int64))
-            cols[2].append(np.array([np.nan if v is None else v for v in la], np.float64))
-            cols[3].append(np.array([np.nan if v is None else v for v in lo], np.float64))
-            cols[4].append(np.array([KIND_OF[v] for v in k], np.uint8))
-            cols[5].append(np.array([PREC_OF[v] for v in p], np.uint8))
-            cols[6].append(np.array(r, np.float32))
-            cols[7].append(np.array([src_code[v] for v in s], np.uint16))
-        cat = [np.concatenate(c) if c else None for c in cols]
-        if cat[0] is None:
-            self.__init__()
-            return
-        self.t, self.id = cat[0], cat[1]
-        self.lat64, self.lon64 = cat[2], cat[3]
-        self.lat, self.lon = self.lat64.astype(np.float32), self.lon64.astype(np.float32)
-        self.kind, self.prec, self.radius, self.src = cat[4], cat[5], cat[6], cat[7]
-        self._id_order = np.argsort(self.id, kind="stable")
-        self.max_id = int(self.id.max())
-        self._load_tags(conn)
-        self._area_cache.clear()
-        self._text_cache.clear()
+    @property
+    def lat(self) -> np.ndarray:
+        return self._float32()[0]
 
-    def _load_tags(self, conn: sqlite3.Connection) -> None:
-        self.tags = [r[0] for r in conn.execute("SELECT DISTINCT tag FROM item_tags ORDER BY tag")]
-        self.tag_code = {t: i for i, t in enumerate(self.tags)}
-        items, codes = [], []
-        cur = conn.execute("SELECT item_id, tag FROM item_tags")
-        while True:
-            rows = cur.fetchmany(LOAD_CHUNK)
-            if not rows:
-                break
-            items.append(np.fromiter((r[0] for r in rows), np.int64, len(rows)))
-            codes.append(np.fromiter((self.tag_code[r[1]] for r in rows), np.int32, len(rows)))
-        ids = np.concatenate(items) if items else np.zeros(0, np.int64)
-        self.tag_of = np.concatenate(codes) if codes else np.zeros(0, np.int32)
-        self.tag_item = self.positions_of(ids)
+    @property
+    def lon(self) -> np.ndarray:
+        return self._float32()[1]
+
+    def _float32(self) -> tuple:
+        if self._f32 is None or self._f32[0] != self.version:
+            self._f32 = (self.version, self.lat64.astype(np.float32), self.lon64.astype(np.float32))
+        return self._f32[1:]
 
     def __len__(self) -> int:
-        return int(self.t.size)
+        return self.cols.n
 
+    # building -----------------------------------------------------------------------
+    @classmethod
+    def load(cls, conn: sqlite3.Connection, *, snapshot: bool = True) -> "ItemIndex":
+        """The index of the cache behind ``conn``; from its snapshot when that is still valid."""
+        idx = cls()
+        idx.reload(conn, snapshot=snapshot)
+        return idx
+
+    def reload(self, conn: sqlite3.Connection, *, snapshot: bool = True) -> None:
+        """Bring the index to the cache's current state: the saved snapshot if it still
+        describes the cache (plus rows added since), otherwise every row, then saved."""
+        with read_tx(conn):
+            state = cache_state(conn)
+            snap = index_snapshot.open_valid(state) if snapshot and state is not None else None
+            if snap is None:
+                rows = read_all(conn)
+        version = self.version + 1  # answers computed before this reload are out of date
+        if snap is not None:
+            self._adopt(snap)
+            self.version = version
+            extra = self.append_new(conn) if snap.stale else 0
+            self.snapshot_state = "snapshot+append" if snap.stale else "snapshot"
+            if extra > max(100_000, len(self) // 50):  # many rows since: save so the next start skips them
+                self._save(state)
+            return
+        self.__init__()
+        self.version = version
+        self._build(rows)
+        self.generation, self.rewrites = (state.generation, state.rewrites) if state else (0, rewrites(conn))
+        self.snapshot_state = "rebuilt"
+        if snapshot and state is not None and len(self):
+            self._save(state)
+
+    def _build(self, rows: Rows) -> None:
+        c = rows.cols
+        order = np.argsort(c["t"], kind="stable")  # rows come in id order: ties stay in id order
+        n = order.size
+        self.cols = Columns(n)
+        mx, my = mercator(c["lat64"], c["lon64"])
+        c = {**c, "mx": mx, "my": my}
+        for name in BASE:
+            self.cols.add(name, c[name][order])
+        self.ids = index_snapshot.IdMap.build(self.id)
+        self._set_tags(rows.tags)
+        self.sources = rows.sources
+        tag_pos = self.ids.get(rows.tag_ids)
+        ok = tag_pos >= 0
+        tag_pos, tag_codes = tag_pos[ok], rows.tag_codes[ok]
+        t_order = np.argsort(tag_pos, kind="stable")
+        self.tagc = Columns(int(t_order.size))
+        self.tagc.add("tag_item", tag_pos[t_order].astype(np.int64))
+        self.tagc.add("tag_of", tag_codes[t_order].astype(np.int32))
+        self.units = UnitTracks()
+        self.units.add(rows.units, c["unit"], c["t"], c["id"], c["lat64"], c["lon64"])
+        self.max_id = int(c["id"].max()) if n else 0
+
+    def _set_tags(self, tags: list[str]) -> None:
+        self.tags = list(tags)
+        self.tag_code = {t: i for i, t in enumerate(self.tags)}
+        rank = np.empty(len(self.tags), np.int64)
+        rank[np.argsort(np.array(self.tags, dtype=object), kind="stable")] = np.arange(len(self.tags))
+        self._tag_rank = rank
+
+    def _adopt(self, snap: "index_snapshot.Snapshot") -> None:
+        self.__init__()
+        self.cols, self.tagc, self.ids, self.units = snap.cols, snap.tagc, snap.ids, snap.units
+        self.sources = snap.sources
+        self._set_tags(snap.tags)
+        self.max_id, self.generation, self.rewrites = snap.max_id, snap.generation, snap.rewrites
+
+    def _save(self, state) -> None:
+        try:
+            snap = index_snapshot.save(self, state)
+        except OSError as exc:  # a read-only or full disk only costs the next start its speed
+            log.warning("index snapshot not saved: %s", exc)
+            return
+        masks = {name: self.cols[name] for name in self.cols.names() if name not in BASE}
+        self.cols, self.tagc, self.ids = snap.cols, snap.tagc, snap.ids  # same data, now file-backed
+        for name, m in masks.items():
+            self.cols.add(name, m)
+
+    # live ingest --------------------------------------------------------------------
+    def append_new(self, conn: sqlite3.Connection) -> int:
+        """Merge rows added to the cache since the index was built (ids above ``max_id``),
+        keeping time order. Returns how many were added. If the cache deleted or changed
+        older items meanwhile (its 'rewrites' count moved), everything is read again."""
+        with read_tx(conn):
+            if rewrites(conn) != self.rewrites:
+                full = True
+            else:
+                full = False
+                rows = read_since(conn, self.max_id, self.sources, self.tags, self.units.names)
+                gen = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        if full:
+            log.info("cache rewritten since the index was built: reading it again")
+            before = len(self)
+            self.reload(conn)
+            self.last_change = None
+            return max(0, len(self) - before)
+        self.generation = int(gen[0]) if gen else self.generation
+        if not len(rows):
+            return 0
+        self._merge(rows, conn)
+        return len(rows)
+
+    def _merge(self, rows: Rows, conn: sqlite3.Connection) -> None:
+        c = rows.cols
+        k, n_old = len(rows), len(self)
+        after = self.max_id
+        mx, my = mercator(c["lat64"], c["lon64"])
+        c = {**c, "mx": mx, "my": my}
+        self.sources = rows.sources
+        self._set_tags(rows.tags)
+        new = _NewRows(rows)
+        order = np.argsort(c["t"], kind="stable")
+        values = {name: c[name][order] for name in BASE}
+        for name, evaluate in list(self._mask_eval.items()):  # cached masks learn the new rows too
+            values[name] = evaluate(new, conn, after)[order]
+        p, slots = merge_slots(self.t, values["t"])
+        self.cols.merge(p, slots, values)
+        moved, new_pos = moved_positions(p, slots, n_old, k)
+        self.ids.set(self.id[moved], moved, len(self))
+        self.ids.set(values["id"], new_pos, len(self))
+        # Hashtag entries stay sorted by item position: renumber the moved ones, merge the new.
+        if moved.size:
+            q = int(np.searchsorted(self.tag_item, p))
+            self.tagc["tag_item"][q:] = moved[self.tag_item[q:] - p]
+        rank = np.empty(k, np.int64)
+        rank[order] = np.arange(k)
+        e_pos = new_pos[rank[new.tag_item]]
+        e_order = np.argsort(e_pos, kind="stable")
+        e_pos, e_codes = e_pos[e_order], rows.tag_codes[e_order]
+        tp, tslots = merge_slots(self.tag_item, e_pos)
+        self.tagc.merge(tp, tslots, {"tag_item": e_pos.astype(np.int64), "tag_of": e_codes.astype(np.int32)})
+        self.units.add(rows.units, c["unit"], c["t"], c["id"], c["lat64"], c["lon64"])
+        self.max_id = max(self.max_id, int(c["id"].max()))
+        self.version += 1
+        self.last_change = Change(self.version, new_pos, p)
+
+    # lookups -------------------------------------------------------------------------
     def positions_of(self, ids: np.ndarray) -> np.ndarray:
         """Index positions for item ids (ids not in the index are dropped)."""
-        ids = np.asarray(ids, np.int64)
-        if not self.id.size or not ids.size:
-            return np.zeros(0, np.int64)
-        sorted_ids = self.id[self._id_order]
-        k = np.searchsorted(sorted_ids, ids)
-        k = np.clip(k, 0, sorted_ids.size - 1)
-        ok = sorted_ids[k] == ids
-        return self._id_order[k[ok]]
+        pos = self.ids.get(np.asarray(ids, np.int64))
+        return pos[pos >= 0]
 
     def span(self) -> tuple[int, int] | None:
-        return (int(self.t[0]), int(self.t[-1])) if self.t.size else None
+        return (int(self.t[0]), int(self.t[-1])) if len(self) else None
 
-    # filtering ----------------------------------------------------------------
     def time_slice(self, start_ms: int | None, end_ms: int | None) -> tuple[int, int]:
-        lo = 0 if start_ms is None else int(np.searchsorted(self.t, start_ms, "left"))
-        hi = self.t.size if end_ms is None else int(np.searchsorted(self.t, end_ms, "left"))
+        t = self.t
+        lo = 0 if start_ms is None else int(np.searchsorted(t, start_ms, "left"))
+        hi = t.size if end_ms is None else int(np.searchsorted(t, end_ms, "left"))
         return lo, max(lo, hi)
 
-    def _tag_mask(self, tags: tuple[str, ...]) -> np.ndarray:
-        m = np.zeros(self.t.size, bool)
-        codes = [self.tag_code[t] for t in tags if t in self.tag_code]
-        if codes:
-            m[self.tag_item[np.isin(self.tag_of, codes)]] = True
-        return m
+    # masks -----------------------------------------------------------------------------
+    def _cached(self, key: tuple, build: Callable[[], np.ndarray],
+                evaluate: Callable[[_NewRows, sqlite3.Connection, int], np.ndarray]) -> np.ndarray:
+        name = self._masks.get(key)
+        if name is not None:
+            self._masks.move_to_end(key)
+            return self.cols[name]
+        m = build()
+        same = [k for k in self._masks if k[0] == key[0]]
+        if len(same) >= MAX_MASKS[key[0]]:
+            old = self._masks.pop(same[0])
+            self.cols.drop(old)
+            self._mask_eval.pop(old, None)
+        self._mask_seq += 1
+        name = f"mask{self._mask_seq}"
+        self.cols.add(name, m, spare=max(0, self.cols.capacity() - len(self)))
+        self._masks[key] = name
+        self._mask_eval[name] = evaluate
+        return self.cols[name]
 
     def _area_mask(self, flt: Filter) -> np.ndarray:
-        key = tuple(a.key() for a in flt.areas)
-        m = self._area_cache.get(key)
-        if m is None:
-            am = flt.area_mask or AreaMask(())
-            m = am.contains(self.lat64, self.lon64) if am.active else ~np.isnan(self.lat64)
-            if len(self._area_cache) > 32:
-                self._area_cache.clear()
-            self._area_cache[key] = m
-        return m
+        return self._cached(("area", tuple(a.key() for a in flt.areas)), lambda: _area_on(flt, self),
+                            lambda r, _c, _a: _area_on(flt, r))
+
+    def _text_ids(self, text: str, conn: sqlite3.Connection, after: int) -> np.ndarray:
+        where, params = Filter(text=text).where("i")
+        rows = conn.execute(f"SELECT i.id FROM items i WHERE {where} AND i.id > ?", params + [after]).fetchall()
+        return np.fromiter((r[0] for r in rows), np.int64, len(rows))
 
     def _text_mask(self, flt: Filter, conn: sqlite3.Connection) -> np.ndarray:
-        key = flt.text
-        m = self._text_cache.get(key)
-        if m is None:
-            where, params = Filter(text=flt.text).where("i")
-            ids = np.fromiter((r[0] for r in conn.execute(f"SELECT i.id FROM items i WHERE {where}", params)), np.int64)
-            m = np.zeros(self.t.size, bool)
-            m[self.positions_of(ids)] = True
-            if len(self._text_cache) > 16:
-                self._text_cache.clear()
-            self._text_cache[key] = m
-        return m
+        def full() -> np.ndarray:
+            m = np.zeros(len(self), bool)
+            m[self.positions_of(self._text_ids(flt.text, conn, 0))] = True
+            return m
 
-    def static_mask(self, flt: Filter, conn: sqlite3.Connection | None = None) -> np.ndarray | None:
-        """Everything but time, as one mask over all items (None = no restriction)."""
+        return self._cached(("text", flt.text), full, lambda r, c, after: _text_on(self._text_ids(flt.text, c, after), r))
+
+    def _eval(self, flt: Filter, r, conn: sqlite3.Connection | None, after: int | None) -> np.ndarray | None:
+        """Everything in ``flt`` but time, over the index (``after`` None) or over new rows."""
         m: np.ndarray | None = None
 
         def both(x: np.ndarray) -> None:
@@ -269,24 +372,43 @@ class ItemIndex:
             m = x if m is None else (m & x)
 
         if flt.kinds:
-            both(np.isin(self.kind, [KIND_OF[k] for k in flt.kinds]))
+            both(np.isin(r.kind, [KIND_OF[k] for k in flt.kinds]))
         if flt.precisions:
-            both(np.isin(self.prec, [PREC_OF[p] for p in flt.precisions]))
+            both(np.isin(r.prec, [PREC_OF[p] for p in flt.precisions]))
         if flt.sources:
-            codes = [self.sources.index(s) for s in flt.sources if s in self.sources]
-            both(np.isin(self.src, codes))
+            both(np.isin(r.src, [self.sources.index(s) for s in flt.sources if s in self.sources]))
         if flt.hashtags:
-            both(self._tag_mask(flt.hashtags))
+            tm = np.zeros(r.n if after is not None else len(self), bool)
+            codes = [self.tag_code[t] for t in flt.hashtags if t in self.tag_code]
+            if codes:
+                tm[r.tag_item[np.isin(r.tag_of, codes)]] = True
+            both(tm)
         if flt.areas:
-            both(self._area_mask(flt))
+            both(self._area_mask(flt) if after is None else _area_on(flt, r))
         if flt.bbox is not None:
             w, s, e, n = flt.bbox
-            both((self.lon64 >= w) & (self.lon64 <= e) & (self.lat64 >= s) & (self.lat64 <= n))
+            lon, lat = r.lon64, r.lat64
+            both((lon >= w) & (lon <= e) & (lat >= s) & (lat <= n))
         if flt.text:
             if conn is None:
                 raise ValueError("a text filter needs the cache connection")
-            both(self._text_mask(flt, conn))
+            both(self._text_mask(flt, conn) if after is None else _text_on(self._text_ids(flt.text, conn, after), r))
         return m
+
+    def static_mask(self, flt: Filter, conn: sqlite3.Connection | None = None) -> np.ndarray | None:
+        """Everything but time, as one mask over all items (None = no restriction).
+        Cached per filter and kept up to date by :meth:`append_new`."""
+        key = flt.with_(start_ms=None, end_ms=None)
+        if not (key.kinds or key.precisions or key.sources or key.hashtags or key.areas or key.bbox or key.text):
+            return None
+        if key.text and conn is None:
+            raise ValueError("a text filter needs the cache connection")
+
+        def new(r: _NewRows, c: sqlite3.Connection, after: int) -> np.ndarray:
+            m = self._eval(key, r, c, after)
+            return np.ones(r.n, bool) if m is None else m
+
+        return self._cached(("static", key), lambda: self._eval(key, self, conn, None), new)
 
     def select(self, flt: Filter, conn: sqlite3.Connection | None = None, static: np.ndarray | None = None) -> Selection:
         lo, hi = self.time_slice(flt.start_ms, flt.end_ms)
@@ -295,37 +417,50 @@ class ItemIndex:
             return Selection(np.arange(lo, hi, dtype=np.int64))
         return Selection(lo + np.flatnonzero(m[lo:hi]))
 
-    # aggregates ---------------------------------------------------------------
+    # aggregates ------------------------------------------------------------------------
     def histogram(self, bin0_ms: int, bin_ms: int, nbins: int, static: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Counts per time bin for posts and field updates (everything but the time filter)."""
         lo, hi = self.time_slice(bin0_ms, bin0_ms + bin_ms * nbins)
-        t = self.t[lo:hi]
-        k = self.kind[lo:hi]
+        fld = self.kind[lo:hi] == 1
+        if static is None:
+            # Time is sorted: bin edges are binary searches; only field updates need counting.
+            edges = np.searchsorted(self.t[lo:hi], bin0_ms + bin_ms * np.arange(nbins + 1, dtype=np.int64))
+            total = np.diff(edges)
+            field = np.bincount(np.searchsorted(edges, np.flatnonzero(fld), "right") - 1, minlength=nbins)[:nbins]
+            return total - field, field
+        keep = static[lo:hi]
+        b = (self.t[lo:hi][keep] - bin0_ms) // bin_ms
+        k = fld[keep]
+        return np.bincount(b[~k], minlength=nbins)[:nbins], np.bincount(b[k], minlength=nbins)[:nbins]
+
+    def tag_counts(self, lo: int, hi: int, static: np.ndarray | None) -> np.ndarray:
+        """Hashtag entries per tag code among items at positions [lo, hi) that pass ``static``."""
+        ti = self.tag_item
+        a, b = np.searchsorted(ti, lo), np.searchsorted(ti, hi)
+        codes = self.tag_of[a:b]
         if static is not None:
-            keep = static[lo:hi]
-            t, k = t[keep], k[keep]
-        b = ((t - bin0_ms) // bin_ms).astype(np.int64)
-        posts = np.bincount(b[k == 0], minlength=nbins)[:nbins]
-        field = np.bincount(b[k == 1], minlength=nbins)[:nbins]
-        return posts, field
+            codes = codes[static[ti[a:b]]]
+        return np.bincount(codes, minlength=len(self.tags))
+
+    def top_from_counts(self, counts: np.ndarray, n: int = 20) -> list[tuple[str, int]]:
+        """The ``n`` most used tags, ties in alphabetical order."""
+        if not counts.size:
+            return []
+        top = np.lexsort((self._tag_rank[: counts.size], -counts))[:n]
+        return [(self.tags[c], int(counts[c])) for c in top if counts[c] > 0]
 
     def top_tags(self, sel: Selection, n: int = 20) -> list[tuple[str, int]]:
         if not len(sel) or not self.tag_of.size:
             return []
-        inside = np.zeros(self.t.size, bool)
+        inside = np.zeros(len(self), bool)
         inside[sel.pos] = True
-        codes = self.tag_of[inside[self.tag_item]]
-        if not codes.size:
-            return []
-        counts = np.bincount(codes, minlength=len(self.tags))
-        top = np.argsort(-counts, kind="stable")[:n]
-        return [(self.tags[c], int(counts[c])) for c in top if counts[c] > 0]
+        return self.top_from_counts(np.bincount(self.tag_of[inside[self.tag_item]], minlength=len(self.tags)), n)
 
     def in_view(self, sel: Selection, bounds: tuple[float, float, float, float]) -> np.ndarray:
         """Positions of selected items with a position inside the view bounds."""
         w, s, e, n = bounds
         p = sel.pos
-        la, lo = self.lat[p], self.lon[p]
+        la, lo = self.lat64[p], self.lon64[p]
         return p[(la >= s) & (la <= n) & (lo >= w) & (lo <= e)]
 
     def density(self, pos: np.ndarray, bounds, zoom: float, cell_px: int = 56):
@@ -334,13 +469,9 @@ class ItemIndex:
         Cells are fixed in Web Mercator pixel space at this zoom, so panning does not make
         counts jump between cells. Returns centroid lat/lon, count and field-update count.
         """
-        scale = 256.0 * 2.0 ** round(zoom)
-        x = (self.lon64[pos] + 180.0) / 360.0 * scale
-        s = np.sin(np.radians(np.clip(self.lat64[pos], -85.05, 85.05)))
-        y = (0.5 - np.log((1 + s) / (1 - s)) / (4 * np.pi)) * scale
-        cx = np.floor(x / cell_px).astype(np.int64)
-        cy = np.floor(y / cell_px).astype(np.int64)
-        key = cx * 4_000_000_000 + cy
+        shift = 24 - int(round(zoom))
+        cw = cell_px << shift if shift >= 0 else max(1, cell_px >> -shift)
+        key = (self.mx[pos].astype(np.int64) // cw) * 4_000_000_000 + self.my[pos].astype(np.int64) // cw
         uniq, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
         lat_sum = np.bincount(inv, weights=self.lat64[pos], minlength=uniq.size)
         lon_sum = np.bincount(inv, weights=self.lon64[pos], minlength=uniq.size)
@@ -349,4 +480,4 @@ class ItemIndex:
             counts.astype(np.uint32), field.astype(np.uint32)
 
 
-__all__ = ["ItemIndex", "Selection", "Kind", "Precision"]
+__all__ = ["ItemIndex", "Selection", "Change", "Kind", "Precision", "mercator", "read_tx"]

@@ -3,12 +3,17 @@
 ``compute`` answers a request (filter + view) with everything the window shows: the
 page payload (points when few are in view, density cells otherwise), the feed's ids,
 the histogram, top hashtags, per-area counts and unit positions with tracks.
+
+What it costs follows what changed, not the size of the cache: a slider step updates
+the window's sums by the items that entered and left (``window_agg``), the histogram
+is recomputed only when the filter changes (live items are added to it), units come
+from per-unit time-sorted tracks, and the page gets at most a screenful of points or
+cells.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -17,9 +22,10 @@ import numpy as np
 from desktop.filters import Filter
 from desktop.geo import Area
 from desktop.index import ItemIndex
+from desktop.unit_tracks import TRACK_POINTS
+from desktop.window_agg import Grid, WindowAgg
 
 MAX_POINTS = 4000  # above this many in view the page gets density cells instead
-TRACK_POINTS = 300
 NICE_BINS_MS = [60_000 * m for m in (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440)]
 
 
@@ -66,113 +72,136 @@ class Result:
     compute_ms: float = 0.0
 
 
+@dataclass
+class _Hist:
+    key: Filter | None
+    version: int
+    layout: tuple[int, int, int]  # bin0_ms, bin_ms, bins
+    posts: np.ndarray
+    field: np.ndarray
+
+
 class MapData:
-    """Holds the index and the last static mask so slider steps only re-slice time."""
+    """Holds the index and what the last update computed, so the next one only does
+    the difference: a slider step re-slices time, a live append adds its rows."""
 
     def __init__(self, index: ItemIndex, conn: sqlite3.Connection) -> None:
         self.index = index
         self.conn = conn
         self._static_key: Filter | None = None
         self._static: np.ndarray | None = None
-        self._hist_key: object = None
+        self._hist: _Hist | None = None
+        self._agg: WindowAgg | None = None
 
     def static(self, flt: Filter) -> np.ndarray | None:
+        """The mask for everything in ``flt`` but time (cached by the index)."""
         key = flt.with_(start_ms=None, end_ms=None)
-        if key != self._static_key:
-            self._static = self.index.static_mask(key, self.conn)
-            self._static_key = key
-            self._hist_key = None
+        self._static = self.index.static_mask(key, self.conn)
+        self._static_key = key
         return self._static
 
     def invalidate(self) -> None:
         self._static_key = None
         self._static = None
-        self._hist_key = None
+        self._hist = None
+        self._agg = None
+
+    def append_new(self) -> int:
+        """Merge rows the cache gained since the index was built (see ItemIndex.append_new);
+        the next ``compute`` adds them to its sums instead of starting over."""
+        return self.index.append_new(self.conn)
 
     def compute(self, req: Request) -> Result:
         idx = self.index
         flt = req.flt
         static = self.static(flt)
-        sel = idx.select(flt, static=static)
-        res = Result(gen=req.gen, flt=flt, total=len(sel))
-        res.feed_ids = idx.id[sel.pos][::-1].copy()
-        span = idx.span()
-        hist_key = (self._static_key, span)
-        if span and hist_key != self._hist_key:
-            self._hist_key = hist_key
-            bms = bin_size(span[1] - span[0] + 1)
-            bin0 = span[0] - span[0] % bms
-            nb = int((span[1] - bin0) // bms) + 1
-            posts, fld = idx.histogram(bin0, bms, nb, static)
-            res.histogram = (bin0, bms, posts, fld)
-        res.top_tags = idx.top_tags(sel, 25)
-        if req.view is not None:
-            res.page = self._page_payload(req, sel)
+        areas = self._area_masks(req, flt)
+        grid = Grid.for_view(req.view.bounds, req.view.zoom) if req.view is not None else None
+        key = (self._static_key, grid, tuple(a.key() for a in req.areas))
+        agg = self._agg
+        if agg is None or agg.key != key:
+            agg = self._agg = WindowAgg(idx, key, grid, len(req.areas))
+        elif agg.version != idx.version:
+            agg.catch_up(static, areas)
+        agg.update(flt.start_ms, flt.end_ms, static, areas)
+        sums = agg.sums
+        lo, hi = idx.time_slice(flt.start_ms, flt.end_ms)
+        res = Result(gen=req.gen, flt=flt, total=sums.count)
+        ids = idx.id[lo:hi]
+        res.feed_ids = (ids if static is None else ids[static[lo:hi]])[::-1].copy()  # newest first
+        res.histogram = self._histogram(static)
+        res.top_tags = idx.top_from_counts(sums.tags, 25)
+        if grid is not None:
+            res.page = self._page_payload(req, grid, sums, lo, hi, static)
             res.in_view = res.page["total"]
-        res.area_counts = self._area_counts(req, flt)
+        res.area_counts = {a.name: int(sums.areas[i]) for i, a in enumerate(req.areas)}
         res.units = self.units(flt)
         return res
 
-    def _page_payload(self, req: Request, sel) -> dict:
-        idx = self.index
-        v = req.view
-        assert v is not None
-        w, s, e, n = v.bounds
-        # A margin so panning a little does not reveal an empty edge before the next update.
-        dx, dy = (e - w) * 0.15, (n - s) * 0.15
-        pos = idx.in_view(sel, (w - dx, s - dy, e + dx, n + dy))
-        base = {"type": "items", "gen": req.gen, "total": int(pos.size), "selected": req.selected}
-        if pos.size <= MAX_POINTS:
-            return {**base, "mode": "points", "ids": b64(idx.id[pos].astype(np.float64)), "lat": b64(idx.lat[pos]),
-                    "lon": b64(idx.lon[pos]), "kind": b64(idx.kind[pos]), "prec": b64(idx.prec[pos]),
-                    "radius": b64(idx.radius[pos])}
-        lat, lon, count, fld = idx.density(pos, v.bounds, v.zoom)
-        return {**base, "mode": "density", "cells": {"lat": b64(lat), "lon": b64(lon), "count": b64(count),
-                                                      "field": b64(fld)}}
-
-    def _area_counts(self, req: Request, flt: Filter) -> dict:
-        """Items per listed area in the current window, with every other filter but areas."""
+    def _area_masks(self, req: Request, flt: Filter) -> list:
+        """(other filters, area) mask pairs for the per-area counts of the listed areas."""
         if not req.areas:
-            return {}
-        base = flt.with_(areas=())
-        static = self.index.static_mask(base.with_(start_ms=None, end_ms=None), self.conn)
-        lo, hi = self.index.time_slice(flt.start_ms, flt.end_ms)
-        out = {}
-        for a in req.areas:
-            m = self.index._area_mask(Filter(areas=(Area(a.name, a.geometry, False),)))[lo:hi]
+            return []
+        base = self.index.static_mask(flt.with_(areas=(), start_ms=None, end_ms=None), self.conn)
+        return [(base, self.index._area_mask(Filter(areas=(Area(a.name, a.geometry, False),)))) for a in req.areas]
+
+    def _histogram(self, static: np.ndarray | None) -> tuple | None:
+        """Counts per time bin over the whole span; None when unchanged since the last update."""
+        idx = self.index
+        span = idx.span()
+        if span is None:
+            return None
+        bms = bin_size(span[1] - span[0] + 1)
+        bin0 = span[0] - span[0] % bms
+        layout = (bin0, bms, int((span[1] - bin0) // bms) + 1)
+        h = self._hist
+        same = h is not None and h.key == self._static_key
+        if same and h.version == idx.version and h.layout == layout:
+            return None
+        ch = idx.last_change
+        if same and ch is not None and ch.version == idx.version == h.version + 1 and h.layout[:2] == layout[:2] \
+                and layout[2] >= h.layout[2]:
+            pos = ch.new_pos if static is None else ch.new_pos[static[ch.new_pos]]
+            b = (idx.t[pos] - bin0) // bms
+            k = idx.kind[pos] == 1
+            nb = layout[2]
+            posts = np.bincount(b[~k], minlength=nb)
+            fld = np.bincount(b[k], minlength=nb)
+            posts[: h.layout[2]] += h.posts
+            fld[: h.layout[2]] += h.field
+        else:
+            posts, fld = idx.histogram(bin0, bms, layout[2], static)
+        self._hist = _Hist(self._static_key, idx.version, layout, posts, fld)
+        return (bin0, bms, posts, fld)
+
+    def _page_payload(self, req: Request, g: Grid, sums, lo: int, hi: int, static) -> dict:
+        idx = self.index
+        in_view = int(sums.cells.sum())
+        base = {"type": "items", "gen": req.gen, "total": in_view, "selected": req.selected, "bbox": list(g.box)}
+        if in_view <= MAX_POINTS:
+            w, s, e, n = g.box
+            lat, lon = idx.lat64[lo:hi], idx.lon64[lo:hi]
+            v = (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
             if static is not None:
-                m = m & static[lo:hi]
-            out[a.name] = int(m.sum())
-        return out
+                v &= static[lo:hi]
+            pos = lo + np.flatnonzero(v)
+            return {**base, "mode": "points", "ids": b64(idx.id[pos].astype(np.float64)),
+                    "lat": b64(idx.lat64[pos].astype(np.float32)), "lon": b64(idx.lon64[pos].astype(np.float32)),
+                    "kind": b64(idx.kind[pos]), "prec": b64(idx.prec[pos]), "radius": b64(idx.radius[pos])}
+        nz = np.flatnonzero(sums.cells)
+        count = sums.cells[nz]
+        lat, lon = g.centroids(nz, count, sums.sx[nz], sums.sy[nz])
+        return {**base, "mode": "density", "cells": {
+            "lat": b64(lat.astype(np.float32)), "lon": b64(lon.astype(np.float32)),
+            "count": b64(count.astype(np.uint32)), "field": b64(sums.field[nz].astype(np.uint32))}}
 
     def units(self, flt: Filter) -> list[dict]:
         """Each unit's latest report in the window, its track, and whether it is stale at the window's end."""
         start = flt.start_ms if flt.start_ms is not None else -(2**62)
         end = flt.end_ms if flt.end_ms is not None else 2**62
-        rows = self.conn.execute(
-            "SELECT i.unit_uid, i.callsign, i.t_ms, i.lat, i.lon, i.extra, u.team FROM items i "
-            "LEFT JOIN units u ON u.uid = i.unit_uid WHERE i.kind = 'field_update' AND i.unit_uid IS NOT NULL "
-            "AND i.lat IS NOT NULL AND i.t_ms >= ? AND i.t_ms < ? ORDER BY i.unit_uid, i.t_ms", (start, end)).fetchall()
-        units: dict[str, dict] = {}
-        for uid, callsign, t, lat, lon, extra, team in rows:
-            u = units.setdefault(uid, {"uid": uid, "track": []})
-            ex = json.loads(extra) if extra else {}
-            if ex.get("chat"):
-                continue
-            u.update(callsign=callsign, t_ms=t, lat=lat, lon=lon, team=ex.get("team") or team,
-                     course=ex.get("course"), speed=ex.get("speed"), stale_ms=ex.get("stale_ms"),
-                     emergency=bool(ex.get("emergency")) and ex.get("emergency") != "cancel")
-            u["track"].append([round(lat, 6), round(lon, 6)])
-        out = []
-        now = min(end, self.index.span()[1] + 1) if self.index.span() else end
-        for u in units.values():
-            if "lat" not in u:
-                continue
-            tr = u["track"]
-            if len(tr) > TRACK_POINTS:
-                step = len(tr) / TRACK_POINTS
-                u["track"] = [tr[int(i * step)] for i in range(TRACK_POINTS)] + [tr[-1]]
-            stale_ms = u.get("stale_ms") or (u["t_ms"] + 5 * 60_000)
-            u["stale"] = bool(stale_ms < now)
-            out.append(u)
-        return out
+        span = self.index.span()
+        now = min(end, span[1] + 1) if span else end
+        return self.index.units.window(self.conn, start, end, now)
+
+
+__all__ = ["MapData", "Request", "Result", "View", "MAX_POINTS", "TRACK_POINTS", "bin_size", "b64"]

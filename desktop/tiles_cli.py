@@ -18,7 +18,11 @@ def cmd_tiles_build(args) -> int:
     from desktop.tilepack import BuildCancelled, build_mbtiles, count_tiles, parse_bbox, parse_zooms
     from desktop.tiles import TileError
 
+    from desktop.tilecache import check_bulk_allowed
+
     bbox, zooms = parse_bbox(args.bbox), parse_zooms(args.zooms)
+    if args.source.startswith(("http://", "https://")):
+        check_bulk_allowed(args.source)  # before announcing a build that will not happen
     total = count_tiles(bbox, zooms)
     print(f"building {args.out}: {total:,} tiles, zooms {zooms.start}-{zooms.stop - 1}", file=sys.stderr)
     last = [0.0]

@@ -218,11 +218,11 @@ class SpikeEvaluator(_Window):
 
     def evaluate(self, now, units):
         self.prune(now)
+        # Recent: (now - minutes, now]; baseline: the baseline_minutes before that.
         cut = now - int(self.minutes * 60_000)
-        i, j = self.between(cut, now)
+        i, j = bisect.bisect_right(self.t, cut), bisect.bisect_right(self.t, now)
         recent = j - i
-        b0, _ = self.between(cut - int(self.baseline * 60_000), now)
-        base = i - b0
+        base = i - bisect.bisect_right(self.t, cut - int(self.baseline * 60_000))
         rate, base_rate = recent / self.minutes, base / self.baseline
         if recent < self.min_count or rate < self.factor * base_rate:
             return {}

@@ -19,7 +19,7 @@ from desktop.importers.xmlsafe import MAX_EVENT_BYTES, Dropped
 from desktop.live import codec
 from desktop.live.codec import Malformed, StreamFramer
 from desktop.live.netbase import POLL_S, READ_BYTES, NetInput, Sink
-from desktop.live.status import FeedState, TokenBucket
+from desktop.live.status import FeedState
 from desktop.live.tak_client import TakClient, TlsConfig
 from desktop.model import Record
 
@@ -30,15 +30,18 @@ class MulticastListener(NetInput):
     """One CoT event per UDP datagram, XML or TAK protocol mesh packets.
 
     ``group`` may be a multicast group (joined on ``interface`` only) or a unicast
-    address to bind (e.g. ``127.0.0.1`` for a local sender).
+    address to bind (e.g. ``127.0.0.1`` for a local sender). Each sending address may
+    send ``rate`` datagrams a second (``burst`` at once); more are dropped and counted.
     """
 
     kind = "udp"
 
     def __init__(self, sink: Sink, group: str = "239.2.3.1", port: int = 6969, interface: str = "127.0.0.1",
-                 *, label: str | None = None, max_event_bytes: int = MAX_EVENT_BYTES, rcvbuf: int = 4 << 20):
+                 *, label: str | None = None, max_event_bytes: int = MAX_EVENT_BYTES, rcvbuf: int = 4 << 20,
+                 rate: float = 1000.0, burst: float = 5000.0):
         super().__init__(sink, label, max_event_bytes, default_label=f"udp://{group}:{port}")
         self.group, self.port, self.interface, self.rcvbuf = group, port, interface, rcvbuf
+        self.rate, self.burst = rate, burst  # per sending address: datagrams over it are dropped
         self._sock: socket.socket | None = None
 
     def _open(self) -> None:
@@ -74,7 +77,7 @@ class MulticastListener(NetInput):
         cap = self.max_event_bytes
         while not self._stop.is_set():
             try:
-                first = sock.recv(READ_BYTES)
+                first = sock.recvfrom(READ_BYTES)
             except socket.timeout:
                 continue
             except OSError as exc:
@@ -86,15 +89,15 @@ class MulticastListener(NetInput):
             # Drain what else is waiting so a burst reaches the writer as one put.
             while len(grams) < 512:
                 try:
-                    grams.append(sock.recv(READ_BYTES, socket.MSG_DONTWAIT))
+                    grams.append(sock.recvfrom(READ_BYTES, socket.MSG_DONTWAIT))
                 except (BlockingIOError, InterruptedError, socket.timeout):
                     break
                 except OSError:
                     break
             records: list[Record] = []
             good = 0
-            for g in grams:
-                if len(g) > cap:
+            for g, addr in grams:
+                if len(g) > cap or not self._bucket(addr[0]).take():
                     self._status.dropped()
                     continue
                 try:
@@ -135,7 +138,6 @@ class TcpServer(NetInput):
         self.rate, self.burst = rate, burst
         self._lsock: socket.socket | None = None
         self._peers: dict[socket.socket, _Peer] = {}
-        self._buckets: dict[str, TokenBucket] = {}
 
     def _open(self) -> None:
         try:
@@ -219,11 +221,7 @@ class TcpServer(NetInput):
         if not data:
             self._drop_peer(sel, peer)
             return
-        bucket = self._buckets.get(peer.ip)
-        if bucket is None:
-            if len(self._buckets) > 4096:
-                self._buckets.clear()  # bounded; a forgotten peer only gets a fresh burst
-            bucket = self._buckets[peer.ip] = TokenBucket(self.rate, self.burst)
+        bucket = self._bucket(peer.ip)
         records: list[Record] = []
         good = 0
         drops = []

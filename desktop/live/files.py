@@ -107,19 +107,23 @@ class DropFolderWatcher(_Poller):
             now[e.name] = sig
             if st.st_size == 0 or (e.name, *sig) in self._done or self._seen.get(e.name) != sig:
                 continue  # empty, done, or still changing since the last look
-            self._done.add((e.name, *sig))
-            imported += self._import(Path(e.path))
+            imported += self._import(Path(e.path), (e.name, *sig))
         self._seen = now
         return imported
 
-    def _import(self, path: Path) -> int:
+    def _import(self, path: Path, sig: tuple) -> int:
         try:
             result = self.importer(path)
         except ImportFailed as exc:
+            self._done.add(sig)  # refused for what it holds: not tried again until it changes
             self._status.malformed()
             self._status.error(f"{path.name} refused: {exc.reason}", state=None)
             self._record(path, exc)
             return 0
+        except Exception as exc:  # the cache is locked or the writer stopped: try again next poll
+            self._status.error(f"{path.name} not imported yet: {exc}", state=None)
+            return 0
+        self._done.add(sig)
         self._status.messages()
         self._record(path, result)
         return 1

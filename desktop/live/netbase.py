@@ -10,7 +10,7 @@ from typing import Callable
 from desktop.importers.xmlsafe import MAX_EVENT_BYTES
 from desktop.live import codec
 from desktop.live.codec import AUTH_PLAIN
-from desktop.live.status import FeedState, FeedStatus, StatusTracker
+from desktop.live.status import FeedState, FeedStatus, StatusTracker, TokenBucket
 from desktop.model import Record
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ class NetInput:
         self._status = StatusTracker(self.label)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._buckets: dict[str, TokenBucket] = {}
+        self.rate, self.burst = 1000.0, 5000.0  # messages a second per remote address
 
     def _bound(self, label: str) -> None:
         """Name the feed after the port actually bound (port 0 asks for any free one)."""
@@ -81,3 +83,12 @@ class NetInput:
             codec.tag_records(records, self.label, auth)
             if self.sink(records, self.label) is False:
                 self._status.dropped(len(records))
+
+    def _bucket(self, ip: str) -> TokenBucket:
+        """The rate limit of one remote address (used only on the input's own thread)."""
+        bucket = self._buckets.get(ip)
+        if bucket is None:
+            if len(self._buckets) > 4096:
+                self._buckets.clear()  # bounded; a forgotten sender only gets a fresh burst
+            bucket = self._buckets[ip] = TokenBucket(self.rate, self.burst)
+        return bucket

@@ -18,13 +18,13 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 from desktop.cache import Cache, CacheError
 from desktop.cache.writer import write_records
-from desktop.model import DeleteUnit, Record
+from desktop.model import DeleteUnit, Record, Unit
 
 log = logging.getLogger(__name__)
 
@@ -242,17 +242,19 @@ class LiveWriter:
         n = accepted = dups = units = 0
         for label, recs in by_feed.items():
             fmt = f"live:{label}"
+            given = len(recs)  # counted as received: coalesced unit reports are committed too
             try:
+                recs = coalesce_units(recs)
                 st = write_records(self._cache, recs, path=label, fmt=fmt, keep_raw=self.keep_raw)
                 batch = self._cache.conn.execute("SELECT max(id) FROM batches WHERE format = ?", (fmt,)).fetchone()[0]
                 ids += [r[0] for r in self._cache.conn.execute("SELECT id FROM items WHERE batch_id = ?", (batch,))]
             except (CacheError, Exception) as exc:  # a locked or full disk must not end the feed
                 log.error("live write of %d records from %s failed: %s", len(recs), label, exc)
                 with self._cond:
-                    self._dropped += len(recs)
+                    self._dropped += given
                     self._error = str(exc)
                 continue
-            n += len(recs)
+            n += given
             accepted += st.accepted
             dups += st.duplicates
             units += st.units
@@ -277,3 +279,38 @@ class LiveWriter:
                 fn(ids, units_changed, stats)
             except Exception:  # one broken listener must not stop the others or the writer
                 log.exception("live commit listener %r failed", fn)
+
+
+def coalesce_units(recs: list[Record]) -> list[Record]:
+    """Keep one unit state per uid in a batch: the newest, with a callsign, team or role
+    it lacks taken from the older ones (as the cache's upsert would have). A flood of
+    position reports then costs one upsert per unit instead of one per report. Units
+    with a delete in the same batch keep every record, so the order stays meaningful."""
+    newest: dict[str, int] = {}
+    deleted: set[str] = set()
+    for i, r in enumerate(recs):
+        if isinstance(r, Unit):
+            j = newest.get(r.uid)
+            if j is None or r.t_ms >= recs[j].t_ms:
+                newest[r.uid] = i
+        elif isinstance(r, DeleteUnit):
+            deleted.add(r.uid)
+    if len(newest) == sum(1 for r in recs if isinstance(r, Unit)):
+        return recs  # nothing to merge
+    # The newest non-empty callsign/team/role per uid (the upsert keeps old ones over None).
+    fill: dict[str, dict[str, tuple[int, str]]] = {}
+    for r in recs:
+        if isinstance(r, Unit) and r.uid not in deleted:
+            f = fill.setdefault(r.uid, {})
+            for name in ("callsign", "team", "role"):
+                value = getattr(r, name)
+                if value is not None and (name not in f or r.t_ms >= f[name][0]):
+                    f[name] = (r.t_ms, value)
+    out: list[Record] = []
+    for i, r in enumerate(recs):
+        if not isinstance(r, Unit) or r.uid in deleted:
+            out.append(r)
+        elif newest[r.uid] == i:
+            missing = {k: v[1] for k, v in fill.get(r.uid, {}).items() if getattr(r, k) is None}
+            out.append(replace(r, **missing) if missing else r)
+    return out

@@ -35,6 +35,8 @@ from desktop.filters import Filter
 from desktop.geo import Area, GeoError, area_from_geojson, circle
 from desktop.mapdata import Request, Result, View
 from desktop.timefmt import fmt_range
+from desktop.tiles import TileRegistry
+from desktop.ui.basemap_menu import BasemapControl, PlaceSearch, district_context
 from desktop.ui.details_pane import DetailsPane
 from desktop.ui.district_dialog import DistrictDialog
 from desktop.ui.feed_model import FeedModel, FeedView
@@ -74,8 +76,12 @@ class MainWindow(QMainWindow):
         self._last_center: list | None = None
         self._submit_timer = QTimer(self, singleShot=True, interval=0)
         self._submit_timer.timeout.connect(self._submit)
+        self._live_timer = QTimer(self, interval=1000)
+        self._live_timer.timeout.connect(self._live_tick)
+        self._live_moving = False
 
-        self.map = MapView(parent=self)
+        self.tiles = TileRegistry()
+        self.map = MapView(parent=self, tiles=self.tiles)
         self.setCentralWidget(self.map)
         self.bridge = self.map.bridge
 
@@ -166,6 +172,14 @@ class MainWindow(QMainWindow):
             b.setToolTip(self.tr("Window: last {label}").format(label=label) if name != "all" else self.tr("Whole incident"))
             b.clicked.connect(lambda _c=False, n=name: self.timeline.apply_preset(n))
             row.addWidget(b)
+        row.addSpacing(12)
+        self.live_btn = QToolButton(text=self.tr("● Live"))
+        self.live_btn.setObjectName("live")
+        self.live_btn.setCheckable(True)
+        self.live_btn.setShortcut(QKeySequence("L"))
+        self.live_btn.setToolTip(self.tr("Follow now, keeping the window's width (L); scrubbing back leaves live mode"))
+        self.live_btn.toggled.connect(self.set_live)
+        row.addWidget(self.live_btn)
         row.addStretch(1)
         self.window_label = QLabel()
         self.window_label.setObjectName("windowLabel")
@@ -194,6 +208,10 @@ class MainWindow(QMainWindow):
             menu.addAction(label, lambda c=code: self._set_language(c))
         lang.setMenu(menu)
         tb.addWidget(lang)
+        self.basemap = BasemapControl(self, self.tiles)
+        tb.addWidget(self.basemap.button)
+        self.place_search = PlaceSearch(self)
+        tb.addWidget(self.place_search)
         imp = QAction(self.tr("Import…"), self)
         imp.setShortcut(QKeySequence("Ctrl+I"))
         imp.triggered.connect(self._import_files)
@@ -208,6 +226,7 @@ class MainWindow(QMainWindow):
         self.filters.removeAreaRequested.connect(self.remove_area)
         self.filters.zoomToAreaRequested.connect(self.zoom_to_area)
         self.timeline.windowChanged.connect(lambda *_: self.schedule())
+        self.timeline.windowCommitted.connect(self._window_committed)
         self.timeline.playingChanged.connect(lambda on: self.play_btn.setIcon(self._icons["pause" if on else "play"]))
         self.bridge.pageReady.connect(self._page_ready)
         self.bridge.viewChanged.connect(self._view_changed)
@@ -278,7 +297,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("The cache is empty: import files (Ctrl+I) or run 'sitmap demo'."))
             return
         first = self._span is None
-        self._span = (span[0], span[1] + 1)
+        new = (span[0], span[1] + 1)
+        if not first:  # new data (an import, a live feed) only ever widens the span
+            new = (min(new[0], self._span[0]), max(new[1], self._span[1]))
+        self._span = new
         self.timeline.set_span(*self._span)
         self.feed_model.set_span(*self._span)
         if first and not self._restored_window:
@@ -369,8 +391,20 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, self.tr("Boundary file"), str(exc))
             return None
         dlg.accepted.connect(lambda: self.add_areas(dlg.chosen_areas()))
+        self.show_districts(dlg.gdf)
         dlg.open()
         return dlg
+
+    def show_districts(self, gdf) -> None:
+        """A loaded boundary file becomes context on the map (outlines, names) and place search."""
+        try:
+            ctx = district_context(gdf)
+            self.place_search.add_boundaries(gdf)
+        except Exception as exc:  # a context layer must never stop the dialog
+            log.warning("district outlines unavailable: %s", exc)
+            return
+        self.map.store.context = ctx  # a reloaded page gets it back without a replay
+        self.bridge.send({"type": "districts", "features": ctx})
 
     def _writer(self) -> Cache:
         if self.writer is None:
@@ -422,6 +456,44 @@ class MainWindow(QMainWindow):
         if ok.any():
             self.bridge.send({"type": "fit", "bounds": [float(lon[ok].min()), float(lat[ok].min()),
                                                         float(lon[ok].max()), float(lat[ok].max())]})
+
+    # live mode ------------------------------------------------------------------------
+    def is_live(self) -> bool:
+        return self.live_btn.isChecked()
+
+    def set_live(self, on: bool) -> None:
+        """Make the time window follow now (its width kept); off when the user scrubs back."""
+        if self.live_btn.isChecked() != on:
+            self.live_btn.setChecked(on)  # re-enters through toggled
+            return
+        self.live_btn.setStyleSheet("QToolButton { color: #dc2626; font-weight: bold; }" if on else "")
+        if on:
+            self.timeline.pause()
+            self._live_timer.start()
+            self._live_tick()
+        else:
+            self._live_timer.stop()
+
+    def _live_tick(self, now_ms: int | None = None) -> None:
+        if self._span is None:
+            return
+        now = int(now_ms if now_ms is not None else time.time() * 1000)
+        start, end = self.timeline.window()
+        width = max(end - start, 60_000)
+        span_end = max(now, self._span[1])
+        self._live_moving = True
+        try:
+            self._span = (self._span[0], span_end)
+            self.timeline.set_span(*self._span, emit=False)
+            self.feed_model.set_span(*self._span)
+            self.timeline.set_window(span_end - width, span_end)
+        finally:
+            self._live_moving = False
+
+    def _window_committed(self, start: int, end: int) -> None:
+        # A user gesture that moves the window's end away from now leaves live mode.
+        if self.is_live() and not self._live_moving and self._span and end < self._span[1] - 2_000:
+            self.set_live(False)
 
     # misc ----------------------------------------------------------------------------
     def focus_search(self) -> None:

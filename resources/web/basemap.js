@@ -199,13 +199,4 @@
   }
 
   window.SitmapBasemap = { create: create };
-
-  // Until sitmap.js's boot calls SitmapBasemap.create itself, install after it.
-  var boot = window.sitmapBoot;
-  if (typeof boot === "function") {
-    window.sitmapBoot = function (map) {
-      boot(map);
-      create(map, window.sitmap);
-    };
-  }
 })();

@@ -78,10 +78,12 @@
       var b = m.bounds;
       S.map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { maxZoom: m.maxZoom || 17, padding: [24, 24], animate: false });
     },
+    tiles: function (m) { S.basemap.setTileLayers(m.layers || []); },
+    districts: function (m) { S.basemap.setContext(m.features || null); },
     view: function (m) { S.map.setView([m.center[0], m.center[1]], m.zoom, { animate: false }); },
     settings: function (m) {
       if ("heat" in m) S.layers.items.setHeat(!!m.heat);
-      if (m.labels) S.labels = m.labels;
+      if (m.labels) { S.labels = m.labels; S.basemap.refresh(); }
     },
   };
 
@@ -97,6 +99,7 @@
     S.map = map;
     S.layers = window.SitmapLayers.create(map, S);
     S.draw = window.SitmapDraw.create(map, S);
+    S.basemap = window.SitmapBasemap.create(map, S);
     map.on("moveend", reportView);
     map.on("contextmenu", function (ev) {
       if (S.bridge) S.bridge.context(ev.latlng.lat, ev.latlng.lng);

@@ -322,3 +322,15 @@ def test_tls_unusable_key_is_a_clear_error_at_start(collector, pki, tmp_path):
     with pytest.raises(Exception, match="cannot be used"):
         client.start()
     assert "cannot be used" in client.status.last_error
+
+
+def test_udp_sender_rate_cap(collector):
+    lis = MulticastListener(collector, "127.0.0.1", 0, rate=1, burst=3).start()
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for k in range(10):
+            s.sendto(cot(f"Q-{k}", t=f"2026-05-01T03:00:{k:02d}Z"), ("127.0.0.1", lis.port))
+        assert wait_for(lambda: lis.status.dropped == 7 and len(collector.items()) == 3)
+        s.close()
+    finally:
+        lis.stop()

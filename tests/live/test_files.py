@@ -166,3 +166,21 @@ def test_jsonl_tail_thread_into_writer(tmp_path):
         writer.stop()
     with Cache.open(db) as c:
         assert c.conn.execute("SELECT count(*) FROM items WHERE source = 'x'").fetchone()[0] == 30
+
+
+def test_drop_folder_retries_when_the_cache_was_not_ready(tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "a.geojson").write_text(GEOJSON, encoding="utf-8")
+    attempts = []
+
+    def importer(p):
+        attempts.append(p.name)
+        if len(attempts) == 1:
+            raise RuntimeError("the live writer is not running")
+        return "ok"
+
+    w = DropFolderWatcher(folder, importer)
+    w.poll()
+    assert w.poll() == 0 and "not imported yet" in w.status.last_error
+    assert w.poll() == 1 and w.poll() == 0 and attempts == ["a.geojson", "a.geojson"]

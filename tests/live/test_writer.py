@@ -168,3 +168,17 @@ def test_import_file_on_writer_thread_tells_listeners(db, tmp_path):
     finally:
         w.stop()
     assert res.stats.accepted == 1 and len(got) == 1 and len(got[0]) == 1
+
+
+def test_unit_reports_coalesced_per_batch():
+    from desktop.live.writer import coalesce_units
+
+    def u(uid, t, callsign=None, team=None):
+        return Unit(uid=uid, callsign=callsign, cot_type="a-f-G", affiliation="f", t_ms=t, stale_ms=None, team=team)
+
+    recs = [u("A", 1, "알파", "Cyan"), _item(1), u("A", 3), u("A", 2, "옛이름"), u("B", 1), DeleteUnit("B"), u("B", 2)]
+    out = coalesce_units(recs)
+    units = [r for r in out if isinstance(r, Unit)]
+    assert [(x.uid, x.t_ms, x.callsign, x.team) for x in units] == [("A", 3, "옛이름", "Cyan"), ("B", 1, None, None),
+                                                                     ("B", 2, None, None)]
+    assert out[0] == recs[1] and DeleteUnit("B") in out

@@ -1,0 +1,173 @@
+"""Flood the live inputs over loopback and report what the cache keeps up with.
+
+    .venv/bin/python benchmarks/live_flood.py --transport udp --rate 10000 --seconds 5
+    .venv/bin/python benchmarks/live_flood.py --transport tcp --proto protobuf
+
+A separate process sends valid CoT position reports (``--rate`` a second, in 10 ms
+ticks) to a MulticastListener (239.2.3.1 on the loopback interface, TTL 0) or a
+TcpServer on 127.0.0.1, which parse them and hand them to one LiveWriter. Printed:
+messages sent / parsed / committed, drops at each stage (socket buffer, input,
+writer queue), achieved ingest rate and commit latency (put -> commit, p50/p95/max).
+Everything stays on this machine and the run stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+GROUP = "239.2.3.1"
+
+
+def _message(k: int, t0_ms: int, proto: bool) -> bytes:
+    uid = f"FLOOD-{k % 500}"
+    t = t0_ms + k  # unique (uid, time) per message, so nothing is a duplicate
+    if proto:
+        from takproto.proto import TakMessage
+
+        m = TakMessage()
+        ev = m.cotEvent
+        ev.type, ev.uid, ev.how = "a-f-G-U-i-l", uid, "m-g"
+        ev.sendTime = ev.startTime = t
+        ev.staleTime = t + 300_000
+        ev.lat, ev.lon, ev.hae, ev.ce, ev.le = 37.55 + (k % 997) * 1e-5, 126.97 + (k % 991) * 1e-5, 999999, 10, 999999
+        ev.detail.contact.callsign = f"순찰{k % 500}"
+        ev.detail.track.speed, ev.detail.track.course = 1.2, 45.0
+        return m.SerializeToString()
+    from desktop.live.cot_out import marker_event
+
+    return marker_event(uid, 37.55 + (k % 997) * 1e-5, 126.97 + (k % 991) * 1e-5, cot_type="a-f-G-U-i-l",
+                        callsign=f"순찰{k % 500}", t_ms=t, how="m-g", ce=10, course=45, speed=1.2)
+
+
+def _sender(transport: str, port: int, rate: int, seconds: float, proto: bool, out) -> None:
+    """Runs in its own process: build the messages first, then pace them out."""
+    total = int(rate * seconds)
+    t0_ms = int(time.time() * 1000) - total  # times in the recent past
+    msgs = [_message(k, t0_ms, proto) for k in range(total)]
+    if proto:
+        def varint(n: int) -> bytes:
+            b = bytearray()
+            while True:
+                x, n = n & 0x7F, n >> 7
+                b.append(x | (0x80 if n else 0))
+                if not n:
+                    return bytes(b)
+
+        msgs = [(b"\xbf\x01\xbf" + m) if transport == "udp" else (b"\xbf" + varint(len(m)) + m) for m in msgs]
+    if transport == "udp":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 0)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
+        send = lambda batch: [s.sendto(m, (GROUP, port)) for m in batch]  # noqa: E731
+    else:
+        s = socket.create_connection(("127.0.0.1", port))
+        send = lambda batch: s.sendall(b"".join(batch))  # noqa: E731
+    tick = 0.01
+    per_tick = max(1, int(rate * tick))
+    began = time.monotonic()
+    sent = errors = 0
+    for i in range(0, total, per_tick):
+        due = began + (i // per_tick) * tick
+        wait = due - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        try:
+            send(msgs[i:i + per_tick])
+            sent += len(msgs[i:i + per_tick])
+        except OSError:
+            errors += 1
+    s.close()
+    out.put({"sent": sent, "send_errors": errors, "send_s": time.monotonic() - began})
+
+
+def run(transport: str, rate: int, seconds: float, proto: bool, db: Path) -> dict:
+    from desktop.live.cot_net import MulticastListener, TcpServer
+    from desktop.live.writer import LiveWriter
+
+    writer = LiveWriter(db).start()
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def on_commit(ids, units, stats):
+        with lock:
+            latencies.append(stats.latency_ms)
+
+    writer.add_listener(on_commit)
+    if transport == "udp":
+        inp = MulticastListener(writer, GROUP, 0, "127.0.0.1", rcvbuf=8 << 20, rate=1e9, burst=1e9).start()
+    else:
+        inp = TcpServer(writer, "127.0.0.1", 0, rate=1e9, burst=1e9).start()
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=_sender, args=(transport, inp.port, rate, seconds, proto, q))
+    began = time.monotonic()
+    p.start()
+    res = q.get(timeout=seconds * 10 + 120)
+    p.join(30)
+    # Let the inputs and the writer drain: until nothing moved for 2 s (at most 120 s).
+    last, still, limit = None, time.monotonic(), time.monotonic() + 120
+    while time.monotonic() - still < 2.0 and time.monotonic() < limit:
+        now = (writer.stats().committed, inp.status.messages, writer.stats().queued)
+        if now != last:
+            last, still = now, time.monotonic()
+        time.sleep(0.1)
+    st = inp.status
+    inp.stop()
+    writer.stop()
+    ws = writer.stats()
+    with lock:
+        lat = sorted(latencies)
+    elapsed = res["send_s"]
+    q95 = lat[int(0.95 * (len(lat) - 1))] if lat else 0.0
+    return {
+        "transport": transport, "encoding": "protobuf" if proto else "xml", "target_rate": rate,
+        "seconds": seconds, **res, "parsed": st.messages, "input_dropped": st.dropped, "malformed": st.malformed,
+        "lost_before_input": res["sent"] - st.messages - st.dropped - st.malformed,
+        "writer_dropped": ws.dropped, "committed_items": ws.accepted, "batches": ws.batches,
+        "ingest_rate": round(ws.accepted / elapsed, 1) if elapsed else 0.0,
+        "commit_latency_ms": {"p50": round(statistics.median(lat), 1) if lat else 0.0, "p95": round(q95, 1),
+                              "max": round(lat[-1], 1) if lat else 0.0},
+        "wall_s": round(time.monotonic() - began, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--transport", choices=["udp", "tcp", "both"], default="both")
+    ap.add_argument("--proto", choices=["xml", "protobuf"], default="xml")
+    ap.add_argument("--rate", type=int, default=10_000, help="messages a second (default 10,000)")
+    ap.add_argument("--seconds", type=float, default=5.0, help="how long to send (at most 60)")
+    ap.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = ap.parse_args(argv)
+    seconds = min(args.seconds, 60.0)
+    results = []
+    for transport in (["udp", "tcp"] if args.transport == "both" else [args.transport]):
+        with tempfile.TemporaryDirectory() as d:
+            results.append(run(transport, args.rate, seconds, args.proto == "protobuf", Path(d) / "flood.db"))
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    for r in results:
+        lat = r["commit_latency_ms"]
+        print(f"{r['transport']}/{r['encoding']}: sent {r['sent']} at {r['target_rate']}/s for {r['send_s']:.1f} s; "
+              f"parsed {r['parsed']}, committed {r['committed_items']} ({r['ingest_rate']:.0f}/s); "
+              f"lost before the input {r['lost_before_input']}, input drops {r['input_dropped']}, "
+              f"malformed {r['malformed']}, writer drops {r['writer_dropped']}; {r['batches']} batches, "
+              f"commit latency p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

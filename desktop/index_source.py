@@ -1,0 +1,158 @@
+"""Reading the map index's columns from the cache, and where its snapshot lives.
+
+A full read scans the items table in rowid order (sequential pages; sorting by time in
+numpy afterwards is cheaper than walking the time index, which jumps around the file)
+and lets SQLite turn every text column into a small number, so rows arrive as numbers
+only. Reading the rows added since the index was built (live ingest) is small, and
+maps text to codes in Python so new sources, tags and units just extend the tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from desktop.model import PRECISION_CODES
+from desktop.paths import data_dir
+
+PREC_OF = {p.value: c for p, c in PRECISION_CODES.items()}
+CHUNK = 200_000
+NO_POS = 999.0  # stands for NULL lat/lon in the numeric rows (valid coordinates never reach it)
+
+# Python's truthiness of extra["chat"], in SQL: a chat message is not a position report.
+_CHAT = ("(i.extra IS NOT NULL AND instr(i.extra, '\"chat\"') > 0 AND json_valid(i.extra) AND "
+         "coalesce(CASE json_type(i.extra, '$.chat') WHEN 'true' THEN 1 "
+         "WHEN 'integer' THEN json_extract(i.extra, '$.chat') != 0 WHEN 'real' THEN json_extract(i.extra, '$.chat') != 0 "
+         "WHEN 'text' THEN json_extract(i.extra, '$.chat') != '' "
+         "WHEN 'array' THEN json_array_length(i.extra, '$.chat') > 0 "
+         "WHEN 'object' THEN json_extract(i.extra, '$.chat') != '{}' ELSE 0 END, 0))")
+# A unit report the map draws: a positioned field update from a unit that is not a chat message.
+_REPORT = f"(i.kind = 'field_update' AND i.unit_uid IS NOT NULL AND i.lat IS NOT NULL AND NOT {_CHAT})"
+
+
+@dataclass
+class Rows:
+    """Rows read from the cache in id order, text columns as codes into the tables."""
+
+    cols: dict[str, np.ndarray]  # t, id, lat64, lon64, kind, prec, radius, src, unit (-1: not a unit report)
+    tag_ids: np.ndarray  # item id of each hashtag entry
+    tag_codes: np.ndarray  # code (into ``tags``) of each entry
+    sources: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.cols["id"].shape[0])
+
+
+def _numbers(cur: sqlite3.Cursor, ncols: int, dtype=np.float64) -> np.ndarray:
+    """All rows of a numbers-only cursor as one 2-D array (no per-value Python objects kept)."""
+    chunks = []
+    while True:
+        rows = cur.fetchmany(CHUNK)
+        if not rows:
+            break
+        chunks.append(np.fromiter(itertools.chain.from_iterable(rows), dtype, len(rows) * ncols).reshape(-1, ncols))
+    return np.concatenate(chunks) if chunks else np.zeros((0, ncols), dtype)
+
+
+def _columns(a: np.ndarray) -> dict[str, np.ndarray]:
+    lat, lon = a[:, 2], a[:, 3]
+    return {
+        "t": a[:, 0].astype(np.int64), "id": a[:, 1].astype(np.int64),
+        "lat64": np.where(lat == NO_POS, np.nan, lat), "lon64": np.where(lon == NO_POS, np.nan, lon),
+        "kind": a[:, 4].astype(np.uint8), "prec": a[:, 5].astype(np.uint8), "radius": a[:, 6].astype(np.float32),
+        "src": a[:, 7].astype(np.uint16), "unit": a[:, 8].astype(np.int32),
+    }
+
+
+def _case(column: str, n: int) -> str:
+    return f"CASE {column} " + " ".join(f"WHEN ? THEN {i}" for i in range(n)) + " ELSE 0 END" if n else "0"
+
+
+def read_all(conn: sqlite3.Connection) -> Rows:
+    """Every item and hashtag entry."""
+    sources = [r[0] for r in conn.execute("SELECT DISTINCT source FROM items ORDER BY source")]
+    units = [r[0] for r in conn.execute("SELECT DISTINCT unit_uid FROM items WHERE unit_uid IS NOT NULL ORDER BY 1")]
+    prec_case = "CASE i.precision " + " ".join(f"WHEN '{p}' THEN {c}" for p, c in PREC_OF.items()) + " END"
+    sql = (f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), i.kind = 'field_update', "
+           f"{prec_case}, coalesce(i.radius_m, 0), {_case('i.source', len(sources))}, "
+           f"CASE WHEN {_REPORT} THEN {_case('i.unit_uid', len(units))} ELSE -1 END FROM items i ORDER BY i.id")
+    cols = _columns(_numbers(conn.execute(sql, sources + units), 9))
+    tags = [r[0] for r in conn.execute("SELECT DISTINCT tag FROM item_tags ORDER BY tag")]
+    # Codes are positions in the sorted distinct list, numbered by SQLite with a window function.
+    pairs = _numbers(conn.execute(
+        "WITH d AS (SELECT tag, row_number() OVER (ORDER BY tag) - 1 AS code FROM (SELECT DISTINCT tag FROM item_tags)) "
+        "SELECT t.item_id, d.code FROM item_tags t JOIN d USING (tag)"), 2, np.int64)
+    return Rows(cols, pairs[:, 0], pairs[:, 1].astype(np.int32), sources, tags, units)
+
+
+def _code(table: list[str], lookup: dict[str, int], value: str) -> int:
+    c = lookup.get(value)
+    if c is None:
+        c = lookup[value] = len(table)
+        table.append(value)
+    return c
+
+
+def read_since(conn: sqlite3.Connection, after_id: int, sources: list[str], tags: list[str], units: list[str]) -> Rows:
+    """Items with id > ``after_id``; codes follow the given tables, extended (copies) by new values."""
+    sources, tags, units = list(sources), list(tags), list(units)
+    s_of, t_of, u_of = ({v: i for i, v in enumerate(x)} for x in (sources, tags, units))
+    prec_case = "CASE i.precision " + " ".join(f"WHEN '{p}' THEN {c}" for p, c in PREC_OF.items()) + " END"
+    rows = conn.execute(
+        f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), i.kind = 'field_update', "
+        f"{prec_case}, coalesce(i.radius_m, 0), i.source, CASE WHEN {_REPORT} THEN i.unit_uid END "
+        "FROM items i WHERE i.id > ? ORDER BY i.id", (after_id,)).fetchall()
+    a = np.array([r[:7] + (_code(sources, s_of, r[7]), -1 if r[8] is None else _code(units, u_of, r[8])) for r in rows],
+                 np.float64).reshape(-1, 9)
+    entries = conn.execute("SELECT item_id, tag FROM item_tags WHERE item_id > ? ORDER BY item_id", (after_id,)).fetchall()
+    tag_ids = np.fromiter((e[0] for e in entries), np.int64, len(entries))
+    tag_codes = np.fromiter((_code(tags, t_of, e[1]) for e in entries), np.int32, len(entries))
+    return Rows(_columns(a), tag_ids, tag_codes, sources, tags, units)
+
+
+# --- the state a snapshot is checked against ------------------------------------------
+
+@dataclass(frozen=True)
+class CacheState:
+    """What says whether a saved index still describes the cache (see writer.bump_generation)."""
+
+    path: str
+    device: int
+    inode: int
+    generation: int
+    rewrites: int
+    max_id: int
+
+    def same_file(self, other: dict) -> bool:
+        return (other.get("path"), other.get("device"), other.get("inode")) == (self.path, self.device, self.inode)
+
+
+def cache_state(conn: sqlite3.Connection) -> CacheState | None:
+    """None for a cache without a file (in memory)."""
+    main = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+    if not main:
+        return None
+    p = Path(main).resolve()
+    st = os.stat(p)
+    meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'rewrites')").fetchall())
+    max_id = conn.execute("SELECT max(id) FROM items").fetchone()[0] or 0
+    return CacheState(str(p), st.st_dev, st.st_ino, int(meta.get("generation") or 0), int(meta.get("rewrites") or 0),
+                      int(max_id))
+
+
+def rewrites(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'rewrites'").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def snapshot_dir(state: CacheState) -> Path:
+    """The snapshot folder of one cache file: under the data folder, named by the file's path."""
+    return data_dir() / "index" / hashlib.sha1(state.path.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,142 @@
+"""Basemaps and place search in the window: offline packs (MBTiles/PMTiles), an optional
+online layer whose tiles Python fetches and caches, district outlines as context, and a
+search box that flies to places without a network."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QStringListModel, Qt
+from PySide6.QtWidgets import QCompleter, QFileDialog, QLineEdit, QMenu, QMessageBox, QToolButton, QWidget
+
+from desktop import paths
+from desktop.places import PlaceIndex, boundary_context
+from desktop.tilecache import OnlineTiles, cache_dir_for, osm_standard
+from desktop.tiles import TileError, TileRegistry, open_pack
+
+log = logging.getLogger("sitmap.basemap")
+
+
+class BasemapControl(QObject):
+    """Owns the tile registry shared with the page's URL scheme and the menu that edits it."""
+
+    def __init__(self, window, registry: TileRegistry) -> None:
+        super().__init__(window)
+        self.window = window
+        self.registry = registry
+        self.online_slug: str | None = None
+        self.button = QToolButton()
+        self.button.setText(self.tr("Basemap"))
+        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu = QMenu(self.button)
+        self.menu.aboutToShow.connect(self._fill_menu)
+        self.button.setMenu(self.menu)
+
+    def _fill_menu(self) -> None:
+        m = self.menu
+        m.clear()
+        m.addAction(self.tr("Add basemap pack (MBTiles, PMTiles)…"), self.add_pack_dialog)
+        online = m.addAction(self.tr("Online: OpenStreetMap (tiles cached for offline use)"))
+        online.setCheckable(True)
+        online.setChecked(self.online_slug is not None)
+        online.toggled.connect(self.set_online)
+        if len(self.registry):
+            m.addSeparator()
+            for layer in reversed(self.registry.layers()):  # top first, as the map stacks them
+                a = m.addAction(self.tr("Remove “{name}”").format(name=layer["name"]))
+                a.triggered.connect(lambda _c=False, slug=layer["id"]: self.remove(slug))
+
+    def add_pack_dialog(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self.window, self.tr("Add basemap pack"), str(Path.home()),
+                                                self.tr("Tile packs (*.mbtiles *.pmtiles);;All files (*)"))
+        for f in files:
+            self.add_pack(f)
+
+    def add_pack(self, path: str) -> str | None:
+        try:
+            slug = self.registry.add(open_pack(path), top=True)
+        except (TileError, OSError) as exc:
+            QMessageBox.warning(self.window, self.tr("Basemap"), str(exc))
+            return None
+        self.publish()
+        return slug
+
+    def set_online(self, on: bool) -> None:
+        if on and self.online_slug is None:
+            osm = osm_standard()
+            src = OnlineTiles(osm["url"], cache_dir_for(osm["url"], paths.data_dir() / "tiles"), name=osm["name"],
+                              attribution=osm["attribution"], maxzoom=osm["maxzoom"])
+            self.online_slug = self.registry.add(src, top=False)
+        elif not on and self.online_slug is not None:
+            self.registry.remove(self.online_slug)
+            self.online_slug = None
+        self.publish()
+
+    def remove(self, slug: str) -> None:
+        if slug == self.online_slug:
+            self.online_slug = None
+        self.registry.remove(slug)
+        self.publish()
+
+    def publish(self) -> None:
+        self.window.bridge.send({"type": "tiles", "layers": self.registry.layers()})
+
+
+class PlaceSearch(QLineEdit):
+    """Type a district or city (Hangul or English); Enter or a pick flies the map there."""
+
+    def __init__(self, window, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.index = PlaceIndex()
+        self.setObjectName("placeSearch")
+        self.setPlaceholderText(self.tr("Go to place (종로구, Busan…)"))
+        self.setClearButtonEnabled(True)
+        self.setMaximumWidth(260)
+        self._results: dict[str, dict] = {}
+        self._model = QStringListModel(self)
+        comp = QCompleter(self._model, self)
+        comp.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        comp.setFilterMode(Qt.MatchFlag.MatchContains)
+        comp.activated.connect(self._go_label)
+        self.setCompleter(comp)
+        self.textEdited.connect(self._update)
+        self.returnPressed.connect(lambda: self.go(self.text()))
+
+    def add_boundaries(self, gdf) -> None:
+        self.index.add_boundaries(gdf)
+
+    def _label(self, r: dict) -> str:
+        extra = r.get("region") or r.get("country") or ""
+        return f"{r['name']} · {extra}" if extra else r["name"]
+
+    def _update(self, text: str) -> None:
+        if len(text.strip()) < 1:
+            return
+        res = self.index.search(text, 12)
+        self._results = {self._label(r): r for r in res}
+        self._model.setStringList(list(self._results))
+
+    def _go_label(self, label: str) -> None:
+        r = self._results.get(label)
+        if r:
+            self.fly(r)
+
+    def go(self, text: str) -> dict | None:
+        res = self.index.search(text, 1)
+        if not res:
+            self.window.statusBar().showMessage(self.tr("No place named “{q}”").format(q=text), 5000)
+            return None
+        self.fly(res[0])
+        return res[0]
+
+    def fly(self, r: dict) -> None:
+        if r.get("bbox"):
+            self.window.bridge.send({"type": "fit", "bounds": list(r["bbox"]), "maxZoom": 15})
+        else:
+            self.window.bridge.send({"type": "view", "center": [r["lat"], r["lon"]], "zoom": 13})
+
+
+def district_context(gdf) -> dict:
+    return boundary_context(gdf)

@@ -1,0 +1,128 @@
+"""Unit positions for the map: each unit's reports in time order, so a window's latest
+position and track are two binary searches per unit, not a query over every report.
+
+The map shows, per unit, its latest position report in the time window (with course,
+speed, team and staleness from that report) and its track through the window. Chat
+messages are not position reports and are left out when the index is built.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from desktop.columns import Columns, merge_slots
+
+TRACK_POINTS = 300
+STALE_AFTER_MS = 5 * 60_000  # a report without its own stale time goes stale after this
+NAMES = ("t", "id", "lat", "lon")
+_EXTRA_CACHE = 4096
+
+
+class UnitTracks:
+    """Per unit code (``names[code]`` is its uid): its reports as t, id, lat, lon columns."""
+
+    def __init__(self, names: list[str] | None = None) -> None:
+        self.names: list[str] = list(names or [])
+        self._tracks: dict[int, Columns] = {}
+        self._extra: dict[int, tuple] = {}  # item id -> (callsign, parsed extra)
+
+    def __len__(self) -> int:
+        return sum(c.n for c in self._tracks.values())
+
+    def add(self, names: list[str], code: np.ndarray, t: np.ndarray, ids: np.ndarray, lat: np.ndarray,
+            lon: np.ndarray) -> None:
+        """Reports (any order; ids higher than any already held); ``names`` may extend the table."""
+        self.names = list(names)
+        keep = code >= 0
+        if not keep.any():
+            return
+        code, t, ids, lat, lon = code[keep], t[keep], ids[keep], lat[keep], lon[keep]
+        order = np.lexsort((ids, t, code))
+        code, t, ids, lat, lon = code[order], t[order], ids[order], lat[order], lon[order]
+        bounds = np.flatnonzero(np.diff(code)) + 1
+        for a, b in zip(np.r_[0, bounds], np.r_[bounds, code.size]):
+            u = int(code[a])
+            new = {"t": t[a:b], "id": ids[a:b], "lat": lat[a:b], "lon": lon[a:b]}
+            cols = self._tracks.get(u)
+            if cols is None:
+                cols = self._tracks[u] = Columns(0)
+                for name in NAMES:
+                    cols.add(name, np.zeros(0, new[name].dtype))
+            p, slots = merge_slots(cols["t"], new["t"])
+            cols.merge(p, slots, new)
+
+    # files ---------------------------------------------------------------------------
+    def save(self, folder: Path) -> list[list[int]]:
+        """All tracks as four flat files; returns [[code, start, stop], …] for :meth:`open`."""
+        spans, flat = [], {name: [] for name in NAMES}
+        at = 0
+        for u in sorted(self._tracks):
+            cols = self._tracks[u]
+            for name in NAMES:
+                flat[name].append(cols[name])
+            spans.append([u, at, at + cols.n])
+            at += cols.n
+        out = Columns(at)
+        for name, dt in zip(NAMES, (np.int64, np.int64, np.float64, np.float64)):
+            out.add(name, np.concatenate(flat[name]) if flat[name] else np.zeros(0, dt))
+        out.save(folder / "units", 0)
+        return spans
+
+    @classmethod
+    def open(cls, folder: Path, names: list[str], spans: list[list[int]]) -> "UnitTracks":
+        tracks = cls(names)
+        total = spans[-1][2] if spans else 0
+        flat = Columns.open(folder / "units", list(NAMES), total)
+        for u, a, b in spans:
+            cols = Columns(b - a)
+            for name in NAMES:
+                cols.adopt(name, flat[name][a:b])
+            tracks._tracks[u] = cols
+        return tracks
+
+    # the map's question --------------------------------------------------------------
+    def _latest_extra(self, conn: sqlite3.Connection, item_id: int) -> tuple:
+        got = self._extra.get(item_id)
+        if got is None:
+            row = conn.execute("SELECT callsign, extra FROM items WHERE id = ?", (item_id,)).fetchone()
+            got = (row[0], json.loads(row[1]) if row and row[1] else {}) if row else (None, {})
+            if len(self._extra) > _EXTRA_CACHE:
+                self._extra.clear()
+            self._extra[item_id] = got
+        return got
+
+    def window(self, conn: sqlite3.Connection, start_ms: int, end_ms: int, now_ms: int) -> list[dict]:
+        """Each unit's latest report in [start, end), its track, and whether it is stale at ``now_ms``."""
+        teams = dict(conn.execute("SELECT uid, team FROM units").fetchall())
+        out = []
+        for u in sorted(self._tracks, key=lambda c: self.names[c]):
+            cols = self._tracks[u]
+            t = cols["t"]
+            a, b = int(np.searchsorted(t, start_ms, "left")), int(np.searchsorted(t, end_ms, "left"))
+            if a >= b:
+                continue
+            uid = self.names[u]
+            last = b - 1
+            callsign, ex = self._latest_extra(conn, int(cols["id"][last]))
+            lat, lon = float(cols["lat"][last]), float(cols["lon"][last])
+            n = b - a
+            if n > TRACK_POINTS:  # evenly spaced reports plus the latest
+                step = n / TRACK_POINTS
+                picks = [a + int(i * step) for i in range(TRACK_POINTS)] + [last]
+            else:
+                picks = list(range(a, b))
+            la, lo = cols["lat"][picks].tolist(), cols["lon"][picks].tolist()
+            t_ms = int(t[last])
+            stale_ms = ex.get("stale_ms") or (t_ms + STALE_AFTER_MS)
+            out.append({
+                "uid": uid, "track": [[round(y, 6), round(x, 6)] for y, x in zip(la, lo)],
+                "callsign": callsign, "t_ms": t_ms, "lat": lat, "lon": lon, "team": ex.get("team") or teams.get(uid),
+                "course": ex.get("course"), "speed": ex.get("speed"), "stale_ms": ex.get("stale_ms"),
+                "emergency": bool(ex.get("emergency")) and ex.get("emergency") != "cancel",
+                "stale": bool(stale_ms < now_ms),
+            })
+        return out

@@ -150,7 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=int, default=10_000, help="messages a second (default 10,000)")
     ap.add_argument("--seconds", type=float, default=5.0, help="how long to send (at most 60)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
+    ap.add_argument("--switch-interval", type=float, default=None, metavar="S",
+                    help="sys.setswitchinterval for this process (e.g. 0.0005; the default is 0.005)")
     args = ap.parse_args(argv)
+    if args.switch_interval:
+        # The writer releases the interpreter lock around every SQLite step; a parser thread
+        # holding it for the whole default interval makes each step wait (commit latency).
+        sys.setswitchinterval(args.switch_interval)
     seconds = min(args.seconds, 60.0)
     results = []
     for transport in (["udp", "tcp"] if args.transport == "both" else [args.transport]):

@@ -255,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.tiles_cli import add_tiles_commands
 
     add_tiles_commands(sub)
+    from desktop.live.cli import add_live_commands
+
+    add_live_commands(sub)
     return p
 
 

@@ -15,6 +15,7 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -51,15 +52,13 @@ class Rows:
         return int(self.cols["id"].shape[0])
 
 
-def _numbers(cur: sqlite3.Cursor, ncols: int, dtype=np.float64) -> np.ndarray:
-    """All rows of a numbers-only cursor as one 2-D array (no per-value Python objects kept)."""
-    chunks = []
+def _numbers(cur: sqlite3.Cursor, ncols: int, dtype=np.float64) -> Iterator[np.ndarray]:
+    """The rows of a numbers-only cursor as 2-D arrays of up to CHUNK rows."""
     while True:
         rows = cur.fetchmany(CHUNK)
         if not rows:
-            break
-        chunks.append(np.fromiter(itertools.chain.from_iterable(rows), dtype, len(rows) * ncols).reshape(-1, ncols))
-    return np.concatenate(chunks) if chunks else np.zeros((0, ncols), dtype)
+            return
+        yield np.fromiter(itertools.chain.from_iterable(rows), dtype, len(rows) * ncols).reshape(-1, ncols)
 
 
 def _columns(a: np.ndarray) -> dict[str, np.ndarray]:
@@ -84,12 +83,15 @@ def read_all(conn: sqlite3.Connection) -> Rows:
     sql = (f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), i.kind = 'field_update', "
            f"{prec_case}, coalesce(i.radius_m, 0), {_case('i.source', len(sources))}, "
            f"CASE WHEN {_REPORT} THEN {_case('i.unit_uid', len(units))} ELSE -1 END FROM items i ORDER BY i.id")
-    cols = _columns(_numbers(conn.execute(sql, sources + units), 9))
+    # Typed columns chunk by chunk: the float rows of all items at once would double the peak memory.
+    parts = [_columns(a) for a in _numbers(conn.execute(sql, sources + units), 9)] or [_columns(np.zeros((0, 9)))]
+    cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+    del parts
     tags = [r[0] for r in conn.execute("SELECT DISTINCT tag FROM item_tags ORDER BY tag")]
     # Codes are positions in the sorted distinct list, numbered by SQLite with a window function.
-    pairs = _numbers(conn.execute(
+    pairs = np.concatenate(list(_numbers(conn.execute(
         "WITH d AS (SELECT tag, row_number() OVER (ORDER BY tag) - 1 AS code FROM (SELECT DISTINCT tag FROM item_tags)) "
-        "SELECT t.item_id, d.code FROM item_tags t JOIN d USING (tag)"), 2, np.int64)
+        "SELECT t.item_id, d.code FROM item_tags t JOIN d USING (tag)"), 2, np.int64)) or [np.zeros((0, 2), np.int64)])
     return Rows(cols, pairs[:, 0], pairs[:, 1].astype(np.int32), sources, tags, units)
 
 

@@ -111,15 +111,14 @@ class UnitTracks:
             lat, lon = float(cols["lat"][last]), float(cols["lon"][last])
             n = b - a
             if n > TRACK_POINTS:  # evenly spaced reports plus the latest
-                step = n / TRACK_POINTS
-                picks = [a + int(i * step) for i in range(TRACK_POINTS)] + [last]
+                picks = np.r_[a + (np.arange(TRACK_POINTS) * (n / TRACK_POINTS)).astype(np.int64), last]
             else:
-                picks = list(range(a, b))
-            la, lo = cols["lat"][picks].tolist(), cols["lon"][picks].tolist()
+                picks = np.arange(a, b)
+            track = np.round(np.column_stack((cols["lat"][picks], cols["lon"][picks])), 6).tolist()
             t_ms = int(t[last])
             stale_ms = ex.get("stale_ms") or (t_ms + STALE_AFTER_MS)
             out.append({
-                "uid": uid, "track": [[round(y, 6), round(x, 6)] for y, x in zip(la, lo)],
+                "uid": uid, "track": track,
                 "callsign": callsign, "t_ms": t_ms, "lat": lat, "lon": lon, "team": ex.get("team") or teams.get(uid),
                 "course": ex.get("course"), "speed": ex.get("speed"), "stale_ms": ex.get("stale_ms"),
                 "emergency": bool(ex.get("emergency")) and ex.get("emergency") != "cancel",

@@ -21,6 +21,7 @@ import numpy as np
 from desktop.index import ItemIndex
 
 CELL_PX = 56
+BLOCK = 1 << 20  # items per pass over a long range: temporaries stay small and are reused
 MARGIN = 0.15  # of the view on each side, so a small pan does not reveal an empty edge
 
 
@@ -51,8 +52,10 @@ class Grid:
         world = float(2**32)
         xa, ya = _px(box[0], box[3], world)  # north-west corner: smallest pixel y
         xb, yb = _px(box[2], box[1], world)
-        cx0, cy0 = int(xa // cw), int(ya // cw)
-        return cls(z, cw, cx0 * cw, cy0 * cw, int(xb // cw) - cx0 + 1, int(yb // cw) - cy0 + 1, box)
+        # One spare cell on every side: an item inside the box then always lands inside the
+        # grid, whatever the rounding of its pixel position, so no clipping is needed.
+        cx0, cy0 = max(int(xa // cw) - 1, 0), max(int(ya // cw) - 1, 0)
+        return cls(z, cw, cx0 * cw, cy0 * cw, int(xb // cw) + 2 - cx0, int(yb // cw) + 2 - cy0, box)
 
     @property
     def cells(self) -> int:
@@ -103,6 +106,10 @@ class WindowAgg:
     # one set of items -----------------------------------------------------------------
     def _add(self, sign: int, static, areas, a: int = 0, b: int = 0, pos: np.ndarray | None = None) -> None:
         """Add (sign +1) or remove (-1) the items at positions [a, b) or ``pos`` that pass ``static``."""
+        if pos is None and b - a > BLOCK:
+            for start in range(a, b, BLOCK):
+                self._add(sign, static, areas, start, min(start + BLOCK, b))
+            return
         idx = self.index
         if pos is None:
             def take(arr):
@@ -121,8 +128,7 @@ class WindowAgg:
         # hashtags: entries are sorted by item position, so a range of items is a range of entries
         ti = idx.tag_item
         if pos is None:
-            ea, eb = np.searchsorted(ti, a), np.searchsorted(ti, b)
-            entries = np.arange(ea, eb)
+            entries = slice(int(np.searchsorted(ti, a)), int(np.searchsorted(ti, b)))
         else:
             lo, hi = np.searchsorted(ti, pos, "left"), np.searchsorted(ti, pos, "right")
             n = hi - lo
@@ -147,15 +153,12 @@ class WindowAgg:
         inside = np.flatnonzero(v)
         if not inside.size:
             return
-        if pos is not None:
-            inside = pos[inside]
-            x, y, k = idx.mx[inside], idx.my[inside], idx.kind[inside]
-        else:
-            inside += a
-            x, y, k = idx.mx[inside], idx.my[inside], idx.kind[inside]
-        x = x.astype(np.int64) - g.x0
-        y = y.astype(np.int64) - g.y0
-        cell = np.clip(y // g.cw, 0, g.nrows - 1) * g.ncols + np.clip(x // g.cw, 0, g.ncols - 1)
+        inside = pos[inside] if pos is not None else inside + a
+        # uint32 throughout: in-box items lie right of and below the grid corner (see Grid).
+        x = idx.mx[inside] - np.uint32(g.x0)
+        y = idx.my[inside] - np.uint32(g.y0)
+        k = idx.kind[inside]
+        cell = (y // np.uint32(g.cw)) * np.uint32(g.ncols) + x // np.uint32(g.cw)
         s.cells += sign * np.bincount(cell, minlength=g.cells)
         s.field += sign * np.bincount(cell[k == 1], minlength=g.cells)
         s.sx += sign * np.bincount(cell, weights=x, minlength=g.cells)

@@ -125,14 +125,17 @@ class FiltersPanel(QWidget):
 
     # sources and tags -------------------------------------------------------------
     def set_sources(self, sources: list[str]) -> None:
-        checked = self.selected_sources(all_if_none=False)
+        # Remember what the user turned off, not what is on: a source that appears later
+        # (a live feed starting) must show up, not be hidden by an old choice.
+        off = {self.sources.item(i).text() for i in range(self.sources.count())
+               if self.sources.item(i).checkState() != Qt.CheckState.Checked}
         self._updating = True
         self.sources.blockSignals(True)
         self.sources.clear()
         for s in sources:
             it = QListWidgetItem(s)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            it.setCheckState(Qt.CheckState.Checked if (not checked or s in checked) else Qt.CheckState.Unchecked)
+            it.setCheckState(Qt.CheckState.Unchecked if s in off else Qt.CheckState.Checked)
             self.sources.addItem(it)
         self.sources.blockSignals(False)
         self._updating = False

@@ -124,6 +124,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.findChild(QDockWidget, "filtersDock"),
                           self.feed_dock], [300, 520], Qt.Orientation.Horizontal)
         self._wire()
+        from desktop.ui.live_wiring import LiveWiring
+
+        self.live = LiveWiring(self)
         self._load_saved_areas()
         if restore:
             self._restore()
@@ -189,6 +192,7 @@ class MainWindow(QMainWindow):
     def _toolbar(self) -> None:
         tb = QToolBar(self.tr("Map"))
         tb.setObjectName("mapToolbar")
+        self.map_toolbar = tb
         self.addToolBar(tb)
         self.heat_action = QAction(self.tr("Heatmap"), self, checkable=True)
         self.heat_action.setShortcut(QKeySequence("Ctrl+H"))
@@ -560,6 +564,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, ev) -> None:  # noqa: N802
         self.save_state()
+        self.live.stop()
         self.timeline.pause()
         self.worker.stop()
         self.loader.close()

@@ -52,6 +52,26 @@ class QueryWorker(QObject):
                               "load_ms": (time.perf_counter() - t0) * 1000})
         self._process()
 
+    @Slot()
+    def append(self) -> None:
+        """New rows were committed (a live feed, an import): merge them, then redraw."""
+        if self.data is None or self.cache is None:
+            self.load()
+            return
+        t0 = time.perf_counter()
+        try:
+            added = self.data.index.append_new(self.cache.conn)
+        except Exception as exc:
+            log.exception("index update failed")
+            self.failed.emit(f"cannot update the index: {exc}")
+            return
+        if added:
+            self.data.invalidate()
+            idx = self.data.index
+            self.indexReady.emit({"span": idx.span(), "sources": list(idx.sources), "count": len(idx),
+                                  "load_ms": (time.perf_counter() - t0) * 1000, "added": added})
+        self._process()
+
     def submit(self, req: Request) -> None:
         """Thread-safe; replaces any request not yet started."""
         with self._lock:
@@ -98,6 +118,11 @@ class WorkerThread:
         from PySide6.QtCore import QMetaObject, Qt
 
         QMetaObject.invokeMethod(self.worker, "load", Qt.ConnectionType.QueuedConnection)
+
+    def append(self) -> None:
+        from PySide6.QtCore import QMetaObject, Qt
+
+        QMetaObject.invokeMethod(self.worker, "append", Qt.ConnectionType.QueuedConnection)
 
     def stop(self) -> None:
         if self.thread.isRunning():

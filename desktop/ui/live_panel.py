@@ -1,0 +1,155 @@
+"""The live picture in the window: feeds (TAK/CoT, drop folder, JSON-lines capture),
+the single live writer, alert rules, chat with field units and markers for the field.
+
+Network, parsing and writing run on their own threads (desktop.live); this module only
+starts and stops them, carries their commits and alerts to the GUI thread with queued
+signals, and shows their state.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from desktop.live.alerts import Alert, AlertEngine
+from desktop.live.cot_net import MulticastListener, TcpServer
+from desktop.live.cot_out import chat_event, marker_event, verified_post_event
+from desktop.live.files import DropFolderWatcher, JsonlTailer
+from desktop.live.tak_client import TakClient, TlsConfig
+from desktop.live.writer import LiveWriter
+from desktop.model import Item, Kind, Precision
+
+log = logging.getLogger("sitmap.live")
+
+
+class LiveController(QObject):
+    """Owns the live writer, the inputs and the alert engine for one cache."""
+
+    committed = Signal(list, bool)  # new item ids, units changed (GUI thread)
+    alertFired = Signal(object)  # desktop.live.alerts.Alert
+    statusChanged = Signal(list)  # FeedStatus per input
+
+    def __init__(self, db_path: Path, parent: QObject | None = None, *, callsign: str = "상황실",
+                 uid: str | None = None) -> None:
+        super().__init__(parent)
+        self.db_path = Path(db_path)
+        self.callsign = callsign
+        self.uid = uid or f"SITMAP-{uuid.uuid4().hex[:8].upper()}"
+        self.writer: LiveWriter | None = None
+        self.engine: AlertEngine | None = None
+        self.inputs: dict[str, object] = {}
+        self._status_timer = QTimer(self, interval=1000)
+        self._status_timer.timeout.connect(self._poll_status)
+        self._tray: QSystemTrayIcon | None = None
+
+    # lifecycle --------------------------------------------------------------------------
+    def ensure_writer(self) -> LiveWriter:
+        if self.writer is None:
+            self.writer = LiveWriter(self.db_path).start()
+            # Listeners run on the writer thread, after the commit: emit, Qt queues it.
+            self.writer.add_listener(lambda ids, units, _stats: self.committed.emit(list(ids), bool(units)))
+            self.engine = AlertEngine(self.db_path, on_alert=self.alertFired.emit)
+            self.writer.add_listener(self.engine.on_commit)
+            self.engine.start(5.0)
+            self._status_timer.start()
+        return self.writer
+
+    def _add(self, key: str, inp) -> object:
+        self.stop_input(key)
+        self.inputs[key] = inp.start()
+        self._poll_status()
+        return inp
+
+    def start_multicast(self, group: str = "239.2.3.1", port: int = 6969, interface: str = "127.0.0.1"):
+        return self._add("udp", MulticastListener(self.ensure_writer(), group, port, interface))
+
+    def start_tcp_server(self, host: str = "127.0.0.1", port: int = 4242):
+        return self._add("tcp", TcpServer(self.ensure_writer(), host, port))
+
+    def start_tak(self, host: str, port: int, tls: TlsConfig | None = None):
+        return self._add("tak", TakClient(self.ensure_writer(), host, port, tls=tls))
+
+    def start_folder(self, folder: str):
+        w = self.ensure_writer()
+        return self._add("folder", DropFolderWatcher(folder, w.import_file))
+
+    def start_jsonl(self, path: str):
+        return self._add("jsonl", JsonlTailer(path, self.ensure_writer()))
+
+    def stop_input(self, key: str) -> None:
+        inp = self.inputs.pop(key, None)
+        if inp is not None:
+            inp.stop()
+
+    def stop(self) -> None:
+        for key in list(self.inputs):
+            self.stop_input(key)
+        self._status_timer.stop()
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+        if self.writer is not None:
+            self.writer.stop()
+            self.writer = None
+
+    def _poll_status(self) -> None:
+        self.statusChanged.emit([inp.status for inp in self.inputs.values()])
+
+    # two-way ----------------------------------------------------------------------------
+    def _send(self, xml: bytes) -> int:
+        """Send to every connected TAK server; returns how many took it."""
+        sent = 0
+        for inp in self.inputs.values():
+            if isinstance(inp, TakClient) and inp.send(xml):
+                sent += 1
+        return sent
+
+    def _store(self, item: Item) -> None:
+        self.ensure_writer().put([item], "commander")
+
+    def place_marker(self, lat: float, lon: float, text: str, cot_type: str = "b-m-p-s-m") -> tuple[Item, int]:
+        """A field update from the commander at a map position; sent as CoT when connected."""
+        now = int(time.time() * 1000)
+        uid = f"{self.uid}-{uuid.uuid4().hex[:10]}"
+        item = Item(kind=Kind.FIELD_UPDATE, source="sitmap", source_id=uid, t_ms=now, text=text, lat=lat, lon=lon,
+                    precision=Precision.EXACT, author=self.callsign, author_id=self.uid, callsign=self.callsign,
+                    extra={"cot_type": cot_type, "placed_by": "commander", "marker_uid": uid})
+        self._store(item)
+        sent = self._send(marker_event(uid, lat, lon, cot_type=cot_type, callsign=self.callsign, remarks=text,
+                                       sender_uid=self.uid))
+        return item, sent
+
+    def send_chat(self, text: str, to_uid: str | None = None, to_callsign: str | None = None) -> int:
+        now = int(time.time() * 1000)
+        msg_id = uuid.uuid4().hex
+        room = to_callsign or "All Chat Rooms"
+        item = Item(kind=Kind.FIELD_UPDATE, source="sitmap", source_id=f"chat-{msg_id}", t_ms=now, text=text,
+                    author=self.callsign, author_id=self.uid, callsign=self.callsign,
+                    extra={"cot_type": "b-t-f", "chat": {"room": room, "id": msg_id, "sender_uid": self.uid,
+                                                         "to_uid": to_uid, "outgoing": True}})
+        self._store(item)
+        return self._send(chat_event(text, sender_uid=self.uid, sender_callsign=self.callsign, to_uid=to_uid,
+                                     to_callsign=to_callsign, t_ms=now, message_id=msg_id))
+
+    def push_post(self, post: dict) -> int:
+        """Send a verified public post to the field as a CoT marker carrying its text."""
+        item = Item(kind=Kind.POST, source=post["source"], source_id=post["source_id"], t_ms=post["t_ms"],
+                    text=post["text"], lat=post["lat"], lon=post["lon"], author=post["author"],
+                    precision=Precision(post["precision"]), hashtags=tuple(post["hashtags"]))
+        return self._send(verified_post_event(item, sender_uid=self.uid))
+
+    # alerts -----------------------------------------------------------------------------
+    def notify(self, alert: Alert) -> None:
+        """Desktop notification and a sound, wherever the platform offers them."""
+        QApplication.beep()
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if self._tray is None:
+                self._tray = QSystemTrayIcon(QApplication.windowIcon(), self)
+                self._tray.show()
+            self._tray.showMessage("Sitmap", f"{alert.rule_name}: {alert.message}",
+                                   QSystemTrayIcon.MessageIcon.Warning, 10000)

@@ -1,0 +1,205 @@
+"""The interactive index at scale: snapshot validity, live appends in time order, the
+incremental window sums and density cells, all checked against the cache itself."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import Polygon
+
+from desktop.areagrid import area_contains
+from desktop.cache import Cache
+from desktop.cache.writer import write_records
+from desktop.columns import Columns, merge_slots, moved_positions
+from desktop.filters import Filter
+from desktop.geo import Area, AreaMask, area_from_geojson, circle
+from desktop.index import ItemIndex
+from desktop.mapdata import MapData, Request, View
+from desktop.model import DeleteItem, Item, Kind, Precision, ScrubGeo
+from desktop.query import count, matching_ids
+
+T0 = 1_794_632_400_000  # 2026-11-14 05:00 UTC
+TAGS = ["광화문", "집회", "rally", "busanpolice", "서울"]
+UNITS = ["U1", "U2", "U3"]
+BOX = area_from_geojson("box", {"type": "Polygon", "coordinates": [[
+    [126.97, 37.565], [126.99, 37.565], [126.99, 37.58], [126.97, 37.58], [126.97, 37.565]]]})
+
+
+def make_items(n: int, seed: int, id_prefix: str, t_from: int = T0, t_span: int = 3 * 3600_000) -> list[Item]:
+    """Posts and unit reports around central Seoul and Busan (some without a position, some chats)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        t = t_from + int(rng.integers(0, t_span))
+        busan = rng.random() < 0.2
+        lat = (35.16 if busan else 37.572) + rng.normal(0, 0.01)
+        lon = (129.16 if busan else 126.98) + rng.normal(0, 0.01)
+        if rng.random() < 0.15:
+            u = UNITS[int(rng.integers(0, len(UNITS)))]
+            chat = rng.random() < 0.2
+            out.append(Item(kind=Kind.FIELD_UPDATE, source="tak", source_id=f"{id_prefix}u{i}", t_ms=t, lat=lat, lon=lon,
+                            precision=Precision.EXACT, text="보고 현장", unit_uid=u, callsign=u.lower(),
+                            extra={"team": "Cyan", "course": 90.0, "speed": 1.0, **({"chat": {"room": "All"}} if chat else {})}))
+            continue
+        tags = tuple(rng.choice(TAGS, size=int(rng.integers(0, 3)), replace=False))
+        where = rng.random()
+        out.append(Item(kind=Kind.POST, source="x" if rng.random() < 0.8 else "web", source_id=f"{id_prefix}{i}",
+                        t_ms=t, lat=None if where < 0.05 else lat, lon=None if where < 0.05 else lon,
+                        precision=Precision.UNKNOWN if where < 0.05 else Precision.EXACT,
+                        text=f"집회 현장 {i} " + " ".join("#" + x for x in tags), hashtags=tags,
+                        author=f"user{i % 17}", author_id=str(i % 17)))
+    return out
+
+
+@pytest.fixture
+def cache(tmp_path):
+    c = Cache.open(tmp_path / "c.db")
+    write_records(c, make_items(3000, 1, "a"), path="a", fmt="test")
+    yield c
+    c.close()
+
+
+def assert_same(a: ItemIndex, b: ItemIndex) -> None:
+    """Two indexes hold the same items in the same order (codes compared as the values they name)."""
+    assert len(a) == len(b) and a.max_id == b.max_id
+    for name in ("t", "id", "kind", "prec", "radius", "mx", "my"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert np.array_equal(a.lat64, b.lat64, equal_nan=True) and np.array_equal(a.lon64, b.lon64, equal_nan=True)
+    assert [a.sources[c] for c in a.src] == [b.sources[c] for c in b.src]
+    assert np.all(np.diff(a.tag_item) >= 0) and np.all(np.diff(a.t) >= 0)
+    ea = sorted(zip(a.tag_item.tolist(), (a.tags[c] for c in a.tag_of)))
+    eb = sorted(zip(b.tag_item.tolist(), (b.tags[c] for c in b.tag_of)))
+    assert ea == eb
+    assert np.array_equal(a.positions_of(b.id), np.arange(len(b)))
+
+
+def test_snapshot_is_used_until_the_cache_changes(cache):
+    first = ItemIndex.load(cache.conn)
+    assert first.snapshot_state == "rebuilt"
+    again = ItemIndex.load(cache.conn)
+    assert again.snapshot_state == "snapshot"
+    assert_same(again, first)
+    write_records(cache, make_items(200, 2, "b"), path="b", fmt="test")  # appends only
+    extended = ItemIndex.load(cache.conn)
+    assert extended.snapshot_state == "snapshot+append"
+    assert_same(extended, ItemIndex.load(cache.conn, snapshot=False))
+    # A delete of an older item is a rewrite: the snapshot no longer describes the cache.
+    write_records(cache, [DeleteItem("x", "a5"), ScrubGeo("x", "3", "999999")], path="c", fmt="test")
+    assert cache.get_meta("rewrites") == "1"
+    rebuilt = ItemIndex.load(cache.conn)
+    assert rebuilt.snapshot_state == "rebuilt"
+    assert_same(rebuilt, ItemIndex.load(cache.conn, snapshot=False))
+    flt = Filter(areas=(BOX,))
+    assert np.array_equal(np.sort(rebuilt.id[rebuilt.select(flt).pos]), np.sort(matching_ids(cache.conn, flt)))
+
+
+def test_append_new_keeps_time_order_and_equals_a_full_reload(cache):
+    idx = ItemIndex.load(cache.conn)
+    filters = [Filter(kinds=("post",), hashtags=("집회",)), Filter(areas=(BOX,)), Filter(text="현장 1", sources=("x",))]
+    for f in filters:  # cached masks must learn the new rows
+        idx.static_mask(f, cache.conn)
+    late = make_items(300, 3, "late", t_from=T0 + 3600_000, t_span=3 * 3600_000)  # mostly out of order
+    live = make_items(300, 4, "live", t_from=T0 + 3 * 3600_000, t_span=600_000)  # after everything
+    for batch, name in ((late, "late"), (live, "live")):
+        write_records(cache, batch, path=name, fmt="test")
+        assert idx.append_new(cache.conn) == len(batch)
+        assert idx.last_change is not None and idx.last_change.new_pos.size == len(batch)
+    assert idx.append_new(cache.conn) == 0
+    full = ItemIndex.load(cache.conn, snapshot=False)
+    assert_same(idx, full)
+    for f in filters:
+        assert np.array_equal(idx.static_mask(f, cache.conn), full.static_mask(f, cache.conn)), f.describe()
+        assert np.array_equal(idx.id[idx.select(f, cache.conn).pos], matching_ids(cache.conn, f))
+    a, b = MapData(idx, cache.conn), MapData(full, cache.conn)
+    assert a.units(Filter()) == b.units(Filter())
+    assert [u["uid"] for u in a.units(Filter())] == UNITS
+
+
+def _shown(page: dict) -> int:
+    if page["mode"] == "points":
+        return np.frombuffer(base64.b64decode(page["ids"]), np.float64).size
+    return int(np.frombuffer(base64.b64decode(page["cells"]["count"]), np.uint32).sum())
+
+
+VIEWS = [View((126.90, 37.50, 127.06, 37.64), 13), View((124.0, 33.0, 131.0, 39.0), 7),
+         View((126.975, 37.570, 126.985, 37.575), 18)]
+
+
+def test_map_counts_equal_query_counts_while_stepping_and_appending(cache, monkeypatch):
+    monkeypatch.setattr("desktop.mapdata.MAX_POINTS", 150)  # both points and density cells
+    data = MapData(ItemIndex.load(cache.conn), cache.conn)
+    modes = set()
+    conn = cache.conn
+    gen = 0
+    for view in VIEWS:
+        for base in (Filter(), Filter(kinds=("post",)), Filter(areas=(BOX,)), Filter(hashtags=("rally",))):
+            for step in range(6):
+                if step == 3:  # live items arrive between two slider steps
+                    write_records(cache, make_items(50, 100 + gen, f"s{gen}", t_from=T0 + 1800_000, t_span=3600_000),
+                                  path=f"s{gen}", fmt="test")
+                    data.append_new()
+                gen += 1
+                s = T0 + step * 7 * 60_000
+                flt = base.with_(start_ms=s, end_ms=s + 3600_000)
+                res = data.compute(Request(gen=gen, flt=flt, view=view, areas=(BOX,)))
+                assert res.total == count(conn, flt) == res.feed_ids.size
+                assert np.array_equal(res.feed_ids, matching_ids(conn, flt)[::-1])
+                page = res.page
+                modes.add(page["mode"])
+                assert _shown(page) == page["total"] == count(conn, flt.with_(bbox=tuple(page["bbox"])))
+                assert res.area_counts["box"] == count(conn, flt.with_(areas=(BOX,)))
+                fresh = MapData(data.index, conn).compute(Request(gen=gen, flt=flt, view=view, areas=(BOX,)))
+                assert res.top_tags == fresh.top_tags and res.area_counts == fresh.area_counts
+                assert res.page["total"] == fresh.page["total"]
+                if page["mode"] == "density":
+                    mine, theirs = page["cells"], fresh.page["cells"]
+                    assert mine["count"] == theirs["count"] and mine["field"] == theirs["field"]
+    assert modes == {"points", "density"}
+
+
+def test_histogram_follows_live_appends(cache):
+    data = MapData(ItemIndex.load(cache.conn), cache.conn)
+    first = data.compute(Request(gen=1, flt=Filter(kinds=("post",))))
+    assert first.histogram is not None
+    assert data.compute(Request(gen=2, flt=Filter(kinds=("post",)))).histogram is None  # unchanged
+    write_records(cache, make_items(100, 9, "h", t_from=T0 + 600_000, t_span=3600_000), path="h", fmt="test")
+    data.append_new()
+    bin0, bms, posts, fld = data.compute(Request(gen=3, flt=Filter(kinds=("post",)))).histogram
+    want_posts, want_fld = data.index.histogram(bin0, bms, posts.size, data.index.static_mask(Filter(kinds=("post",))))
+    assert np.array_equal(posts, want_posts) and np.array_equal(fld, want_fld)
+    assert posts.sum() == count(cache.conn, Filter(kinds=("post",)))
+
+
+def test_area_grid_matches_exact_tests_on_and_near_the_boundary():
+    rng = np.random.default_rng(5)
+    poly = circle("c", 37.57, 126.98, 900).geometry.union(
+        Polygon([(126.95, 37.55), (126.97, 37.55), (126.96, 37.575)]))
+    hole = circle("h", 37.571, 126.981, 150, exclude=True)
+    ring = np.asarray(poly.exterior.coords) if poly.geom_type == "Polygon" else np.vstack(
+        [np.asarray(g.exterior.coords) for g in poly.geoms])
+    lon = np.concatenate([rng.uniform(126.94, 127.0, 60_000), ring[:, 0], (ring[:-1, 0] + ring[1:, 0]) / 2])
+    lat = np.concatenate([rng.uniform(37.54, 37.59, 60_000), ring[:, 1], (ring[:-1, 1] + ring[1:, 1]) / 2])
+    lat[::97] = np.nan
+    mask = AreaMask((Area("p", poly), hole))
+    assert np.array_equal(area_contains(mask, lat, lon), mask.contains(lat, lon))
+    assert shapely.intersects_xy(poly, ring[:, 0], ring[:, 1]).all()
+
+
+def test_columns_merge_moves_only_the_suffix():
+    rng = np.random.default_rng(2)
+    old = np.sort(rng.integers(0, 1000, 500))
+    cols = Columns(old.size)
+    cols.add("t", old)
+    cols.add("tag", np.arange(old.size))
+    new = np.sort(rng.integers(600, 1200, 80))
+    p, slots = merge_slots(cols["t"], new)
+    assert p == np.searchsorted(old, new[0], "right")
+    cols.merge(p, slots, {"t": new, "tag": -np.arange(1, 81)})
+    assert np.array_equal(cols["t"], np.sort(np.concatenate([old, new]), kind="stable"))
+    moved, new_pos = moved_positions(p, slots, old.size, new.size)
+    assert np.array_equal(cols["tag"][new_pos], -np.arange(1, 81))
+    assert np.array_equal(cols["tag"][moved], np.arange(p, old.size))
+    assert np.array_equal(cols["tag"][:p], np.arange(p))

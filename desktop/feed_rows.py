@@ -63,6 +63,11 @@ class RowLoader:
             raise explain(self.path, exc) from None
         return out
 
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The loader's read connection (GUI thread only)."""
+        return self._cache.conn
+
     def close(self) -> None:
         self._cache.close()
 

@@ -68,8 +68,9 @@ class LiveController(QObject):
     def start_multicast(self, group: str = "239.2.3.1", port: int = 6969, interface: str = "127.0.0.1"):
         return self._add("udp", MulticastListener(self.ensure_writer(), group, port, interface))
 
-    def start_tcp_server(self, host: str = "127.0.0.1", port: int = 4242):
-        return self._add("tcp", TcpServer(self.ensure_writer(), host, port))
+    def start_tcp_server(self, host: str = "127.0.0.1", port: int = 4242, **caps):
+        """``caps``: per-peer limits (rate, burst, max_per_peer) for trusted high-volume peers."""
+        return self._add("tcp", TcpServer(self.ensure_writer(), host, port, **caps))
 
     def start_tak(self, host: str, port: int, tls: TlsConfig | None = None):
         return self._add("tak", TakClient(self.ensure_writer(), host, port, tls=tls))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel
 
@@ -43,6 +43,10 @@ class LiveWiring:
         for a in (feeds, push):
             win.map_toolbar.addAction(a)
 
+        self._new_max = 0
+        self._chat_seen = self._max_id()
+        self._append_timer = QTimer(win, singleShot=True, interval=250)
+        self._append_timer.timeout.connect(self._apply_commits)
         self.live.committed.connect(self._committed)
         self.live.alertFired.connect(self._alert)
         self.live.statusChanged.connect(self._status)
@@ -63,12 +67,30 @@ class LiveWiring:
         self.status.setText("  |  ".join(s.line() for s in statuses))
 
     def _committed(self, ids: list, units_changed: bool) -> None:
+        # Commits come up to twenty times a second in a flood: coalesce the index update
+        # and the chat check into one every quarter second, so the GUI thread stays free.
+        if ids:
+            self._new_max = max(self._new_max, max(ids))
+        if not self._append_timer.isActive():
+            self._append_timer.start()
+
+    def _apply_commits(self) -> None:
         self.win.worker.append()
-        if not ids:
+        if self._new_max <= self._chat_seen:
             return
-        for item in self.win.loader.load(ids[-500:]).values():
-            if (item.get("extra") or {}).get("chat"):
-                self.chat.add_message(item)
+        # Only chat rows are loaded here (by rowid range: new rows only, no scan).
+        rows = self.win.loader.conn.execute(
+            "SELECT id FROM items WHERE id > ? AND id <= ? AND kind = 'field_update' AND extra LIKE '%\"chat\":%'",
+            (self._chat_seen, self._new_max)).fetchall()
+        self._chat_seen = self._new_max
+        if rows:
+            for item in self.win.loader.load([r[0] for r in rows]).values():
+                if (item.get("extra") or {}).get("chat"):
+                    self.chat.add_message(item)
+
+    def _max_id(self) -> int:
+        row = self.win.loader.conn.execute("SELECT max(id) FROM items").fetchone()
+        return int(row[0] or 0)
 
     # two-way ----------------------------------------------------------------------------
     def place_marker(self, lat: float, lon: float) -> None:

@@ -121,6 +121,16 @@ def check_importers() -> str:
     return ", ".join(FORMAT_MODULES)
 
 
+def check_places() -> str:
+    """The offline place search's GeoNames cities (read from the package's data folder)."""
+    from desktop.places import load_cities
+
+    cities = load_cities()
+    if not any(c.name == "서울" for c in cities):
+        raise RuntimeError(f"{len(cities)} cities and no 서울")
+    return f"{len(cities)} GeoNames cities, 서울 among them"
+
+
 def check_geo_data() -> str:
     import pyogrio
     import pyproj.datadir
@@ -188,6 +198,7 @@ def run_smoke_test() -> int:
             checks.run("resources", check_resources)
             checks.run("time zones", check_timezone)
             checks.run("importers", check_importers)
+            checks.run("place search", check_places)
             checks.run("GDAL and PROJ data", check_geo_data)
             checks.run("GeoPackage boundaries", lambda: check_boundaries(tmp_path, "GPKG", ".gpkg"))
             checks.run("GeoJSON boundaries", lambda: check_boundaries(tmp_path, "GeoJSON", ".geojson"))

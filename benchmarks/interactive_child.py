@@ -1,0 +1,323 @@
+"""One size of ``benchmarks.interactive``, in its own process (run by it, not by hand).
+
+    python -m benchmarks.interactive_child {build|cold|measure} DB OUT.json [--t0 EPOCH] [options]
+
+``build`` rebuilds the index snapshot from SQLite; ``cold`` starts Qt, the real map
+page and the index (as the window does: the index on its own thread while the page
+loads) and stops at the first drawn frame; ``measure`` then steps the time slider,
+applies a district filter, measures memory, ingests live items while stepping, and
+times the peers. Every page measurement waits for the page's own ``drew`` callback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+# The benchmark process, never the app: offscreen Qt, and no sandbox only when running as root.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if hasattr(os, "geteuid") and os.geteuid() == 0 and "--no-sandbox" not in os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", ""):
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "") + " --no-sandbox").strip()
+
+import numpy as np  # noqa: E402
+
+from benchmarks.live_feed import LiveFeed  # noqa: E402
+from desktop.cache import Cache  # noqa: E402
+from desktop.filters import Filter  # noqa: E402
+from desktop.index import ItemIndex  # noqa: E402
+from desktop.index_source import cache_state, snapshot_dir  # noqa: E402
+from desktop.mapdata import MapData, Request, View  # noqa: E402
+from desktop.query import count  # noqa: E402
+
+BOUNDARIES = ROOT.parent / "shared" / "data" / "boundaries" / "skorea_municipalities_geo_simple.json"
+DISTRICTS = ("11010", "11020")  # Jongno-gu and Jung-gu: the demo's rallies
+WINDOW_MS = 3600_000
+STEP_MS = 60_000
+
+
+def rss_mb() -> tuple[float, float]:
+    """Resident and peak resident memory of this process (MB)."""
+    st = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    return int(st["VmRSS"].split()[0]) / 1024, int(st["VmHWM"].split()[0]) / 1024
+
+
+def pct(xs, q) -> float:
+    return float(np.percentile(np.asarray(xs, float), q)) if len(xs) else float("nan")
+
+
+# --- build ------------------------------------------------------------------------------
+
+def build(db: Path) -> dict:
+    cache = Cache.open_readonly(db)
+    shutil.rmtree(snapshot_dir(cache_state(cache.conn)), ignore_errors=True)
+    t0 = time.perf_counter()
+    idx = ItemIndex.load(cache.conn)
+    built = time.perf_counter() - t0
+    peak = rss_mb()[1]
+    t0 = time.perf_counter()
+    again = ItemIndex.load(cache.conn)
+    opened = time.perf_counter() - t0
+    assert again.snapshot_state == "snapshot" and len(again) == len(idx)
+    return {"n": len(idx), "build_s": built, "build_peak_mb": peak, "snapshot_open_s": opened,
+            "snapshot_mb": sum(f.stat().st_size for f in snapshot_dir(cache_state(cache.conn)).rglob("*") if f.is_file()) / 2**20}
+
+
+# --- the page ---------------------------------------------------------------------------
+
+class Page:
+    """The real map page offscreen, its bridge, and waiting for what it reports."""
+
+    def __init__(self, app) -> None:
+        from desktop.ui.map_view import MapView
+
+        self.app = app
+        self.view = MapView()
+        self.view.resize(1000, 700)
+        self.view.show()
+        self.bridge = self.view.bridge
+        self.views: list[dict] = []
+        self.drawn: dict | None = None
+        self.bridge.viewChanged.connect(self.views.append)
+        self.bridge.rendered.connect(self._rendered)
+        self._want = None
+        self._loop = None
+
+    def _rendered(self, r: dict) -> None:
+        if self._want is not None and r["gen"] == self._want and r["mode"] in ("points", "density", "empty"):
+            self.drawn = r
+            self._want = None
+            if self._loop is not None:
+                self._loop.quit()
+
+    def wait(self, pred, timeout_s: float = 60.0) -> bool:
+        from PySide6.QtCore import QEventLoop
+
+        deadline = time.perf_counter() + timeout_s
+        while not pred() and time.perf_counter() < deadline:
+            self.app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 20)
+        return pred()
+
+    def show(self, res) -> dict:
+        """Send an update as the window does (items, then units) and wait until the page drew it."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        self.drawn = None
+        self._want = res.gen
+        self.bridge.send(res.page)
+        self.bridge.send({"type": "units", "units": res.units})
+        if self._want is not None:
+            self._loop = QEventLoop()
+            QTimer.singleShot(30_000, self._loop.quit)
+            self._loop.exec()
+            self._loop = None
+        if self.drawn is None:
+            raise RuntimeError(f"the page did not draw update {res.gen}")
+        return self.drawn
+
+    def current_view(self) -> View:
+        v = self.views[-1]
+        return View(v["bounds"], v["zoom"], v["width"], v["height"])
+
+
+def start(db: Path, t0: float) -> dict:
+    """Cold start as the window does it; returns the pieces the measurements continue with."""
+    from desktop.ui.app import make_app
+
+    app = make_app()
+    t_qt = time.time() - t0
+    cache = Cache.open_readonly(db)
+    box: dict = {}
+
+    def load() -> None:
+        s = time.perf_counter()
+        box["index"] = ItemIndex.load(cache.conn)
+        box["load_s"] = time.perf_counter() - s
+        box["at"] = time.time() - t0
+
+    th = threading.Thread(target=load, name="index-load")
+    th.start()
+    page = Page(app)
+    page.wait(lambda: page.bridge.is_ready and page.views, 60)
+    t_page = time.time() - t0
+    th.join()
+    idx = box["index"]
+    data = MapData(idx, cache.conn)
+    span = idx.span()
+    s = time.perf_counter()
+    res = data.compute(Request(gen=1, flt=Filter(start_ms=span[0], end_ms=span[1] + 1), view=page.current_view()))
+    compute_s = time.perf_counter() - s
+    drew = page.show(res)
+    return {"app": app, "page": page, "cache": cache, "index": idx, "data": data, "cold": {
+        "first_frame_s": time.time() - t0, "qt_ready_s": t_qt, "page_ready_s": t_page, "index_ready_s": box["at"],
+        "index_load_s": box["load_s"], "snapshot": idx.snapshot_state, "first_compute_s": compute_s,
+        "first_mode": drew["mode"], "n": len(idx)}}
+
+
+# --- measurements -------------------------------------------------------------------------
+
+def shown(drew: dict) -> int:
+    return drew["points"] if drew["mode"] == "points" else drew["cell_total"]
+
+
+def step(ctx: dict, gen: int, flt: Filter, areas=()) -> dict:
+    data, page = ctx["data"], ctx["page"]
+    t0 = time.perf_counter()
+    res = data.compute(Request(gen=gen, flt=flt, view=page.current_view(), areas=areas))
+    t1 = time.perf_counter()
+    drew = page.show(res)
+    t2 = time.perf_counter()
+    items = len(json.dumps(res.page, separators=(",", ":")))
+    return {"res": res, "drew": drew, "e2e_ms": (t2 - t0) * 1000, "compute_ms": (t1 - t0) * 1000,
+            "page_ms": drew["ms"], "cells": drew["cells"], "points": drew["points"], "bytes": items}
+
+
+def check(ctx: dict, r: dict, ref_conn) -> bool:
+    """What the page counted equals the cache's own count for the same filter and view box."""
+    res, drew = r["res"], r["drew"]
+    flt = res.flt.with_(bbox=tuple(res.page["bbox"]))
+    return shown(drew) == drew["total"] == count(ref_conn, flt) and res.total == count(ref_conn, res.flt)
+
+
+def slider(ctx: dict, steps: int, start_ms: int, gen0: int, ref_conn=None, before_step=None) -> dict:
+    out, ok = [], True
+    for i in range(steps):
+        s = start_ms + i * STEP_MS
+        extra = before_step(i) if before_step else 0.0
+        r = step(ctx, gen0 + i, Filter(start_ms=s, end_ms=s + WINDOW_MS))
+        r["e2e_ms"] += extra
+        out.append(r)
+        if ref_conn is not None and i in (0, steps // 2, steps - 1):
+            ok &= check(ctx, r, ref_conn)
+    e2e = [r["e2e_ms"] for r in out]
+    return {"p50_ms": pct(e2e, 50), "p95_ms": pct(e2e, 95), "max_ms": max(e2e),
+            "compute_p50_ms": pct([r["compute_ms"] for r in out], 50),
+            "compute_p95_ms": pct([r["compute_ms"] for r in out], 95),
+            "page_p50_ms": pct([r["page_ms"] for r in out], 50),
+            "max_cells": max(r["cells"] for r in out), "max_points": max(r["points"] for r in out),
+            "max_bytes": max(r["bytes"] for r in out), "window_items": int(out[-1]["res"].total),
+            "modes": sorted({r["drew"]["mode"] for r in out}), "correct": bool(ok), "steps": steps}
+
+
+def polygon(ctx: dict, gen: int, ref_conn, start_ms: int) -> dict:
+    from desktop.geo import areas_from_file
+
+    areas = tuple(a for code in DISTRICTS for a in areas_from_file(BOUNDARIES, f"code={code}"))
+    flt = Filter(start_ms=start_ms, end_ms=start_ms + WINDOW_MS, areas=areas)
+    r = step(ctx, gen, flt, areas)
+    return {"e2e_ms": r["e2e_ms"], "compute_ms": r["compute_ms"], "total": r["res"].total,
+            "correct": check(ctx, r, ref_conn) and all(
+                r["res"].area_counts[a.name] == count(ref_conn, flt.with_(areas=(a,))) for a in areas),
+            "areas": areas}
+
+
+def live(ctx: dict, db: Path, seconds: float, rate: int, start_ms: int, gen0: int, ref_conn) -> dict:
+    """Ingest demo rows stamped 'now' at ``rate`` items/s while stepping the slider; each
+    commit is merged into the index (append_new) before the next step, as the worker would."""
+    data, idx = ctx["data"], ctx["index"]
+    n0 = len(idx)
+    feed = LiveFeed(db, idx.span()[1] + 1000, rate)
+    feed.prepare(int(rate * (seconds + 10)))
+    appends: list[float] = []
+    seen = {"gen": feed.commits}
+
+    def before(_i: int) -> float:
+        if feed.commits == seen["gen"]:
+            return 0.0
+        seen["gen"] = feed.commits
+        t = time.perf_counter()
+        data.append_new()
+        appends.append((time.perf_counter() - t) * 1000)
+        return appends[-1]
+
+    feed.start()
+    t0 = time.perf_counter()
+    results = []
+    i = 0
+    while time.perf_counter() - t0 < seconds:
+        results.append(slider(ctx, 20, start_ms + (i % 5) * 20 * STEP_MS, gen0 + i * 20, None, before))
+        i += 1
+    feed.stop()
+    wall = time.perf_counter() - t0
+    data.append_new()
+    final = step(ctx, gen0 + i * 20 + 1, Filter(start_ms=start_ms, end_ms=start_ms + WINDOW_MS))
+    in_index = len(idx) - n0
+    return {"written": feed.written, "seconds": wall, "rate": feed.written / wall, "target_rate": rate,
+            "indexed": in_index, "append_p50_ms": pct(appends, 50), "append_p95_ms": pct(appends, 95),
+            "appends": len(appends), "batches": feed.commits,
+            "slider_p50_ms": pct([x["p50_ms"] for x in results], 50),
+            "slider_p95_ms": max(x["p95_ms"] for x in results) if results else float("nan"),
+            "slider_steps": sum(x["steps"] for x in results), "error": feed.error,
+            "correct": in_index == feed.written and check(ctx, final, ref_conn)}
+
+
+def window_points(idx: ItemIndex, start_ms: int) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = idx.time_slice(start_ms, start_ms + WINDOW_MS)
+    lat, lon = idx.lat64[lo:hi], idx.lon64[lo:hi]
+    ok = ~np.isnan(lat)
+    return lat[ok], lon[ok]
+
+
+def measure(db: Path, t0: float, opts: argparse.Namespace) -> dict:
+    from benchmarks import interactive_peers as peers
+
+    ctx = start(db, t0)
+    out = {"cold": ctx["cold"]}
+    idx = ctx["index"]
+    ref = Cache.open_readonly(db).conn
+    span = idx.span()
+    s0 = span[0] + 2 * WINDOW_MS  # the afternoon's busiest hours
+    slider(ctx, 5, s0 - 10 * STEP_MS, 10)  # warm up (first passes fault pages in)
+    out["slider"] = slider(ctx, opts.steps, s0, 100, ref)
+    poly = polygon(ctx, 1000, ref, s0)
+    out["polygon"] = {k: v for k, v in poly.items() if k != "areas"}
+    out["rss_mb"], out["peak_rss_mb"] = rss_mb()
+    if opts.live_seconds > 0:
+        out["live"] = live(ctx, db, opts.live_seconds, opts.live_rate, s0, 5000, ref)
+        out["rss_after_live_mb"] = rss_mb()[0]
+    if opts.peers:
+        lat, lon = window_points(idx, s0)
+        out["folium"] = peers.folium_peer(ctx["app"], lat, lon, Path(opts.tmp))
+        if len(idx) <= opts.geopandas_max:
+            pos = ~np.isnan(idx.lat64)
+            out["geopandas"] = peers.geopandas_peer(idx.lat64[pos], idx.lon64[pos], poly["areas"])
+    ctx["page"].view.shutdown()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=("build", "cold", "measure"))
+    ap.add_argument("db", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--t0", type=float, default=None)
+    ap.add_argument("--steps", type=int, default=100)
+    ap.add_argument("--live-seconds", type=float, default=15.0)
+    ap.add_argument("--live-rate", type=int, default=15_000)
+    ap.add_argument("--peers", action="store_true")
+    ap.add_argument("--geopandas-max", type=int, default=2_000_000)
+    ap.add_argument("--tmp", default="/tmp")
+    a = ap.parse_args()
+    t0 = a.t0 or time.time()
+    if a.mode == "build":
+        res = build(a.db)
+    elif a.mode == "cold":
+        ctx = start(a.db, t0)
+        res = {"cold": ctx["cold"], "rss_mb": rss_mb()[0]}
+        ctx["page"].view.shutdown()
+    else:
+        res = measure(a.db, t0, a)
+    a.out.write_text(json.dumps(res, indent=1, default=float))
+    os._exit(0)  # skip Qt's teardown: nothing is left to save, and it can take seconds
+
+
+if __name__ == "__main__":
+    main()

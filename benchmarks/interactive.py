@@ -88,7 +88,8 @@ def child(mode: str, db: Path, extra: list[str], timeout: int = 3600) -> dict:
 def run_size(label: str, n: int, args) -> dict:
     print(f"\n== {label} ({n:,} items)", flush=True)
     db, made = ensure_cache(label, n)
-    print(f"   cache: {'reused' if made['reused'] else f'written in {made['write_s']:.0f} s'}", flush=True)
+    how = "reused" if made["reused"] else "written in {:.0f} s".format(made["write_s"])
+    print(f"   cache: {how}", flush=True)
     res = {"label": label, "n": n, "cache": made}
     res["build"] = child("build", db, [])
     print(f"   index build from SQLite {res['build']['build_s']:.1f} s, snapshot open "

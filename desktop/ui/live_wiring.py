@@ -44,6 +44,7 @@ class LiveWiring:
             win.map_toolbar.addAction(a)
 
         self._new_max = 0
+        self._closed = False
         self._chat_seen = self._max_id()
         self._append_timer = QTimer(win, singleShot=True, interval=250)
         self._append_timer.timeout.connect(self._apply_commits)
@@ -67,6 +68,8 @@ class LiveWiring:
         self.status.setText("  |  ".join(s.line() for s in statuses))
 
     def _committed(self, ids: list, units_changed: bool) -> None:
+        if self._closed:
+            return
         # Commits come up to twenty times a second in a flood: coalesce the index update
         # and the chat check into one every quarter second, so the GUI thread stays free.
         if ids:
@@ -75,6 +78,8 @@ class LiveWiring:
             self._append_timer.start()
 
     def _apply_commits(self) -> None:
+        if self._closed:
+            return
         self.win.worker.append()
         if self._new_max <= self._chat_seen:
             return
@@ -153,4 +158,6 @@ class LiveWiring:
             win.select_item(alert.item_ids[-1])
 
     def stop(self) -> None:
+        self._closed = True
+        self._append_timer.stop()
         self.live.stop()

@@ -301,6 +301,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("The cache is empty: import files (Ctrl+I) or run 'sitmap demo'."))
             return
         first = self._span is None
+        if first:
+            self.statusBar().clearMessage()  # e.g. "the cache is empty", now outdated
         new = (span[0], span[1] + 1)
         if not first:  # new data (an import, a live feed) only ever widens the span
             new = (min(new[0], self._span[0]), max(new[1], self._span[1]))

@@ -254,7 +254,7 @@
       if (typeof u.lat !== "number" || typeof u.lon !== "number") return;
       var color = u.stale ? "#9ca3af" : teamColor(u.team);
       if (u.track && u.track.length > 1) {
-        L.polyline(u.track, { color: color, weight: 3, opacity: u.stale ? 0.4 : 0.7, dashArray: u.stale ? "4 6" : null,
+        L.polyline(u.track, { color: color, weight: 2, opacity: u.stale ? 0.35 : 0.55, dashArray: u.stale ? "4 6" : null,
                               interactive: false }).addTo(this.tracks);
       }
       var el = document.createElement("div");

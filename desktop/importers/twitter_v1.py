@@ -122,6 +122,22 @@ def tweet_items(tw: dict, ctx: ImportContext, where: str, raw: str | None, *, au
             yield from tweet_items(sub, ctx, f"{where} ({label})", sub_raw, seen=seen, _depth=_depth + 1)
 
 
+def text_tags_links(text: str, ents: object, tag_key: str) -> tuple[str, list, list]:
+    """Unescaped text, hashtags and links from a post's entities (v1.1 and v2 alike),
+    falling back to scanning the text when the entities are missing."""
+    if "&" in text:  # the APIs escape exactly these three
+        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    if isinstance(ents, dict) and "hashtags" in ents:
+        tags = [h[tag_key] for h in ents["hashtags"] or ()]
+    else:
+        tags = hashtags_in(text)
+    if isinstance(ents, dict) and "urls" in ents:
+        links = [u.get("expanded_url") or u.get("url") for u in ents["urls"] or ()]
+    else:
+        links = links_in(text)
+    return text, tags, links
+
+
 def convert(tw: dict, *, raw: str | None = None, author: str | None = None, author_id: str | None = None) -> Item:
     """One v1.1 Tweet object as an Item (nested posts are not included).
 
@@ -142,16 +158,7 @@ def convert(tw: dict, *, raw: str | None = None, author: str | None = None, auth
         rt_text, rt_ents = _text_and_entities(rt)
         if rt_text and isinstance(rt_name, str):
             text, ents = f"RT @{rt_name}: {rt_text}", rt_ents
-    if "&" in text:  # Twitter escapes exactly these three
-        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    if isinstance(ents, dict) and "hashtags" in ents:
-        tags = [h["text"] for h in ents["hashtags"] or ()]
-    else:
-        tags = hashtags_in(text)
-    if isinstance(ents, dict) and "urls" in ents:
-        links = [u.get("expanded_url") or u.get("url") for u in ents["urls"] or ()]
-    else:
-        links = links_in(text)
+    text, tags, links = text_tags_links(text, ents, "text")
     lat, lon, precision, radius, place_name = _position(tw)
     lang = tw.get("lang")
     quote_of = id_of(tw, "quoted_status_id")

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from desktop.importers import jsonfile
-from desktop.importers.base import BadRecord, ImportContext, check_latlon, hashtags_in, links_in, parse_time
-from desktop.importers.twitter_v1 import SOURCE, box_position, id_of, plural
+from desktop.importers.base import BadRecord, ImportContext, check_latlon, parse_time
+from desktop.importers.twitter_v1 import SOURCE, box_position, id_of, plural, text_tags_links
 from desktop.model import Item, Kind, Precision, Record
 
 NAME = "x-v2"
@@ -147,16 +147,7 @@ def convert(t: dict, places: dict, users: dict, included: dict, *, raw: str | No
         if isinstance(name, str):
             text, ents = _text_and_entities(original)
             text = f"RT @{name}: {text}"
-    if "&" in text:  # the API escapes exactly these three
-        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    if isinstance(ents, dict) and "hashtags" in ents:
-        tags = [h["tag"] for h in ents["hashtags"] or ()]
-    else:
-        tags = hashtags_in(text)
-    if isinstance(ents, dict) and "urls" in ents:
-        links = [u.get("expanded_url") or u.get("url") for u in ents["urls"] or ()]
-    else:
-        links = links_in(text)
+    text, tags, links = text_tags_links(text, ents, "tag")
     lat, lon, precision, radius, place_name = _position(t.get("geo"), places, tally)
     lang = t.get("lang")
     author = users.get(author_id) if author_id else None

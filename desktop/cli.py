@@ -203,6 +203,8 @@ def cmd_open(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sitmap", description="Situation map: public posts and officer field updates on one timeline.")
     p.add_argument("--version", action="version", version=f"sitmap {__version__}")
+    p.add_argument("--smoke-test", action="store_true",
+                   help="check that this installation works (offline, offscreen) and exit 0 or 1")
     _add_db(p, top=True)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -268,6 +270,10 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.smoke_test:
+        from desktop.ui.smoke import run_smoke_test
+
+        return run_smoke_test()
     if args.command is None:
         args.func = cmd_open
     if args.command == "import" and args.format:

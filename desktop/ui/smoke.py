@@ -71,13 +71,13 @@ def prepare_environment() -> None:
             os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --no-sandbox").strip()
 
 
-def _within_bundle(path: Path | str | None) -> str:
+def _within_bundle(path: Path | str | None, what: str) -> str:
     """Says where a data folder is; when frozen it must be inside the bundle, not the system."""
     if not path:
-        raise RuntimeError("not found")
+        raise RuntimeError(f"no {what} found")
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle and not Path(path).resolve().is_relative_to(Path(bundle).resolve()):
-        raise RuntimeError(f"{path} is outside the bundle")
+        raise RuntimeError(f"{what} {path} is outside the bundle")
     return str(path)
 
 
@@ -131,6 +131,25 @@ def check_places() -> str:
     return f"{len(cities)} GeoNames cities, 서울 among them"
 
 
+def check_live_decoding() -> str:
+    """A field update as a TAK protobuf datagram, decoded the way live feeds decode it
+    (the protobuf runtime is a compiled module the bundle must carry)."""
+    from takproto.proto import TakMessage
+
+    from desktop.live.codec import datagram_records
+
+    m = TakMessage()
+    ev = m.cotEvent
+    ev.type, ev.uid, ev.how = "a-f-G-U-i-l", "SMOKE-1", "m-g"
+    ev.sendTime, ev.startTime, ev.staleTime = 1_777_777_777_000, 1_777_777_777_000, 1_777_778_077_000
+    ev.lat, ev.lon, ev.hae, ev.ce, ev.le = 37.5663, 126.9779, 999999.0, 12.0, 999999.0
+    ev.detail.contact.callsign = "순찰1"
+    records = datagram_records(b"\xbf\x01\xbf" + m.SerializeToString())
+    if not records:
+        raise RuntimeError("the datagram gave no records")
+    return f"TAK protobuf datagram -> {len(records)} records"
+
+
 def check_geo_data() -> str:
     import pyogrio
     import pyproj.datadir
@@ -138,8 +157,8 @@ def check_geo_data() -> str:
     proj = Path(pyproj.datadir.get_data_dir())
     if not (proj / "proj.db").is_file():
         raise RuntimeError(f"no proj.db in {proj}")
-    _within_bundle(proj)
-    gdal = _within_bundle(pyogrio.get_gdal_data_path())
+    _within_bundle(proj, "PROJ data")
+    gdal = _within_bundle(pyogrio.get_gdal_data_path(), "GDAL data")
     return f"GDAL {pyogrio.__gdal_version_string__}, data {gdal}; PROJ data {proj}"
 
 
@@ -199,14 +218,19 @@ def run_smoke_test() -> int:
             checks.run("time zones", check_timezone)
             checks.run("importers", check_importers)
             checks.run("place search", check_places)
+            checks.run("live feed decoding", check_live_decoding)
             checks.run("GDAL and PROJ data", check_geo_data)
             checks.run("GeoPackage boundaries", lambda: check_boundaries(tmp_path, "GPKG", ".gpkg"))
             checks.run("GeoJSON boundaries", lambda: check_boundaries(tmp_path, "GeoJSON", ".geojson"))
             db = tmp_path / "smoke.db"
             if checks.run("demo cache", lambda: check_demo(db)):
-                from desktop.ui.smoke_page import run_page_checks
+                try:
+                    from desktop.ui.smoke_page import run_page_checks
 
-                run_page_checks(checks, db)
+                    run_page_checks(checks, db)
+                except Exception as exc:  # Qt itself failed to start: still one line, still exit 1
+                    checks.failed.append("window toolkit")
+                    checks.say(f"FAIL  window toolkit: {type(exc).__name__}: {exc}")
             else:
                 checks.say("FAIL  map page: not tried (no demo cache to draw)")
                 checks.failed.append("map page")

@@ -45,3 +45,25 @@ def test_smoke_test_reports_a_failing_check(tmp_path):
         checks.run("broken", lambda: 1 / 0)
     assert out.read_text().splitlines() == ["ok    fine: detail", "FAIL  broken: ZeroDivisionError: division by zero"]
     assert checks.failed == ["broken"] and checks.passed == 1
+
+
+def test_smoke_test_ends_itself_when_a_check_hangs():
+    hang = ("import sys, time; import desktop.ui.smoke as s; s.HARD_TIMEOUT_S = 1; "
+            "s.check_resources = lambda: time.sleep(30); sys.exit(s.run_smoke_test())")
+    proc = subprocess.run([sys.executable, "-c", hang], cwd=ROOT, env=_env(), capture_output=True, text=True,
+                          timeout=20)
+    assert proc.returncode == 1
+    assert "FAIL  smoke test: no result within 1 s (hard timeout)" in proc.stdout
+
+
+def test_the_sandbox_is_turned_off_only_when_asked(monkeypatch):
+    from desktop.ui.smoke import prepare_environment
+
+    monkeypatch.delenv("QTWEBENGINE_CHROMIUM_FLAGS", raising=False)
+    monkeypatch.delenv("SITMAP_SMOKE_NO_SANDBOX", raising=False)
+    prepare_environment()
+    assert "--no-sandbox" not in os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    monkeypatch.setenv("SITMAP_SMOKE_NO_SANDBOX", "1")
+    monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", "--lang=ko")
+    prepare_environment()
+    assert os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] == "--lang=ko --no-sandbox"

@@ -42,12 +42,24 @@ BOUNDARIES = ROOT.parent / "shared" / "data" / "boundaries" / "skorea_municipali
 DISTRICTS = ("11010", "11020")  # Jongno-gu and Jung-gu: the demo's rallies
 WINDOW_MS = 3600_000
 STEP_MS = 60_000
+APPEND_LIMIT = 2500  # rows merged per call during live ingest (about 25 ms)
+LIVE_PACE_S = 0.1  # slider steps during live ingest: ten a second, a brisk drag
+
+
+def _status() -> dict:
+    return dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
 
 
 def rss_mb() -> tuple[float, float]:
     """Resident and peak resident memory of this process (MB)."""
-    st = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    st = _status()
     return int(st["VmRSS"].split()[0]) / 1024, int(st["VmHWM"].split()[0]) / 1024
+
+
+def rss_parts() -> dict:
+    """Resident memory by kind (MB): anonymous (heap, arrays) and file-backed (libraries, the snapshot's pages)."""
+    st = _status()
+    return {k: int(st[k].split()[0]) / 1024 for k in ("RssAnon", "RssFile", "RssShmem") if k in st}
 
 
 def pct(xs, q) -> float:
@@ -99,21 +111,30 @@ class Page:
                 self._loop.quit()
 
     def wait(self, pred, timeout_s: float = 60.0) -> bool:
-        from PySide6.QtCore import QEventLoop
-
+        """Run the event loop until ``pred()`` holds, checking every 10 ms; the loop sleeps
+        in between (a busy loop would hold the interpreter lock other threads need)."""
         deadline = time.perf_counter() + timeout_s
         while not pred() and time.perf_counter() < deadline:
-            self.app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 20)
+            self.idle(0.01)
         return pred()
 
-    def show(self, res) -> dict:
-        """Send an update as the window does (items, then units) and wait until the page drew it."""
+    def idle(self, seconds: float) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        QTimer.singleShot(max(1, int(seconds * 1000)), loop.quit)
+        loop.exec()
+
+    def show(self, res, units: bool = True) -> dict:
+        """Send an update (the items; then the units, as the window does, when ``units``)
+        and wait until the page reports it drew the items."""
         from PySide6.QtCore import QEventLoop, QTimer
 
         self.drawn = None
         self._want = res.gen
         self.bridge.send(res.page)
-        self.bridge.send({"type": "units", "units": res.units})
+        if units:
+            self.bridge.send({"type": "units", "units": res.units})
         if self._want is not None:
             self._loop = QEventLoop()
             QTimer.singleShot(30_000, self._loop.quit)
@@ -168,12 +189,12 @@ def shown(drew: dict) -> int:
     return drew["points"] if drew["mode"] == "points" else drew["cell_total"]
 
 
-def step(ctx: dict, gen: int, flt: Filter, areas=()) -> dict:
+def step(ctx: dict, gen: int, flt: Filter, areas=(), units: bool = True) -> dict:
     data, page = ctx["data"], ctx["page"]
     t0 = time.perf_counter()
     res = data.compute(Request(gen=gen, flt=flt, view=page.current_view(), areas=areas))
     t1 = time.perf_counter()
-    drew = page.show(res)
+    drew = page.show(res, units)
     t2 = time.perf_counter()
     items = len(json.dumps(res.page, separators=(",", ":")))
     return {"res": res, "drew": drew, "e2e_ms": (t2 - t0) * 1000, "compute_ms": (t1 - t0) * 1000,
@@ -187,24 +208,34 @@ def check(ctx: dict, r: dict, ref_conn) -> bool:
     return shown(drew) == drew["total"] == count(ref_conn, flt) and res.total == count(ref_conn, res.flt)
 
 
-def slider(ctx: dict, steps: int, start_ms: int, gen0: int, ref_conn=None, before_step=None) -> dict:
-    out, ok = [], True
+def slider(ctx: dict, steps: int, start_ms: int, gen0: int, ref_conn=None, units: bool = True,
+           pace_s: float = 0.0, between=None) -> dict:
+    """Move a one-hour window a minute at a time. ``pace_s`` spaces the steps (a hand on the
+    slider); ``between(deadline)`` does other work until the next step is due and returns
+    how late (s) it finished, which the next step waited for and is counted in."""
+    out, ok, late = [], True, 0.0
     for i in range(steps):
+        began = time.perf_counter()
         s = start_ms + i * STEP_MS
-        extra = before_step(i) if before_step else 0.0
-        r = step(ctx, gen0 + i, Filter(start_ms=s, end_ms=s + WINDOW_MS))
-        r["e2e_ms"] += extra
-        out.append(r)
+        r = step(ctx, gen0 + i, Filter(start_ms=s, end_ms=s + WINDOW_MS), units=units)
+        r["e2e_ms"] += late * 1000
         if ref_conn is not None and i in (0, steps // 2, steps - 1):
             ok &= check(ctx, r, ref_conn)
+        r["total"] = r.pop("res").total  # keep numbers only: results hold the feed's id arrays
+        del r["drew"]
+        out.append(r)
+        if between is not None:
+            late = between(began + pace_s)
+        elif began + pace_s > time.perf_counter():
+            ctx["page"].idle(began + pace_s - time.perf_counter())
     e2e = [r["e2e_ms"] for r in out]
-    return {"p50_ms": pct(e2e, 50), "p95_ms": pct(e2e, 95), "max_ms": max(e2e),
+    return {"p50_ms": pct(e2e, 50), "p95_ms": pct(e2e, 95), "max_ms": max(e2e), "e2e": e2e,
             "compute_p50_ms": pct([r["compute_ms"] for r in out], 50),
             "compute_p95_ms": pct([r["compute_ms"] for r in out], 95),
             "page_p50_ms": pct([r["page_ms"] for r in out], 50),
             "max_cells": max(r["cells"] for r in out), "max_points": max(r["points"] for r in out),
-            "max_bytes": max(r["bytes"] for r in out), "window_items": int(out[-1]["res"].total),
-            "modes": sorted({r["drew"]["mode"] for r in out}), "correct": bool(ok), "steps": steps}
+            "max_bytes": max(r["bytes"] for r in out), "window_items": int(out[-1]["total"]),
+            "correct": bool(ok), "steps": steps}
 
 
 def polygon(ctx: dict, gen: int, ref_conn, start_ms: int) -> dict:
@@ -220,43 +251,58 @@ def polygon(ctx: dict, gen: int, ref_conn, start_ms: int) -> dict:
 
 
 def live(ctx: dict, db: Path, seconds: float, rate: int, start_ms: int, gen0: int, ref_conn) -> dict:
-    """Ingest demo rows stamped 'now' at ``rate`` items/s while stepping the slider; each
-    commit is merged into the index (append_new) before the next step, as the worker would."""
-    data, idx = ctx["data"], ctx["index"]
+    """Ingest demo rows stamped 'now' at ``rate`` items/s while the slider steps ten times a
+    second. Between steps the index merges what was committed, in bites of at most
+    APPEND_LIMIT rows, as the query worker does between requests: a step that comes due
+    while a bite runs waits for it, and that wait is part of its latency."""
+    data, idx, page = ctx["data"], ctx["index"], ctx["page"]
     n0 = len(idx)
     feed = LiveFeed(db, idx.span()[1] + 1000, rate)
     feed.prepare(int(rate * (seconds + 10)))
     appends: list[float] = []
-    seen = {"gen": feed.commits}
+    rows: list[int] = []
 
-    def before(_i: int) -> float:
-        if feed.commits == seen["gen"]:
-            return 0.0
-        seen["gen"] = feed.commits
-        t = time.perf_counter()
-        data.append_new()
-        appends.append((time.perf_counter() - t) * 1000)
-        return appends[-1]
+    seen = {"commits": 0, "more": False}
+
+    def between(deadline: float) -> float:
+        while time.perf_counter() < deadline:
+            # The worker hears of each commit (the live writer's listener); it keeps biting
+            # while a bite came back full.
+            if feed.commits != seen["commits"] or seen["more"]:
+                seen["commits"] = feed.commits
+                t = time.perf_counter()
+                got = data.append_new(APPEND_LIMIT)
+                seen["more"] = got == APPEND_LIMIT
+                if got:
+                    appends.append((time.perf_counter() - t) * 1000)
+                    rows.append(got)
+            elif deadline > time.perf_counter():
+                page.idle(min(0.02, deadline - time.perf_counter()))
+        return max(0.0, time.perf_counter() - deadline)
 
     feed.start()
     t0 = time.perf_counter()
     results = []
     i = 0
     while time.perf_counter() - t0 < seconds:
-        results.append(slider(ctx, 20, start_ms + (i % 5) * 20 * STEP_MS, gen0 + i * 20, None, before))
+        results.append(slider(ctx, 20, start_ms + (i % 5) * 20 * STEP_MS, gen0 + i * 20, pace_s=LIVE_PACE_S,
+                              between=between))
         i += 1
-    feed.stop()
+    written = feed.written
     wall = time.perf_counter() - t0
-    data.append_new()
+    behind = feed.written + n0 - len(idx)  # committed but not merged yet when the stepping stopped
+    feed.stop()
+    while data.append_new(APPEND_LIMIT):
+        pass
     final = step(ctx, gen0 + i * 20 + 1, Filter(start_ms=start_ms, end_ms=start_ms + WINDOW_MS))
     in_index = len(idx) - n0
-    return {"written": feed.written, "seconds": wall, "rate": feed.written / wall, "target_rate": rate,
-            "indexed": in_index, "append_p50_ms": pct(appends, 50), "append_p95_ms": pct(appends, 95),
-            "appends": len(appends), "batches": feed.commits,
-            "slider_p50_ms": pct([x["p50_ms"] for x in results], 50),
-            "slider_p95_ms": max(x["p95_ms"] for x in results) if results else float("nan"),
-            "slider_steps": sum(x["steps"] for x in results), "error": feed.error,
-            "correct": in_index == feed.written and check(ctx, final, ref_conn)}
+    e2e = [x for r in results for x in r["e2e"]]
+    return {"written": written, "seconds": wall, "rate": written / wall, "target_rate": rate,
+            "indexed": in_index, "behind_at_end": behind, "append_p50_ms": pct(appends, 50),
+            "append_p95_ms": pct(appends, 95), "appends": len(appends), "batches": feed.commits,
+            "append_limit": APPEND_LIMIT, "append_rows_per_s": sum(rows) / (sum(appends) / 1000) if appends else 0.0,
+            "slider_p50_ms": pct(e2e, 50), "slider_p95_ms": pct(e2e, 95), "slider_steps": len(e2e),
+            "error": feed.error, "pace_s": LIVE_PACE_S, "correct": in_index == feed.written and check(ctx, final, ref_conn)}
 
 
 def window_points(idx: ItemIndex, start_ms: int) -> tuple[np.ndarray, np.ndarray]:
@@ -276,10 +322,14 @@ def measure(db: Path, t0: float, opts: argparse.Namespace) -> dict:
     span = idx.span()
     s0 = span[0] + 2 * WINDOW_MS  # the afternoon's busiest hours
     slider(ctx, 5, s0 - 10 * STEP_MS, 10)  # warm up (first passes fault pages in)
-    out["slider"] = slider(ctx, opts.steps, s0, 100, ref)
+    out["slider"] = slider(ctx, opts.steps, s0, 100, ref, units=False)  # filter -> page has drawn the items
+    out["slider_units"] = slider(ctx, opts.steps, s0, 400, ref)  # plus unit tracks, as the window sends them
+    for k in ("slider", "slider_units"):
+        out[k].pop("e2e")
     poly = polygon(ctx, 1000, ref, s0)
     out["polygon"] = {k: v for k, v in poly.items() if k != "areas"}
     out["rss_mb"], out["peak_rss_mb"] = rss_mb()
+    out["rss_parts"] = rss_parts()
     if opts.live_seconds > 0:
         out["live"] = live(ctx, db, opts.live_seconds, opts.live_rate, s0, 5000, ref)
         out["rss_after_live_mb"] = rss_mb()[0]

@@ -17,18 +17,18 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
 from desktop import index_snapshot
-from desktop.areagrid import area_contains
+from desktop.areagrid import area_contains, mercator
+from desktop.cellindex import CellIndex
 from desktop.columns import Columns, merge_slots, moved_positions
 from desktop.filters import Filter
 from desktop.geo import AreaMask
-from desktop.index_source import Rows, cache_state, read_all, read_since, rewrites
+from desktop.index_source import Rows, cache_state, give_back_memory, read_all, read_since, read_tx, rewrites
 from desktop.model import KIND_CODES, PRECISION_CODES, Kind, Precision
 from desktop.unit_tracks import UnitTracks
 
@@ -37,35 +37,9 @@ log = logging.getLogger("sitmap.index")
 KIND_OF = {k.value: c for k, c in KIND_CODES.items()}
 PREC_OF = {p.value: c for p, c in PRECISION_CODES.items()}
 BASE = {"t": np.int64, "id": np.int64, "lat64": np.float64, "lon64": np.float64, "mx": np.uint32, "my": np.uint32,
-        "kind": np.uint8, "prec": np.uint8, "radius": np.float32, "src": np.uint16}
+        "kind": np.uint8, "prec": np.uint8, "radius": np.float32, "src": np.uint16, "cell": np.int32}
 TAGS = {"tag_item": np.int64, "tag_of": np.int32}
-WORLD = 2.0 ** 32  # Web Mercator pixels across the world at zoom 24: positions fit uint32
-NO_XY = 2**32 - 1  # mx/my of an item without a position
 MAX_MASKS = {"static": 6, "area": 8, "text": 4}  # cached masks per kind (each one byte per item)
-
-
-def mercator(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Web Mercator pixel coordinates at zoom 24 (uint32); NO_XY where there is no position."""
-    ok = ~(np.isnan(lat) | np.isnan(lon))
-    x = (np.nan_to_num(lon) + 180.0) / 360.0 * WORLD
-    s = np.sin(np.radians(np.clip(np.nan_to_num(lat), -85.05112878, 85.05112878)))
-    y = (0.5 - np.log((1 + s) / (1 - s)) / (4 * np.pi)) * WORLD
-    mx = np.where(ok, np.clip(np.floor(x), 0, NO_XY - 1), NO_XY).astype(np.uint32)
-    my = np.where(ok, np.clip(np.floor(y), 0, NO_XY - 1), NO_XY).astype(np.uint32)
-    return mx, my
-
-
-@contextmanager
-def read_tx(conn: sqlite3.Connection) -> Iterator[None]:
-    """One read transaction, so several queries see the same committed state."""
-    own = not conn.in_transaction
-    if own:
-        conn.execute("BEGIN")
-    try:
-        yield
-    finally:
-        if own and conn.in_transaction:
-            conn.execute("COMMIT")
 
 
 @dataclass
@@ -90,18 +64,30 @@ class Change:
 class _NewRows:
     """New rows in id order, shaped like the index for mask evaluation."""
 
-    def __init__(self, rows: Rows) -> None:
-        c = rows.cols
+    def __init__(self, rows: Rows, cols: dict[str, np.ndarray]) -> None:
+        c = cols
         self.id, self.kind, self.prec, self.src = c["id"], c["kind"], c["prec"], c["src"]
-        self.lat64, self.lon64 = c["lat64"], c["lon64"]
+        self.lat64, self.lon64, self.mx, self.my = c["lat64"], c["lon64"], c["mx"], c["my"]
         self.tag_item = np.searchsorted(self.id, rows.tag_ids)
         self.tag_of = rows.tag_codes
         self.n = self.id.shape[0]
 
 
+def _per_bin(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Sum of boolean ``x`` between consecutive ``edges`` (the last edge is ``x.size``)."""
+    # One count per bin (a few hundred bins): count_nonzero runs at memory speed, where a
+    # running sum would write eight bytes per item and reduceat converts item by item.
+    return np.fromiter((np.count_nonzero(x[a:b]) for a, b in zip(edges[:-1].tolist(), edges[1:].tolist())),
+                       np.int64, edges.size - 1)
+
+
 def _area_on(flt: Filter, r) -> np.ndarray:
     am = flt.area_mask or AreaMask(())
-    return area_contains(am, r.lat64, r.lon64) if am.active else ~np.isnan(r.lat64)
+    if not am.active:
+        return ~np.isnan(r.lat64)
+    if isinstance(r, ItemIndex):  # the whole index: by cell (see cellindex)
+        return r.cells.contains(am, r)
+    return area_contains(am, r.lat64, r.lon64, r.mx, r.my)
 
 
 def _text_on(ids: np.ndarray, r: _NewRows) -> np.ndarray:
@@ -127,6 +113,7 @@ class ItemIndex:
             self.tagc.add(name, np.zeros(0, dt))
         self.ids = index_snapshot.IdMap()
         self.units = UnitTracks()
+        self.cells = CellIndex()
         self.sources: list[str] = []
         self.tags: list[str] = []
         self.tag_code: dict[str, int] = {}
@@ -200,6 +187,8 @@ class ItemIndex:
         self.__init__()
         self.version = version
         self._build(rows)
+        del rows
+        give_back_memory()
         self.generation, self.rewrites = (state.generation, state.rewrites) if state else (0, rewrites(conn))
         self.snapshot_state = "rebuilt"
         if snapshot and state is not None and len(self):
@@ -211,7 +200,8 @@ class ItemIndex:
         n = order.size
         self.cols = Columns(n)
         mx, my = mercator(c["lat64"], c["lon64"])
-        c = {**c, "mx": mx, "my": my}
+        self.cells = CellIndex()
+        c = {**c, "mx": mx, "my": my, "cell": self.cells.assign(mx, my)}
         for name in BASE:
             self.cols.add(name, c[name][order])
         self.ids = index_snapshot.IdMap.build(self.id)
@@ -237,7 +227,7 @@ class ItemIndex:
 
     def _adopt(self, snap: "index_snapshot.Snapshot") -> None:
         self.__init__()
-        self.cols, self.tagc, self.ids, self.units = snap.cols, snap.tagc, snap.ids, snap.units
+        self.cols, self.tagc, self.ids, self.units, self.cells = snap.cols, snap.tagc, snap.ids, snap.units, snap.cells
         self.sources = snap.sources
         self._set_tags(snap.tags)
         self.max_id, self.generation, self.rewrites = snap.max_id, snap.generation, snap.rewrites
@@ -254,16 +244,20 @@ class ItemIndex:
             self.cols.add(name, m)
 
     # live ingest --------------------------------------------------------------------
-    def append_new(self, conn: sqlite3.Connection) -> int:
+    def append_new(self, conn: sqlite3.Connection, limit: int | None = None) -> int:
         """Merge rows added to the cache since the index was built (ids above ``max_id``),
-        keeping time order. Returns how many were added. If the cache deleted or changed
-        older items meanwhile (its 'rewrites' count moved), everything is read again."""
+        keeping time order; at most ``limit`` of them per call, so a caller that also
+        answers the map can bound each call's time. Returns how many were added. If the
+        cache deleted or changed older items meanwhile (its 'rewrites' count moved),
+        everything is read again."""
         with read_tx(conn):
             if rewrites(conn) != self.rewrites:
                 full = True
+            elif (conn.execute("SELECT max(id) FROM items").fetchone()[0] or 0) <= self.max_id:
+                return 0  # nothing new: the usual answer, in two lookups
             else:
                 full = False
-                rows = read_since(conn, self.max_id, self.sources, self.tags, self.units.names)
+                rows = read_since(conn, self.max_id, self.sources, self.tags, self.units.names, limit)
                 gen = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         if full:
             log.info("cache rewritten since the index was built: reading it again")
@@ -282,10 +276,10 @@ class ItemIndex:
         k, n_old = len(rows), len(self)
         after = self.max_id
         mx, my = mercator(c["lat64"], c["lon64"])
-        c = {**c, "mx": mx, "my": my}
+        c = {**c, "mx": mx, "my": my, "cell": self.cells.assign(mx, my)}
         self.sources = rows.sources
         self._set_tags(rows.tags)
-        new = _NewRows(rows)
+        new = _NewRows(rows, c)
         order = np.argsort(c["t"], kind="stable")
         values = {name: c[name][order] for name in BASE}
         for name, evaluate in list(self._mask_eval.items()):  # cached masks learn the new rows too
@@ -315,7 +309,7 @@ class ItemIndex:
     def positions_of(self, ids: np.ndarray) -> np.ndarray:
         """Index positions for item ids (ids not in the index are dropped)."""
         pos = self.ids.get(np.asarray(ids, np.int64))
-        return pos[pos >= 0]
+        return pos if not pos.size or pos.min() >= 0 else pos[pos >= 0]
 
     def span(self) -> tuple[int, int] | None:
         return (int(self.t[0]), int(self.t[-1])) if len(self) else None
@@ -425,13 +419,13 @@ class ItemIndex:
         if static is None:
             # Time is sorted: bin edges are binary searches; only field updates need counting.
             edges = np.searchsorted(self.t[lo:hi], bin0_ms + bin_ms * np.arange(nbins + 1, dtype=np.int64))
-            total = np.diff(edges)
-            field = np.bincount(np.searchsorted(edges, np.flatnonzero(fld), "right") - 1, minlength=nbins)[:nbins]
-            return total - field, field
+            field = _per_bin(fld, edges)
+            return np.diff(edges) - field, field
+        # Sums between the bin edges: no per-item bin arithmetic, no per-item output.
+        edges = np.searchsorted(self.t[lo:hi], bin0_ms + bin_ms * np.arange(nbins + 1, dtype=np.int64))
         keep = static[lo:hi]
-        b = (self.t[lo:hi][keep] - bin0_ms) // bin_ms
-        k = fld[keep]
-        return np.bincount(b[~k], minlength=nbins)[:nbins], np.bincount(b[k], minlength=nbins)[:nbins]
+        field = _per_bin(keep & fld, edges)
+        return _per_bin(keep, edges) - field, field
 
     def tag_counts(self, lo: int, hi: int, static: np.ndarray | None) -> np.ndarray:
         """Hashtag entries per tag code among items at positions [lo, hi) that pass ``static``."""

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from desktop.cellindex import CellIndex
 from desktop.columns import Columns
 from desktop.index_source import CacheState, snapshot_dir
 from desktop.unit_tracks import UnitTracks
@@ -31,8 +32,8 @@ from desktop.unit_tracks import UnitTracks
 if TYPE_CHECKING:
     from desktop.index import ItemIndex
 
-FORMAT = 1
-BASE_NAMES = ("t", "id", "lat64", "lon64", "mx", "my", "kind", "prec", "radius", "src")
+FORMAT = 3
+BASE_NAMES = ("t", "id", "lat64", "lon64", "mx", "my", "kind", "prec", "radius", "src", "cell")
 TAG_NAMES = ("tag_item", "tag_of")
 SPARE_MIN = 65_536  # rows of room saved after the last one, for live items to land in
 
@@ -67,7 +68,11 @@ class IdMap:
         return m
 
     def get(self, ids: np.ndarray) -> np.ndarray:
-        """Positions of ``ids`` (int64), -1 where an id is not in the index."""
+        """Positions of ``ids``, -1 where an id is not in the index."""
+        if self.dense and ids.size:
+            k = ids - self.base
+            if int(k.min()) >= 0 and int(k.max()) < self.size:  # the usual case: one gather
+                return self.buf[k]
         out = np.full(ids.shape[0], -1, np.int64)
         if self.dense:
             k = ids - self.base
@@ -136,6 +141,7 @@ class Snapshot:
     tagc: Columns
     ids: IdMap
     units: UnitTracks
+    cells: CellIndex
     sources: list[str]
     tags: list[str]
     max_id: int
@@ -148,7 +154,8 @@ def _open(folder: Path, meta: dict, stale: bool) -> Snapshot:
     cols = Columns.open(folder / "items", list(BASE_NAMES), meta["n"])
     tagc = Columns.open(folder / "tags", list(TAG_NAMES), meta["n_tags"])
     return Snapshot(cols, tagc, IdMap.open(folder, meta["idmap"]),
-                    UnitTracks.open(folder, meta["units"], meta["unit_spans"]), meta["sources"], meta["tags"],
+                    UnitTracks.open(folder, meta["units"], meta["unit_spans"]), CellIndex.open(folder / "cells"),
+                    meta["sources"], meta["tags"],
                     meta["max_id"], meta["generation"], meta["rewrites"], stale)
 
 
@@ -179,12 +186,13 @@ def save(index: "ItemIndex", state: CacheState) -> Snapshot:
         base.adopt(name, index.cols[name])
     base.save(tmp / "items", spare)
     index.tagc.save(tmp / "tags", max(SPARE_MIN, index.tagc.n // 8))
+    index.cells.save(tmp / "cells")
     meta = {
         "format": FORMAT, "path": state.path, "device": state.device, "inode": state.inode,
         "generation": index.generation, "rewrites": index.rewrites, "max_id": index.max_id,
         "n": n, "n_tags": index.tagc.n, "sources": index.sources, "tags": index.tags,
         "units": index.units.names, "unit_spans": index.units.save(tmp),
-        "idmap": index.ids.save(tmp, spare),
+        "idmap": index.ids.save(tmp, spare), "cells": len(index.cells),
     }
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
     old = folder.with_name(f"{folder.name}.old{os.getpid()}")

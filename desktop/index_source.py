@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import os
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -95,29 +96,88 @@ def read_all(conn: sqlite3.Connection) -> Rows:
     return Rows(cols, pairs[:, 0], pairs[:, 1].astype(np.int32), sources, tags, units)
 
 
-def _code(table: list[str], lookup: dict[str, int], value: str) -> int:
-    c = lookup.get(value)
-    if c is None:
-        c = lookup[value] = len(table)
-        table.append(value)
-    return c
+def _coded(conn: sqlite3.Connection, sql: str, span: tuple[int, int], table: list[str]) -> list[tuple[str, int]]:
+    """Values the new rows use, with their codes in ``table`` (extended by values not in it)."""
+    code = {v: i for i, v in enumerate(table)}
+    out = []
+    for (v,) in conn.execute(sql, span):
+        if v not in code:
+            code[v] = len(table)
+            table.append(v)
+        out.append((v, code[v]))
+    return out
 
 
-def read_since(conn: sqlite3.Connection, after_id: int, sources: list[str], tags: list[str], units: list[str]) -> Rows:
-    """Items with id > ``after_id``; codes follow the given tables, extended (copies) by new values."""
+def _case_of(column: str, pairs: list[tuple[str, int]], other: int) -> tuple[str, list]:
+    if not pairs:
+        return str(other), []
+    return (f"CASE {column} " + " ".join(f"WHEN ? THEN {c}" for _, c in pairs) + f" ELSE {other} END",
+            [v for v, _ in pairs])
+
+
+def read_since(conn: sqlite3.Connection, after_id: int, sources: list[str], tags: list[str], units: list[str],
+               limit: int | None = None) -> Rows:
+    """Items with id > ``after_id`` (the first ``limit`` of them); codes follow the given
+    tables, extended (copies) by new values.
+
+    The values the new rows use are looked up first (each a scan of the new rows only),
+    so the rows themselves arrive as numbers, like in a full read."""
     sources, tags, units = list(sources), list(tags), list(units)
-    s_of, t_of, u_of = ({v: i for i, v in enumerate(x)} for x in (sources, tags, units))
+    upto = 2**63 - 1
+    if limit is not None:
+        row = conn.execute("SELECT id FROM items WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?", (after_id, limit - 1)).fetchone()
+        upto = row[0] if row else upto
+    span = (after_id, upto)
+    # NOT INDEXED / INDEXED BY: read only the new rows (by rowid, by item id), never a whole index.
+    src = _coded(conn, "SELECT DISTINCT source FROM items NOT INDEXED WHERE id > ? AND id <= ?", span, sources)
+    uni = _coded(conn, "SELECT DISTINCT unit_uid FROM items NOT INDEXED WHERE id > ? AND id <= ? "
+                 "AND unit_uid IS NOT NULL", span, units)
     prec_case = "CASE i.precision " + " ".join(f"WHEN '{p}' THEN {c}" for p, c in PREC_OF.items()) + " END"
-    rows = conn.execute(
-        f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), i.kind = 'field_update', "
-        f"{prec_case}, coalesce(i.radius_m, 0), i.source, CASE WHEN {_REPORT} THEN i.unit_uid END "
-        "FROM items i WHERE i.id > ? ORDER BY i.id", (after_id,)).fetchall()
-    a = np.array([r[:7] + (_code(sources, s_of, r[7]), -1 if r[8] is None else _code(units, u_of, r[8])) for r in rows],
-                 np.float64).reshape(-1, 9)
-    entries = conn.execute("SELECT item_id, tag FROM item_tags WHERE item_id > ? ORDER BY item_id", (after_id,)).fetchall()
+    src_case, src_params = _case_of("i.source", src, 0)
+    unit_case, unit_params = _case_of("i.unit_uid", uni, -1)
+    sql = (f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), i.kind = 'field_update', "
+           f"{prec_case}, coalesce(i.radius_m, 0), {src_case}, CASE WHEN {_REPORT} THEN {unit_case} ELSE -1 END "
+           "FROM items i NOT INDEXED WHERE i.id > ? AND i.id <= ? ORDER BY i.id")
+    parts = [_columns(a) for a in _numbers(conn.execute(sql, src_params + unit_params + list(span)), 9)]
+    cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]} if parts else _columns(np.zeros((0, 9)))
+    # Hashtag entries with their text: mapping a few thousand strings in Python is cheaper
+    # than any join SQLite can do against a list of codes.
+    entries = conn.execute("SELECT item_id, tag FROM item_tags INDEXED BY item_tags_item WHERE item_id > ? "
+                           "AND item_id <= ? ORDER BY item_id", span).fetchall()
+    code = {v: i for i, v in enumerate(tags)}
+    for _, tag in entries:
+        if tag not in code:
+            code[tag] = len(tags)
+            tags.append(tag)
     tag_ids = np.fromiter((e[0] for e in entries), np.int64, len(entries))
-    tag_codes = np.fromiter((_code(tags, t_of, e[1]) for e in entries), np.int32, len(entries))
-    return Rows(_columns(a), tag_ids, tag_codes, sources, tags, units)
+    tag_codes = np.fromiter((code[e[1]] for e in entries), np.int32, len(entries))
+    return Rows(cols, tag_ids, tag_codes, sources, tags, units)
+
+
+@contextmanager
+def read_tx(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction, so several queries see the same committed state."""
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if own and conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+
+def give_back_memory() -> None:
+    """After a full read, return the freed heap to the system (glibc keeps it otherwise:
+    hundreds of megabytes at ten million items). A no-op where there is no malloc_trim."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
 
 
 # --- the state a snapshot is checked against ------------------------------------------

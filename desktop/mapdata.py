@@ -106,10 +106,11 @@ class MapData:
         self._hist = None
         self._agg = None
 
-    def append_new(self) -> int:
+    def append_new(self, limit: int | None = None) -> int:
         """Merge rows the cache gained since the index was built (see ItemIndex.append_new);
-        the next ``compute`` adds them to its sums instead of starting over."""
-        return self.index.append_new(self.conn)
+        the next ``compute`` adds them to its sums instead of starting over. Several calls
+        between two computes are fine (the sums then start over once)."""
+        return self.index.append_new(self.conn, limit)
 
     def compute(self, req: Request) -> Result:
         idx = self.index

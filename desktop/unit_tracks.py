@@ -114,7 +114,10 @@ class UnitTracks:
                 picks = np.r_[a + (np.arange(TRACK_POINTS) * (n / TRACK_POINTS)).astype(np.int64), last]
             else:
                 picks = np.arange(a, b)
-            track = np.round(np.column_stack((cols["lat"][picks], cols["lon"][picks])), 6).tolist()
+            # Points as tuples (JSON arrays all the same): tuples of floats drop out of the cycle
+            # collector's bookkeeping, where thousands of small lists per update would make its
+            # full passes (tens of milliseconds) come round every few updates.
+            track = list(zip(np.round(cols["lat"][picks], 6).tolist(), np.round(cols["lon"][picks], 6).tolist()))
             t_ms = int(t[last])
             stale_ms = ex.get("stale_ms") or (t_ms + STALE_AFTER_MS)
             out.append({

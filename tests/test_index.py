@@ -103,10 +103,12 @@ def test_append_new_keeps_time_order_and_equals_a_full_reload(cache):
         idx.static_mask(f, cache.conn)
     late = make_items(300, 3, "late", t_from=T0 + 3600_000, t_span=3 * 3600_000)  # mostly out of order
     live = make_items(300, 4, "live", t_from=T0 + 3 * 3600_000, t_span=600_000)  # after everything
-    for batch, name in ((late, "late"), (live, "live")):
-        write_records(cache, batch, path=name, fmt="test")
-        assert idx.append_new(cache.conn) == len(batch)
-        assert idx.last_change is not None and idx.last_change.new_pos.size == len(batch)
+    write_records(cache, late, path="late", fmt="test")
+    got = [idx.append_new(cache.conn, limit=97) for _ in range(4)]  # a bounded bite per call
+    assert got == [97, 97, 97, 9] and idx.last_change.new_pos.size == 9
+    write_records(cache, live, path="live", fmt="test")
+    assert idx.append_new(cache.conn) == len(live)
+    assert idx.last_change is not None and idx.last_change.new_pos.size == len(live)
     assert idx.append_new(cache.conn) == 0
     full = ItemIndex.load(cache.conn, snapshot=False)
     assert_same(idx, full)
@@ -203,3 +205,42 @@ def test_columns_merge_moves_only_the_suffix():
     assert np.array_equal(cols["tag"][new_pos], -np.arange(1, 81))
     assert np.array_equal(cols["tag"][moved], np.arange(p, old.size))
     assert np.array_equal(cols["tag"][:p], np.arange(p))
+
+
+def _synthetic_index(lat: np.ndarray, lon: np.ndarray) -> ItemIndex:
+    from desktop.index_source import Rows
+
+    n = lat.size
+    cols = {"t": np.arange(n, dtype=np.int64) * 1000 + T0, "id": np.arange(1, n + 1, dtype=np.int64),
+            "lat64": lat, "lon64": lon, "kind": np.zeros(n, np.uint8), "prec": np.zeros(n, np.uint8),
+            "radius": np.zeros(n, np.float32), "src": np.zeros(n, np.uint16), "unit": np.full(n, -1, np.int32)}
+    idx = ItemIndex()
+    idx._build(Rows(cols, np.zeros(0, np.int64), np.zeros(0, np.int32), ["x"], [], []))
+    return idx
+
+
+def test_cell_index_masks_equal_exact_tests_also_for_live_items():
+    rng = np.random.default_rng(8)
+    jagged = Polygon([(126.95, 37.55), (126.99, 37.552), (126.975, 37.566), (127.0, 37.58), (126.96, 37.59)])
+    ring = np.asarray(jagged.exterior.coords)
+    lon = np.concatenate([rng.normal(126.975, 0.02, 80_000), ring[:, 0], (ring[:-1, 0] + ring[1:, 0]) / 2, [180.0]])
+    lat = np.concatenate([rng.normal(37.57, 0.015, 80_000), ring[:, 1], (ring[:-1, 1] + ring[1:, 1]) / 2, [89.0]])
+    lat[::101] = np.nan
+    perm = rng.permutation(lat.size)  # boundary points land in both halves
+    lat, lon = lat[perm], lon[perm]
+    half = lat.size // 2
+    idx = _synthetic_index(lat[:half], lon[:half])
+    areas = (Area("j", jagged), circle("out", 37.571, 126.975, 300, exclude=True))
+    flt = Filter(areas=areas)
+    assert np.array_equal(idx._area_mask(flt), AreaMask(areas).contains(idx.lat64, idx.lon64))
+    from desktop.index_source import Rows
+
+    n = lat.size - half
+    rows = Rows({"t": T0 - 5_000 + np.arange(n, dtype=np.int64) * 7, "id": np.arange(half + 1, lat.size + 1, dtype=np.int64),
+                 "lat64": lat[half:], "lon64": lon[half:], "kind": np.zeros(n, np.uint8), "prec": np.zeros(n, np.uint8),
+                 "radius": np.zeros(n, np.float32), "src": np.zeros(n, np.uint16), "unit": np.full(n, -1, np.int32)},
+                np.zeros(0, np.int64), np.zeros(0, np.int32), ["x"], [], [])
+    idx._merge(rows, None)  # interleaved in time with the first half
+    want = AreaMask(areas).contains(idx.lat64, idx.lon64)
+    assert np.array_equal(idx._area_mask(flt), want)  # the cached mask, extended by the merge
+    assert np.array_equal(idx.cells.contains(AreaMask(areas), idx), want)  # and afresh from the cells

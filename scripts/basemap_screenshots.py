@@ -22,18 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BOUNDARIES = ROOT.parent / "shared" / "data" / "boundaries" / "skorea_municipalities_geo_simple.json"
+from desktop.ui.events import wait_until as _wait  # noqa: E402
+
 BOUNDS = (125.5, 34.5, 130.0, 38.5)
 SIZE = (1400, 900)
 
 
-def _wait(app, cond, timeout_s: float) -> bool:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        app.processEvents()
-        if cond():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 class RenderedTiles:

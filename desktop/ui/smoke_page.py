@@ -3,23 +3,13 @@ demo incident through the real URL scheme (see :mod:`desktop.ui.smoke`)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import shiboken6
 
 from desktop import paths
 from desktop.ui.smoke import DRAW_TIMEOUT_S, PAGE_TIMEOUT_S, Checks
-
-
-def _wait(app, cond, timeout_s: float) -> bool:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        app.processEvents()
-        if cond():
-            return True
-        time.sleep(0.01)
-    return False
+from desktop.ui.events import wait_until as _wait
 
 
 def check_font() -> str:

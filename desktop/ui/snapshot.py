@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 from desktop.mapdata import MapData, Request, View
-
-
-def _wait(app, cond, timeout_s: float) -> bool:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        app.processEvents()
-        if cond():
-            return True
-        time.sleep(0.01)
-    return False
+from desktop.ui.events import wait_until as _wait
 
 
 def render_png(db: Path, flt, out: Path, size: tuple[int, int] = (1600, 1000), zoom_to: str = "items") -> dict:

@@ -165,12 +165,13 @@ def rows_for(r: dict) -> list[tuple]:
     lv = m.get("live")
     if lv:
         out.append(("live ingest while stepping", label, f"{lv['rate']:,.0f} items/s",
-                    f"slider p95 {lv['slider_p95_ms']:.0f} ms", "≥ 10k/s, p95 ≤ 100 ms", "", ""))
+                    f"slider p95 {lv['slider_p95_ms']:.0f} ms", "≥ 10k/s, p95 ≤ 100 ms",
+                    f"writer alone {m['writer_alone_rate']:,.0f}/s", ""))
         out.append(("  append_new per commit", label, _f(lv["append_p50_ms"], " ms", 1), _f(lv["append_p95_ms"], " ms", 1),
                     "", "", ""))
     out.append(("shipped to the page per update", label, f"≤ {s['max_cells']} cells / {s['max_points']} points",
                 f"≤ {s['max_bytes'] / 1024:.0f} KB", "bounded by screen", f"window holds {s['window_items']:,} items", ""))
-    ok = s["correct"] and su["correct"] and p["correct"] and (not lv or lv["correct"])
+    ok = m["correct"] and (not lv or lv["correct"])
     out.append(("page counts == query.count", label, "OK" if ok else "FAIL", "", "", "", ""))
     return out
 
@@ -204,12 +205,54 @@ def growth(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def verdicts(results: list[dict]) -> list[str]:
+    """One line per target: met or missed, by how much, and (for misses we can explain) why."""
+    out = []
+    by = {r["label"]: r for r in results}
+    big = max(results, key=lambda r: r["n"])
+    s = big["measure"]["slider"]
+    out.append(f"- slider step at {big['label']}: p95 {s['p95_ms']:.1f} ms (target ≤ 50 ms) — "
+               + ("met" if s["p95_ms"] <= 50 else f"missed by {s['p95_ms'] - 50:.0f} ms"))
+    fol = big["measure"].get("folium")
+    if fol:
+        ratio = fol["total_s"] * 1000 / s["p95_ms"]
+        out.append(f"- folium peer at {big['label']}: {ratio:,.0f}× slower than our p95 (target ≥ 300×) — "
+                   + ("met" if ratio >= 300 else "missed"))
+    one = by.get("1M")
+    if one:
+        p, gp = one["measure"]["polygon"], one["measure"].get("geopandas")
+        out.append(f"- new district filter at 1M: {p['e2e_ms']:.0f} ms (target ≤ 100 ms) — "
+                   + ("met" if p["e2e_ms"] <= 100 else f"missed by {p['e2e_ms'] - 100:.0f} ms"))
+        if gp:
+            ratio = gp["within_s"] * 1000 / p["e2e_ms"]
+            out.append(f"- geopandas `within` at 1M: {ratio:.1f}× slower (target ≥ 4×) — " + ("met" if ratio >= 4 else "missed"))
+    cold = max(sorted(c["first_frame_s"] for c in r["cold"])[1] for r in results)
+    out.append(f"- cold start: ≤ {cold:.2f} s at every size (target ≤ 3 s) — " + ("met" if cold <= 3 else "missed"))
+    rss = max(r["measure"]["rss_mb"] for r in results)
+    out.append(f"- resident memory: ≤ {rss:,.0f} MB at every size (target ≤ 1,536 MB) — " + ("met" if rss <= 1536 else "missed"))
+    for r in results:
+        lv = r["measure"].get("live")
+        if not lv:
+            continue
+        ok = lv["rate"] >= 10_000 and lv["slider_p95_ms"] <= 100
+        line = (f"- live ingest at {r['label']}: {lv['rate']:,.0f} items/s committed, slider p95 {lv['slider_p95_ms']:.0f} ms "
+                "(target ≥ 10k/s and ≤ 100 ms) — " + ("met" if ok else "missed"))
+        alone = r["measure"]["writer_alone_rate"]
+        if lv["rate"] < 10_000:
+            line += (f": the cache writer sets the rate (the same writer alone, right after, wrote {alone:,.0f} "
+                     "items/s; on this machine its rate swings with checkpoints and how warm its page cache is), "
+                     f"while the map index merged {lv['append_rows_per_s']:,.0f} rows/s in its bites")
+        out.append(line)
+    return out
+
+
 def write_doc(results: list[dict], mach: dict, command: str) -> None:
     body = [START, "## Interactive map (time slider, district filter, cold start, memory, live ingest)", "",
             "```", command, "```", "",
             f"Machine: {mach['cpu']}, {mach['cores']} cores, {mach['ram_gb']} GB RAM, software rendering; "
             f"Python {mach['python']}, SQLite {mach['sqlite']}, numpy {mach['numpy']}, {mach['qt']}.", "",
-            table(results), "", "How the cost grows with the cache:", "", growth(results), "", NOTES, END]
+            table(results), "", "Targets:", "", *verdicts(results), "", "How the cost grows with the cache:", "",
+            growth(results), "", NOTES, END]
     text = DOC.read_text("utf-8") if DOC.exists() else "# Benchmarks\n\nOne section per benchmark, each with its command.\n"
     if START in text and END in text:
         text = text[: text.index(START)] + "\n".join(body) + text[text.index(END) + len(END):]
@@ -218,18 +261,30 @@ def write_doc(results: list[dict], mach: dict, command: str) -> None:
     DOC.write_text(text, "utf-8")
 
 
-NOTES = """Notes. The slider step is measured end to end: `MapData.compute`, the items and units
-messages over the bridge, and the page's `drew` callback for that update (the page has
-drawn). The window is one hour of the afternoon's busiest part; the view is the page's
-start view (central Seoul, zoom 14), so the page gets density cells. Cold start is
-measured from process start (Python, Qt, the page, the index from its snapshot) to the
-first drawn frame of the whole timeline; the snapshot is rebuilt whenever the cache was
-rewritten (deletes, scrubs), which the first row of each size times. The folium peer
-builds and loads a page with one marker per item of the same window; windows larger than
-2,500 items are timed at 500 and 2,500 markers and extrapolated linearly. Live ingest
-writes demo rows stamped with a running clock (10% up to 30 s late) at the target rate
-in one transaction per quarter second, and merges each commit into the index before the
-next slider step."""
+NOTES = """Notes. A slider step is measured end to end: `MapData.compute`, the items message over
+the bridge, and the page's `drew` callback for that update (the page has drawn it). The
+window is one hour of the afternoon's busiest part, moved a minute per step; the view is
+the page's start view (central Seoul, zoom 14), so the page gets density cells. The row
+"page also redraws unit tracks" sends the units message after the items, as the window
+does on every update: the page rebuilds every unit marker and track line each time, which
+costs it 10–25 ms per update on this machine whatever the cache size. Cold start is
+measured from process start (Python, Qt, the real page, the index from its snapshot on
+its own thread) to the first drawn frame of the whole timeline. The snapshot is rebuilt
+from SQLite whenever the cache was rewritten (deletes, scrubs) and on the first open; the
+"index build" row times that. The district filter is Jongno-gu plus Jung-gu, never seen
+before in that process (union mask for the filter plus one mask per listed district for
+the per-area counts), timed to the drawn page. The folium peer builds and loads a page
+with one marker per item of the same window; windows larger than 2,500 items are timed
+at 500 and 2,500 markers and extrapolated linearly (marked in the table). Live ingest
+writes demo rows stamped with a running clock (10% up to 30 s late), asking for 20,000
+items/s (the writer falls behind and catches up with bigger transactions), one
+transaction per half second at most, on a thread of its own, while the slider steps ten
+times a second; between steps the index merges what was committed in bites of at most
+2,500 rows (`append_new(limit=2500)`), as the query worker does between requests, and a
+step that comes due during a bite waits for it (counted in its latency). Every measuring
+process checks that what the page counted (the sum of its density cells, or its points)
+equals `desktop.query.count` for the same filter and view box. "writer alone" is the
+same writer for ten seconds right after, with the map idle."""
 
 
 def main() -> None:
@@ -238,25 +293,32 @@ def main() -> None:
     ap.add_argument("--big", action="store_true", help="add the 10M tier")
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--live-seconds", type=float, default=15.0)
-    ap.add_argument("--live-rate", type=int, default=15_000)
+    ap.add_argument("--live-rate", type=int, default=20_000)
     ap.add_argument("--no-peers", dest="peers", action="store_false")
     ap.add_argument("--no-docs", dest="docs", action="store_false")
+    ap.add_argument("--report-only", action="store_true", help="rewrite the table and docs from the last results")
     args = ap.parse_args()
+    if args.report_only:
+        saved = json.loads((BENCH / "interactive.json").read_text())
+        print(table(saved["results"]))
+        write_doc(saved["results"], saved["machine"], saved.get("command", ".venv/bin/python -m benchmarks.interactive"))
+        return
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     if args.big and all(n != 10_000_000 for _, n in sizes):
         sizes.append(("10M", 10_000_000))
     mach = machine()
     print("machine: " + ", ".join(f"{k} {v}" for k, v in mach.items()))
     results = [run_size(label, n, args) for label, n in sizes]
+    command = (".venv/bin/python -m benchmarks.interactive " + " ".join(sys.argv[1:])).strip()
     BENCH.mkdir(parents=True, exist_ok=True)
-    (BENCH / "interactive.json").write_text(json.dumps({"machine": mach, "results": results}, indent=1, default=float))
+    (BENCH / "interactive.json").write_text(json.dumps({"machine": mach, "results": results, "command": command},
+                                                       indent=1, default=float))
     print()
     print(table(results))
     print()
     print(growth(results))
     if args.docs:
-        command = ".venv/bin/python -m benchmarks.interactive " + " ".join(sys.argv[1:])
-        write_doc(results, mach, command.strip())
+        write_doc(results, mach, command)
         print(f"\nwritten: {DOC.relative_to(ROOT)}")
 
 

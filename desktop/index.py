@@ -122,7 +122,8 @@ class ItemIndex:
         self._mask_eval: dict[str, Callable[[_NewRows, sqlite3.Connection, int], np.ndarray]] = {}
         self._mask_seq = 0
         self.max_id = 0
-        self.version = 0
+        self.version = 0  # grows with every change
+        self.epoch = 0  # grows with every full (re)load: positions and ids seen before mean nothing
         self.last_change: Change | None = None
         self.generation = 0
         self.rewrites = 0
@@ -175,17 +176,17 @@ class ItemIndex:
             snap = index_snapshot.open_valid(state) if snapshot and state is not None else None
             if snap is None:
                 rows = read_all(conn)
-        version = self.version + 1  # answers computed before this reload are out of date
+        version, epoch = self.version + 1, self.epoch + 1  # what was computed before is out of date
         if snap is not None:
             self._adopt(snap)
-            self.version = version
+            self.version, self.epoch = version, epoch
             extra = self.append_new(conn) if snap.stale else 0
             self.snapshot_state = "snapshot+append" if snap.stale else "snapshot"
             if extra > max(100_000, len(self) // 50):  # many rows since: save so the next start skips them
                 self._save(state)
             return
         self.__init__()
-        self.version = version
+        self.version, self.epoch = version, epoch
         self._build(rows)
         del rows
         give_back_memory()
@@ -310,6 +311,13 @@ class ItemIndex:
         """Index positions for item ids (ids not in the index are dropped)."""
         pos = self.ids.get(np.asarray(ids, np.int64))
         return pos if not pos.size or pos.min() >= 0 else pos[pos >= 0]
+
+    def added_since(self, max_id: int) -> np.ndarray:
+        """Positions (sorted) of the items appended after the one with id ``max_id``: ids are
+        given in commit order, so whatever was merged meanwhile is one id range."""
+        if max_id >= self.max_id:
+            return np.zeros(0, np.int64)
+        return np.sort(self.positions_of(np.arange(max_id + 1, self.max_id + 1, dtype=np.int64)))
 
     def span(self) -> tuple[int, int] | None:
         return (int(self.t[0]), int(self.t[-1])) if len(self) else None

@@ -169,8 +169,8 @@ def read_tx(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 def give_back_memory() -> None:
-    """After a full read, return the freed heap to the system (glibc keeps it otherwise:
-    hundreds of megabytes at ten million items). A no-op where there is no malloc_trim."""
+    """After a full read, hand the freed heap back to the system (the Linux C library keeps
+    it otherwise: hundreds of megabytes at ten million items). Elsewhere a no-op."""
     try:
         import ctypes
 

@@ -75,7 +75,8 @@ class Result:
 @dataclass
 class _Hist:
     key: Filter | None
-    version: int
+    epoch: int
+    max_id: int
     layout: tuple[int, int, int]  # bin0_ms, bin_ms, bins
     posts: np.ndarray
     field: np.ndarray
@@ -108,8 +109,8 @@ class MapData:
 
     def append_new(self, limit: int | None = None) -> int:
         """Merge rows the cache gained since the index was built (see ItemIndex.append_new);
-        the next ``compute`` adds them to its sums instead of starting over. Several calls
-        between two computes are fine (the sums then start over once)."""
+        the next ``compute`` adds them to its sums and histogram instead of starting over,
+        however many calls came in between. Do not call :meth:`invalidate` after it."""
         return self.index.append_new(self.conn, limit)
 
     def compute(self, req: Request) -> Result:
@@ -122,7 +123,7 @@ class MapData:
         agg = self._agg
         if agg is None or agg.key != key:
             agg = self._agg = WindowAgg(idx, key, grid, len(req.areas))
-        elif agg.version != idx.version:
+        elif agg.max_id != idx.max_id or agg.epoch != idx.epoch:
             agg.catch_up(static, areas)
         agg.update(flt.start_ms, flt.end_ms, static, areas)
         sums = agg.sums
@@ -157,12 +158,11 @@ class MapData:
         layout = (bin0, bms, int((span[1] - bin0) // bms) + 1)
         h = self._hist
         same = h is not None and h.key == self._static_key
-        if same and h.version == idx.version and h.layout == layout:
+        if same and (h.epoch, h.max_id) == (idx.epoch, idx.max_id) and h.layout == layout:
             return None
-        ch = idx.last_change
-        if same and ch is not None and ch.version == idx.version == h.version + 1 and h.layout[:2] == layout[:2] \
-                and layout[2] >= h.layout[2]:
-            pos = ch.new_pos if static is None else ch.new_pos[static[ch.new_pos]]
+        if same and h.epoch == idx.epoch and h.layout[:2] == layout[:2] and layout[2] >= h.layout[2]:
+            pos = idx.added_since(h.max_id)  # live items since: add them to the counts
+            pos = pos if static is None else pos[static[pos]]
             b = (idx.t[pos] - bin0) // bms
             k = idx.kind[pos] == 1
             nb = layout[2]
@@ -172,7 +172,7 @@ class MapData:
             fld[: h.layout[2]] += h.field
         else:
             posts, fld = idx.histogram(bin0, bms, layout[2], static)
-        self._hist = _Hist(self._static_key, idx.version, layout, posts, fld)
+        self._hist = _Hist(self._static_key, idx.epoch, idx.max_id, layout, posts, fld)
         return (bin0, bms, posts, fld)
 
     def _page_payload(self, req: Request, g: Grid, sums, lo: int, hi: int, static) -> dict:

@@ -99,7 +99,7 @@ class WindowAgg:
         self.grid = grid
         self.nareas = nareas
         self.window: tuple[int, int] | None = None  # (start, end) ms the sums describe
-        self.version = index.version
+        self.epoch, self.max_id = index.epoch, index.max_id  # the index as the sums saw it
         self.sums = Sums(len(index.tags), grid.cells if grid else 0, nareas)
         self.last_cost = 0  # items visited by the last update (for benchmarks)
 
@@ -170,7 +170,7 @@ class WindowAgg:
         idx = self.index
         self.last_cost = 0
         lo1, hi1 = idx.time_slice(start, end)
-        if self.window is not None and self.version == idx.version:
+        if self.window is not None and (self.epoch, self.max_id) == (idx.epoch, idx.max_id):
             lo0, hi0 = idx.time_slice(*self.window)
             gone = [(lo0, min(hi0, lo1)), (max(lo0, hi1), hi0)]
             came = [(lo1, min(hi1, lo0)), (max(lo1, hi0), hi1)]
@@ -187,23 +187,24 @@ class WindowAgg:
         self.sums = Sums(len(idx.tags), self.grid.cells if self.grid else 0, self.nareas)
         self._add(+1, static, areas, lo1, hi1)
         self.window = (start, end)
-        self.version = idx.version
+        self.epoch, self.max_id = idx.epoch, idx.max_id
 
     def catch_up(self, static, areas) -> bool:
-        """After exactly one ``append_new``: add the new items inside the window. False if
-        the sums cannot be carried over (then the next update starts over)."""
+        """After live appends (any number): add the new items that fall inside the window.
+        False if the sums cannot be carried over (the index was reloaded): the next update
+        then starts over."""
         idx = self.index
-        ch = idx.last_change
-        if self.window is None or ch is None or ch.version != self.version + 1 or idx.version != ch.version:
+        if self.window is None or self.epoch != idx.epoch:
             self.window = None
             return False
-        t = idx.t[ch.new_pos]
+        pos = idx.added_since(self.max_id)
+        t = idx.t[pos]
         start, end = self.window
         inside = np.ones(t.size, bool)
         if start is not None:
             inside &= t >= start
         if end is not None:
             inside &= t < end
-        self._add(+1, static, areas, pos=ch.new_pos[inside])
-        self.version = idx.version
+        self._add(+1, static, areas, pos=pos[inside])
+        self.max_id = idx.max_id
         return True

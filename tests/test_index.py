@@ -139,10 +139,11 @@ def test_map_counts_equal_query_counts_while_stepping_and_appending(cache, monke
     for view in VIEWS:
         for base in (Filter(), Filter(kinds=("post",)), Filter(areas=(BOX,)), Filter(hashtags=("rally",))):
             for step in range(6):
-                if step == 3:  # live items arrive between two slider steps
+                if step == 3:  # live items arrive between two slider steps, merged in several bites
                     write_records(cache, make_items(50, 100 + gen, f"s{gen}", t_from=T0 + 1800_000, t_span=3600_000),
                                   path=f"s{gen}", fmt="test")
-                    data.append_new()
+                    while data.append_new(limit=17):
+                        pass
                 gen += 1
                 s = T0 + step * 7 * 60_000
                 flt = base.with_(start_ms=s, end_ms=s + 3600_000)
@@ -168,7 +169,7 @@ def test_histogram_follows_live_appends(cache):
     assert first.histogram is not None
     assert data.compute(Request(gen=2, flt=Filter(kinds=("post",)))).histogram is None  # unchanged
     write_records(cache, make_items(100, 9, "h", t_from=T0 + 600_000, t_span=3600_000), path="h", fmt="test")
-    data.append_new()
+    assert [data.append_new(limit=60) for _ in range(3)] == [60, 40, 0]
     bin0, bms, posts, fld = data.compute(Request(gen=3, flt=Filter(kinds=("post",)))).histogram
     want_posts, want_fld = data.index.histogram(bin0, bms, posts.size, data.index.static_mask(Filter(kinds=("post",))))
     assert np.array_equal(posts, want_posts) and np.array_equal(fld, want_fld)

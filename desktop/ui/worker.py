@@ -9,13 +9,14 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from desktop.cache import Cache, CacheError
 from desktop.index import ItemIndex
 from desktop.mapdata import MapData, Request
 
 log = logging.getLogger("sitmap.worker")
+APPEND_BITE = 2500  # rows merged per step (about 28 ms at 10M items)
 
 
 class QueryWorker(QObject):
@@ -23,6 +24,7 @@ class QueryWorker(QObject):
     resultReady = Signal(object)  # mapdata.Result
     failed = Signal(str)
     _wake = Signal()
+    _more = Signal()
 
     def __init__(self, db_path: Path) -> None:
         super().__init__()
@@ -32,6 +34,7 @@ class QueryWorker(QObject):
         self.data: MapData | None = None
         self.cache: Cache | None = None
         self._wake.connect(self._process)
+        self._more.connect(self.append, Qt.ConnectionType.QueuedConnection)
 
     @Slot()
     def load(self) -> None:
@@ -58,18 +61,23 @@ class QueryWorker(QObject):
         if self.data is None or self.cache is None:
             self.load()
             return
+        # A waiting request is answered first; new rows then go in bites so a flood never
+        # holds the worker long, and the window's sums take them in without starting over.
+        self._process()
         t0 = time.perf_counter()
         try:
-            added = self.data.index.append_new(self.cache.conn)
+            added = self.data.append_new(APPEND_BITE)
         except Exception as exc:
             log.exception("index update failed")
             self.failed.emit(f"cannot update the index: {exc}")
             return
         if added:
-            self.data.invalidate()
             idx = self.data.index
             self.indexReady.emit({"span": idx.span(), "sources": list(idx.sources), "count": len(idx),
                                   "load_ms": (time.perf_counter() - t0) * 1000, "added": added})
+        if added >= APPEND_BITE:
+            self._more.emit()  # the rest after whatever is queued meanwhile
+            return
         self._process()
 
     def submit(self, req: Request) -> None:

@@ -13,7 +13,7 @@ For each size the demo incident is written into ``var/benchmarks/demo-<size>.db`
    ``MapData.compute`` -> bridge -> the page's ``drew`` callback for that update), a new
    district filter (Jongno-gu + Jung-gu), resident memory, live ingest into the cache
    while the slider keeps stepping, and the peers (folium re-render + reload; geopandas
-   ``within``). What the page counted is checked against ``desktop.query.count``.
+   ``within``). What the page counted is checked against ``desktop.cache.query.count``.
 
 Live rows are deleted afterwards (which makes the next run rebuild the snapshot, as any
 rewrite of the cache does). Results go to ``var/benchmarks/interactive.json``, a table
@@ -283,7 +283,7 @@ times a second; between steps the index merges what was committed in bites of at
 2,500 rows (`append_new(limit=2500)`), as the query worker does between requests, and a
 step that comes due during a bite waits for it (counted in its latency). Every measuring
 process checks that what the page counted (the sum of its density cells, or its points)
-equals `desktop.query.count` for the same filter and view box. "writer alone" is the
+equals `desktop.cache.query.count` for the same filter and view box. "writer alone" is the
 same writer for ten seconds right after, with the map idle."""
 
 

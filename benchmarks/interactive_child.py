@@ -32,11 +32,11 @@ import numpy as np  # noqa: E402
 
 from benchmarks.live_feed import LiveFeed  # noqa: E402
 from desktop.cache import Cache  # noqa: E402
-from desktop.filters import Filter  # noqa: E402
-from desktop.index import ItemIndex  # noqa: E402
-from desktop.index_source import cache_state, snapshot_dir  # noqa: E402
-from desktop.mapdata import MapData, Request, View  # noqa: E402
-from desktop.query import count  # noqa: E402
+from desktop.core.filters import Filter  # noqa: E402
+from desktop.engine.index import ItemIndex  # noqa: E402
+from desktop.engine.source import cache_state, snapshot_dir  # noqa: E402
+from desktop.engine.mapdata import MapData, Request, View  # noqa: E402
+from desktop.cache.query import count  # noqa: E402
 
 BOUNDARIES = ROOT.parent / "shared" / "data" / "boundaries" / "skorea_municipalities_geo_simple.json"
 DISTRICTS = ("11010", "11020")  # Jongno-gu and Jung-gu: the demo's rallies
@@ -239,7 +239,7 @@ def slider(ctx: dict, steps: int, start_ms: int, gen0: int, ref_conn=None, units
 
 
 def districts() -> tuple:
-    from desktop.geo import areas_from_file
+    from desktop.core.geo import areas_from_file
 
     return tuple(a for code in DISTRICTS for a in areas_from_file(BOUNDARIES, f"code={code}"))
 
@@ -257,7 +257,7 @@ def polygon(ctx: dict, gen: int, areas: tuple, start_ms: int, ref_conn=None) -> 
 
 def verify(ctx: dict, ref_conn, areas: tuple, s0: int, gen0: int) -> bool:
     """After the timed runs (the reference queries would otherwise count in the memory
-    peak): the page's counts against ``desktop.query.count`` for a few windows and the
+    peak): the page's counts against ``desktop.cache.query.count`` for a few windows and the
     district filter."""
     ok = True
     for i, s in enumerate((s0, s0 + 50 * STEP_MS, s0 + 99 * STEP_MS)):

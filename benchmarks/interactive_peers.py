@@ -68,7 +68,7 @@ def folium_peer(app, lat: np.ndarray, lon: np.ndarray, tmp: Path) -> dict:
 def geopandas_peer(lat: np.ndarray, lon: np.ndarray, areas) -> dict:
     import geopandas as gpd
 
-    from desktop.geo import union
+    from desktop.core.geo import union
 
     poly = union(areas)
     t0 = time.perf_counter()

@@ -34,7 +34,7 @@ class RenderedTiles:
     """A TileSource that paints 256 px tiles from polygons (for the demonstration pack)."""
 
     def __init__(self, land, districts, cities) -> None:
-        from desktop.tiles import TileMeta
+        from desktop.basemap.tiles import TileMeta
 
         self.land, self.districts, self.cities = land, districts, cities
         self.meta = TileMeta(name="Korea demo pack (synthetic)", attribution="Sitmap demo tiles from Natural Earth",
@@ -114,8 +114,8 @@ def build_demo_pack(out: Path) -> Path:
     import shapely
     from shapely.geometry import box, shape
 
-    from desktop.paths import resources_dir
-    from desktop.tilepack import build_mbtiles
+    from desktop.core.paths import resources_dir
+    from desktop.basemap.tilepack import build_mbtiles
 
     fc = json.loads((resources_dir() / "basemap" / "land.json").read_text(encoding="utf-8"))
     land = shape(next(f for f in fc["features"] if f["properties"]["layer"] == "land")["geometry"])
@@ -124,7 +124,7 @@ def build_demo_pack(out: Path) -> Path:
     if BOUNDARIES.exists():
         for f in json.loads(BOUNDARIES.read_text(encoding="utf-8"))["features"]:
             districts.append(_polys(shape(f["geometry"])))
-    from desktop.places import load_cities
+    from desktop.basemap.places import load_cities
 
     cities = [(c.name, c.lon, c.lat, c.rank) for c in load_cities() if c.extra.get("country") == "KR"]
     res = build_mbtiles(RenderedTiles(land, districts, cities), BOUNDS, range(6, 11), out, overwrite=True,
@@ -134,7 +134,7 @@ def build_demo_pack(out: Path) -> Path:
 
 
 def shoot(app, out: Path, tiles=None, context: bool = True) -> dict:
-    from desktop.places import boundary_context
+    from desktop.basemap.places import boundary_context
     from desktop.ui.map_view import MapView
 
     view = MapView(tiles=tiles)
@@ -166,7 +166,7 @@ def shoot(app, out: Path, tiles=None, context: bool = True) -> dict:
 
 
 def main() -> int:
-    from desktop.tiles import MBTilesSource, TileRegistry
+    from desktop.basemap.tiles import MBTilesSource, TileRegistry
     from desktop.ui.app import make_app
 
     app = make_app()

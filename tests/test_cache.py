@@ -9,7 +9,7 @@ import pytest
 
 from desktop.cache import SCHEMA_VERSION, Cache, CacheError
 from desktop.cache.writer import write_records
-from desktop.model import DeleteItem, Item, Kind, Precision, ScrubGeo
+from desktop.core.model import DeleteItem, Item, Kind, Precision, ScrubGeo
 
 
 def _post(i: int, **kw) -> Item:

@@ -14,7 +14,7 @@ from desktop.cache import Cache
 from desktop.cache.writer import write_records
 from desktop.demo import generate, write_demo
 from desktop.demo import generator, scenario, timeline
-from desktop.model import Item, Kind, Precision, Unit
+from desktop.core.model import Item, Kind, Precision, Unit
 
 SC = scenario.load()
 CLOCK = scenario.Clock(SC)

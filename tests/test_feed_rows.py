@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from desktop import feed_rows
+from desktop.engine import feed_rows
 from desktop.cache import Cache, CacheError
 from desktop.cache.writer import write_records
-from desktop.feed_rows import RowLoader, source_url
-from desktop.model import Item, Kind, Precision
+from desktop.engine.feed_rows import RowLoader, source_url
+from desktop.core.model import Item, Kind, Precision
 
 KST = ZoneInfo("Asia/Seoul")
 T = int(datetime(2026, 11, 14, 16, 42, 5, tzinfo=KST).timestamp() * 1000)

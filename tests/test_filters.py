@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from desktop.cache import Cache
 from desktop.cache.writer import write_records
-from desktop.filters import Filter
-from desktop.geo import GeoError, area_from_geojson, areas_from_file, circle
-from desktop.index import ItemIndex
-from desktop.model import Item, Kind, Precision
-from desktop.query import count, iter_items, matching_ids
+from desktop.core.filters import Filter
+from desktop.core.geo import GeoError, area_from_geojson, areas_from_file, circle
+from desktop.engine.index import ItemIndex
+from desktop.core.model import Item, Kind, Precision
+from desktop.cache.query import count, iter_items, matching_ids
 
 T0 = 1_763_096_400_000  # 2025-11-14 05:00 UTC = 14:00 KST
 

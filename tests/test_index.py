@@ -10,16 +10,16 @@ import pytest
 import shapely
 from shapely.geometry import Polygon
 
-from desktop.areagrid import area_contains
+from desktop.engine.areagrid import area_contains
 from desktop.cache import Cache
 from desktop.cache.writer import write_records
-from desktop.columns import Columns, merge_slots, moved_positions
-from desktop.filters import Filter
-from desktop.geo import Area, AreaMask, area_from_geojson, circle
-from desktop.index import ItemIndex
-from desktop.mapdata import MapData, Request, View
-from desktop.model import DeleteItem, Item, Kind, Precision, ScrubGeo
-from desktop.query import count, matching_ids
+from desktop.engine.columns import Columns, merge_slots, moved_positions
+from desktop.core.filters import Filter
+from desktop.core.geo import Area, AreaMask, area_from_geojson, circle
+from desktop.engine.index import ItemIndex
+from desktop.engine.mapdata import MapData, Request, View
+from desktop.core.model import DeleteItem, Item, Kind, Precision, ScrubGeo
+from desktop.cache.query import count, matching_ids
 
 T0 = 1_794_632_400_000  # 2026-11-14 05:00 UTC
 TAGS = ["광화문", "집회", "rally", "busanpolice", "서울"]
@@ -131,7 +131,7 @@ VIEWS = [View((126.90, 37.50, 127.06, 37.64), 13), View((124.0, 33.0, 131.0, 39.
 
 
 def test_map_counts_equal_query_counts_while_stepping_and_appending(cache, monkeypatch):
-    monkeypatch.setattr("desktop.mapdata.MAX_POINTS", 150)  # both points and density cells
+    monkeypatch.setattr("desktop.engine.mapdata.MAX_POINTS", 150)  # both points and density cells
     data = MapData(ItemIndex.load(cache.conn), cache.conn)
     modes = set()
     conn = cache.conn
@@ -209,7 +209,7 @@ def test_columns_merge_moves_only_the_suffix():
 
 
 def _synthetic_index(lat: np.ndarray, lon: np.ndarray) -> ItemIndex:
-    from desktop.index_source import Rows
+    from desktop.engine.source import Rows
 
     n = lat.size
     cols = {"t": np.arange(n, dtype=np.int64) * 1000 + T0, "id": np.arange(1, n + 1, dtype=np.int64),
@@ -234,7 +234,7 @@ def test_cell_index_masks_equal_exact_tests_also_for_live_items():
     areas = (Area("j", jagged), circle("out", 37.571, 126.975, 300, exclude=True))
     flt = Filter(areas=areas)
     assert np.array_equal(idx._area_mask(flt), AreaMask(areas).contains(idx.lat64, idx.lon64))
-    from desktop.index_source import Rows
+    from desktop.engine.source import Rows
 
     n = lat.size - half
     rows = Rows({"t": T0 - 5_000 + np.arange(n, dtype=np.int64) * 7, "id": np.arange(half + 1, lat.size + 1, dtype=np.int64),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.places import ATTRIBUTION, PlaceIndex, load_cities, normalize
+from desktop.basemap.places import ATTRIBUTION, PlaceIndex, load_cities, normalize
 
 SMALL = {"type": "FeatureCollection", "features": [
     {"type": "Feature", "properties": {"code": "11010", "name": "종로구", "name_eng": "Jongno-gu", "base_year": "2013"},

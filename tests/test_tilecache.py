@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from desktop.tilecache import USER_AGENT, OnlineTiles, cache_dir_for, check_bulk_allowed, osm_standard
-from desktop.tilepack import build_mbtiles, count_tiles, lonlat_to_tile
-from desktop.tiles import MBTilesSource
+from desktop.basemap.tilecache import USER_AGENT, OnlineTiles, cache_dir_for, check_bulk_allowed, osm_standard
+from desktop.basemap.tilepack import build_mbtiles, count_tiles, lonlat_to_tile
+from desktop.basemap.tiles import MBTilesSource
 from tests.tilehelpers import TileServer, colour_for, png_colour
 
 

@@ -8,9 +8,9 @@ import sqlite3
 import pytest
 
 from desktop.page.assets import AssetStore
-from desktop.tilecache import BulkDownloadRefused
-from desktop.tilepack import BuildCancelled, build_mbtiles, count_tiles, lonlat_to_tile, parse_bbox, parse_zooms
-from desktop.tiles import MBTilesSource, PMTilesSource, TileError, TileRegistry, open_pack
+from desktop.basemap.tilecache import BulkDownloadRefused
+from desktop.basemap.tilepack import BuildCancelled, build_mbtiles, count_tiles, lonlat_to_tile, parse_bbox, parse_zooms
+from desktop.basemap.tiles import MBTilesSource, PMTilesSource, TileError, TileRegistry, open_pack
 from tests.tilehelpers import colour_for, make_mbtiles, make_pmtiles, png, png_colour
 
 Z2 = {(2, x, y): png(colour_for(2, x, y)) for x in range(4) for y in range(4)}
@@ -131,7 +131,7 @@ def test_asset_store_routes_tiles_layer_list_and_outline(pack):
 def test_outline_covers_korea_and_licence_ships():
     from shapely.geometry import Point, shape
 
-    from desktop.paths import resources_dir
+    from desktop.core.paths import resources_dir
 
     fc = json.loads((resources_dir() / "basemap" / "land.json").read_text(encoding="utf-8"))
     land = shape(next(f for f in fc["features"] if f["properties"]["layer"] == "land")["geometry"])
@@ -230,7 +230,7 @@ def test_bulk_builds_from_openstreetmap_are_refused(tmp_path, url, monkeypatch):
 
 
 def test_cli_build_info_and_refusal(tmp_path, capsys):
-    from desktop.tiles_cli import main
+    from desktop.cli.tiles import main
 
     src = _pack_from_source(tmp_path)
     out = tmp_path / "cli.mbtiles"

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from desktop import timeline_math as tm
-from desktop.timeline_math import DAY_MS, HOUR_MS, MINUTE_MS
+from desktop.core import timeline_math as tm
+from desktop.core.timeline_math import DAY_MS, HOUR_MS, MINUTE_MS
 
 KST = ZoneInfo("Asia/Seoul")
 UTC = ZoneInfo("UTC")

@@ -98,7 +98,7 @@ class PlaceIndex:
             rows = [(f.get("properties") or {}, shape(f["geometry"])) for f in source.get("features", [])
                     if f.get("geometry")]
         else:
-            from desktop.geo import read_boundaries
+            from desktop.core.geo import read_boundaries
 
             gdf = read_boundaries(source) if isinstance(source, (str, Path)) else source
             rows = [({k: v for k, v in r.items() if k != "geometry"}, r.geometry) for _i, r in gdf.iterrows()]
@@ -223,7 +223,7 @@ def boundary_context(source, tolerance: float = 0.0002) -> dict:
     import shapely
     from shapely.geometry import mapping
 
-    from desktop.geo import read_boundaries
+    from desktop.core.geo import read_boundaries
 
     gdf = read_boundaries(source) if isinstance(source, (str, Path)) else source
     feats = []

@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from desktop import __version__
-from desktop.tiles import MIME, TileMeta, TileSource, sniff_format
+from desktop.basemap.tiles import MIME, TileMeta, TileSource, sniff_format
 
 USER_AGENT = f"Sitmap/{__version__} (+situation map; offline-first)"
 WEEK = 7 * 24 * 3600

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.tiles import TileSource, open_pack, plain_text, sniff_format
+from desktop.basemap.tiles import TileSource, open_pack, plain_text, sniff_format
 
 BATCH = 256  # tiles per transaction: bounded memory and a cheap commit
 DEFAULT_MAX_TILES = 250_000
@@ -92,7 +92,7 @@ def source_from(spec: str | TileSource, user_agent: str | None = None) -> TileSo
         return spec  # any object with ``meta`` and ``get(z, x, y)``
     spec = os.fspath(spec)
     if spec.startswith(("http://", "https://")):
-        from desktop.tilecache import OnlineTiles, check_bulk_allowed
+        from desktop.basemap.tilecache import OnlineTiles, check_bulk_allowed
 
         check_bulk_allowed(spec)
         kw = {"user_agent": user_agent} if user_agent else {}

@@ -19,13 +19,15 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from desktop.core.errors import SitmapError
+
 MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 VECTOR_FORMATS = {"pbf", "mvt", "mlt"}
 WORLD = (-180.0, -85.0511, 180.0, 85.0511)
 MAX_ZOOM = 24
 
 
-class TileError(Exception):
+class TileError(SitmapError):
     """A tile pack cannot be used; the message names the file and why."""
 
 

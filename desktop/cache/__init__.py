@@ -1,4 +1,11 @@
-"""The local SQLite cache: one file holds the incident's timeline."""
+"""The local SQLite cache: one file holds the incident's timeline.
+
+Owns the schema and its migrations (:mod:`schema`), the connection and its pragmas
+(:mod:`db`), the one transactional writer (:mod:`writer`) and the read paths that
+answer a filter from SQL (:mod:`query`, :mod:`stats`).
+
+May import: :mod:`desktop.core`. No Qt.
+"""
 
 from desktop.cache.db import Cache, CacheError, SCHEMA_VERSION
 

@@ -12,11 +12,12 @@ from typing import Iterator
 import sqlite_utils
 
 from desktop.cache.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from desktop.core.errors import SitmapError
 
 BUSY_TIMEOUT_MS = 5000
 
 
-class CacheError(Exception):
+class CacheError(SitmapError):
     """The cache file cannot be used; the message names the file and the cause."""
 
 

@@ -8,7 +8,7 @@ from typing import Iterator
 
 import numpy as np
 
-from desktop.filters import Filter
+from desktop.core.filters import Filter
 
 ROW_COLUMNS = ("id", "kind", "source", "source_id", "t_ms", "lat", "lon", "precision", "radius_m", "text", "author",
                "author_id", "lang", "place_name", "hashtags", "links", "reply_to", "quote_of", "retweet_of",

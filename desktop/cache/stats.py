@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from desktop.timefmt import fmt, iso_utc
+from desktop.core.timefmt import fmt, iso_utc
 
 
 def summary(conn: sqlite3.Connection) -> dict:

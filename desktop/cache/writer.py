@@ -14,7 +14,7 @@ import time
 from typing import Callable, Iterable
 
 from desktop.cache.db import Cache, explain
-from desktop.model import DeleteItem, DeleteUnit, ImportStats, Item, Record, ScrubGeo, Unit
+from desktop.core.model import DeleteItem, DeleteUnit, ImportStats, Item, Record, ScrubGeo, Unit
 
 CHUNK = 5000
 

@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from desktop import __version__, paths
+from desktop import __version__
+from desktop.core import paths
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -49,8 +50,8 @@ def _split_area(spec: str) -> tuple[str, str | None]:
 
 def build_filter(args, cache=None):
     """A Filter from the command line's filter options."""
-    from desktop.filters import Filter
-    from desktop.geo import areas_from_file, area_from_geojson
+    from desktop.core.filters import Filter
+    from desktop.core.geo import areas_from_file, area_from_geojson
     from desktop.importers.base import BadRecord, ImportContext, ImportOptions, parse_time
 
     ctx = ImportContext(path=Path("--from/--to"), options=ImportOptions(tz=args.tz))
@@ -156,7 +157,7 @@ def cmd_stats(args) -> int:
     import json
 
     from desktop.cache import Cache
-    from desktop.stats import format_summary, summary
+    from desktop.cache.stats import format_summary, summary
 
     cache = Cache.open_readonly(_db_path(args))
     s = summary(cache.conn)
@@ -166,8 +167,8 @@ def cmd_stats(args) -> int:
 
 def cmd_query(args) -> int:
     from desktop.cache import Cache
-    from desktop.output import WRITERS
-    from desktop.query import iter_items
+    from desktop.cli.output import WRITERS
+    from desktop.cache.query import iter_items
 
     cache = Cache.open_readonly(_db_path(args))
     flt = build_filter(args, cache)
@@ -254,10 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     sn.add_argument("--zoom-to", choices=["items", "areas", "all"], default="items")
     sn.set_defaults(func=cmd_snapshot)
 
-    from desktop.tiles_cli import add_tiles_commands
+    from desktop.cli.tiles import add_tiles_commands
 
     add_tiles_commands(sub)
-    from desktop.live.cli import add_live_commands
+    from desktop.cli.live import add_live_commands
 
     add_live_commands(sub)
     return p
@@ -265,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from desktop.cache import CacheError
-    from desktop.geo import GeoError
+    from desktop.core.geo import GeoError
     from desktop.importers.base import ImportFailed
 
     parser = build_parser()

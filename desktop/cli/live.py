@@ -18,7 +18,7 @@ EXIT_OK, EXIT_ERROR = 0, 1
 
 
 def _db(args) -> Path:
-    from desktop import paths
+    from desktop.core import paths
 
     return Path(args.db) if getattr(args, "db", None) else paths.default_db()
 

@@ -6,7 +6,7 @@ import csv
 import json
 from typing import IO, Iterable
 
-from desktop.timefmt import iso_utc
+from desktop.core.timefmt import iso_utc
 
 CSV_COLUMNS = ("id", "kind", "source", "source_id", "time", "lat", "lon", "precision", "radius_m", "author", "text",
                "hashtags", "place_name", "callsign", "unit_uid")

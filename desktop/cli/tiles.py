@@ -15,10 +15,10 @@ def _err(msg: str) -> None:
 
 
 def cmd_tiles_build(args) -> int:
-    from desktop.tilepack import BuildCancelled, build_mbtiles, count_tiles, parse_bbox, parse_zooms
-    from desktop.tiles import TileError
+    from desktop.basemap.tilepack import BuildCancelled, build_mbtiles, count_tiles, parse_bbox, parse_zooms
+    from desktop.basemap.tiles import TileError
 
-    from desktop.tilecache import check_bulk_allowed
+    from desktop.basemap.tilecache import check_bulk_allowed
 
     bbox, zooms = parse_bbox(args.bbox), parse_zooms(args.zooms)
     if args.source.startswith(("http://", "https://")):
@@ -45,7 +45,7 @@ def cmd_tiles_build(args) -> int:
 
 
 def cmd_tiles_info(args) -> int:
-    from desktop.tiles import MBTilesSource, TileError, open_pack
+    from desktop.basemap.tiles import MBTilesSource, TileError, open_pack
 
     try:
         src = open_pack(args.pack)

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from desktop.geo import Area, AreaMask
-from desktop.model import Kind, Precision, normalise_tag
-from desktop.timefmt import fmt_range
+from desktop.core.geo import Area, AreaMask
+from desktop.core.model import Kind, Precision, normalise_tag
+from desktop.core.timefmt import fmt_range
 
 KIND_NAMES = {"post": "posts", "field_update": "field updates"}
 

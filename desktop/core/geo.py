@@ -16,10 +16,12 @@ import shapely
 from shapely.geometry import Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from desktop.core.errors import SitmapError
+
 NAME_FIELDS = ("name", "name_eng", "NAME", "SIG_KOR_NM", "sig_kor_nm", "adm_nm", "title", "label")
 
 
-class GeoError(Exception):
+class GeoError(SitmapError):
     """A boundary file or area cannot be used; the message says which and why."""
 
 

@@ -25,7 +25,7 @@ from desktop.cache.writer import ITEM_COLUMNS, _upsert_unit, bump_generation, de
 from desktop.demo import scenario as scn
 from desktop.demo.timeline import (CHUNK, NULLABLE_TEXT, ROW_COLUMNS, SNOWFLAKE_EPOCH_MS, Chunk, chunks,
                                    make_unit, row_to_item, unit_roles)
-from desktop.model import ImportStats, Item, Unit
+from desktop.core.model import ImportStats, Item, Unit
 
 __all__ = ["CHUNK", "SNOWFLAKE_EPOCH_MS", "Chunk", "DemoStats", "chunks", "generate", "write_demo"]
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop.model import normalise_tag
-from desktop.paths import project_data_dir
+from desktop.core.model import normalise_tag
+from desktop.core.paths import project_data_dir
 
 M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LON_EQ = 111_320.0

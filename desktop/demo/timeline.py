@@ -18,7 +18,7 @@ from typing import Iterator
 import numpy as np
 
 from desktop.demo import scenario as scn
-from desktop.model import Item, Kind, Precision, Unit
+from desktop.core.model import Item, Kind, Precision, Unit
 
 CHUNK = 100_000  # items per time slice; part of what a seed means, so never derived from the machine
 SNOWFLAKE_EPOCH_MS = 1288834974657  # post ids look like real 64-bit status ids: time << 22 | worker | sequence

@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from desktop.geo import AreaMask
+from desktop.core.geo import AreaMask
 
 WORLD = 2.0 ** 32  # Web Mercator pixels across the world at zoom 24: positions fit uint32
 NO_XY = 2**32 - 1  # pixel coordinate of an item without a position

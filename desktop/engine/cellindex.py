@@ -14,17 +14,14 @@ and nothing to rebuild when live items arrive: they get their cells as they come
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from desktop.areagrid import NO_XY, PAD_PX, _lat, _lon, _px, within
-from desktop.geo import AreaMask
-
-if TYPE_CHECKING:
-    from desktop.index import ItemIndex
+from desktop.engine.areagrid import NO_XY, PAD_PX, _lat, _lon, _px, within
+from desktop.core.geo import AreaMask
+from desktop.engine.columns import ColumnIndex
 
 SHIFT = 14  # cell size: 2**14 zoom-24 pixels
 YBITS = 18  # cy < 2**18 because pixel coordinates are below 2**32
@@ -113,7 +110,7 @@ class CellIndex:
         state[near[edge[c_cross]]] = EDGE
         return state
 
-    def within(self, geom: BaseGeometry, index: "ItemIndex") -> np.ndarray:
+    def within(self, geom: BaseGeometry, index: ColumnIndex) -> np.ndarray:
         """Mask over the index of the items that intersect ``geom`` (inside or on its edge)."""
         shapely.prepare(geom)
         state = self.verdicts(geom)
@@ -127,7 +124,7 @@ class CellIndex:
                 out[check] = within(geom, index.lat64[check], index.lon64[check], index.mx[check], index.my[check])
         return out
 
-    def contains(self, mask: AreaMask, index: "ItemIndex") -> np.ndarray:
+    def contains(self, mask: AreaMask, index: ColumnIndex) -> np.ndarray:
         """``mask.contains`` over every item of the index."""
         ok = self.within(mask.include, index) if mask.include is not None else ~np.isnan(index.lat64)
         if mask.exclude is not None:

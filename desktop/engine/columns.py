@@ -13,11 +13,26 @@ nothing is read until it is used, and a later append changes only private pages.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
 GROW = 1.25  # capacity after a reallocation, relative to the rows needed
 MIN_SPARE = 4096
+
+
+class ColumnIndex(Protocol):
+    """What the cell index and the snapshot read from an index: its columns and
+    positions. :class:`desktop.engine.index.ItemIndex` is one; naming the shape here
+    keeps the lower modules from importing the index that builds on them."""
+
+    cols: Any
+    lat64: np.ndarray
+    lon64: np.ndarray
+    mx: np.ndarray
+    my: np.ndarray
+
+    def __len__(self) -> int: ...
 
 
 class Columns:

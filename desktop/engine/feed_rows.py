@@ -19,7 +19,7 @@ from typing import Sequence
 from urllib.parse import quote, urlsplit
 
 from desktop.cache.db import Cache, explain
-from desktop.query import ROW_COLUMNS, _decode
+from desktop.cache.query import ROW_COLUMNS, _decode
 
 #: SQLite allows 32766 host parameters, but short IN lists keep each query cheap
 #: and the statement cache small; a screen of rows fits in one query.

@@ -3,7 +3,7 @@
 SQLite stays the durable store; this index answers the questions a slider drag asks
 (which items are in the window, in these areas, with these tags; how many per time
 bin; which hashtags lead) with numpy over columns, so a step costs what the screen
-needs rather than a query over the whole cache. Counts match ``desktop.query``
+needs rather than a query over the whole cache. Counts match ``desktop.cache.query``
 exactly (tests check it).
 
 Opening a big cache would mean reading every row; instead the columns are saved as a
@@ -22,15 +22,15 @@ from typing import Callable
 
 import numpy as np
 
-from desktop import index_snapshot
-from desktop.areagrid import area_contains, mercator
-from desktop.cellindex import CellIndex
-from desktop.columns import Columns, merge_slots, moved_positions
-from desktop.filters import Filter
-from desktop.geo import AreaMask
-from desktop.index_source import Rows, cache_state, give_back_memory, read_all, read_since, read_tx, rewrites
-from desktop.model import KIND_CODES, PRECISION_CODES, Kind, Precision
-from desktop.unit_tracks import UnitTracks
+from desktop.engine import snapshot as index_snapshot
+from desktop.engine.areagrid import area_contains, mercator
+from desktop.engine.cellindex import CellIndex
+from desktop.engine.columns import Columns, merge_slots, moved_positions
+from desktop.core.filters import Filter
+from desktop.core.geo import AreaMask
+from desktop.engine.source import Rows, cache_state, give_back_memory, read_all, read_since, read_tx, rewrites
+from desktop.core.model import KIND_CODES, PRECISION_CODES, Kind, Precision
+from desktop.engine.unit_tracks import UnitTracks
 
 log = logging.getLogger("sitmap.index")
 

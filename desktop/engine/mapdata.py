@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from desktop.filters import Filter
-from desktop.geo import Area
-from desktop.index import ItemIndex
-from desktop.unit_tracks import TRACK_POINTS
-from desktop.window_agg import Grid, WindowAgg
+from desktop.core.filters import Filter
+from desktop.core.geo import Area
+from desktop.engine.index import ItemIndex
+from desktop.engine.unit_tracks import TRACK_POINTS
+from desktop.engine.window_agg import Grid, WindowAgg
 
 MAX_POINTS = 4000  # above this many in view the page gets density cells instead
 NICE_BINS_MS = [60_000 * m for m in (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440)]

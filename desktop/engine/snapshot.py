@@ -20,17 +20,13 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from desktop.cellindex import CellIndex
-from desktop.columns import Columns
-from desktop.index_source import CacheState, snapshot_dir
-from desktop.unit_tracks import UnitTracks
-
-if TYPE_CHECKING:
-    from desktop.index import ItemIndex
+from desktop.engine.cellindex import CellIndex
+from desktop.engine.columns import ColumnIndex, Columns
+from desktop.engine.source import CacheState, snapshot_dir
+from desktop.engine.unit_tracks import UnitTracks
 
 FORMAT = 3
 BASE_NAMES = ("t", "id", "lat64", "lon64", "mx", "my", "kind", "prec", "radius", "src", "cell")
@@ -173,7 +169,7 @@ def open_valid(state: CacheState) -> Snapshot | None:
         return None  # missing or damaged: rebuilt from the cache
 
 
-def save(index: "ItemIndex", state: CacheState) -> Snapshot:
+def save(index: ColumnIndex, state: CacheState) -> Snapshot:
     """Write the index's columns for this cache file and open them again (memory-mapped)."""
     folder = snapshot_dir(state)
     folder.parent.mkdir(parents=True, exist_ok=True)

@@ -20,8 +20,8 @@ from typing import Iterator
 
 import numpy as np
 
-from desktop.model import PRECISION_CODES
-from desktop.paths import data_dir
+from desktop.core.model import PRECISION_CODES
+from desktop.core.paths import data_dir
 
 PREC_OF = {p.value: c for p, c in PRECISION_CODES.items()}
 CHUNK = 200_000

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop.columns import Columns, merge_slots
+from desktop.engine.columns import Columns, merge_slots
 
 TRACK_POINTS = 300
 STALE_AFTER_MS = 5 * 60_000  # a report without its own stale time goes stale after this

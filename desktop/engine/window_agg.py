@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from desktop.index import ItemIndex
+from desktop.engine.index import ItemIndex
 
 CELL_PX = 56
 BLOCK = 1 << 20  # items per pass over a long range: temporaries stay small and are reused

@@ -3,6 +3,8 @@
 Each format is a module with ``NAME``, ``sniff(head, path)`` and ``read(path, ctx)``
 (see :mod:`desktop.importers.base`). :func:`import_file` runs one file through its
 importer into the cache in a single transaction.
+
+May import: :mod:`desktop.cache`, :mod:`desktop.core`. No Qt.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Callable
 from desktop.cache import Cache
 from desktop.cache.writer import write_records
 from desktop.importers.base import BadRecord, ImportContext, ImportFailed, ImportOptions, Skip
-from desktop.model import ImportStats
+from desktop.core.model import ImportStats
 
 # Module names under desktop.importers, in the order ties are broken.
 FORMAT_MODULES = {

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from desktop.model import to_ms
+from desktop.core.model import to_ms
+from desktop.core.errors import SitmapError
 
 DEFAULT_TZ = "Asia/Seoul"
 MAX_FILE_BYTES = 4 * 1024**3  # files past this are refused rather than half-read
@@ -25,7 +26,7 @@ MAX_XML_BYTES = 256 * 1024**2  # one XML document (KML, a CoT file)
 MAX_SKIPS_LISTED = 200  # skip reasons kept for the report; the count goes on
 
 
-class ImportFailed(Exception):
+class ImportFailed(SitmapError):
     """The whole file is refused; the message names the file and why."""
 
     def __init__(self, path: Path | str, reason: str):

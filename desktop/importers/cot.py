@@ -18,7 +18,7 @@ from desktop.importers.base import (
     read_bytes,
 )
 from desktop.importers.xmlsafe import CotStreamParser, Dropped
-from desktop.model import DeleteUnit, Item, Kind, Precision, Record, Unit, nfc
+from desktop.core.model import DeleteUnit, Item, Kind, Precision, Record, Unit, nfc
 
 NAME = "cot"
 SOURCE = "tak"

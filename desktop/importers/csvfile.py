@@ -19,7 +19,7 @@ from typing import Iterator
 
 from desktop.importers import fields as F
 from desktop.importers.base import MAX_FILE_BYTES, BadRecord, ImportContext, ImportFailed, hashtags_in, links_in
-from desktop.model import Item, Kind, Precision, Record
+from desktop.core.model import Item, Kind, Precision, Record
 
 NAME = "csv"
 CHUNK = 1 << 20

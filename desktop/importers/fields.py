@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from desktop.importers.base import BadRecord, ImportContext, ImportFailed, check_latlon, parse_time, zone
-from desktop.model import Precision
+from desktop.core.model import Precision
 
 # Candidate names, surest first. Matching is case-insensitive (see ``key``).
 TIME_NAMES = ("time", "timestamp", "datetime", "date", "created_at", "when", "시간", "일시", "날짜", "작성일시")

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 from desktop.importers import fields as F
 from desktop.importers.base import BadRecord, ImportContext, ImportFailed, hashtags_in, links_in, read_bytes
-from desktop.model import Item, Kind, Record
+from desktop.core.model import Item, Kind, Record
 
 NAME = "geojson"
 

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, Iterator
 
 from desktop.importers.base import MAX_FILE_BYTES, BadRecord, ImportContext, ImportFailed, decode_utf8, read_bytes
 from desktop.importers.fields import clean
-from desktop.model import Item
+from desktop.core.model import Item
 
 # A pretty-printed document is parsed whole; past this size a file that does not read
 # as JSON lines is not worth loading just to find out it is not one document either.

@@ -23,7 +23,7 @@ from desktop.importers.base import (
     MAX_XML_BYTES, BadRecord, ImportContext, ImportFailed, check_latlon, hashtags_in, links_in, parse_time,
     read_bytes,
 )
-from desktop.model import Item, Kind, Precision, nfc
+from desktop.core.model import Item, Kind, Precision, nfc
 
 NAME = "kml"
 SOURCE = "kml"

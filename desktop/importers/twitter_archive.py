@@ -17,7 +17,7 @@ from typing import Iterator
 
 from desktop.importers import jsonfile, twitter_v1
 from desktop.importers.base import ImportContext, ImportFailed, decode_utf8, read_bytes
-from desktop.model import Record
+from desktop.core.model import Record
 
 NAME = "x-archive"
 

@@ -17,7 +17,7 @@ from desktop.importers import jsonfile
 from desktop.importers.base import (
     BadRecord, ImportContext, check_latlon, hashtags_in, links_in, parse_time, place_radius_m,
 )
-from desktop.model import DeleteItem, Item, Kind, Precision, Record, ScrubGeo, to_ms
+from desktop.core.model import DeleteItem, Item, Kind, Precision, Record, ScrubGeo, to_ms
 
 NAME = "x-v1"
 # v1.1 and v2 share one id space: the same post read from either is stored once.

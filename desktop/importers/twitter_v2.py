@@ -16,7 +16,7 @@ from typing import Any, Iterator
 from desktop.importers import jsonfile
 from desktop.importers.base import BadRecord, ImportContext, check_latlon, parse_time
 from desktop.importers.twitter_v1 import SOURCE, box_position, id_of, plural, text_tags_links
-from desktop.model import Item, Kind, Precision, Record
+from desktop.core.model import Item, Kind, Precision, Record
 
 NAME = "x-v2"
 

@@ -19,7 +19,7 @@ from typing import Iterator
 from desktop.importers import fields as F
 from desktop.importers.base import BadRecord, ImportContext, ImportFailed, hashtags_in, links_in
 from desktop.importers.csvfile import Table, cell, head_rows, open_table
-from desktop.model import Item, Kind, Precision, Record
+from desktop.core.model import Item, Kind, Precision, Record
 
 NAME = "ushahidi"
 

@@ -15,8 +15,8 @@ from typing import Iterable
 
 import shapely
 
-from desktop.geo import GeoError, area_from_geojson
-from desktop.model import normalise_tag
+from desktop.core.geo import GeoError, area_from_geojson
+from desktop.core.model import normalise_tag
 
 KINDS = ("count", "spike", "emergency", "empty_area")
 EMERGENCY_NAMES = {"b-a-o-tbl": "911 alert", "b-a-o-pan": "ring the bell", "b-a-o-opn": "in contact",

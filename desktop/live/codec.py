@@ -20,7 +20,7 @@ from desktop.importers import xmlsafe
 from desktop.importers.base import BadRecord
 from desktop.importers.cot import parse_event
 from desktop.importers.xmlsafe import MAX_EVENT_BYTES, CotStreamParser, Dropped
-from desktop.model import Item, Record
+from desktop.core.model import Item, Record
 
 MAGIC = 0xBF
 AUTH_PLAIN = "unauthenticated"

@@ -21,7 +21,7 @@ from desktop.live.codec import Malformed, StreamFramer
 from desktop.live.netbase import POLL_S, READ_BYTES, NetInput, Sink
 from desktop.live.status import FeedState
 from desktop.live.tak_client import TakClient, TlsConfig
-from desktop.model import Record
+from desktop.core.model import Record
 
 __all__ = ["MulticastListener", "NetInput", "Sink", "TakClient", "TcpServer", "TlsConfig"]
 

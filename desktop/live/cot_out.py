@@ -16,7 +16,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
-from desktop.model import Item
+from desktop.core.model import Item
 
 ALL_CHAT_ROOMS = "All Chat Rooms"
 UNKNOWN = "9999999.0"  # ce/hae/le: not known

@@ -17,7 +17,7 @@ from desktop.importers import twitter_v1, twitter_v2
 from desktop.importers.base import ImportContext, ImportFailed
 from desktop.live.netbase import Sink
 from desktop.live.status import FeedState, FeedStatus, StatusTracker
-from desktop.model import Item, Record
+from desktop.core.model import Item, Record
 
 # Names a writer uses while a file is still being written (browsers, rsync, editors).
 _PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".download", "~", ".swp")

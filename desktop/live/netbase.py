@@ -11,7 +11,7 @@ from desktop.importers.xmlsafe import MAX_EVENT_BYTES
 from desktop.live import codec
 from desktop.live.codec import AUTH_PLAIN
 from desktop.live.status import FeedState, FeedStatus, StatusTracker, TokenBucket
-from desktop.model import Record
+from desktop.core.model import Record
 
 log = logging.getLogger(__name__)
 

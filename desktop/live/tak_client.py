@@ -22,7 +22,8 @@ from desktop.live import codec
 from desktop.live.codec import AUTH_PLAIN, AUTH_TLS, Malformed, StreamFramer
 from desktop.live.netbase import POLL_S, READ_BYTES, NetInput, Sink
 from desktop.live.status import FeedState
-from desktop.model import Record
+from desktop.core.model import Record
+from desktop.core.errors import SitmapError
 
 SERVER_UNTRUSTED = "server certificate not trusted by the configured CA"
 CLIENT_REJECTED = "client certificate rejected"
@@ -57,7 +58,7 @@ class TlsConfig:
         return ctx
 
 
-class ConfigError(Exception):
+class ConfigError(SitmapError):
     """The connection cannot work as configured; retrying would not help."""
 
 

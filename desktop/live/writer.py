@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 
 from desktop.cache import Cache, CacheError
 from desktop.cache.writer import write_records
-from desktop.model import DeleteUnit, Record, Unit
+from desktop.core.model import DeleteUnit, Record, Unit
 
 log = logging.getLogger(__name__)
 

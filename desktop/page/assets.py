@@ -9,7 +9,7 @@ import json
 import mimetypes
 from pathlib import Path, PurePosixPath
 
-from desktop.paths import resources_dir
+from desktop.core.paths import resources_dir
 
 TILE_LAYERS_PATH = "/tiles/layers.json"
 CONTEXT_PATH = "/basemap/context.json"
@@ -33,7 +33,7 @@ class AssetStore:
     """Resolves app URL paths to (bytes, mime type)."""
 
     def __init__(self, shell_html: str, tiles=None) -> None:
-        """``tiles`` is a ``desktop.tiles.TileRegistry`` (or None: no tile layers)."""
+        """``tiles`` is a ``desktop.basemap.tiles.TileRegistry`` (or None: no tile layers)."""
         self.shell = shell_html.encode("utf-8")
         self.tiles = tiles
         # District outlines the page draws when it loads (a GeoJSON FeatureCollection);

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from desktop import paths
+from desktop.core import paths
 
 log = logging.getLogger("sitmap")
 

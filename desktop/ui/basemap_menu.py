@@ -10,10 +10,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStringListModel, Qt
 from PySide6.QtWidgets import QCompleter, QFileDialog, QLineEdit, QMenu, QMessageBox, QToolButton, QWidget
 
-from desktop import paths
-from desktop.places import PlaceIndex, boundary_context
-from desktop.tilecache import OnlineTiles, cache_dir_for, osm_standard
-from desktop.tiles import TileError, TileRegistry, open_pack
+from desktop.core import paths
+from desktop.basemap.places import PlaceIndex, boundary_context
+from desktop.basemap.tilecache import OnlineTiles, cache_dir_for, osm_standard
+from desktop.basemap.tiles import TileError, TileRegistry, open_pack
 
 log = logging.getLogger("sitmap.basemap")
 

@@ -19,8 +19,8 @@ from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton,
                                QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
-from desktop import feed_rows
-from desktop.timefmt import KST
+from desktop.engine import feed_rows
+from desktop.core.timefmt import KST
 
 SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
 # extra keys shown in their own rows; any others are listed under "Other".

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.geo import Area, GeoError, clean_geometry, name_field, read_boundaries
+from desktop.core.geo import Area, GeoError, clean_geometry, name_field, read_boundaries
 
 
 class DistrictDialog(QDialog):

@@ -21,9 +21,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap, QPolygonF
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from desktop import feed_rows
-from desktop.feed_rows import RowLoader
-from desktop.timefmt import zone_for, zone_label
+from desktop.engine import feed_rows
+from desktop.engine.feed_rows import RowLoader
+from desktop.core.timefmt import zone_for, zone_label
 
 PAGE_ROWS = 200
 MAX_PAGES = 50

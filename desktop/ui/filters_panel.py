@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.geo import Area
+from desktop.core.geo import Area
 
 PRECISIONS = ("exact", "place", "inferred", "unknown")
 

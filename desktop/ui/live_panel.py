@@ -22,7 +22,7 @@ from desktop.live.cot_out import chat_event, marker_event, verified_post_event
 from desktop.live.files import DropFolderWatcher, JsonlTailer
 from desktop.live.tak_client import TakClient, TlsConfig
 from desktop.live.writer import LiveWriter
-from desktop.model import Item, Kind, Precision
+from desktop.core.model import Item, Kind, Precision
 
 log = logging.getLogger("sitmap.live")
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop.live.alert_rules import AlertRule
 from desktop.live.tak_client import TlsConfig
-from desktop.timefmt import fmt
+from desktop.core.timefmt import fmt
 
 MARKER_TYPES = [("b-m-p-s-m", "Spot marker"), ("a-h-G", "Hostile / incident"), ("a-u-G", "Unknown"),
                 ("b-m-p-w", "Waypoint")]

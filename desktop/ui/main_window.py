@@ -28,14 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import paths
+from desktop.core import paths
 from desktop.cache import Cache, CacheError
-from desktop.feed_rows import RowLoader
-from desktop.filters import Filter
-from desktop.geo import Area, GeoError, area_from_geojson, circle
-from desktop.mapdata import Request, Result, View
-from desktop.timefmt import fmt_range
-from desktop.tiles import TileRegistry
+from desktop.engine.feed_rows import RowLoader
+from desktop.core.filters import Filter
+from desktop.core.geo import Area, GeoError, area_from_geojson, circle
+from desktop.engine.mapdata import Request, Result, View
+from desktop.core.timefmt import fmt_range
+from desktop.basemap.tiles import TileRegistry
 from desktop.ui.basemap_menu import BasemapControl, PlaceSearch, district_context
 from desktop.ui.details_pane import DetailsPane
 from desktop.ui.district_dialog import DistrictDialog

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.page.assets import AssetStore
 from desktop.page.shell import PAGE_URL, ShellOptions, build_shell
-from desktop.tiles import TileRegistry
+from desktop.basemap.tiles import TileRegistry
 from desktop.ui.bridge import Bridge
 from desktop.ui.webpage import MapPage, make_profile
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 
-from desktop import paths
+from desktop.core import paths
 
 
 def store() -> QSettings:

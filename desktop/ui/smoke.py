@@ -21,40 +21,16 @@ import threading
 import time
 from pathlib import Path
 
-from desktop import __version__, paths
+from desktop import __version__
+from desktop.core import paths
+from desktop.ui.smoke_base import HARD_TIMEOUT_S, Checks
 
-HARD_TIMEOUT_S = 60
-PAGE_TIMEOUT_S = 30  # first start of the web engine on a slow laptop takes several seconds
-DRAW_TIMEOUT_S = 15
 # Two 1 km squares near Seoul City Hall in Korea 2000 / Unified CS, the projection
 # Korean boundary files use; read back they must land at about 127.0 E, 37.56 N.
 KOREA_CRS = "EPSG:5179"
 SQUARES = [(953_000, 1_951_000), (955_000, 1_951_000)]
 SHIPPED = ["web/sitmap.js", "web/canvas_layers.js", "fonts/NanumGothic-Regular.ttf", "i18n/sitmap_ko.qm",
            "basemap/land.json"]
-
-
-class Checks:
-    """Runs named checks, prints ``ok`` or ``FAIL`` with the reason, counts failures."""
-
-    def __init__(self, out=None) -> None:
-        self.out = out or sys.stdout
-        self.failed: list[str] = []
-        self.passed = 0
-
-    def run(self, name: str, fn) -> object:
-        try:
-            detail = fn()
-        except Exception as exc:  # a check reports any failure; the next check still runs
-            self.failed.append(name)
-            self.say(f"FAIL  {name}: {type(exc).__name__}: {exc}")
-            return None
-        self.passed += 1
-        self.say(f"ok    {name}" + (f": {detail}" if detail else ""))
-        return detail
-
-    def say(self, line: str) -> None:
-        print(line, file=self.out, flush=True)  # flushed: a hang must not swallow earlier lines
 
 
 def prepare_environment() -> None:
@@ -123,7 +99,7 @@ def check_importers() -> str:
 
 def check_places() -> str:
     """The offline place search's GeoNames cities (read from the package's data folder)."""
-    from desktop.places import load_cities
+    from desktop.basemap.places import load_cities
 
     cities = load_cities()
     if not any(c.name == "서울" for c in cities):
@@ -167,7 +143,7 @@ def check_boundaries(tmp: Path, driver: str, suffix: str) -> str:
     import geopandas as gpd
     from shapely.geometry import box
 
-    from desktop.geo import areas_from_file
+    from desktop.core.geo import areas_from_file
 
     gdf = gpd.GeoDataFrame({"name": ["중구 A", "중구 B"]},
                            geometry=[box(x, y, x + 1000, y + 1000) for x, y in SQUARES], crs=KOREA_CRS)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import shiboken6
 
-from desktop import paths
-from desktop.ui.smoke import DRAW_TIMEOUT_S, PAGE_TIMEOUT_S, Checks
+from desktop.core import paths
+from desktop.ui.smoke_base import DRAW_TIMEOUT_S, PAGE_TIMEOUT_S, Checks
 from desktop.ui.events import wait_until as _wait
 
 
@@ -74,9 +74,9 @@ def _extent(index) -> list[float]:
 def check_render(app, view, db: Path, views: list, drawn: list) -> str:
     """The window's path: index → MapData.compute for the page's view → bridge → drew."""
     from desktop.cache import Cache
-    from desktop.filters import Filter
-    from desktop.index import ItemIndex
-    from desktop.mapdata import MapData, Request, View
+    from desktop.core.filters import Filter
+    from desktop.engine.index import ItemIndex
+    from desktop.engine.mapdata import MapData, Request, View
 
     cache = Cache.open_readonly(db)
     try:

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from desktop.mapdata import MapData, Request, View
+from desktop.engine.mapdata import MapData, Request, View
 from desktop.ui.events import wait_until as _wait
 
 
@@ -15,7 +15,7 @@ def render_png(db: Path, flt, out: Path, size: tuple[int, int] = (1600, 1000), z
     import numpy as np
 
     from desktop.cache import Cache
-    from desktop.index import ItemIndex
+    from desktop.engine.index import ItemIndex
     from desktop.ui.app import make_app
     from desktop.ui.map_view import MapView
 
@@ -33,7 +33,7 @@ def render_png(db: Path, flt, out: Path, size: tuple[int, int] = (1600, 1000), z
         first = data.compute(Request(gen=1, flt=flt))
         bounds = None
         if zoom_to in ("areas", "all") and flt.areas:
-            from desktop.geo import union
+            from desktop.core.geo import union
 
             bounds = list(union(flt.areas).bounds)
         elif first.feed_ids.size:

@@ -1,7 +1,7 @@
 """The time slider: a histogram of posts and field updates over the incident's span,
 with a two-handled window the commander drags, zooms, steps and plays back.
 
-The arithmetic lives in :mod:`desktop.timeline_math`; this module only maps mouse,
+The arithmetic lives in :mod:`desktop.core.timeline_math`; this module only maps mouse,
 keyboard and timer input onto it and paints the result.
 """
 
@@ -14,7 +14,7 @@ from PySide6.QtCore import QElapsedTimer, QEvent, QPointF, QRect, QRectF, QSize,
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QMenu, QSizePolicy, QToolTip, QWidget
 
-from desktop import timeline_math as tm
+from desktop.core import timeline_math as tm
 
 
 class TimelineWidget(QWidget):

@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from desktop.cache import Cache, CacheError
-from desktop.index import ItemIndex
-from desktop.mapdata import MapData, Request
+from desktop.engine.index import ItemIndex
+from desktop.engine.mapdata import MapData, Request
 
 log = logging.getLogger("sitmap.worker")
 APPEND_BITE = 2500  # rows merged per step (about 28 ms at 10M items)

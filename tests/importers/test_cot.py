@@ -14,7 +14,7 @@ from desktop.importers import ImportOptions, detect_format, import_file
 from desktop.importers.base import BadRecord, ImportFailed
 from desktop.importers.cot import parse_event
 from desktop.importers.xmlsafe import CotStreamParser, Dropped, parse_bytes, XmlRefused
-from desktop.model import DeleteUnit, Item, Precision, Unit, to_ms
+from desktop.core.model import DeleteUnit, Item, Precision, Unit, to_ms
 
 FIX = Path(__file__).parent.parent / "fixtures" / "cot"
 SINGLE = FIX / "single_event.xml"

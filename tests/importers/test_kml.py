@@ -15,7 +15,7 @@ from desktop.cache import Cache
 from desktop.importers import ImportOptions, detect_format, import_file
 from desktop.importers.base import ImportFailed
 from desktop.importers.kml import html_to_text, kml_time, sniff
-from desktop.model import to_ms
+from desktop.core.model import to_ms
 
 FIX = Path(__file__).parent.parent / "fixtures" / "kml"
 GWANGHWAMUN = FIX / "gwanghwamun.kml"

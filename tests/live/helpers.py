@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from desktop.model import Item
+from desktop.core.model import Item
 
 
 class Collector:

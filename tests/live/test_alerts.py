@@ -8,12 +8,12 @@ import pytest
 
 from desktop.cache import Cache
 from desktop.cache.writer import write_records
-from desktop.geo import circle
+from desktop.core.geo import circle
 from desktop.importers.cot import parse_event
 from desktop.live.alerts import AlertEngine, AlertRule, delete_rule, load_rules, recent_alerts, save_rule
 from desktop.live.cot_out import marker_event
 from desktop.live.writer import LiveWriter
-from desktop.model import Item, Kind, Precision, Unit
+from desktop.core.model import Item, Kind, Precision, Unit
 from tests.live.helpers import wait_for
 
 NOW = 1_777_777_000_000

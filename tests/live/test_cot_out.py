@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from desktop.importers.cot import parse_event
 from desktop.live.cot_out import ALL_CHAT_ROOMS, chat_event, clean_text, marker_event, verified_post_event
-from desktop.model import Item, Kind, Precision, Unit
+from desktop.core.model import Item, Kind, Precision, Unit
 
 T = 1_777_777_777_123
 

@@ -10,7 +10,7 @@ import pytest
 
 from desktop.cache import Cache
 from desktop.live.writer import LiveWriter
-from desktop.model import DeleteUnit, Item, Kind, Precision, Unit
+from desktop.core.model import DeleteUnit, Item, Kind, Precision, Unit
 
 
 def _item(k: int, source: str = "tak") -> Item:

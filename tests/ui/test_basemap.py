@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from desktop.tilepack import lonlat_to_tile
-from desktop.tiles import MBTilesSource, TileRegistry
+from desktop.basemap.tilepack import lonlat_to_tile
+from desktop.basemap.tiles import MBTilesSource, TileRegistry
 from tests.tilehelpers import colour_for, make_mbtiles, png
 from tests.ui.conftest import run_js
 
@@ -131,7 +131,7 @@ def test_district_context_outlines_and_labels(qtbot, map_view):
 def test_online_layer_is_fetched_by_sitmap_not_the_page(qtbot, js_errors, tmp_path):
     """An online layer goes through the app scheme: Python fetches (and caches) the tiles,
     so the page itself still never reaches past sitmap://app."""
-    from desktop.tilecache import OnlineTiles
+    from desktop.basemap.tilecache import OnlineTiles
     from desktop.ui.map_view import MapView
     from tests.tilehelpers import TileServer
 
@@ -158,7 +158,7 @@ def test_online_layer_is_fetched_by_sitmap_not_the_page(qtbot, js_errors, tmp_pa
 
 
 def test_context_from_a_boundary_file_is_served_as_data(qtbot, map_view, boundaries):
-    from desktop.places import boundary_context
+    from desktop.basemap.places import boundary_context
 
     map_view.store.context = boundary_context(boundaries)
     run_js(qtbot, map_view, "sitmap.basemap.reload(); 1")

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit
 
 from desktop.cache import Cache
 from desktop.cache.writer import write_records
-from desktop.feed_rows import RowLoader
-from desktop.model import Item, Kind, Precision
+from desktop.engine.feed_rows import RowLoader
+from desktop.core.model import Item, Kind, Precision
 from desktop.ui.details_pane import DetailsPane
 from desktop.ui.feed_model import PAGE_ROWS, FeedModel, FeedView, ItemRole
 

@@ -14,7 +14,7 @@ from desktop.cache import Cache
 from desktop.cache.writer import write_records
 from desktop.live.alert_rules import AlertRule
 from desktop.live.alerts import save_rule
-from desktop.model import Item, Kind, Precision
+from desktop.core.model import Item, Kind, Precision
 from tests.ui.conftest import run_js
 
 pytestmark = pytest.mark.webengine

@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QHelpEvent, QImage, QWheelEvent  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QToolTip  # noqa: E402
 
-from desktop.timeline_math import DAY_MS, HOUR_MS, MINUTE_MS  # noqa: E402
+from desktop.core.timeline_math import DAY_MS, HOUR_MS, MINUTE_MS  # noqa: E402
 from desktop.ui.timeline_widget import TimelineWidget  # noqa: E402
 
 KST = ZoneInfo("Asia/Seoul")

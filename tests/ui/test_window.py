@@ -11,10 +11,10 @@ from PySide6.QtTest import QTest
 
 from desktop.cache import Cache
 from desktop.cache.writer import write_records
-from desktop.filters import Filter
-from desktop.geo import areas_from_file
-from desktop.model import Item, Kind, Precision, Unit
-from desktop.query import count
+from desktop.core.filters import Filter
+from desktop.core.geo import areas_from_file
+from desktop.core.model import Item, Kind, Precision, Unit
+from desktop.cache.query import count
 from tests.ui.conftest import run_js
 
 pytestmark = pytest.mark.webengine

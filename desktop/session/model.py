@@ -58,6 +58,7 @@ class Session(Evented):
     precisions: tuple[str, ...] = ()
     known_sources: tuple[str, ...] = ()
     selected: int | None = None
+    selection_origin: str = ""  # "map", "feed" or another panel's name: who selected it
     live: bool = False
     zone: str = "Asia/Seoul"
     heat: bool = False
@@ -105,6 +106,13 @@ class Session(Evented):
 
     def remove_area(self, name: str) -> None:
         self.areas = tuple(e for e in self.areas if e.name != name)
+
+    # selection ---------------------------------------------------------------------------
+    def select(self, item_id: int | None, origin: str = "") -> None:
+        """Select an item (or none); ``origin`` says where, so a view does not echo its own pick."""
+        with self.batch():
+            self.selection_origin = origin
+            self.selected = item_id
 
     # hashtags ----------------------------------------------------------------------------
     def toggle_hashtag(self, tag: str, on: bool) -> None:

@@ -1,6 +1,8 @@
 """The filter panel: search, kinds, sources, precision, top hashtags and areas.
 
-It owns no filter logic: it reports what the user chose and shows counts it is given.
+It owns no filter logic: what the user chooses goes into the session, and the panel
+shows what the session holds (so a filter set elsewhere, e.g. restored or from an alert,
+shows here too) with the counts it is given.
 """
 
 from __future__ import annotations
@@ -21,22 +23,22 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.geo import Area
+from desktop.session import Session
 
 PRECISIONS = ("exact", "place", "inferred", "unknown")
 
 
 class FiltersPanel(QWidget):
-    changed = Signal()
-    areasChanged = Signal()  # noqa: N815
     drawRequested = Signal(str)  # noqa: N815
     loadBoundaryRequested = Signal()  # noqa: N815
     saveAreaRequested = Signal(str)  # noqa: N815
     removeAreaRequested = Signal(str)  # noqa: N815
     zoomToAreaRequested = Signal(str)  # noqa: N815
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("filtersPanel")
+        self.session = session if session is not None else Session()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
 
@@ -45,9 +47,9 @@ class FiltersPanel(QWidget):
         self.search.setPlaceholderText(self.tr("Search text, Hangul included (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self._debounce = QTimer(self, singleShot=True, interval=250)
-        self._debounce.timeout.connect(self.changed)
+        self._debounce.timeout.connect(self._text_changed)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
-        self.search.returnPressed.connect(self.changed)
+        self.search.returnPressed.connect(self._text_changed)
         lay.addWidget(self.search)
 
         show = QGroupBox(self.tr("Show"))
@@ -64,7 +66,7 @@ class FiltersPanel(QWidget):
         for p in PRECISIONS:
             cb = QCheckBox(labels[p], checked=True)
             cb.setToolTip(self.tr("Location precision"))
-            cb.toggled.connect(self.changed)
+            cb.toggled.connect(self._precision_toggled)
             self.precision_boxes[p] = cb
             prow.addWidget(cb)
         sl.addLayout(prow)
@@ -74,7 +76,7 @@ class FiltersPanel(QWidget):
         srl = QVBoxLayout(src)
         self.sources = QListWidget()
         self.sources.setMaximumHeight(90)
-        self.sources.itemChanged.connect(lambda _i: self.changed.emit())
+        self.sources.itemChanged.connect(lambda _i: self._sources_toggled())
         srl.addWidget(self.sources)
         lay.addWidget(src)
 
@@ -119,9 +121,46 @@ class FiltersPanel(QWidget):
         al.addLayout(row2)
         lay.addWidget(areas, 2)
 
-        self.areas: dict[str, Area] = {}
-        self._active_tags: list[str] = []
-        self._updating = False
+        self._top_tags: list[tuple[str, int]] = []
+        self._counts: dict[str, int] = {}
+        ss = self.session
+        ss.events.connect("areas", lambda _a: self._show_areas())
+        ss.events.connect("hashtags", lambda _t: self.set_top_tags(self._top_tags))
+        ss.events.connect("known_sources", self.set_sources)
+        ss.events.connect("text", self._show_text)
+        ss.events.connect("kinds", self._show_kinds)
+        ss.events.connect("precisions", self._show_precisions)
+
+    # widget → session ---------------------------------------------------------------
+    def _text_changed(self) -> None:
+        self._debounce.stop()
+        self.session.text = self.search.text().strip()
+
+    def _sources_toggled(self) -> None:
+        self.session.sources = self.selected_sources()
+
+    def _precision_toggled(self, _on: bool) -> None:
+        on = tuple(p for p, cb in self.precision_boxes.items() if cb.isChecked())
+        self.session.precisions = () if len(on) == len(PRECISIONS) else on
+
+    # session → widget ---------------------------------------------------------------
+    def _show_text(self, text: str) -> None:
+        if self.search.text().strip() != text:
+            self.search.blockSignals(True)
+            self.search.setText(text)
+            self.search.blockSignals(False)
+
+    def _show_kinds(self, kinds: tuple[str, ...]) -> None:
+        for cb, k in ((self.kind_posts, "post"), (self.kind_field, "field_update")):
+            cb.blockSignals(True)
+            cb.setChecked(not kinds or k in kinds)
+            cb.blockSignals(False)
+
+    def _show_precisions(self, precs: tuple[str, ...]) -> None:
+        for p, cb in self.precision_boxes.items():
+            cb.blockSignals(True)
+            cb.setChecked(not precs or p in precs)
+            cb.blockSignals(False)
 
     # sources and tags -------------------------------------------------------------
     def set_sources(self, sources: list[str]) -> None:
@@ -129,7 +168,6 @@ class FiltersPanel(QWidget):
         # (a live feed starting) must show up, not be hidden by an old choice.
         off = {self.sources.item(i).text() for i in range(self.sources.count())
                if self.sources.item(i).checkState() != Qt.CheckState.Checked}
-        self._updating = True
         self.sources.blockSignals(True)
         self.sources.clear()
         for s in sources:
@@ -138,7 +176,9 @@ class FiltersPanel(QWidget):
             it.setCheckState(Qt.CheckState.Unchecked if s in off else Qt.CheckState.Checked)
             self.sources.addItem(it)
         self.sources.blockSignals(False)
-        self._updating = False
+        if self.session.known_sources != tuple(sources):
+            self.session.known_sources = tuple(sources)
+        self.session.sources = self.selected_sources()
 
     def selected_sources(self, all_if_none: bool = True) -> tuple[str, ...]:
         items = [self.sources.item(i) for i in range(self.sources.count())]
@@ -149,38 +189,36 @@ class FiltersPanel(QWidget):
 
     def set_top_tags(self, tags: list[tuple[str, int]]) -> None:
         """Refresh the list; checked tags stay listed (with their count in the window) on top."""
+        self._top_tags = list(tags)
         counts = dict(tags)
+        active = self.session.hashtags
         self.tags.blockSignals(True)
         self.tags.clear()
-        ordered = [(t, counts.get(t, 0)) for t in self._active_tags] + [(t, n) for t, n in tags if t not in self._active_tags]
+        ordered = [(t, counts.get(t, 0)) for t in active] + [(t, n) for t, n in tags if t not in active]
         for t, n in ordered:
             it = QListWidgetItem(f"#{t}  {n}")
             it.setData(Qt.ItemDataRole.UserRole, t)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            it.setCheckState(Qt.CheckState.Checked if t in self._active_tags else Qt.CheckState.Unchecked)
+            it.setCheckState(Qt.CheckState.Checked if t in active else Qt.CheckState.Unchecked)
             self.tags.addItem(it)
         self.tags.blockSignals(False)
 
     def _tag_toggled(self, it: QListWidgetItem) -> None:
         t = it.data(Qt.ItemDataRole.UserRole)
-        if it.checkState() == Qt.CheckState.Checked and t not in self._active_tags:
-            self._active_tags.append(t)
-        elif it.checkState() != Qt.CheckState.Checked and t in self._active_tags:
-            self._active_tags.remove(t)
-        self.changed.emit()
+        self.session.toggle_hashtag(t, it.checkState() == Qt.CheckState.Checked)
 
     def set_active_tags(self, tags: list[str]) -> None:
-        self._active_tags = list(tags)
+        self.session.hashtags = tuple(tags)
 
     def active_tags(self) -> tuple[str, ...]:
-        return tuple(self._active_tags)
+        return self.session.hashtags
 
     def _kind_toggled(self, on: bool) -> None:
         # Keep at least one kind on: an empty map with no hint why helps nobody.
         if not on and not (self.kind_posts.isChecked() or self.kind_field.isChecked()):
             self.sender().setChecked(True)
             return
-        self.changed.emit()
+        self.session.kinds = self.kinds()
 
     def kinds(self) -> tuple[str, ...]:
         k = []
@@ -195,58 +233,58 @@ class FiltersPanel(QWidget):
         return () if len(on) == len(PRECISIONS) else on
 
     # areas --------------------------------------------------------------------------
-    def add_area(self, area: Area, active: bool = True, visible: bool = True, saved: bool = False) -> None:
-        name = area.name
-        if name in self.areas:
-            self._remove_item(name)
-        self.areas[name] = area
-        it = QTreeWidgetItem([name, "", "", ""])
-        it.setData(0, Qt.ItemDataRole.UserRole, name)
-        it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        it.setCheckState(0, Qt.CheckState.Checked if active else Qt.CheckState.Unchecked)
-        it.setCheckState(2, Qt.CheckState.Checked if area.exclude else Qt.CheckState.Unchecked)
-        it.setCheckState(3, Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
-        it.setToolTip(0, self.tr("Saved in the cache") if saved else self.tr("Not saved"))
-        self.area_tree.blockSignals(True)
-        self.area_tree.addTopLevelItem(it)
-        self.area_tree.blockSignals(False)
-        self.areasChanged.emit()
+    @property
+    def areas(self) -> dict[str, Area]:
+        return {e.name: e.area for e in self.session.areas}
 
-    def _remove_item(self, name: str) -> None:
-        for i in range(self.area_tree.topLevelItemCount()):
-            if self.area_tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole) == name:
-                self.area_tree.takeTopLevelItem(i)
-                break
-        self.areas.pop(name, None)
+    def add_area(self, area: Area, active: bool = True, visible: bool = True, saved: bool = False) -> None:
+        self.session.add_area(area, active=active, visible=visible, saved=saved)
 
     def remove_area(self, name: str) -> None:
-        self._remove_item(name)
-        self.areasChanged.emit()
+        self.session.remove_area(name)
 
     def _items(self):
         return [self.area_tree.topLevelItem(i) for i in range(self.area_tree.topLevelItemCount())]
 
+    def _show_areas(self) -> None:
+        """The tree shows the session's areas, in order, keeping the current row."""
+        cur = self.area_tree.currentItem()
+        current = cur.data(0, Qt.ItemDataRole.UserRole) if cur is not None else None
+        C = Qt.CheckState
+        self.area_tree.blockSignals(True)
+        self.area_tree.clear()
+        for e in self.session.areas:
+            n = self._counts.get(e.name)
+            it = QTreeWidgetItem([e.name, "" if n is None else str(n), "", ""])
+            it.setData(0, Qt.ItemDataRole.UserRole, e.name)
+            it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            it.setCheckState(0, C.Checked if e.active else C.Unchecked)
+            it.setCheckState(2, C.Checked if e.area.exclude else C.Unchecked)
+            it.setCheckState(3, C.Checked if e.visible else C.Unchecked)
+            it.setToolTip(0, self.tr("Saved in the cache") if e.saved else self.tr("Not saved"))
+            self.area_tree.addTopLevelItem(it)
+            if e.name == current:
+                self.area_tree.setCurrentItem(it)
+        self.area_tree.blockSignals(False)
+
     def _area_item_changed(self, it: QTreeWidgetItem, col: int) -> None:
         name = it.data(0, Qt.ItemDataRole.UserRole)
-        if col == 2 and name in self.areas:
-            a = self.areas[name]
-            self.areas[name] = Area(a.name, a.geometry, it.checkState(2) == Qt.CheckState.Checked, a.properties)
-        if col in (0, 2, 3):
-            self.areasChanged.emit()
+        on = it.checkState(col) == Qt.CheckState.Checked
+        if col == 0:
+            self.session.change_area(name, active=on)
+        elif col == 2:
+            self.session.change_area(name, exclude=on)
+        elif col == 3:
+            self.session.change_area(name, visible=on)
 
     def active_areas(self) -> tuple[Area, ...]:
-        return tuple(self.areas[i.data(0, Qt.ItemDataRole.UserRole)] for i in self._items()
-                     if i.checkState(0) == Qt.CheckState.Checked)
+        return self.session.active_areas()
 
     def area_rows(self) -> list[dict]:
-        out = []
-        for i in self._items():
-            name = i.data(0, Qt.ItemDataRole.UserRole)
-            out.append({"name": name, "active": i.checkState(0) == Qt.CheckState.Checked,
-                        "visible": i.checkState(3) == Qt.CheckState.Checked, "area": self.areas[name]})
-        return out
+        return [{"name": e.name, "active": e.active, "visible": e.visible, "area": e.area} for e in self.session.areas]
 
     def set_area_counts(self, counts: dict[str, int]) -> None:
+        self._counts = dict(counts)
         self.area_tree.blockSignals(True)
         for i in self._items():
             n = counts.get(i.data(0, Qt.ItemDataRole.UserRole))

@@ -1,0 +1,29 @@
+"""The window's panels: one module each, registered in :data:`PANELS`.
+
+A panel module defines a :class:`~desktop.ui.panels.base.Panel` subclass and names it
+``PANEL``. The shell (:mod:`desktop.ui.main_window`) creates them in this order (a panel
+that offers a service, like ``live``, comes before the panels that use it), lays out
+their docks, puts their actions in the menus and the toolbar, and tells each of them
+about new results. Adding a panel: write ``desktop/ui/panels/<name>.py`` and add
+``"<name>"`` here.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+PANELS = (
+    "filters",
+    "feed",
+    "timeline",
+    "map_tools",
+    "imports",
+    "live",
+    "chat",
+    "alerts",
+    "help",
+)
+
+
+def panel_classes(names: tuple[str, ...] = PANELS) -> list[type]:
+    return [importlib.import_module(f"desktop.ui.panels.{n}").PANEL for n in names]

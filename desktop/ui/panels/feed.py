@@ -1,0 +1,57 @@
+"""The Feed dock: the items of the current filter, newest first, and the details of the
+selected one. Selecting a row selects the item in the session; a selection made
+elsewhere (the map, the chat, an alert) selects and scrolls to its row."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtWidgets import QSplitter
+
+from desktop.ui.details_pane import DetailsPane
+from desktop.ui.feed_model import FeedModel, FeedView
+from desktop.ui.panels.base import Area, Dock, Panel
+
+
+class FeedPanel(Panel):
+    name = "feed"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.model = FeedModel(ctx.loader)
+        self.view = FeedView()
+        self.view.setModel(self.model)
+        self.details = DetailsPane()
+        self.widget = QSplitter(Qt.Orientation.Vertical)
+        self.widget.addWidget(self.view)
+        self.widget.addWidget(self.details)
+        self.widget.setSizes([560, 340])
+        self.view.itemSelected.connect(lambda i: self.session.select(int(i), "feed"))
+        s = self.session
+        s.events.connect("selected", self._selected)
+        s.events.connect("span", lambda span: span and self.model.set_span(*span))
+        s.events.connect("zone", self.model.set_display_zone)
+
+    def docks(self) -> list[Dock]:
+        return [Dock("feedDock", self.tr("Feed"), self.widget, Area.RightDockWidgetArea, width=520)]
+
+    def _selected(self, item_id: int | None) -> None:
+        item = self.ctx.loader.load([item_id]).get(item_id) if item_id is not None else None
+        self.details.show_item(item)
+        if item_id is not None and self.session.selection_origin != "feed":
+            self.view.select_item(item_id, scroll=True)
+
+    def on_result(self, res) -> None:
+        self.model.set_ids(res.feed_ids)
+        if self.session.selected is not None:
+            self.view.select_item(self.session.selected, scroll=False)
+
+    def restore(self, settings) -> None:
+        hdr = settings.value("header")
+        if isinstance(hdr, QByteArray):
+            self.view.horizontalHeader().restoreState(hdr)
+
+    def save(self, settings) -> None:
+        settings.setValue("header", self.view.horizontalHeader().saveState())
+
+
+PANEL = FeedPanel

@@ -1,0 +1,180 @@
+"""The Filters dock: search, kinds, sources, precision, hashtags and areas.
+
+Everything chosen here goes into the session. Areas come from three places (drawn on the
+map, picked from a boundary file, saved in the cache earlier); this panel also draws them
+on the page, with the count of items in each.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from desktop.cache import Cache, CacheError
+from desktop.core.geo import GeoError, area_from_geojson, circle
+from desktop.ui.basemap_menu import district_context
+from desktop.ui.district_dialog import DistrictDialog
+from desktop.ui.filters_panel import FiltersPanel
+from desktop.ui.panels.base import Area, Dock, MenuEntry, Panel
+
+log = logging.getLogger("sitmap.areas")
+
+
+class FiltersDock(Panel):
+    name = "filters"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.widget = FiltersPanel(self.session)
+        self._area_seq = 0
+        self._counts: dict[str, int] = {}
+        w = self.widget
+        w.drawRequested.connect(lambda m: ctx.bridge.send({"type": "draw", "mode": m}))
+        w.loadBoundaryRequested.connect(self.pick_districts)
+        w.saveAreaRequested.connect(self.save_area)
+        w.removeAreaRequested.connect(self.session.remove_area)
+        w.zoomToAreaRequested.connect(self.zoom_to_area)
+        ctx.bridge.areaDrawn.connect(self._area_drawn)
+        self.session.events.connect("areas", lambda _a: self._send_areas())
+        self._load_saved_areas()
+
+    def docks(self) -> list[Dock]:
+        return [Dock("filtersDock", self.tr("Filters"), self.widget, Area.LeftDockWidgetArea, width=300)]
+
+    def actions(self) -> list[MenuEntry]:
+        find = QAction(self.tr("Search text"), self.ctx.window)
+        find.setShortcut(QKeySequence("Ctrl+F"))
+        find.triggered.connect(self.focus_search)
+        districts = QAction(self.tr("Districts…"), self.ctx.window)
+        districts.triggered.connect(lambda: self.pick_districts())
+        cancel = QAction(self.tr("Cancel drawing"), self.ctx.window)
+        cancel.setShortcut(QKeySequence("Esc"))
+        cancel.triggered.connect(lambda: self.ctx.bridge.send({"type": "draw", "mode": None}))
+        return [MenuEntry("view", find), MenuEntry("map", districts, separator_before=True), MenuEntry("map", cancel)]
+
+    def focus_search(self) -> None:
+        self.widget.search.setFocus()
+        self.widget.search.selectAll()
+
+    # results ----------------------------------------------------------------------------
+    def on_index(self, info: dict) -> None:
+        self.widget.set_sources(info["sources"])
+
+    def on_result(self, res) -> None:
+        self.widget.set_top_tags(res.top_tags)
+        self.widget.set_area_counts(res.area_counts)
+        self._counts = dict(res.area_counts)
+        self._send_areas()
+
+    def on_page_ready(self) -> None:
+        self._send_areas()
+
+    def _send_areas(self) -> None:
+        self.ctx.bridge.send({"type": "areas", "areas": [
+            {"id": e.name, "name": e.name, "geometry": e.area.to_geojson(), "exclude": e.area.exclude,
+             "visible": e.visible, "count": self._counts.get(e.name), "selected": e.active}
+            for e in self.session.areas]})
+
+    # drawing ------------------------------------------------------------------------------
+    def _next_area_name(self, kind: str) -> str:
+        names = {"polygon": self.tr("Polygon"), "rectangle": self.tr("Rectangle"), "circle": self.tr("Circle")}
+        taken = set(self.session.area_names())
+        while True:
+            self._area_seq += 1
+            name = f"{names.get(kind, kind)} {self._area_seq}"
+            if name not in taken:
+                return name
+
+    def _area_drawn(self, shape: dict) -> None:
+        name = self._next_area_name(shape["kind"])
+        try:
+            if shape["kind"] == "circle":
+                lon, lat = shape["center"]
+                area = circle(name, lat, lon, shape["radius_m"])
+            else:
+                area = area_from_geojson(name, {"type": "Polygon", "coordinates": [shape["ring"]]})
+        except GeoError as exc:
+            self.ctx.status(str(exc), 10000)
+            return
+        self.session.add_area(area)
+
+    # boundary files -----------------------------------------------------------------------
+    def pick_districts(self, path: str | None = None) -> DistrictDialog | None:
+        win = self.ctx.window
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(win, self.tr("Boundary file"), str(Path.home()),
+                                                  self.tr("Boundaries (*.geojson *.json *.shp *.gpkg *.kml);;All files (*)"))
+            if not path:
+                return None
+        try:
+            dlg = DistrictDialog(Path(path), win)
+        except GeoError as exc:
+            QMessageBox.warning(win, self.tr("Boundary file"), str(exc))
+            return None
+
+        def chosen() -> None:
+            with self.session.batch():
+                for a in dlg.chosen_areas():
+                    self.session.add_area(a)
+
+        dlg.accepted.connect(chosen)
+        self.show_districts(dlg.gdf)
+        dlg.open()
+        return dlg
+
+    def show_districts(self, gdf) -> None:
+        """A loaded boundary file becomes context on the map (outlines, names) and place search."""
+        try:
+            ctx = district_context(gdf)
+            places = self.ctx.services.get("place_search")
+            if places is not None:
+                places.add_boundaries(gdf)
+        except Exception as exc:  # a context layer must never stop the dialog
+            log.warning("district outlines unavailable: %s", exc)
+            return
+        self.ctx.map.store.context = ctx  # a reloaded page gets it back without a replay
+        self.ctx.bridge.send({"type": "districts", "features": ctx})
+
+    # saved areas --------------------------------------------------------------------------
+    def _load_saved_areas(self) -> None:
+        try:
+            with Cache.open_readonly(self.ctx.db_path) as c:
+                rows = c.conn.execute("SELECT name, geometry, exclude FROM areas ORDER BY id").fetchall()
+        except CacheError as exc:
+            self.ctx.status(str(exc), 15000)
+            log.error("%s", exc)
+            return
+        with self.session.batch():
+            for name, geom, exc in rows:
+                try:
+                    self.session.add_area(area_from_geojson(name, geom, bool(exc)), active=False, saved=True)
+                except GeoError as e:
+                    log.warning("saved area %s unusable: %s", name, e)
+
+    def save_area(self, name: str) -> None:
+        e = self.session.area(name)
+        if e is None:
+            return
+        a = e.area
+        try:
+            with self.ctx.writer().transaction() as conn:
+                conn.execute("INSERT OR REPLACE INTO areas (name, geometry, exclude, created_ms) VALUES (?,?,?,?)",
+                             (a.name, json.dumps(a.to_geojson()), int(a.exclude), int(time.time() * 1000)))
+        except CacheError as exc:
+            QMessageBox.warning(self.ctx.window, self.tr("Save area"), str(exc))
+            return
+        self.session.change_area(name, saved=True)
+        self.ctx.status(self.tr("Area “{name}” saved in the cache").format(name=name), 5000)
+
+    def zoom_to_area(self, name: str) -> None:
+        e = self.session.area(name)
+        if e is not None:
+            self.ctx.bridge.send({"type": "fit", "bounds": list(e.area.geometry.bounds)})
+
+
+PANEL = FiltersDock

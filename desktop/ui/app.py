@@ -23,6 +23,64 @@ def _setup_logging() -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers)
 
 
+def log_path() -> Path:
+    return paths.data_dir() / "sitmap.log"
+
+
+class ErrorReporter:
+    """The window's one place for errors no panel handled: a message box, never a traceback.
+
+    A :class:`~desktop.core.errors.SitmapError` shows its own message (it names the file
+    or record at fault). Anything else is a defect: its traceback goes to the log file and
+    the box says where that is. While a box is open, further errors are only logged, so a
+    failure that repeats (in a timer, say) cannot bury the window in boxes.
+    """
+
+    def __init__(self) -> None:
+        self.box = None
+        self.shown: list[str] = []
+
+    def install(self) -> "ErrorReporter":
+        sys.excepthook = self.hook
+        return self
+
+    def hook(self, etype, exc, tb) -> None:
+        if issubclass(etype, KeyboardInterrupt):
+            sys.__excepthook__(etype, exc, tb)
+            return
+        from desktop.core.errors import SitmapError
+
+        if isinstance(exc, SitmapError):
+            log.warning("%s", exc)
+            text = str(exc)
+        else:
+            log.error("unexpected error", exc_info=(etype, exc, tb))
+            text = _tr("Something went wrong inside Sitmap ({kind}: {msg}). What you were doing may not have "
+                       "finished; the cache keeps everything already saved.\n\nThe details are in {log}.").format(
+                kind=etype.__name__, msg=exc, log=log_path())
+        self.show(text, critical=not isinstance(exc, SitmapError))
+
+    def show(self, text: str, critical: bool = False):
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        self.shown.append(text)
+        if self.box is not None and self.box.isVisible():
+            return self.box
+        icon = QMessageBox.Icon.Critical if critical else QMessageBox.Icon.Warning
+        self.box = QMessageBox(icon, "Sitmap", text, QMessageBox.StandardButton.Ok, QApplication.activeWindow())
+        self.box.setObjectName("errorBox")
+        self.box.setTextFormat(Qt.TextFormat.PlainText)
+        self.box.open()
+        return self.box
+
+
+def _tr(text: str) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("ErrorReporter", text)
+
+
 def load_fonts() -> str | None:
     """Register the bundled Korean font; returns its family so Hangul renders anywhere."""
     from PySide6.QtGui import QFontDatabase
@@ -83,6 +141,7 @@ def run_app(db_path: Path) -> int:
     from desktop.ui.settings import load_language
 
     install_translations(app, load_language())
+    app._sitmap_errors = ErrorReporter().install()
     try:
         Cache.open(db_path).close()  # creates or migrates; a clear error beats a blank window
     except CacheError as exc:

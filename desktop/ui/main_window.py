@@ -62,7 +62,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.map)
         self.bridge = self.map.bridge
         self.loader = RowLoader(self.db_path)
+        self.panels: dict[str, Panel] = {}
         self.worker = WorkerThread(self.db_path)
+        # Connected at once: the thread starts loading now, and its answers are queued to
+        # this (GUI) thread, so none is lost while the panels are being built.
+        self.worker.worker.indexReady.connect(self._index_ready)
+        self.worker.worker.resultReady.connect(self._apply)
+        self.worker.worker.failed.connect(self._failed)
         self.ctx = WindowContext(session=self.session, window=self, map=self.map, bridge=self.bridge,
                                  worker=self.worker, loader=self.loader, tiles=self.tiles,
                                  _result=lambda: self.last_result)
@@ -78,14 +84,9 @@ class MainWindow(QMainWindow):
         self.counts = QLabel()
         self.statusBar().addPermanentWidget(self.counts)
 
-        self.panels: dict[str, Panel] = {}
         for cls in panel_classes(panels):
             self.panels[cls.name] = cls(self.ctx)
         self._lay_out()
-
-        self.worker.worker.indexReady.connect(self._index_ready)
-        self.worker.worker.resultReady.connect(self._apply)
-        self.worker.worker.failed.connect(self._failed)
         self.bridge.pageReady.connect(self._page_ready)
         self.bridge.viewChanged.connect(self._view_changed)
         self.bridge.itemClicked.connect(lambda i: self.session.select(int(i), "map"))

@@ -25,5 +25,6 @@ PANELS = (
 )
 
 
-def panel_classes(names: tuple[str, ...] = PANELS) -> list[type]:
-    return [importlib.import_module(f"desktop.ui.panels.{n}").PANEL for n in names]
+def panel_classes(entries: tuple = PANELS) -> list[type]:
+    """The classes of ``entries``: module names under this package, or Panel classes."""
+    return [importlib.import_module(f"desktop.ui.panels.{e}").PANEL if isinstance(e, str) else e for e in entries]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from desktop.cache import Cache, CacheError
@@ -58,18 +58,18 @@ def run_import_dialog(parent: QWidget, db: Path, files: list[str] | None = None)
     """Ask for files, import them with progress; True when something may have changed."""
     if files is None:
         files, _ = QFileDialog.getOpenFileNames(
-            parent, parent.tr("Import posts and field updates"), str(Path.home()),
-            parent.tr("Supported (*.json *.jsonl *.js *.geojson *.csv *.kml *.kmz *.xml *.cot);;All files (*)"))
+            parent, QCoreApplication.translate("ImportDialog", "Import posts and field updates"), str(Path.home()),
+            QCoreApplication.translate("ImportDialog", "Supported (*.json *.jsonl *.js *.geojson *.csv *.kml *.kmz *.xml *.cot);;All files (*)"))
     if not files:
         return False
-    dlg = QProgressDialog(parent.tr("Importing…"), parent.tr("Cancel"), 0, 0, parent)
-    dlg.setWindowTitle(parent.tr("Import"))
+    dlg = QProgressDialog(QCoreApplication.translate("ImportDialog", "Importing…"), QCoreApplication.translate("ImportDialog", "Cancel"), 0, 0, parent)
+    dlg.setWindowTitle(QCoreApplication.translate("ImportDialog", "Import"))
     dlg.setMinimumDuration(300)
     thread = QThread(parent)
     job = ImportJob(db, files)
     job.moveToThread(thread)
     result: list[str] = []
-    job.progress.connect(lambda f, n: dlg.setLabelText(parent.tr("{file}: {n} records read").format(file=Path(f).name, n=n)))
+    job.progress.connect(lambda f, n: dlg.setLabelText(QCoreApplication.translate("ImportDialog", "{file}: {n} records read").format(file=Path(f).name, n=n)))
     job.finished.connect(lambda lines: (result.extend(lines), thread.quit()))
     dlg.canceled.connect(job.cancel.set)
     thread.started.connect(job.run)
@@ -80,5 +80,5 @@ def run_import_dialog(parent: QWidget, db: Path, files: list[str] | None = None)
 
         QApplication.processEvents()
     dlg.close()
-    QMessageBox.information(parent, parent.tr("Import"), "\n".join(result) or parent.tr("Nothing imported"))
+    QMessageBox.information(parent, QCoreApplication.translate("ImportDialog", "Import"), "\n".join(result) or QCoreApplication.translate("ImportDialog", "Nothing imported"))
     return True

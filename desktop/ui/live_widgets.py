@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -310,15 +310,15 @@ class RuleDialog(QDialog):
 def marker_dialog(parent: QWidget, lat: float, lon: float) -> tuple[str, str] | None:
     """Ask what to place at a map position: text and CoT type. None when cancelled."""
     dlg = QDialog(parent)
-    dlg.setWindowTitle(parent.tr("Field update at {lat:.5f}, {lon:.5f}").format(lat=lat, lon=lon))
+    dlg.setWindowTitle(QCoreApplication.translate("MarkerDialog", "Field update at {lat:.5f}, {lon:.5f}").format(lat=lat, lon=lon))
     f = QFormLayout(dlg)
     text = QLineEdit()
-    text.setPlaceholderText(parent.tr("What is here (sent to field units when connected)"))
+    text.setPlaceholderText(QCoreApplication.translate("MarkerDialog", "What is here (sent to field units when connected)"))
     kind = QComboBox()
     for code, label in MARKER_TYPES:
         kind.addItem(label, code)
-    f.addRow(parent.tr("Text"), text)
-    f.addRow(parent.tr("Type"), kind)
+    f.addRow(QCoreApplication.translate("MarkerDialog", "Text"), text)
+    f.addRow(QCoreApplication.translate("MarkerDialog", "Type"), kind)
     bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
     bb.accepted.connect(dlg.accept)
     bb.rejected.connect(dlg.reject)

@@ -97,6 +97,16 @@ def check_importers() -> str:
     return ", ".join(FORMAT_MODULES)
 
 
+def check_modules_by_name() -> str:
+    """The window's panels, which are loaded by name (a bundle could miss one)."""
+    from desktop.ui.panels import PANELS, panel_classes
+
+    panels = panel_classes()
+    if [p.name for p in panels] != list(PANELS):
+        raise RuntimeError("panel names do not match their modules")
+    return ", ".join(PANELS)
+
+
 def check_places() -> str:
     """The offline place search's GeoNames cities (read from the package's data folder)."""
     from desktop.basemap.places import load_cities
@@ -193,6 +203,7 @@ def run_smoke_test() -> int:
             checks.run("resources", check_resources)
             checks.run("time zones", check_timezone)
             checks.run("importers", check_importers)
+            checks.run("window panels", check_modules_by_name)
             checks.run("place search", check_places)
             checks.run("live feed decoding", check_live_decoding)
             checks.run("GDAL and PROJ data", check_geo_data)

@@ -2,205 +2,292 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name>AlertsPane</name>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="226" />
+        <source>Alert rules…</source>
+        <translation>경보 규칙…</translation>
+    </message>
+</context>
+<context>
+    <name>AlertsPanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/alerts.py" line="26" />
+        <source>Alerts</source>
+        <translation>경보</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/alerts.py" line="46" />
+        <source>Alert rule “{name}” is active</source>
+        <translation>경보 규칙 “{name}”이(가) 작동 중입니다</translation>
+    </message>
+</context>
+<context>
+    <name>BasemapControl</name>
+    <message>
+        <location filename="../../desktop/ui/basemap_menu.py" line="30" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="60" />
+        <source>Basemap</source>
+        <translation>배경지도</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/basemap_menu.py" line="39" />
+        <source>Add basemap pack (MBTiles, PMTiles)…</source>
+        <translation>배경지도 팩 추가 (MBTiles, PMTiles)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/basemap_menu.py" line="40" />
+        <source>Online: OpenStreetMap (tiles cached for offline use)</source>
+        <translation>온라인: OpenStreetMap (타일은 오프라인용으로 저장)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/basemap_menu.py" line="47" />
+        <source>Remove “{name}”</source>
+        <translation>“{name}” 제거</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/basemap_menu.py" line="51" />
+        <source>Add basemap pack</source>
+        <translation>배경지도 팩 추가</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/basemap_menu.py" line="52" />
+        <source>Tile packs (*.mbtiles *.pmtiles);;All files (*)</source>
+        <translation>타일 팩 (*.mbtiles *.pmtiles);;모든 파일 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>ChatPane</name>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="167" />
+        <location filename="../../desktop/ui/live_widgets.py" line="182" />
+        <source>All Chat Rooms</source>
+        <translation>전체 대화방</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="168" />
+        <source>Message to the field…</source>
+        <translation>현장에 보낼 메시지…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="170" />
+        <source>Send</source>
+        <translation>보내기</translation>
+    </message>
+</context>
+<context>
+    <name>ChatPanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/chat.py" line="33" />
+        <source>Field chat</source>
+        <translation>현장 대화</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/chat.py" line="65" />
+        <source>Message stored; sent to {n} TAK connection(s)</source>
+        <translation>메시지를 저장했습니다. TAK 연결 {n}개로 보냈습니다</translation>
+    </message>
+</context>
+<context>
     <name>DetailsPane</name>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="58"/>
+        <location filename="../../desktop/ui/details_pane.py" line="58" />
         <source>Select an item in the feed or on the map to see its details.</source>
         <translation>피드나 지도에서 항목을 선택하면 자세한 내용이 표시됩니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="83"/>
-        <location filename="../../desktop/ui/details_pane.py" line="181"/>
+        <location filename="../../desktop/ui/details_pane.py" line="83" />
+        <location filename="../../desktop/ui/details_pane.py" line="181" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="116"/>
+        <location filename="../../desktop/ui/details_pane.py" line="116" />
         <source>Open source in browser…</source>
         <translation>원문을 브라우저에서 열기…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="125"/>
+        <location filename="../../desktop/ui/details_pane.py" line="125" />
         <source>Time</source>
         <translation>시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="126"/>
+        <location filename="../../desktop/ui/details_pane.py" line="126" />
         <source>Author</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="127"/>
+        <location filename="../../desktop/ui/details_pane.py" line="127" />
         <source>Author ID</source>
         <translation>작성자 ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="128"/>
+        <location filename="../../desktop/ui/details_pane.py" line="128" />
         <source>Callsign</source>
         <translation>호출부호</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="129"/>
+        <location filename="../../desktop/ui/details_pane.py" line="129" />
         <source>Unit UID</source>
         <translation>부대 UID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="130"/>
+        <location filename="../../desktop/ui/details_pane.py" line="130" />
         <source>CoT type</source>
         <translation>CoT 유형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="131"/>
+        <location filename="../../desktop/ui/details_pane.py" line="131" />
         <source>Team / role</source>
         <translation>팀 / 역할</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="132"/>
+        <location filename="../../desktop/ui/details_pane.py" line="132" />
         <source>Course / speed</source>
         <translation>방향 / 속도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="133"/>
+        <location filename="../../desktop/ui/details_pane.py" line="133" />
         <source>Position source</source>
         <translation>위치 출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="134"/>
+        <location filename="../../desktop/ui/details_pane.py" line="134" />
         <source>Stale after</source>
         <translation>만료 시각</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="135"/>
+        <location filename="../../desktop/ui/details_pane.py" line="135" />
         <source>Chat</source>
         <translation>채팅</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="136"/>
+        <location filename="../../desktop/ui/details_pane.py" line="136" />
         <source>Unit now</source>
         <translation>부대 현재 상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="137"/>
+        <location filename="../../desktop/ui/details_pane.py" line="137" />
         <source>Source</source>
         <translation>출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="138"/>
+        <location filename="../../desktop/ui/details_pane.py" line="138" />
         <source>Source ID</source>
         <translation>출처 ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="139"/>
+        <location filename="../../desktop/ui/details_pane.py" line="139" />
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="140"/>
+        <location filename="../../desktop/ui/details_pane.py" line="140" />
         <source>Hashtags</source>
         <translation>해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="141"/>
+        <location filename="../../desktop/ui/details_pane.py" line="141" />
         <source>Location</source>
         <translation>위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="142"/>
+        <location filename="../../desktop/ui/details_pane.py" line="142" />
         <source>Coordinates</source>
         <translation>좌표</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="143"/>
+        <location filename="../../desktop/ui/details_pane.py" line="143" />
         <source>Place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="144"/>
+        <location filename="../../desktop/ui/details_pane.py" line="144" />
         <source>Links</source>
         <translation>링크</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="145"/>
+        <location filename="../../desktop/ui/details_pane.py" line="145" />
         <source>Reply to</source>
         <translation>답글 대상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="146"/>
+        <location filename="../../desktop/ui/details_pane.py" line="146" />
         <source>Quote of</source>
         <translation>인용 원문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="147"/>
+        <location filename="../../desktop/ui/details_pane.py" line="147" />
         <source>Retweet of</source>
         <translation>리트윗 원문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="148"/>
+        <location filename="../../desktop/ui/details_pane.py" line="148" />
         <source>Other</source>
         <translation>기타</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="175"/>
+        <location filename="../../desktop/ui/details_pane.py" line="175" />
         <source>Field update</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="175"/>
+        <location filename="../../desktop/ui/details_pane.py" line="175" />
         <source>Post</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="181"/>
+        <location filename="../../desktop/ui/details_pane.py" line="181" />
         <source>Remarks</source>
         <translation>비고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="186"/>
+        <location filename="../../desktop/ui/details_pane.py" line="186" />
         <source>EMERGENCY</source>
         <translation>긴급</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="202"/>
+        <location filename="../../desktop/ui/details_pane.py" line="202" />
         <source>exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="202"/>
+        <location filename="../../desktop/ui/details_pane.py" line="202" />
         <source>place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="202"/>
+        <location filename="../../desktop/ui/details_pane.py" line="202" />
         <source>inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="203"/>
+        <location filename="../../desktop/ui/details_pane.py" line="203" />
         <source>unknown</source>
         <translation>알 수 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="246"/>
+        <location filename="../../desktop/ui/details_pane.py" line="246" />
         <source>last report %1</source>
         <translation>마지막 보고 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="249"/>
+        <location filename="../../desktop/ui/details_pane.py" line="249" />
         <source>stale after %1</source>
         <translation>%1 이후 만료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="271"/>
+        <location filename="../../desktop/ui/details_pane.py" line="271" />
         <source>Open source in browser</source>
         <translation>원문을 브라우저에서 열기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="273"/>
+        <location filename="../../desktop/ui/details_pane.py" line="273" />
         <source>Open this address in your web browser?</source>
         <translation>이 주소를 웹 브라우저에서 열까요?</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="274"/>
+        <location filename="../../desktop/ui/details_pane.py" line="274" />
         <source>The page is outside Sitmap and may be hostile.</source>
         <translation>이 페이지는 Sitmap 밖에 있으며 위험할 수 있습니다.</translation>
     </message>
@@ -208,432 +295,839 @@
 <context>
     <name>DistrictDialog</name>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="29"/>
+        <location filename="../../desktop/ui/district_dialog.py" line="29" />
         <source>Districts — {name}</source>
         <translation>행정구역 — {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="35"/>
+        <location filename="../../desktop/ui/district_dialog.py" line="35" />
         <source>Filter by name or code (e.g. 종로, Jongno, 11)</source>
         <translation>이름 또는 코드로 찾기 (예: 종로, Jongno, 11)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="52"/>
+        <location filename="../../desktop/ui/district_dialog.py" line="52" />
         <source>Exclude these areas instead</source>
         <translation>이 구역을 제외</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="54"/>
+        <location filename="../../desktop/ui/district_dialog.py" line="54" />
         <source>Names repeat across cities (중구, 강서구): check the code.</source>
         <translation>이름은 도시마다 겹칩니다 (중구, 강서구): 코드를 확인하세요.</translation>
     </message>
 </context>
 <context>
+    <name>ErrorReporter</name>
+    <message>
+        <location filename="../../desktop/ui/app.py" line="60" />
+        <source>Something went wrong inside Sitmap ({kind}: {msg}). What you were doing may not have finished; the cache keeps everything already saved.
+
+The details are in {log}.</source>
+        <translation>Sitmap 내부에서 문제가 생겼습니다 ({kind}: {msg}). 하던 작업이 끝나지 않았을 수 있지만, 이미 저장된 내용은 캐시에 그대로 있습니다.
+
+자세한 내용은 {log}에 있습니다.</translation>
+    </message>
+</context>
+<context>
     <name>FeedModel</name>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="177"/>
+        <location filename="../../desktop/ui/feed_model.py" line="177" />
         <source>Time (%1)</source>
         <translation>시간 (%1)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="179"/>
+        <location filename="../../desktop/ui/feed_model.py" line="179" />
         <source>Kind</source>
         <translation>종류</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="181"/>
+        <location filename="../../desktop/ui/feed_model.py" line="181" />
         <source>Who</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="183"/>
+        <location filename="../../desktop/ui/feed_model.py" line="183" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="185"/>
+        <location filename="../../desktop/ui/feed_model.py" line="185" />
         <source>Source</source>
         <translation>출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="208"/>
+        <location filename="../../desktop/ui/feed_model.py" line="208" />
         <source>(removed)</source>
         <translation>(삭제됨)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="222"/>
+        <location filename="../../desktop/ui/feed_model.py" line="222" />
         <source>Field update</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="222"/>
+        <location filename="../../desktop/ui/feed_model.py" line="222" />
         <source>Post</source>
         <translation>게시물</translation>
     </message>
 </context>
 <context>
-    <name>FiltersPanel</name>
+    <name>FeedPanel</name>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="45"/>
-        <source>Search text, Hangul included (Ctrl+F)</source>
-        <translation>본문 검색, 한글 가능 (Ctrl+F)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="53"/>
-        <source>Show</source>
-        <translation>표시</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="55"/>
-        <source>Public posts</source>
-        <translation>공개 게시물</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="56"/>
-        <source>Officer field updates</source>
-        <translation>경찰 현장 보고</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="62"/>
-        <source>exact</source>
-        <translation>정확</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="62"/>
-        <source>place-only</source>
-        <translation>장소만</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="62"/>
-        <source>inferred</source>
-        <translation>추정</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="63"/>
-        <source>no position</source>
-        <translation>위치 없음</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="66"/>
-        <source>Location precision</source>
-        <translation>위치 정확도</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="73"/>
-        <source>Sources</source>
-        <translation>출처</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="81"/>
-        <source>Hashtags in the window</source>
-        <translation>시간 범위 내 해시태그</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="89"/>
-        <source>Areas</source>
-        <translation>구역</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="92"/>
-        <source>Polygon</source>
-        <translation>다각형</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="92"/>
-        <source>Rectangle</source>
-        <translation>사각형</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="92"/>
-        <source>Circle</source>
-        <translation>원</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="95"/>
-        <source>Draw an area on the map (Esc cancels)</source>
-        <translation>지도에 구역을 그립니다 (Esc 취소)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="102"/>
-        <source>Area</source>
-        <translation>구역</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="102"/>
-        <source>Items</source>
-        <translation>항목</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="102"/>
-        <source>Exclude</source>
-        <translation>제외</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="102"/>
-        <source>Outline</source>
-        <translation>윤곽</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="108"/>
-        <source>Districts…</source>
-        <translation>행정구역…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="110"/>
-        <source>Pick districts from a boundary file (GeoJSON, Shapefile, GeoPackage)</source>
-        <translation>경계 파일에서 행정구역 선택 (GeoJSON, Shapefile, GeoPackage)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="112"/>
-        <source>Save</source>
-        <translation>저장</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="113"/>
-        <source>Save the selected area in the cache</source>
-        <translation>선택한 구역을 캐시에 저장</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="115"/>
-        <source>Remove</source>
-        <translation>삭제</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="206"/>
-        <source>Saved in the cache</source>
-        <translation>캐시에 저장됨</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="206"/>
-        <source>Not saved</source>
-        <translation>저장 안 됨</translation>
+        <location filename="../../desktop/ui/panels/feed.py" line="35" />
+        <source>Feed</source>
+        <translation>피드</translation>
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
+    <name>FeedsDialog</name>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="61"/>
-        <source>Sitmap — {name}</source>
-        <translation>Sitmap — {name}</translation>
+        <location filename="../../desktop/ui/live_widgets.py" line="62" />
+        <location filename="../../desktop/ui/live_widgets.py" line="145" />
+        <source>Live feeds</source>
+        <translation>실시간 수신</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="79"/>
+        <location filename="../../desktop/ui/live_widgets.py" line="66" />
+        <source>TAK position reports (UDP multicast, unauthenticated)</source>
+        <translation>TAK 위치 보고 (UDP 멀티캐스트, 인증 없음)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="72" />
+        <source>Group</source>
+        <translation>그룹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="73" />
+        <location filename="../../desktop/ui/live_widgets.py" line="83" />
+        <location filename="../../desktop/ui/live_widgets.py" line="94" />
+        <source>Port</source>
+        <translation>포트</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="74" />
+        <source>Interface address</source>
+        <translation>인터페이스 주소</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="77" />
+        <source>Direct CoT over TCP (unauthenticated)</source>
+        <translation>TCP 직접 CoT (인증 없음)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="82" />
+        <source>Listen on</source>
+        <translation>수신 주소</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="86" />
+        <source>TAK server (client connection)</source>
+        <translation>TAK 서버 (클라이언트 연결)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="91" />
+        <source>TLS with a client certificate</source>
+        <translation>클라이언트 인증서로 TLS 사용</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="93" />
+        <source>Server</source>
+        <translation>서버</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="96" />
+        <source>CA certificate</source>
+        <translation>CA 인증서</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="97" />
+        <source>Client certificate</source>
+        <translation>클라이언트 인증서</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="98" />
+        <source>Client key</source>
+        <translation>클라이언트 키</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="101" />
+        <source>Drop folder (files are imported as they land)</source>
+        <translation>감시 폴더 (들어오는 파일을 바로 가져오기)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="105" />
+        <source>Folder</source>
+        <translation>폴더</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="105" />
+        <source>Drop folder</source>
+        <translation>감시 폴더</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="108" />
+        <source>Stream capture (JSON lines, followed as it grows)</source>
+        <translation>스트림 기록 (JSON lines, 늘어나는 대로 따라 읽기)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="112" />
+        <source>File</source>
+        <translation>파일</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="112" />
+        <source>Capture file</source>
+        <translation>기록 파일</translation>
+    </message>
+</context>
+<context>
+    <name>FiltersDock</name>
+    <message>
+        <location filename="../../desktop/ui/panels/filters.py" line="47" />
         <source>Filters</source>
         <translation>필터</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="90"/>
-        <source>Feed</source>
-        <translation>피드</translation>
+        <location filename="../../desktop/ui/panels/filters.py" line="50" />
+        <source>Search text</source>
+        <translation>본문 검색</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="99"/>
-        <source>Time</source>
-        <translation>시간</translation>
+        <location filename="../../desktop/ui/panels/filters.py" line="53" />
+        <source>Districts…</source>
+        <translation>행정구역…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="138"/>
-        <source>Play / pause (Space)</source>
-        <translation>재생 / 일시정지 (Space)</translation>
+        <location filename="../../desktop/ui/panels/filters.py" line="55" />
+        <source>Cancel drawing</source>
+        <translation>그리기 취소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="142"/>
-        <source>Step back (Left)</source>
-        <translation>뒤로 (←)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="146"/>
-        <source>Step forward (Right)</source>
-        <translation>앞으로 (→)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="150"/>
-        <source>Speed</source>
-        <translation>속도</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="158"/>
-        <source>15 min</source>
-        <translation>15분</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="158"/>
-        <source>1 h</source>
-        <translation>1시간</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="158"/>
-        <source>6 h</source>
-        <translation>6시간</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="159"/>
-        <source>24 h</source>
-        <translation>24시간</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="159"/>
-        <source>All</source>
-        <translation>전체</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="162"/>
-        <source>Window: last {label}</source>
-        <translation>범위: 최근 {label}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="162"/>
-        <source>Whole incident</source>
-        <translation>사건 전체</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="172"/>
-        <source>Map</source>
-        <translation>지도</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="175"/>
-        <source>Heatmap</source>
-        <translation>열지도</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="179"/>
-        <source>Show UTC</source>
-        <translation>UTC 표시</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="182"/>
-        <source>Zoom to items</source>
-        <translation>항목으로 확대</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="185"/>
-        <source>Import…</source>
-        <translation>가져오기…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="252"/>
-        <source>{n} items · {v} in view · {ms:.0f} ms</source>
-        <translation>{n}건 · 화면 {v}건 · {ms:.0f} ms</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="267"/>
-        <source>The cache is empty: import files (Ctrl+I) or run &apos;sitmap demo&apos;.</source>
-        <translation>캐시가 비어 있습니다: 파일을 가져오거나 (Ctrl+I) &apos;sitmap demo&apos;를 실행하세요.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/main_window.py" line="317"/>
+        <location filename="../../desktop/ui/panels/filters.py" line="85" />
         <source>Polygon</source>
         <translation>다각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="317"/>
+        <location filename="../../desktop/ui/panels/filters.py" line="85" />
         <source>Rectangle</source>
         <translation>사각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="317"/>
+        <location filename="../../desktop/ui/panels/filters.py" line="85" />
         <source>Circle</source>
         <translation>원</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="353"/>
-        <location filename="../../desktop/ui/main_window.py" line="360"/>
+        <location filename="../../desktop/ui/panels/filters.py" line="110" />
+        <location filename="../../desktop/ui/panels/filters.py" line="117" />
         <source>Boundary file</source>
         <translation>경계 파일</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="354"/>
+        <location filename="../../desktop/ui/panels/filters.py" line="111" />
         <source>Boundaries (*.geojson *.json *.shp *.gpkg *.kml);;All files (*)</source>
         <translation>경계 파일 (*.geojson *.json *.shp *.gpkg *.kml);;모든 파일 (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="393"/>
+        <location filename="../../desktop/ui/panels/filters.py" line="169" />
         <source>Save area</source>
         <translation>구역 저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="395"/>
+        <location filename="../../desktop/ui/panels/filters.py" line="172" />
         <source>Area “{name}” saved in the cache</source>
         <translation>구역 “{name}”을(를) 캐시에 저장했습니다</translation>
     </message>
 </context>
 <context>
+    <name>FiltersPanel</name>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="47" />
+        <source>Search text, Hangul included (Ctrl+F)</source>
+        <translation>본문 검색, 한글 가능 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="55" />
+        <source>Show</source>
+        <translation>표시</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="57" />
+        <source>Public posts</source>
+        <translation>공개 게시물</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="58" />
+        <source>Officer field updates</source>
+        <translation>경찰 현장 보고</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="64" />
+        <source>exact</source>
+        <translation>정확</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="64" />
+        <source>place-only</source>
+        <translation>장소만</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="64" />
+        <source>inferred</source>
+        <translation>추정</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="65" />
+        <source>no position</source>
+        <translation>위치 없음</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="68" />
+        <source>Location precision</source>
+        <translation>위치 정확도</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="75" />
+        <source>Sources</source>
+        <translation>출처</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="83" />
+        <source>Hashtags in the window</source>
+        <translation>시간 범위 내 해시태그</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="91" />
+        <source>Areas</source>
+        <translation>구역</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="94" />
+        <source>Polygon</source>
+        <translation>다각형</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="94" />
+        <source>Rectangle</source>
+        <translation>사각형</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="94" />
+        <source>Circle</source>
+        <translation>원</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="97" />
+        <source>Draw an area on the map (Esc cancels)</source>
+        <translation>지도에 구역을 그립니다 (Esc 취소)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="104" />
+        <source>Area</source>
+        <translation>구역</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="104" />
+        <source>Items</source>
+        <translation>항목</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="104" />
+        <source>Exclude</source>
+        <translation>제외</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="104" />
+        <source>Outline</source>
+        <translation>윤곽</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="110" />
+        <source>Districts…</source>
+        <translation>행정구역…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="112" />
+        <source>Pick districts from a boundary file (GeoJSON, Shapefile, GeoPackage)</source>
+        <translation>경계 파일에서 행정구역 선택 (GeoJSON, Shapefile, GeoPackage)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="114" />
+        <source>Save</source>
+        <translation>저장</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="115" />
+        <source>Save the selected area in the cache</source>
+        <translation>선택한 구역을 캐시에 저장</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="117" />
+        <source>Remove</source>
+        <translation>삭제</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="264" />
+        <source>Saved in the cache</source>
+        <translation>캐시에 저장됨</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="264" />
+        <source>Not saved</source>
+        <translation>저장 안 됨</translation>
+    </message>
+</context>
+<context>
+    <name>HelpPanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/help.py" line="17" />
+        <location filename="../../desktop/ui/panels/help.py" line="37" />
+        <source>Keyboard shortcuts</source>
+        <translation>단축키</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/help.py" line="20" />
+        <location filename="../../desktop/ui/panels/help.py" line="57" />
+        <source>About Sitmap</source>
+        <translation>Sitmap 정보</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/help.py" line="42" />
+        <source>Keys</source>
+        <translation>키</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/help.py" line="42" />
+        <source>Action</source>
+        <translation>동작</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/help.py" line="58" />
+        <source>Sitmap {version}
+A situation map for incident commanders: public posts and officer field updates on one timeline, offline first.
+
+Cache: {db}</source>
+        <translation>Sitmap {version}
+현장 지휘관을 위한 상황 지도: 공개 게시물과 경찰 현장 보고를 하나의 타임라인에, 오프라인 우선.
+
+캐시: {db}</translation>
+    </message>
+</context>
+<context>
+    <name>ImportDialog</name>
+    <message>
+        <location filename="../../desktop/ui/import_dialog.py" line="61" />
+        <source>Import posts and field updates</source>
+        <translation>게시물과 현장 보고 가져오기</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/import_dialog.py" line="62" />
+        <source>Supported (*.json *.jsonl *.js *.geojson *.csv *.kml *.kmz *.xml *.cot);;All files (*)</source>
+        <translation>지원 형식 (*.json *.jsonl *.js *.geojson *.csv *.kml *.kmz *.xml *.cot);;모든 파일 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/import_dialog.py" line="65" />
+        <source>Importing…</source>
+        <translation>가져오는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/import_dialog.py" line="65" />
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/import_dialog.py" line="66" />
+        <location filename="../../desktop/ui/import_dialog.py" line="83" />
+        <source>Import</source>
+        <translation>가져오기</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/import_dialog.py" line="72" />
+        <source>{file}: {n} records read</source>
+        <translation>{file}: {n}건 읽음</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/import_dialog.py" line="83" />
+        <source>Nothing imported</source>
+        <translation>가져온 항목 없음</translation>
+    </message>
+</context>
+<context>
+    <name>ImportPanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/imports.py" line="14" />
+        <source>Import…</source>
+        <translation>가져오기…</translation>
+    </message>
+</context>
+<context>
+    <name>LivePanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/live.py" line="43" />
+        <source>Feeds…</source>
+        <translation>실시간 수신…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/live.py" line="46" />
+        <source>Send post to field</source>
+        <translation>게시물을 현장에 보내기</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/live.py" line="76" />
+        <source>Field update stored; sent to {n} TAK connection(s)</source>
+        <translation>현장 보고를 저장했습니다. TAK 연결 {n}개로 보냈습니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/live.py" line="82" />
+        <source>Select a post with a position first</source>
+        <translation>먼저 위치가 있는 게시물을 선택하세요</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/live.py" line="85" />
+        <source>Post sent to {n} TAK connection(s)</source>
+        <translation>게시물을 TAK 연결 {n}개로 보냈습니다</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="49" />
+        <source>Sitmap — {name}</source>
+        <translation>Sitmap — {name}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="76" />
+        <source>Map</source>
+        <translation>지도</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="80" />
+        <source>&amp;File</source>
+        <translation>파일(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="80" />
+        <source>&amp;View</source>
+        <translation>보기(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="80" />
+        <source>&amp;Map</source>
+        <translation>지도(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="80" />
+        <source>&amp;Live</source>
+        <translation>실시간(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="80" />
+        <source>&amp;Help</source>
+        <translation>도움말(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="138" />
+        <source>Panels</source>
+        <translation>패널</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="143" />
+        <source>Quit</source>
+        <translation>종료</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="184" />
+        <source>{n} items · {v} in view · {ms:.0f} ms</source>
+        <translation>{n}건 · 화면 {v}건 · {ms:.0f} ms</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="198" />
+        <source>The cache is empty: import files (Ctrl+I) or run 'sitmap demo'.</source>
+        <translation>캐시가 비어 있습니다: 파일을 가져오거나 (Ctrl+I) 'sitmap demo'를 실행하세요.</translation>
+    </message>
+</context>
+<context>
+    <name>MapTools</name>
+    <message>
+        <location filename="../../desktop/ui/panels/map_tools.py" line="22" />
+        <source>Heatmap</source>
+        <translation>열지도</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/map_tools.py" line="25" />
+        <source>Show UTC</source>
+        <translation>UTC 표시</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/map_tools.py" line="28" />
+        <source>Zoom to items</source>
+        <translation>항목으로 확대</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/map_tools.py" line="35" />
+        <location filename="../../desktop/ui/panels/map_tools.py" line="37" />
+        <source>Language</source>
+        <translation>언어</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/map_tools.py" line="57" />
+        <source>Basemap</source>
+        <translation>배경지도</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/map_tools.py" line="85" />
+        <source>Language: restart Sitmap to apply</source>
+        <translation>언어: Sitmap을 다시 시작하면 적용됩니다</translation>
+    </message>
+</context>
+<context>
+    <name>MarkerDialog</name>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="313" />
+        <source>Field update at {lat:.5f}, {lon:.5f}</source>
+        <translation>{lat:.5f}, {lon:.5f}의 현장 보고</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="316" />
+        <source>What is here (sent to field units when connected)</source>
+        <translation>이곳의 상황 (연결되면 현장 부대에 전송)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="320" />
+        <source>Text</source>
+        <translation>본문</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="321" />
+        <source>Type</source>
+        <translation>종류</translation>
+    </message>
+</context>
+<context>
+    <name>PlaceSearch</name>
+    <message>
+        <location filename="../../desktop/ui/basemap_menu.py" line="94" />
+        <source>Go to place (종로구, Busan…)</source>
+        <translation>장소로 이동 (종로구, 부산…)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/basemap_menu.py" line="129" />
+        <source>No place named “{q}”</source>
+        <translation>“{q}”(이)라는 장소가 없습니다</translation>
+    </message>
+</context>
+<context>
+    <name>RuleDialog</name>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="244" />
+        <source>New alert rule</source>
+        <translation>새 경보 규칙</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="247" />
+        <source>Crowd building up</source>
+        <translation>인파 증가</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="249" />
+        <source>N or more matching items in M minutes</source>
+        <translation>M분 안에 조건에 맞는 항목 N개 이상</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="249" />
+        <source>Rate spike against the area's baseline</source>
+        <translation>구역 평소 대비 급증</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="250" />
+        <source>A unit's emergency</source>
+        <translation>부대 긴급 상황</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="250" />
+        <source>No unit in the area for T minutes</source>
+        <translation>T분 동안 구역에 부대 없음</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="254" />
+        <source>Everywhere</source>
+        <translation>전 지역</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="261" />
+        <source>words, comma separated</source>
+        <translation>단어, 쉼표로 구분</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="262" />
+        <source>Name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="262" />
+        <source>When</source>
+        <translation>조건</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="262" />
+        <source>Area</source>
+        <translation>구역</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="263" />
+        <source>N items</source>
+        <translation>항목 수 N</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="263" />
+        <source>Minutes</source>
+        <translation>분</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="264" />
+        <source>Spike factor</source>
+        <translation>급증 배수</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="264" />
+        <source>Hashtags</source>
+        <translation>해시태그</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="265" />
+        <source>Keywords</source>
+        <translation>키워드</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="297" />
+        <source>An empty-area rule needs an area</source>
+        <translation>부대 없음 규칙에는 구역이 필요합니다</translation>
+    </message>
+</context>
+<context>
+    <name>TimelinePanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="59" />
+        <source>Play / pause (Space)</source>
+        <translation>재생 / 일시정지 (Space)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="63" />
+        <source>Step back (Left)</source>
+        <translation>뒤로 (←)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="67" />
+        <source>Step forward (Right)</source>
+        <translation>앞으로 (→)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="71" />
+        <source>Speed</source>
+        <translation>속도</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="80" />
+        <source>15 min</source>
+        <translation>15분</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="80" />
+        <source>1 h</source>
+        <translation>1시간</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="80" />
+        <source>6 h</source>
+        <translation>6시간</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="81" />
+        <source>24 h</source>
+        <translation>24시간</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="81" />
+        <source>All</source>
+        <translation>전체</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="84" />
+        <source>Window: last {label}</source>
+        <translation>범위: 최근 {label}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="84" />
+        <source>Whole incident</source>
+        <translation>사건 전체</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="88" />
+        <source>● Live</source>
+        <translation>● 실시간</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="92" />
+        <source>Follow now, keeping the window's width (L); scrubbing back leaves live mode</source>
+        <translation>현재 시각을 따라갑니다, 창의 폭은 유지 (L). 뒤로 이동하면 실시간 모드가 꺼집니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="102" />
+        <source>Time</source>
+        <translation>시간</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="108" />
+        <source>Play / pause</source>
+        <translation>재생 / 일시정지</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="109" />
+        <source>Step back</source>
+        <translation>뒤로 한 칸</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/timeline.py" line="110" />
+        <source>Step forward</source>
+        <translation>앞으로 한 칸</translation>
+    </message>
+</context>
+<context>
     <name>TimelineWidget</name>
     <message>
-        <location filename="../../desktop/ui/timeline_widget.py" line="75"/>
+        <location filename="../../desktop/ui/timeline_widget.py" line="75" />
         <source>Time window</source>
         <extracomment>Bars outside the window keep this much opacity, so the window reads at a glance. Half of the handle hit area; 7 px gives a 14 px target, comfortable on a touchpad.</extracomment>
         <translation>시간 범위</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/timeline_widget.py" line="324"/>
+        <location filename="../../desktop/ui/timeline_widget.py" line="324" />
         <source>Select all</source>
         <translation>전체 선택</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/timeline_widget.py" line="325"/>
+        <location filename="../../desktop/ui/timeline_widget.py" line="325" />
         <source>Square-root scale</source>
         <translation>제곱근 눈금</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/timeline_widget.py" line="358"/>
+        <location filename="../../desktop/ui/timeline_widget.py" line="358" />
         <source>posts {n}</source>
         <translation>게시물 {n}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/timeline_widget.py" line="359"/>
+        <location filename="../../desktop/ui/timeline_widget.py" line="359" />
         <source>field updates {n}</source>
         <translation>현장 보고 {n}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/timeline_widget.py" line="395"/>
+        <location filename="../../desktop/ui/timeline_widget.py" line="395" />
         <source>Left/Right: step; Shift+Left/Right: nudge; Home/End: jump; Space: play or pause.</source>
         <translation>좌/우: 이동, Shift+좌/우: 미세 이동, Home/End: 처음/끝, Space: 재생/일시정지.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/timeline_widget.py" line="415"/>
+        <location filename="../../desktop/ui/timeline_widget.py" line="415" />
         <source>No timeline data</source>
         <translation>타임라인 데이터 없음</translation>
-    </message>
-</context>
-<context>
-    <name>parent</name>
-    <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="61"/>
-        <source>Import posts and field updates</source>
-        <translation>게시물과 현장 보고 가져오기</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="62"/>
-        <source>Supported (*.json *.jsonl *.js *.geojson *.csv *.kml *.kmz *.xml *.cot);;All files (*)</source>
-        <translation>지원 형식 (*.json *.jsonl *.js *.geojson *.csv *.kml *.kmz *.xml *.cot);;모든 파일 (*)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="65"/>
-        <source>Importing…</source>
-        <translation>가져오는 중…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="65"/>
-        <source>Cancel</source>
-        <translation>취소</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="66"/>
-        <location filename="../../desktop/ui/import_dialog.py" line="83"/>
-        <source>Import</source>
-        <translation>가져오기</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="72"/>
-        <source>{file}: {n} records read</source>
-        <translation>{file}: {n}건 읽음</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="83"/>
-        <source>Nothing imported</source>
-        <translation>가져온 항목 없음</translation>
     </message>
 </context>
 </TS>

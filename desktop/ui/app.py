@@ -55,7 +55,9 @@ class ErrorReporter:
             text = str(exc)
         else:
             log.error("unexpected error", exc_info=(etype, exc, tb))
-            text = _tr("Something went wrong inside Sitmap ({kind}: {msg}). What you were doing may not have "
+            from PySide6.QtCore import QCoreApplication
+
+            text = QCoreApplication.translate("ErrorReporter", "Something went wrong inside Sitmap ({kind}: {msg}). What you were doing may not have "
                        "finished; the cache keeps everything already saved.\n\nThe details are in {log}.").format(
                 kind=etype.__name__, msg=exc, log=log_path())
         self.show(text, critical=not isinstance(exc, SitmapError))
@@ -73,12 +75,6 @@ class ErrorReporter:
         self.box.setTextFormat(Qt.TextFormat.PlainText)
         self.box.open()
         return self.box
-
-
-def _tr(text: str) -> str:
-    from PySide6.QtCore import QCoreApplication
-
-    return QCoreApplication.translate("ErrorReporter", text)
 
 
 def load_fonts() -> str | None:

@@ -8,12 +8,13 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStringListModel, Qt
-from PySide6.QtWidgets import QCompleter, QFileDialog, QLineEdit, QMenu, QMessageBox, QToolButton, QWidget
+from PySide6.QtWidgets import QCompleter, QFileDialog, QLineEdit, QMenu, QToolButton, QWidget
 
 from desktop.core import paths
 from desktop.basemap.places import PlaceIndex, boundary_context
 from desktop.basemap.tilecache import OnlineTiles, cache_dir_for, osm_standard
 from desktop.basemap.tiles import TileError, TileRegistry, open_pack
+from desktop.ui.plain import message
 
 log = logging.getLogger("sitmap.basemap")
 
@@ -57,7 +58,7 @@ class BasemapControl(QObject):
         try:
             slug = self.registry.add(open_pack(path), top=True)
         except (TileError, OSError) as exc:
-            QMessageBox.warning(self.window, self.tr("Basemap"), str(exc))
+            message(self.window, self.tr("Basemap"), str(exc))
             return None
         self.publish()
         return slug

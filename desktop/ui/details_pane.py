@@ -20,20 +20,12 @@ from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel, QMessag
                                QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
 from desktop.engine import feed_rows
+from desktop.ui.plain import plain_label
 from desktop.core.timefmt import KST
 
 SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
 # extra keys shown in their own rows; any others are listed under "Other".
 KNOWN_EXTRA = {"cot_type", "how", "team", "role", "course", "speed", "stale_ms", "emergency", "chat", "remarks"}
-
-
-def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
-    """A QLabel that can only ever show ``text`` literally."""
-    label = QLabel(parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setOpenExternalLinks(False)
-    label.setText(text)
-    return label
 
 
 class DetailsPane(QWidget):

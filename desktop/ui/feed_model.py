@@ -22,12 +22,12 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap, QPolygonF
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from desktop.engine import feed_rows
+from desktop.ui.plain import plain_tooltip
 from desktop.engine.feed_rows import RowLoader
 from desktop.core.timefmt import zone_for, zone_label
 
 PAGE_ROWS = 200
 MAX_PAGES = 50
-TOOLTIP_CHARS = 2000  # a 50 kB post must not become a screen-filling tooltip
 
 POST_COLOUR = QColor("#3b82f6")  # the timeline's colours, so kinds read the same everywhere
 UPDATE_COLOUR = QColor("#f59e0b")
@@ -35,13 +35,6 @@ EMERGENCY_COLOUR = QColor("#dc2626")
 
 ItemIdRole = Qt.ItemDataRole.UserRole + 1  # the row's id, without loading the row
 ItemRole = Qt.ItemDataRole.UserRole + 2  # the row's item dict (or None if deleted)
-
-
-def plain_tooltip(text: str) -> str:
-    """``text`` as a tooltip that cannot be read as markup: escaped, line breaks kept."""
-    if len(text) > TOOLTIP_CHARS:
-        text = text[:TOOLTIP_CHARS] + "…"
-    return "<p style='white-space:pre-wrap'>" + html.escape(text, quote=False) + "</p>"
 
 
 _icons: dict[str, QIcon] = {}

@@ -10,12 +10,13 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
 
 from desktop.cache import Cache, CacheError
 from desktop.cache.writer import Cancelled
 from desktop.importers import import_file
 from desktop.importers.base import ImportFailed
+from desktop.ui.plain import message, plain_progress
 
 
 class ImportJob(QObject):
@@ -64,6 +65,7 @@ def run_import_dialog(parent: QWidget, db: Path, files: list[str] | None = None)
         return False
     dlg = QProgressDialog(QCoreApplication.translate("ImportDialog", "Importing…"), QCoreApplication.translate("ImportDialog", "Cancel"), 0, 0, parent)
     dlg.setWindowTitle(QCoreApplication.translate("ImportDialog", "Import"))
+    plain_progress(dlg)  # file names are data
     dlg.setMinimumDuration(300)
     thread = QThread(parent)
     job = ImportJob(db, files)
@@ -80,5 +82,12 @@ def run_import_dialog(parent: QWidget, db: Path, files: list[str] | None = None)
 
         QApplication.processEvents()
     dlg.close()
-    QMessageBox.information(parent, QCoreApplication.translate("ImportDialog", "Import"), "\n".join(result) or QCoreApplication.translate("ImportDialog", "Nothing imported"))
+    show_result(parent, result)
     return True
+
+
+def show_result(parent: QWidget | None, lines: list[str], *, modal: bool = True):
+    """What each file gave, or why it was rejected (file names and skip reasons are data)."""
+    return message(parent, QCoreApplication.translate("ImportDialog", "Import"),
+                   "\n".join(lines) or QCoreApplication.translate("ImportDialog", "Nothing imported"),
+                   "information", modal=modal)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop.live.alert_rules import AlertRule
 from desktop.live.tak_client import TlsConfig
 from desktop.core.timefmt import fmt
+from desktop.ui.plain import make_plain, message
 
 MARKER_TYPES = [("b-m-p-s-m", "Spot marker"), ("a-h-G", "Hostile / incident"), ("a-u-G", "Unknown"),
                 ("b-m-p-w", "Waypoint")]
@@ -142,7 +142,7 @@ class FeedsDialog(QDialog):
             else:
                 live.stop_input("jsonl")
         except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, self.tr("Live feeds"), str(exc))
+            message(self, self.tr("Live feeds"), str(exc))
             return
         self.accept()
 
@@ -264,7 +264,7 @@ class RuleDialog(QDialog):
                          (self.tr("Spike factor"), self.factor), (self.tr("Hashtags"), self.hashtags),
                          (self.tr("Keywords"), self.keywords)):
             f.addRow(label, w)
-        self.error = QLabel()
+        self.error = make_plain(QLabel())  # exception messages carry names the user typed
         self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setStyleSheet("color: #b91c1c")
         f.addRow(self.error)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QShortcut
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QToolBar
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar
 
 from desktop.basemap.tiles import TileRegistry
 from desktop.core import paths
@@ -26,6 +26,7 @@ from desktop.session import FILTER_FIELDS, Session
 from desktop.ui.map_view import MapView
 from desktop.ui.panels import PANELS, panel_classes
 from desktop.ui.panels.base import MENUS, Panel, WindowContext
+from desktop.ui.plain import plain_label
 from desktop.ui.worker import WorkerThread
 
 log = logging.getLogger("sitmap.window")
@@ -78,10 +79,10 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
         self.menus = {key: self.menuBar().addMenu(title) for key, title in zip(MENUS, (
             self.tr("&File"), self.tr("&View"), self.tr("&Map"), self.tr("&Live"), self.tr("&Help")))}
-        self.status = QLabel()
+        self.status = plain_label()  # the filter's description names areas and hashtags: data
         self.status.setObjectName("statusText")
         self.statusBar().addWidget(self.status, 1)
-        self.counts = QLabel()
+        self.counts = plain_label()
         self.statusBar().addPermanentWidget(self.counts)
 
         for cls in panel_classes(panels):

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from desktop.cache import Cache, CacheError
 from desktop.core.geo import GeoError, area_from_geojson, circle
@@ -21,6 +21,7 @@ from desktop.ui.basemap_menu import district_context
 from desktop.ui.district_dialog import DistrictDialog
 from desktop.ui.filters_panel import FiltersPanel
 from desktop.ui.panels.base import Area, Dock, MenuEntry, Panel
+from desktop.ui.plain import message
 
 log = logging.getLogger("sitmap.areas")
 
@@ -114,7 +115,7 @@ class FiltersDock(Panel):
         try:
             dlg = DistrictDialog(Path(path), win)
         except GeoError as exc:
-            QMessageBox.warning(win, self.tr("Boundary file"), str(exc))
+            message(win, self.tr("Boundary file"), str(exc))
             return None
 
         def chosen() -> None:
@@ -166,7 +167,7 @@ class FiltersDock(Panel):
                 conn.execute("INSERT OR REPLACE INTO areas (name, geometry, exclude, created_ms) VALUES (?,?,?,?)",
                              (a.name, json.dumps(a.to_geojson()), int(a.exclude), int(time.time() * 1000)))
         except CacheError as exc:
-            QMessageBox.warning(self.ctx.window, self.tr("Save area"), str(exc))
+            message(self.ctx.window, self.tr("Save area"), str(exc))
             return
         self.session.change_area(name, saved=True)
         self.ctx.status(self.tr("Area “{name}” saved in the cache").format(name=name), 5000)

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTableWidg
 
 from desktop import __version__
 from desktop.ui.panels.base import MenuEntry, Panel
+from desktop.ui.plain import message
 
 
 class HelpPanel(Panel):
@@ -53,10 +54,11 @@ class HelpPanel(Panel):
         dlg.open()
         return dlg
 
-    def show_about(self) -> None:
-        QMessageBox.about(self.ctx.window, self.tr("About Sitmap"), self.tr(
+    def show_about(self, *, modal: bool = True) -> QMessageBox:
+        return message(self.ctx.window, self.tr("About Sitmap"), self.tr(
             "Sitmap {version}\nA situation map for incident commanders: public posts and officer field updates "
-            "on one timeline, offline first.\n\nCache: {db}").format(version=__version__, db=self.ctx.db_path))
+            "on one timeline, offline first.\n\nCache: {db}").format(version=__version__, db=self.ctx.db_path),
+            "information", modal=modal)
 
 
 PANEL = HelpPanel

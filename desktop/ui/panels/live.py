@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel
 
 from desktop.ui.live_panel import LiveController
 from desktop.ui.live_widgets import FeedsDialog, marker_dialog
 from desktop.ui.panels.base import MenuEntry, Panel
+from desktop.ui.plain import plain_label
 
 log = logging.getLogger("sitmap.live")
 COALESCE_MS = 250
@@ -26,9 +26,8 @@ class LivePanel(Panel):
         super().__init__(ctx)
         self.live = LiveController(ctx.db_path, ctx.window)
         ctx.services["live"] = self.live
-        self.status = QLabel()
+        self.status = plain_label()  # feed names, peers and errors: data
         self.status.setObjectName("feedStatus")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self._closed = False
         # Commits come up to twenty times a second in a flood: merge them into the index
         # once a quarter second, so the GUI thread stays free.

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStyle, QToolButto
 
 from desktop.core.timefmt import fmt_range
 from desktop.ui.panels.base import Area, Dock, Panel
+from desktop.ui.plain import plain_label
 from desktop.ui.timeline_widget import TimelineWidget
 
 SPEEDS = [("1×", 1_000), ("10×", 10_000), ("1 min/s", 60_000), ("5 min/s", 300_000), ("15 min/s", 900_000),
@@ -93,7 +94,7 @@ class TimelinePanel(Panel):
         self.live_btn.toggled.connect(lambda on: setattr(self.session, "live", on))
         row.addWidget(self.live_btn)
         row.addStretch(1)
-        self.window_label = QLabel()
+        self.window_label = plain_label()
         self.window_label.setObjectName("windowLabel")
         row.addWidget(self.window_label)
         return row

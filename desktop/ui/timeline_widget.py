@@ -115,10 +115,15 @@ class TimelineWidget(QWidget):
 
     def apply_preset(self, name: str, now_ms: int | None = None) -> None:
         """"15m", "1h", "6h", "24h" or "all": a window of that width ending at ``now_ms``
-        (when inside the span) or at the span end."""
-        window = tm.preset_window(name, self._t0, self._t1, now_ms)
-        if self._has_span:
-            self._user_set(*window)
+        (when inside the span) or at the span end; the span grows back to fit it."""
+        if not self._has_span:
+            return
+        width = tm.PRESET_WIDTHS.get(name)
+        if width is not None and width > self._t1 - self._t0:
+            # Less data than the preset: the band still covers the whole preset (empty to
+            # the left), so "last 15 min" means 15 minutes, in live mode too.
+            self.set_span(self._t1 - width, self._t1, emit=True)
+        self._user_set(*tm.preset_window(name, self._t0, self._t1, now_ms))
 
     def set_histogram(self, bin0_ms: int, bin_ms: int, posts, field_updates) -> None:
         """Counts per bin of ``bin_ms`` starting at ``bin0_ms`` (numpy int arrays of equal

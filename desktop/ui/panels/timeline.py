@@ -74,8 +74,9 @@ class TimelinePanel(Panel):
         self.speed.setObjectName("speed")
         for label, v in SPEEDS:
             self.speed.addItem(label, v)
-        self.speed.setCurrentIndex(3)
         self.speed.currentIndexChanged.connect(lambda _i: self.timeline.set_play_speed(self.speed.currentData()))
+        self.speed.setCurrentIndex(3)
+        self.timeline.set_play_speed(self.speed.currentData())  # the box, not the widget's default, rules
         row.addWidget(self.speed)
         row.addSpacing(12)
         for name, label in (("15m", self.tr("15 min")), ("1h", self.tr("1 h")), ("6h", self.tr("6 h")),
@@ -135,7 +136,12 @@ class TimelinePanel(Panel):
                 self.session.window = shown
 
     def _widget_moved(self, start: int, end: int) -> None:
-        if self.session.span is not None:
+        span = self.session.span
+        if span is None:
+            return
+        with self.session.batch():
+            if start < span[0]:  # a preset wider than the data widened the band
+                self.session.span = (int(start), span[1])
             self.session.window = (int(start), int(end))
 
     def _committed(self, start: int, end: int) -> None:

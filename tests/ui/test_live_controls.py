@@ -1,0 +1,86 @@
+"""The live picture and the time controls, in the real window: live mode follows the
+clock in a lull, presets keep their width, playback runs at the speed the box says."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from desktop.cache import Cache
+from desktop.cache.writer import write_records
+from desktop.core.model import Item, Kind, Precision
+
+pytestmark = pytest.mark.webengine
+
+MIN = 60_000
+
+
+@pytest.fixture
+def recent_window(qtbot, tmp_path, js_errors, monkeypatch):
+    """A window on ten posts of the last ten minutes."""
+    monkeypatch.setenv("SITMAP_DATA_DIR", str(tmp_path / "data"))
+    from desktop.ui.main_window import MainWindow
+
+    db = tmp_path / "live.db"
+    now = int(time.time() * 1000)
+    with Cache.open(db) as c:
+        write_records(c, [Item(kind=Kind.POST, source="x", source_id=str(i), t_ms=now - 10 * MIN + i * MIN,
+                               text=f"광화문 {i}", lat=37.5720, lon=126.9769, precision=Precision.EXACT)
+                          for i in range(10)], path="history", fmt="test")
+    win = MainWindow(db, restore=False)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.bridge.is_ready and win.last_result is not None, timeout=60000)
+    win.t_now = now
+    yield win
+    win.close()
+
+
+def test_live_mode_follows_the_clock_when_no_data_arrives(qtbot, recent_window):
+    win = recent_window
+    tl = win.panel("timeline")
+    win.timeline.apply_preset("6h")
+    win.set_live(True)
+    qtbot.waitUntil(lambda: win.last_result.total == 10, timeout=10000)
+    # On the real clock: with nothing arriving, each second's tick still moves what is drawn.
+    end0 = win.last_result.flt.end_ms
+    qtbot.waitUntil(lambda: win.last_result.flt.end_ms >= end0 + 1500, timeout=6000)
+    assert win.counts.text() and win.timeline.window()[1] - win.last_result.flt.end_ms < 1500
+    # Twenty minutes of silence: the window keeps moving, and what left it leaves the map.
+    later = win.t_now + 20 * MIN
+    for k in range(1, 21):
+        tl.live_tick(win.t_now + k * MIN)
+    qtbot.waitUntil(lambda: win.last_result.flt.end_ms == later, timeout=10000)
+    assert win.timeline.window()[1] == later
+    assert win.panel("timeline").window_label.text().endswith(
+        time.strftime("%H:%M", time.localtime(later / 1000)) + " KST") or "KST" in win.panel("timeline").window_label.text()
+    # Narrow the window to the last 15 minutes: items older than that are gone from feed and counts.
+    win.timeline.apply_preset("15m")
+    win.set_live(True)
+    tl.live_tick(later)
+    qtbot.waitUntil(lambda: win.last_result.flt.end_ms == later and win.last_result.flt.start_ms == later - 15 * MIN,
+                    timeout=10000)
+    assert win.last_result.total == 0 and win.feed_model.rowCount() == 0
+
+
+def test_a_preset_wider_than_the_data_keeps_its_width(qtbot, recent_window):
+    win = recent_window
+    span = win.session.span
+    assert span[1] - span[0] < 15 * MIN
+    win.timeline.apply_preset("15m")
+    s, e = win.timeline.window()
+    assert e - s == 15 * MIN, (s, e)
+    win.set_live(True)
+    s, e = win.timeline.window()
+    assert e - s == 15 * MIN
+    qtbot.waitUntil(lambda: win.last_result.flt.end_ms - win.last_result.flt.start_ms == 15 * MIN, timeout=10000)
+
+
+def test_playback_runs_at_the_speed_the_box_shows(qtbot, recent_window):
+    win = recent_window
+    speed = win.panel("timeline").speed
+    assert win.timeline.play_speed() == speed.currentData()  # from the start, not only after a change
+    speed.setCurrentIndex(1)
+    assert win.timeline.play_speed() == speed.currentData() == 10_000

@@ -43,6 +43,7 @@ class LiveController(QObject):
         self.writer: LiveWriter | None = None
         self.engine: AlertEngine | None = None
         self.inputs: dict[str, object] = {}
+        self.configs: dict[str, dict] = {}  # how each running input was started (the Feeds dialog shows it)
         self._status_timer = QTimer(self, interval=1000)
         self._status_timer.timeout.connect(self._poll_status)
         self._tray: QSystemTrayIcon | None = None
@@ -59,31 +60,41 @@ class LiveController(QObject):
             self._status_timer.start()
         return self.writer
 
-    def _add(self, key: str, inp) -> object:
+    def _add(self, key: str, config: dict, make) -> object:
+        """Start input ``key`` as ``config`` says; one already running that way is kept
+        (its connections and read position survive a second OK in the Feeds dialog)."""
+        if key in self.inputs and self.configs.get(key) == config:
+            return self.inputs[key]
         self.stop_input(key)
-        self.inputs[key] = inp.start()
+        self.inputs[key] = make().start()
+        self.configs[key] = dict(config)
         self._poll_status()
-        return inp
+        return self.inputs[key]
 
     def start_multicast(self, group: str = "239.2.3.1", port: int = 6969, interface: str = "127.0.0.1"):
-        return self._add("udp", MulticastListener(self.ensure_writer(), group, port, interface))
+        return self._add("udp", {"group": group, "port": port, "interface": interface},
+                         lambda: MulticastListener(self.ensure_writer(), group, port, interface))
 
     def start_tcp_server(self, host: str = "127.0.0.1", port: int = 4242, **caps):
         """``caps``: per-peer limits (rate, burst, max_per_peer) for trusted high-volume peers."""
-        return self._add("tcp", TcpServer(self.ensure_writer(), host, port, **caps))
+        return self._add("tcp", {"host": host, "port": port, **caps},
+                         lambda: TcpServer(self.ensure_writer(), host, port, **caps))
 
     def start_tak(self, host: str, port: int, tls: TlsConfig | None = None):
-        return self._add("tak", TakClient(self.ensure_writer(), host, port, tls=tls))
+        cfg = {"host": host, "port": port, "tls": None if tls is None else
+               {"ca": tls.ca_file, "cert": tls.cert_file, "key": tls.key_file}}
+        return self._add("tak", cfg, lambda: TakClient(self.ensure_writer(), host, port, tls=tls))
 
     def start_folder(self, folder: str):
-        w = self.ensure_writer()
-        return self._add("folder", DropFolderWatcher(folder, w.import_file))
+        return self._add("folder", {"path": folder},
+                         lambda: DropFolderWatcher(folder, self.ensure_writer().import_file))
 
     def start_jsonl(self, path: str):
-        return self._add("jsonl", JsonlTailer(path, self.ensure_writer()))
+        return self._add("jsonl", {"path": path}, lambda: JsonlTailer(path, self.ensure_writer()))
 
     def stop_input(self, key: str) -> None:
         inp = self.inputs.pop(key, None)
+        self.configs.pop(key, None)
         if inp is not None:
             inp.stop()
 

@@ -112,10 +112,34 @@ class FeedsDialog(QDialog):
         f.addRow(self.tr("File"), _file_row(self.jsonl_path, self, self.tr("Capture file")))
         lay.addWidget(self.jsonl)
 
+        self._show_running(getattr(live, "configs", {}))
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         bb.accepted.connect(self.apply)
         bb.rejected.connect(self.reject)
         lay.addWidget(bb)
+
+    def _show_running(self, configs: dict) -> None:
+        """A running input shows how it runs, so OK again keeps it as it is."""
+        if c := configs.get("udp"):
+            self.udp_group.setText(c["group"])
+            self.udp_port.setValue(int(c["port"]))
+            self.udp_iface.setText(c["interface"])
+        if c := configs.get("tcp"):
+            self.tcp_host.setText(c["host"])
+            self.tcp_port.setValue(int(c["port"]))
+        if c := configs.get("tak"):
+            self.tak_host.setText(c["host"])
+            self.tak_port.setValue(int(c["port"]))
+            tls = c.get("tls")
+            self.tak_tls.setChecked(tls is not None)
+            if tls:
+                self.ca.setText(tls["ca"])
+                self.cert.setText(tls["cert"])
+                self.key.setText(tls["key"])
+        if c := configs.get("folder"):
+            self.folder_path.setText(c["path"])
+        if c := configs.get("jsonl"):
+            self.jsonl_path.setText(c["path"])
 
     def apply(self) -> None:
         live = self.live

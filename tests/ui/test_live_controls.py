@@ -84,3 +84,30 @@ def test_playback_runs_at_the_speed_the_box_shows(qtbot, recent_window):
     assert win.timeline.play_speed() == speed.currentData()  # from the start, not only after a change
     speed.setCurrentIndex(1)
     assert win.timeline.play_speed() == speed.currentData() == 10_000
+
+
+def test_feeds_dialog_shows_what_runs_and_ok_keeps_it_running(qtbot, recent_window, tmp_path):
+    win = recent_window
+    live = win.live.live
+    capture = tmp_path / "stream.jsonl"
+    capture.write_text("", encoding="utf-8")
+    dlg = win.panel("live").open_feeds()
+    qtbot.addWidget(dlg)
+    dlg.jsonl.setChecked(True)
+    dlg.jsonl_path.setText(str(capture))
+    dlg.apply()
+    first = live.inputs["jsonl"]
+    # Reopened: the running capture is shown; OK changes nothing and stops nothing.
+    again = win.panel("live").open_feeds()
+    qtbot.addWidget(again)
+    assert again.jsonl.isChecked() and again.jsonl_path.text() == str(capture)
+    again.apply()
+    assert live.inputs["jsonl"] is first
+    # A changed path restarts the input with the new one.
+    other = tmp_path / "other.jsonl"
+    other.write_text("", encoding="utf-8")
+    third = win.panel("live").open_feeds()
+    qtbot.addWidget(third)
+    third.jsonl_path.setText(str(other))
+    third.apply()
+    assert live.inputs["jsonl"] is not first and live.configs["jsonl"] == {"path": str(other)}

@@ -288,6 +288,8 @@ class FeedView(QTableView):
         hh.setSectionsMovable(True)
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # never ResizeToContents on 1M rows
         hh.setHighlightSections(False)
+        self._anchor = None
+        self._make_newer_button()
 
     def setModel(self, model) -> None:  # noqa: N802 (Qt override)
         old = self.selectionModel()
@@ -326,7 +328,12 @@ class FeedView(QTableView):
                 self._selected_id = None
                 return False
             index = model.index(row, 0)
-            sel.setCurrentIndex(index, sel.SelectionFlag.ClearAndSelect | sel.SelectionFlag.Rows)
+            auto = self.hasAutoScroll()
+            self.setAutoScroll(scroll)  # the view would otherwise scroll to a new current row itself
+            try:
+                sel.setCurrentIndex(index, sel.SelectionFlag.ClearAndSelect | sel.SelectionFlag.Rows)
+            finally:
+                self.setAutoScroll(auto)
             self._selected_id = int(item_id)
         finally:
             self._quiet = False
@@ -342,10 +349,72 @@ class FeedView(QTableView):
 
     def _remember(self) -> None:
         self._kept_id = self._selected_id
+        # Scrolled down the list, the rows under the pointer must stay put as new items
+        # arrive above them: remember the top row's item and how far it is scrolled in.
+        bar = self.verticalScrollBar()
+        self._anchor = None
+        if bar.value() > 0 and self.model() is not None:
+            row = self.rowAt(0)
+            item = self.model().id_at(row) if row >= 0 else None
+            if item is not None:
+                per_pixel = self.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerPixel
+                offset = bar.value() - row * self.verticalHeader().defaultSectionSize() if per_pixel else 0
+                self._anchor = (item, row, offset)
 
     def _restore(self) -> None:
         # A new filter result keeps the same item selected when it is still listed.
         kept, self._kept_id = self._kept_id, None
+        anchor, self._anchor = getattr(self, "_anchor", None), None
         self._selected_id = None
+        model = self.model()
+        new_row = model.row_of(anchor[0]) if anchor is not None else None
+        if new_row is not None:
+            item, old_row, offset = anchor
+            per_pixel = self.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerPixel
+            h = self.verticalHeader().defaultSectionSize() if per_pixel else 1
+            self.updateGeometries()  # the scroll range must know the new row count first
+            self.verticalScrollBar().setValue(new_row * h + offset)
+            if new_row > old_row:
+                self._newer += new_row - old_row
+            self._show_newer()
+            if kept is not None:
+                self.select_item(kept, scroll=False)
+            return
+        self._newer = 0
+        self._show_newer()
         if kept is not None:
-            self.select_item(kept, scroll=True)
+            # At the top the newest stay in view; otherwise bring the selection back in view.
+            self.select_item(kept, scroll=anchor is None and self.verticalScrollBar().value() > 0)
+
+    # "N new" above the rows being read ------------------------------------------------
+    def _make_newer_button(self) -> None:
+        from PySide6.QtWidgets import QToolButton
+
+        self.newer_button = QToolButton(self.viewport())
+        self.newer_button.setObjectName("newerItems")
+        self.newer_button.hide()
+        self.newer_button.clicked.connect(self.jump_to_newest)
+        self._newer = 0
+        self.verticalScrollBar().valueChanged.connect(lambda v: v == 0 and self._clear_newer())
+
+    def newer_count(self) -> int:
+        return self._newer
+
+    def _show_newer(self) -> None:
+        b = self.newer_button
+        if self._newer <= 0:
+            b.hide()
+            return
+        b.setText(self.tr("↑ {n} new").format(n=f"{self._newer:,}"))
+        b.adjustSize()
+        b.move(max(0, (self.viewport().width() - b.width()) // 2), 4)
+        b.show()
+        b.raise_()
+
+    def _clear_newer(self) -> None:
+        self._newer = 0
+        self.newer_button.hide()
+
+    def jump_to_newest(self) -> None:
+        self.scrollToTop()
+        self._clear_newer()

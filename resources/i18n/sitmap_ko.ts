@@ -4,7 +4,7 @@
 <context>
     <name>AlertsPane</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="226" />
+        <location filename="../../desktop/ui/live_widgets.py" line="250" />
         <source>Alert rules…</source>
         <translation>경보 규칙…</translation>
     </message>
@@ -25,33 +25,33 @@
 <context>
     <name>BasemapControl</name>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="30" />
-        <location filename="../../desktop/ui/basemap_menu.py" line="60" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="31" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="61" />
         <source>Basemap</source>
         <translation>배경지도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="39" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="40" />
         <source>Add basemap pack (MBTiles, PMTiles)…</source>
         <translation>배경지도 팩 추가 (MBTiles, PMTiles)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="40" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="41" />
         <source>Online: OpenStreetMap (tiles cached for offline use)</source>
         <translation>온라인: OpenStreetMap (타일은 오프라인용으로 저장)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="47" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="48" />
         <source>Remove “{name}”</source>
         <translation>“{name}” 제거</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="51" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="52" />
         <source>Add basemap pack</source>
         <translation>배경지도 팩 추가</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="52" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="53" />
         <source>Tile packs (*.mbtiles *.pmtiles);;All files (*)</source>
         <translation>타일 팩 (*.mbtiles *.pmtiles);;모든 파일 (*)</translation>
     </message>
@@ -59,18 +59,18 @@
 <context>
     <name>ChatPane</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="167" />
-        <location filename="../../desktop/ui/live_widgets.py" line="182" />
+        <location filename="../../desktop/ui/live_widgets.py" line="191" />
+        <location filename="../../desktop/ui/live_widgets.py" line="206" />
         <source>All Chat Rooms</source>
         <translation>전체 대화방</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="168" />
+        <location filename="../../desktop/ui/live_widgets.py" line="192" />
         <source>Message to the field…</source>
         <translation>현장에 보낼 메시지…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="170" />
+        <location filename="../../desktop/ui/live_widgets.py" line="194" />
         <source>Send</source>
         <translation>보내기</translation>
     </message>
@@ -91,203 +91,203 @@
 <context>
     <name>DetailsPane</name>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="58" />
+        <location filename="../../desktop/ui/details_pane.py" line="50" />
         <source>Select an item in the feed or on the map to see its details.</source>
         <translation>피드나 지도에서 항목을 선택하면 자세한 내용이 표시됩니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="83" />
-        <location filename="../../desktop/ui/details_pane.py" line="181" />
+        <location filename="../../desktop/ui/details_pane.py" line="75" />
+        <location filename="../../desktop/ui/details_pane.py" line="173" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="116" />
+        <location filename="../../desktop/ui/details_pane.py" line="108" />
         <source>Open source in browser…</source>
         <translation>원문을 브라우저에서 열기…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="125" />
+        <location filename="../../desktop/ui/details_pane.py" line="117" />
         <source>Time</source>
         <translation>시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="126" />
+        <location filename="../../desktop/ui/details_pane.py" line="118" />
         <source>Author</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="127" />
+        <location filename="../../desktop/ui/details_pane.py" line="119" />
         <source>Author ID</source>
         <translation>작성자 ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="128" />
+        <location filename="../../desktop/ui/details_pane.py" line="120" />
         <source>Callsign</source>
         <translation>호출부호</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="129" />
+        <location filename="../../desktop/ui/details_pane.py" line="121" />
         <source>Unit UID</source>
         <translation>부대 UID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="130" />
+        <location filename="../../desktop/ui/details_pane.py" line="122" />
         <source>CoT type</source>
         <translation>CoT 유형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="131" />
+        <location filename="../../desktop/ui/details_pane.py" line="123" />
         <source>Team / role</source>
         <translation>팀 / 역할</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="132" />
+        <location filename="../../desktop/ui/details_pane.py" line="124" />
         <source>Course / speed</source>
         <translation>방향 / 속도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="133" />
+        <location filename="../../desktop/ui/details_pane.py" line="125" />
         <source>Position source</source>
         <translation>위치 출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="134" />
+        <location filename="../../desktop/ui/details_pane.py" line="126" />
         <source>Stale after</source>
         <translation>만료 시각</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="135" />
+        <location filename="../../desktop/ui/details_pane.py" line="127" />
         <source>Chat</source>
         <translation>채팅</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="136" />
+        <location filename="../../desktop/ui/details_pane.py" line="128" />
         <source>Unit now</source>
         <translation>부대 현재 상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="137" />
+        <location filename="../../desktop/ui/details_pane.py" line="129" />
         <source>Source</source>
         <translation>출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="138" />
+        <location filename="../../desktop/ui/details_pane.py" line="130" />
         <source>Source ID</source>
         <translation>출처 ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="139" />
+        <location filename="../../desktop/ui/details_pane.py" line="131" />
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="140" />
+        <location filename="../../desktop/ui/details_pane.py" line="132" />
         <source>Hashtags</source>
         <translation>해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="141" />
+        <location filename="../../desktop/ui/details_pane.py" line="133" />
         <source>Location</source>
         <translation>위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="142" />
+        <location filename="../../desktop/ui/details_pane.py" line="134" />
         <source>Coordinates</source>
         <translation>좌표</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="143" />
+        <location filename="../../desktop/ui/details_pane.py" line="135" />
         <source>Place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="144" />
+        <location filename="../../desktop/ui/details_pane.py" line="136" />
         <source>Links</source>
         <translation>링크</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="145" />
+        <location filename="../../desktop/ui/details_pane.py" line="137" />
         <source>Reply to</source>
         <translation>답글 대상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="146" />
+        <location filename="../../desktop/ui/details_pane.py" line="138" />
         <source>Quote of</source>
         <translation>인용 원문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="147" />
+        <location filename="../../desktop/ui/details_pane.py" line="139" />
         <source>Retweet of</source>
         <translation>리트윗 원문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="148" />
+        <location filename="../../desktop/ui/details_pane.py" line="140" />
         <source>Other</source>
         <translation>기타</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="175" />
+        <location filename="../../desktop/ui/details_pane.py" line="167" />
         <source>Field update</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="175" />
+        <location filename="../../desktop/ui/details_pane.py" line="167" />
         <source>Post</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="181" />
+        <location filename="../../desktop/ui/details_pane.py" line="173" />
         <source>Remarks</source>
         <translation>비고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="186" />
+        <location filename="../../desktop/ui/details_pane.py" line="178" />
         <source>EMERGENCY</source>
         <translation>긴급</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="202" />
+        <location filename="../../desktop/ui/details_pane.py" line="194" />
         <source>exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="202" />
+        <location filename="../../desktop/ui/details_pane.py" line="194" />
         <source>place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="202" />
+        <location filename="../../desktop/ui/details_pane.py" line="194" />
         <source>inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="203" />
+        <location filename="../../desktop/ui/details_pane.py" line="195" />
         <source>unknown</source>
         <translation>알 수 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="246" />
+        <location filename="../../desktop/ui/details_pane.py" line="238" />
         <source>last report %1</source>
         <translation>마지막 보고 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="249" />
+        <location filename="../../desktop/ui/details_pane.py" line="241" />
         <source>stale after %1</source>
         <translation>%1 이후 만료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="271" />
+        <location filename="../../desktop/ui/details_pane.py" line="263" />
         <source>Open source in browser</source>
         <translation>원문을 브라우저에서 열기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="273" />
+        <location filename="../../desktop/ui/details_pane.py" line="265" />
         <source>Open this address in your web browser?</source>
         <translation>이 주소를 웹 브라우저에서 열까요?</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="274" />
+        <location filename="../../desktop/ui/details_pane.py" line="266" />
         <source>The page is outside Sitmap and may be hostile.</source>
         <translation>이 페이지는 Sitmap 밖에 있으며 위험할 수 있습니다.</translation>
     </message>
@@ -330,42 +330,42 @@ The details are in {log}.</source>
 <context>
     <name>FeedModel</name>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="177" />
+        <location filename="../../desktop/ui/feed_model.py" line="170" />
         <source>Time (%1)</source>
         <translation>시간 (%1)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="179" />
+        <location filename="../../desktop/ui/feed_model.py" line="172" />
         <source>Kind</source>
         <translation>종류</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="181" />
+        <location filename="../../desktop/ui/feed_model.py" line="174" />
         <source>Who</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="183" />
+        <location filename="../../desktop/ui/feed_model.py" line="176" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="185" />
+        <location filename="../../desktop/ui/feed_model.py" line="178" />
         <source>Source</source>
         <translation>출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="208" />
+        <location filename="../../desktop/ui/feed_model.py" line="201" />
         <source>(removed)</source>
         <translation>(삭제됨)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="222" />
+        <location filename="../../desktop/ui/feed_model.py" line="215" />
         <source>Field update</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="222" />
+        <location filename="../../desktop/ui/feed_model.py" line="215" />
         <source>Post</source>
         <translation>게시물</translation>
     </message>
@@ -379,10 +379,18 @@ The details are in {log}.</source>
     </message>
 </context>
 <context>
+    <name>FeedView</name>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="408" />
+        <source>↑ {n} new</source>
+        <translation>↑ 새 항목 {n}건</translation>
+    </message>
+</context>
+<context>
     <name>FeedsDialog</name>
     <message>
         <location filename="../../desktop/ui/live_widgets.py" line="62" />
-        <location filename="../../desktop/ui/live_widgets.py" line="145" />
+        <location filename="../../desktop/ui/live_widgets.py" line="169" />
         <source>Live feeds</source>
         <translation>실시간 수신</translation>
     </message>
@@ -482,58 +490,58 @@ The details are in {log}.</source>
 <context>
     <name>FiltersDock</name>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="47" />
+        <location filename="../../desktop/ui/panels/filters.py" line="48" />
         <source>Filters</source>
         <translation>필터</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="50" />
+        <location filename="../../desktop/ui/panels/filters.py" line="51" />
         <source>Search text</source>
         <translation>본문 검색</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="53" />
+        <location filename="../../desktop/ui/panels/filters.py" line="54" />
         <source>Districts…</source>
         <translation>행정구역…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="55" />
+        <location filename="../../desktop/ui/panels/filters.py" line="56" />
         <source>Cancel drawing</source>
         <translation>그리기 취소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="85" />
+        <location filename="../../desktop/ui/panels/filters.py" line="86" />
         <source>Polygon</source>
         <translation>다각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="85" />
+        <location filename="../../desktop/ui/panels/filters.py" line="86" />
         <source>Rectangle</source>
         <translation>사각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="85" />
+        <location filename="../../desktop/ui/panels/filters.py" line="86" />
         <source>Circle</source>
         <translation>원</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="110" />
-        <location filename="../../desktop/ui/panels/filters.py" line="117" />
+        <location filename="../../desktop/ui/panels/filters.py" line="111" />
+        <location filename="../../desktop/ui/panels/filters.py" line="118" />
         <source>Boundary file</source>
         <translation>경계 파일</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="111" />
+        <location filename="../../desktop/ui/panels/filters.py" line="112" />
         <source>Boundaries (*.geojson *.json *.shp *.gpkg *.kml);;All files (*)</source>
         <translation>경계 파일 (*.geojson *.json *.shp *.gpkg *.kml);;모든 파일 (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="169" />
+        <location filename="../../desktop/ui/panels/filters.py" line="170" />
         <source>Save area</source>
         <translation>구역 저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="172" />
+        <location filename="../../desktop/ui/panels/filters.py" line="173" />
         <source>Area “{name}” saved in the cache</source>
         <translation>구역 “{name}”을(를) 캐시에 저장했습니다</translation>
     </message>
@@ -679,29 +687,29 @@ The details are in {log}.</source>
 <context>
     <name>HelpPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/help.py" line="17" />
-        <location filename="../../desktop/ui/panels/help.py" line="37" />
+        <location filename="../../desktop/ui/panels/help.py" line="18" />
+        <location filename="../../desktop/ui/panels/help.py" line="38" />
         <source>Keyboard shortcuts</source>
         <translation>단축키</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/help.py" line="20" />
-        <location filename="../../desktop/ui/panels/help.py" line="57" />
+        <location filename="../../desktop/ui/panels/help.py" line="21" />
+        <location filename="../../desktop/ui/panels/help.py" line="58" />
         <source>About Sitmap</source>
         <translation>Sitmap 정보</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/help.py" line="42" />
+        <location filename="../../desktop/ui/panels/help.py" line="43" />
         <source>Keys</source>
         <translation>키</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/help.py" line="42" />
+        <location filename="../../desktop/ui/panels/help.py" line="43" />
         <source>Action</source>
         <translation>동작</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/help.py" line="58" />
+        <location filename="../../desktop/ui/panels/help.py" line="59" />
         <source>Sitmap {version}
 A situation map for incident commanders: public posts and officer field updates on one timeline, offline first.
 
@@ -715,38 +723,38 @@ Cache: {db}</source>
 <context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="61" />
+        <location filename="../../desktop/ui/import_dialog.py" line="62" />
         <source>Import posts and field updates</source>
         <translation>게시물과 현장 보고 가져오기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="62" />
+        <location filename="../../desktop/ui/import_dialog.py" line="63" />
         <source>Supported (*.json *.jsonl *.js *.geojson *.csv *.kml *.kmz *.xml *.cot);;All files (*)</source>
         <translation>지원 형식 (*.json *.jsonl *.js *.geojson *.csv *.kml *.kmz *.xml *.cot);;모든 파일 (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="65" />
+        <location filename="../../desktop/ui/import_dialog.py" line="66" />
         <source>Importing…</source>
         <translation>가져오는 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="65" />
+        <location filename="../../desktop/ui/import_dialog.py" line="66" />
         <source>Cancel</source>
         <translation>취소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="66" />
-        <location filename="../../desktop/ui/import_dialog.py" line="83" />
+        <location filename="../../desktop/ui/import_dialog.py" line="67" />
+        <location filename="../../desktop/ui/import_dialog.py" line="91" />
         <source>Import</source>
         <translation>가져오기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="72" />
+        <location filename="../../desktop/ui/import_dialog.py" line="74" />
         <source>{file}: {n} records read</source>
         <translation>{file}: {n}건 읽음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="83" />
+        <location filename="../../desktop/ui/import_dialog.py" line="92" />
         <source>Nothing imported</source>
         <translation>가져온 항목 없음</translation>
     </message>
@@ -762,27 +770,27 @@ Cache: {db}</source>
 <context>
     <name>LivePanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="43" />
+        <location filename="../../desktop/ui/panels/live.py" line="42" />
         <source>Feeds…</source>
         <translation>실시간 수신…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="46" />
+        <location filename="../../desktop/ui/panels/live.py" line="45" />
         <source>Send post to field</source>
         <translation>게시물을 현장에 보내기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="76" />
+        <location filename="../../desktop/ui/panels/live.py" line="75" />
         <source>Field update stored; sent to {n} TAK connection(s)</source>
         <translation>현장 보고를 저장했습니다. TAK 연결 {n}개로 보냈습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="82" />
+        <location filename="../../desktop/ui/panels/live.py" line="81" />
         <source>Select a post with a position first</source>
         <translation>먼저 위치가 있는 게시물을 선택하세요</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="85" />
+        <location filename="../../desktop/ui/panels/live.py" line="84" />
         <source>Post sent to {n} TAK connection(s)</source>
         <translation>게시물을 TAK 연결 {n}개로 보냈습니다</translation>
     </message>
@@ -790,57 +798,57 @@ Cache: {db}</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="49" />
+        <location filename="../../desktop/ui/main_window.py" line="50" />
         <source>Sitmap — {name}</source>
         <translation>Sitmap — {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="76" />
+        <location filename="../../desktop/ui/main_window.py" line="77" />
         <source>Map</source>
         <translation>지도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="80" />
+        <location filename="../../desktop/ui/main_window.py" line="81" />
         <source>&amp;File</source>
         <translation>파일(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="80" />
+        <location filename="../../desktop/ui/main_window.py" line="81" />
         <source>&amp;View</source>
         <translation>보기(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="80" />
+        <location filename="../../desktop/ui/main_window.py" line="81" />
         <source>&amp;Map</source>
         <translation>지도(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="80" />
+        <location filename="../../desktop/ui/main_window.py" line="81" />
         <source>&amp;Live</source>
         <translation>실시간(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="80" />
+        <location filename="../../desktop/ui/main_window.py" line="81" />
         <source>&amp;Help</source>
         <translation>도움말(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="138" />
+        <location filename="../../desktop/ui/main_window.py" line="139" />
         <source>Panels</source>
         <translation>패널</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="143" />
+        <location filename="../../desktop/ui/main_window.py" line="144" />
         <source>Quit</source>
         <translation>종료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="184" />
+        <location filename="../../desktop/ui/main_window.py" line="185" />
         <source>{n} items · {v} in view · {ms:.0f} ms</source>
         <translation>{n}건 · 화면 {v}건 · {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="198" />
+        <location filename="../../desktop/ui/main_window.py" line="199" />
         <source>The cache is empty: import files (Ctrl+I) or run 'sitmap demo'.</source>
         <translation>캐시가 비어 있습니다: 파일을 가져오거나 (Ctrl+I) 'sitmap demo'를 실행하세요.</translation>
     </message>
@@ -882,22 +890,22 @@ Cache: {db}</source>
 <context>
     <name>MarkerDialog</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="313" />
+        <location filename="../../desktop/ui/live_widgets.py" line="337" />
         <source>Field update at {lat:.5f}, {lon:.5f}</source>
         <translation>{lat:.5f}, {lon:.5f}의 현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="316" />
+        <location filename="../../desktop/ui/live_widgets.py" line="340" />
         <source>What is here (sent to field units when connected)</source>
         <translation>이곳의 상황 (연결되면 현장 부대에 전송)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="320" />
+        <location filename="../../desktop/ui/live_widgets.py" line="344" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="321" />
+        <location filename="../../desktop/ui/live_widgets.py" line="345" />
         <source>Type</source>
         <translation>종류</translation>
     </message>
@@ -905,12 +913,12 @@ Cache: {db}</source>
 <context>
     <name>PlaceSearch</name>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="94" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="95" />
         <source>Go to place (종로구, Busan…)</source>
         <translation>장소로 이동 (종로구, 부산…)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="129" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="130" />
         <source>No place named “{q}”</source>
         <translation>“{q}”(이)라는 장소가 없습니다</translation>
     </message>
@@ -918,87 +926,87 @@ Cache: {db}</source>
 <context>
     <name>RuleDialog</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="244" />
+        <location filename="../../desktop/ui/live_widgets.py" line="268" />
         <source>New alert rule</source>
         <translation>새 경보 규칙</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="247" />
+        <location filename="../../desktop/ui/live_widgets.py" line="271" />
         <source>Crowd building up</source>
         <translation>인파 증가</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="249" />
+        <location filename="../../desktop/ui/live_widgets.py" line="273" />
         <source>N or more matching items in M minutes</source>
         <translation>M분 안에 조건에 맞는 항목 N개 이상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="249" />
+        <location filename="../../desktop/ui/live_widgets.py" line="273" />
         <source>Rate spike against the area's baseline</source>
         <translation>구역 평소 대비 급증</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="250" />
+        <location filename="../../desktop/ui/live_widgets.py" line="274" />
         <source>A unit's emergency</source>
         <translation>부대 긴급 상황</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="250" />
+        <location filename="../../desktop/ui/live_widgets.py" line="274" />
         <source>No unit in the area for T minutes</source>
         <translation>T분 동안 구역에 부대 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="254" />
+        <location filename="../../desktop/ui/live_widgets.py" line="278" />
         <source>Everywhere</source>
         <translation>전 지역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="261" />
+        <location filename="../../desktop/ui/live_widgets.py" line="285" />
         <source>words, comma separated</source>
         <translation>단어, 쉼표로 구분</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="262" />
+        <location filename="../../desktop/ui/live_widgets.py" line="286" />
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="262" />
+        <location filename="../../desktop/ui/live_widgets.py" line="286" />
         <source>When</source>
         <translation>조건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="262" />
+        <location filename="../../desktop/ui/live_widgets.py" line="286" />
         <source>Area</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="263" />
+        <location filename="../../desktop/ui/live_widgets.py" line="287" />
         <source>N items</source>
         <translation>항목 수 N</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="263" />
+        <location filename="../../desktop/ui/live_widgets.py" line="287" />
         <source>Minutes</source>
         <translation>분</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="264" />
+        <location filename="../../desktop/ui/live_widgets.py" line="288" />
         <source>Spike factor</source>
         <translation>급증 배수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="264" />
+        <location filename="../../desktop/ui/live_widgets.py" line="288" />
         <source>Hashtags</source>
         <translation>해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="265" />
+        <location filename="../../desktop/ui/live_widgets.py" line="289" />
         <source>Keywords</source>
         <translation>키워드</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="297" />
+        <location filename="../../desktop/ui/live_widgets.py" line="321" />
         <source>An empty-area rule needs an area</source>
         <translation>부대 없음 규칙에는 구역이 필요합니다</translation>
     </message>
@@ -1006,87 +1014,87 @@ Cache: {db}</source>
 <context>
     <name>TimelinePanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="59" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="60" />
         <source>Play / pause (Space)</source>
         <translation>재생 / 일시정지 (Space)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="63" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="64" />
         <source>Step back (Left)</source>
         <translation>뒤로 (←)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="67" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="68" />
         <source>Step forward (Right)</source>
         <translation>앞으로 (→)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="71" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="72" />
         <source>Speed</source>
         <translation>속도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="80" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="82" />
         <source>15 min</source>
         <translation>15분</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="80" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="82" />
         <source>1 h</source>
         <translation>1시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="80" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="82" />
         <source>6 h</source>
         <translation>6시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="81" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="83" />
         <source>24 h</source>
         <translation>24시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="81" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="83" />
         <source>All</source>
         <translation>전체</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="84" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="86" />
         <source>Window: last {label}</source>
         <translation>범위: 최근 {label}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="84" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="86" />
         <source>Whole incident</source>
         <translation>사건 전체</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="88" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="90" />
         <source>● Live</source>
         <translation>● 실시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="92" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="94" />
         <source>Follow now, keeping the window's width (L); scrubbing back leaves live mode</source>
         <translation>현재 시각을 따라갑니다, 창의 폭은 유지 (L). 뒤로 이동하면 실시간 모드가 꺼집니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="102" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="104" />
         <source>Time</source>
         <translation>시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="108" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="110" />
         <source>Play / pause</source>
         <translation>재생 / 일시정지</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="109" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="111" />
         <source>Step back</source>
         <translation>뒤로 한 칸</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/timeline.py" line="110" />
+        <location filename="../../desktop/ui/panels/timeline.py" line="112" />
         <source>Step forward</source>
         <translation>앞으로 한 칸</translation>
     </message>
@@ -1100,32 +1108,32 @@ Cache: {db}</source>
         <translation>시간 범위</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/timeline_widget.py" line="324" />
+        <location filename="../../desktop/ui/timeline_widget.py" line="329" />
         <source>Select all</source>
         <translation>전체 선택</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/timeline_widget.py" line="325" />
+        <location filename="../../desktop/ui/timeline_widget.py" line="330" />
         <source>Square-root scale</source>
         <translation>제곱근 눈금</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/timeline_widget.py" line="358" />
+        <location filename="../../desktop/ui/timeline_widget.py" line="363" />
         <source>posts {n}</source>
         <translation>게시물 {n}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/timeline_widget.py" line="359" />
+        <location filename="../../desktop/ui/timeline_widget.py" line="364" />
         <source>field updates {n}</source>
         <translation>현장 보고 {n}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/timeline_widget.py" line="395" />
+        <location filename="../../desktop/ui/timeline_widget.py" line="400" />
         <source>Left/Right: step; Shift+Left/Right: nudge; Home/End: jump; Space: play or pause.</source>
         <translation>좌/우: 이동, Shift+좌/우: 미세 이동, Home/End: 처음/끝, Space: 재생/일시정지.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/timeline_widget.py" line="415" />
+        <location filename="../../desktop/ui/timeline_widget.py" line="420" />
         <source>No timeline data</source>
         <translation>타임라인 데이터 없음</translation>
     </message>

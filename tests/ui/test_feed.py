@@ -300,3 +300,36 @@ def test_details_field_update(pane, db):
     assert_all_plain(pane)
     pane.show_item(item_by_sid(db, "p1"))  # back to a post: the banner goes away
     assert not pane.emergency_label.isVisible() and pane.field_text("callsign") is None
+
+
+def test_rows_under_the_pointer_stay_put_as_new_items_arrive(qtbot):
+    """Scrolled down, the user reads row N; new items land above it without moving it,
+    and a "N new" button jumps back to the newest."""
+    import numpy as np
+
+    from desktop.ui.feed_model import FeedModel, FeedView
+
+    model = FeedModel()
+    view = FeedView()
+    view.setModel(model)
+    view.resize(600, 400)
+    view.show()
+    qtbot.addWidget(view)
+    ids = np.arange(1000, 0, -1, dtype=np.int64)  # newest first
+    model.set_ids(ids)
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 200, timeout=5000)
+    view.verticalScrollBar().setValue(200)
+    qtbot.waitUntil(lambda: view.rowAt(0) == 200, timeout=5000)
+    top_before = model.id_at(view.rowAt(0))
+    view.select_item(int(ids[205]), scroll=False)
+    model.set_ids(np.concatenate([np.arange(1012, 1000, -1, dtype=np.int64), ids]))  # twelve new on top
+    qtbot.wait(10)
+    assert model.id_at(view.rowAt(0)) == top_before
+    assert view.selected_id() == int(ids[205])
+    assert view.newer_count() == 12 and view.newer_button.isVisible() and "12" in view.newer_button.text()
+    view.newer_button.click()
+    assert view.rowAt(0) == 0 and not view.newer_button.isVisible()
+    # At the top, new items simply show at the top.
+    model.set_ids(np.concatenate([np.arange(1015, 1012, -1, dtype=np.int64), model.ids()]))
+    qtbot.wait(10)
+    assert model.id_at(view.rowAt(0)) == 1015 and not view.newer_button.isVisible()

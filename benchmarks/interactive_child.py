@@ -36,6 +36,7 @@ from desktop.core.filters import Filter  # noqa: E402
 from desktop.engine.index import ItemIndex  # noqa: E402
 from desktop.engine.source import cache_state, snapshot_dir  # noqa: E402
 from desktop.engine.mapdata import MapData, Request, View  # noqa: E402
+from desktop.engine.unit_tracks import unpack_track  # noqa: E402
 from desktop.cache.query import count  # noqa: E402
 
 BOUNDARIES = ROOT.parent / "shared" / "data" / "boundaries" / "skorea_municipalities_geo_simple.json"
@@ -125,16 +126,36 @@ class Page:
         QTimer.singleShot(max(1, int(seconds * 1000)), loop.quit)
         loop.exec()
 
+    def run_js(self, script: str):
+        """Evaluate a constant script on the page and return its result."""
+        box: dict = {}
+        self.view.page().runJavaScript(script, 0, lambda r: box.setdefault("r", r))
+        self.wait(lambda: "r" in box, 10)
+        return box.get("r")
+
+    def set_units_design(self, design: str) -> None:
+        """``new``: the page updates unit markers and tracks in place (what it does); ``old``:
+        it throws them all away and builds them again on every message, as it used to."""
+        flag = {"new": "false", "old": "true"}[design]
+        assert self.run_js(f"sitmap.debug.unitsFullRebuild = {flag}; sitmap.layers.units.clear(); 1") == 1
+        self.units_design = design
+
+    units_design = "new"
+
     def show(self, res, units: bool = True) -> dict:
         """Send an update (the items; then the units, as the window does, when ``units``)
-        and wait until the page reports it drew the items."""
+        and wait until the page reports it drew the items. With the ``old`` units design
+        the tracks go as JSON [lat, lon] pairs, as the engine used to send them."""
         from PySide6.QtCore import QEventLoop, QTimer
 
         self.drawn = None
         self._want = res.gen
         self.bridge.send(res.page)
         if units:
-            self.bridge.send({"type": "units", "units": res.units})
+            sent = res.units
+            if self.units_design == "old":
+                sent = [{**u, "track": unpack_track(u["track"])} for u in sent]
+            self.bridge.send({"type": "units", "units": sent})
         if self._want is not None:
             self._loop = QEventLoop()
             QTimer.singleShot(30_000, self._loop.quit)
@@ -236,6 +257,31 @@ def slider(ctx: dict, steps: int, start_ms: int, gen0: int, ref_conn=None, units
             "max_cells": max(r["cells"] for r in out), "max_points": max(r["points"] for r in out),
             "max_bytes": max(r["bytes"] for r in out), "window_items": int(out[-1]["total"]),
             "correct": bool(ok), "steps": steps}
+
+
+def slider_designs(ctx: dict, steps: int, start_ms: int, gen0: int, block: int = 20) -> dict:
+    """The slider with units and tracks, the page's old design (rebuild everything on each
+    units message, tracks as JSON pairs) against its new one (update in place, packed
+    tracks), in alternating blocks over the same windows, so both see the same data and
+    the same state of the machine. Returns {"old": stats, "new": stats}."""
+    page = ctx["page"]
+    runs: dict = {"old": [], "new": []}
+    gen = gen0
+    for b0 in range(0, steps, block):
+        n = min(block, steps - b0)
+        for design in ("old", "new"):
+            page.set_units_design(design)
+            slider(ctx, 2, start_ms + (b0 - 2) * STEP_MS, gen)  # the first message after a switch builds everything
+            runs[design].append(slider(ctx, n, start_ms + b0 * STEP_MS, gen + 2))
+            gen += n + 2
+    page.set_units_design("new")
+    out = {}
+    for design, rs in runs.items():
+        e2e = [x for r in rs for x in r["e2e"]]
+        out[design] = {"p50_ms": pct(e2e, 50), "p95_ms": pct(e2e, 95), "max_ms": max(e2e), "steps": len(e2e),
+                       "compute_p50_ms": float(np.median([r["compute_p50_ms"] for r in rs])),
+                       "page_p50_ms": float(np.median([r["page_p50_ms"] for r in rs])), "block": block}
+    return out
 
 
 def districts() -> tuple:
@@ -350,9 +396,11 @@ def measure(db: Path, t0: float, opts: argparse.Namespace) -> dict:
     s0 = span[0] + 2 * WINDOW_MS  # the afternoon's busiest hours
     slider(ctx, 5, s0 - 10 * STEP_MS, 10)  # warm up (first passes fault pages in)
     out["slider"] = slider(ctx, opts.steps, s0, 100, units=False)  # filter -> page has drawn the items
-    out["slider_units"] = slider(ctx, opts.steps, s0, 400)  # plus unit tracks, as the window sends them
-    for k in ("slider", "slider_units"):
-        out[k].pop("e2e")
+    # Plus units and tracks, as the window sends them: the page's design now and before.
+    designs = slider_designs(ctx, opts.steps, s0, 400)
+    out["slider_units"], out["slider_units_old"] = designs["new"], designs["old"]
+    out["slider"].pop("e2e")
+    out["unit_update"] = json.loads(ctx["page"].run_js("JSON.stringify(sitmap.state.unitUpdate || null)") or "null")
     areas = districts()
     out["polygon"] = polygon(ctx, 1000, areas, s0)
     out["rss_mb"], out["peak_rss_mb"] = rss_mb()

@@ -242,40 +242,195 @@
     return t[String(team || "").toLowerCase()] || "#0f766e";
   }
 
+  var STALE = "#9ca3af";
+
+  /* Units are updated in place, keyed by uid: a slider step moves each unit's marker
+   * (setLatLng), touches its label, badge and course arrow only when they changed, and
+   * gives its track line new points (setLatLngs) only when they differ from what it
+   * shows; units that left the window lose their marker and line, new ones get theirs.
+   * A reloaded page starts with no markers and so builds everything from the first
+   * message. ``sitmap.debug.unitsFullRebuild`` forces the old way (every marker and line
+   * thrown away and made again on each message), for the benchmark's before/after.
+   *
+   * ``track`` is either base64 of Int32 microdegrees [lat, lon, lat, lon, …] (as Python sends it:
+   * cheap to encode, and an unchanged track is one string comparison) or an array of
+   * [lat, lon] pairs. */
   function UnitsLayer(map, S) {
     this.map = map; this.S = S;
     this.group = L.layerGroup().addTo(map);
     this.tracks = L.layerGroup().addTo(map);
+    this.byKey = new Map();  // unit key (uid) -> what is drawn for it; a Map, so no uid can hit a prototype
+    map.on("moveend", this._flush, this);
   }
-  UnitsLayer.prototype.setData = function (units) {
+
+  function unitLook(u) {
+    return {
+      color: u.stale ? STALE : teamColor(u.team),
+      cls: "sitmap-unit" + (u.stale ? " stale" : "") + (u.emergency ? " emergency" : ""),
+      course: typeof u.course === "number" && u.speed > 0.3 ? Math.round(u.course) : null,
+      text: String(u.callsign || u.uid || ""),
+      z: u.emergency ? 1000 : 500,
+      stale: !!u.stale,
+    };
+  }
+
+  function trackStyle(look) {
+    return { color: look.color, weight: 2, opacity: look.stale ? 0.35 : 0.55, dashArray: look.stale ? "4 6" : null,
+             interactive: false };
+  }
+
+  function sameTrack(a, b) {
+    if (a === b) return true;
+    if (typeof a === "string" || typeof b === "string" || !Array.isArray(a) || !Array.isArray(b)) return false;
+    if (a.length !== b.length) return false;
+    for (var i = 0; i < a.length; i++) {
+      var p = a[i], q = b[i];
+      if (p === q) continue;
+      if (!p || !q || p[0] !== q[0] || p[1] !== q[1]) return false;
+    }
+    return true;
+  }
+
+  /** {lls, bounds} of a track: bounds only for packed ones (the only ones that can wait). */
+  function trackLatLngs(S, t) {
+    if (Array.isArray(t)) return { lls: t, bounds: null };
+    if (typeof t !== "string" || !t) return { lls: [], bounds: null };
+    var f;
+    try { f = S.unpack(t, Int32Array); } catch (e) { S.log("warning", "unit track is not packed Int32 pairs"); return { lls: [], bounds: null }; }
+    var n = f.length >> 1, out = new Array(n), s = Infinity, w = Infinity, no = -Infinity, ea = -Infinity;
+    for (var i = 0; i < n; i++) {
+      var lat = f[2 * i] / 1e6, lon = f[2 * i + 1] / 1e6;
+      out[i] = L.latLng(lat, lon);
+      if (lat < s) s = lat; if (lat > no) no = lat; if (lon < w) w = lon; if (lon > ea) ea = lon;
+    }
+    return { lls: out, bounds: n ? L.latLngBounds([s, w], [no, ea]) : null };
+  }
+
+  UnitsLayer.prototype._create = function (u, look) {
+    var el = document.createElement("div");
+    var badge = document.createElement("span");
+    badge.className = "sitmap-unit-badge";
+    var label = document.createElement("span");
+    label.className = "sitmap-unit-label";
+    el.appendChild(badge); el.appendChild(label);
+    var icon = L.divIcon({ html: el, className: "sitmap-unit-icon", iconSize: [18, 18], iconAnchor: [9, 9] });
+    var marker = L.marker([u.lat, u.lon], { icon: icon, keyboard: false, zIndexOffset: look.z });
+    var e = { marker: marker, el: el, badge: badge, label: label, arrow: null, lat: u.lat, lon: u.lon,
+              look: { color: null, cls: null, course: null, text: null, z: look.z, stale: null },
+              line: null, track: undefined };
+    this._restyle(e, look);
+    marker.addTo(this.group);
+    return e;
+  };
+
+  /** Set on the marker's own nodes only what differs from what they show; true if anything did. */
+  UnitsLayer.prototype._restyle = function (e, look) {
+    var o = e.look, changed = false;
+    if (o.text !== look.text) { e.label.textContent = look.text; changed = true; }  // text, never markup
+    if (o.cls !== look.cls) { e.el.className = look.cls; changed = true; }
+    if (o.color !== look.color) { e.badge.style.background = look.color; changed = true; }
+    if (o.course !== look.course) {
+      if (look.course === null) {
+        if (e.arrow) { e.badge.removeChild(e.arrow); e.arrow = null; }
+      } else {
+        if (!e.arrow) {
+          e.arrow = document.createElement("span");
+          e.arrow.className = "sitmap-unit-course";
+          e.badge.appendChild(e.arrow);
+        }
+        e.arrow.style.transform = "rotate(" + look.course + "deg)";
+      }
+      changed = true;
+    }
+    if (o.z !== look.z) { e.marker.setZIndexOffset(look.z); changed = true; }
+    e.look = look;
+    return changed;
+  };
+
+  /** Give the track line the unit's points if they changed, and its style if the look did.
+   * A line that is far from the view both before and after (over half a screen away) keeps
+   * its points until the map next stops moving: nothing on screen changes, and that saves
+   * projecting its points on every step. Returns "set", "deferred" or "". */
+  UnitsLayer.prototype._retrack = function (e, u, look, view) {
+    var what = "";
+    if (!sameTrack(u.track, e.track)) {
+      var tr = trackLatLngs(this.S, u.track), lls = tr.lls;
+      e.track = u.track;
+      e.pending = null;
+      if (lls.length > 1) {
+        if (!e.line) {
+          e.line = L.polyline(lls, trackStyle(look)).addTo(this.tracks); e.lineLook = look; what = "set";
+        } else if (tr.bounds && view && !view.intersects(tr.bounds) && !view.intersects(e.line.getBounds())) {
+          e.pending = lls; what = "deferred";
+        } else {
+          e.line.setLatLngs(lls); what = "set";
+        }
+      } else if (e.line) {
+        this.tracks.removeLayer(e.line); e.line = null; what = "set";
+      }
+    }
+    if (e.line && (e.lineLook.color !== look.color || e.lineLook.stale !== look.stale)) {
+      e.line.setStyle(trackStyle(look));
+    }
+    if (e.line) e.lineLook = look;
+    return what;
+  };
+
+  /** The map stopped moving: lines that waited get their points. */
+  UnitsLayer.prototype._flush = function () {
+    this.byKey.forEach(function (e) {
+      if (e.pending && e.line) e.line.setLatLngs(e.pending);
+      e.pending = null;
+    });
+  };
+
+  UnitsLayer.prototype._drop = function (e) {
+    this.group.removeLayer(e.marker);
+    if (e.line) this.tracks.removeLayer(e.line);
+  };
+
+  /** Forget everything drawn: the next message builds every marker and line anew. */
+  UnitsLayer.prototype.clear = function () {
+    this.byKey.forEach(this._drop, this);
+    this.byKey.clear();
     this.group.clearLayers(); this.tracks.clearLayers();
-    var S = this.S;
-    units.forEach(function (u) {
-      if (typeof u.lat !== "number" || typeof u.lon !== "number") return;
-      var color = u.stale ? "#9ca3af" : teamColor(u.team);
-      if (u.track && u.track.length > 1) {
-        L.polyline(u.track, { color: color, weight: 2, opacity: u.stale ? 0.35 : 0.55, dashArray: u.stale ? "4 6" : null,
-                              interactive: false }).addTo(this.tracks);
+  };
+
+  UnitsLayer.prototype.setData = function (units) {
+    var S = this.S, t0 = performance.now();
+    if (S.debug.unitsFullRebuild) this.clear();
+    var st = { added: 0, moved: 0, restyled: 0, tracks: 0, deferred: 0, removed: 0, kept: 0 };
+    var view = null;
+    try { view = this.map.getBounds().pad(0.5); } catch (e) { view = null; }  // no view yet: draw everything
+    var seen = new Map();
+    units.forEach(function (u, i) {
+      if (!u || typeof u.lat !== "number" || typeof u.lon !== "number" || !isFinite(u.lat) || !isFinite(u.lon)) return;
+      var named = (typeof u.uid === "string" && u.uid !== "") || typeof u.uid === "number";
+      var key = named ? "u:" + u.uid : "#" + i;
+      if (seen.has(key)) key += "#" + i;  // the same uid twice: draw both, as before
+      var look = unitLook(u), e = this.byKey.get(key);
+      if (!e) {
+        e = this._create(u, look);
+        this.byKey.set(key, e);
+        st.added++;
+      } else {
+        st.kept++;
+        if (e.lat !== u.lat || e.lon !== u.lon) {
+          e.marker.setLatLng([u.lat, u.lon]); e.lat = u.lat; e.lon = u.lon; st.moved++;
+        }
+        if (this._restyle(e, look)) st.restyled++;
       }
-      var el = document.createElement("div");
-      el.className = "sitmap-unit" + (u.stale ? " stale" : "") + (u.emergency ? " emergency" : "");
-      var badge = document.createElement("span");
-      badge.className = "sitmap-unit-badge";
-      badge.style.background = color;
-      if (typeof u.course === "number" && u.speed > 0.3) {
-        var arrow = document.createElement("span");
-        arrow.className = "sitmap-unit-course";
-        arrow.style.transform = "rotate(" + Math.round(u.course) + "deg)";
-        badge.appendChild(arrow);
-      }
-      var label = document.createElement("span");
-      label.className = "sitmap-unit-label";
-      label.textContent = u.callsign || u.uid || "";
-      el.appendChild(badge); el.appendChild(label);
-      var icon = L.divIcon({ html: el, className: "sitmap-unit-icon", iconSize: [18, 18], iconAnchor: [9, 9] });
-      L.marker([u.lat, u.lon], { icon: icon, keyboard: false, zIndexOffset: u.emergency ? 1000 : 500 }).addTo(this.group);
+      var tr = this._retrack(e, u, look, view);
+      if (tr === "set") st.tracks++;
+      else if (tr === "deferred") st.deferred++;
+      seen.set(key, true);
     }, this);
+    this.byKey.forEach(function (e, key) {
+      if (!seen.has(key)) { this._drop(e); this.byKey.delete(key); st.removed++; }
+    }, this);
+    st.ms = performance.now() - t0;
     S.state.units = units.length;
+    S.state.unitUpdate = st;
     S.reportDrawn();
   };
 

@@ -15,6 +15,7 @@
              drawMode: null, selected: null, heat: false, errors: 0 },
     pendingLogs: [],
     labels: {},
+    debug: { unitsFullRebuild: false },  // set by benchmarks only: see UnitsLayer in canvas_layers.js
   });
 
   function send(level, msg) {

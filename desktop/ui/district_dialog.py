@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.geo import Area, GeoError, clean_geometry, name_field, read_boundaries
+from desktop.core.provinces import province_names, qualified
 
 
 class DistrictDialog(QDialog):
@@ -37,13 +38,15 @@ class DistrictDialog(QDialog):
         lay.addWidget(self.filter)
         cols = [c for c in ("name", "name_eng", "code") if c in self.gdf.columns] or [self.name_col or self.gdf.columns[0]]
         self.cols = cols
+        # The province of each district, by containment (중구 is in six cities).
+        self.provinces = dict(zip(self.gdf.index, province_names(list(self.gdf.geometry))))
         self.tree = QTreeWidget()
         self.tree.setObjectName("districts")
-        self.tree.setHeaderLabels(cols)
+        self.tree.setHeaderLabels(cols + [self.tr("Province")])
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         for idx, row in self.gdf.iterrows():
-            it = QTreeWidgetItem([str(row.get(c, "")) for c in cols])
+            it = QTreeWidgetItem([str(row.get(c, "")) for c in cols] + [self.provinces.get(idx) or ""])
             it.setData(0, Qt.ItemDataRole.UserRole, idx)
             self.tree.addTopLevelItem(it)
         self.tree.setSortingEnabled(True)
@@ -51,7 +54,7 @@ class DistrictDialog(QDialog):
         lay.addWidget(self.tree)
         self.exclude = QCheckBox(self.tr("Exclude these areas instead"))
         lay.addWidget(self.exclude)
-        lay.addWidget(QLabel(self.tr("Names repeat across cities (중구, 강서구): check the code.")))
+        lay.addWidget(QLabel(self.tr("Names repeat across cities (중구, 강서구): the province tells them apart.")))
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         bb.accepted.connect(self.accept)
         bb.rejected.connect(self.reject)
@@ -61,7 +64,7 @@ class DistrictDialog(QDialog):
         t = text.strip().casefold()
         for i in range(self.tree.topLevelItemCount()):
             it = self.tree.topLevelItem(i)
-            hay = " ".join(it.text(c) for c in range(len(self.cols))).casefold()
+            hay = " ".join(it.text(c) for c in range(len(self.cols) + 1)).casefold()
             it.setHidden(bool(t) and t not in hay)
 
     def select_codes(self, codes: list[str]) -> None:
@@ -73,11 +76,13 @@ class DistrictDialog(QDialog):
 
     def chosen_areas(self) -> list[Area]:
         out = []
-        for it in self.tree.selectedItems():
-            row = self.gdf.loc[it.data(0, Qt.ItemDataRole.UserRole)]
-            label = str(row[self.name_col]) if self.name_col else self.path.stem
-            if "code" in self.gdf.columns:
-                label = f"{label} ({row['code']})"  # names repeat across cities; the code does not
+        chosen = [it.data(0, Qt.ItemDataRole.UserRole) for it in self.tree.selectedItems()]
+        labels = [qualified(str(self.gdf.loc[i][self.name_col]) if self.name_col else self.path.stem, self.provinces.get(i))
+                  for i in chosen]
+        for idx, label in zip(chosen, labels):
+            row = self.gdf.loc[idx]
+            if labels.count(label) > 1 and "code" in self.gdf.columns:
+                label = f"{label} ({row['code']})"  # still ambiguous: the code tells them apart
             try:
                 geom = clean_geometry(label, row.geometry)
             except GeoError:

@@ -104,6 +104,13 @@ class FiltersPanel(QWidget):
         self.area_tree.setHeaderLabels([self.tr("Area"), self.tr("Items"), self.tr("Exclude"), self.tr("Outline")])
         self.area_tree.setRootIsDecorated(False)
         self.area_tree.itemChanged.connect(self._area_item_changed)
+        # Room for six areas, and every column readable: the name takes what is left.
+        self.area_tree.setMinimumHeight(self.area_tree.fontMetrics().height() * 8 + 12)
+        hdr = self.area_tree.header()
+        hdr.setStretchLastSection(False)
+        hdr.setSectionResizeMode(0, hdr.ResizeMode.Stretch)
+        for c in (1, 2, 3):
+            hdr.setSectionResizeMode(c, hdr.ResizeMode.ResizeToContents)
         self.area_tree.itemDoubleClicked.connect(lambda it, _c: self.zoomToAreaRequested.emit(it.data(0, Qt.ItemDataRole.UserRole)))
         al.addWidget(self.area_tree)
         row2 = QHBoxLayout()

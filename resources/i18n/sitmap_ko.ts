@@ -295,24 +295,29 @@
 <context>
     <name>DistrictDialog</name>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="29" />
+        <location filename="../../desktop/ui/district_dialog.py" line="30" />
         <source>Districts — {name}</source>
         <translation>행정구역 — {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="35" />
+        <location filename="../../desktop/ui/district_dialog.py" line="36" />
         <source>Filter by name or code (e.g. 종로, Jongno, 11)</source>
         <translation>이름 또는 코드로 찾기 (예: 종로, Jongno, 11)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="52" />
+        <location filename="../../desktop/ui/district_dialog.py" line="45" />
+        <source>Province</source>
+        <translation>시도</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="55" />
         <source>Exclude these areas instead</source>
         <translation>이 구역을 제외</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="54" />
-        <source>Names repeat across cities (중구, 강서구): check the code.</source>
-        <translation>이름은 도시마다 겹칩니다 (중구, 강서구): 코드를 확인하세요.</translation>
+        <location filename="../../desktop/ui/district_dialog.py" line="57" />
+        <source>Names repeat across cities (중구, 강서구): the province tells them apart.</source>
+        <translation>이름이 여러 도시에 있습니다 (중구, 강서구): 시도로 구별하세요.</translation>
     </message>
 </context>
 <context>
@@ -536,12 +541,12 @@ The details are in {log}.</source>
         <translation>경계 파일 (*.geojson *.json *.shp *.gpkg *.kml);;모든 파일 (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="170" />
+        <location filename="../../desktop/ui/panels/filters.py" line="176" />
         <source>Save area</source>
         <translation>구역 저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="173" />
+        <location filename="../../desktop/ui/panels/filters.py" line="179" />
         <source>Area “{name}” saved in the cache</source>
         <translation>구역 “{name}”을(를) 캐시에 저장했습니다</translation>
     </message>
@@ -649,37 +654,37 @@ The details are in {log}.</source>
         <translation>윤곽</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="110" />
+        <location filename="../../desktop/ui/filters_panel.py" line="117" />
         <source>Districts…</source>
         <translation>행정구역…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="112" />
+        <location filename="../../desktop/ui/filters_panel.py" line="119" />
         <source>Pick districts from a boundary file (GeoJSON, Shapefile, GeoPackage)</source>
         <translation>경계 파일에서 행정구역 선택 (GeoJSON, Shapefile, GeoPackage)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="114" />
+        <location filename="../../desktop/ui/filters_panel.py" line="121" />
         <source>Save</source>
         <translation>저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="115" />
+        <location filename="../../desktop/ui/filters_panel.py" line="122" />
         <source>Save the selected area in the cache</source>
         <translation>선택한 구역을 캐시에 저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="117" />
+        <location filename="../../desktop/ui/filters_panel.py" line="124" />
         <source>Remove</source>
         <translation>삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="264" />
+        <location filename="../../desktop/ui/filters_panel.py" line="271" />
         <source>Saved in the cache</source>
         <translation>캐시에 저장됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="264" />
+        <location filename="../../desktop/ui/filters_panel.py" line="271" />
         <source>Not saved</source>
         <translation>저장 안 됨</translation>
     </message>

@@ -139,11 +139,11 @@ def test_district_from_korean_boundary_file_filters_exactly(qtbot, window, db, b
     dlg.select_codes(["11010"])
     dlg.accept()
     qtbot.waitUntil(lambda: len(window.filters.active_areas()) == 1, timeout=5000)
-    assert window.filters.active_areas()[0].name == "종로구 (11010)"
+    assert window.filters.active_areas()[0].name == "서울특별시 종로구"  # the province from the outlines
     res = _wait_result(qtbot, window, lambda r: len(r.flt.areas) == 1)
     ref = Filter(areas=tuple(areas_from_file(boundaries, "code=11010")), start_ms=res.flt.start_ms, end_ms=res.flt.end_ms)
     assert res.total == count(_conn(db), ref) > 0
-    assert res.area_counts["종로구 (11010)"] == res.total
+    assert res.area_counts["서울특별시 종로구"] == res.total
 
 
 def test_selection_syncs_both_ways(qtbot, window, db):
@@ -197,3 +197,24 @@ def test_keyboard_and_presets(qtbot, window):
     res = _wait_result(qtbot, window, lambda r: r.flt.start_ms == start - 15 * 60_000)
     window.focus_search()
     assert window.filters.search.hasFocus()
+
+
+def test_picked_districts_are_named_by_province_zoomed_to_and_readable(qtbot, window, boundaries):
+    """중구 is in six cities: picked from the file they read "서울특별시 중구", "부산광역시 중구"."""
+    dlg = window.pick_districts(str(boundaries))
+    prov_col = len(dlg.cols)
+    rows = [dlg.tree.topLevelItem(i) for i in range(dlg.tree.topLevelItemCount())]
+    junggu = {it.text(dlg.cols.index("code")): it.text(prov_col) for it in rows if it.text(0) == "중구"}
+    assert junggu["11020"] == "서울특별시" and junggu["21010"] == "부산광역시" and len(set(junggu.values())) == len(junggu)
+    dlg.select_codes(["11020", "21010"])
+    dlg.accept()
+    qtbot.waitUntil(lambda: len(window.session.active_areas()) == 2, timeout=5000)
+    assert sorted(a.name for a in window.session.active_areas()) == ["부산광역시 중구", "서울특별시 중구"]
+    # The map went to what was picked: both cities are in view.
+    qtbot.waitUntil(lambda: window.view is not None and window.view.bounds[0] < 127.0 and window.view.bounds[2] > 129.0,
+                    timeout=10000)
+    # The list shows several rows and all four columns.
+    tree = window.filters.area_tree
+    assert tree.height() >= tree.fontMetrics().height() * 6
+    hdr = tree.header()
+    assert all(hdr.sectionViewportPosition(c) + hdr.sectionSize(c) <= tree.viewport().width() + 1 for c in range(4))

@@ -119,9 +119,15 @@ class FiltersDock(Panel):
             return None
 
         def chosen() -> None:
+            areas = dlg.chosen_areas()
             with self.session.batch():
-                for a in dlg.chosen_areas():
+                for a in areas:
                     self.session.add_area(a)
+            if areas:  # show what was picked
+                import shapely
+
+                w, s, e, n = shapely.union_all([a.geometry for a in areas]).bounds
+                self.ctx.bridge.send({"type": "fit", "bounds": [w, s, e, n], "maxZoom": 15})
 
         dlg.accepted.connect(chosen)
         self.show_districts(dlg.gdf)

@@ -72,6 +72,13 @@ class DetailsPane(QWidget):
         self.emergency_label.hide()
         col.addWidget(self.emergency_label)
 
+        self.outside_label = plain_label(self.tr("Not in the current view: outside the time window or the filters."))
+        self.outside_label.setObjectName("outsideNotice")
+        self.outside_label.setWordWrap(True)
+        self.outside_label.setStyleSheet("QLabel { background: #fef3c7; color: #78350f; padding: 4px; border-radius: 3px; }")
+        self.outside_label.hide()
+        col.addWidget(self.outside_label)
+
         self.text_caption = plain_label(self.tr("Text"))
         col.addWidget(self.text_caption)
         self.text_edit = QPlainTextEdit()
@@ -148,6 +155,13 @@ class DetailsPane(QWidget):
     def source_url(self) -> str | None:
         return self._url
 
+    def set_outside(self, outside: bool) -> None:
+        """Say so when the item shown has left the time window or the filter."""
+        self.outside_label.setVisible(bool(outside) and self._item is not None)
+
+    def is_marked_outside(self) -> bool:
+        return not self.outside_label.isHidden()
+
     def field_text(self, key: str) -> str | None:
         """The value shown for ``key``, or None when that row is hidden (no value)."""
         label = self.fields[key]
@@ -156,6 +170,7 @@ class DetailsPane(QWidget):
     def show_item(self, item: dict | None, unit: dict | None = None) -> None:
         """Show ``item`` (a decoded cache row) and, for a field update, its unit's latest state."""
         self._item = item
+        self.outside_label.hide()
         self._url = feed_rows.source_url(item) if item else None
         self.open_button.setEnabled(self._url is not None)
         if item is None:

@@ -218,3 +218,18 @@ def test_picked_districts_are_named_by_province_zoomed_to_and_readable(qtbot, wi
     assert tree.height() >= tree.fontMetrics().height() * 6
     hdr = tree.header()
     assert all(hdr.sectionViewportPosition(c) + hdr.sectionSize(c) <= tree.viewport().width() + 1 for c in range(4))
+
+
+def test_details_say_when_the_item_has_left_the_window(qtbot, window):
+    res = _wait_result(qtbot, window)
+    chosen = window.feed_model.id_at(0)  # the newest item in the window
+    window.session.select(chosen, "feed")
+    assert window.details.item()["id"] == chosen and not window.details.is_marked_outside()
+    start, end = window.timeline.window()
+    window.timeline.set_window(start, start + 10 * 60_000)  # the newest item is now outside
+    _wait_result(qtbot, window, lambda r: r.flt.end_ms == start + 10 * 60_000)
+    assert window.details.item()["id"] == chosen  # still shown, and marked
+    assert window.details.is_marked_outside()
+    window.timeline.set_window(start, end)
+    _wait_result(qtbot, window, lambda r: r.flt.end_ms == end)
+    assert not window.details.is_marked_outside()

@@ -42,8 +42,10 @@ class FeedPanel(Panel):
 
     def on_result(self, res) -> None:
         self.model.set_ids(res.feed_ids)
-        if self.session.selected is not None:
-            self.view.select_item(self.session.selected, scroll=False)
+        sel = self.session.selected
+        if sel is not None:
+            listed = self.view.select_item(sel, scroll=False)
+            self.details.set_outside(not listed)
 
     def restore(self, settings) -> None:
         hdr = settings.value("header")

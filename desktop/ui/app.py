@@ -95,6 +95,8 @@ def install_translations(app, language: str | None = None) -> str:
     from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 
     lang = language or os.environ.get("SITMAP_LANG") or QLocale.system().name().split("_")[0]
+    for old in getattr(app, "_sitmap_translators", []):  # switching language: the old ones go
+        app.removeTranslator(old)
     app._sitmap_translators = []  # keep references: Qt does not own them
     if lang == "ko":
         for qm_dir, name in ((paths.resources_dir() / "i18n", "sitmap_ko"),

@@ -203,7 +203,7 @@ class FiltersPanel(QWidget):
         self.tags.clear()
         ordered = [(t, counts.get(t, 0)) for t in active] + [(t, n) for t, n in tags if t not in active]
         for t, n in ordered:
-            it = QListWidgetItem(f"#{t}  {n}")
+            it = QListWidgetItem(f"#{t}  {n:,}")
             it.setData(Qt.ItemDataRole.UserRole, t)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(Qt.CheckState.Checked if t in active else Qt.CheckState.Unchecked)
@@ -262,7 +262,7 @@ class FiltersPanel(QWidget):
         self.area_tree.clear()
         for e in self.session.areas:
             n = self._counts.get(e.name)
-            it = QTreeWidgetItem([e.name, "" if n is None else str(n), "", ""])
+            it = QTreeWidgetItem([e.name, "" if n is None else f"{n:,}", "", ""])
             it.setData(0, Qt.ItemDataRole.UserRole, e.name)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(0, C.Checked if e.active else C.Unchecked)
@@ -295,7 +295,7 @@ class FiltersPanel(QWidget):
         self.area_tree.blockSignals(True)
         for i in self._items():
             n = counts.get(i.data(0, Qt.ItemDataRole.UserRole))
-            i.setText(1, "" if n is None else str(n))
+            i.setText(1, "" if n is None else f"{n:,}")
         self.area_tree.blockSignals(False)
 
     def _with_current(self, signal) -> None:

@@ -92,6 +92,22 @@ class LiveController(QObject):
     def start_jsonl(self, path: str):
         return self._add("jsonl", {"path": path}, lambda: JsonlTailer(path, self.ensure_writer()))
 
+    def resume(self, configs: dict[str, dict]) -> None:
+        """Start inputs as another controller ran them (the window rebuilt in another language)."""
+        for key, cfg in configs.items():
+            cfg = dict(cfg)
+            if key == "udp":
+                self.start_multicast(cfg["group"], cfg["port"], cfg["interface"])
+            elif key == "tcp":
+                self.start_tcp_server(cfg.pop("host"), cfg.pop("port"), **cfg)
+            elif key == "tak":
+                t = cfg.get("tls")
+                self.start_tak(cfg["host"], cfg["port"], TlsConfig(t["ca"], t["cert"], t["key"]) if t else None)
+            elif key == "folder":
+                self.start_folder(cfg["path"])
+            elif key == "jsonl":
+                self.start_jsonl(cfg["path"])
+
     def stop_input(self, key: str) -> None:
         inp = self.inputs.pop(key, None)
         self.configs.pop(key, None)

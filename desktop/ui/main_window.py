@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.counts = plain_label()
         self.statusBar().addPermanentWidget(self.counts)
 
+        self._panel_entries = panels
         for cls in panel_classes(panels):
             self.panels[cls.name] = cls(self.ctx)
         self._lay_out()
@@ -183,7 +184,7 @@ class MainWindow(QMainWindow):
             p.on_result(res)
         self.status.setText(res.flt.describe(self.session.zone))
         self.counts.setText(self.tr("{n} items · {v} in view · {ms:.0f} ms").format(
-            n=res.total, v=res.in_view, ms=res.compute_ms))
+            n=f"{res.total:,}", v=f"{res.in_view:,}", ms=res.compute_ms))
         self.resultApplied.emit(res)
 
     def _failed(self, msg: str) -> None:
@@ -223,6 +224,31 @@ class MainWindow(QMainWindow):
         if item and item.get("lat") is not None:
             msg.update(lat=item["lat"], lon=item["lon"])
         self.bridge.send(msg)
+
+    # language ---------------------------------------------------------------------------------
+    def switch_language(self, code: str) -> "MainWindow":
+        """Korean or English now, without a restart: the window is built again in the new
+        language, with its state (filter, window, view, docks) and running live feeds."""
+        from PySide6.QtWidgets import QApplication
+
+        from desktop.ui.app import install_translations
+        from desktop.ui.settings import save_language
+
+        save_language(code)
+        self.save_state()
+        feeds = dict(self.panels["live"].live.configs) if "live" in self.panels else {}
+        if "live" in self.panels:  # free the ports and files before the new window takes them
+            self.panels["live"].live.stop()
+        install_translations(QApplication.instance(), code)
+        new = type(self)(self.db_path, restore=True, panels=tuple(self._panel_entries))
+        new.resize(self.size())
+        new.move(self.pos())
+        if "live" in new.panels:
+            new.panels["live"].live.resume(feeds)
+        QApplication.instance()._sitmap_window = new  # the app keeps the window alive
+        new.show()
+        self.close()
+        return new
 
     # what tests, scripts and older callers use -----------------------------------------------
     def select_item(self, item_id: int | None, from_map: bool = False) -> None:

@@ -843,22 +843,22 @@ Cache: {db}</source>
         <translation>도움말(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="139" />
+        <location filename="../../desktop/ui/main_window.py" line="140" />
         <source>Panels</source>
         <translation>패널</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="144" />
+        <location filename="../../desktop/ui/main_window.py" line="145" />
         <source>Quit</source>
         <translation>종료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="185" />
+        <location filename="../../desktop/ui/main_window.py" line="186" />
         <source>{n} items · {v} in view · {ms:.0f} ms</source>
         <translation>{n}건 · 화면 {v}건 · {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="199" />
+        <location filename="../../desktop/ui/main_window.py" line="200" />
         <source>The cache is empty: import files (Ctrl+I) or run 'sitmap demo'.</source>
         <translation>캐시가 비어 있습니다: 파일을 가져오거나 (Ctrl+I) 'sitmap demo'를 실행하세요.</translation>
     </message>
@@ -890,11 +890,6 @@ Cache: {db}</source>
         <location filename="../../desktop/ui/panels/map_tools.py" line="57" />
         <source>Basemap</source>
         <translation>배경지도</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/panels/map_tools.py" line="85" />
-        <source>Language: restart Sitmap to apply</source>
-        <translation>언어: Sitmap을 다시 시작하면 적용됩니다</translation>
     </message>
 </context>
 <context>

@@ -111,3 +111,33 @@ def test_feeds_dialog_shows_what_runs_and_ok_keeps_it_running(qtbot, recent_wind
     third.jsonl_path.setText(str(other))
     third.apply()
     assert live.inputs["jsonl"] is not first and live.configs["jsonl"] == {"path": str(other)}
+
+
+def test_switching_language_needs_no_restart(qtbot, recent_window):
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.app import install_translations
+
+    win = recent_window
+    win.session.text = "광화문"
+    port = _free_port()
+    win.live.live.start_tcp_server("127.0.0.1", port)
+    try:
+        new = win.switch_language("ko")
+        qtbot.addWidget(new)
+        qtbot.waitUntil(lambda: new.bridge.is_ready and new.last_result is not None, timeout=60000)
+        assert new.menus["file"].title() == "파일(&F)" and new.panel("timeline").live_btn.text() == "● 실시간"
+        assert new.session.text == "광화문" and new.filters.search.text() == "광화문"  # state carried over
+        assert new.live.live.configs["tcp"]["port"] == port  # the feed kept running
+        assert not win.isVisible()
+        new.close()
+    finally:
+        install_translations(QApplication.instance(), "en")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -79,10 +79,10 @@ class MapTools(Panel):
                                                             float(lon[ok].max()), float(lat[ok].max())]})
 
     def _set_language(self, code: str) -> None:
-        from desktop.ui.settings import save_language
+        # Deferred: the window that owns this menu is replaced.
+        from PySide6.QtCore import QTimer
 
-        save_language(code)
-        self.ctx.status(self.tr("Language: restart Sitmap to apply"), 10000)
+        QTimer.singleShot(0, lambda: self.ctx.window.switch_language(code))
 
 
 PANEL = MapTools

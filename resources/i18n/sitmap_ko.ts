@@ -697,29 +697,29 @@ The details are in {log}.</source>
 <context>
     <name>HelpPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/help.py" line="18" />
-        <location filename="../../desktop/ui/panels/help.py" line="38" />
+        <location filename="../../desktop/ui/panels/help.py" line="19" />
+        <location filename="../../desktop/ui/panels/help.py" line="39" />
         <source>Keyboard shortcuts</source>
         <translation>단축키</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/help.py" line="21" />
-        <location filename="../../desktop/ui/panels/help.py" line="58" />
+        <location filename="../../desktop/ui/panels/help.py" line="22" />
+        <location filename="../../desktop/ui/panels/help.py" line="65" />
         <source>About Sitmap</source>
         <translation>Sitmap 정보</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/help.py" line="43" />
+        <location filename="../../desktop/ui/panels/help.py" line="44" />
         <source>Keys</source>
         <translation>키</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/help.py" line="43" />
+        <location filename="../../desktop/ui/panels/help.py" line="44" />
         <source>Action</source>
         <translation>동작</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/help.py" line="59" />
+        <location filename="../../desktop/ui/panels/help.py" line="60" />
         <source>Sitmap {version}
 A situation map for incident commanders: public posts and officer field updates on one timeline, offline first.
 
@@ -728,6 +728,11 @@ Cache: {db}</source>
 현장 지휘관을 위한 상황 지도: 공개 게시물과 경찰 현장 보고를 하나의 타임라인에, 오프라인 우선.
 
 캐시: {db}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/help.py" line="62" />
+        <source>Built with and shipping:</source>
+        <translation>함께 쓰고 포함한 것:</translation>
     </message>
 </context>
 <context>
@@ -834,13 +839,13 @@ Cache: {db}</source>
     </message>
     <message>
         <location filename="../../desktop/ui/main_window.py" line="81" />
-        <source>&amp;Live</source>
-        <translation>실시간(&amp;L)</translation>
+        <source>&amp;Help</source>
+        <translation>도움말(&amp;H)</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/main_window.py" line="81" />
-        <source>&amp;Help</source>
-        <translation>도움말(&amp;H)</translation>
+        <source>F&amp;eeds</source>
+        <translation>수신(&amp;E)</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/main_window.py" line="140" />

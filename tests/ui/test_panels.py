@@ -109,3 +109,16 @@ def test_help_lists_every_shortcut(qtbot, shell):
         assert what in rows, what
     assert rows["Only #명동"] == QKeySequence("Ctrl+Alt+T").toString(QKeySequence.SequenceFormat.NativeText)
     dlg.close()
+
+
+def test_menus_and_about_with_credits(qtbot, shell):
+    titles = [m.title().replace("&", "") for m in shell.menus.values()]
+    assert titles == ["File", "View", "Map", "Feeds", "Help"]
+    file_actions = [a.text() for a in shell.menus["file"].actions()]
+    assert "Import…" in file_actions and "Quit" in file_actions
+    box = shell.panel("help").show_about(modal=False)
+    qtbot.addWidget(box)
+    text = box.text()
+    for credit in ("Leaflet", "Natural Earth", "GeoNames", "NanumGothic", "통계청", "OpenStreetMap"):
+        assert credit in text
+    box.close()

@@ -6,6 +6,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTableWidget, QTableWidgetItem, QVBoxLayout
 
 from desktop import __version__
+from desktop.core.provinces import CREDIT as PROVINCES_CREDIT
 from desktop.ui.panels.base import MenuEntry, Panel
 from desktop.ui.plain import message
 
@@ -54,11 +55,26 @@ class HelpPanel(Panel):
         dlg.open()
         return dlg
 
-    def show_about(self, *, modal: bool = True) -> QMessageBox:
-        return message(self.ctx.window, self.tr("About Sitmap"), self.tr(
+    def about_text(self) -> str:
+        return self.tr(
             "Sitmap {version}\nA situation map for incident commanders: public posts and officer field updates "
-            "on one timeline, offline first.\n\nCache: {db}").format(version=__version__, db=self.ctx.db_path),
-            "information", modal=modal)
+            "on one timeline, offline first.\n\nCache: {db}").format(version=__version__, db=self.ctx.db_path) \
+            + "\n\n" + self.tr("Built with and shipping:") + "\n" + "\n".join(f"• {c}" for c in CREDITS)
+
+    def show_about(self, *, modal: bool = True) -> QMessageBox:
+        return message(self.ctx.window, self.tr("About Sitmap"), self.about_text(), "information", modal=modal)
+
+
+# What Sitmap ships or draws, with its licence and the credit it asks for.
+CREDITS = (
+    "Leaflet (BSD 2-Clause), Leaflet.markercluster (MIT), folium (MIT)",
+    "Qt for Python / PySide6 and Qt WebEngine (LGPL v3)",
+    "NanumGothic font (SIL Open Font License 1.1)",
+    "Outline basemap: Natural Earth (public domain)",
+    "Place search: GeoNames (CC BY 4.0)",
+    PROVINCES_CREDIT,
+    "Online map layer, only when turned on: © OpenStreetMap contributors (ODbL)",
+)
 
 
 PANEL = HelpPanel

@@ -280,7 +280,8 @@ def slider_designs(ctx: dict, steps: int, start_ms: int, gen0: int, block: int =
         e2e = [x for r in rs for x in r["e2e"]]
         out[design] = {"p50_ms": pct(e2e, 50), "p95_ms": pct(e2e, 95), "max_ms": max(e2e), "steps": len(e2e),
                        "compute_p50_ms": float(np.median([r["compute_p50_ms"] for r in rs])),
-                       "page_p50_ms": float(np.median([r["page_p50_ms"] for r in rs])), "block": block}
+                       "page_p50_ms": float(np.median([r["page_p50_ms"] for r in rs])), "block": block,
+                       "e2e": [round(x, 2) for x in e2e]}
     return out
 
 

@@ -36,8 +36,16 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# QtWebEngine needs a few system libraries that minimal machines lack.
-if ! .venv/bin/python -c 'from PySide6 import QtWebEngineCore' >/dev/null 2>&1; then
+# QtWebEngine and Qt's X11 plugin need a few system libraries that minimal machines lack:
+# the web engine fails to import without them; the X11 plugin only fails when a window
+# opens ("could not load the Qt platform plugin xcb"), so its libraries are checked too.
+qxcb=$(.venv/bin/python -c 'import pathlib, PySide6; print(pathlib.Path(PySide6.__file__).parent / "Qt/plugins/platforms/libqxcb.so")' 2>/dev/null || true)
+missing_xcb=""
+if [ -n "$qxcb" ] && [ -f "$qxcb" ] && command -v ldd >/dev/null; then
+  missing_xcb=$(LD_LIBRARY_PATH="$(dirname "$qxcb")/../../lib" ldd "$qxcb" 2>/dev/null | awk '/not found/ {print $1}' | tr '\n' ' ')
+fi
+if [ -n "$missing_xcb" ] || ! .venv/bin/python -c 'from PySide6 import QtWebEngineCore' >/dev/null 2>&1; then
+  [ -n "$missing_xcb" ] && echo "Qt's window plugin lacks: $missing_xcb" >&2
   echo "Installing the system libraries the map view needs…" >&2
   as_root apt-get update -qq || true
   as_root apt-get install -y -qq libnss3 libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 \

@@ -136,3 +136,54 @@ def test_kill_mid_import_keeps_committed_files_and_rerun_completes(tmp_path):
     assert conn.execute("SELECT count(*) FROM (SELECT source_id FROM items GROUP BY source, source_id HAVING count(*) > 1)").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"소식 149\"'").fetchone()[0] > 0
     conn.close()
+
+
+def test_every_command_module_registers_itself():
+    """One file per command and one name in COMMANDS: each module adds its own sub-parser."""
+    import importlib
+
+    from desktop.cli import COMMANDS
+
+    sub = build_parser()._subparsers._group_actions[0]
+    for name in COMMANDS:
+        mod = importlib.import_module(f"desktop.cli.{name}")  # a plain name: a module of desktop.cli
+        assert callable(mod.register), name
+    assert {"open", "import", "demo", "stats", "query", "snapshot", "tiles", "replay", "listen"} <= set(sub.choices)
+    for cmd, parser in sub.choices.items():
+        assert parser.get_default("func") is not None, f"{cmd} sets no func"
+
+
+def test_a_new_command_plugs_in_with_one_registration(tmp_path, monkeypatch, capsys):
+    """A command module written elsewhere plugs in by its name in COMMANDS alone."""
+    import desktop.cli as cli
+
+    pkg = tmp_path / "extra_cmds"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "hello.py").write_text(
+        "from desktop.cli.common import add_db, db_path\n"
+        "def run(args):\n    print('hello', db_path(args).name)\n    return 0\n"
+        "def register(sub):\n    p = sub.add_parser('hello')\n    add_db(p)\n    p.set_defaults(func=run)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cli, "COMMANDS", cli.COMMANDS + ("extra_cmds.hello",))
+    assert main(["hello", "--db", str(tmp_path / "x.db")]) == 0
+    assert capsys.readouterr().out == "hello x.db\n"
+
+
+def test_a_defect_is_one_line_and_exit_70_with_the_traceback_in_the_log(tmp_path, monkeypatch, capsys):
+    import desktop.cli.stats as stats_cmd
+
+    monkeypatch.setenv("SITMAP_DATA_DIR", str(tmp_path / "data"))
+
+    def broken(_args):
+        raise KeyError("a defect")
+
+    monkeypatch.setattr(stats_cmd, "run", broken)
+    main(["demo", "--db", str(tmp_path / "d.db"), "--size", "50"])
+    capsys.readouterr()
+    assert main(["stats", "--db", str(tmp_path / "d.db")]) == 70
+    err = capsys.readouterr().err
+    assert err.startswith("sitmap: internal error: KeyError: 'a defect' (details in ")
+    assert "Traceback" not in err
+    logfile = tmp_path / "data" / "sitmap.log"
+    assert "Traceback" in logfile.read_text(encoding="utf-8") and "KeyError: 'a defect'" in logfile.read_text()

@@ -1,6 +1,6 @@
 """``sitmap replay`` and ``sitmap listen``: the live feeds from the command line.
 
-:func:`add_live_commands` adds both to the ``sitmap`` parser; ``listen`` runs the
+:func:`register` adds both to the ``sitmap`` parser; ``listen`` runs the
 inputs headless into the cache until Ctrl+C (or ``--duration``), printing one status
 line per feed every few seconds.
 """
@@ -14,13 +14,8 @@ import threading
 import time
 from pathlib import Path
 
-EXIT_OK, EXIT_ERROR = 0, 1
-
-
-def _db(args) -> Path:
-    from desktop.core import paths
-
-    return Path(args.db) if getattr(args, "db", None) else paths.default_db()
+from desktop.cli.common import EXIT_ERROR, EXIT_OK
+from desktop.cli.common import db_path as _db
 
 
 def _hostport(spec: str, default_port: int, what: str) -> tuple[str, int]:
@@ -33,7 +28,7 @@ def _hostport(spec: str, default_port: int, what: str) -> tuple[str, int]:
         raise ValueError(f"{what} {spec!r}: expected HOST:PORT") from None
 
 
-def add_live_commands(subparsers) -> None:
+def register(subparsers) -> None:
     """Add ``replay`` and ``listen`` to the ``sitmap`` sub-command parsers."""
     r = subparsers.add_parser("replay", help="send a cache's field updates as CoT and its posts as JSON lines")
     r.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help="the cache to replay (e.g. the demo)")

@@ -7,11 +7,8 @@ import json
 import sys
 import time
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-
-
-def _err(msg: str) -> None:
-    print(f"sitmap: {msg}", file=sys.stderr)
+from desktop.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from desktop.cli.common import err as _err
 
 
 def cmd_tiles_build(args) -> int:
@@ -76,7 +73,7 @@ def _tiles_help(parser: argparse.ArgumentParser):
     return run
 
 
-def add_tiles_commands(subparsers) -> argparse.ArgumentParser:
+def register(subparsers) -> argparse.ArgumentParser:
     """Add `tiles build` and `tiles info` to the `sitmap` command's sub-commands."""
     t = subparsers.add_parser("tiles", help="build and inspect offline basemap packs (MBTiles, PMTiles)")
     ts = t.add_subparsers(dest="tiles_command", metavar="ACTION")
@@ -105,9 +102,9 @@ def add_tiles_commands(subparsers) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the tiles commands on their own (what `sitmap tiles …` does once wired in)."""
+    """Run the tiles commands on their own (``sitmap tiles …`` without the other commands)."""
     p = argparse.ArgumentParser(prog="sitmap")
-    add_tiles_commands(p.add_subparsers(dest="command"))
+    register(p.add_subparsers(dest="command"))
     args = p.parse_args(argv)
     if not hasattr(args, "func"):
         p.print_help(sys.stderr)

@@ -1,5 +1,5 @@
 """Outgoing Cursor-on-Target: markers the commander places, GeoChat messages and
-verified posts pushed to the field.
+public posts pushed to the field.
 
 Every document is built with ElementTree, which escapes attribute values and text,
 so nothing a person typed (or a post said) can change the document's structure.
@@ -124,11 +124,14 @@ def chat_event(message: str, *, sender_uid: str, sender_callsign: str, to_uid: s
     return _bytes(ev)
 
 
-def verified_post_event(post: Item, *, sender_uid: str, lat: float | None = None, lon: float | None = None,
-                        label: str | None = None, stale_s: float = 3600.0, t_ms: int | None = None,
-                        cot_type: str = "b-m-p-s-m") -> bytes:
-    """A marker carrying a verified post's text to the field.
+def post_marker_event(post: Item, *, sender_uid: str, lat: float | None = None, lon: float | None = None,
+                      label: str | None = None, stale_s: float = 3600.0, t_ms: int | None = None,
+                      cot_type: str = "b-m-p-s-m", verified_by: str | None = None) -> bytes:
+    """A marker carrying a public post's text to the field.
 
+    The officer reading it must know what it is: the remarks end with the author, time
+    and source, and say "unverified public post" unless ``verified_by`` names who
+    verified it; the callsign starts with "게시물" (post), or "검증" (verified) only then.
     The marker's uid is derived from the post (``sitmap-post-<source>-<id>``), so
     pushing the same post again moves the same marker instead of adding one. The
     position is the post's unless ``lat``/``lon`` are given; a post without one needs them.
@@ -139,11 +142,12 @@ def verified_post_event(post: Item, *, sender_uid: str, lat: float | None = None
         raise ValueError("the post has no position: give lat and lon for the marker")
     author = f"@{post.author}" if post.author else "unknown author"
     when = cot_time(post.t_ms)
-    lines = [post.text, "", f"— {author}, {when} ({post.source} {post.source_id}), verified"]
+    status = f"verified by {verified_by}" if verified_by else "unverified public post"
+    lines = [post.text, "", f"— {author}, {when} ({post.source} {post.source_id}), {status}"]
     if post.links:
         lines.append(" ".join(post.links[:3]))
     return marker_event(
         f"sitmap-post-{post.source}-{post.source_id}", plat, plon, cot_type=cot_type,
-        callsign=label or f"검증 {author}", remarks="\n".join(lines), stale_s=stale_s, t_ms=t_ms,
+        callsign=label or f"{'검증' if verified_by else '게시물'} {author}", remarks="\n".join(lines), stale_s=stale_s, t_ms=t_ms,
         sender_uid=sender_uid, ce=post.radius_m,
     )

@@ -1,30 +1,25 @@
-"""Starting the window: scheme registration, fonts, translations, then the main window."""
+"""Starting the window: the web engine's set-up, the scheme, fonts, translations, then
+the main window; and the window's one reporter of unhandled errors.
+
+:func:`make_app` is how every part that shows the page (the window, ``sitmap snapshot``,
+the smoke test, the benchmarks) creates its QApplication, so Chromium is always prepared
+the same way (:mod:`desktop.ui.webengine`).
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 
-from desktop.core import paths
+from desktop.ui.logs import log_path, setup_logging
+from desktop.ui.translations import install_translations, load_fonts
+from desktop.ui.webengine import chromium_setup, prepare_chromium, show_sandbox_notice
 
 log = logging.getLogger("sitmap")
 
-
-def _setup_logging() -> None:
-    logdir = paths.data_dir()
-    try:
-        logdir.mkdir(parents=True, exist_ok=True)
-        handlers = [logging.StreamHandler(), logging.FileHandler(logdir / "sitmap.log", encoding="utf-8")]
-    except OSError:
-        handlers = [logging.StreamHandler()]
-    logging.basicConfig(level=os.environ.get("SITMAP_LOG", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers)
-
-
-def log_path() -> Path:
-    return paths.data_dir() / "sitmap.log"
+__all__ = ["ErrorReporter", "chromium_setup", "install_translations", "load_fonts", "log_path", "make_app",
+           "prepare_chromium", "run_app"]
 
 
 class ErrorReporter:
@@ -77,39 +72,9 @@ class ErrorReporter:
         return self.box
 
 
-def load_fonts() -> str | None:
-    """Register the bundled Korean font; returns its family so Hangul renders anywhere."""
-    from PySide6.QtGui import QFontDatabase
-
-    family = None
-    for f in sorted((paths.resources_dir() / "fonts").glob("*.ttf")):
-        fid = QFontDatabase.addApplicationFont(str(f))
-        if fid >= 0 and family is None:
-            fams = QFontDatabase.applicationFontFamilies(fid)
-            family = fams[0] if fams else None
-    return family
-
-
-def install_translations(app, language: str | None = None) -> str:
-    """Korean or English UI: the setting, else the system locale."""
-    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
-
-    lang = language or os.environ.get("SITMAP_LANG") or QLocale.system().name().split("_")[0]
-    for old in getattr(app, "_sitmap_translators", []):  # switching language: the old ones go
-        app.removeTranslator(old)
-    app._sitmap_translators = []  # keep references: Qt does not own them
-    if lang == "ko":
-        for qm_dir, name in ((paths.resources_dir() / "i18n", "sitmap_ko"),
-                             (Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)), "qtbase_ko")):
-            tr = QTranslator(app)
-            if tr.load(name, str(qm_dir)):
-                app.installTranslator(tr)
-                app._sitmap_translators.append(tr)
-    return lang
-
-
 def make_app(argv: list[str] | None = None):
-    """The QApplication, created the way the window needs it (scheme first)."""
+    """The QApplication, created the way the window needs it (web engine set-up and scheme first)."""
+    prepare_chromium()
     from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtGui import QFont
     from PySide6.QtWidgets import QApplication
@@ -129,24 +94,53 @@ def make_app(argv: list[str] | None = None):
     return app
 
 
-def run_app(db_path: Path) -> int:
-    _setup_logging()
-    from PySide6.QtWidgets import QMessageBox
+def _close_on_signals(app, win) -> None:
+    """SIGTERM and Ctrl+C close the window the ordinary way (state saved, page released)."""
+    import signal
 
+    from PySide6.QtCore import QTimer
+
+    def close(signum, _frame) -> None:
+        log.info("signal %d: closing the window", signum)
+        QTimer.singleShot(0, win.close)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, close)
+    # Python sees a signal only when it runs: a cheap timer gives it the chance while Qt waits.
+    tick = QTimer(app)
+    tick.timeout.connect(lambda: None)
+    tick.start(250)
+    app._sitmap_signal_tick = tick
+
+
+def run_app(db_path: Path) -> int:
+    setup_logging()
     from desktop.cache import Cache, CacheError
+    from desktop.ui.plain import message
 
     app = make_app()
     from desktop.ui.settings import load_language
 
-    install_translations(app, load_language())
+    language = install_translations(app, load_language())
     app._sitmap_errors = ErrorReporter().install()
     try:
         Cache.open(db_path).close()  # creates or migrates; a clear error beats a blank window
     except CacheError as exc:
-        QMessageBox.critical(None, "Sitmap", str(exc))
+        message(None, "Sitmap", str(exc), "critical")
         return 1
     from desktop.ui.main_window import MainWindow
 
     win = MainWindow(db_path)
+    first = []
+
+    def page_ready(_info) -> None:
+        if not first:
+            first.append(True)
+            log.info("map page ready (%s)", "sandboxed" if chromium_setup() and chromium_setup().sandbox
+                     else "sandbox off")
+
+    win.bridge.pageReady.connect(page_ready)
+    show_sandbox_notice(win, chromium_setup(), language)
+    _close_on_signals(app, win)
     win.show()
     return app.exec()

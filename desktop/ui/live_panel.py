@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop.live.alerts import Alert, AlertEngine
 from desktop.live.cot_net import MulticastListener, TcpServer
-from desktop.live.cot_out import chat_event, marker_event, verified_post_event
+from desktop.live.cot_out import chat_event, marker_event, post_marker_event
 from desktop.live.files import DropFolderWatcher, JsonlTailer
 from desktop.live.tak_client import TakClient, TlsConfig
 from desktop.live.writer import LiveWriter
@@ -165,11 +165,11 @@ class LiveController(QObject):
                                      to_callsign=to_callsign, t_ms=now, message_id=msg_id))
 
     def push_post(self, post: dict) -> int:
-        """Send a verified public post to the field as a CoT marker carrying its text."""
+        """Send a public post to the field as a CoT marker carrying its text, marked unverified."""
         item = Item(kind=Kind.POST, source=post["source"], source_id=post["source_id"], t_ms=post["t_ms"],
                     text=post["text"], lat=post["lat"], lon=post["lon"], author=post["author"],
                     precision=Precision(post["precision"]), hashtags=tuple(post["hashtags"]))
-        return self._send(verified_post_event(item, sender_uid=self.uid))
+        return self._send(post_marker_event(item, sender_uid=self.uid))
 
     # alerts -----------------------------------------------------------------------------
     def notify(self, alert: Alert) -> None:

@@ -231,7 +231,7 @@ class MainWindow(QMainWindow):
         language, with its state (filter, window, view, docks) and running live feeds."""
         from PySide6.QtWidgets import QApplication
 
-        from desktop.ui.app import install_translations
+        from desktop.ui.translations import install_translations
         from desktop.ui.settings import save_language
 
         save_language(code)

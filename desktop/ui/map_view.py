@@ -68,5 +68,10 @@ class MapView(QWebEngineView):
         self.scheme_handler.shutdown()
         self.map_page.renderProcessTerminated.disconnect(self._renderer_died)
         page = self.map_page
-        self.setPage(QWebEnginePage(self))  # a blank placeholder page on the default profile
+        # No placeholder page: one on the default profile would outlive that profile at exit.
         shiboken6.delete(page)
+        # The profile goes now, after its only page, not whenever the view's children are
+        # destroyed (at exit that can be after Qt has started tearing the engine down).
+        self.scheme_handler = None
+        shiboken6.delete(self.profile)
+        self.profile = None

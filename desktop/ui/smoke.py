@@ -34,17 +34,11 @@ SHIPPED = ["web/sitmap.js", "web/canvas_layers.js", "fonts/NanumGothic-Regular.t
 
 
 def prepare_environment() -> None:
-    """Offscreen when there is no display; the sandbox is turned off only when asked to.
-
-    Chromium refuses to start as root with its sandbox on, so tests and CI running as
-    root set SITMAP_SMOKE_NO_SANDBOX=1. The shipped app never turns the sandbox off itself.
-    """
+    """Offscreen when there is no display. The web engine's sandbox is decided where the
+    window decides it (:func:`desktop.ui.webengine.prepare_chromium`, through ``make_app``):
+    on, except as root, where Chromium cannot use it and the run says so on stderr."""
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    if os.environ.get("SITMAP_SMOKE_NO_SANDBOX") == "1":
-        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-        if "--no-sandbox" not in flags.split():
-            os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --no-sandbox").strip()
 
 
 def _within_bundle(path: Path | str | None, what: str) -> str:

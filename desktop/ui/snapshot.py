@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 from desktop.engine.mapdata import MapData, Request, View
@@ -79,23 +77,16 @@ def render_png(db: Path, flt, out: Path, size: tuple[int, int] = (1600, 1000), z
         cache.close()
 
 
-def run_snapshot(args) -> int:
-    from desktop.cache import Cache
-    from desktop.cli import _db_path, build_filter
+class SnapshotFailed(RuntimeError):
+    """The page could not be rendered (it did not load, or reported errors)."""
 
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+def run_snapshot(db: Path, flt, out: Path, size: tuple[int, int] = (1600, 1000), zoom_to: str = "items") -> dict:
+    """Render ``flt`` over the cache ``db`` into the PNG ``out``: what ``sitmap snapshot`` runs.
+    Returns the counts; raises :class:`SnapshotFailed` saying why nothing was written."""
     try:
-        w, h = (int(v) for v in args.size.lower().split("x"))
-    except ValueError:
-        raise ValueError("--size takes WIDTHxHEIGHT, e.g. 1600x1000") from None
-    db = _db_path(args)
-    with Cache.open_readonly(db) as cache:
-        flt = build_filter(args, cache)
-    try:
-        info = render_png(db, flt, Path(args.out), (w, h), args.zoom_to)
+        return render_png(Path(db), flt, Path(out), size, zoom_to)
+    except SnapshotFailed:
+        raise
     except RuntimeError as exc:
-        print(f"sitmap: snapshot failed: {exc}", file=sys.stderr)
-        return 1
-    print(f"{args.out}: {flt.describe()} — {info['total']} items, {info['in_view']} in view")
-    return 0
+        raise SnapshotFailed(str(exc)) from None

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from desktop.importers.cot import parse_event
-from desktop.live.cot_out import ALL_CHAT_ROOMS, chat_event, clean_text, marker_event, verified_post_event
+from desktop.live.cot_out import ALL_CHAT_ROOMS, chat_event, clean_text, marker_event, post_marker_event
 from desktop.core.model import Item, Kind, Precision, Unit
 
 T = 1_777_777_777_123
@@ -62,16 +62,20 @@ def test_direct_chat_names_the_unit():
     assert it.extra["chat"]["id"] == "PATROL-2" and it.extra["chat"]["room"] == "순찰2" and it.lat == 37.5
 
 
-def test_verified_post_marker():
+def test_post_marker_says_it_is_unverified_unless_someone_verified_it():
     post = Item(kind=Kind.POST, source="x", source_id="2121453134404042752", t_ms=T, text="광화문 앞 부상자 <2명> & 구급차",
                 lat=37.5759, lon=126.9768, precision=Precision.EXACT, author="bom_han", links=("https://e.x/1",))
-    xml = verified_post_event(post, sender_uid="CMD", t_ms=T + 5)
+    xml = post_marker_event(post, sender_uid="CMD", t_ms=T + 5)
     (it,) = parse_event(xml)
     assert it.text.startswith("광화문 앞 부상자 <2명> & 구급차") and "@bom_han" in it.text and "https://e.x/1" in it.text
+    assert it.text.rstrip().splitlines()[-2].endswith("unverified public post")
+    assert it.callsign == "게시물 @bom_han"
     assert (it.lat, it.lon) == (37.5759, 126.9768)
+    (v,) = parse_event(post_marker_event(post, sender_uid="CMD", t_ms=T + 6, verified_by="경위 김민수"))
+    assert "verified by 경위 김민수" in v.text and v.callsign == "검증 @bom_han"
     assert it.source_id == f"sitmap-post-x-2121453134404042752@{T + 5}"
     with pytest.raises(ValueError):
-        verified_post_event(Item(kind=Kind.POST, source="x", source_id="1", t_ms=T, text="no place"), sender_uid="C")
+        post_marker_event(Item(kind=Kind.POST, source="x", source_id="1", t_ms=T, text="no place"), sender_uid="C")
 
 
 def test_hostile_text_cannot_change_the_document():

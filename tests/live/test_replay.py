@@ -10,7 +10,7 @@ import pytest
 
 from desktop.cache import Cache
 from desktop.demo.generator import write_demo
-from desktop.cli.live import add_live_commands
+from desktop.cli.live import register as add_live_commands
 from desktop.live.cot_net import MulticastListener, TcpServer
 from desktop.live.files import JsonlTailer
 from desktop.live.replay import parse_target, replay

@@ -15,9 +15,9 @@ pytestmark = pytest.mark.webengine
 
 def _env() -> dict:
     env = dict(os.environ)
-    env.pop("QTWEBENGINE_CHROMIUM_FLAGS", None)  # the smoke test must add --no-sandbox itself
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        env["SITMAP_SMOKE_NO_SANDBOX"] = "1"
+    # The smoke test must make its own sandbox decision (as root: off, with a warning).
+    env.pop("QTWEBENGINE_CHROMIUM_FLAGS", None)
+    env.pop("QTWEBENGINE_DISABLE_SANDBOX", None)
     return env
 
 
@@ -56,14 +56,32 @@ def test_smoke_test_ends_itself_when_a_check_hangs():
     assert "FAIL  smoke test: no result within 1 s (hard timeout)" in proc.stdout
 
 
-def test_the_sandbox_is_turned_off_only_when_asked(monkeypatch):
-    from desktop.ui.smoke import prepare_environment
+def test_the_sandbox_is_off_only_as_root_and_then_said(monkeypatch):
+    from desktop.ui.webengine import chromium_flags, sandbox_decision
 
-    monkeypatch.delenv("QTWEBENGINE_CHROMIUM_FLAGS", raising=False)
-    monkeypatch.delenv("SITMAP_SMOKE_NO_SANDBOX", raising=False)
-    prepare_environment()
-    assert "--no-sandbox" not in os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-    monkeypatch.setenv("SITMAP_SMOKE_NO_SANDBOX", "1")
-    monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", "--lang=ko")
-    prepare_environment()
-    assert os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] == "--lang=ko --no-sandbox"
+    assert sandbox_decision(1000, {}) == (True, "")
+    on, why = sandbox_decision(0, {})
+    assert not on and "root" in why
+    assert sandbox_decision(1000, {"QTWEBENGINE_CHROMIUM_FLAGS": "--lang=ko --no-sandbox"})[0] is False
+    assert chromium_flags("--lang=ko", sandbox=False, debug=False) == "--lang=ko --no-sandbox --log-level=3"
+    assert chromium_flags("--lang=ko", sandbox=True, debug=False) == "--lang=ko --log-level=3"
+    assert "--enable-logging=stderr" in chromium_flags("", sandbox=True, debug=True)
+    assert chromium_flags("--log-level=1", sandbox=True, debug=False) == "--log-level=1"  # the user's choice stays
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_as_root_the_smoke_test_warns_that_the_sandbox_is_off():
+    proc = subprocess.run([sys.executable, "-m", "desktop.ui.smoke"], cwd=ROOT, env=_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert "warning: the map's web engine runs without its sandbox (running as root" in proc.stderr
+
+
+def test_engine_noise_goes_to_the_log_not_the_terminal():
+    from desktop.ui.webengine import is_engine_noise
+
+    assert is_engine_noise("warning", "qt.webenginecontext", "GL Type: disabled")
+    assert is_engine_noise("warning", "default", "QStandardPaths: XDG_RUNTIME_DIR not set, defaulting to '/tmp'")
+    assert not is_engine_noise("warning", "qt.qpa.plugin", "Could not load the Qt platform plugin \"xcb\"")
+    assert not is_engine_noise("critical", "qt.webengine", "anything critical")
+    assert not is_engine_noise("warning", "default", "a message of Sitmap's own")

@@ -1,0 +1,69 @@
+"""What every ``sitmap`` command shares: exit codes, messages, the cache option and the
+filter options.
+
+A command module uses these so that ``--db`` and the filter options mean the same in
+every command; the filter itself is built by :mod:`desktop.session.options`, the one
+path from typed options to a :class:`~desktop.core.filters.Filter` (the window's saved
+views use it too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from desktop.core import paths
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_INTERNAL = 70  # a defect in Sitmap: the details are in the log file
+EXIT_INTERRUPTED = 130
+
+
+def err(msg: str) -> None:
+    """One line on stderr, prefixed ``sitmap:``."""
+    print(f"sitmap: {msg}", file=sys.stderr)
+
+
+def add_db(p: argparse.ArgumentParser, top: bool = False) -> None:
+    """``--db PATH``, accepted before or after the command (a sub-command's default must not
+    hide the top-level one, hence SUPPRESS)."""
+    p.add_argument("--db", metavar="PATH", default=None if top else argparse.SUPPRESS,
+                   help="cache file (default: $SITMAP_DB or the user data folder)")
+
+
+def db_path(args) -> Path:
+    return Path(args.db) if getattr(args, "db", None) else paths.default_db()
+
+
+def add_filter_args(p: argparse.ArgumentParser) -> None:
+    """The filter options; their names are :class:`~desktop.session.options.FilterOptions`' fields."""
+    g = p.add_argument_group("filter")
+    g.add_argument("--from", dest="start", metavar="TIME", help="start, ISO 8601 (no zone: --tz)")
+    g.add_argument("--to", dest="end", metavar="TIME", help="end (exclusive), ISO 8601")
+    g.add_argument("--tz", default=None, help="zone for times written without one (default Asia/Seoul)")
+    g.add_argument("--bbox", metavar="W,S,E,N", help="bounding box in degrees")
+    g.add_argument("--area", action="append", default=[], metavar="FILE[:PROP=VALUE]",
+                   help="boundary file (GeoJSON, Shapefile, GeoPackage…); optionally one feature, "
+                        "e.g. districts.json:code=11110")
+    g.add_argument("--exclude-area", action="append", default=[], metavar="FILE[:PROP=VALUE]",
+                   help="leave out items in this area")
+    g.add_argument("--saved-area", action="append", default=[], metavar="NAME", help="an area saved in the cache")
+    g.add_argument("--hashtag", action="append", default=[], metavar="TAG", help="any of these hashtags (without #)")
+    g.add_argument("--kind", action="append", default=[], choices=["post", "field_update"])
+    g.add_argument("--source", action="append", default=[], metavar="NAME",
+                   help="x, tak, geojson, csv, kml, ushahidi, sitmap…")
+    g.add_argument("--text", default="", help="words the text must contain (Hangul works; substring match)")
+    g.add_argument("--precision", action="append", default=[], choices=["exact", "place", "inferred", "unknown"])
+
+
+def filter_from_args(args, cache=None):
+    """The :class:`~desktop.core.filters.Filter` the filter options describe; notes (the
+    zone a time was read in) go to stderr. Raises OptionError/GeoError naming the option."""
+    from desktop.session.options import FilterOptions, session_from_options
+
+    notes: list[str] = []
+    flt = session_from_options(FilterOptions.from_namespace(args), cache, notes).filter()
+    for n in notes:
+        err(f"note: {n}")
+    return flt

@@ -1,0 +1,37 @@
+"""``sitmap query [filter]``: the items a filter selects, as GeoJSON, CSV or JSON lines."""
+
+from __future__ import annotations
+
+import sys
+
+from desktop.cli.common import EXIT_OK, add_db, add_filter_args, db_path, err, filter_from_args
+
+
+def run(args) -> int:
+    from desktop.cache import Cache
+    from desktop.cache.query import iter_items
+    from desktop.cli.output import WRITERS
+
+    with Cache.open_readonly(db_path(args)) as cache:
+        flt = filter_from_args(args, cache)
+        err(flt.describe())
+        rows = iter_items(cache.conn, flt, limit=args.limit)
+        out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+        try:
+            writer = WRITERS[args.format]
+            n = writer(rows, out, flt.describe()) if args.format == "geojson" else writer(rows, out)
+        finally:
+            if args.out:
+                out.close()
+    err(f"{n} items")
+    return EXIT_OK
+
+
+def register(sub) -> None:
+    q = sub.add_parser("query", help="print items matching a filter")
+    add_db(q)
+    add_filter_args(q)
+    q.add_argument("--format", choices=["geojson", "csv", "jsonl"], default="geojson")
+    q.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    q.add_argument("--limit", type=int)
+    q.set_defaults(func=run)

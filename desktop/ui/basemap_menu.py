@@ -98,8 +98,9 @@ class PlaceSearch(QLineEdit):
         self._results: dict[str, dict] = {}
         self._model = QStringListModel(self)
         comp = QCompleter(self._model, self)
-        comp.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        comp.setFilterMode(Qt.MatchFlag.MatchContains)
+        # The place index has already matched (Hangul or English names); the completer
+        # shows its answers as they are instead of filtering them again by the typed text.
+        comp.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         comp.activated.connect(self._go_label)
         self.setCompleter(comp)
         self.textEdited.connect(self._update)
@@ -118,6 +119,8 @@ class PlaceSearch(QLineEdit):
         res = self.index.search(text, 12)
         self._results = {self._label(r): r for r in res}
         self._model.setStringList(list(self._results))
+        if self._results and self.hasFocus():
+            self.completer().complete()
 
     def _go_label(self, label: str) -> None:
         r = self._results.get(label)
@@ -125,7 +128,14 @@ class PlaceSearch(QLineEdit):
             self.fly(r)
 
     def go(self, text: str) -> dict | None:
+        """Fly to ``text``: a suggestion as shown ("중구 · 서울특별시"), else the best match."""
+        picked = self._results.get(text)
+        if picked:
+            self.fly(picked)
+            return picked
         res = self.index.search(text, 1)
+        if not res and " · " in text:  # a suggestion from an earlier search: its name part
+            res = self.index.search(text.split(" · ", 1)[0], 1)
         if not res:
             self.window.statusBar().showMessage(self.tr("No place named “{q}”").format(q=text), 5000)
             return None

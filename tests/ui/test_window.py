@@ -233,3 +233,23 @@ def test_details_say_when_the_item_has_left_the_window(qtbot, window):
     window.timeline.set_window(start, end)
     _wait_result(qtbot, window, lambda r: r.flt.end_ms == end)
     assert not window.details.is_marked_outside()
+
+
+def test_place_box_accepts_its_own_suggestion(qtbot, window):
+    """Typing "Busan", taking the first suggestion with the keyboard and Enter flies there;
+    it used to say: No place named "서울 · KR"."""
+    from PySide6.QtCore import Qt
+
+    box = window.panels["map_tools"].place_search
+    box.setFocus()
+    qtbot.keyClicks(box, "Busan")
+    popup = box.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=5000)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert " · " in box.text()  # the suggestion as shown, with its region
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert "No place" not in window.statusBar().currentMessage()
+    # The map is over Busan (129.0 E, 35.1 N).
+    qtbot.waitUntil(lambda: window.view is not None and window.view.bounds[0] < 129.03 < window.view.bounds[2]
+                    and window.view.bounds[1] < 35.1 < window.view.bounds[3], timeout=10000)

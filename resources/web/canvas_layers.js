@@ -49,6 +49,22 @@
     },
   });
 
+  // Heat colours, cool to hot: blue, light blue, pale yellow, orange, red (256 steps, RGB).
+  var HEAT_STOPS = [[0, 44, 123, 182], [0.35, 116, 173, 209], [0.55, 255, 255, 191], [0.78, 253, 174, 97],
+                    [1, 215, 25, 28]];
+  var _heatLut = null;
+  function heatRamp() {
+    if (_heatLut) return _heatLut;
+    _heatLut = new Uint8Array(256 * 3);
+    for (var k = 0; k < 256; k++) {
+      var v = k / 255, j = 1;
+      while (j < HEAT_STOPS.length - 1 && v > HEAT_STOPS[j][0]) j++;
+      var a = HEAT_STOPS[j - 1], b = HEAT_STOPS[j], t = (v - a[0]) / (b[0] - a[0]);
+      for (var c = 1; c <= 3; c++) _heatLut[k * 3 + c - 1] = Math.round(a[c] + (b[c] - a[c]) * Math.max(0, Math.min(1, t)));
+    }
+    return _heatLut;
+  }
+
   var ItemsLayer = CanvasLayer.extend({
     initialize: function (S) {
       this._S = S; this._data = null; this._heat = false; this._selected = null;
@@ -190,23 +206,24 @@
       off.width = w; off.height = h;
       var o = off.getContext("2d");
       var radius = d.mode === "density" ? 28 : 18;
+      // Intensity on a log scale: a crowd of 5,000 must not turn a street of 50 into haze.
+      var lmax = Math.log(1 + max);
       for (i = 0; i < xs.length; i++) {
         var g = o.createRadialGradient(xs[i], ys[i], 0, xs[i], ys[i], radius);
-        var a = Math.min(1, 0.15 + 0.85 * Math.sqrt(ws[i] / max));
+        var a = Math.min(1, 0.35 + 0.65 * Math.log(1 + ws[i]) / lmax);
         g.addColorStop(0, "rgba(0,0,0," + a + ")");
+        g.addColorStop(0.45, "rgba(0,0,0," + (a * 0.8) + ")");
         g.addColorStop(1, "rgba(0,0,0,0)");
         o.fillStyle = g;
         o.fillRect(xs[i] - radius, ys[i] - radius, 2 * radius, 2 * radius);
       }
-      var img = o.getImageData(0, 0, w, h), px = img.data;
+      var img = o.getImageData(0, 0, w, h), px = img.data, lut = heatRamp();
       for (i = 0; i < px.length; i += 4) {
         var v = px[i + 3] / 255;
-        if (v <= 0) continue;
-        // blue → green → yellow → red
-        var r = Math.round(255 * Math.min(1, Math.max(0, 2 * v - 0.6) * 1.6));
-        var gg = Math.round(255 * Math.min(1, v * 1.8) * (v > 0.85 ? (1 - v) * 6 : 1));
-        var b = Math.round(255 * Math.max(0, 1 - v * 2));
-        px[i] = r; px[i + 1] = Math.max(0, Math.min(255, gg)); px[i + 2] = b; px[i + 3] = Math.round(Math.min(1, v * 1.4) * 200);
+        if (v < 0.06) { px[i + 3] = 0; continue; }  // no haze at the edges
+        var k = Math.min(255, Math.round(v * 255)) * 3;
+        px[i] = lut[k]; px[i + 1] = lut[k + 1]; px[i + 2] = lut[k + 2];
+        px[i + 3] = Math.round(Math.min(1, 0.35 + v * 1.2) * 215);
       }
       o.putImageData(img, 0, 0);
       p.ctx.drawImage(off, 0, 0, w, h);

@@ -69,3 +69,45 @@ def test_points_message_draws(qtbot, map_view):
     qtbot.waitUntil(lambda: any(r["gen"] == 3 for r in got), timeout=10000)
     assert got[-1]["points"] == 2 and got[-1]["mode"] == "points"
     assert json.loads(run_js(qtbot, map_view, "JSON.stringify(sitmap.state)"))["points"] == 2
+
+
+def _density(counts, lats, lons):
+    import base64
+
+    import numpy as np
+
+    def b64(a):
+        return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()
+
+    return {"type": "items", "gen": 5, "mode": "density", "total": int(sum(counts)), "cell_deg": 0.005,
+            "cells": {"count": b64(np.array(counts, dtype=np.uint32)),
+                      "field": b64(np.zeros(len(counts), dtype=np.uint32)),
+                      "lat": b64(np.array(lats, dtype=np.float32)), "lon": b64(np.array(lons, dtype=np.float32))}}
+
+
+HEAT_STATS = """(function () {
+  var c = sitmap.layers.items._canvas, x = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  var any = 0, strong = 0;
+  for (var i = 3; i < x.length; i += 4) { if (x[i] > 0) { any++; if (x[i] >= 128) strong++; } }
+  return JSON.stringify({any: any, strong: strong});
+})()"""
+
+
+def test_heatmap_is_strong_where_people_are_not_just_at_the_peak(qtbot, map_view):
+    """One crowded cell (5,000) and twenty quiet ones (20–200): the quiet ones must still
+    read as heat, not a faint haze (most of the heat's pixels at least half opaque)."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    counts = [5000] + [int(v) for v in rng.integers(20, 200, 20)]
+    lats = [37.5663] + list(37.54 + rng.random(20) * 0.05)
+    lons = [126.9779] + list(126.95 + rng.random(20) * 0.06)
+    got = []
+    map_view.bridge.rendered.connect(got.append)
+    map_view.bridge.send({"type": "view", "center": [37.565, 126.98], "zoom": 13})
+    map_view.bridge.send({"type": "settings", "heat": True})
+    map_view.bridge.send(_density(counts, lats, lons))
+    qtbot.waitUntil(lambda: any(r["gen"] == 5 for r in got), timeout=10000)
+    stats = json.loads(run_js(qtbot, map_view, HEAT_STATS))
+    assert stats["any"] > 0
+    assert stats["strong"] / stats["any"] >= 0.5, stats

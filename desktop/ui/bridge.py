@@ -108,6 +108,7 @@ class Bridge(QObject):
     pageReady = Signal(dict)
     viewChanged = Signal(dict)
     itemClicked = Signal(int)
+    unitClicked = Signal(str)  # a unit marker was clicked: its uid
     areaDrawn = Signal(dict)
     drawEnded = Signal()
     contextRequested = Signal(float, float)
@@ -174,6 +175,14 @@ class Bridge(QObject):
             self._reject("view", exc)
             return
         self.viewChanged.emit(v)
+
+    @Slot(str)
+    def unit(self, uid: str) -> None:
+        """A unit marker was clicked (the click is the unit's, not the post's underneath)."""
+        if not isinstance(uid, str) or not uid or len(uid) > 200:
+            self._reject("unit", BridgeError("bad unit uid"))
+            return
+        self.unitClicked.emit(uid)
 
     @Slot(float)
     def click(self, item_id: float) -> None:

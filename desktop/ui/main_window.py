@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.bridge.pageReady.connect(self._page_ready)
         self.bridge.viewChanged.connect(self._view_changed)
         self.bridge.itemClicked.connect(lambda i: self.session.select(int(i), "map"))
+        self.bridge.unitClicked.connect(self._unit_clicked)
         self.session.events.connect(None, self._session_changed)
         self.session.events.connect("selected", self._send_selection)
         if restore:
@@ -212,6 +213,19 @@ class MainWindow(QMainWindow):
             c, z = self._restored_view
             self.bridge.send({"type": "view", "center": c, "zoom": z})
         self.schedule()
+
+    def _unit_clicked(self, uid: str) -> None:
+        """A unit marker was clicked: say who it is and when it last reported (plain text)."""
+        from desktop.core.timefmt import fmt
+
+        units = (self.last_result.units if self.last_result is not None else None) or []
+        u = next((u for u in units if str(u.get("uid")) == uid), None)
+        if u is None:
+            return
+        when = fmt(int(u["t_ms"]), self.session.zone, seconds=True) if u.get("t_ms") else "?"
+        state = self.tr("stale") if u.get("stale") else self.tr("reporting")
+        self.statusBar().showMessage(self.tr("Unit {callsign}: last report {when} ({state})").format(
+            callsign=u.get("callsign") or uid, when=when, state=state), 15000)
 
     def _view_changed(self, v: dict) -> None:
         self._last_center = v.get("center")

@@ -4,7 +4,7 @@
 <context>
     <name>AlertsPane</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="250" />
+        <location filename="../../desktop/ui/live_widgets.py" line="266" />
         <source>Alert rules…</source>
         <translation>경보 규칙…</translation>
     </message>
@@ -12,14 +12,14 @@
 <context>
     <name>AlertsPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/alerts.py" line="26" />
+        <location filename="../../desktop/ui/panels/alerts.py" line="31" />
         <source>Alerts</source>
         <translation>경보</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/alerts.py" line="46" />
-        <source>Alert rule “{name}” is active</source>
-        <translation>경보 규칙 “{name}”이(가) 작동 중입니다</translation>
+        <location filename="../../desktop/ui/panels/alerts.py" line="70" />
+        <source>{n} alert rules are on</source>
+        <translation>켜진 경보 규칙 {n}개</translation>
     </message>
 </context>
 <context>
@@ -59,18 +59,18 @@
 <context>
     <name>ChatPane</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="191" />
-        <location filename="../../desktop/ui/live_widgets.py" line="206" />
+        <location filename="../../desktop/ui/live_widgets.py" line="202" />
+        <location filename="../../desktop/ui/live_widgets.py" line="217" />
         <source>All Chat Rooms</source>
         <translation>전체 대화방</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="192" />
+        <location filename="../../desktop/ui/live_widgets.py" line="203" />
         <source>Message to the field…</source>
         <translation>현장에 보낼 메시지…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="194" />
+        <location filename="../../desktop/ui/live_widgets.py" line="205" />
         <source>Send</source>
         <translation>보내기</translation>
     </message>
@@ -328,7 +328,7 @@
 <context>
     <name>ErrorReporter</name>
     <message>
-        <location filename="../../desktop/ui/app.py" line="60" />
+        <location filename="../../desktop/ui/app.py" line="55" />
         <source>Something went wrong inside Sitmap ({kind}: {msg}). What you were doing may not have finished; the cache keeps everything already saved.
 
 The details are in {log}.</source>
@@ -399,100 +399,100 @@ The details are in {log}.</source>
 <context>
     <name>FeedsDialog</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="62" />
-        <location filename="../../desktop/ui/live_widgets.py" line="169" />
+        <location filename="../../desktop/ui/live_widgets.py" line="73" />
+        <location filename="../../desktop/ui/live_widgets.py" line="180" />
         <source>Live feeds</source>
         <translation>실시간 수신</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="66" />
+        <location filename="../../desktop/ui/live_widgets.py" line="77" />
         <source>TAK position reports (UDP multicast, unauthenticated)</source>
         <translation>TAK 위치 보고 (UDP 멀티캐스트, 인증 없음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="72" />
+        <location filename="../../desktop/ui/live_widgets.py" line="83" />
         <source>Group</source>
         <translation>그룹</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="73" />
-        <location filename="../../desktop/ui/live_widgets.py" line="83" />
+        <location filename="../../desktop/ui/live_widgets.py" line="84" />
         <location filename="../../desktop/ui/live_widgets.py" line="94" />
+        <location filename="../../desktop/ui/live_widgets.py" line="105" />
         <source>Port</source>
         <translation>포트</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="74" />
+        <location filename="../../desktop/ui/live_widgets.py" line="85" />
         <source>Interface address</source>
         <translation>인터페이스 주소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="77" />
+        <location filename="../../desktop/ui/live_widgets.py" line="88" />
         <source>Direct CoT over TCP (unauthenticated)</source>
         <translation>TCP 직접 CoT (인증 없음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="82" />
+        <location filename="../../desktop/ui/live_widgets.py" line="93" />
         <source>Listen on</source>
         <translation>수신 주소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="86" />
+        <location filename="../../desktop/ui/live_widgets.py" line="97" />
         <source>TAK server (client connection)</source>
         <translation>TAK 서버 (클라이언트 연결)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="91" />
+        <location filename="../../desktop/ui/live_widgets.py" line="102" />
         <source>TLS with a client certificate</source>
         <translation>클라이언트 인증서로 TLS 사용</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="93" />
+        <location filename="../../desktop/ui/live_widgets.py" line="104" />
         <source>Server</source>
         <translation>서버</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="96" />
+        <location filename="../../desktop/ui/live_widgets.py" line="107" />
         <source>CA certificate</source>
         <translation>CA 인증서</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="97" />
+        <location filename="../../desktop/ui/live_widgets.py" line="108" />
         <source>Client certificate</source>
         <translation>클라이언트 인증서</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="98" />
+        <location filename="../../desktop/ui/live_widgets.py" line="109" />
         <source>Client key</source>
         <translation>클라이언트 키</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="101" />
+        <location filename="../../desktop/ui/live_widgets.py" line="112" />
         <source>Drop folder (files are imported as they land)</source>
         <translation>감시 폴더 (들어오는 파일을 바로 가져오기)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="105" />
+        <location filename="../../desktop/ui/live_widgets.py" line="116" />
         <source>Folder</source>
         <translation>폴더</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="105" />
+        <location filename="../../desktop/ui/live_widgets.py" line="116" />
         <source>Drop folder</source>
         <translation>감시 폴더</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="108" />
+        <location filename="../../desktop/ui/live_widgets.py" line="119" />
         <source>Stream capture (JSON lines, followed as it grows)</source>
         <translation>스트림 기록 (JSON lines, 늘어나는 대로 따라 읽기)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="112" />
+        <location filename="../../desktop/ui/live_widgets.py" line="123" />
         <source>File</source>
         <translation>파일</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="112" />
+        <location filename="../../desktop/ui/live_widgets.py" line="123" />
         <source>Capture file</source>
         <translation>기록 파일</translation>
     </message>
@@ -848,24 +848,39 @@ Cache: {db}</source>
         <translation>수신(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="140" />
+        <location filename="../../desktop/ui/main_window.py" line="141" />
         <source>Panels</source>
         <translation>패널</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="145" />
+        <location filename="../../desktop/ui/main_window.py" line="146" />
         <source>Quit</source>
         <translation>종료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="186" />
+        <location filename="../../desktop/ui/main_window.py" line="187" />
         <source>{n} items · {v} in view · {ms:.0f} ms</source>
         <translation>{n}건 · 화면 {v}건 · {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="200" />
+        <location filename="../../desktop/ui/main_window.py" line="201" />
         <source>The cache is empty: import files (Ctrl+I) or run 'sitmap demo'.</source>
         <translation>캐시가 비어 있습니다: 파일을 가져오거나 (Ctrl+I) 'sitmap demo'를 실행하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="226" />
+        <source>stale</source>
+        <translation>응답 없음</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="226" />
+        <source>reporting</source>
+        <translation>보고 중</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="227" />
+        <source>Unit {callsign}: last report {when} ({state})</source>
+        <translation>부대 {callsign}: 마지막 보고 {when} ({state})</translation>
     </message>
 </context>
 <context>
@@ -900,22 +915,22 @@ Cache: {db}</source>
 <context>
     <name>MarkerDialog</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="337" />
+        <location filename="../../desktop/ui/live_widgets.py" line="746" />
         <source>Field update at {lat:.5f}, {lon:.5f}</source>
         <translation>{lat:.5f}, {lon:.5f}의 현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="340" />
+        <location filename="../../desktop/ui/live_widgets.py" line="749" />
         <source>What is here (sent to field units when connected)</source>
         <translation>이곳의 상황 (연결되면 현장 부대에 전송)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="344" />
+        <location filename="../../desktop/ui/live_widgets.py" line="753" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="345" />
+        <location filename="../../desktop/ui/live_widgets.py" line="754" />
         <source>Type</source>
         <translation>종류</translation>
     </message>
@@ -928,7 +943,7 @@ Cache: {db}</source>
         <translation>장소로 이동 (종로구, 부산…)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="130" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="140" />
         <source>No place named “{q}”</source>
         <translation>“{q}”(이)라는 장소가 없습니다</translation>
     </message>
@@ -936,89 +951,346 @@ Cache: {db}</source>
 <context>
     <name>RuleDialog</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="268" />
+        <location filename="../../desktop/ui/live_widgets.py" line="353" />
         <source>New alert rule</source>
         <translation>새 경보 규칙</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="271" />
-        <source>Crowd building up</source>
-        <translation>인파 증가</translation>
+        <location filename="../../desktop/ui/live_widgets.py" line="353" />
+        <source>Edit alert rule</source>
+        <translation>경보 규칙 편집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="273" />
+        <location filename="../../desktop/ui/live_widgets.py" line="356" />
+        <source>e.g. Crowd building up at the square</source>
+        <translation>예: 광장에 인파 증가</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="358" />
         <source>N or more matching items in M minutes</source>
         <translation>M분 안에 조건에 맞는 항목 N개 이상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="273" />
+        <location filename="../../desktop/ui/live_widgets.py" line="358" />
         <source>Rate spike against the area's baseline</source>
         <translation>구역 평소 대비 급증</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="274" />
+        <location filename="../../desktop/ui/live_widgets.py" line="359" />
         <source>A unit's emergency</source>
         <translation>부대 긴급 상황</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="274" />
+        <location filename="../../desktop/ui/live_widgets.py" line="359" />
         <source>No unit in the area for T minutes</source>
         <translation>T분 동안 구역에 부대 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="278" />
+        <location filename="../../desktop/ui/live_widgets.py" line="363" />
         <source>Everywhere</source>
         <translation>전 지역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="285" />
+        <location filename="../../desktop/ui/live_widgets.py" line="365" />
+        <source>{name} (this rule's area)</source>
+        <translation>{name} (이 규칙의 구역)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="365" />
+        <source>unnamed</source>
+        <translation>이름 없음</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="374" />
         <source>words, comma separated</source>
         <translation>단어, 쉼표로 구분</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="286" />
+        <location filename="../../desktop/ui/live_widgets.py" line="384" />
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="286" />
+        <location filename="../../desktop/ui/live_widgets.py" line="384" />
         <source>When</source>
         <translation>조건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="286" />
+        <location filename="../../desktop/ui/live_widgets.py" line="384" />
+        <location filename="../../desktop/ui/live_widgets.py" line="439" />
         <source>Area</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="287" />
+        <location filename="../../desktop/ui/live_widgets.py" line="384" />
+        <location filename="../../desktop/ui/live_widgets.py" line="436" />
         <source>N items</source>
         <translation>항목 수 N</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="287" />
+        <location filename="../../desktop/ui/live_widgets.py" line="385" />
+        <location filename="../../desktop/ui/live_widgets.py" line="438" />
         <source>Minutes</source>
         <translation>분</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="288" />
+        <location filename="../../desktop/ui/live_widgets.py" line="385" />
         <source>Spike factor</source>
         <translation>급증 배수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="288" />
+        <location filename="../../desktop/ui/live_widgets.py" line="385" />
+        <source>Baseline minutes</source>
+        <translation>기준 기간(분)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="386" />
         <source>Hashtags</source>
         <translation>해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="289" />
+        <location filename="../../desktop/ui/live_widgets.py" line="386" />
         <source>Keywords</source>
         <translation>키워드</translation>
     </message>
     <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="386" />
+        <source>Emergencies</source>
+        <translation>긴급 상황 종류</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="436" />
+        <source>At least N items</source>
+        <translation>최소 항목 수 N</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="437" />
+        <source>Within minutes</source>
+        <translation>기간(분)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="437" />
+        <source>Recent minutes</source>
+        <translation>최근 기간(분)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="438" />
+        <source>Empty for minutes</source>
+        <translation>비어 있는 시간(분)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="439" />
+        <source>Area (required)</source>
+        <translation>구역 (필수)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="462" />
+        <source>{field}: {problem}</source>
+        <translation>{field}: {problem}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="475" />
+        <source>give the rule a name.</source>
+        <translation>규칙 이름을 입력하십시오.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="484" />
+        <source>“{tag}” is not a hashtag.</source>
+        <translation>“{tag}”은(는) 해시태그가 아닙니다.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="500" />
+        <source>tick at least one kind of emergency.</source>
+        <translation>긴급 상황을 하나 이상 선택하십시오.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="506" />
+        <source>a rule for an empty area needs an area: draw one on the map or pick districts first.</source>
+        <translation>구역 공백 규칙에는 구역이 필요합니다. 먼저 지도에 구역을 그리거나 행정구역을 고르십시오.</translation>
+    </message>
+</context>
+<context>
+    <name>RulesDialog</name>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="281" />
+        <source>Count</source>
+        <translation>건수</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="282" />
+        <source>Spike</source>
+        <translation>급증</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="283" />
+        <source>Emergency</source>
+        <translation>긴급 상황</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="284" />
+        <source>Empty area</source>
+        <translation>구역 공백</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="292" />
+        <source>911 alert</source>
+        <translation>911 긴급 호출</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="293" />
+        <source>Ring the bell</source>
+        <translation>비상벨</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="294" />
+        <source>In contact</source>
+        <translation>교전/접촉 중</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="295" />
+        <source>Geo-fence breached</source>
+        <translation>지오펜스 이탈</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="304" />
+        <source>in {area}</source>
+        <translation>{area}에서</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="303" />
+        <source>its area</source>
+        <translation>해당 구역</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="306" />
+        <source>everywhere</source>
+        <translation>전 지역에서</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="311" />
+        <source>matching {tags} or the words {words}</source>
+        <translation>{tags} 또는 단어 {words} 포함</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="313" />
+        <source>matching {tags}</source>
+        <translation>{tags} 포함</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="315" />
+        <source>with the words {words}</source>
+        <translation>단어 {words} 포함</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="318" />
+        <source>{n} or more items{filters} within {m} min, {where}</source>
+        <translation>{where} {m}분 안에{filters} 항목 {n}개 이상</translation>
+    </message>
+    <message>
         <location filename="../../desktop/ui/live_widgets.py" line="321" />
-        <source>An empty-area rule needs an area</source>
-        <translation>부대 없음 규칙에는 구역이 필요합니다</translation>
+        <source>Rate over {m} min at least ×{f} the {b} min before, with at least {n} items{filters}, {where}</source>
+        <translation>{where} 최근 {m}분 비율이 그 전 {b}분의 {f}배 이상, 항목 {n}개 이상{filters}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="327" />
+        <source>any emergency</source>
+        <translation>모든 긴급 상황</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="328" />
+        <source>A unit's emergency ({what}), {where}</source>
+        <translation>{where} 부대 긴급 상황 ({what})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="330" />
+        <source>No unit in {area} for {m} min or longer</source>
+        <translation>{area}에 {m}분 이상 부대 없음</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="331" />
+        <source>the area</source>
+        <translation>구역</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="549" />
+        <source>Alert rules</source>
+        <translation>경보 규칙</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="560" />
+        <source>On</source>
+        <translation>켜짐</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="560" />
+        <source>Name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="560" />
+        <source>Kind</source>
+        <translation>종류</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="560" />
+        <source>Watches for</source>
+        <translation>감시 조건</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="572" />
+        <source>No alert rules yet: add one to be told when something happens.</source>
+        <translation>경보 규칙이 아직 없습니다. 상황 발생 시 알림을 받으려면 규칙을 추가하십시오.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="580" />
+        <source>Add…</source>
+        <translation>추가…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="581" />
+        <source>Edit…</source>
+        <translation>편집…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="582" />
+        <location filename="../../desktop/ui/live_widgets.py" line="647" />
+        <source>Disable</source>
+        <translation>끄기</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="583" />
+        <source>Delete…</source>
+        <translation>삭제…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="615" />
+        <source>On: the rule raises alerts</source>
+        <translation>켜짐: 이 규칙이 경보를 냅니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="616" />
+        <source>Off: the rule raises no alerts</source>
+        <translation>꺼짐: 이 규칙은 경보를 내지 않습니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="647" />
+        <source>Enable</source>
+        <translation>켜기</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="722" />
+        <source>Delete alert rule</source>
+        <translation>경보 규칙 삭제</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="723" />
+        <source>Delete the alert rule “{name}”? It raises no more alerts; the alerts it raised stay in the list.</source>
+        <translation>경보 규칙 “{name}”을(를) 삭제하시겠습니까? 더 이상 경보를 내지 않으며, 이미 낸 경보는 목록에 남습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/live_widgets.py" line="727" />
+        <source>Delete</source>
+        <translation>삭제</translation>
     </message>
 </context>
 <context>

@@ -172,14 +172,22 @@
       }
     },
     _drawCells: function (p, d) {
-      var ctx = p.ctx, n = d.count.length, max = 1, i;
+      var ctx = p.ctx, n = d.count.length, max = 1, i, k;
       for (i = 0; i < n; i++) if (d.count[i] > max) max = d.count[i];
       ctx.font = "600 11px 'Sitmap Sans', sans-serif";
       ctx.textAlign = "center"; ctx.textBaseline = "middle";
-      for (i = 0; i < n; i++) {
-        var x = mercX(d.lon[i], p.scale) - p.ox, y = mercY(d.lat[i], p.scale) - p.oy;
+      // Biggest first, so a small cell beside a crowd stays visible on top of it; then the
+      // counts, biggest first, each only where no bigger count's text already is, so the
+      // crowd's number is never cut by a neighbour's "1".
+      var order = new Array(n);
+      for (i = 0; i < n; i++) order[i] = i;
+      order.sort(function (a, b) { return d.count[b] - d.count[a]; });
+      var xs = new Float32Array(n), ys = new Float32Array(n), rs = new Float32Array(n);
+      for (k = 0; k < n; k++) {
+        i = order[k];
+        var x = (xs[i] = mercX(d.lon[i], p.scale) - p.ox), y = (ys[i] = mercY(d.lat[i], p.scale) - p.oy);
         var c = d.count[i];
-        var r = 9 + 17 * Math.sqrt(c / max);
+        var r = (rs[i] = 9 + 17 * Math.sqrt(c / max));
         var fieldShare = d.field.length ? d.field[i] / c : 0;
         ctx.beginPath(); ctx.arc(x, y, r, 0, 2 * Math.PI);
         ctx.fillStyle = CELL; ctx.fill();
@@ -187,9 +195,22 @@
           ctx.beginPath(); ctx.arc(x, y, r - 1.5, -Math.PI / 2, -Math.PI / 2 + 2 * Math.PI * fieldShare);
           ctx.strokeStyle = FIELD; ctx.lineWidth = 3; ctx.stroke();
         }
-        ctx.fillStyle = "#fff";
-        ctx.fillText(c >= 10000 ? Math.round(c / 1000) + "k" : String(c), x, y);
       }
+      var placed = [], labelled = 0;
+      ctx.fillStyle = "#fff";
+      for (k = 0; k < n; k++) {
+        i = order[k];
+        var t = d.count[i] >= 10000 ? Math.round(d.count[i] / 1000) + "k" : String(d.count[i]);
+        var hw = ctx.measureText(t).width / 2 + 1, box = [xs[i] - hw, ys[i] - 7, xs[i] + hw, ys[i] + 7], clash = false;
+        for (var q = 0; q < placed.length && !clash; q++) {
+          var o = placed[q];
+          clash = box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1];
+        }
+        if (clash) continue;
+        placed.push(box); labelled++;
+        ctx.fillText(t, xs[i], ys[i]);
+      }
+      this._S.state.cellLabels = labelled;
     },
     _drawHeat: function (p, d) {
       var w = p.size.x, h = p.size.y, n, i, xs = [], ys = [], ws = [];
@@ -275,10 +296,27 @@
   function UnitsLayer(map, S) {
     this.map = map; this.S = S;
     this.group = L.layerGroup().addTo(map);
-    this.tracks = L.layerGroup().addTo(map);
+    this.tracks = L.layerGroup().addTo(map);   // each unit's whole track, faint
+    this.recent = L.layerGroup().addTo(map);   // its newest stretch, strong: age reads as fading
     this.byKey = new Map();  // unit key (uid) -> what is drawn for it; a Map, so no uid can hit a prototype
+    this.far = false;
     map.on("moveend", this._flush, this);
+    map.on("zoomend moveend", this._declutter, this);
   }
+
+  // Below this zoom (a city and wider) units are small dots without labels or tracks, so
+  // the density counts under them stay readable; an emergency keeps its label.
+  var UNITS_FAR_ZOOM = 12;
+  // Below this one (a province and wider) only emergencies are drawn: the counts are the picture.
+  var UNITS_HIDDEN_ZOOM = 10;
+  var LABEL_FONT = "700 12px 'Sitmap Sans', sans-serif";
+  var _measure = null;
+  function labelWidth(text) {
+    if (!_measure) _measure = document.createElement("canvas").getContext("2d");
+    _measure.font = LABEL_FONT;
+    return Math.ceil(_measure.measureText(text).width) + 8;  // + the label's padding
+  }
+  function unitRank(e) { return (e.look.cls.indexOf("emergency") >= 0 ? 4 : 0) + (e.look.stale ? 0 : 2); }
 
   function unitLook(u) {
     return {
@@ -292,9 +330,15 @@
   }
 
   function trackStyle(look) {
-    return { color: look.color, weight: 2, opacity: look.stale ? 0.35 : 0.55, dashArray: look.stale ? "4 6" : null,
-             interactive: false };
+    return { color: look.color, weight: 1.5, opacity: look.stale ? 0.12 : 0.2, dashArray: look.stale ? "4 6" : null,
+             interactive: false, smoothFactor: 1.5 };
   }
+  function recentStyle(look) {
+    return { color: look.color, weight: 3, opacity: look.stale ? 0.4 : 0.8, dashArray: look.stale ? "4 6" : null,
+             interactive: false, smoothFactor: 1.5 };
+  }
+  /** The newest stretch of a track: its last third, at most 24 reports (at least two points). */
+  function recentPart(lls) { return lls.slice(-Math.max(2, Math.min(24, Math.ceil(lls.length / 3)))); }
 
   function sameTrack(a, b) {
     if (a === b) return true;
@@ -331,7 +375,14 @@
     label.className = "sitmap-unit-label";
     el.appendChild(badge); el.appendChild(label);
     var icon = L.divIcon({ html: el, className: "sitmap-unit-icon", iconSize: [18, 18], iconAnchor: [9, 9] });
-    var marker = L.marker([u.lat, u.lon], { icon: icon, keyboard: false, zIndexOffset: look.z });
+    var marker = L.marker([u.lat, u.lon], { icon: icon, keyboard: false, zIndexOffset: look.z,
+                                            bubblingMouseEvents: false });
+    var S = this.S, uid = u.uid;
+    // A click on a unit is the unit's: the map (and the post drawn underneath) never sees it.
+    marker.on("click", function (ev) {
+      if (ev.originalEvent) L.DomEvent.stop(ev.originalEvent);
+      if (S.bridge && S.bridge.unit && uid != null && uid !== "") S.bridge.unit(String(uid));
+    });
     var e = { marker: marker, el: el, badge: badge, label: label, arrow: null, lat: u.lat, lon: u.lon,
               look: { color: null, cls: null, course: null, text: null, z: look.z, stale: null },
               line: null, track: undefined };
@@ -344,7 +395,7 @@
   UnitsLayer.prototype._restyle = function (e, look) {
     var o = e.look, changed = false;
     if (o.text !== look.text) { e.label.textContent = look.text; changed = true; }  // text, never markup
-    if (o.cls !== look.cls) { e.el.className = look.cls; changed = true; }
+    if (o.cls !== look.cls) { e.el.className = look.cls + (e.labelShown === false ? " label-hidden" : ""); changed = true; }
     if (o.color !== look.color) { e.badge.style.background = look.color; changed = true; }
     if (o.course !== look.course) {
       if (look.course === null) {
@@ -377,17 +428,19 @@
       if (lls.length > 1) {
         if (!e.line) {
           e.line = L.polyline(lls, trackStyle(look)).addTo(this.tracks); e.lineLook = look; what = "set";
+          e.recentLine = L.polyline(recentPart(lls), recentStyle(look)).addTo(this.recent);
         } else if (tr.bounds && view && !view.intersects(tr.bounds) && !view.intersects(e.line.getBounds())) {
           e.pending = lls; what = "deferred";
         } else {
-          e.line.setLatLngs(lls); what = "set";
+          e.line.setLatLngs(lls); e.recentLine.setLatLngs(recentPart(lls)); what = "set";
         }
       } else if (e.line) {
         this.tracks.removeLayer(e.line); e.line = null; what = "set";
+        this.recent.removeLayer(e.recentLine); e.recentLine = null;
       }
     }
     if (e.line && (e.lineLook.color !== look.color || e.lineLook.stale !== look.stale)) {
-      e.line.setStyle(trackStyle(look));
+      e.line.setStyle(trackStyle(look)); e.recentLine.setStyle(recentStyle(look));
     }
     if (e.line) e.lineLook = look;
     return what;
@@ -396,21 +449,21 @@
   /** The map stopped moving: lines that waited get their points. */
   UnitsLayer.prototype._flush = function () {
     this.byKey.forEach(function (e) {
-      if (e.pending && e.line) e.line.setLatLngs(e.pending);
+      if (e.pending && e.line) { e.line.setLatLngs(e.pending); e.recentLine.setLatLngs(recentPart(e.pending)); }
       e.pending = null;
     });
   };
 
   UnitsLayer.prototype._drop = function (e) {
     this.group.removeLayer(e.marker);
-    if (e.line) this.tracks.removeLayer(e.line);
+    if (e.line) { this.tracks.removeLayer(e.line); this.recent.removeLayer(e.recentLine); }
   };
 
   /** Forget everything drawn: the next message builds every marker and line anew. */
   UnitsLayer.prototype.clear = function () {
     this.byKey.forEach(this._drop, this);
     this.byKey.clear();
-    this.group.clearLayers(); this.tracks.clearLayers();
+    this.group.clearLayers(); this.tracks.clearLayers(); this.recent.clearLayers();
   };
 
   UnitsLayer.prototype.setData = function (units) {
@@ -445,10 +498,59 @@
     this.byKey.forEach(function (e, key) {
       if (!seen.has(key)) { this._drop(e); this.byKey.delete(key); st.removed++; }
     }, this);
+    this._declutter();
     st.ms = performance.now() - t0;
     S.state.units = units.length;
     S.state.unitUpdate = st;
     S.reportDrawn();
+  };
+
+  /** Labels that would overlap another label or another unit's badge are hidden (shown
+   * on hover), the most important first: emergencies, then units still reporting. Far out
+   * (below UNITS_FAR_ZOOM) units are dots: no labels but emergencies', no tracks. */
+  UnitsLayer.prototype._declutter = function () {
+    var map = this.map, far, none;
+    try { far = map.getZoom() < UNITS_FAR_ZOOM; none = map.getZoom() < UNITS_HIDDEN_ZOOM; } catch (err) { return; }
+    if (none !== this.none) {
+      this.none = none;
+      L.DomUtil[none ? "addClass" : "removeClass"](map.getContainer(), "sitmap-units-none");
+    }
+    if (far !== this.far) {
+      this.far = far;
+      L.DomUtil[far ? "addClass" : "removeClass"](map.getContainer(), "sitmap-units-far");
+      if (far) { map.removeLayer(this.tracks); map.removeLayer(this.recent); }
+      else { this.tracks.addTo(map); this.recent.addTo(map); }
+    }
+    var list = [];
+    this.byKey.forEach(function (e) { list.push(e); });
+    var badges = list.map(function (e) {
+      var p = map.latLngToContainerPoint([e.lat, e.lon]);
+      e._pt = p;
+      return { x0: p.x - 9, y0: p.y - 9, x1: p.x + 9, y1: p.y + 9, e: e };
+    });
+    list.sort(function (a, b) { return unitRank(b) - unitRank(a) || (a.look.text < b.look.text ? -1 : 1); });
+    var placed = [], shown = 0, hidden = 0;
+    function hits(r, others, self) {
+      for (var k = 0; k < others.length; k++) {
+        var o = others[k];
+        if (o.e === self) continue;
+        if (r.x0 < o.x1 && r.x1 > o.x0 && r.y0 < o.y1 && r.y1 > o.y0) return true;
+      }
+      return false;
+    }
+    list.forEach(function (e) {
+      if (e.labelText !== e.look.text) { e.labelText = e.look.text; e.labelW = labelWidth(e.look.text); }
+      var p = e._pt, emergency = e.look.cls.indexOf("emergency") >= 0;
+      var r = { x0: p.x + 12, y0: p.y - 10, x1: p.x + 12 + e.labelW, y1: p.y + 8, e: e };
+      // An emergency's label may cover other badges; no label ever covers another label.
+      var show = e.look.text !== "" && (!far || emergency) && !hits(r, placed, e) && (emergency || !hits(r, badges, e));
+      if (show) { placed.push(r); shown++; } else hidden++;
+      if (e.labelShown !== show) {
+        e.labelShown = show;
+        L.DomUtil[show ? "removeClass" : "addClass"](e.el, "label-hidden");
+      }
+    });
+    this.S.state.unitLabels = { shown: shown, hidden: hidden, far: far };
   };
 
   function AreasLayer(map, S) {

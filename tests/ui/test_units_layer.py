@@ -203,3 +203,111 @@ def test_full_rebuild_flag_makes_new_markers(qtbot, map_view):
     st = send_units(qtbot, view, units)
     assert st["added"] == 1 and markers(qtbot, view)[0]["tag"] is None
     run_js(qtbot, view, "sitmap.debug.unitsFullRebuild = false; 1")
+
+
+def _points(ids, lats, lons, gen=7) -> dict:
+    import base64
+
+    def b64(a):
+        return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()
+
+    n = len(ids)
+    return {"type": "items", "gen": gen, "mode": "points", "total": n,
+            "ids": b64(np.array(ids, dtype=np.float64)), "lat": b64(np.array(lats, dtype=np.float32)),
+            "lon": b64(np.array(lons, dtype=np.float32)), "kind": b64(np.zeros(n, dtype=np.uint8)),
+            "prec": b64(np.zeros(n, dtype=np.uint8)), "radius": b64(np.zeros(n, dtype=np.float32))}
+
+
+def _click_at(qtbot, view, lat: float, lon: float) -> None:
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    pt = json.loads(run_js(qtbot, view, "JSON.stringify(sitmap.map.latLngToContainerPoint(["
+                                        f"{float(lat)!r}, {float(lon)!r}]))"))
+    QTest.mouseClick(view.focusProxy(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(round(pt["x"]), round(pt["y"])))
+
+
+def test_a_click_on_a_unit_is_the_units_not_the_post_underneath(qtbot, map_view):
+    at_seoul(qtbot, map_view)
+    lat, lon = SEOUL
+    other = (lat + 0.003, lon + 0.004)
+    got = []
+    map_view.bridge.rendered.connect(got.append)
+    map_view.bridge.send(_points([41, 42], [lat, other[0]], [lon, other[1]]))
+    qtbot.waitUntil(lambda: any(r["gen"] == 7 for r in got), timeout=10000)
+    send_units(qtbot, map_view, [unit("U1", "종로1", lat, lon, track(lat - 0.002, lon - 0.002))])
+    clicked, units = [], []
+    map_view.bridge.itemClicked.connect(clicked.append)
+    map_view.bridge.unitClicked.connect(units.append)
+    _click_at(qtbot, map_view, lat, lon)  # the unit's badge sits on the post
+    qtbot.waitUntil(lambda: bool(units), timeout=5000)
+    assert units == ["U1"] and clicked == []
+    _click_at(qtbot, map_view, *other)  # a post with no unit on it is still picked
+    qtbot.waitUntil(lambda: bool(clicked), timeout=5000)
+    assert clicked == [42]
+
+
+LABEL_BOXES = """JSON.stringify((function () {
+  var out = [];
+  sitmap.layers.units.byKey.forEach(function (e) {
+    var r = e.label.getBoundingClientRect();
+    if (getComputedStyle(e.label).display !== 'none') out.push([r.left, r.top, r.right, r.bottom, e.label.textContent]);
+  });
+  return {boxes: out, state: sitmap.state.unitLabels,
+          tracksOn: sitmap.map.hasLayer(sitmap.layers.units.tracks)};
+})())"""
+
+
+def test_unit_labels_never_pile_up_and_far_out_units_are_dots(qtbot, map_view):
+    """Eight units within a few metres at street zoom: the labels that would overlap are
+    hidden (the most important kept), so no two visible labels overlap; at city zoom the
+    units are dots without labels or tracks, but an emergency keeps its label."""
+    at_seoul(qtbot, map_view)
+    lat, lon = SEOUL
+    crowd = [unit(f"U{k}", f"기동{k}중대", lat + k * 0.00004, lon + k * 0.00003, track(lat - 0.002, lon, 6))
+             for k in range(8)]
+    crowd.append(unit("E1", "긴급1", lat + 0.00002, lon - 0.00002, track(lat, lon - 0.002, 6), emergency=True))
+    crowd.append(unit("FAR", "외곽", lat + 0.01, lon + 0.012, track(lat + 0.01, lon + 0.01, 6)))
+    send_units(qtbot, map_view, crowd)
+    got = json.loads(run_js(qtbot, map_view, LABEL_BOXES))
+    boxes = got["boxes"]
+    names = [b[4] for b in boxes]
+    assert "긴급1" in names and "외곽" in names  # the emergency first; a unit alone keeps its label
+    assert got["state"]["hidden"] >= 6
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] and a[2] > b[0] and a[1] < b[3] and a[3] > b[1]), (a, b)
+    assert got["tracksOn"]
+    views = []
+    map_view.bridge.viewChanged.connect(views.append)
+    map_view.bridge.send({"type": "view", "center": list(SEOUL), "zoom": 10})
+    qtbot.waitUntil(lambda: bool(views) and views[-1]["zoom"] == 10, timeout=10000)
+    far = json.loads(run_js(qtbot, map_view, LABEL_BOXES))
+    assert [b[4] for b in far["boxes"]] == ["긴급1"] and far["state"]["far"] is True and not far["tracksOn"]
+
+
+def test_at_national_zoom_the_count_is_not_hidden_by_units_or_a_neighbour(qtbot, map_view):
+    from tests.ui.test_page import _density
+
+    views = []
+    map_view.bridge.viewChanged.connect(views.append)
+    map_view.bridge.send({"type": "view", "center": [36.4, 127.8], "zoom": 7})
+    qtbot.waitUntil(lambda: bool(views) and views[-1]["zoom"] == 7, timeout=10000)
+    lat, lon = SEOUL
+    got = []
+    map_view.bridge.rendered.connect(got.append)
+    map_view.bridge.send(_density([15321, 1], [lat, lat + 0.02], [lon, lon + 0.02]))
+    qtbot.waitUntil(lambda: any(r["gen"] == 5 for r in got), timeout=10000)
+    send_units(qtbot, map_view, [unit("U1", "종로1", lat, lon, track(lat, lon)),
+                                 unit("E1", "긴급1", lat + 0.01, lon, track(lat, lon), emergency=True)])
+    # One count is written (the crowd's, "15k"); the neighbour's "1" does not cut it.
+    assert run_js(qtbot, map_view, "sitmap.state.cellLabels") == 1
+    shown = json.loads(run_js(qtbot, map_view, """JSON.stringify((function () {
+      var out = [];
+      sitmap.layers.units.byKey.forEach(function (e) {
+        if (getComputedStyle(e.el).display !== 'none') out.push(e.label.textContent);
+      });
+      return out;
+    })())"""))
+    assert shown == ["긴급1"]  # only the emergency is drawn over the counts

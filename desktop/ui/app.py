@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from desktop.ui.logs import log_path, setup_logging
-from desktop.ui.translations import install_translations, load_fonts
+from desktop.ui.translations import font_families, install_translations, load_fonts
 from desktop.ui.webengine import chromium_setup, prepare_chromium, show_sandbox_notice
 
 log = logging.getLogger("sitmap")
@@ -87,10 +87,9 @@ def make_app(argv: list[str] | None = None):
     app.setApplicationName("Sitmap")
     app.setOrganizationName("Sitmap")
     family = load_fonts()
-    if family:
-        f = QFont(app.font())
-        f.setFamilies([app.font().family(), family])
-        app.setFont(f)
+    f = QFont(app.font())
+    f.setFamilies(font_families(app.font().family(), family))
+    app.setFont(f)
     return app
 
 

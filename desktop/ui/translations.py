@@ -13,7 +13,8 @@ from desktop.core import paths
 
 
 def load_fonts() -> str | None:
-    """Register the bundled Korean font; returns its family so Hangul renders anywhere."""
+    """Register the bundled Korean font and the emoji font; returns the Korean family so
+    Hangul renders anywhere (:func:`font_families` gives the whole fallback list)."""
     from PySide6.QtGui import QFontDatabase
 
     family = None
@@ -22,7 +23,24 @@ def load_fonts() -> str | None:
         if fid >= 0 and family is None:
             fams = QFontDatabase.applicationFontFamilies(fid)
             family = fams[0] if fams else None
+    for f in sorted((paths.resources_dir() / "fonts" / "emoji").glob("*.woff2")):
+        QFontDatabase.addApplicationFont(str(f))  # Noto Emoji, in Unicode-range subsets
     return family
+
+
+EMOJI_FAMILY = "Noto Emoji"
+
+
+def font_families(default: str, korean: str | None) -> list[str]:
+    """The window's font fallback: the system's, then Hangul, then emoji (never boxes)."""
+    from PySide6.QtGui import QFontDatabase
+
+    out = [default]
+    if korean and korean not in out:
+        out.append(korean)
+    if EMOJI_FAMILY in QFontDatabase.families():
+        out.append(EMOJI_FAMILY)
+    return out
 
 
 def install_translations(app, language: str | None = None) -> str:

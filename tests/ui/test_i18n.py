@@ -80,3 +80,32 @@ def test_every_interface_string_has_a_korean_translation(tmp_path):
     tr = QTranslator()
     assert tr.load("sitmap_ko", str(root / "resources" / "i18n"))
     assert not sorted((c, s) for c, s in wanted if not tr.translate(c, s)), "run pyside6-lrelease"
+
+
+def test_emoji_in_posts_have_glyphs_in_the_window():
+    """Every emoji the demo's posts use has a glyph in the window's font fallback (the
+    bundled Noto Emoji), so none shows as a box on a machine without an emoji font."""
+    import sqlite3
+
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from desktop.cache import Cache
+    from desktop.demo.generator import write_demo
+    from desktop.ui.translations import EMOJI_FAMILY, font_families
+
+    korean = load_fonts()
+    families = font_families(QApplication.font().family(), korean)
+    assert families[-1] == EMOJI_FAMILY
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        c = Cache.open(Path(d) / "demo.db")
+        write_demo(c, seed=7, size=3000)
+        c.close()
+        texts = [t for (t,) in sqlite3.connect(Path(d) / "demo.db").execute("SELECT text FROM items")]
+    emoji = {ch for t in texts for ch in (t or "") if ord(ch) >= 0x1F000 or 0x2600 <= ord(ch) <= 0x27BF}
+    assert len(emoji) > 10
+    metrics = [QFontMetrics(QFont(f, 12)) for f in families]
+    missing = sorted(ch for ch in emoji if not any(m.inFontUcs4(ord(ch)) for m in metrics))
+    assert not missing, f"no glyph for {missing}"

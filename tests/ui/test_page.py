@@ -111,3 +111,17 @@ def test_heatmap_is_strong_where_people_are_not_just_at_the_peak(qtbot, map_view
     stats = json.loads(run_js(qtbot, map_view, HEAT_STATS))
     assert stats["any"] > 0
     assert stats["strong"] / stats["any"] >= 0.5, stats
+
+
+def test_the_page_has_an_emoji_font_of_its_own(qtbot, map_view):
+    """Labels on the map (callsigns, area names) with emoji load the bundled Noto Emoji."""
+    script = """(function () {
+      window.__emoji = null;
+      document.fonts.load('12px "Noto Emoji"', '🚨👮').then(function (f) { window.__emoji = f.length; });
+      return 1;
+    })()"""
+    run_js(qtbot, map_view, script)
+    qtbot.waitUntil(lambda: bool(run_js(qtbot, map_view, "window.__emoji")), timeout=10000)
+    assert any(p.startswith("/fonts/emoji/") for p in map_view.scheme_handler.served)
+    assert run_js(qtbot, map_view, "document.fonts.check('12px \\u0022Noto Emoji\\u0022', '🚨')") is True
+    assert map_view.guard.blocked == [] and map_view.guard.external == []

@@ -69,7 +69,7 @@ class HelpPanel(Panel):
 CREDITS = (
     "Leaflet (BSD 2-Clause), Leaflet.markercluster (MIT), folium (MIT)",
     "Qt for Python / PySide6 and Qt WebEngine (LGPL v3)",
-    "NanumGothic font (SIL Open Font License 1.1)",
+    "NanumGothic font and Noto Emoji font (SIL Open Font License 1.1)",
     "Outline basemap: Natural Earth (public domain)",
     "Place search: GeoNames (CC BY 4.0)",
     PROVINCES_CREDIT,

@@ -31,7 +31,8 @@ from typing import Callable
 from desktop.cache import Cache
 from desktop.live.alert_rules import KINDS, AlertRule, Evaluator, Row, make_evaluator
 
-__all__ = ["KINDS", "Alert", "AlertEngine", "AlertRule", "delete_rule", "load_rules", "recent_alerts", "save_rule"]
+__all__ = ["KINDS", "Alert", "AlertEngine", "AlertRule", "delete_rule", "load_rules", "recent_alerts", "save_rule",
+           "set_rule_enabled"]
 
 log = logging.getLogger(__name__)
 _ROW_SQL = "SELECT id, t_ms, lat, lon, kind, source, hashtags, text, unit_uid, callsign, extra FROM items"
@@ -78,9 +79,22 @@ def load_rules(conn, *, enabled_only: bool = True) -> list[AlertRule]:
 
 def delete_rule(cache: Cache, rule_id: int) -> None:
     with cache.transaction() as conn:
-        conn.execute("UPDATE alerts SET cleared_ms = ? WHERE rule_id = ? AND cleared_ms IS NULL",
-                     (int(time.time() * 1000), rule_id))
+        _end_episodes(conn, rule_id)
         conn.execute("DELETE FROM alert_rules WHERE id = ?", (rule_id,))
+
+
+def set_rule_enabled(cache: Cache, rule_id: int, enabled: bool) -> None:
+    """Switch a rule on or off. Turning it off ends its open episodes: switched on again,
+    it is armed afresh and fires for a condition that still holds."""
+    with cache.transaction() as conn:
+        if not enabled:
+            _end_episodes(conn, rule_id)
+        conn.execute("UPDATE alert_rules SET enabled = ? WHERE id = ?", (int(enabled), rule_id))
+
+
+def _end_episodes(conn, rule_id: int) -> None:
+    conn.execute("UPDATE alerts SET cleared_ms = ? WHERE rule_id = ? AND cleared_ms IS NULL",
+                 (int(time.time() * 1000), rule_id))
 
 
 def recent_alerts(conn, limit: int = 100) -> list[Alert]:

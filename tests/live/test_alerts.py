@@ -10,7 +10,8 @@ from desktop.cache import Cache
 from desktop.cache.writer import write_records
 from desktop.core.geo import circle
 from desktop.importers.cot import parse_event
-from desktop.live.alerts import AlertEngine, AlertRule, delete_rule, load_rules, recent_alerts, save_rule
+from desktop.live.alerts import (AlertEngine, AlertRule, delete_rule, load_rules, recent_alerts, save_rule,
+                                 set_rule_enabled)
 from desktop.live.cot_out import marker_event
 from desktop.live.writer import LiveWriter
 from desktop.core.model import Item, Kind, Precision, Unit
@@ -193,6 +194,25 @@ def test_rules_are_values_in_the_cache(cache):
         save_rule(cache, AlertRule.count("bad area", 1, 1, area={"type": "Point", "coordinates": [1, 2]}))
     delete_rule(cache, r.id)
     assert load_rules(cache.conn) == []
+
+
+def test_a_rule_switched_off_no_longer_fires_and_is_armed_again_when_on(cache):
+    clock = Clock()
+    eng, fired, _ = engine_for(cache, clock, AlertRule.emergency())
+    (rule,) = eng.rules
+    eng.on_commit(put(cache, _emergency("PATROL-7", "b-a-o-tbl", NOW)), False)
+    assert len(fired) == 1
+    set_rule_enabled(cache, rule.id, False)
+    eng.reload_rules()
+    assert eng.rules == [] and recent_alerts(cache.conn)[0].cleared_ms is not None  # its episode ended
+    (off,) = load_rules(cache.conn, enabled_only=False)
+    assert off.enabled is False and off.name == rule.name
+    eng.on_commit(put(cache, _emergency("PATROL-8", "b-a-o-tbl", NOW + 1000)), False)
+    assert len(fired) == 1  # off: nothing fires
+    set_rule_enabled(cache, rule.id, True)
+    eng.reload_rules()  # on again: both emergencies still hold, and are announced afresh
+    assert sorted(a.episode for a in fired[1:]) == ["PATROL-7", "PATROL-8"]
+    eng.close()
 
 
 def test_engine_as_writer_listener(tmp_path):

@@ -32,6 +32,7 @@ class LiveController(QObject):
 
     committed = Signal(list, bool)  # new item ids, units changed (GUI thread)
     alertFired = Signal(object)  # desktop.live.alerts.Alert
+    alertCleared = Signal(object)  # the Alert whose episode ended (cleared_ms set)
     statusChanged = Signal(list)  # FeedStatus per input
 
     def __init__(self, db_path: Path, parent: QObject | None = None, *, callsign: str = "상황실",
@@ -54,7 +55,7 @@ class LiveController(QObject):
             self.writer = LiveWriter(self.db_path).start()
             # Listeners run on the writer thread, after the commit: emit, Qt queues it.
             self.writer.add_listener(lambda ids, units, _stats: self.committed.emit(list(ids), bool(units)))
-            self.engine = AlertEngine(self.db_path, on_alert=self.alertFired.emit)
+            self.engine = AlertEngine(self.db_path, on_alert=self.alertFired.emit, on_clear=self.alertCleared.emit)
             self.writer.add_listener(self.engine.on_commit)
             self.engine.start(5.0)
             self._status_timer.start()

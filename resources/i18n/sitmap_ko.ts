@@ -915,22 +915,22 @@ Cache: {db}</source>
 <context>
     <name>MarkerDialog</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="746" />
+        <location filename="../../desktop/ui/live_widgets.py" line="757" />
         <source>Field update at {lat:.5f}, {lon:.5f}</source>
         <translation>{lat:.5f}, {lon:.5f}의 현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="749" />
+        <location filename="../../desktop/ui/live_widgets.py" line="760" />
         <source>What is here (sent to field units when connected)</source>
         <translation>이곳의 상황 (연결되면 현장 부대에 전송)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="753" />
+        <location filename="../../desktop/ui/live_widgets.py" line="764" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="754" />
+        <location filename="../../desktop/ui/live_widgets.py" line="765" />
         <source>Type</source>
         <translation>종류</translation>
     </message>
@@ -951,160 +951,160 @@ Cache: {db}</source>
 <context>
     <name>RuleDialog</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="353" />
+        <location filename="../../desktop/ui/live_widgets.py" line="360" />
         <source>New alert rule</source>
         <translation>새 경보 규칙</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="353" />
+        <location filename="../../desktop/ui/live_widgets.py" line="360" />
         <source>Edit alert rule</source>
         <translation>경보 규칙 편집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="356" />
+        <location filename="../../desktop/ui/live_widgets.py" line="363" />
         <source>e.g. Crowd building up at the square</source>
         <translation>예: 광장에 인파 증가</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="358" />
+        <location filename="../../desktop/ui/live_widgets.py" line="365" />
         <source>N or more matching items in M minutes</source>
         <translation>M분 안에 조건에 맞는 항목 N개 이상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="358" />
+        <location filename="../../desktop/ui/live_widgets.py" line="365" />
         <source>Rate spike against the area's baseline</source>
         <translation>구역 평소 대비 급증</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="359" />
+        <location filename="../../desktop/ui/live_widgets.py" line="366" />
         <source>A unit's emergency</source>
         <translation>부대 긴급 상황</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="359" />
+        <location filename="../../desktop/ui/live_widgets.py" line="366" />
         <source>No unit in the area for T minutes</source>
         <translation>T분 동안 구역에 부대 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="363" />
+        <location filename="../../desktop/ui/live_widgets.py" line="370" />
         <source>Everywhere</source>
         <translation>전 지역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="365" />
+        <location filename="../../desktop/ui/live_widgets.py" line="372" />
         <source>{name} (this rule's area)</source>
         <translation>{name} (이 규칙의 구역)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="365" />
+        <location filename="../../desktop/ui/live_widgets.py" line="372" />
         <source>unnamed</source>
         <translation>이름 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="374" />
+        <location filename="../../desktop/ui/live_widgets.py" line="381" />
         <source>words, comma separated</source>
         <translation>단어, 쉼표로 구분</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="384" />
+        <location filename="../../desktop/ui/live_widgets.py" line="391" />
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="384" />
+        <location filename="../../desktop/ui/live_widgets.py" line="391" />
         <source>When</source>
         <translation>조건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="384" />
-        <location filename="../../desktop/ui/live_widgets.py" line="439" />
+        <location filename="../../desktop/ui/live_widgets.py" line="391" />
+        <location filename="../../desktop/ui/live_widgets.py" line="446" />
         <source>Area</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="384" />
-        <location filename="../../desktop/ui/live_widgets.py" line="436" />
+        <location filename="../../desktop/ui/live_widgets.py" line="391" />
+        <location filename="../../desktop/ui/live_widgets.py" line="443" />
         <source>N items</source>
         <translation>항목 수 N</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="385" />
-        <location filename="../../desktop/ui/live_widgets.py" line="438" />
+        <location filename="../../desktop/ui/live_widgets.py" line="392" />
+        <location filename="../../desktop/ui/live_widgets.py" line="445" />
         <source>Minutes</source>
         <translation>분</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="385" />
+        <location filename="../../desktop/ui/live_widgets.py" line="392" />
         <source>Spike factor</source>
         <translation>급증 배수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="385" />
+        <location filename="../../desktop/ui/live_widgets.py" line="392" />
         <source>Baseline minutes</source>
         <translation>기준 기간(분)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="386" />
+        <location filename="../../desktop/ui/live_widgets.py" line="393" />
         <source>Hashtags</source>
         <translation>해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="386" />
+        <location filename="../../desktop/ui/live_widgets.py" line="393" />
         <source>Keywords</source>
         <translation>키워드</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="386" />
+        <location filename="../../desktop/ui/live_widgets.py" line="393" />
         <source>Emergencies</source>
         <translation>긴급 상황 종류</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="436" />
+        <location filename="../../desktop/ui/live_widgets.py" line="443" />
         <source>At least N items</source>
         <translation>최소 항목 수 N</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="437" />
+        <location filename="../../desktop/ui/live_widgets.py" line="444" />
         <source>Within minutes</source>
         <translation>기간(분)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="437" />
+        <location filename="../../desktop/ui/live_widgets.py" line="444" />
         <source>Recent minutes</source>
         <translation>최근 기간(분)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="438" />
+        <location filename="../../desktop/ui/live_widgets.py" line="445" />
         <source>Empty for minutes</source>
         <translation>비어 있는 시간(분)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="439" />
+        <location filename="../../desktop/ui/live_widgets.py" line="446" />
         <source>Area (required)</source>
         <translation>구역 (필수)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="462" />
+        <location filename="../../desktop/ui/live_widgets.py" line="471" />
         <source>{field}: {problem}</source>
         <translation>{field}: {problem}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="475" />
+        <location filename="../../desktop/ui/live_widgets.py" line="484" />
         <source>give the rule a name.</source>
         <translation>규칙 이름을 입력하십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="484" />
+        <location filename="../../desktop/ui/live_widgets.py" line="493" />
         <source>“{tag}” is not a hashtag.</source>
         <translation>“{tag}”은(는) 해시태그가 아닙니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="500" />
+        <location filename="../../desktop/ui/live_widgets.py" line="509" />
         <source>tick at least one kind of emergency.</source>
         <translation>긴급 상황을 하나 이상 선택하십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="506" />
+        <location filename="../../desktop/ui/live_widgets.py" line="515" />
         <source>a rule for an empty area needs an area: draw one on the map or pick districts first.</source>
         <translation>구역 공백 규칙에는 구역이 필요합니다. 먼저 지도에 구역을 그리거나 행정구역을 고르십시오.</translation>
     </message>
@@ -1152,143 +1152,143 @@ Cache: {db}</source>
         <translation>지오펜스 이탈</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="304" />
+        <location filename="../../desktop/ui/live_widgets.py" line="311" />
         <source>in {area}</source>
         <translation>{area}에서</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="303" />
+        <location filename="../../desktop/ui/live_widgets.py" line="310" />
         <source>its area</source>
         <translation>해당 구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="306" />
+        <location filename="../../desktop/ui/live_widgets.py" line="313" />
         <source>everywhere</source>
         <translation>전 지역에서</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="311" />
+        <location filename="../../desktop/ui/live_widgets.py" line="318" />
         <source>matching {tags} or the words {words}</source>
         <translation>{tags} 또는 단어 {words} 포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="313" />
+        <location filename="../../desktop/ui/live_widgets.py" line="320" />
         <source>matching {tags}</source>
         <translation>{tags} 포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="315" />
+        <location filename="../../desktop/ui/live_widgets.py" line="322" />
         <source>with the words {words}</source>
         <translation>단어 {words} 포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="318" />
+        <location filename="../../desktop/ui/live_widgets.py" line="325" />
         <source>{n} or more items{filters} within {m} min, {where}</source>
         <translation>{where} {m}분 안에{filters} 항목 {n}개 이상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="321" />
+        <location filename="../../desktop/ui/live_widgets.py" line="328" />
         <source>Rate over {m} min at least ×{f} the {b} min before, with at least {n} items{filters}, {where}</source>
         <translation>{where} 최근 {m}분 비율이 그 전 {b}분의 {f}배 이상, 항목 {n}개 이상{filters}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="327" />
+        <location filename="../../desktop/ui/live_widgets.py" line="334" />
         <source>any emergency</source>
         <translation>모든 긴급 상황</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="328" />
+        <location filename="../../desktop/ui/live_widgets.py" line="335" />
         <source>A unit's emergency ({what}), {where}</source>
         <translation>{where} 부대 긴급 상황 ({what})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="330" />
+        <location filename="../../desktop/ui/live_widgets.py" line="337" />
         <source>No unit in {area} for {m} min or longer</source>
         <translation>{area}에 {m}분 이상 부대 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="331" />
+        <location filename="../../desktop/ui/live_widgets.py" line="338" />
         <source>the area</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="549" />
+        <location filename="../../desktop/ui/live_widgets.py" line="558" />
         <source>Alert rules</source>
         <translation>경보 규칙</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="560" />
+        <location filename="../../desktop/ui/live_widgets.py" line="569" />
         <source>On</source>
         <translation>켜짐</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="560" />
+        <location filename="../../desktop/ui/live_widgets.py" line="569" />
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="560" />
+        <location filename="../../desktop/ui/live_widgets.py" line="569" />
         <source>Kind</source>
         <translation>종류</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="560" />
+        <location filename="../../desktop/ui/live_widgets.py" line="569" />
         <source>Watches for</source>
         <translation>감시 조건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="572" />
+        <location filename="../../desktop/ui/live_widgets.py" line="581" />
         <source>No alert rules yet: add one to be told when something happens.</source>
         <translation>경보 규칙이 아직 없습니다. 상황 발생 시 알림을 받으려면 규칙을 추가하십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="580" />
+        <location filename="../../desktop/ui/live_widgets.py" line="589" />
         <source>Add…</source>
         <translation>추가…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="581" />
+        <location filename="../../desktop/ui/live_widgets.py" line="590" />
         <source>Edit…</source>
         <translation>편집…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="582" />
-        <location filename="../../desktop/ui/live_widgets.py" line="647" />
+        <location filename="../../desktop/ui/live_widgets.py" line="591" />
+        <location filename="../../desktop/ui/live_widgets.py" line="656" />
         <source>Disable</source>
         <translation>끄기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="583" />
+        <location filename="../../desktop/ui/live_widgets.py" line="592" />
         <source>Delete…</source>
         <translation>삭제…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="615" />
+        <location filename="../../desktop/ui/live_widgets.py" line="624" />
         <source>On: the rule raises alerts</source>
         <translation>켜짐: 이 규칙이 경보를 냅니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="616" />
+        <location filename="../../desktop/ui/live_widgets.py" line="625" />
         <source>Off: the rule raises no alerts</source>
         <translation>꺼짐: 이 규칙은 경보를 내지 않습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="647" />
+        <location filename="../../desktop/ui/live_widgets.py" line="656" />
         <source>Enable</source>
         <translation>켜기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="722" />
+        <location filename="../../desktop/ui/live_widgets.py" line="733" />
         <source>Delete alert rule</source>
         <translation>경보 규칙 삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="723" />
+        <location filename="../../desktop/ui/live_widgets.py" line="734" />
         <source>Delete the alert rule “{name}”? It raises no more alerts; the alerts it raised stay in the list.</source>
         <translation>경보 규칙 “{name}”을(를) 삭제하시겠습니까? 더 이상 경보를 내지 않으며, 이미 낸 경보는 목록에 남습니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="727" />
+        <location filename="../../desktop/ui/live_widgets.py" line="738" />
         <source>Delete</source>
         <translation>삭제</translation>
     </message>

@@ -12,7 +12,7 @@
     map: null,
     bridge: null,
     state: { ready: false, gen: -1, mode: "empty", points: 0, cells: 0, total: 0, units: 0, areas: 0,
-             drawMode: null, selected: null, heat: false, errors: 0 },
+             drawMode: null, selected: null, heat: false, errors: 0, highlight: null },
     pendingLogs: [],
     labels: {},
     debug: { unitsFullRebuild: false },  // set by benchmarks only: see UnitsLayer in canvas_layers.js
@@ -69,9 +69,88 @@
     }));
   };
 
+  /* The unit an emergency alert is about: a pulsing red ring around its marker, or, while
+   * the unit has no marker in the window, at the alert's position. The ring follows the
+   * marker through unit updates (it is checked again after each "units" message). */
+  var highlight = { uid: null, pos: null, ring: null, on: null, alone: null, pan: false };
+
+  function ringIn(parent) {
+    var r = document.createElement("div");
+    r.className = "sitmap-unit-highlight";
+    var st = r.style;  // centred on the 18 px badge
+    st.position = "absolute"; st.left = "-10px"; st.top = "-10px"; st.width = "38px"; st.height = "38px";
+    st.boxSizing = "border-box"; st.border = "3px solid #dc2626"; st.borderRadius = "50%";
+    st.boxShadow = "0 0 6px rgba(220,38,38,0.8)"; st.pointerEvents = "none";
+    parent.appendChild(r);
+    if (r.animate) {
+      r.animate([{ transform: "scale(0.75)", opacity: 1 }, { transform: "scale(1.5)", opacity: 0.25 }],
+                { duration: 1100, iterations: Infinity, easing: "ease-out" });
+    }
+    return r;
+  }
+
+  function syncHighlight() {
+    var h = highlight, units = S.layers && S.layers.units;
+    var e = h.uid !== null && units ? units.byKey.get("u:" + h.uid) || null : null;
+    if (h.on && h.on !== e) {
+      if (h.ring && h.ring.parentNode) h.ring.parentNode.removeChild(h.ring);
+      h.on.marker.setZIndexOffset(h.on.look.z);
+      h.on.el.style.display = "";
+      h.ring = null; h.on = null;
+    }
+    if (e && h.on !== e) {
+      h.ring = ringIn(e.el);
+      h.on = e;
+      e.marker.setZIndexOffset(2000);
+      e.el.style.display = "block";  // shown even where units are hidden far out, as emergencies are
+    }
+    if (!e && h.uid !== null && h.pos) {
+      if (!h.alone) {
+        var el = document.createElement("div");
+        el.style.position = "relative"; el.style.width = "18px"; el.style.height = "18px";
+        ringIn(el);
+        h.alone = L.marker(h.pos, { icon: L.divIcon({ html: el, className: "sitmap-unit-icon", iconSize: [18, 18],
+                                                      iconAnchor: [9, 9] }),
+                                    interactive: false, keyboard: false, zIndexOffset: 2000 }).addTo(S.map);
+      } else {
+        h.alone.setLatLng(h.pos);
+      }
+    } else if (h.alone) {
+      S.map.removeLayer(h.alone); h.alone = null;
+    }
+    var ll = e ? e.marker.getLatLng() : (h.pos ? L.latLng(h.pos[0], h.pos[1]) : null);
+    if (h.pan && ll) { S.map.panTo(ll, { animate: false }); h.pan = false; }
+    S.state.highlight = h.uid === null ? null : { uid: h.uid, onMarker: !!e };
+  }
+
+  /** {type: "highlightUnit", uid: string | null, lat?, lon?, pan?}: checked here, as all data. */
+  function onHighlight(m) {
+    if (m.uid === null || m.uid === undefined) {
+      highlight.uid = null; highlight.pos = null; highlight.pan = false;
+      syncHighlight();
+      return;
+    }
+    if (typeof m.uid !== "string" || m.uid === "" || m.uid.length > 512) {
+      send("warning", "highlightUnit: uid must be a non-empty string");
+      return;
+    }
+    var pos = null;
+    if (m.lat != null || m.lon != null) {
+      if (typeof m.lat !== "number" || typeof m.lon !== "number" || !isFinite(m.lat) || !isFinite(m.lon) ||
+          m.lat < -90 || m.lat > 90 || m.lon < -180 || m.lon > 180) {
+        send("warning", "highlightUnit: lat/lon out of range");
+        return;
+      }
+      pos = [m.lat, m.lon];
+    }
+    highlight.uid = m.uid; highlight.pos = pos; highlight.pan = m.pan === true;
+    syncHighlight();
+  }
+
   var handlers = {
     items: function (m) { S.layers.items.setData(m); },
-    units: function (m) { S.layers.units.setData(m.units || []); },
+    units: function (m) { S.layers.units.setData(m.units || []); syncHighlight(); },
+    highlightUnit: onHighlight,
     areas: function (m) { S.layers.areas.setData(m.areas || []); },
     select: function (m) { S.layers.items.select(m); },
     draw: function (m) { S.draw.start(m.mode || null); },

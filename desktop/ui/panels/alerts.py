@@ -1,12 +1,14 @@
 """The Alerts dock: rules that watch the live picture, and the alerts they raise.
 
-Activating an alert shows its moment (leaving live mode) and its area or last item."""
+Activating an alert shows its moment (leaving live mode) and its area or last item. An
+emergency alert, when it fires and when it is activated, rings its unit on the map and
+pans to it; the ring goes when the emergency ends or its rule is switched off."""
 
 from __future__ import annotations
 
 from desktop.cache import CacheError
-from desktop.live.alerts import save_rule
-from desktop.ui.live_widgets import AlertsPane, RuleDialog
+from desktop.live.alerts import load_rules
+from desktop.ui.live_widgets import AlertsPane, RulesDialog
 from desktop.ui.panels.base import Area, Dock, Panel
 
 
@@ -18,9 +20,12 @@ class AlertsPanel(Panel):
         self.live = ctx.services["live"]
         self.widget = AlertsPane()
         self.dock: object | None = None
+        self.rules_dialog: RulesDialog | None = None
+        self.highlighted: dict | None = None  # the last highlightUnit message, with the alert it is for
         self.live.alertFired.connect(self._alert)
+        self.live.alertCleared.connect(self._cleared)
         self.widget.alertActivated.connect(self.show_alert)
-        self.widget.rulesRequested.connect(self.new_rule)
+        self.widget.rulesRequested.connect(self.open_rules)
 
     def docks(self) -> list[Dock]:
         return [Dock("alertsDock", self.tr("Alerts"), self.widget, Area.LeftDockWidgetArea)]
@@ -30,25 +35,41 @@ class AlertsPanel(Panel):
         dock = self.widget.parentWidget()
         if dock is not None:
             dock.raise_()
+        if alert.kind == "emergency":
+            self.highlight_unit(alert)
         self.live.notify(alert)
 
-    def new_rule(self) -> RuleDialog:
-        dlg = RuleDialog({e.name: e.area for e in self.session.areas}, self.ctx.window)
-
-        def save() -> None:
-            try:
-                save_rule(self.ctx.writer(), dlg.rule)
-            except CacheError as exc:
-                self.ctx.status(str(exc), 10000)
-                return
-            self.live.ensure_writer()
-            self.live.engine.reload_rules()
-            self.ctx.status(self.tr("Alert rule “{name}” is active").format(name=dlg.rule.name), 6000)
-
-        dlg.accepted.connect(save)
+    # rules --------------------------------------------------------------------------
+    def open_rules(self) -> RulesDialog:
+        """The rules dialog: every stored rule, to add, edit, switch on or off and delete."""
+        if self.rules_dialog is not None and self.rules_dialog.isVisible():
+            self.rules_dialog.raise_()
+            self.rules_dialog.activateWindow()
+            return self.rules_dialog
+        dlg = self.rules_dialog = RulesDialog(self.ctx.writer, {e.name: e.area for e in self.session.areas},
+                                              self._rules_changed, self.ctx.window)
         dlg.open()
         return dlg
 
+    def _rules_changed(self) -> None:
+        """The stored rules changed: the running engine reads them again (a rule switched
+        off stops firing at once)."""
+        try:
+            enabled = load_rules(self.ctx.writer().conn)
+        except CacheError as exc:
+            self.ctx.status(str(exc), 10000)
+            return
+        if self.live.engine is None:
+            if enabled:
+                self.live.ensure_writer()  # starts the engine, which reads the rules
+        else:
+            self.live.engine.reload_rules()
+        h = self.highlighted
+        if h is not None and all(r.id != h["rule_id"] for r in enabled):
+            self.clear_highlight()
+        self.ctx.status(self.tr("{n} alert rules are on").format(n=f"{len(enabled):,}"), 6000)
+
+    # the alert on the map -------------------------------------------------------------
     def show_alert(self, alert) -> None:
         """Show the alert's time (and area) on the map; leaves live mode."""
         s = self.session
@@ -58,12 +79,44 @@ class AlertsPanel(Panel):
             s.live = False
             s.window = (alert.t_ms - width * 3 // 4, alert.t_ms + width // 4)
         rule = next((r for r in (self.live.engine.rules if self.live.engine else []) if r.id == alert.rule_id), None)
-        if rule is not None and rule.area:
+        if alert.kind == "emergency":
+            if alert.item_ids:
+                s.select(alert.item_ids[-1], "alerts")
+            self.highlight_unit(alert)
+        elif rule is not None and rule.area:
             from shapely.geometry import shape
 
             self.ctx.bridge.send({"type": "fit", "bounds": list(shape(rule.area).bounds), "maxZoom": 17})
         elif alert.item_ids:
             s.select(alert.item_ids[-1], "alerts")
+
+    def highlight_unit(self, alert, *, pan: bool = True) -> None:
+        """Ring the unit of an emergency alert on the map and pan to it."""
+        uid, lat, lon = alert.episode or None, None, None
+        if alert.item_ids:
+            item = self.ctx.loader.load([alert.item_ids[-1]]).get(alert.item_ids[-1])
+            if item:
+                uid = item.get("unit_uid") or uid
+                lat, lon = item.get("lat"), item.get("lon")
+        if not uid:
+            return
+        msg = {"type": "highlightUnit", "uid": str(uid), "lat": lat, "lon": lon, "pan": pan}
+        self.highlighted = {"msg": msg, "rule_id": alert.rule_id, "episode": alert.episode}
+        self.ctx.bridge.send(msg)
+
+    def clear_highlight(self) -> None:
+        if self.highlighted is not None:
+            self.highlighted = None
+            self.ctx.bridge.send({"type": "highlightUnit", "uid": None})
+
+    def _cleared(self, alert) -> None:
+        h = self.highlighted
+        if h is not None and h["rule_id"] == alert.rule_id and h["episode"] == alert.episode:
+            self.clear_highlight()
+
+    def on_page_ready(self) -> None:
+        if self.highlighted is not None:  # a reloaded page starts without the ring
+            self.ctx.bridge.send({**self.highlighted["msg"], "pan": False})
 
 
 PANEL = AlertsPanel

@@ -58,10 +58,27 @@ def test_mbtiles_opens_read_only(pack):
     assert pack.read_bytes() == before
 
 
-def test_vector_and_broken_packs_are_refused(tmp_path):
-    vec = make_mbtiles(tmp_path / "v.mbtiles", {(0, 0, 0): b"\x1a\x02xx"}, {"format": "pbf"})
-    with pytest.raises(TileError, match="vector tiles"):
-        MBTilesSource(vec)
+def test_vector_packs_open_and_serve_plain_tiles_and_broken_ones_are_refused(tmp_path):
+    import gzip
+
+    import mapbox_vector_tile
+
+    from tests.tilehelpers import make_vector_mbtiles
+
+    src = MBTilesSource(make_vector_mbtiles(tmp_path / "v.mbtiles"))
+    assert src.meta.format == "mvt" and src.meta.vector
+    (z, x, y) = next((z, x, (1 << z) - 1 - r) for z, x, r in src._conn.execute(
+        "SELECT zoom_level, tile_column, tile_row FROM tiles LIMIT 1"))
+    data, mime = src.get(z, x, y)
+    assert mime == "application/x-protobuf" and data[:2] != b"\x1f\x8b"  # served uncompressed
+    assert set(mapbox_vector_tile.decode(data)) == {"transportation", "water", "place"}
+    src.close()
+    # A pack that does not say its format but holds gzip-compressed tiles is vector, as the spec's default.
+    bare = make_mbtiles(tmp_path / "bare.mbtiles", {(0, 0, 0): gzip.compress(b"\x1a\x02xx")}, {"format": None})
+    assert MBTilesSource(bare).meta.format == "mvt"
+    mlt = make_mbtiles(tmp_path / "m.mbtiles", {(0, 0, 0): b"xx"}, {"format": "mlt"})
+    with pytest.raises(TileError, match="MapLibre Tiles"):
+        MBTilesSource(mlt)
     junk = tmp_path / "junk.mbtiles"
     junk.write_bytes(b"not a database at all" * 10)
     with pytest.raises(TileError, match="neither an MBTiles nor a PMTiles"):
@@ -83,10 +100,16 @@ def test_pmtiles_raster(tmp_path):
     src.close()
 
 
-def test_pmtiles_vector_pack_is_refused_with_a_clear_message(tmp_path):
-    path = make_pmtiles(tmp_path / "v.pmtiles", {(0, 0, 0): b"\x1a\x02xx"}, tile_type="MVT")
-    with pytest.raises(TileError, match=r"vector tiles \(MVT\); Sitmap draws raster packs only"):
-        open_pack(path)
+def test_pmtiles_vector_pack_opens(tmp_path):
+    from tests.tilehelpers import vector_tile
+
+    path = make_pmtiles(tmp_path / "v.pmtiles", {(14, 13969, 6344): vector_tile(14, 13969, 6344, "protomaps")},
+                        tile_type="MVT")
+    src = open_pack(path)
+    assert src.meta.vector
+    data, mime = src.get(14, 13969, 6344)
+    assert mime == "application/x-protobuf" and data.startswith(b"\x1a")
+    src.close()
 
 
 def test_open_pack_goes_by_content_not_suffix(tmp_path):

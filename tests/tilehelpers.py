@@ -106,3 +106,65 @@ class TileServer:
             self.httpd.shutdown()
             self.httpd.server_close()
             self.thread.join(5)
+
+
+def _merc(lon: float, lat: float) -> tuple[float, float]:
+    import math
+
+    r = 6378137.0
+    return r * math.radians(lon), r * math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def _tile_bounds_merc(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    import math
+
+    n, half = 1 << z, math.pi * 6378137.0
+    size = 2 * half / n
+    return (-half + x * size, half - (y + 1) * size, -half + (x + 1) * size, half - y * size)
+
+
+# Around Seoul City Hall: a primary road (세종대로), two minor streets, a pond and a place name.
+VECTOR_ROADS = [
+    {"class": "primary", "name": "세종대로", "coords": [(126.9768, 37.5590), (126.9770, 37.5665), (126.9769, 37.5760)]},
+    {"class": "minor", "name": "무교로", "coords": [(126.9740, 37.5680), (126.9800, 37.5675)]},
+    {"class": "minor", "name": "", "coords": [(126.9745, 37.5640), (126.9795, 37.5648)]},
+]
+VECTOR_WATER = [(126.9785, 37.5615), (126.9805, 37.5615), (126.9805, 37.5628), (126.9785, 37.5628), (126.9785, 37.5615)]
+
+
+def vector_tile(z: int, x: int, y: int, schema: str = "openmaptiles") -> bytes:
+    """One Mapbox Vector Tile (uncompressed) of the roads, water and place above, encoded
+    with the mapbox-vector-tile package in either common schema's layer names."""
+    import mapbox_vector_tile
+    from shapely.geometry import LineString, Point, Polygon
+
+    roads_layer, water_layer, place_layer, key = (("transportation", "water", "place", "class") if schema == "openmaptiles"
+                                                  else ("roads", "water", "places", "kind"))
+    kind = {"primary": "major_road", "minor": "minor_road"}
+    roads = [{"geometry": LineString([_merc(*c) for c in r["coords"]]).wkt,
+              "properties": {key: r["class"] if schema == "openmaptiles" else kind[r["class"]], "name": r["name"]}}
+             for r in VECTOR_ROADS]
+    water = [{"geometry": Polygon([_merc(*c) for c in VECTOR_WATER]).wkt, "properties": {"class": "lake"}}]
+    place = [{"geometry": Point(_merc(126.9775, 37.5700)).wkt, "properties": {"name": "세종로", "class": "suburb"}}]
+    return mapbox_vector_tile.encode(
+        [{"name": roads_layer, "features": roads}, {"name": water_layer, "features": water},
+         {"name": place_layer, "features": place}],
+        default_options={"quantize_bounds": _tile_bounds_merc(z, x, y), "extents": 4096, "y_coord_down": False})
+
+
+def make_vector_mbtiles(path: Path, zooms=(14, 15), schema: str = "openmaptiles", gzipped: bool = True) -> Path:
+    """A vector MBTiles pack over central Seoul, tiles gzip-compressed as real packs store them."""
+    import gzip
+
+    from desktop.basemap.tilepack import lonlat_to_tile
+
+    tiles = {}
+    for z in zooms:
+        x0, y0 = lonlat_to_tile(126.970, 37.580, z)
+        x1, y1 = lonlat_to_tile(126.985, 37.555, z)
+        for x in range(x0, x1 + 1):
+            for y in range(y0, y1 + 1):
+                data = vector_tile(z, x, y, schema)
+                tiles[(z, x, y)] = gzip.compress(data) if gzipped else data
+    return make_mbtiles(path, tiles, {"name": "Seoul streets (test)", "format": "pbf",
+                                      "attribution": "© OpenStreetMap contributors", "bounds": "126.97,37.555,126.985,37.58"})

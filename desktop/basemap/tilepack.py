@@ -164,7 +164,7 @@ def build_mbtiles(source: str | TileSource, bbox: tuple[float, float, float, flo
                 raise ValueError(f"the source had no tiles in that box at zooms {zl[0]}-{zl[-1]}")
             w, s, e, n = bbox
             md = {
-                "name": plain_text(name, 80) or meta.name, "format": fmt or meta.format, "type": "baselayer",
+                "name": plain_text(name, 80) or meta.name, "format": fmt or ("pbf" if meta.format == "mvt" else meta.format), "type": "baselayer",
                 "version": "1.0", "bounds": f"{w:.6f},{s:.6f},{e:.6f},{n:.6f}",
                 "center": f"{(w + e) / 2:.6f},{(s + n) / 2:.6f},{zl[0]}",
                 "minzoom": str(zl[0]), "maxzoom": str(zl[-1]),

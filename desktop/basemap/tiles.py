@@ -1,5 +1,8 @@
-"""Raster tile sources for the basemap: MBTiles and PMTiles packs, and the registry
-that names them for the page (``/tiles/<slug>/{z}/{x}/{y}``).
+"""Tile sources for the basemap: MBTiles and PMTiles packs of raster (PNG, JPEG, WebP)
+or vector tiles (Mapbox Vector Tiles, as OpenMapTiles and Protomaps builds of
+OpenStreetMap ship them), and the registry that names them for the page
+(``/tiles/<slug>/{z}/{x}/{y}``). Vector tiles are served uncompressed and drawn in the
+page by the vendored protomaps-leaflet renderer with Sitmap's own quiet style.
 
 Every source answers ``get(z, x, y) -> (bytes, mime) | None`` in XYZ numbering (y
 grows southwards, as Leaflet asks). Packs are opened read-only and never written.
@@ -21,8 +24,9 @@ from pathlib import Path
 
 from desktop.core.errors import SitmapError
 
-MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
-VECTOR_FORMATS = {"pbf", "mvt", "mlt"}
+MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "mvt": "application/x-protobuf"}
+VECTOR_FORMATS = {"pbf", "mvt"}  # Mapbox Vector Tiles under either name
+UNSUPPORTED_VECTOR = {"mlt"}  # MapLibre Tiles: no renderer ships with Sitmap
 WORLD = (-180.0, -85.0511, 180.0, 85.0511)
 MAX_ZOOM = 24
 
@@ -40,8 +44,24 @@ class TileMeta:
     minzoom: int = 0
     maxzoom: int = 18
     bounds: tuple[float, float, float, float] = WORLD  # W, S, E, N in degrees
-    format: str = "png"
+    format: str = "png"  # png, jpg, webp, or mvt (vector)
     online: bool = False  # fetched from a tile server (slow; served off the GUI thread)
+
+    @property
+    def vector(self) -> bool:
+        return self.format == "mvt"
+
+
+def gunzip_tile(data: bytes) -> bytes:
+    """Vector tiles are usually stored gzip-compressed; the page wants them plain."""
+    if data[:2] == b"\x1f\x8b":
+        import gzip
+
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError):
+            return data
+    return data
 
 
 def sniff_format(data: bytes) -> str | None:
@@ -64,11 +84,13 @@ def plain_text(value: object, limit: int = 300) -> str:
 def _normal_format(fmt: str, path: Path) -> str:
     f = (fmt or "").strip().lower()
     f = {"jpeg": "jpg", "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}.get(f, f)
-    if f in VECTOR_FORMATS:
-        raise TileError(f"{path.name}: holds vector tiles ({f}); Sitmap draws raster packs only "
-                        "(PNG, JPEG or WebP). Render the pack to raster tiles first.")
+    if f in VECTOR_FORMATS or f == "application/x-protobuf":
+        return "mvt"
+    if f in UNSUPPORTED_VECTOR:
+        raise TileError(f"{path.name}: holds MapLibre Tiles ({f}); Sitmap draws raster packs (PNG, JPEG, "
+                        "WebP) and Mapbox Vector Tiles (pbf/mvt)")
     if f not in MIME:
-        raise TileError(f"{path.name}: tile format {fmt!r} is not PNG, JPEG or WebP")
+        raise TileError(f"{path.name}: tile format {fmt!r} is not PNG, JPEG, WebP or vector (pbf)")
     return f
 
 
@@ -125,7 +147,11 @@ class MBTilesSource(TileSource):
             first = self._conn.execute("SELECT tile_data FROM tiles LIMIT 1").fetchone()
             fmt = sniff_format(bytes(first[0])) if first else "png"
             if first and fmt is None:
-                raise TileError(f"{self.path.name}: tiles are not PNG, JPEG or WebP (vector tiles?)")
+                if bytes(first[0])[:2] == b"\x1f\x8b":
+                    fmt = "pbf"  # gzip-compressed tiles without a format: vector, as the spec's default
+                else:
+                    raise TileError(f"{self.path.name}: tiles are not PNG, JPEG, WebP or gzip-compressed vector "
+                                    "tiles, and the pack does not say its format")
         fmt = _normal_format(fmt, self.path)
         zmin, zmax = self._conn.execute("SELECT MIN(zoom_level), MAX(zoom_level) FROM tiles").fetchone()
         try:
@@ -151,6 +177,8 @@ class MBTilesSource(TileSource):
         if not row or not row[0]:
             return None
         data = bytes(row[0])
+        if self.meta.vector:
+            return gunzip_tile(data), MIME["mvt"]
         return data, MIME[sniff_format(data) or self.meta.format]
 
     def count(self) -> int:
@@ -180,12 +208,11 @@ class PMTilesSource(TileSource):
         except Exception as exc:  # the package raises bare exceptions for bad files
             self._file.close()
             raise TileError(f"{self.path.name}: not a PMTiles v3 file ({type(exc).__name__})") from None
-        types = {TileType.PNG: "png", TileType.JPEG: "jpg", TileType.WEBP: "webp"}
+        types = {TileType.PNG: "png", TileType.JPEG: "jpg", TileType.WEBP: "webp", TileType.MVT: "mvt"}
         if h["tile_type"] not in types:
             self._file.close()
-            kind = "vector tiles (MVT)" if h["tile_type"] == TileType.MVT else f"{h['tile_type'].name} tiles"
-            raise TileError(f"{self.path.name}: holds {kind}; Sitmap draws raster packs only "
-                            "(PNG, JPEG or WebP). Render the pack to raster tiles first.")
+            raise TileError(f"{self.path.name}: holds {h['tile_type'].name} tiles; Sitmap draws PNG, JPEG, WebP "
+                            "and vector (MVT) packs")
         self._gzip = h["tile_compression"] == Compression.GZIP
         self._dirs: dict[tuple[int, int], list] = {}
         self._lock = threading.Lock()
@@ -228,9 +255,9 @@ class PMTilesSource(TileSource):
             else:
                 return None
         if self._gzip:
-            import gzip
-
-            data = gzip.decompress(data)
+            data = gunzip_tile(data)
+        if self.meta.vector:
+            return data, MIME["mvt"]
         return data, MIME[sniff_format(data) or self.meta.format]
 
     def close(self) -> None:
@@ -330,6 +357,7 @@ class TileRegistry:
                 "id": slug, "name": m.name, "url": f"/tiles/{slug}/{{z}}/{{x}}/{{y}}",
                 "attribution": m.attribution, "minZoom": m.minzoom, "maxNativeZoom": m.maxzoom,
                 "bounds": [w, s, e, n], "online": m.online, "opacity": 1.0,
+                "format": "mvt" if m.vector else "raster",
             })
         return out
 

@@ -62,6 +62,8 @@ def cmd_tiles_info(args) -> int:
         print(json.dumps(info, ensure_ascii=False))
     else:
         for k, v in info.items():
+            if k == "attribution" and not v:
+                v = "(none: the pack does not say where its data came from; ask its maker before using it)"
             print(f"{k:12} {', '.join(f'{b:g}' for b in v) if k == 'bounds' else v}")
     return EXIT_OK
 

@@ -27,7 +27,8 @@ VENDOR_JS = [("leaflet", "/vendor/leaflet/leaflet.js")]
 VENDOR_CSS = [("leaflet_css", "/vendor/leaflet/leaflet.css")]
 # basemap.js after sitmap.js: until sitmap.js's boot creates the basemap itself,
 # basemap.js wraps that boot function.
-APP_JS = ["/qwebchannel.js", "/web/canvas_layers.js", "/web/draw.js", "/web/sitmap.js", "/web/basemap.js"]
+APP_JS = ["/qwebchannel.js", "/web/canvas_layers.js", "/web/draw.js", "/web/sitmap.js",
+          "/web/vendor/protomaps-leaflet/protomaps-leaflet.js", "/web/basemap.js"]
 APP_CSS = ["/web/sitmap.css", "/web/basemap.css"]
 
 SEOUL_CITY_HALL = (37.5663, 126.9779)

@@ -29,7 +29,8 @@ from desktop.ui.smoke_base import HARD_TIMEOUT_S, Checks
 # Korean boundary files use; read back they must land at about 127.0 E, 37.56 N.
 KOREA_CRS = "EPSG:5179"
 SQUARES = [(953_000, 1_951_000), (955_000, 1_951_000)]
-SHIPPED = ["web/sitmap.js", "web/canvas_layers.js", "fonts/NanumGothic-Regular.ttf", "i18n/sitmap_ko.qm",
+SHIPPED = ["web/sitmap.js", "web/canvas_layers.js", "web/vendor/protomaps-leaflet/protomaps-leaflet.js",
+           "fonts/NanumGothic-Regular.ttf", "fonts/emoji/noto-emoji-5-400-normal.woff2", "i18n/sitmap_ko.qm",
            "basemap/land.json"]
 
 

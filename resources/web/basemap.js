@@ -3,8 +3,10 @@
  * Under everything: sea colour, Natural Earth land, coastlines and borders from
  * /basemap/land.json (shipped with the app), so the map shows where things are with
  * no network and no tile pack. Above it: the tile layers Python names (packs and the
- * optional online layer), all served from this app at /tiles/<id>/{z}/{x}/{y}. Above
- * those: district outlines with their names.
+ * optional online layer), all served from this app at /tiles/<id>/{z}/{x}/{y}: raster
+ * tiles as images, vector tiles (OpenMapTiles or Protomaps schema) drawn by the vendored
+ * protomaps-leaflet with the quiet style below, so Sitmap's markers stay the loudest
+ * thing on the map. Above those: district outlines with their names.
  *
  * Same rules as the rest of the page: names from files reach the DOM only through
  * textContent; the only string handed to Leaflet's attribution (which it writes as
@@ -21,6 +23,66 @@
     return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
+  }
+
+  // -- the vector style --------------------------------------------------------------------
+  // Muted land, water and parks; roads white or pale yellow with a grey casing; place
+  // names in grey with a white halo. Layer names of both common schemas: OpenMapTiles
+  // (water, park, building, transportation, place) and Protomaps (water, landuse, buildings,
+  // roads, places). Feature properties are only read, never put into the page.
+  var V = { land: "#f2efe9", water: "#b7d0e1", park: "#dde8d2", building: "#e1dbd1", casing: "#c3bcb0",
+            major: "#f6d58c", majorCasing: "#d6a94a", minor: "#ffffff", text: "#55514a" };
+  var MAJOR = { motorway: 1, trunk: 1, primary: 1, highway: 1, major_road: 1 };
+  var MID = { secondary: 1, tertiary: 1 };
+  function roadClass(f) {
+    var p = f.props || {};
+    return String(p["class"] || p.kind || p.highway || "");
+  }
+  function isMajor(z, f) { return !!MAJOR[roadClass(f)]; }
+  function isMid(z, f) { return !!MID[roadClass(f)]; }
+  function isMinor(z, f) { var c = roadClass(f); return !MAJOR[c] && !MID[c]; }
+  function zw(stops) { return function (z) {  // width by zoom, linear between stops
+    for (var i = 1; i < stops.length; i++) {
+      if (z <= stops[i][0]) {
+        var a = stops[i - 1], b = stops[i], t = (z - a[0]) / (b[0] - a[0]);
+        return a[1] + (b[1] - a[1]) * Math.max(0, Math.min(1, t));
+      }
+    }
+    return stops[stops.length - 1][1];
+  }; }
+  function vectorRules(P) {
+    var fill = function (layers, color, opts) {
+      return layers.map(function (dl) {
+        return Object.assign({ dataLayer: dl, symbolizer: new P.PolygonSymbolizer({ fill: color, opacity: 1 }) }, opts || {});
+      });
+    };
+    var line = function (layers, color, width, filter, minzoom) {
+      return layers.map(function (dl) {
+        return { dataLayer: dl, filter: filter, minzoom: minzoom || 0,
+                 symbolizer: new P.LineSymbolizer({ color: color, width: width, lineCap: "round", lineJoin: "round" }) };
+      });
+    };
+    var roads = ["transportation", "roads"];
+    var paint = [].concat(
+      fill(["earth"], V.land),
+      fill(["landcover", "landuse", "park", "natural"], V.park),
+      fill(["water"], V.water),
+      line(["waterway"], V.water, zw([[10, 0.5], [16, 3]])),
+      fill(["building", "buildings"], V.building, { minzoom: 14 }),
+      line(roads, V.casing, zw([[12, 1.5], [15, 5], [18, 12]]), isMinor, 13),
+      line(roads, V.minor, zw([[12, 0.8], [15, 3.5], [18, 10]]), isMinor, 12),
+      line(roads, V.majorCasing, zw([[8, 1.5], [12, 3], [15, 8], [18, 18]]), function (z, f) { return isMajor(z, f) || isMid(z, f); }),
+      line(roads, V.major, zw([[8, 0.8], [12, 2], [15, 6], [18, 15]]), function (z, f) { return isMajor(z, f) || isMid(z, f); }),
+      line(["boundary", "boundaries"], "#9d8fb0", zw([[4, 0.6], [12, 1.2]]))
+    );
+    // Place names: Korean first (the Hangul font is the page's own), drawn on the canvas.
+    var labels = ["place", "places"].map(function (dl) {
+      return { dataLayer: dl, symbolizer: new P.CenteredTextSymbolizer({
+        labelProps: ["name:ko", "name_ko", "name", "name:en", "name_en"], font: "600 13px 'Sitmap Sans', sans-serif",
+        fill: V.text, stroke: "#ffffff", width: 3,
+      }) };
+    });
+    return { paint: paint, labels: labels };
   }
 
   function pane(map, name, z, cls) {
@@ -122,7 +184,19 @@
           attribution: esc(item.attribution), keepBuffer: 1, updateWhenZooming: false,
         };
         if (b && b.length === 4) opts.bounds = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
-        var layer = L.tileLayer(item.url, opts);
+        var layer;
+        if (item.format === "mvt") {
+          if (!window.protomapsL) { S.log("error", "basemap: the vector renderer is missing"); return; }
+          var rules = vectorRules(window.protomapsL);
+          // The renderer fetches /tiles/<id>/{z}/{x}/{y} itself and draws on a canvas per tile;
+          // past the pack's last zoom it draws that zoom's data larger (maxDataZoom).
+          layer = window.protomapsL.leafletLayer(Object.assign(opts, {
+            url: item.url, paintRules: rules.paint, labelRules: rules.labels, backgroundColor: V.land,
+            maxDataZoom: opts.maxNativeZoom, maxNativeZoom: undefined, tileDelay: 1,
+          }));
+        } else {
+          layer = L.tileLayer(item.url, opts);
+        }
         var id = String(item.id);
         layer.on("tileload", function () { st.tilesLoaded++; });
         layer.on("tileerror", function (ev) {
@@ -137,7 +211,7 @@
         });
         layer.addTo(map);
         tileLayers.push(layer);
-        st.layers.push({ id: id, name: String(item.name || id), online: !!item.online });
+        st.layers.push({ id: id, name: String(item.name || id), online: !!item.online, vector: item.format === "mvt" });
       });
       refreshStatus();
     }

@@ -79,7 +79,7 @@ def test_pack_tiles_come_through_the_app_scheme_and_draw(qtbot, tiled_view):
     view.bridge.send({"type": "view", "center": [37.5663, 126.9779], "zoom": 10})
     qtbot.waitUntil(lambda: _state(qtbot, view)["tilesLoaded"] >= 4, timeout=15000)
     st = _state(qtbot, view)
-    assert st["layers"] == [{"id": "seoul", "name": "Seoul test pack", "online": False}]
+    assert st["layers"] == [{"id": "seoul", "name": "Seoul test pack", "online": False, "vector": False}]
     assert st["showing"] == "Seoul test pack"
     # Zoom 10 is beyond the pack's z8: the page asked for z8 tiles and stretched them.
     tiles = list(view.scheme_handler.served_tiles)
@@ -169,3 +169,50 @@ def test_context_from_a_boundary_file_is_served_as_data(qtbot, map_view, boundar
     names = run_js(qtbot, map_view, "Array.from(document.querySelectorAll('.sitmap-context-label'))"
                                     ".map(e => e.textContent).join(',')")
     assert "종로구" in names.split(",")
+
+
+def _count_near(img, rgb, tol=14, step=2) -> int:
+    n = 0
+    for x in range(0, img.width(), step):
+        for y in range(0, img.height(), step):
+            c = img.pixelColor(x, y)
+            if abs(c.red() - rgb[0]) <= tol and abs(c.green() - rgb[1]) <= tol and abs(c.blue() - rgb[2]) <= tol:
+                n += 1
+    return n
+
+
+@pytest.mark.parametrize("schema", ["openmaptiles", "protomaps"])
+def test_vector_pack_draws_streets_offline(qtbot, js_errors, tmp_path, schema):
+    """A vector MBTiles pack (gzip-compressed Mapbox Vector Tiles, as OpenMapTiles and
+    Protomaps builds ship them) is drawn in the page: the primary road in its pale yellow,
+    the pond in water blue, with nothing fetched outside the app."""
+    from desktop.ui.map_view import MapView
+    from tests.tilehelpers import make_vector_mbtiles
+
+    reg = TileRegistry()
+    src = MBTilesSource(make_vector_mbtiles(tmp_path / "streets.mbtiles", schema=schema))
+    assert src.meta.vector and src.meta.format == "mvt"
+    reg.add(src, slug="streets")
+    view = MapView(tiles=reg)
+    view.resize(900, 700)
+    view.show()
+    qtbot.addWidget(view)
+    try:
+        qtbot.waitUntil(lambda: view.bridge.is_ready, timeout=30000)
+        view.bridge.send({"type": "view", "center": [37.5665, 126.9772], "zoom": 16})
+        qtbot.waitUntil(lambda: _state(qtbot, view)["tilesLoaded"] >= 2, timeout=15000)
+        st = _state(qtbot, view)
+        assert st["layers"] == [{"id": "streets", "name": "Seoul streets (test)", "online": False, "vector": True}]
+        # z16 is past the pack's z15: the renderer asked for z15 data and drew it larger.
+        tiles = list(view.scheme_handler.served_tiles)
+        assert tiles and all(t.startswith("/tiles/streets/15/") for t in tiles)
+        qtbot.wait(800)  # the renderer paints its canvases after the tiles arrive
+        img = view.grab().toImage()
+        road = _count_near(img, (0xF6, 0xD5, 0x8C))
+        water = _count_near(img, (0xB7, 0xD0, 0xE1))
+        assert road > 150, f"primary road pixels: {road}"
+        assert water > 100, f"water pixels: {water}"
+        assert view.guard.blocked == [] and view.guard.external == []
+    finally:
+        view.shutdown()
+        reg.close()

@@ -68,6 +68,7 @@ class HelpPanel(Panel):
 # What Sitmap ships or draws, with its licence and the credit it asks for.
 CREDITS = (
     "Leaflet (BSD 2-Clause), Leaflet.markercluster (MIT), folium (MIT)",
+    "protomaps-leaflet vector tile renderer (BSD 3-Clause) and the packages it bundles (ISC, BSD, MIT)",
     "Qt for Python / PySide6 and Qt WebEngine (LGPL v3)",
     "NanumGothic font and Noto Emoji font (SIL Open Font License 1.1)",
     "Outline basemap: Natural Earth (public domain)",

@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         self.toolbar.setObjectName("mapToolbar")
         self.addToolBar(self.toolbar)
         self.menus = {key: self.menuBar().addMenu(title) for key, title in zip(MENUS, (
-            self.tr("&File"), self.tr("&View"), self.tr("&Map"), self.tr("F&eeds"), self.tr("&Help")))}
+            self.tr("&File"), self.tr("&View"), self.tr("&Map"), self.tr("F&eeds"), self.tr("&Tools"), self.tr("&Help")))}
         self.status = plain_label()  # the filter's description names areas and hashtags: data
         self.status.setObjectName("statusText")
         self.statusBar().addWidget(self.status, 1)

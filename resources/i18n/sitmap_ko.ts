@@ -6,18 +6,23 @@
     <message>
         <location filename="../../desktop/ui/live_widgets.py" line="266" />
         <source>Alert rules…</source>
-        <translation>경보 규칙…</translation>
+        <translation>알림 규칙…</translation>
     </message>
 </context>
 <context>
     <name>AlertsPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/alerts.py" line="31" />
+        <location filename="../../desktop/ui/panels/alerts.py" line="33" />
         <source>Alerts</source>
         <translation>경보</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/alerts.py" line="70" />
+        <location filename="../../desktop/ui/panels/alerts.py" line="36" />
+        <source>Alert rules…</source>
+        <translation>알림 규칙…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/alerts.py" line="79" />
         <source>{n} alert rules are on</source>
         <translation>켜진 경보 규칙 {n}개</translation>
     </message>
@@ -848,6 +853,11 @@ Cache: {db}</source>
         <translation>수신(&amp;E)</translation>
     </message>
     <message>
+        <location filename="../../desktop/ui/main_window.py" line="81" />
+        <source>&amp;Tools</source>
+        <translation>도구(&amp;T)</translation>
+    </message>
+    <message>
         <location filename="../../desktop/ui/main_window.py" line="141" />
         <source>Panels</source>
         <translation>패널</translation>
@@ -886,28 +896,54 @@ Cache: {db}</source>
 <context>
     <name>MapTools</name>
     <message>
-        <location filename="../../desktop/ui/panels/map_tools.py" line="22" />
+        <location filename="../../desktop/ui/panels/map_tools.py" line="23" />
         <source>Heatmap</source>
         <translation>열지도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/map_tools.py" line="25" />
+        <location filename="../../desktop/ui/panels/map_tools.py" line="26" />
         <source>Show UTC</source>
         <translation>UTC 표시</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/map_tools.py" line="28" />
+        <location filename="../../desktop/ui/panels/map_tools.py" line="29" />
         <source>Zoom to items</source>
         <translation>항목으로 확대</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/map_tools.py" line="35" />
-        <location filename="../../desktop/ui/panels/map_tools.py" line="37" />
+        <location filename="../../desktop/ui/panels/map_tools.py" line="32" />
+        <source>Save map image…</source>
+        <translation>지도 이미지 저장…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/map_tools.py" line="40" />
+        <location filename="../../desktop/ui/panels/map_tools.py" line="42" />
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/map_tools.py" line="57" />
+        <location filename="../../desktop/ui/panels/map_tools.py" line="66" />
+        <source>Map image saved: {path}</source>
+        <translation>지도 이미지를 저장했습니다: {path}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/map_tools.py" line="70" />
+        <location filename="../../desktop/ui/panels/map_tools.py" line="84" />
+        <source>Save map image</source>
+        <translation>지도 이미지 저장</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/map_tools.py" line="71" />
+        <source>Could not write {path}: check the folder exists and can be written to.</source>
+        <translation>{path}에 쓸 수 없습니다: 폴더가 있는지, 쓸 수 있는지 확인하십시오.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/map_tools.py" line="85" />
+        <source>PNG images (*.png)</source>
+        <translation>PNG 이미지 (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/map_tools.py" line="94" />
         <source>Basemap</source>
         <translation>배경지도</translation>
     </message>

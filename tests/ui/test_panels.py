@@ -113,12 +113,24 @@ def test_help_lists_every_shortcut(qtbot, shell):
 
 def test_menus_and_about_with_credits(qtbot, shell):
     titles = [m.title().replace("&", "") for m in shell.menus.values()]
-    assert titles == ["File", "View", "Map", "Feeds", "Help"]
+    assert titles == ["File", "View", "Map", "Feeds", "Tools", "Help"]
     file_actions = [a.text() for a in shell.menus["file"].actions()]
-    assert "Import…" in file_actions and "Quit" in file_actions
+    assert "Import…" in file_actions and "Save map image…" in file_actions and "Quit" in file_actions
+    assert "Alert rules…" in [a.text() for a in shell.menus["tools"].actions()]
     box = shell.panel("help").show_about(modal=False)
     qtbot.addWidget(box)
     text = box.text()
-    for credit in ("Leaflet", "Natural Earth", "GeoNames", "NanumGothic", "통계청", "OpenStreetMap"):
+    for credit in ("Leaflet", "protomaps-leaflet", "Natural Earth", "GeoNames", "NanumGothic", "Noto Emoji", "통계청",
+                   "OpenStreetMap"):
         assert credit in text
     box.close()
+
+
+def test_save_map_image_writes_what_the_map_shows(qtbot, shell, tmp_path):
+    from PySide6.QtGui import QImage
+
+    out = tmp_path / "map.png"
+    assert shell.panel("map_tools").save_image(out)
+    img = QImage(str(out))
+    assert (img.width(), img.height()) == (shell.map.width(), shell.map.height()) and img.width() > 100
+    assert str(out) in shell.statusBar().currentMessage()

@@ -6,10 +6,12 @@ pans to it; the ring goes when the emergency ends or its rule is switched off.""
 
 from __future__ import annotations
 
+from PySide6.QtGui import QAction, QKeySequence
+
 from desktop.cache import CacheError
 from desktop.live.alerts import load_rules
 from desktop.ui.live_widgets import AlertsPane, RulesDialog
-from desktop.ui.panels.base import Area, Dock, Panel
+from desktop.ui.panels.base import Area, Dock, MenuEntry, Panel
 
 
 class AlertsPanel(Panel):
@@ -29,6 +31,13 @@ class AlertsPanel(Panel):
 
     def docks(self) -> list[Dock]:
         return [Dock("alertsDock", self.tr("Alerts"), self.widget, Area.LeftDockWidgetArea)]
+
+    def actions(self) -> list[MenuEntry]:
+        rules = QAction(self.tr("Alert rules…"), self.ctx.window)
+        rules.setObjectName("alertRulesAction")
+        rules.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        rules.triggered.connect(self.open_rules)
+        return [MenuEntry("tools", rules)]
 
     def _alert(self, alert) -> None:
         self.widget.add_alert(alert)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the shell builds the context; panels only use it
     from desktop.engine.mapdata import Result
 
 Area = Qt.DockWidgetArea
-MENUS = ("file", "view", "map", "live", "help")  # menu bar order
+MENUS = ("file", "view", "map", "live", "tools", "help")  # menu bar order
 
 
 @dataclass
@@ -43,7 +43,7 @@ class Dock:
 
 @dataclass
 class MenuEntry:
-    """An action in a menu (``file``, ``view``, ``map``, ``live``, ``help``), optionally on the toolbar."""
+    """An action in a menu (``file``, ``view``, ``map``, ``live``, ``tools``, ``help``), optionally on the toolbar."""
 
     menu: str
     action: QAction

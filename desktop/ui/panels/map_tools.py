@@ -1,4 +1,5 @@
-"""The map's tools: heatmap, UTC, zoom to items, basemap, place search and language.
+"""The map's tools: heatmap, UTC, zoom to items, saving the map as an image, basemap,
+place search and language.
 
 Heatmap and the display zone are session fields (``heat``, ``zone``); the page is told
 when they change and again when it restarts.
@@ -28,6 +29,10 @@ class MapTools(Panel):
         self.fit_action = QAction(self.tr("Zoom to items"), win)
         self.fit_action.setShortcut(QKeySequence("Ctrl+0"))
         self.fit_action.triggered.connect(self.zoom_to_items)
+        self.save_action = QAction(self.tr("Save map image…"), win)
+        self.save_action.setObjectName("saveMapImageAction")
+        self.save_action.setShortcut(QKeySequence("Ctrl+Alt+S"))
+        self.save_action.triggered.connect(self.ask_save_image)
         self.basemap = BasemapControl(win, ctx.tiles)
         self.place_search = PlaceSearch(win)
         ctx.services["place_search"] = self.place_search
@@ -47,7 +52,39 @@ class MapTools(Panel):
     def actions(self) -> list[MenuEntry]:
         return [MenuEntry("view", self.heat_action, toolbar=True, separator_before=True),
                 MenuEntry("view", self.utc_action, toolbar=True),
-                MenuEntry("map", self.fit_action, toolbar=True)]
+                MenuEntry("map", self.fit_action, toolbar=True),
+                MenuEntry("file", self.save_action)]
+
+    # the map as a picture ----------------------------------------------------------------
+    def save_image(self, path) -> bool:
+        """Write what the map shows now (markers, areas, basemap) to ``path`` as PNG."""
+        from pathlib import Path
+
+        path = Path(path)
+        ok = self.ctx.window.map.grab().save(str(path), "PNG")
+        if ok:
+            self.ctx.status(self.tr("Map image saved: {path}").format(path=str(path)), 8000)
+        else:
+            from desktop.ui.plain import message
+
+            message(self.ctx.window, self.tr("Save map image"),
+                    self.tr("Could not write {path}: check the folder exists and can be written to.").format(
+                        path=str(path)), "warning", modal=False)
+        return ok
+
+    def ask_save_image(self) -> None:
+        from datetime import datetime
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from desktop.core.timefmt import zone_for
+
+        stamp = datetime.now(zone_for(self.session.zone)).strftime("%Y%m%d-%H%M")
+        path, _ = QFileDialog.getSaveFileName(self.ctx.window, self.tr("Save map image"),
+                                              str(Path.home() / f"sitmap-{stamp}.png"), self.tr("PNG images (*.png)"))
+        if path:
+            self.save_image(path if path.lower().endswith(".png") else path + ".png")
 
     def toolbar_widgets(self):
         return [self.lang_button, self.basemap.button, self.place_search]

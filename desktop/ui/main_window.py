@@ -23,6 +23,7 @@ from desktop.core import paths
 from desktop.engine.feed_rows import RowLoader
 from desktop.engine.mapdata import Request, Result, View
 from desktop.session import FILTER_FIELDS, Session
+from desktop.ui.filter_text import describe as describe_filter
 from desktop.ui.map_view import MapView
 from desktop.ui.panels import PANELS, panel_classes
 from desktop.ui.panels.base import MENUS, Panel, WindowContext
@@ -183,7 +184,7 @@ class MainWindow(QMainWindow):
         self.bridge.send({"type": "units", "units": res.units})
         for p in self.panels.values():
             p.on_result(res)
-        self.status.setText(res.flt.describe(self.session.zone))
+        self.status.setText(describe_filter(res.flt, self.session.zone))
         self.counts.setText(self.tr("{n} items · {v} in view · {ms:.0f} ms").format(
             n=f"{res.total:,}", v=f"{res.in_view:,}", ms=res.compute_ms))
         self.resultApplied.emit(res)

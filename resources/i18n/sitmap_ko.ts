@@ -274,7 +274,7 @@
     <message>
         <location filename="../../desktop/ui/details_pane.py" line="210" />
         <source>unknown</source>
-        <translation>알 수 없음</translation>
+        <translation>모름</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/details_pane.py" line="253" />
@@ -500,6 +500,104 @@ The details are in {log}.</source>
         <location filename="../../desktop/ui/live_widgets.py" line="123" />
         <source>Capture file</source>
         <translation>기록 파일</translation>
+    </message>
+</context>
+<context>
+    <name>FilterText</name>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="30" />
+        <source>posts</source>
+        <translation>게시물</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="30" />
+        <source>field updates</source>
+        <translation>현장 보고</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="32" />
+        <source> and </source>
+        <translation> 및 </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="34" />
+        <source>posts and field updates</source>
+        <translation>게시물 및 현장 보고</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="41" />
+        <source>{what} in {where}</source>
+        <translation>{where}의 {what}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="43" />
+        <source>{what} outside {where}</source>
+        <translation>{where} 밖의 {what}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="45" />
+        <source>in box {box}</source>
+        <translation>범위 {box}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="49" />
+        <source>from {time}</source>
+        <translation>{time}부터</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="51" />
+        <source>until {time}</source>
+        <translation>{time}까지</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="53" />
+        <source> or </source>
+        <translation> 또는 </translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="55" />
+        <source>from sources {names}</source>
+        <translation>출처 {names}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="59" />
+        <source>text has the phrase {phrases}</source>
+        <translation>본문에 구절 {phrases}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="62" />
+        <source>text has {word}</source>
+        <translation>본문에 {word}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="64" />
+        <source>text has all of {words}</source>
+        <translation>본문에 {words} 모두</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="66" />
+        <source>exact</source>
+        <translation>정확</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="66" />
+        <source>place</source>
+        <translation>장소</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="66" />
+        <source>inferred</source>
+        <translation>추정</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="66" />
+        <source>unknown</source>
+        <translation>모름</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="67" />
+        <source>position {kinds}</source>
+        <translation>위치 {kinds}</translation>
     </message>
 </context>
 <context>
@@ -818,77 +916,77 @@ Cache: {db}</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="50" />
+        <location filename="../../desktop/ui/main_window.py" line="51" />
         <source>Sitmap — {name}</source>
         <translation>Sitmap — {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="77" />
+        <location filename="../../desktop/ui/main_window.py" line="78" />
         <source>Map</source>
         <translation>지도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="81" />
+        <location filename="../../desktop/ui/main_window.py" line="82" />
         <source>&amp;File</source>
         <translation>파일(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="81" />
+        <location filename="../../desktop/ui/main_window.py" line="82" />
         <source>&amp;View</source>
         <translation>보기(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="81" />
+        <location filename="../../desktop/ui/main_window.py" line="82" />
         <source>&amp;Map</source>
         <translation>지도(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="81" />
+        <location filename="../../desktop/ui/main_window.py" line="82" />
         <source>&amp;Help</source>
         <translation>도움말(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="81" />
+        <location filename="../../desktop/ui/main_window.py" line="82" />
         <source>F&amp;eeds</source>
         <translation>수신(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="81" />
+        <location filename="../../desktop/ui/main_window.py" line="82" />
         <source>&amp;Tools</source>
         <translation>도구(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="141" />
+        <location filename="../../desktop/ui/main_window.py" line="142" />
         <source>Panels</source>
         <translation>패널</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="146" />
+        <location filename="../../desktop/ui/main_window.py" line="147" />
         <source>Quit</source>
         <translation>종료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="187" />
+        <location filename="../../desktop/ui/main_window.py" line="188" />
         <source>{n} items · {v} in view · {ms:.0f} ms</source>
         <translation>{n}건 · 화면 {v}건 · {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="201" />
+        <location filename="../../desktop/ui/main_window.py" line="202" />
         <source>The cache is empty: import files (Ctrl+I) or run 'sitmap demo'.</source>
         <translation>캐시가 비어 있습니다: 파일을 가져오거나 (Ctrl+I) 'sitmap demo'를 실행하세요.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="226" />
+        <location filename="../../desktop/ui/main_window.py" line="227" />
         <source>stale</source>
         <translation>응답 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="226" />
+        <location filename="../../desktop/ui/main_window.py" line="227" />
         <source>reporting</source>
         <translation>보고 중</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="227" />
+        <location filename="../../desktop/ui/main_window.py" line="228" />
         <source>Unit {callsign}: last report {when} ({state})</source>
         <translation>부대 {callsign}: 마지막 보고 {when} ({state})</translation>
     </message>

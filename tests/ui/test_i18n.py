@@ -109,3 +109,22 @@ def test_emoji_in_posts_have_glyphs_in_the_window():
     metrics = [QFontMetrics(QFont(f, 12)) for f in families]
     missing = sorted(ch for ch in emoji if not any(m.inFontUcs4(ord(ch)) for m in metrics))
     assert not missing, f"no glyph for {missing}"
+
+
+def test_status_line_describes_the_filter_in_korean(qtbot, korean):
+    """The status line was English in the Korean interface; phrases and words are told apart."""
+    from desktop.core.filters import Filter
+    from desktop.core.geo import Area
+    from desktop.ui.filter_text import FilterText, describe, text_terms
+    from shapely.geometry import box
+
+    assert text_terms('"광화문 집회" 부상 "" 경찰') == (["광화문 집회"], ["부상", "경찰"])
+    t0 = 1_763_096_400_000  # 2025-11-14 14:00 KST
+    flt = Filter(start_ms=t0, end_ms=t0 + 7_200_000, kinds=("post",), hashtags=("광화문", "rally"),
+                 areas=(Area("종로구", box(126.9, 37.5, 127.0, 37.6)),), text='"광화문 집회"')
+    text = FilterText().describe(flt)
+    assert text.startswith("종로구의 게시물, ") and "#광화문 또는 #rally" in text
+    assert "본문에 구절 “광화문 집회”" in text and "KST" in text
+    assert "본문에 광화문, 집회 모두" in describe(flt.with_(text="광화문 집회"))
+    for english in ("posts", " in ", " or ", "text"):
+        assert english not in text

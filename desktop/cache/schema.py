@@ -152,6 +152,113 @@ _V2 = """
         CREATE INDEX alerts_open ON alerts (rule_id, episode) WHERE cleared_ms IS NULL;
 """
 
+# Version 3: triage, incidents and tasks (the loop with the field).
+_V3 = """
+        -- Each item's current triage; no row means new, routine, no categories.
+        CREATE TABLE triage (
+            item_id INTEGER PRIMARY KEY,  -- items.id
+            state TEXT NOT NULL DEFAULT 'new'
+                CHECK (state IN ('new', 'review', 'verified', 'false', 'duplicate', 'actioned', 'closed')),
+            priority TEXT NOT NULL DEFAULT 'routine' CHECK (priority IN ('routine', 'urgent', 'critical')),
+            tags TEXT NOT NULL DEFAULT '[]',  -- JSON list of category names (triage_categories)
+            duplicate_of INTEGER,  -- items.id of the item this one repeats
+            officer INTEGER NOT NULL DEFAULT 0,  -- 1: the state was confirmed by a unit in the field
+            updated_ms INTEGER NOT NULL,
+            updated_by TEXT NOT NULL
+        );
+        CREATE INDEX triage_state ON triage (state, priority);
+
+        -- Every triage change, in order. Append-only: rows are added, never rewritten.
+        CREATE TABLE triage_history (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL,
+            t_ms INTEGER NOT NULL,
+            by TEXT NOT NULL,
+            origin TEXT NOT NULL DEFAULT 'commander' CHECK (origin IN ('commander', 'officer')),
+            state TEXT,          -- the new value of each field that changed, else NULL
+            priority TEXT,
+            tags TEXT,
+            duplicate_of INTEGER,
+            note TEXT
+        );
+        CREATE INDEX triage_history_item ON triage_history (item_id, id);
+        CREATE TRIGGER triage_history_append_only BEFORE UPDATE ON triage_history
+        BEGIN SELECT RAISE(ABORT, 'triage history is append-only'); END;
+
+        -- The categories a commander tags items with: data, editable.
+        CREATE TABLE triage_categories (
+            name TEXT PRIMARY KEY,
+            label_ko TEXT NOT NULL,
+            sort INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO triage_categories (name, label_ko, sort) VALUES
+            ('crowd', '인파', 1), ('violence', '폭력', 2), ('traffic', '교통', 3),
+            ('missing_person', '실종자', 4), ('medical', '응급 의료', 5);
+
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'monitoring', 'closed')),
+            priority TEXT NOT NULL DEFAULT 'routine' CHECK (priority IN ('routine', 'urgent', 'critical')),
+            lat REAL,   -- a point, or
+            lon REAL,
+            area TEXT,  -- a GeoJSON geometry (WGS84)
+            created_ms INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            closed_ms INTEGER
+        );
+        CREATE INDEX incidents_state ON incidents (state);
+
+        CREATE TABLE incident_items (
+            incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL,
+            added_ms INTEGER NOT NULL,
+            added_by TEXT NOT NULL,
+            PRIMARY KEY (incident_id, item_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX incident_items_item ON incident_items (item_id);
+
+        -- An incident's running log: notes, state changes, task replies.
+        CREATE TABLE incident_log (
+            id INTEGER PRIMARY KEY,
+            incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+            t_ms INTEGER NOT NULL,
+            by TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'note',  -- note, state, task, reply
+            text TEXT NOT NULL,
+            item_id INTEGER,
+            task_id INTEGER
+        );
+        CREATE INDEX incident_log_incident ON incident_log (incident_id, id);
+
+        -- An item or incident assigned to a unit over TAK, and what came back.
+        CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,  -- the id Sitmap puts in every message about the task
+            incident_id INTEGER REFERENCES incidents(id) ON DELETE SET NULL,
+            item_id INTEGER,
+            unit_uid TEXT NOT NULL,
+            callsign TEXT,
+            text TEXT NOT NULL,
+            lat REAL,
+            lon REAL,
+            radius_m REAL NOT NULL DEFAULT 100,
+            message_id TEXT,  -- the GeoChat messageId sent, which delivery and read receipts name
+            state TEXT NOT NULL DEFAULT 'sent'
+                CHECK (state IN ('sent', 'delivered', 'acknowledged', 'on_scene', 'done', 'cancelled')),
+            sent_ms INTEGER NOT NULL,
+            sent_by TEXT NOT NULL,
+            delivered_ms INTEGER,
+            acknowledged_ms INTEGER,
+            on_scene_ms INTEGER,
+            done_ms INTEGER,
+            reply TEXT
+        );
+        CREATE INDEX tasks_unit ON tasks (unit_uid, state);
+        CREATE INDEX tasks_message ON tasks (message_id);
+"""
+
 # SQL scripts, one per version; run by Cache._migrate inside one transaction each.
-MIGRATIONS = [_V1, _V2]
+MIGRATIONS = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -31,7 +31,14 @@ LON_NAMES = ("lon", "lng", "long", "longitude", "x", "경도")
 LATLON_NAMES = ("latlon", "latlng", "latlong", "coordinates", "coords", "좌표")
 LONLAT_NAMES = ("lonlat", "lnglat", "longlat")
 WKT_NAMES = ("geometry", "wkt", "geom", "the_geom", "shape")
-CSV_TIME_NAMES = ("time", "timestamp", "datetime", "date", "created_at", "시간", "일시", "날짜", "작성일시", "when")
+# The moment of a row, surest first: full date-and-time columns in English and Korean
+# (작성시간/작성일시: written, 등록일시: registered, 발생일시: occurred, 일시/시각: date-time).
+CSV_TIME_NAMES = ("time", "timestamp", "datetime", "date_time", "date time", "created_at", "created", "posted_at",
+                  "published_at", "작성시간", "작성일시", "등록일시", "등록시간", "발생일시", "발생시간", "일시", "시각",
+                  "시간", "when", "date", "날짜", "일자")
+# A date column that goes with a time-of-day column (date + time split over two columns).
+CSV_DATE_NAMES = ("date", "날짜", "일자", "작성일", "등록일", "발생일")
+_TIME_OF_DAY = re.compile(r"\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*")
 
 _WKT_RE = re.compile(
     r"\s*(?:SRID=(\d+)\s*;\s*)?POINT\s*(?:Z|M|ZM)?\s*\(\s*([-+0-9.eE]+)[\s,]+([-+0-9.eE]+)(?:\s+[-+0-9.eE]+)*\s*\)\s*",
@@ -297,6 +304,7 @@ class _Columns:
     pair_lon_first: bool = False
     wkt: int | None = None
     time: int | None = None
+    date: int | None = None  # a separate date column, when the time column holds only the time of day
     text: int | None = None
     author: int | None = None
     id: int | None = None
@@ -336,6 +344,13 @@ def _columns(path: Path, ctx: ImportContext, t: Table) -> _Columns:
     if c.time is None:
         raise ImportFailed(path, "no time column (looked for " + ", ".join(CSV_TIME_NAMES)
                                  + "); name it with --time-field")
+    date = t.find(CSV_DATE_NAMES)
+    if date is not None and date != c.time:
+        c.date = date
+        ctx.note(f"time from column '{t.header[c.time]}' (with the date from '{t.header[date]}' where it "
+                 "gives only the time of day)")
+    else:
+        ctx.note(f"time from column '{t.header[c.time]}'")
     c.text = t.named(path, o.text_field, "--text-field") if o.text_field else t.find(F.TEXT_NAMES)
     c.author = t.named(path, o.author_field, "--author-field") if o.author_field else t.find(F.AUTHOR_NAMES)
     c.id = t.named(path, o.id_field, "--id-field") if o.id_field else t.find(F.ID_NAMES)
@@ -405,6 +420,11 @@ def _item(fields: list[str], c: _Columns, ctx: ImportContext, source: str, delim
     t_raw = cell(fields, c.time)
     if not t_raw:
         raise BadRecord("no time")
+    if c.date is not None and _TIME_OF_DAY.fullmatch(t_raw):
+        day = cell(fields, c.date)
+        if not day:
+            raise BadRecord(f"time of day {t_raw!r} without a date")
+        t_raw = f"{day.strip()} {t_raw.strip()}"
     t_ms = F.time_ms(t_raw, ctx)
     text = cell(fields, c.text) if c.text is not None else ""
     tags = F.split_tags(cell(fields, c.tags)) + hashtags_in(text)

@@ -261,3 +261,25 @@ def test_two_exports_numbering_rows_alike_do_not_merge(tmp_path):
     assert import_file(cache, a).stats.accepted == 1
     assert import_file(cache, b).stats.accepted == 1
     assert import_file(cache, b).stats.accepted == 0  # the same file again is still a no-op
+
+
+@pytest.mark.parametrize("column", ["작성시간", "등록일시", "발생일시", "시각", "timestamp", "datetime", "Created_At"])
+def test_time_column_vocabulary_and_the_column_used_is_said(tmp_path, column):
+    cache = open_cache(tmp_path)
+    p = write(tmp_path, f"위도,경도,{column},내용\n37.5759,126.9769,2026-11-14 14:03,광화문 앞 인파\n")
+    result = import_file(cache, p, fmt="csv")
+    assert result.stats.accepted == 1
+    (got,) = items(cache).values()
+    assert got["when"] == "2026-11-14T05:03:00Z"  # read in Asia/Seoul
+    assert any(n == f"time from column '{column}'" for n in batch_notes(cache)), batch_notes(cache)
+
+
+def test_date_and_time_in_two_columns_are_joined(tmp_path):
+    cache = open_cache(tmp_path)
+    p = write(tmp_path, "날짜,시간,위도,경도,내용\n2026-11-14,14:03,37.5759,126.9769,첫째\n"
+                        "2026-11-14,14:05:30,37.5759,126.9769,둘째\n,14:07,37.5759,126.9769,날짜 없음\n")
+    result = import_file(cache, p, fmt="csv")
+    assert (result.stats.accepted, result.stats.skipped) == (2, 1)
+    assert sorted(r["when"] for r in items(cache).values()) == ["2026-11-14T05:03:00Z", "2026-11-14T05:05:30Z"]
+    assert "without a date" in result.skips[0].reason and result.skips[0].where == "line 4"
+    assert any("time from column '시간' (with the date from '날짜'" in n for n in batch_notes(cache))

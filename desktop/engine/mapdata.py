@@ -82,6 +82,17 @@ class _Hist:
     field: np.ndarray
 
 
+def _triage_arrays(idx: ItemIndex, pos: np.ndarray) -> dict:
+    """Each point's triage state and priority codes (uint8) for the page's marker style;
+    nothing when the index has no triage columns."""
+    out = {}
+    for key, column in (("state", "state"), ("prio", "priority")):
+        col = getattr(idx, column, None)
+        if isinstance(col, np.ndarray) and col.shape[0] == idx.id.shape[0]:
+            out[key] = b64(col[pos].astype(np.uint8))
+    return out
+
+
 class MapData:
     """Holds the index and what the last update computed, so the next one only does
     the difference: a slider step re-slices time, a live append adds its rows."""
@@ -188,7 +199,8 @@ class MapData:
             pos = lo + np.flatnonzero(v)
             return {**base, "mode": "points", "ids": b64(idx.id[pos].astype(np.float64)),
                     "lat": b64(idx.lat64[pos].astype(np.float32)), "lon": b64(idx.lon64[pos].astype(np.float32)),
-                    "kind": b64(idx.kind[pos]), "prec": b64(idx.prec[pos]), "radius": b64(idx.radius[pos])}
+                    "kind": b64(idx.kind[pos]), "prec": b64(idx.prec[pos]), "radius": b64(idx.radius[pos]),
+                    **_triage_arrays(idx, pos)}
         nz = np.flatnonzero(sums.cells)
         count = sums.cells[nz]
         lat, lon = g.centroids(nz, count, sums.sx[nz], sums.sy[nz])

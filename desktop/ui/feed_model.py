@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QPointF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap, QPolygonF
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from desktop.engine import feed_rows
@@ -32,6 +32,10 @@ MAX_PAGES = 50
 POST_COLOUR = QColor("#3b82f6")  # the timeline's colours, so kinds read the same everywhere
 UPDATE_COLOUR = QColor("#f59e0b")
 EMERGENCY_COLOUR = QColor("#dc2626")
+# Triage: what a state or priority looks like in the feed (and the queue, which is a feed).
+STATE_COLOURS = {"review": QColor("#2563eb"), "verified": QColor("#15803d"), "false": QColor("#6b7280"),
+                 "duplicate": QColor("#9ca3af"), "actioned": QColor("#7c3aed"), "closed": QColor("#6b7280")}
+PRIORITY_COLOURS = {"urgent": QColor("#ea580c"), "critical": QColor("#dc2626")}
 
 ItemIdRole = Qt.ItemDataRole.UserRole + 1  # the row's id, without loading the row
 ItemRole = Qt.ItemDataRole.UserRole + 2  # the row's item dict (or None if deleted)
@@ -62,11 +66,47 @@ def kind_icon(kind: str) -> QIcon:
     return icon
 
 
+class TriageNames(QObject):
+    """The interface names of triage states, priorities and incident states (context
+    ``TriageNames`` in the catalogue), shared by the feed, the queue and the incidents."""
+
+    def state(self, state: str) -> str:
+        return {"new": self.tr("new"), "review": self.tr("in review"), "verified": self.tr("verified"),
+                "false": self.tr("false"), "duplicate": self.tr("duplicate"), "actioned": self.tr("actioned"),
+                "closed": self.tr("closed")}.get(state, state)
+
+    def priority(self, priority: str) -> str:
+        return {"routine": self.tr("routine"), "urgent": self.tr("urgent"),
+                "critical": self.tr("critical")}.get(priority, priority)
+
+    def incident_state(self, state: str) -> str:
+        return {"open": self.tr("open"), "monitoring": self.tr("monitoring"),
+                "closed": self.tr("closed")}.get(state, state)
+
+
+_names: TriageNames | None = None
+
+
+def triage_names() -> TriageNames:
+    global _names
+    if _names is None:
+        _names = TriageNames()
+    return _names
+
+
+def triage_of(conn, ids) -> dict:
+    """``{id: (state, priority)}`` for the items that have been triaged (the rest are new, routine)."""
+    from desktop.cache import triage as cache_triage
+
+    return {i: (t.state, t.priority) for i, t in cache_triage.get(conn, ids).items()}
+
+
 class FeedModel(QAbstractTableModel):
     """Items in the caller's order (newest first), loaded lazily page by page."""
 
-    COL_TIME, COL_KIND, COL_WHO, COL_SOURCE, COL_TEXT = range(5)  # text last: it takes the spare width
-    COLUMNS = 5
+    COL_TIME, COL_KIND, COL_WHO, COL_SOURCE, COL_TEXT = range(5)  # text last on screen: it takes the spare width
+    COL_STATE, COL_PRIORITY = 5, 6  # shown after the kind (FeedView moves them)
+    COLUMNS = 7
 
     def __init__(self, loader: RowLoader | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -150,6 +190,10 @@ class FeedModel(QAbstractTableModel):
         ids = self._ids[page * PAGE_ROWS:(page + 1) * PAGE_ROWS]
         found = self._loader.load(ids.tolist()) if self._loader is not None else {}
         rows = [found.get(int(i)) for i in ids]
+        if found:
+            tri = triage_of(self._loader.conn, list(found))
+            for item in found.values():
+                item["triage_state"], item["triage_priority"] = tri.get(item["id"], ("new", "routine"))
         self._pages[page] = rows
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
@@ -176,6 +220,10 @@ class FeedModel(QAbstractTableModel):
             return self.tr("Text")
         if section == self.COL_SOURCE:
             return self.tr("Source")
+        if section == self.COL_STATE:
+            return self.tr("State")
+        if section == self.COL_PRIORITY:
+            return self.tr("Priority")
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
@@ -191,8 +239,9 @@ class FeedModel(QAbstractTableModel):
             return None
         if role == ItemIdRole:
             return int(self._ids[row])
+        triage_col = col in (self.COL_STATE, self.COL_PRIORITY)
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.DecorationRole,
-                        Qt.ItemDataRole.ForegroundRole, ItemRole):
+                        Qt.ItemDataRole.ForegroundRole, ItemRole) and not (triage_col and role == Qt.ItemDataRole.FontRole):
             return None  # cheap roles (font, alignment, size) must not trigger a page load
         item = self.item_at(row)
         if role == ItemRole:
@@ -205,8 +254,26 @@ class FeedModel(QAbstractTableModel):
             return self._tooltip(item, col)
         if role == Qt.ItemDataRole.DecorationRole:
             return kind_icon(item["kind"]) if col == self.COL_KIND else None
+        if triage_col and role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole):
+            return self._triage_style(item, col, role)
         if role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(EMERGENCY_COLOUR) if _emergency(item) else None
+        return None
+
+    def _triage_style(self, item: dict, col: int, role: int):
+        """Verified green, false grey and struck through, duplicate pale; urgent orange, critical red and bold."""
+        state, prio = item.get("triage_state", "new"), item.get("triage_priority", "routine")
+        if role == Qt.ItemDataRole.ForegroundRole:
+            colour = STATE_COLOURS.get(state) if col == self.COL_STATE else PRIORITY_COLOURS.get(prio)
+            return QBrush(colour) if colour is not None else None
+        if col == self.COL_STATE and state == "false":
+            font = QFont()
+            font.setStrikeOut(True)
+            return font
+        if col == self.COL_PRIORITY and prio == "critical":
+            font = QFont()
+            font.setBold(True)
+            return font
         return None
 
     # -- cell text ------------------------------------------------------------------------
@@ -225,6 +292,10 @@ class FeedModel(QAbstractTableModel):
             return feed_rows.first_line(item["text"])
         if col == self.COL_SOURCE:
             return item["source"] or ""
+        if col == self.COL_STATE:
+            return triage_names().state(item.get("triage_state", "new"))
+        if col == self.COL_PRIORITY:
+            return triage_names().priority(item.get("triage_priority", "routine"))
         return ""
 
     def _tooltip(self, item: dict, col: int) -> str | None:
@@ -309,6 +380,12 @@ class FeedView(QTableView):
             self.setColumnWidth(FeedModel.COL_KIND, fm.horizontalAdvance("Field update") + 30)
             self.setColumnWidth(FeedModel.COL_WHO, fm.horizontalAdvance("M" * 9))
             self.setColumnWidth(FeedModel.COL_SOURCE, fm.horizontalAdvance("ushahidi") + 12)
+            self.setColumnWidth(FeedModel.COL_STATE, fm.horizontalAdvance("duplicate") + 14)
+            self.setColumnWidth(FeedModel.COL_PRIORITY, fm.horizontalAdvance("critical") + 14)
+            hh = self.horizontalHeader()
+            if hh.visualIndex(FeedModel.COL_STATE) == FeedModel.COL_STATE:  # state and priority after the kind
+                hh.moveSection(FeedModel.COL_STATE, FeedModel.COL_KIND + 1)
+                hh.moveSection(FeedModel.COL_PRIORITY, FeedModel.COL_KIND + 2)
 
     def feed_model(self) -> FeedModel:
         return self.model()

@@ -345,42 +345,52 @@ The details are in {log}.</source>
 <context>
     <name>FeedModel</name>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="170" />
+        <location filename="../../desktop/ui/feed_model.py" line="214" />
         <source>Time (%1)</source>
         <translation>시간 (%1)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="172" />
+        <location filename="../../desktop/ui/feed_model.py" line="216" />
         <source>Kind</source>
         <translation>종류</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="174" />
+        <location filename="../../desktop/ui/feed_model.py" line="218" />
         <source>Who</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="176" />
+        <location filename="../../desktop/ui/feed_model.py" line="220" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="178" />
+        <location filename="../../desktop/ui/feed_model.py" line="222" />
         <source>Source</source>
         <translation>출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="201" />
+        <location filename="../../desktop/ui/feed_model.py" line="224" />
+        <source>State</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="226" />
+        <source>Priority</source>
+        <translation>우선순위</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="250" />
         <source>(removed)</source>
         <translation>(삭제됨)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="215" />
+        <location filename="../../desktop/ui/feed_model.py" line="282" />
         <source>Field update</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="215" />
+        <location filename="../../desktop/ui/feed_model.py" line="282" />
         <source>Post</source>
         <translation>게시물</translation>
     </message>
@@ -396,7 +406,7 @@ The details are in {log}.</source>
 <context>
     <name>FeedView</name>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="408" />
+        <location filename="../../desktop/ui/feed_model.py" line="485" />
         <source>↑ {n} new</source>
         <translation>↑ 새 항목 {n}건</translation>
     </message>
@@ -1552,6 +1562,154 @@ Cache: {db}</source>
         <location filename="../../desktop/ui/timeline_widget.py" line="420" />
         <source>No timeline data</source>
         <translation>타임라인 데이터 없음</translation>
+    </message>
+</context>
+<context>
+    <name>TriageNames</name>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="74" />
+        <source>new</source>
+        <translation>신규</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="74" />
+        <source>in review</source>
+        <translation>검토 중</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="74" />
+        <source>verified</source>
+        <translation>확인됨</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="75" />
+        <source>false</source>
+        <translation>허위</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="75" />
+        <source>duplicate</source>
+        <translation>중복</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="75" />
+        <source>actioned</source>
+        <translation>조치됨</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="76" />
+        <location filename="../../desktop/ui/feed_model.py" line="84" />
+        <source>closed</source>
+        <translation>종결</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="79" />
+        <source>routine</source>
+        <translation>일반</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="79" />
+        <source>urgent</source>
+        <translation>긴급</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="80" />
+        <source>critical</source>
+        <translation>최긴급</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="83" />
+        <source>open</source>
+        <translation>진행 중</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="83" />
+        <source>monitoring</source>
+        <translation>관찰 중</translation>
+    </message>
+</context>
+<context>
+    <name>TriagePanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="93" />
+        <source>Most urgent first</source>
+        <translation>긴급한 순</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="95" />
+        <source>Critical, then urgent, then routine; newest first within each</source>
+        <translation>최긴급, 긴급, 일반 순으로, 같은 순위에서는 최신 순</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="105" />
+        <source>J/K move · V verified · F false · D duplicate · R in review · 1/2/3 priority · N note · Enter map</source>
+        <translation>J/K 이동 · V 확인됨 · F 허위 · D 중복 · R 검토 중 · 1/2/3 우선순위 · N 메모 · Enter 지도</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="127" />
+        <location filename="../../desktop/ui/panels/triage.py" line="130" />
+        <source>To review</source>
+        <translation>검토 대기</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="186" />
+        <source>{n} to review</source>
+        <translation>검토 대기 {n}건</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="195" />
+        <source>{n} items marked {state}</source>
+        <translation>{n}건을 {state}(으)로 표시함</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="201" />
+        <source>{n} items set to priority {priority}</source>
+        <translation>{n}건의 우선순위를 {priority}(으)로 정함</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="219" />
+        <source>Not an item number: {text}</source>
+        <translation>항목 번호가 아닙니다: {text}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="221" />
+        <source>Duplicate</source>
+        <translation>중복</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="222" />
+        <source>Number of the item these repeat (select it first to skip this):</source>
+        <translation>원본 항목의 번호 (먼저 원본을 선택하면 묻지 않습니다):</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="226" />
+        <source>{n} items marked duplicate of item {id}</source>
+        <translation>{n}건을 항목 {id}의 중복으로 표시함</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="232" />
+        <source>Note</source>
+        <translation>메모</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="232" />
+        <source>Note on {n} items:</source>
+        <translation>항목 {n}건에 대한 메모:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="234" />
+        <source>Note added to {n} items</source>
+        <translation>항목 {n}건에 메모를 남김</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="257" />
+        <source>Operator</source>
+        <translation>담당자</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="258" />
+        <source>Your name or call sign, recorded with every change you make:</source>
+        <translation>이름 또는 호출부호 (모든 변경에 함께 기록됩니다):</translation>
     </message>
 </context>
 </TS>

@@ -8,6 +8,10 @@
 
   var POST = "#2563eb", FIELD = "#ea580c", SELECT = "#facc15", CELL = "rgba(37,99,235,0.55)";
   var HIT_PX = 9;
+  // Triage codes (desktop/core/triage.py: positions in STATES) and their marker colours.
+  var T_VERIFIED = 2, T_FALSE = 3, T_DUPLICATE = 4;
+  var POST_VERIFIED = "#1e3a8a", FIELD_VERIFIED = "#9a3412", VERIFIED_RING = "#15803d";
+  var URGENT = "#f97316", CRITICAL = "#dc2626";
 
   function mercX(lon, scale) { return (lon + 180) / 360 * scale; }
   function mercY(lat, scale) {
@@ -80,6 +84,11 @@
         d.kind = S.unpack(m.kind, Uint8Array);
         d.prec = S.unpack(m.prec, Uint8Array);
         d.radius = S.unpack(m.radius, Float32Array);
+        // Triage, optional: state (0 new … 6 closed) and priority (0 routine, 1 urgent, 2 critical).
+        d.state = m.state ? S.unpack(m.state, Uint8Array) : null;
+        d.prio = m.prio ? S.unpack(m.prio, Uint8Array) : null;
+        if (d.state && d.state.length !== d.ids.length) d.state = null;
+        if (d.prio && d.prio.length !== d.ids.length) d.prio = null;
       } else if (m.mode === "density") {
         d.lat = S.unpack(m.cells.lat, Float32Array);
         d.lon = S.unpack(m.cells.lon, Float32Array);
@@ -142,24 +151,47 @@
           }
         }
       }
+      // What triage made of the points drawn: the page test reads these counts.
+      var styled = { verified: 0, "false": 0, duplicate: 0, urgent: 0, critical: 0 };
+      var st = d.state, pr = d.prio;
       for (i = 0; i < n; i++) {
         var x = sx[i], y = sy[i];
         if (x < -10 || y < -10 || x > p.size.x + 10 || y > p.size.y + 10) continue;
+        var s = st ? st[i] : 0, q = pr ? pr[i] : 0;
+        var verified = s === T_VERIFIED, faded = s === T_FALSE || s === T_DUPLICATE;
+        ctx.globalAlpha = s === T_FALSE ? 0.35 : (s === T_DUPLICATE ? 0.45 : 1);
         if (d.kind[i] === 1) {            // field update: orange diamond
           ctx.beginPath();
           ctx.moveTo(x, y - 6); ctx.lineTo(x + 6, y); ctx.lineTo(x, y + 6); ctx.lineTo(x - 6, y); ctx.closePath();
-          ctx.fillStyle = FIELD; ctx.fill();
+          ctx.fillStyle = verified ? FIELD_VERIFIED : FIELD; ctx.fill();
           ctx.strokeStyle = "#7c2d12"; ctx.lineWidth = 1; ctx.stroke();
-        } else if (d.prec[i] === 0) {     // exact post: filled circle
+        } else if (d.prec[i] === 0 || verified) {  // exact (or verified) post: filled circle
           ctx.beginPath(); ctx.arc(x, y, 4.5, 0, 2 * Math.PI);
-          ctx.fillStyle = POST; ctx.fill();
+          ctx.fillStyle = verified ? POST_VERIFIED : (s === T_FALSE ? "#6b7280" : POST); ctx.fill();
           ctx.strokeStyle = "#fff"; ctx.lineWidth = 1; ctx.stroke();
         } else {                          // place-only or inferred post: hollow circle
           ctx.beginPath(); ctx.arc(x, y, 4.5, 0, 2 * Math.PI);
           ctx.fillStyle = "#fff"; ctx.fill();
-          ctx.strokeStyle = POST; ctx.lineWidth = 2; ctx.stroke();
+          ctx.strokeStyle = s === T_FALSE ? "#6b7280" : POST; ctx.lineWidth = 2; ctx.stroke();
+        }
+        if (s === T_FALSE) {              // false: struck through
+          ctx.beginPath(); ctx.moveTo(x - 7, y + 7); ctx.lineTo(x + 7, y - 7);
+          ctx.strokeStyle = "#374151"; ctx.lineWidth = 2; ctx.stroke();
+          styled["false"]++;
+        } else if (s === T_DUPLICATE) styled.duplicate++;
+        ctx.globalAlpha = 1;
+        if (verified) {                   // verified: a green ring
+          ctx.beginPath(); ctx.arc(x, y, 7.5, 0, 2 * Math.PI);
+          ctx.strokeStyle = VERIFIED_RING; ctx.lineWidth = 2; ctx.stroke();
+          styled.verified++;
+        }
+        if (q > 0 && !faded) {            // urgent: orange ring; critical: red, thicker
+          ctx.beginPath(); ctx.arc(x, y, verified ? 10.5 : 8.5, 0, 2 * Math.PI);
+          ctx.strokeStyle = q === 2 ? CRITICAL : URGENT; ctx.lineWidth = q === 2 ? 3 : 2.5; ctx.stroke();
+          if (q === 2) styled.critical++; else styled.urgent++;
         }
       }
+      this._S.state.triage = styled;
       if (this._selected != null) {
         for (i = 0; i < n; i++) {
           if (d.ids[i] === this._selected) {

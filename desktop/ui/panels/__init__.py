@@ -15,6 +15,7 @@ import importlib
 PANELS = (
     "filters",
     "feed",
+    "triage",
     "timeline",
     "map_tools",
     "imports",

@@ -69,7 +69,24 @@ def test_query_csv_and_jsonl(tmp_path, capsys):
     assert len(lines) == 5 and json.loads(lines[0])["kind"] == "post"
     assert main(["query", "--db", str(db), "--format", "csv", "--text", "소식 3"]) == 0
     rows = capsys.readouterr().out.strip().splitlines()
-    assert len(rows) == 2 and rows[0].startswith("id,kind,source")
+    assert len(rows) == 2 and rows[0].startswith("\ufeffid,kind,source")
+
+
+def test_query_csv_has_a_bom_for_excel_unless_told_not_to(tmp_path, capsys):
+    import csv
+
+    db = tmp_path / "c.db"
+    main(["import", str(_jsonl(tmp_path / "t.jsonl", 3)), "--db", str(db)])
+    out, plain = tmp_path / "q.csv", tmp_path / "plain.csv"
+    assert main(["query", "--db", str(db), "--format", "csv", "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfid,kind,source")
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 3 and rows[0]["text"].startswith("광화문 집회 소식")
+    assert main(["query", "--db", str(db), "--format", "csv", "--out", str(plain), "--no-bom"]) == 0
+    assert plain.read_bytes().startswith(b"id,kind,source")
+    assert main(["query", "--db", str(db), "--format", "jsonl", "--out", str(tmp_path / "q.jsonl")]) == 0
+    assert (tmp_path / "q.jsonl").read_bytes()[:1] == b"{"  # only CSV gets the mark
 
 
 def test_rejected_file_leaves_cache_untouched(tmp_path, capsys):

@@ -17,6 +17,9 @@ def run(args) -> int:
         err(flt.describe())
         rows = iter_items(cache.conn, flt, limit=args.limit)
         out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+        if args.format == "csv" and not args.no_bom:
+            # Excel on a Korean Windows reads a CSV without a byte-order mark as CP949 and garbles Hangul.
+            out.write("\ufeff")
         try:
             writer = WRITERS[args.format]
             n = writer(rows, out, flt.describe()) if args.format == "geojson" else writer(rows, out)
@@ -34,4 +37,6 @@ def register(sub) -> None:
     q.add_argument("--format", choices=["geojson", "csv", "jsonl"], default="geojson")
     q.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     q.add_argument("--limit", type=int)
+    q.add_argument("--no-bom", action="store_true",
+                   help="CSV without the UTF-8 byte-order mark (written by default so Excel shows Hangul)")
     q.set_defaults(func=run)

@@ -245,3 +245,107 @@ def test_cell_index_masks_equal_exact_tests_also_for_live_items():
     want = AreaMask(areas).contains(idx.lat64, idx.lon64)
     assert np.array_equal(idx._area_mask(flt), want)  # the cached mask, extended by the merge
     assert np.array_equal(idx.cells.contains(AreaMask(areas), idx), want)  # and afresh from the cells
+
+
+def _triage_some(cache, seed: int, n: int = 400) -> None:
+    """Random triage of ``n`` items (states, priorities, categories) and two incidents."""
+    from desktop.cache import incidents, triage
+    from desktop.core.triage import PRIORITIES, STATES, TriageChange
+
+    rng = np.random.default_rng(seed)
+    ids = [r[0] for r in cache.conn.execute("SELECT id FROM items ORDER BY id")]
+    picked = rng.choice(ids, size=min(n, len(ids)), replace=False).tolist()
+    for chunk in np.array_split(np.array(picked), 24):
+        change = TriageChange(state=str(rng.choice(STATES[:4] + STATES[5:])), priority=str(rng.choice(PRIORITIES)),
+                              add_tags=tuple(rng.choice(["crowd", "violence", "traffic"], size=int(rng.integers(0, 3)),
+                                                        replace=False)))
+        triage.apply(cache.conn, chunk.tolist(), change, by="test")
+    triage.apply(cache.conn, picked[:5], TriageChange(priority="routine", remove_tags=("crowd",)), by="test")
+    incidents.create(cache.conn, f"incident {seed}", by="test", item_ids=rng.choice(ids, 60, replace=False).tolist())
+
+
+TRIAGE_FILTERS = [Filter(states=("verified",)), Filter(states=("new",)), Filter(states=("new", "false"), kinds=("post",)),
+                  Filter(priorities=("urgent", "critical")), Filter(priorities=("routine",), hashtags=("rally",)),
+                  Filter(triage_tags=("crowd",)), Filter(triage_tags=("violence", "traffic"), states=("review",)),
+                  Filter(incident=1), Filter(incident=1, priorities=("critical",), areas=(BOX,)),
+                  Filter(states=("actioned", "closed"), text="현장 1", sources=("x",))]
+
+
+def test_triage_filters_equal_sql_through_changes_appends_and_snapshots(cache):
+    from desktop.cache import triage
+    from desktop.core.triage import STATE_CODE, TriageChange
+
+    _triage_some(cache, 11)
+    idx = ItemIndex.load(cache.conn)  # rebuilt: codes read from the triage table
+    conn = cache.conn
+
+    def check(index, label):
+        for f in TRIAGE_FILTERS:
+            want = matching_ids(conn, f)
+            assert np.array_equal(index.id[index.select(f, conn).pos], want), (label, f.describe())
+            s = T0 + 3600_000
+            w = f.with_(start_ms=s, end_ms=s + 1800_000)
+            assert np.array_equal(index.id[index.select(w, conn).pos], matching_ids(conn, w)), (label, w.describe())
+
+    check(idx, "built")
+    ids, st, pr = triage.codes(conn)
+    assert np.array_equal(idx.state[idx.positions_of(ids)], st) and np.array_equal(idx.priority[idx.positions_of(ids)], pr)
+    assert idx.snapshot_state == "rebuilt"
+    assert [count(conn, f) > 0 for f in TRIAGE_FILTERS[:8]] == [True] * 8  # the filters select something
+    # in place: the caller that wrote the change tells the index (cached masks are recomputed)
+    some = idx.id[:50].tolist()
+    triage.apply(conn, some, TriageChange(state="verified"), by="test")
+    idx.set_triage(some, STATE_CODE["verified"], None)
+    check(idx, "set_triage")
+    # anything written elsewhere (another connection, an incident's items) is caught up by sync_triage
+    from desktop.cache import incidents
+
+    other = Cache.open(cache.path)
+    triage.apply(other.conn, idx.id[60:90].tolist(), TriageChange(state="false", add_tags=("crowd",)), by="field",
+                 origin="officer")
+    incidents.add_items(other.conn, 1, idx.id[100:120].tolist(), by="test")
+    other.close()
+    assert idx.sync_triage(conn) and not idx.sync_triage(conn)
+    check(idx, "sync")
+    # new items, some triaged before the index merges them
+    write_records(cache, make_items(200, 21, "t", t_from=T0 + 3000_000, t_span=3600_000), path="t", fmt="test")
+    new_ids = [r[0] for r in conn.execute("SELECT id FROM items WHERE id > ? ORDER BY id", (idx.max_id,))]
+    triage.apply(conn, new_ids[::3], TriageChange(state="review", priority="critical", add_tags=("traffic",)), by="test")
+    incidents.add_items(conn, 1, new_ids[1::5], by="test")
+    while idx.append_new(conn, limit=70):
+        pass
+    idx.sync_triage(conn)
+    check(idx, "appended")
+    # the snapshot carries no triage: opened again, the codes come from the table
+    snap = ItemIndex.load(conn)
+    assert snap.snapshot_state.startswith("snapshot")
+    check(snap, "snapshot")
+    assert np.array_equal(snap.state[snap.positions_of(idx.id)], idx.state)
+
+
+def test_map_counts_follow_triage_changes(cache):
+    from desktop.cache import incidents, triage
+    from desktop.core.triage import TriageChange
+
+    _triage_some(cache, 5)
+    data = MapData(ItemIndex.load(cache.conn), cache.conn)
+    view = VIEWS[0]
+    for gen, f in enumerate([Filter(states=("verified",)), Filter(priorities=("urgent",)), Filter(triage_tags=("crowd",)),
+                             Filter(incident=1)]):
+        for step in range(3):
+            flt = f.with_(start_ms=T0 + step * 600_000, end_ms=T0 + step * 600_000 + 3600_000)
+            res = data.compute(Request(gen=gen, flt=flt, view=view, areas=(BOX,)))
+            assert res.total == count(cache.conn, flt) and np.array_equal(res.feed_ids, matching_ids(cache.conn, flt)[::-1])
+            assert res.area_counts["box"] == count(cache.conn, flt.with_(areas=(BOX,)))
+            # triage moves between two steps of the same filter: the sums start over
+            ids = matching_ids(cache.conn, flt)[:7].tolist()
+            if ids:
+                triage.apply(cache.conn, ids, TriageChange(state="closed", priority="critical",
+                                                           remove_tags=("crowd",)), by="test")
+            if ids and step == 1:
+                incidents.remove_items(cache.conn, 1, [i for i in ids if i in incidents.items_of(cache.conn, 1)] or
+                                       incidents.items_of(cache.conn, 1)[:1], by="test")
+        res = data.compute(Request(gen=gen, flt=f))
+        assert res.total == count(cache.conn, f)
+        assert res.histogram is not None  # triage changed since the last update of this filter
+        assert res.histogram[2].sum() + res.histogram[3].sum() == count(cache.conn, f)

@@ -118,3 +118,31 @@ def test_applying_options_replaces_the_previous_filter():
     s = Session(text="old", hashtags=("a",))
     apply_options(s, FilterOptions(text="new"))
     assert s.text == "new" and s.hashtags == () and s.window is None
+
+
+def test_triage_options_give_the_same_filter_as_the_session_fields(tmp_path):
+    from desktop.cache import incidents
+    from desktop.core.triage import TriageError
+
+    with Cache.open(tmp_path / "c.db") as c:
+        iid = incidents.create(c.conn, "광화문 충돌", by="kim")
+        typed = session_from_options(FilterOptions(state=["verified", "false"], priority=["urgent"], tag=["crowd"],
+                                                   incident="광화문 충돌"), c)
+        assert session_from_options(FilterOptions(incident=str(iid)), c).incident == iid
+        for opts, message in [(FilterOptions(incident="없는 사건"), "--incident: no incident named or numbered '없는 사건'"),
+                              (FilterOptions(state=["done"]), "--state: unknown triage state 'done'"),
+                              (FilterOptions(priority=["asap"]), "--priority: unknown priority 'asap'"),
+                              (FilterOptions(tag=["riot"]), "--tag: unknown category 'riot'")]:
+            with pytest.raises(OptionError, match=message):
+                session_from_options(opts, c)
+    with pytest.raises(OptionError, match="--incident needs a cache"):
+        session_from_options(FilterOptions(incident="광화문 충돌"))
+    clicked = Session()
+    clicked.update(states=("verified", "false"), priorities=("urgent",), triage_tags=("crowd",), incident=iid,
+                   incident_name="광화문 충돌")
+    assert typed.filter() == clicked.filter() and typed.filter().where() == clicked.filter().where()
+    assert typed.filter().describe() == ("posts and field updates, state verified/false, priority urgent, "
+                                         "tagged crowd, in incident 1 (광화문 충돌)")
+    assert {"states", "priorities", "triage_tags", "incident"} <= FILTER_FIELDS
+    with pytest.raises(TriageError, match="unknown triage state"):
+        Filter(states=("done",))

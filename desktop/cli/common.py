@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from desktop.core import paths
+from desktop.core.triage import PRIORITIES, STATES
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 EXIT_INTERNAL = 70  # a defect in Sitmap: the details are in the log file
@@ -55,6 +56,13 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
                    help="x, tak, geojson, csv, kml, ushahidi, sitmap…")
     g.add_argument("--text", default="", help="words the text must contain (Hangul works; substring match)")
     g.add_argument("--precision", action="append", default=[], choices=["exact", "place", "inferred", "unknown"])
+    g.add_argument("--state", action="append", default=[], choices=list(STATES),
+                   help="triage state, any of these (an item nobody triaged is new)")
+    g.add_argument("--priority", action="append", default=[], choices=list(PRIORITIES),
+                   help="triage priority, any of these (an item nobody triaged is routine)")
+    g.add_argument("--tag", action="append", default=[], metavar="CATEGORY",
+                   help="triage category, any of these (crowd, violence, traffic, missing_person, medical…)")
+    g.add_argument("--incident", metavar="NAME|ID", help="only the items of this incident")
 
 
 def filter_from_args(args, cache=None):

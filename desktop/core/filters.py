@@ -14,6 +14,7 @@ from functools import cached_property
 from desktop.core.geo import Area, AreaMask
 from desktop.core.model import Kind, Precision, normalise_tag
 from desktop.core.timefmt import fmt_range
+from desktop.core.triage import TriageError, check_priority, check_state
 
 KIND_NAMES = {"post": "posts", "field_update": "field updates"}
 
@@ -39,7 +40,12 @@ class Filter:
     sources: tuple[str, ...] = ()
     text: str = ""
     precisions: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()  # triage states; an item nobody triaged is 'new'
+    priorities: tuple[str, ...] = ()  # an item nobody triaged is 'routine'
+    triage_tags: tuple[str, ...] = ()  # any of these triage categories
+    incident: int | None = None  # items of this incident
     area_label: str | None = field(default=None, compare=False)  # how to name the areas in descriptions
+    incident_name: str | None = field(default=None, compare=False)  # the incident's name, for descriptions
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hashtags", tuple(dict.fromkeys(t for t in map(normalise_tag, self.hashtags) if t)))
@@ -47,6 +53,12 @@ class Filter:
             Kind(k)  # raises ValueError for an unknown kind
         for p in self.precisions:
             Precision(p)
+        object.__setattr__(self, "states", tuple(dict.fromkeys(check_state(x) for x in self.states)))
+        object.__setattr__(self, "priorities", tuple(dict.fromkeys(check_priority(x) for x in self.priorities)))
+        object.__setattr__(self, "triage_tags", tuple(dict.fromkeys(t.strip() for t in self.triage_tags if t.strip())))
+        if self.incident is not None:
+            if isinstance(self.incident, bool) or not isinstance(self.incident, int) or self.incident < 1:
+                raise TriageError(f"incident {self.incident!r} is not an incident id")
         if self.bbox is not None:
             w, s, e, n = self.bbox
             if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= n <= 90):
@@ -56,6 +68,11 @@ class Filter:
 
     def with_(self, **changes) -> "Filter":
         return replace(self, **changes)
+
+    @property
+    def uses_triage(self) -> bool:
+        """Whether the filter depends on triage or incidents (which change without new items)."""
+        return bool(self.states or self.priorities or self.triage_tags or self.incident is not None)
 
     @property
     def needs_position(self) -> bool:
@@ -89,6 +106,22 @@ class Filter:
         if self.precisions:
             clauses.append(f"{a}.precision IN ({','.join('?' * len(self.precisions))})")
             params += list(self.precisions)
+        for col, values, default in (("state", self.states, "new"), ("priority", self.priorities, "routine")):
+            if not values:
+                continue
+            marks = ",".join("?" * len(values))
+            if default in values:  # items with no triage row count as the default
+                clauses.append(f"{a}.id NOT IN (SELECT item_id FROM triage WHERE {col} NOT IN ({marks}))")
+            else:
+                clauses.append(f"{a}.id IN (SELECT item_id FROM triage WHERE {col} IN ({marks}))")
+            params += list(values)
+        if self.triage_tags:
+            clauses.append(f"{a}.id IN (SELECT t.item_id FROM triage t, json_each(t.tags) j "
+                           f"WHERE j.value IN ({','.join('?' * len(self.triage_tags))}))")
+            params += list(self.triage_tags)
+        if self.incident is not None:
+            clauses.append(f"{a}.id IN (SELECT item_id FROM incident_items WHERE incident_id = ?)")
+            params.append(self.incident)
         if self.hashtags:
             clauses.append(f"{a}.id IN (SELECT item_id FROM item_tags WHERE tag IN ({','.join('?' * len(self.hashtags))}))")
             params += list(self.hashtags)
@@ -143,4 +176,12 @@ class Filter:
             parts.append(f'text "{self.text}"')
         if self.precisions:
             parts.append("precision " + "/".join(self.precisions))
+        if self.states:
+            parts.append("state " + "/".join(self.states))
+        if self.priorities:
+            parts.append("priority " + "/".join(self.priorities))
+        if self.triage_tags:
+            parts.append("tagged " + " or ".join(self.triage_tags))
+        if self.incident is not None:
+            parts.append(f"in incident {self.incident}" + (f" ({self.incident_name})" if self.incident_name else ""))
         return ", ".join(parts)

@@ -22,6 +22,7 @@ from typing import Callable
 
 import numpy as np
 
+from desktop.cache import triage as triage_store
 from desktop.engine import snapshot as index_snapshot
 from desktop.engine.areagrid import area_contains, mercator
 from desktop.engine.cellindex import CellIndex
@@ -30,6 +31,7 @@ from desktop.core.filters import Filter
 from desktop.core.geo import AreaMask
 from desktop.engine.source import Rows, cache_state, give_back_memory, read_all, read_since, read_tx, rewrites
 from desktop.core.model import KIND_CODES, PRECISION_CODES, Kind, Precision
+from desktop.core.triage import PRIORITY_CODE, STATE_CODE
 from desktop.engine.unit_tracks import UnitTracks
 
 log = logging.getLogger("sitmap.index")
@@ -39,6 +41,10 @@ PREC_OF = {p.value: c for p, c in PRECISION_CODES.items()}
 BASE = {"t": np.int64, "id": np.int64, "lat64": np.float64, "lon64": np.float64, "mx": np.uint32, "my": np.uint32,
         "kind": np.uint8, "prec": np.uint8, "radius": np.float32, "src": np.uint16, "cell": np.int32}
 TAGS = {"tag_item": np.int64, "tag_of": np.int32}
+# Triage codes (positions in core.triage STATES / PRIORITIES; 0 = new / routine). Not in the
+# snapshot: they change without new items, so they are read from the (small) triage table
+# whenever the index is built or opened, and kept current by set_triage / sync_triage.
+TRIAGE = {"state": np.uint8, "priority": np.uint8}
 MAX_MASKS = {"static": 6, "area": 8, "text": 4}  # cached masks per kind (each one byte per item)
 
 
@@ -67,6 +73,7 @@ class _NewRows:
     def __init__(self, rows: Rows, cols: dict[str, np.ndarray]) -> None:
         c = cols
         self.id, self.kind, self.prec, self.src = c["id"], c["kind"], c["prec"], c["src"]
+        self.state, self.priority = c["state"], c["priority"]
         self.lat64, self.lon64, self.mx, self.my = c["lat64"], c["lon64"], c["mx"], c["my"]
         self.tag_item = np.searchsorted(self.id, rows.tag_ids)
         self.tag_of = rows.tag_codes
@@ -106,7 +113,7 @@ class ItemIndex:
 
     def __init__(self) -> None:
         self.cols = Columns(0)
-        for name, dt in BASE.items():
+        for name, dt in {**BASE, **TRIAGE}.items():
             self.cols.add(name, np.zeros(0, dt))
         self.tagc = Columns(0)
         for name, dt in TAGS.items():
@@ -128,6 +135,8 @@ class ItemIndex:
         self.generation = 0
         self.rewrites = 0
         self.snapshot_state: str = "none"  # how the last load went: none, rebuilt, snapshot, snapshot+append
+        self.triage_version = 0  # grows whenever triage or incident membership changed
+        self._triage_stamp: tuple[int, int] | None = None  # the cache's triage stamp the columns describe
         self._f32: tuple | None = None
 
     # columns ----------------------------------------------------------------------
@@ -141,6 +150,8 @@ class ItemIndex:
     prec = property(lambda self: self.cols["prec"])
     radius = property(lambda self: self.cols["radius"])
     src = property(lambda self: self.cols["src"])
+    state = property(lambda self: self.cols["state"])  # triage state code per item (core.triage.STATES)
+    priority = property(lambda self: self.cols["priority"])  # triage priority code (core.triage.PRIORITIES)
     tag_item = property(lambda self: self.tagc["tag_item"])  # position of the item of each tag entry (sorted)
     tag_of = property(lambda self: self.tagc["tag_of"])  # tag code of each entry
 
@@ -176,19 +187,25 @@ class ItemIndex:
             snap = index_snapshot.open_valid(state) if snapshot and state is not None else None
             if snap is None:
                 rows = read_all(conn)
+            tri, tri_stamp = triage_store.codes(conn), triage_store.stamp(conn)
         version, epoch = self.version + 1, self.epoch + 1  # what was computed before is out of date
+        tri_version = self.triage_version + 1
         if snap is not None:
             self._adopt(snap)
-            self.version, self.epoch = version, epoch
+            self.version, self.epoch, self.triage_version = version, epoch, tri_version
+            self._apply_codes(*tri)
+            self._triage_stamp = tri_stamp
             extra = self.append_new(conn) if snap.stale else 0
             self.snapshot_state = "snapshot+append" if snap.stale else "snapshot"
             if extra > max(100_000, len(self) // 50):  # many rows since: save so the next start skips them
                 self._save(state)
             return
         self.__init__()
-        self.version, self.epoch = version, epoch
+        self.version, self.epoch, self.triage_version = version, epoch, tri_version
         self._build(rows)
         del rows
+        self._apply_codes(*tri)
+        self._triage_stamp = tri_stamp
         give_back_memory()
         self.generation, self.rewrites = (state.generation, state.rewrites) if state else (0, rewrites(conn))
         self.snapshot_state = "rebuilt"
@@ -205,6 +222,8 @@ class ItemIndex:
         c = {**c, "mx": mx, "my": my, "cell": self.cells.assign(mx, my)}
         for name in BASE:
             self.cols.add(name, c[name][order])
+        for name, dt in TRIAGE.items():
+            self.cols.add(name, np.zeros(n, dt))
         self.ids = index_snapshot.IdMap.build(self.id)
         self._set_tags(rows.tags)
         self.sources = rows.sources
@@ -229,6 +248,8 @@ class ItemIndex:
     def _adopt(self, snap: "index_snapshot.Snapshot") -> None:
         self.__init__()
         self.cols, self.tagc, self.ids, self.units, self.cells = snap.cols, snap.tagc, snap.ids, snap.units, snap.cells
+        for name, dt in TRIAGE.items():
+            self.cols.add(name, np.zeros(len(self), dt), spare=max(0, self.cols.capacity() - len(self)))
         self.sources = snap.sources
         self._set_tags(snap.tags)
         self.max_id, self.generation, self.rewrites = snap.max_id, snap.generation, snap.rewrites
@@ -277,12 +298,12 @@ class ItemIndex:
         k, n_old = len(rows), len(self)
         after = self.max_id
         mx, my = mercator(c["lat64"], c["lon64"])
-        c = {**c, "mx": mx, "my": my, "cell": self.cells.assign(mx, my)}
+        c = {**c, "mx": mx, "my": my, "cell": self.cells.assign(mx, my), **self._new_codes(conn, c["id"], after)}
         self.sources = rows.sources
         self._set_tags(rows.tags)
         new = _NewRows(rows, c)
         order = np.argsort(c["t"], kind="stable")
-        values = {name: c[name][order] for name in BASE}
+        values = {name: c[name][order] for name in {**BASE, **TRIAGE}}
         for name, evaluate in list(self._mask_eval.items()):  # cached masks learn the new rows too
             values[name] = evaluate(new, conn, after)[order]
         p, slots = merge_slots(self.t, values["t"])
@@ -305,6 +326,71 @@ class ItemIndex:
         self.max_id = max(self.max_id, int(c["id"].max()))
         self.version += 1
         self.last_change = Change(self.version, new_pos, p)
+
+    # triage --------------------------------------------------------------------------
+    def _new_codes(self, conn: sqlite3.Connection | None, ids: np.ndarray, after: int) -> dict[str, np.ndarray]:
+        """State and priority codes of new rows (``ids`` in id order, all above ``after``):
+        an item may be triaged before the index has merged it."""
+        out = {name: np.zeros(ids.shape[0], dt) for name, dt in TRIAGE.items()}
+        if conn is None or not ids.size:
+            return out
+        rows = conn.execute("SELECT item_id, state, priority FROM triage WHERE item_id > ?", (after,)).fetchall()
+        if rows:
+            tid = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+            k = np.searchsorted(ids, tid)
+            ok = k < ids.shape[0]
+            ok[ok] = ids[k[ok]] == tid[ok]
+            out["state"][k[ok]] = np.fromiter((STATE_CODE[r[1]] for r in rows), np.uint8, len(rows))[ok]
+            out["priority"][k[ok]] = np.fromiter((PRIORITY_CODE[r[2]] for r in rows), np.uint8, len(rows))[ok]
+        return out
+
+    def _apply_codes(self, ids: np.ndarray, states: np.ndarray, priorities: np.ndarray) -> None:
+        """Set every item's codes from the triage table's (items without a row: 0, 0)."""
+        self.cols["state"][:] = 0
+        self.cols["priority"][:] = 0
+        pos = self.ids.get(np.asarray(ids, np.int64)) if len(self) else np.zeros(0, np.int64)
+        ok = pos >= 0
+        self.cols["state"][pos[ok]] = states[ok]
+        self.cols["priority"][pos[ok]] = priorities[ok]
+
+    def set_triage(self, item_ids, state_code: int | None = None, priority_code: int | None = None) -> None:
+        """Give these items a new state and/or priority code (None: unchanged), in place, after
+        the cache's triage changed (ids not in the index are ignored: they arrive with their
+        codes). Masks that depend on triage are computed afresh at their next use."""
+        pos = self.positions_of(np.atleast_1d(np.asarray(item_ids, np.int64)))
+        if state_code is not None:
+            self.cols["state"][pos] = np.uint8(state_code)
+        if priority_code is not None:
+            self.cols["priority"][pos] = np.uint8(priority_code)
+        self.triage_changed()
+
+    def triage_changed(self) -> None:
+        """Forget what was derived from triage or incidents (a category or an incident's items
+        changed): the cached masks of such filters, and ``triage_version`` moves on."""
+        for key in [k for k in self._masks if k[0] == "static" and k[1].uses_triage]:
+            name = self._masks.pop(key)
+            self.cols.drop(name)
+            self._mask_eval.pop(name, None)
+        self.triage_version += 1
+
+    def sync_triage(self, conn: sqlite3.Connection) -> bool:
+        """Catch up with triage and incident changes written by any connection (two key
+        lookups when nothing changed); True if something had."""
+        with read_tx(conn):
+            stamp = triage_store.stamp(conn)
+            if stamp == self._triage_stamp:
+                return False
+            tri = triage_store.codes(conn)
+        self._apply_codes(*tri)
+        self._triage_stamp = stamp
+        self.triage_changed()
+        return True
+
+    def _triage_ids(self, flt: Filter, conn: sqlite3.Connection, after: int) -> np.ndarray:
+        """Ids above ``after`` with any of the filter's triage categories and in its incident."""
+        where, params = Filter(triage_tags=flt.triage_tags, incident=flt.incident).where("i")
+        rows = conn.execute(f"SELECT i.id FROM items i WHERE {where} AND i.id > ?", params + [after]).fetchall()
+        return np.fromiter((r[0] for r in rows), np.int64, len(rows))
 
     # lookups -------------------------------------------------------------------------
     def positions_of(self, ids: np.ndarray) -> np.ndarray:
@@ -395,16 +481,31 @@ class ItemIndex:
             if conn is None:
                 raise ValueError("a text filter needs the cache connection")
             both(self._text_mask(flt, conn) if after is None else _text_on(self._text_ids(flt.text, conn, after), r))
+        if flt.states:
+            both(np.isin(r.state, [STATE_CODE[x] for x in flt.states]))
+        if flt.priorities:
+            both(np.isin(r.priority, [PRIORITY_CODE[x] for x in flt.priorities]))
+        if flt.triage_tags or flt.incident is not None:
+            if conn is None:
+                raise ValueError("a triage category or incident filter needs the cache connection")
+            ids = self._triage_ids(flt, conn, 0 if after is None else after)
+            if after is None:
+                tm = np.zeros(len(self), bool)
+                tm[self.positions_of(ids)] = True
+                both(tm)
+            else:
+                both(_text_on(ids, r))
         return m
 
     def static_mask(self, flt: Filter, conn: sqlite3.Connection | None = None) -> np.ndarray | None:
         """Everything but time, as one mask over all items (None = no restriction).
         Cached per filter and kept up to date by :meth:`append_new`."""
         key = flt.with_(start_ms=None, end_ms=None)
-        if not (key.kinds or key.precisions or key.sources or key.hashtags or key.areas or key.bbox or key.text):
+        if not (key.kinds or key.precisions or key.sources or key.hashtags or key.areas or key.bbox or key.text
+                or key.uses_triage):
             return None
-        if key.text and conn is None:
-            raise ValueError("a text filter needs the cache connection")
+        if (key.text or key.triage_tags or key.incident is not None) and conn is None:
+            raise ValueError("a text, triage category or incident filter needs the cache connection")
 
         def new(r: _NewRows, c: sqlite3.Connection, after: int) -> np.ndarray:
             m = self._eval(key, r, c, after)

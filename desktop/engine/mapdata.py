@@ -74,7 +74,7 @@ class Result:
 
 @dataclass
 class _Hist:
-    key: Filter | None
+    key: tuple | None
     epoch: int
     max_id: int
     layout: tuple[int, int, int]  # bin0_ms, bin_ms, bins
@@ -100,7 +100,7 @@ class MapData:
     def __init__(self, index: ItemIndex, conn: sqlite3.Connection) -> None:
         self.index = index
         self.conn = conn
-        self._static_key: Filter | None = None
+        self._static_key: tuple[Filter, int] | None = None  # the filter but time, and the triage it saw
         self._static: np.ndarray | None = None
         self._hist: _Hist | None = None
         self._agg: WindowAgg | None = None
@@ -109,7 +109,8 @@ class MapData:
         """The mask for everything in ``flt`` but time (cached by the index)."""
         key = flt.with_(start_ms=None, end_ms=None)
         self._static = self.index.static_mask(key, self.conn)
-        self._static_key = key
+        # A triage filter's mask changes when triage does, with no new items: its sums start over.
+        self._static_key = (key, self.index.triage_version if key.uses_triage else 0)
         return self._static
 
     def invalidate(self) -> None:
@@ -127,6 +128,7 @@ class MapData:
     def compute(self, req: Request) -> Result:
         idx = self.index
         flt = req.flt
+        idx.sync_triage(self.conn)  # triage written by the window or the field since the last update
         static = self.static(flt)
         areas = self._area_masks(req, flt)
         grid = Grid.for_view(req.view.bounds, req.view.zoom) if req.view is not None else None

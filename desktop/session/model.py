@@ -20,7 +20,8 @@ KINDS = ("post", "field_update")
 PRECISIONS = ("exact", "place", "inferred", "unknown")
 
 # The fields that change which items are shown (a change means a new query).
-FILTER_FIELDS = frozenset({"window", "bbox", "areas", "hashtags", "kinds", "sources", "text", "precisions"})
+FILTER_FIELDS = frozenset({"window", "bbox", "areas", "hashtags", "kinds", "sources", "text", "precisions",
+                           "states", "priorities", "triage_tags", "incident"})
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,11 @@ class Session(Evented):
     sources: tuple[str, ...] = ()
     text: str = ""
     precisions: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()  # triage states (desktop.core.triage.STATES)
+    priorities: tuple[str, ...] = ()
+    triage_tags: tuple[str, ...] = ()  # triage categories, any of
+    incident: int | None = None  # only the items of this incident
+    incident_name: str | None = None  # its name, for the description
     known_sources: tuple[str, ...] = ()
     selected: int | None = None
     selection_origin: str = ""  # "map", "feed" or another panel's name: who selected it
@@ -71,7 +77,9 @@ class Session(Evented):
         start, end = self.window if self.window else (None, None)
         return Filter(start_ms=start, end_ms=end, bbox=self.bbox, areas=self.active_areas(),
                       hashtags=self.hashtags, kinds=self.kinds, sources=self.sources,
-                      text=self.text.strip(), precisions=self.precisions)
+                      text=self.text.strip(), precisions=self.precisions, states=self.states,
+                      priorities=self.priorities, triage_tags=self.triage_tags, incident=self.incident,
+                      incident_name=self.incident_name if self.incident is not None else None)
 
     # areas -------------------------------------------------------------------------------
     def area(self, name: str) -> AreaEntry | None:

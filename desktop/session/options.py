@@ -12,6 +12,7 @@ from pathlib import Path
 
 from desktop.core.errors import OptionError
 from desktop.core.geo import area_from_geojson, areas_from_file
+from desktop.core.triage import TriageError, check_priority, check_state
 from desktop.importers.base import BadRecord, ImportContext, ImportOptions, parse_time
 from desktop.session.model import Session
 
@@ -32,6 +33,10 @@ class FilterOptions:
     source: list[str] = field(default_factory=list)
     text: str = ""
     precision: list[str] = field(default_factory=list)
+    state: list[str] = field(default_factory=list)  # triage states
+    priority: list[str] = field(default_factory=list)
+    tag: list[str] = field(default_factory=list)  # triage categories
+    incident: str | None = None  # NAME or ID of an incident in the cache
 
     @classmethod
     def from_namespace(cls, ns) -> "FilterOptions":
@@ -92,6 +97,29 @@ def apply_options(session: Session, opts: FilterOptions, cache=None, notes: list
         if not row:
             raise OptionError(f"no saved area named {name!r}")
         areas.append(area_from_geojson(name, row[0], bool(row[1])))
+    for value, check, option in ((opts.state, check_state, "--state"), (opts.priority, check_priority, "--priority")):
+        for v in value:
+            try:
+                check(v)
+            except TriageError as exc:
+                raise OptionError(f"{option}: {exc}") from None
+    if opts.tag and cache is not None:
+        from desktop.cache.triage import categories
+
+        known = [n for n, _ in categories(cache.conn)]
+        for t in opts.tag:
+            if t.strip() not in known:
+                raise OptionError(f"--tag: unknown category {t!r}: use one of {', '.join(known)}")
+    incident = incident_name = None
+    if opts.incident is not None and str(opts.incident).strip():
+        if cache is None:
+            raise OptionError("--incident needs a cache")
+        from desktop.cache.incidents import find
+
+        found = find(cache.conn, str(opts.incident).strip())
+        if found is None:
+            raise OptionError(f"--incident: no incident named or numbered {str(opts.incident).strip()!r}")
+        incident, incident_name = found["id"], found["name"]
     if start is not None and end is not None and end < start:
         raise OptionError("the time window ends before it starts (--to is before --from)")
     with session.batch():
@@ -101,7 +129,9 @@ def apply_options(session: Session, opts: FilterOptions, cache=None, notes: list
         for a in areas:
             session.add_area(a)
         session.update(hashtags=tuple(opts.hashtag), kinds=tuple(opts.kind), sources=tuple(opts.source),
-                       text=opts.text or "", precisions=tuple(opts.precision))
+                       text=opts.text or "", precisions=tuple(opts.precision), states=tuple(opts.state),
+                       priorities=tuple(opts.priority), triage_tags=tuple(opts.tag), incident=incident,
+                       incident_name=incident_name)
     try:
         session.filter()
     except ValueError as exc:  # e.g. a bounding box out of range

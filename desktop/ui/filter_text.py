@@ -3,8 +3,9 @@
 :meth:`desktop.core.filters.Filter.describe` is the English description the command
 line prints; this says the same in the interface language (Korean or English) through
 the translation catalogue, so the status line is never half English. Area names,
-hashtags and search words are data: they are put in as they are, and the status label
-shows them as plain text.
+hashtags, search words, triage categories and incident names are data: they are put in
+as they are, and the status label shows them as plain text. Triage states and priorities
+read as the feed names them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from PySide6.QtCore import QObject
 
 from desktop.core.timefmt import fmt_range
+from desktop.ui.feed_model import triage_names
 
 
 def text_terms(text: str) -> tuple[list[str], list[str]]:
@@ -65,6 +67,17 @@ class FilterText(QObject):
         if flt.precisions:
             names = {"exact": self.tr("exact"), "place": self.tr("place"), "inferred": self.tr("inferred"), "unknown": self.tr("unknown")}
             parts.append(self.tr("position {kinds}").format(kinds="/".join(names[p] for p in flt.precisions)))
+        names = triage_names()
+        if flt.states:
+            parts.append(self.tr("state {states}").format(states="/".join(names.state(x) for x in flt.states)))
+        if flt.priorities:
+            parts.append(self.tr("priority {priorities}").format(
+                priorities="/".join(names.priority(x) for x in flt.priorities)))
+        if flt.triage_tags:
+            parts.append(self.tr("tagged {tags}").format(tags=self.tr(" or ").join(flt.triage_tags)))
+        if flt.incident is not None:
+            name = flt.incident_name or f"#{flt.incident}"
+            parts.append(self.tr("in incident {name}").format(name=name))
         return ", ".join(parts)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QMenu,
+    QToolButton,
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
@@ -23,7 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.geo import Area
+from desktop.core.triage import PRIORITIES, STATES
 from desktop.session import Session
+from desktop.ui.feed_model import triage_names
 
 PRECISIONS = ("exact", "place", "inferred", "unknown")
 
@@ -70,6 +74,16 @@ class FiltersPanel(QWidget):
             self.precision_boxes[p] = cb
             prow.addWidget(cb)
         sl.addLayout(prow)
+        # Triage: none ticked means every state (priority); the button says what is chosen.
+        trow = QHBoxLayout()
+        names = triage_names()
+        self.state_button, self.state_actions = self._choice_button("stateFilter", STATES, names.state, "states")
+        self.priority_button, self.priority_actions = self._choice_button("priorityFilter", PRIORITIES,
+                                                                          names.priority, "priorities")
+        trow.addWidget(self.state_button)
+        trow.addWidget(self.priority_button)
+        trow.addStretch(1)
+        sl.addLayout(trow)
         lay.addWidget(show)
 
         src = QGroupBox(self.tr("Sources"))
@@ -137,6 +151,10 @@ class FiltersPanel(QWidget):
         ss.events.connect("text", self._show_text)
         ss.events.connect("kinds", self._show_kinds)
         ss.events.connect("precisions", self._show_precisions)
+        ss.events.connect("states", lambda _v: self._show_choice("states"))
+        ss.events.connect("priorities", lambda _v: self._show_choice("priorities"))
+        self._show_choice("states")
+        self._show_choice("priorities")
 
     # widget → session ---------------------------------------------------------------
     def _text_changed(self) -> None:
@@ -150,7 +168,41 @@ class FiltersPanel(QWidget):
         on = tuple(p for p, cb in self.precision_boxes.items() if cb.isChecked())
         self.session.precisions = () if len(on) == len(PRECISIONS) else on
 
+    def _choice_button(self, name: str, values: tuple[str, ...], label, field: str):
+        """A menu button of checkable values bound to the session field ``field``."""
+        button = QToolButton()
+        button.setObjectName(name)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        actions = {}
+        for v in values:
+            a = menu.addAction(label(v))
+            a.setCheckable(True)
+            a.setData(v)
+            a.toggled.connect(lambda _on, f=field: self._choice_toggled(f))
+            actions[v] = a
+        button.setMenu(menu)
+        return button, actions
+
+    def _choice_toggled(self, field: str) -> None:
+        actions = self.state_actions if field == "states" else self.priority_actions
+        setattr(self.session, field, tuple(v for v, a in actions.items() if a.isChecked()))
+
     # session → widget ---------------------------------------------------------------
+    def _show_choice(self, field: str) -> None:
+        names = triage_names()
+        if field == "states":
+            actions, button, label, head = self.state_actions, self.state_button, names.state, self.tr("State")
+        else:
+            actions, button, label, head = self.priority_actions, self.priority_button, names.priority, self.tr("Priority")
+        chosen = getattr(self.session, field)
+        for v, a in actions.items():
+            a.blockSignals(True)
+            a.setChecked(v in chosen)
+            a.blockSignals(False)
+        what = "/".join(label(v) for v in chosen) if chosen else self.tr("all")
+        button.setText(self.tr("{field}: {values}").format(field=head, values=what))
+
     def _show_text(self, text: str) -> None:
         if self.search.text().strip() != text:
             self.search.blockSignals(True)

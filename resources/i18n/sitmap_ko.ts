@@ -515,99 +515,120 @@ The details are in {log}.</source>
 <context>
     <name>FilterText</name>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="30" />
+        <location filename="../../desktop/ui/filter_text.py" line="32" />
         <source>posts</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="30" />
+        <location filename="../../desktop/ui/filter_text.py" line="32" />
         <source>field updates</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="32" />
+        <location filename="../../desktop/ui/filter_text.py" line="34" />
         <source> and </source>
         <translation> 및 </translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="34" />
+        <location filename="../../desktop/ui/filter_text.py" line="36" />
         <source>posts and field updates</source>
         <translation>게시물 및 현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="41" />
+        <location filename="../../desktop/ui/filter_text.py" line="43" />
         <source>{what} in {where}</source>
         <translation>{where}의 {what}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="43" />
+        <location filename="../../desktop/ui/filter_text.py" line="45" />
         <source>{what} outside {where}</source>
         <translation>{where} 밖의 {what}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="45" />
+        <location filename="../../desktop/ui/filter_text.py" line="47" />
         <source>in box {box}</source>
         <translation>범위 {box}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="49" />
+        <location filename="../../desktop/ui/filter_text.py" line="51" />
         <source>from {time}</source>
         <translation>{time}부터</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="51" />
+        <location filename="../../desktop/ui/filter_text.py" line="53" />
         <source>until {time}</source>
         <translation>{time}까지</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="53" />
+        <location filename="../../desktop/ui/filter_text.py" line="55" />
+        <location filename="../../desktop/ui/filter_text.py" line="77" />
         <source> or </source>
         <translation> 또는 </translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="55" />
+        <location filename="../../desktop/ui/filter_text.py" line="57" />
         <source>from sources {names}</source>
         <translation>출처 {names}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="59" />
+        <location filename="../../desktop/ui/filter_text.py" line="61" />
         <source>text has the phrase {phrases}</source>
         <translation>본문에 구절 {phrases}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="62" />
+        <location filename="../../desktop/ui/filter_text.py" line="64" />
         <source>text has {word}</source>
         <translation>본문에 {word}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="64" />
+        <location filename="../../desktop/ui/filter_text.py" line="66" />
         <source>text has all of {words}</source>
         <translation>본문에 {words} 모두</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="66" />
+        <location filename="../../desktop/ui/filter_text.py" line="68" />
         <source>exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="66" />
+        <location filename="../../desktop/ui/filter_text.py" line="68" />
         <source>place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="66" />
+        <location filename="../../desktop/ui/filter_text.py" line="68" />
         <source>inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="66" />
+        <location filename="../../desktop/ui/filter_text.py" line="68" />
         <source>unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="67" />
+        <location filename="../../desktop/ui/filter_text.py" line="69" />
         <source>position {kinds}</source>
         <translation>위치 {kinds}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="72" />
+        <source>state {states}</source>
+        <translation>상태 {states}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="74" />
+        <source>priority {priorities}</source>
+        <translation>우선순위 {priorities}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="77" />
+        <source>tagged {tags}</source>
+        <translation>분류 {tags}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="80" />
+        <source>in incident {name}</source>
+        <translation>사건 {name}</translation>
     </message>
 </context>
 <context>
@@ -672,137 +693,157 @@ The details are in {log}.</source>
 <context>
     <name>FiltersPanel</name>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="47" />
+        <location filename="../../desktop/ui/filters_panel.py" line="51" />
         <source>Search text, Hangul included (Ctrl+F)</source>
         <translation>본문 검색, 한글 가능 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="55" />
+        <location filename="../../desktop/ui/filters_panel.py" line="59" />
         <source>Show</source>
         <translation>표시</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="57" />
+        <location filename="../../desktop/ui/filters_panel.py" line="61" />
         <source>Public posts</source>
         <translation>공개 게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="58" />
+        <location filename="../../desktop/ui/filters_panel.py" line="62" />
         <source>Officer field updates</source>
         <translation>경찰 현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="64" />
+        <location filename="../../desktop/ui/filters_panel.py" line="68" />
         <source>exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="64" />
+        <location filename="../../desktop/ui/filters_panel.py" line="68" />
         <source>place-only</source>
         <translation>장소만</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="64" />
+        <location filename="../../desktop/ui/filters_panel.py" line="68" />
         <source>inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="65" />
+        <location filename="../../desktop/ui/filters_panel.py" line="69" />
         <source>no position</source>
         <translation>위치 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="68" />
+        <location filename="../../desktop/ui/filters_panel.py" line="72" />
         <source>Location precision</source>
         <translation>위치 정확도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="75" />
+        <location filename="../../desktop/ui/filters_panel.py" line="89" />
         <source>Sources</source>
         <translation>출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="83" />
+        <location filename="../../desktop/ui/filters_panel.py" line="97" />
         <source>Hashtags in the window</source>
         <translation>시간 범위 내 해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="91" />
+        <location filename="../../desktop/ui/filters_panel.py" line="105" />
         <source>Areas</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="94" />
+        <location filename="../../desktop/ui/filters_panel.py" line="108" />
         <source>Polygon</source>
         <translation>다각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="94" />
+        <location filename="../../desktop/ui/filters_panel.py" line="108" />
         <source>Rectangle</source>
         <translation>사각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="94" />
+        <location filename="../../desktop/ui/filters_panel.py" line="108" />
         <source>Circle</source>
         <translation>원</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="97" />
+        <location filename="../../desktop/ui/filters_panel.py" line="111" />
         <source>Draw an area on the map (Esc cancels)</source>
         <translation>지도에 구역을 그립니다 (Esc 취소)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="104" />
+        <location filename="../../desktop/ui/filters_panel.py" line="118" />
         <source>Area</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="104" />
+        <location filename="../../desktop/ui/filters_panel.py" line="118" />
         <source>Items</source>
         <translation>항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="104" />
+        <location filename="../../desktop/ui/filters_panel.py" line="118" />
         <source>Exclude</source>
         <translation>제외</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="104" />
+        <location filename="../../desktop/ui/filters_panel.py" line="118" />
         <source>Outline</source>
         <translation>윤곽</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="117" />
+        <location filename="../../desktop/ui/filters_panel.py" line="131" />
         <source>Districts…</source>
         <translation>행정구역…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="119" />
+        <location filename="../../desktop/ui/filters_panel.py" line="133" />
         <source>Pick districts from a boundary file (GeoJSON, Shapefile, GeoPackage)</source>
         <translation>경계 파일에서 행정구역 선택 (GeoJSON, Shapefile, GeoPackage)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="121" />
+        <location filename="../../desktop/ui/filters_panel.py" line="135" />
         <source>Save</source>
         <translation>저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="122" />
+        <location filename="../../desktop/ui/filters_panel.py" line="136" />
         <source>Save the selected area in the cache</source>
         <translation>선택한 구역을 캐시에 저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="124" />
+        <location filename="../../desktop/ui/filters_panel.py" line="138" />
         <source>Remove</source>
         <translation>삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="271" />
+        <location filename="../../desktop/ui/filters_panel.py" line="195" />
+        <source>State</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="197" />
+        <source>Priority</source>
+        <translation>우선순위</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="203" />
+        <source>all</source>
+        <translation>전체</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="204" />
+        <source>{field}: {values}</source>
+        <translation>{field}: {values}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="323" />
         <source>Saved in the cache</source>
         <translation>캐시에 저장됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="271" />
+        <location filename="../../desktop/ui/filters_panel.py" line="323" />
         <source>Not saved</source>
         <translation>저장 안 됨</translation>
     </message>

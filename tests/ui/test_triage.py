@@ -244,3 +244,25 @@ def test_markers_show_state_and_priority(qtbot, map_view):
     assert after[0] == before[0]  # a new, routine point is drawn as before
     assert sum(after[1]) < sum(before[1])  # verified: darker fill
     assert sum(after[2]) > sum(before[2]) and sum(after[3]) > sum(before[3])  # false, duplicate: faded
+
+
+def test_state_and_priority_filters_choose_and_describe(qtbot, window, db):
+    win = window
+    ids = _ids(db)
+    filters = win.filters
+    assert filters.state_button.text() == "State: all"
+    filters.state_actions["verified"].trigger()  # a click in the State menu
+    assert win.session.states == ("verified",)
+    assert filters.state_button.text() == "State: verified"
+    _fresh(qtbot, win)
+    assert list(win.last_result.feed_ids) == [ids["U1@0"]]
+    assert "state verified" in win.status.text()
+    filters.state_actions["new"].trigger()
+    _fresh(qtbot, win)
+    assert win.last_result.total == 7
+    # A filter set elsewhere shows on the buttons.
+    win.session.update(states=(), priorities=("critical",))
+    assert filters.priority_button.text() == "Priority: critical"
+    assert not filters.state_actions["verified"].isChecked()
+    _fresh(qtbot, win)
+    assert win.last_result.total == 0 and "priority critical" in win.status.text()

@@ -284,11 +284,8 @@ class TriagePanel(Panel):
             data = worker.data
             if data is None:
                 return  # the index is still loading: it reads the triage with everything else
-            set_triage = getattr(data.index, "set_triage", None)
-            if set_triage is None:  # an index without triage columns: nothing to keep current
-                return
             for (state, prio), ids in groups.items():  # a filter on triage sees the new codes
-                set_triage(np.array(ids, np.int64), state, prio)
+                data.index.set_triage(np.array(ids, np.int64), state, prio)
 
         QTimer.singleShot(0, worker, update)  # before the request the window submits next
         self.ctx.window.schedule()

@@ -8,6 +8,7 @@ reuse it with :class:`~desktop.importers.xmlsafe.CotStreamParser`.
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -43,8 +44,20 @@ _SKIP_REASONS = {
 
 
 def sniff(head: bytes, path: Path) -> int:
-    """70 when the first element is ``<event``."""
-    return 70 if xmlsafe.first_element_name(head) == "event" else 0
+    """70 when the first element is ``<event>``, or ``<events>`` wrapping several."""
+    return 70 if xmlsafe.first_element_name(head) in ("event", "events") else 0
+
+
+# Read and understood, but nothing to store: counted for the import summary by type.
+CONTROL_KINDS = (("t-x-c-t", "ping"), ("t-x-takp", "protocol message"), ("b-t-f-d", "chat delivery receipt"),
+                 ("b-t-f-r", "chat read receipt"))
+_TYPE_RE = re.compile(rb"""\btype\s*=\s*["']([^"']{1,64})["']""")
+
+
+def _control_kind(frame: bytes) -> str:
+    m = _TYPE_RE.search(bytes(frame[:2048]))
+    ctype = m.group(1).decode("ascii", "replace") if m else ""
+    return next((name for prefix, name in CONTROL_KINDS if ctype.startswith(prefix)), "control message")
 
 
 def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
@@ -57,11 +70,18 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
         raise ImportFailed(path, xmlsafe.DTD_REASON + " (a DOCTYPE or entity declaration was found)")
     if not any(not (isinstance(f, Dropped) and f.reason == "garbage") for f in frames):
         raise ImportFailed(path, "not Cursor-on-Target XML: no <event> element found")
+    if xmlsafe.first_element_name(data[:4096]) == "events":
+        # <events> … </events>: the wrapper before the first event and after the last is not data lost.
+        real = [i for i, f in enumerate(frames) if not (isinstance(f, Dropped) and f.reason == "garbage")]
+        frames = frames[real[0]: real[-1] + 1]
+        ctx.note("events read from an <events> wrapper")
     return _records(frames, ctx)
 
 
 def _records(frames: Iterable[bytes | Dropped], ctx: ImportContext) -> Iterator[Record]:
     n = 0
+    control: dict[str, int] = {}
+    deletes = unknown_accuracy = 0
     for frame in frames:
         if isinstance(frame, Dropped):
             if frame.reason == "garbage":
@@ -77,7 +97,24 @@ def _records(frames: Iterable[bytes | Dropped], ctx: ImportContext) -> Iterator[
         except BadRecord as exc:
             ctx.skip(where, str(exc))
             continue
+        if not records:
+            kind = _control_kind(frame)
+            control[kind] = control.get(kind, 0) + 1
+        for r in records:
+            if isinstance(r, DeleteUnit):
+                deletes += 1
+            elif isinstance(r, Item) and r.extra.get("accuracy") == "unknown":
+                unknown_accuracy += 1
         yield from records
+    if control or deletes:
+        parts = [f"{v:,} {k}{'s' if v > 1 else ''}" for k, v in sorted(control.items())]
+        if deletes:
+            parts.append(f"{deletes:,} delete{'s' if deletes > 1 else ''} (the units were removed from the map)")
+        total = sum(control.values()) + deletes
+        ctx.note(f"{total:,} control message{'s' if total > 1 else ''} read, not stored as items: " + ", ".join(parts))
+    if unknown_accuracy:
+        ctx.note(f"{unknown_accuracy:,} position{'s' if unknown_accuracy > 1 else ''} with accuracy unknown "
+                 "(the sender gave ce=9999999): shown without an error circle")
 
 
 def parse_event(xml_bytes: bytes, *, where: str = "event", keep_raw: bool = False,
@@ -150,7 +187,7 @@ def _parse(xml_bytes: bytes, keep_raw: bool, max_bytes: int) -> list[Record]:
     sender_uid = _attr(link_p, "uid")
 
     point = root.find("point")
-    lat = lon = radius = hae = None
+    lat = lon = radius = hae = accuracy = None
     precision = Precision.UNKNOWN
     try:
         if point is None:
@@ -159,6 +196,7 @@ def _parse(xml_bytes: bytes, keep_raw: bool, max_bytes: int) -> list[Record]:
         precision = Precision.EXACT
         ce = _num(point.get("ce"), low=0.0)
         radius = ce if ce is not None and ce < UNKNOWN_ERROR else None
+        accuracy = "unknown" if ce is None or ce >= UNKNOWN_ERROR else None
         hae = _num(point.get("hae"))
         hae = hae if hae is not None and abs(hae) < UNKNOWN_ERROR else None
     except BadRecord:
@@ -171,6 +209,8 @@ def _parse(xml_bytes: bytes, keep_raw: bool, max_bytes: int) -> list[Record]:
         "course": course, "speed": speed, "battery": battery, "emergency": emergency, "hae": hae,
         "detail": detail_xml,
     }
+    if accuracy:
+        extra["accuracy"] = accuracy  # the sender does not know how good the fix is
     item = Item(
         kind=Kind.FIELD_UPDATE, source=SOURCE, source_id=f"{uid}@{t_ms}", t_ms=t_ms, text=remarks,
         lat=lat, lon=lon, precision=precision, radius_m=radius, author=callsign, author_id=uid,

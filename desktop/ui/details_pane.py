@@ -25,7 +25,8 @@ from desktop.core.timefmt import KST
 
 SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
 # extra keys shown in their own rows; any others are listed under "Other".
-KNOWN_EXTRA = {"cot_type", "how", "team", "role", "course", "speed", "stale_ms", "emergency", "chat", "remarks"}
+KNOWN_EXTRA = {"cot_type", "how", "team", "role", "course", "speed", "stale_ms", "emergency", "chat", "remarks",
+               "accuracy"}
 
 
 class DetailsPane(QWidget):
@@ -217,7 +218,9 @@ class DetailsPane(QWidget):
             "source_id": str(item.get("source_id") or ""),
             "lang": item.get("lang") or "",
             "hashtags": ", ".join("#" + t for t in item.get("hashtags") or ()),
-            "location": feed_rows.location_text(words.get(precision, precision), item.get("radius_m")),
+            "location": (self.tr("exact position, accuracy unknown (the sender did not say)")
+                         if (item.get("extra") or {}).get("accuracy") == "unknown" and lat is not None
+                         else feed_rows.location_text(words.get(precision, precision), item.get("radius_m"))),
             "coords": f"{lat:.5f}, {lon:.5f}" if lat is not None and lon is not None else "",
             "place": item.get("place_name") or "",
             "links": "\n".join(str(u) for u in item.get("links") or ()),

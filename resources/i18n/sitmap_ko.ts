@@ -96,208 +96,213 @@
 <context>
     <name>DetailsPane</name>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="50" />
+        <location filename="../../desktop/ui/details_pane.py" line="51" />
         <source>Select an item in the feed or on the map to see its details.</source>
         <translation>피드나 지도에서 항목을 선택하면 자세한 내용이 표시됩니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="75" />
+        <location filename="../../desktop/ui/details_pane.py" line="76" />
         <source>Not in the current view: outside the time window or the filters.</source>
         <translation>지금 보이는 범위 밖의 항목입니다: 시간 범위나 필터를 벗어났습니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="82" />
-        <location filename="../../desktop/ui/details_pane.py" line="188" />
+        <location filename="../../desktop/ui/details_pane.py" line="83" />
+        <location filename="../../desktop/ui/details_pane.py" line="189" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="115" />
+        <location filename="../../desktop/ui/details_pane.py" line="116" />
         <source>Open source in browser…</source>
         <translation>원문을 브라우저에서 열기…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="124" />
+        <location filename="../../desktop/ui/details_pane.py" line="125" />
         <source>Time</source>
         <translation>시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="125" />
+        <location filename="../../desktop/ui/details_pane.py" line="126" />
         <source>Author</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="126" />
+        <location filename="../../desktop/ui/details_pane.py" line="127" />
         <source>Author ID</source>
         <translation>작성자 ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="127" />
+        <location filename="../../desktop/ui/details_pane.py" line="128" />
         <source>Callsign</source>
         <translation>호출부호</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="128" />
+        <location filename="../../desktop/ui/details_pane.py" line="129" />
         <source>Unit UID</source>
         <translation>부대 UID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="129" />
+        <location filename="../../desktop/ui/details_pane.py" line="130" />
         <source>CoT type</source>
         <translation>CoT 유형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="130" />
+        <location filename="../../desktop/ui/details_pane.py" line="131" />
         <source>Team / role</source>
         <translation>팀 / 역할</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="131" />
+        <location filename="../../desktop/ui/details_pane.py" line="132" />
         <source>Course / speed</source>
         <translation>방향 / 속도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="132" />
+        <location filename="../../desktop/ui/details_pane.py" line="133" />
         <source>Position source</source>
         <translation>위치 출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="133" />
+        <location filename="../../desktop/ui/details_pane.py" line="134" />
         <source>Stale after</source>
         <translation>만료 시각</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="134" />
+        <location filename="../../desktop/ui/details_pane.py" line="135" />
         <source>Chat</source>
         <translation>채팅</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="135" />
+        <location filename="../../desktop/ui/details_pane.py" line="136" />
         <source>Unit now</source>
         <translation>부대 현재 상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="136" />
+        <location filename="../../desktop/ui/details_pane.py" line="137" />
         <source>Source</source>
         <translation>출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="137" />
+        <location filename="../../desktop/ui/details_pane.py" line="138" />
         <source>Source ID</source>
         <translation>출처 ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="138" />
+        <location filename="../../desktop/ui/details_pane.py" line="139" />
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="139" />
+        <location filename="../../desktop/ui/details_pane.py" line="140" />
         <source>Hashtags</source>
         <translation>해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="140" />
+        <location filename="../../desktop/ui/details_pane.py" line="141" />
         <source>Location</source>
         <translation>위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="141" />
+        <location filename="../../desktop/ui/details_pane.py" line="142" />
         <source>Coordinates</source>
         <translation>좌표</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="142" />
+        <location filename="../../desktop/ui/details_pane.py" line="143" />
         <source>Place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="143" />
+        <location filename="../../desktop/ui/details_pane.py" line="144" />
         <source>Links</source>
         <translation>링크</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="144" />
+        <location filename="../../desktop/ui/details_pane.py" line="145" />
         <source>Reply to</source>
         <translation>답글 대상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="145" />
+        <location filename="../../desktop/ui/details_pane.py" line="146" />
         <source>Quote of</source>
         <translation>인용 원문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="146" />
+        <location filename="../../desktop/ui/details_pane.py" line="147" />
         <source>Retweet of</source>
         <translation>리트윗 원문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="147" />
+        <location filename="../../desktop/ui/details_pane.py" line="148" />
         <source>Other</source>
         <translation>기타</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="182" />
+        <location filename="../../desktop/ui/details_pane.py" line="183" />
         <source>Field update</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="182" />
+        <location filename="../../desktop/ui/details_pane.py" line="183" />
         <source>Post</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="188" />
+        <location filename="../../desktop/ui/details_pane.py" line="189" />
         <source>Remarks</source>
         <translation>비고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="193" />
+        <location filename="../../desktop/ui/details_pane.py" line="194" />
         <source>EMERGENCY</source>
         <translation>긴급</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="209" />
+        <location filename="../../desktop/ui/details_pane.py" line="210" />
         <source>exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="209" />
+        <location filename="../../desktop/ui/details_pane.py" line="210" />
         <source>place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="209" />
+        <location filename="../../desktop/ui/details_pane.py" line="210" />
         <source>inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="210" />
+        <location filename="../../desktop/ui/details_pane.py" line="211" />
         <source>unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="253" />
+        <location filename="../../desktop/ui/details_pane.py" line="221" />
+        <source>exact position, accuracy unknown (the sender did not say)</source>
+        <translation>정확한 위치, 정확도 모름 (보낸 쪽이 알리지 않음)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="256" />
         <source>last report %1</source>
         <translation>마지막 보고 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="256" />
+        <location filename="../../desktop/ui/details_pane.py" line="259" />
         <source>stale after %1</source>
         <translation>%1 이후 만료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="278" />
+        <location filename="../../desktop/ui/details_pane.py" line="281" />
         <source>Open source in browser</source>
         <translation>원문을 브라우저에서 열기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="280" />
+        <location filename="../../desktop/ui/details_pane.py" line="283" />
         <source>Open this address in your web browser?</source>
         <translation>이 주소를 웹 브라우저에서 열까요?</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="281" />
+        <location filename="../../desktop/ui/details_pane.py" line="284" />
         <source>The page is outside Sitmap and may be hostile.</source>
         <translation>이 페이지는 Sitmap 밖에 있으며 위험할 수 있습니다.</translation>
     </message>

@@ -375,3 +375,19 @@ def test_framer_flags_doctype():
     p = CotStreamParser()
     p.feed(LAUGHS.read_bytes())
     assert p.saw_dtd
+
+
+def test_events_wrapper_unknown_accuracy_and_control_messages(cache):
+    """An <events> root is CoT without --format; ce=9999999 is 'accuracy unknown', a real
+    ce is the radius; pings and receipts are counted in the summary, not dropped silently."""
+    path = FIX / "events_wrapper.xml"
+    assert detect_format(path) == "cot"
+    res = import_file(cache, path)
+    assert (res.stats.accepted, res.stats.skipped) == (2, 0)
+    rows = {r[0]: r for r in cache.conn.execute("SELECT unit_uid, radius_m, precision, extra FROM items")}
+    assert rows["U1"][1] is None and json.loads(rows["U1"][3])["accuracy"] == "unknown"
+    assert rows["U2"][1] == 12.5 and "accuracy" not in json.loads(rows["U2"][3])
+    notes = res.stats.notes
+    assert "2 control messages read, not stored as items: 1 chat delivery receipt, 1 ping" in notes
+    assert any("accuracy unknown" in n for n in notes)
+    assert not any("not a CoT event" in s.reason for s in res.skips)

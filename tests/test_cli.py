@@ -204,3 +204,91 @@ def test_a_defect_is_one_line_and_exit_70_with_the_traceback_in_the_log(tmp_path
     assert "Traceback" not in err
     logfile = tmp_path / "data" / "sitmap.log"
     assert "Traceback" in logfile.read_text(encoding="utf-8") and "KeyError: 'a defect'" in logfile.read_text()
+
+
+def test_triage_and_incidents_end_to_end(tmp_path, capsys, monkeypatch):
+    """Triage items, open an incident, filter by both: `sitmap query` (SQL) and the index agree;
+    a wrong id or state is one line, exit 1, and changes nothing."""
+    import numpy as np
+
+    from desktop.cache import Cache
+    from desktop.cache.query import matching_ids
+    from desktop.engine.index import ItemIndex
+
+    db = tmp_path / "c.db"
+    area = tmp_path / "square.geojson"
+    area.write_text(json.dumps({"type": "Polygon", "coordinates": [[[126.97, 37.57], [126.98, 37.57], [126.98, 37.58],
+                                                                    [126.97, 37.58], [126.97, 37.57]]]}))
+    main(["import", str(_jsonl(tmp_path / "t.jsonl", 12)), "--db", str(db)])
+    capsys.readouterr()
+    monkeypatch.delenv("SITMAP_OPERATOR", raising=False)
+    assert main(["triage", "1", "--state", "verified", "--db", str(db)]) == 1
+    assert "--by NAME, or set SITMAP_OPERATOR" in capsys.readouterr().err
+    monkeypatch.setenv("SITMAP_OPERATOR", "kim")
+    assert main(["triage", "1", "2", "3", "--state", "verified", "--priority", "urgent", "--tag", "crowd",
+                 "--db", str(db)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "item 1: state new → verified, priority routine → urgent, +crowd" and len(out) == 3
+    assert main(["triage", "4", "--duplicate-of", "1", "--note", "같은 영상", "--by", "lee", "--db", str(db)]) == 0
+    assert capsys.readouterr().out == "item 4: state new → duplicate, duplicate of 1 (note: 같은 영상)\n"
+    assert main(["triage", "5", "--state", "false", "--tag", "violence", "--origin", "officer", "--db", str(db)]) == 0
+    assert "confirmed in the field" in capsys.readouterr().out
+
+    def tables():
+        with Cache.open_readonly(db) as c:
+            return [c.conn.execute(f"SELECT * FROM {t}").fetchall()
+                    for t in ("triage", "triage_history", "incidents", "incident_items", "incident_log")]
+
+    before = tables()
+    for argv, message in [(["triage", "1", "99", "--state", "closed"], "no item with id 99"),
+                          (["triage", "1", "--state", "done"], "unknown triage state 'done'"),
+                          (["triage", "x1", "--state", "closed"], "item id 'x1' is not a number"),
+                          (["triage", "1", "--tag", "riot"], "unknown category 'riot'"),
+                          (["incident", "add", "없는 사건", "--items", "1"], "no incident named or numbered '없는 사건'"),
+                          (["incident", "create", "x", "--items", "1", "77"], "no item with id 77"),
+                          (["incident", "create", "x", "--point", "37.5"], "--point '37.5'"),
+                          (["query", "--incident", "9", "--format", "jsonl"], "--incident: no incident")]:
+        assert main(argv + ["--db", str(db)]) == 1, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, (argv, err)
+    assert tables() == before
+
+    assert main(["incident", "create", "광화문 충돌", "--items", "1", "2", "6", "--area", str(area),
+                 "--priority", "urgent", "--db", str(db)]) == 0
+    assert capsys.readouterr().out == "incident 1 (광화문 충돌) opened, urgent, 3 items\n"
+    assert main(["incident", "create", "시청", "--point", "37.5663,126.9779", "--db", str(db)]) == 0
+    assert main(["incident", "add", "광화문 충돌", "--items", "7", "1", "--db", str(db)]) == 0
+    assert "1 added, 4 items in all" in capsys.readouterr().out
+    assert main(["incident", "list", "--json", "--db", str(db)]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(r["name"], r["items"]) for r in listed] == [("광화문 충돌", 4), ("시청", 0)]
+    assert listed[0]["area"]["type"] == "Polygon"
+
+    with Cache.open_readonly(db) as c:
+        index = ItemIndex.load(c.conn)
+        for args, flt_want in [(["--state", "verified"], 3), (["--state", "new"], 7), (["--priority", "urgent"], 3),
+                               (["--tag", "crowd", "--tag", "violence"], 4), (["--incident", "광화문 충돌"], 4),
+                               (["--incident", "1", "--state", "verified", "--state", "false"], 2)]:
+            assert main(["query", "--format", "jsonl", "--db", str(db)] + args) == 0
+            got = [json.loads(line)["id"] for line in capsys.readouterr().out.splitlines()]
+            assert len(got) == flt_want, args
+            from desktop.cli import build_parser
+            from desktop.cli.common import filter_from_args
+
+            flt = filter_from_args(build_parser().parse_args(["query"] + args), c)
+            assert got == matching_ids(c.conn, flt).tolist() == index.id[index.select(flt, c.conn).pos].tolist()
+            assert np.all(np.diff(got) != 0)
+
+    assert main(["incident", "close", "광화문 충돌", "--note", "해산", "--db", str(db)]) == 0
+    assert main(["incident", "close", "1", "--note", "again", "--db", str(db)]) == 1
+    assert "already closed" in capsys.readouterr().err
+    assert main(["incident", "list", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "시청" in out and "광화문 충돌" not in out
+    assert main(["incident", "list", "--all", "--db", str(db)]) == 0
+    assert "광화문 충돌" in capsys.readouterr().out
+    assert main(["incident", "show", "광화문 충돌", "--db", str(db)]) == 0
+    shown = capsys.readouterr().out
+    assert "incident 1: 광화문 충돌  [closed, urgent]  an area" in shown
+    assert "verified  urgent" in shown and "[crowd]" in shown and "open → closed: 해산" in shown
+    assert "added items 1, 2, 6" in shown and "added item 7" in shown

@@ -75,3 +75,21 @@ def filter_from_args(args, cache=None):
     for n in notes:
         err(f"note: {n}")
     return flt
+
+
+def add_by(p: argparse.ArgumentParser) -> None:
+    """``--by NAME``: who makes a change (default $SITMAP_OPERATOR)."""
+    p.add_argument("--by", metavar="NAME", default=None,
+                   help="who makes the change, kept in the history (default: $SITMAP_OPERATOR)")
+
+
+def operator(args) -> str:
+    """The name given with --by or in $SITMAP_OPERATOR; OptionError when there is none."""
+    import os
+
+    from desktop.core.errors import OptionError
+
+    name = (getattr(args, "by", None) or os.environ.get("SITMAP_OPERATOR") or "").strip()
+    if not name:
+        raise OptionError("say who makes the change: --by NAME, or set SITMAP_OPERATOR")
+    return name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -41,6 +42,20 @@ _SKIP_REASONS = {
     "truncated": "cut short: the next document began before this event ended",
     "unfinished": "cut short at the end of the file",
 }
+
+
+
+@dataclass(frozen=True, slots=True)
+class ChatReceipt:
+    """A GeoChat delivery (``b-t-f-d``) or read (``b-t-f-r``) receipt: the messageId it
+    names and who sent it. Not stored; the live path hands it to record listeners
+    (task tracking) and a file import counts it as a control message."""
+
+    message_id: str
+    kind: str  # "delivered" or "read"
+    sender_uid: str | None
+    sender_callsign: str | None
+    t_ms: int | None
 
 
 def sniff(head: bytes, path: Path) -> int:
@@ -97,6 +112,7 @@ def _records(frames: Iterable[bytes | Dropped], ctx: ImportContext) -> Iterator[
         except BadRecord as exc:
             ctx.skip(where, str(exc))
             continue
+        records = [r for r in records if not isinstance(r, ChatReceipt)]  # nothing to import
         if not records:
             kind = _control_kind(frame)
             control[kind] = control.get(kind, 0) + 1
@@ -159,7 +175,7 @@ def _parse(xml_bytes: bytes, keep_raw: bool, max_bytes: int) -> list[Record]:
     if ctype.startswith("t-x-takp") or ctype.startswith("t-x-c-t"):
         return []  # protocol negotiation and pings: never mapped, not worth a skip line
     if ctype.startswith(("b-t-f-d", "b-t-f-r")):
-        return []  # chat delivery and read receipts carry no message
+        return _receipt(root, detail, ctype)  # chat delivery and read receipts carry no message
     t_ms = _time(root.get("time") or root.get("start"), "time")
     stale_ms = _opt_time(root.get("stale"))
     if ctype == "t-x-d-d":
@@ -239,6 +255,25 @@ def _parse(xml_bytes: bytes, keep_raw: bool, max_bytes: int) -> list[Record]:
                 stale_ms=stale_ms, lat=lat, lon=lon, team=nfc(team), role=nfc(role), course=course, speed=speed)
     return [item, unit]
 
+
+
+def _receipt(root: ET.Element, detail: ET.Element | None, ctype: str) -> list[Record]:
+    """A receipt naming the messageId it answers (ATAK writes ``__chatreceipt``, WinTAK
+    ``__chat``); ``[]`` when it names none."""
+    if detail is None:
+        return []
+    chat = detail.find("__chatreceipt")
+    if chat is None:
+        chat = detail.find("__chat")
+    mid = _attr(chat, "messageId")
+    if not mid or len(mid) > 200:
+        return []
+    link_p = next((ln for ln in detail.findall("link") if ln.get("relation") == "p-p"), detail.find("link"))
+    chatgrp = chat.find("chatgrp")
+    sender = _attr(link_p, "uid") or _attr(chatgrp, "uid0")
+    return [ChatReceipt(message_id=mid, kind="read" if ctype.startswith("b-t-f-r") else "delivered",
+                        sender_uid=sender, sender_callsign=nfc(_attr(chat, "senderCallsign")),
+                        t_ms=_opt_time(root.get("time") or root.get("start")))]
 
 def _attr(el: ET.Element | None, name: str) -> str | None:
     """An attribute's stripped value; None when absent or blank."""

@@ -942,6 +942,139 @@ Cache: {db}</source>
     </message>
 </context>
 <context>
+    <name>IncidentsPanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="53" />
+        <source>Incident</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="53" />
+        <source>State</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="53" />
+        <source>Priority</source>
+        <translation>우선순위</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="53" />
+        <source>Items</source>
+        <translation>항목</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="54" />
+        <source>Latest</source>
+        <translation>최근 항목</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="63" />
+        <source>New from selection</source>
+        <translation>선택 항목으로 새 사건</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="64" />
+        <source>Add selected</source>
+        <translation>선택 항목 추가</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="65" />
+        <source>State…</source>
+        <translation>상태…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="66" />
+        <source>Note…</source>
+        <translation>메모…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="67" />
+        <source>Show all</source>
+        <translation>전체 보기</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="71" />
+        <source>Choose an incident to read its log</source>
+        <translation>사건을 고르면 기록이 보입니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="99" />
+        <source>Incidents</source>
+        <translation>사건</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="103" />
+        <source>New incident from selection…</source>
+        <translation>선택 항목으로 새 사건…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="228" />
+        <source>Incident “{name}” opened with {n} items</source>
+        <translation>사건 “{name}”을(를) 항목 {n}건으로 열었습니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="231" />
+        <source>New incident</source>
+        <translation>새 사건</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="232" />
+        <source>Name of the new incident ({n} items):</source>
+        <translation>새 사건의 이름 (항목 {n}건):</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="237" />
+        <source>Select items in the review queue, the feed or on the map first</source>
+        <translation>먼저 검토 대기 목록, 피드 또는 지도에서 항목을 선택하십시오</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="240" />
+        <source>{n} items added to the incident</source>
+        <translation>사건에 항목 {n}건을 추가함</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="252" />
+        <source>Incident is now {state}</source>
+        <translation>사건 상태: {state}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="256" />
+        <source>Incident state</source>
+        <translation>사건 상태</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="257" />
+        <source>New state, and a note for the log (may be empty):</source>
+        <translation>새 상태와 기록에 남길 메모 (비워 둘 수 있음):</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="265" />
+        <source>Note</source>
+        <translation>메모</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="265" />
+        <source>Note for the incident's log:</source>
+        <translation>사건 기록에 남길 메모:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="267" />
+        <source>Note added to the incident</source>
+        <translation>사건에 메모를 남김</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="279" />
+        <source>Operator</source>
+        <translation>담당자</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="280" />
+        <source>Your name or call sign, recorded with every change you make:</source>
+        <translation>이름 또는 호출부호 (모든 변경에 함께 기록됩니다):</translation>
+    </message>
+</context>
+<context>
     <name>LivePanel</name>
     <message>
         <location filename="../../desktop/ui/panels/live.py" line="42" />
@@ -1692,68 +1825,68 @@ Cache: {db}</source>
         <translation>J/K 이동 · V 확인됨 · F 허위 · D 중복 · R 검토 중 · 1/2/3 우선순위 · N 메모 · Enter 지도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="127" />
-        <location filename="../../desktop/ui/panels/triage.py" line="130" />
+        <location filename="../../desktop/ui/panels/triage.py" line="128" />
+        <location filename="../../desktop/ui/panels/triage.py" line="131" />
         <source>To review</source>
         <translation>검토 대기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="186" />
+        <location filename="../../desktop/ui/panels/triage.py" line="187" />
         <source>{n} to review</source>
         <translation>검토 대기 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="195" />
+        <location filename="../../desktop/ui/panels/triage.py" line="196" />
         <source>{n} items marked {state}</source>
         <translation>{n}건을 {state}(으)로 표시함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="201" />
+        <location filename="../../desktop/ui/panels/triage.py" line="202" />
         <source>{n} items set to priority {priority}</source>
         <translation>{n}건의 우선순위를 {priority}(으)로 정함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="219" />
+        <location filename="../../desktop/ui/panels/triage.py" line="220" />
         <source>Not an item number: {text}</source>
         <translation>항목 번호가 아닙니다: {text}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="221" />
+        <location filename="../../desktop/ui/panels/triage.py" line="222" />
         <source>Duplicate</source>
         <translation>중복</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="222" />
+        <location filename="../../desktop/ui/panels/triage.py" line="223" />
         <source>Number of the item these repeat (select it first to skip this):</source>
         <translation>원본 항목의 번호 (먼저 원본을 선택하면 묻지 않습니다):</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="226" />
+        <location filename="../../desktop/ui/panels/triage.py" line="227" />
         <source>{n} items marked duplicate of item {id}</source>
         <translation>{n}건을 항목 {id}의 중복으로 표시함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="232" />
+        <location filename="../../desktop/ui/panels/triage.py" line="233" />
         <source>Note</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="232" />
+        <location filename="../../desktop/ui/panels/triage.py" line="233" />
         <source>Note on {n} items:</source>
         <translation>항목 {n}건에 대한 메모:</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="234" />
+        <location filename="../../desktop/ui/panels/triage.py" line="235" />
         <source>Note added to {n} items</source>
         <translation>항목 {n}건에 메모를 남김</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="257" />
+        <location filename="../../desktop/ui/panels/triage.py" line="258" />
         <source>Operator</source>
         <translation>담당자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="258" />
+        <location filename="../../desktop/ui/panels/triage.py" line="259" />
         <source>Your name or call sign, recorded with every change you make:</source>
         <translation>이름 또는 호출부호 (모든 변경에 함께 기록됩니다):</translation>
     </message>

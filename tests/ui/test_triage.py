@@ -266,3 +266,82 @@ def test_state_and_priority_filters_choose_and_describe(qtbot, window, db):
     assert not filters.state_actions["verified"].isChecked()
     _fresh(qtbot, win)
     assert win.last_result.total == 0 and "priority critical" in win.status.text()
+
+
+def _click(qtbot, widget):
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def test_incident_from_the_queue_selection_filters_map_and_feed(qtbot, window, db):
+    from desktop.cache import incidents as cache_incidents
+
+    win = window
+    queue = win.panel("triage")
+    panel = win.panel("incidents")
+    posts = [_ids(db)[f"p{k}"] for k in range(6)]
+    qtbot.waitUntil(lambda: len(queue.ids()) == 6, timeout=10000)
+    _fresh(qtbot, win)
+    # Two rows chosen in the queue with the keyboard, then Ctrl+Shift+N names the incident.
+    qtbot.keyClick(win, KEY.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(queue.view.hasFocus, timeout=5000)  # on the first row
+    qtbot.keyClick(queue.view, KEY.Key_J, SHIFT)
+    assert queue.view.selected_ids() == [posts[5], posts[4]]
+    qtbot.keyClick(queue.view, KEY.Key_N, Qt.KeyboardModifier.ControlModifier | SHIFT)
+    dlg = panel.dialog
+    qtbot.waitUntil(dlg.isVisible, timeout=5000)
+    qtbot.keyClicks(dlg.edit, "Gwanghwamun <b>north</b> gate")
+    qtbot.keyClick(dlg.edit, KEY.Key_Return)
+    with Cache.open_readonly(db) as c:
+        [inc] = cache_incidents.list_incidents(c.conn)
+        assert inc["name"] == "Gwanghwamun <b>north</b> gate" and inc["created_by"] == "op-kim"
+        assert sorted(cache_incidents.items_of(c.conn, inc["id"])) == sorted([posts[5], posts[4]])
+    # The new incident is listed and chosen: map and feed show only its items.
+    assert panel.incident_ids() == [inc["id"]]
+    it = panel.list.topLevelItem(0)
+    assert it.text(0) == "Gwanghwamun <b>north</b> gate" and it.text(1) == "open" and it.text(3) == "2"
+    assert win.session.incident == inc["id"]
+    _fresh(qtbot, win)
+    assert sorted(win.last_result.feed_ids) == sorted([posts[5], posts[4]])
+    assert win.feed_model.rowCount() == 2
+    assert "in incident Gwanghwamun <b>north</b> gate" in win.status.text()
+
+    # Show all, then choose it again with the mouse.
+    _click(qtbot, panel.all_button)
+    assert win.session.incident is None
+    _fresh(qtbot, win)
+    assert win.last_result.total == 7
+    rect = panel.list.visualItemRect(panel.list.topLevelItem(0))
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert win.session.incident == inc["id"]
+    _fresh(qtbot, win)
+    assert win.last_result.total == 2
+
+    # Add the item selected on the map (a selection outside the queue).
+    win.session.select(posts[0], "map")
+    panel._from_queue = False
+    _click(qtbot, panel.add_button)
+    _fresh(qtbot, win)
+    assert win.last_result.total == 3
+    assert panel.list.topLevelItem(0).text(3) == "3"
+
+    # State: monitoring with a note, from the dialog's choice (keyboard) and text.
+    _click(qtbot, panel.state_button)
+    dlg = panel.dialog
+    qtbot.waitUntil(dlg.isVisible, timeout=5000)
+    qtbot.keyClick(dlg.choice, KEY.Key_Down)  # open → monitoring
+    dlg.edit.setFocus()
+    qtbot.keyClicks(dlg.edit, "crowd thinning")
+    qtbot.keyClick(dlg.edit, KEY.Key_Return)
+    assert panel.list.topLevelItem(0).text(1) == "monitoring"
+    assert any("crowd thinning" in line for line in panel.log_lines())
+    # Closing it takes it off the list and shows everything again.
+    _click(qtbot, panel.state_button)
+    dlg = panel.dialog
+    qtbot.waitUntil(dlg.isVisible, timeout=5000)
+    qtbot.keyClick(dlg.choice, KEY.Key_Down)  # → closed
+    qtbot.keyClick(dlg.choice, KEY.Key_Down)
+    qtbot.keyClick(dlg.edit, KEY.Key_Return)
+    assert panel.incident_ids() == []
+    assert win.session.incident is None
+    _fresh(qtbot, win)
+    assert win.last_result.total == 7

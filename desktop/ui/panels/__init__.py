@@ -16,6 +16,7 @@ PANELS = (
     "filters",
     "feed",
     "triage",
+    "incidents",
     "timeline",
     "map_tools",
     "imports",

@@ -120,6 +120,7 @@ class TriagePanel(Panel):
         self._before: int | None = None  # the item selected before the current selection
         self.dialog = None  # the open note / duplicate / name dialog, if any
         self.session.events.connect("selected", self._selection_moved)
+        ctx.services["triage_queue"] = self.view  # its selected rows, for "new incident from selection"
         self._current = self.session.selected
         self._show_count()
 
@@ -138,9 +139,9 @@ class TriagePanel(Panel):
         if dock is not None:
             dock.show()
             dock.raise_()
-        self.view.setFocus()
-        if self.model.rowCount() and not self.view.currentIndex().isValid():
-            self.view.select_row(0)
+        self.view.setFocus()  # (which makes the first row current, unselected)
+        if self.model.rowCount() and not self.view.selectionModel().hasSelection():
+            self.view.select_row(max(0, self.view.currentIndex().row()))
 
     # the queue ---------------------------------------------------------------------------
     def on_result(self, res) -> None:

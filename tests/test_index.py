@@ -349,3 +349,35 @@ def test_map_counts_follow_triage_changes(cache):
         assert res.total == count(cache.conn, f)
         assert res.histogram is not None  # triage changed since the last update of this filter
         assert res.histogram[2].sum() + res.histogram[3].sum() == count(cache.conn, f)
+
+
+PHRASE_TEXTS = ["광화문 집회 시작", "집회 광화문 앞", "광화문에서 집회", "광화문  집회 두 칸", "부상자 광화문 집회",
+                "it's 100% a_b \\ NEAR(x y) * \"quoted\"", "집회"]
+
+
+@pytest.mark.parametrize("text, want", [
+    ('"광화문 집회"', {0, 4}),             # the phrase as typed: those words in that order, one space apart
+    ("광화문 집회", {0, 1, 2, 3, 4}),       # both words anywhere
+    ('"광화문 집회" 부상', {4}),            # a phrase and a word
+    ('"집회', {0, 1, 2, 3, 4, 6}),          # a quote left open is ignored
+    ("100%", {5}), ("a_b", {5}), ("\\", {5}), ("NEAR(x", {5}), ("*", {5}), ("it's", {5}), ('"quoted"', {5}),
+    ('""', set(range(7))),                  # nothing to look for: everything
+])
+def test_phrase_and_words_search_mean_the_same_in_sql_and_the_index(tmp_path, text, want):
+    c = Cache.open(tmp_path / "p.db")
+    try:
+        write_records(c, [Item(kind=Kind.POST, source="x", source_id=str(k), t_ms=T0 + k, text=t, lat=37.57, lon=126.98,
+                               precision=Precision.EXACT) for k, t in enumerate(PHRASE_TEXTS)], path="p", fmt="test")
+        flt = Filter(text=text)
+        by_sid = dict(c.conn.execute("SELECT id, CAST(source_id AS INTEGER) FROM items"))
+        sql = {by_sid[i] for i in matching_ids(c.conn, flt).tolist()}
+        idx = ItemIndex.load(c.conn)
+        mem = {by_sid[i] for i in idx.id[idx.select(flt, c.conn).pos].tolist()}
+        assert sql == mem == want, (text, sql, mem)
+        d = flt.describe()
+        if text.startswith('"광화문 집회"'):
+            assert 'text has the phrase "광화문 집회"' in d
+        if text == "광화문 집회":
+            assert "text has all of: 광화문, 집회" in d
+    finally:
+        c.close()

@@ -19,6 +19,15 @@ from desktop.core.triage import TriageError, check_priority, check_state
 KIND_NAMES = {"post": "posts", "field_update": "field updates"}
 
 
+def parse_text(text: str) -> tuple[list[str], list[str]]:
+    """A search as typed: (quoted phrases, other words). ``"광화문 집회" 부상`` finds items
+    whose text has "광화문 집회" (those words, in that order) and also 부상 anywhere. A
+    quote left open is ignored; nothing typed is ever read as a query operator."""
+    phrases = [" ".join(p.split()) for p in re.findall(r'"([^"]*)"', text) if p.strip()]
+    words = re.sub(r'"[^"]*"', " ", text).replace('"', " ").split()
+    return phrases, words
+
+
 def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
@@ -84,7 +93,9 @@ class Filter:
         return mask if mask is not None and mask.active else None
 
     def text_terms(self) -> list[str]:
-        return [t for t in self.text.split() if t]
+        """Every term the text must contain (phrases whole, then single words): all of them."""
+        phrases, words = parse_text(self.text)
+        return phrases + words
 
     def where(self, alias: str = "i") -> tuple[str, list]:
         """SQL condition over ``items AS alias`` and its parameters (areas only prefiltered)."""
@@ -173,7 +184,13 @@ class Filter:
         if self.sources:
             parts.append("from " + ", ".join(self.sources))
         if self.text:
-            parts.append(f'text "{self.text}"')
+            phrases, words = parse_text(self.text)
+            if phrases:
+                parts.append("text has the phrase " + ", ".join(f'"{p}"' for p in phrases))
+            if len(words) == 1:
+                parts.append(f'text "{words[0]}"')
+            elif words:
+                parts.append("text has all of: " + ", ".join(words))
         if self.precisions:
             parts.append("precision " + "/".join(self.precisions))
         if self.states:

@@ -10,19 +10,16 @@ read as the feed names them.
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import QObject
 
+from desktop.core.filters import parse_text
 from desktop.core.timefmt import fmt_range
 from desktop.ui.feed_model import triage_names
 
 
 def text_terms(text: str) -> tuple[list[str], list[str]]:
-    """(quoted phrases, other words) of a search: ``"광화문 집회" 부상`` → (["광화문 집회"], ["부상"])."""
-    phrases = [p.strip() for p in re.findall(r'"([^"]*)"', text) if p.strip()]
-    rest = re.sub(r'"[^"]*"', " ", text).replace('"', " ")
-    return phrases, rest.split()
+    """(quoted phrases, other words) of a search, as the filter itself reads them."""
+    return parse_text(text)
 
 
 class FilterText(QObject):

@@ -328,6 +328,9 @@
   function UnitsLayer(map, S) {
     this.map = map; this.S = S;
     this.group = L.layerGroup().addTo(map);
+    // Track lines on one canvas: a slider step that changes every track repaints one
+    // bitmap instead of re-laying out dozens of SVG paths.
+    this.renderer = L.canvas({ padding: 0.3 });
     this.tracks = L.layerGroup().addTo(map);   // each unit's whole track, faint
     this.recent = L.layerGroup().addTo(map);   // its newest stretch, strong: age reads as fading
     this.byKey = new Map();  // unit key (uid) -> what is drawn for it; a Map, so no uid can hit a prototype
@@ -363,11 +366,11 @@
 
   function trackStyle(look) {
     return { color: look.color, weight: 1.5, opacity: look.stale ? 0.12 : 0.2, dashArray: look.stale ? "4 6" : null,
-             interactive: false, smoothFactor: 1.5 };
+             interactive: false, smoothFactor: 1.5, renderer: look.renderer };
   }
   function recentStyle(look) {
     return { color: look.color, weight: 3, opacity: look.stale ? 0.4 : 0.8, dashArray: look.stale ? "4 6" : null,
-             interactive: false, smoothFactor: 1.5 };
+             interactive: false, smoothFactor: 1.5, renderer: look.renderer };
   }
   /** The newest stretch of a track: its last third, at most 24 reports (at least two points). */
   function recentPart(lls) { return lls.slice(-Math.max(2, Math.min(24, Math.ceil(lls.length / 3)))); }
@@ -511,6 +514,7 @@
       var key = named ? "u:" + u.uid : "#" + i;
       if (seen.has(key)) key += "#" + i;  // the same uid twice: draw both, as before
       var look = unitLook(u), e = this.byKey.get(key);
+      look.renderer = this.renderer;  // where its track lines are drawn (not part of what is compared)
       if (!e) {
         e = this._create(u, look);
         this.byKey.set(key, e);

@@ -35,11 +35,16 @@ def settle(app, win, seconds: float = 1.5, gen: bool = True) -> None:
         time.sleep(0.02)
 
 
+SHOTS = ("window", "selected-post", "area-filter", "density", "heatmap", "triage-queue", "incidents")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--boundaries", default=str(ROOT.parent / "shared/data/boundaries/skorea_municipalities_geo_simple.json"))
     ap.add_argument("--out", default=str(ROOT / "docs"))
+    ap.add_argument("--only", nargs="+", choices=SHOTS, help="take only these shots")
     args = ap.parse_args()
+    only = set(args.only or SHOTS)
     out = Path(args.out)
     tmp = Path(tempfile.mkdtemp())
     os.environ["SITMAP_DATA_DIR"] = str(tmp)
@@ -65,7 +70,8 @@ def main() -> int:
     win.bridge.send({"type": "view", "center": [37.5695, 126.9775], "zoom": 16})
     win.timeline.set_window(T0 + int(3.5 * 3600_000), T0 + int(3.9 * 3600_000))
     settle(app, win, 2.5)
-    win.grab().save(str(out / "screenshot-window.png"))
+    if "window" in only:
+        win.grab().save(str(out / "screenshot-window.png"))
 
     # 2. A selected post with its details.
     ids = win.feed_model.ids()
@@ -75,10 +81,11 @@ def main() -> int:
             win.feed.selectRow(i)
             break
     settle(app, win, 2.0)
-    win.grab().save(str(out / "screenshot-selected-post.png"))
+    if "selected-post" in only:
+        win.grab().save(str(out / "screenshot-selected-post.png"))
 
     # 3. An area filter: Jongno-gu and Jung-gu picked from the district file.
-    if Path(args.boundaries).exists():
+    if "area-filter" in only and Path(args.boundaries).exists():
         dlg = win.pick_districts(args.boundaries)
         dlg.select_codes(["11010", "11020"])
         dlg.accept()
@@ -92,11 +99,55 @@ def main() -> int:
     win.timeline.select_all()
     win.bridge.send({"type": "fit", "bounds": [126.0, 34.8, 129.8, 38.0]})
     settle(app, win, 2.5)
-    win.grab().save(str(out / "screenshot-density.png"))
-    win.heat_action.setChecked(True)
-    win.bridge.send({"type": "view", "center": [37.5695, 126.9775], "zoom": 15})
-    settle(app, win, 2.5)
-    win.grab().save(str(out / "screenshot-heatmap.png"))
+    if "density" in only:
+        win.grab().save(str(out / "screenshot-density.png"))
+    if "heatmap" in only:
+        win.heat_action.setChecked(True)
+        win.bridge.send({"type": "view", "center": [37.5695, 126.9775], "zoom": 15})
+        settle(app, win, 2.5)
+        win.grab().save(str(out / "screenshot-heatmap.png"))
+        win.heat_action.setChecked(False)
+
+    # 5. The review queue: a few items triaged with its keys, the rest waiting; the map
+    # shows verified, false, urgent and critical points.
+    if "triage-queue" in only or "incidents" in only:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        win.session.operator = "상황실1"
+        win.bridge.send({"type": "view", "center": [37.5705, 126.9772], "zoom": 17})
+        win.timeline.set_window(T0 + int(3.5 * 3600_000), T0 + int(3.9 * 3600_000))
+        settle(app, win, 2.0)
+        queue = win.panel("triage")
+        queue.focus_queue()
+        settle(app, win, 0.5, gen=False)
+        for key in ("V", "V", "3", "J", "F", "2", "J", "D", "J", "V", "2", "J", "J", "3"):
+            QTest.keyClick(queue.view, getattr(Qt.Key, f"Key_{key}"))
+            settle(app, win, 0.2, gen=False)
+        QTest.keyClick(queue.view, Qt.Key.Key_J, Qt.KeyboardModifier.ShiftModifier)
+        settle(app, win, 2.0)
+        if "triage-queue" in only:
+            win.grab().save(str(out / "screenshot-triage-queue.png"))
+
+    # 6. Incidents: two made from the queue's rows, one chosen (map and feed show only its
+    # items), its log below.
+    if "incidents" in only:
+        from desktop.cache import incidents as cache_incidents
+
+        panel = win.panel("incidents")
+        conn = win.ctx.writer().conn
+        ids = queue.ids()
+        first = cache_incidents.create(conn, "광화문 북측 인파 밀집", by="상황실1", item_ids=ids[:6], priority="urgent")
+        cache_incidents.log(conn, first, "종로1 현장 확인 요청", by="상황실1")
+        second = cache_incidents.create(conn, "세종대로 차량 통제", by="상황실1", item_ids=ids[6:9])
+        cache_incidents.set_state(conn, second, "monitoring", by="상황실1", note="통제 유지, 30분마다 확인")
+        panel.refresh()
+        win.docks["incidentsDock"].raise_()
+        win.session.update(incident=first, incident_name="광화문 북측 인파 밀집")
+        settle(app, win, 1.5)
+        win.zoom_to_items()
+        settle(app, win, 2.5)
+        win.grab().save(str(out / "screenshot-incidents.png"))
     win.close()
     print("screenshots written to", out)
     return 0

@@ -120,6 +120,8 @@ class TriagePanel(Panel):
         self._before: int | None = None  # the item selected before the current selection
         self.dialog = None  # the open note / duplicate / name dialog, if any
         self.session.events.connect("selected", self._selection_moved)
+        self.session.events.connect("span", lambda span: span and self.model.set_span(*span))
+        self.session.events.connect("zone", self.model.set_display_zone)
         ctx.services["triage_queue"] = self.view  # its selected rows, for "new incident from selection"
         self._current = self.session.selected
         self._show_count()

@@ -1,5 +1,5 @@
-"""Outgoing Cursor-on-Target: markers the commander places, GeoChat messages and
-public posts pushed to the field.
+"""Outgoing Cursor-on-Target: markers the commander places, GeoChat messages (and
+the receipts a unit sends for them), public posts pushed to the field.
 
 Every document is built with ElementTree, which escapes attribute values and text,
 so nothing a person typed (or a post said) can change the document's structure.
@@ -121,6 +121,35 @@ def chat_event(message: str, *, sender_uid: str, sender_callsign: str, to_uid: s
     if to_uid:
         marti = ET.SubElement(detail, "marti")
         ET.SubElement(marti, "dest", {"callsign": clean_text(to_callsign or to_uid, 200)})
+    return _bytes(ev)
+
+
+RECEIPT_TYPES = {"delivered": "b-t-f-d", "read": "b-t-f-r"}
+
+
+def receipt_event(message_id: str, *, sender_uid: str, sender_callsign: str, to_uid: str,
+                  to_callsign: str | None = None, kind: str = "delivered", lat: float | None = None,
+                  lon: float | None = None, t_ms: int | None = None, stale_s: float = 300.0) -> bytes:
+    """A GeoChat delivery (``b-t-f-d``) or read (``b-t-f-r``) receipt for ``message_id``,
+    laid out as ATAK writes it: ``__chatreceipt`` naming the messageId, a ``chatgrp``
+    (uid0 the unit answering, uid1 the one that sent the message) and the sender's
+    ``link``, addressed back with ``marti/dest``."""
+    if kind not in RECEIPT_TYPES:
+        raise ValueError(f"unknown receipt kind {kind!r}: use delivered or read")
+    if not message_id:
+        raise ValueError("a receipt names the messageId it answers")
+    t = _now_ms() if t_ms is None else int(t_ms)
+    mid = clean_text(message_id, 100)
+    sender, to = clean_text(sender_uid, 200), clean_text(to_uid, 200)
+    ev, detail = _event(mid, RECEIPT_TYPES[kind], t, t + int(stale_s * 1000), "h-g-i-g-o", lat, lon)
+    chat = ET.SubElement(detail, "__chatreceipt", {
+        "parent": "RootContactGroup", "groupOwner": "false", "messageId": mid,
+        "chatroom": clean_text(to_callsign or to_uid, 200), "id": to, "senderCallsign": clean_text(sender_callsign, 200),
+    })
+    ET.SubElement(chat, "chatgrp", {"uid0": sender, "uid1": to, "id": to})
+    ET.SubElement(detail, "link", {"uid": sender, "type": DEFAULT_SENDER_TYPE, "relation": "p-p"})
+    marti = ET.SubElement(detail, "marti")
+    ET.SubElement(marti, "dest", {"callsign": clean_text(to_callsign or to_uid, 200)})
     return _bytes(ev)
 
 

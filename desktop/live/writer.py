@@ -8,7 +8,9 @@ everything queued at most every ``batch_s`` (or as soon as ``batch_max`` records
 wait), writes each feed's share through :func:`desktop.cache.writer.write_records`
 (one transaction per feed and batch, batch rows with format ``live:<feed>``) and then
 calls each listener with the new item ids: a stored message is committed before
-anything anywhere is told about it.
+anything anywhere is told about it. Record listeners (task tracking) then get the
+cycle's records themselves, on the writer thread with its connection, including what
+the cache does not store (chat receipts).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Callable, Iterable
 
 from desktop.cache import Cache, CacheError
 from desktop.cache.writer import write_records
-from desktop.core.model import DeleteUnit, Record, Unit
+from desktop.core.model import DeleteItem, DeleteUnit, Item, Record, ScrubGeo, Unit
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,9 @@ class WriterStats:
 
 
 Listener = Callable[[list[int], bool, CommitStats], None]
+# fn(conn, records, now_ms): the writer's own connection, outside any transaction.
+RecordListener = Callable[[object, list[Record], int], None]
+_STORED = (Item, Unit, DeleteItem, DeleteUnit, ScrubGeo)
 
 
 class LiveWriter:
@@ -78,6 +83,7 @@ class LiveWriter:
         self._written_seq = 0
         self._jobs: deque[tuple[Callable[[Cache], object], Future, int]] = deque()
         self._listeners: list[Listener] = []
+        self._record_listeners: list[RecordListener] = []
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._cache: Cache | None = None
@@ -121,6 +127,19 @@ class LiveWriter:
         with self._cond:
             if fn in self._listeners:
                 self._listeners.remove(fn)
+
+    def add_record_listener(self, fn: RecordListener) -> None:
+        """``fn(conn, records, now_ms)``, called on the writer thread after each commit (and
+        after the id listeners) with the records committed, plus those the cache does not
+        store (chat receipts). ``conn`` is the writer's connection, free of any transaction:
+        a listener may write in a short transaction of its own."""
+        with self._cond:
+            self._record_listeners.append(fn)
+
+    def remove_record_listener(self, fn: RecordListener) -> None:
+        with self._cond:
+            if fn in self._record_listeners:
+                self._record_listeners.remove(fn)
 
     def run_on_writer(self, job: Callable[[Cache], object]) -> Future:
         """Run ``job(cache)`` on the writer thread between batches (used for whole-file
@@ -240,9 +259,16 @@ class LiveWriter:
         ids: list[int] = []
         units_changed = False
         n = accepted = dups = units = 0
+        seen: list[Record] = []  # what record listeners hear of: the feeds that were committed
         for label, recs in by_feed.items():
             fmt = f"live:{label}"
             given = len(recs)  # counted as received: coalesced unit reports are committed too
+            original = recs
+            recs = [r for r in recs if isinstance(r, _STORED)]
+            if len(recs) < given and not recs:
+                n += given  # only receipts: nothing to store
+                seen += original
+                continue
             try:
                 recs = coalesce_units(recs)
                 st = write_records(self._cache, recs, path=label, fmt=fmt, keep_raw=self.keep_raw)
@@ -255,6 +281,7 @@ class LiveWriter:
                     self._error = str(exc)
                 continue
             n += given
+            seen += original
             accepted += st.accepted
             dups += st.duplicates
             units += st.units
@@ -270,6 +297,8 @@ class LiveWriter:
                                 self._dropped, self._batches)
         if n:
             self._notify(ids, units_changed, stats)
+        if seen:
+            self._notify_records(seen)
 
     def _notify(self, ids: list[int], units_changed: bool, stats: CommitStats) -> None:
         with self._cond:
@@ -279,6 +308,21 @@ class LiveWriter:
                 fn(ids, units_changed, stats)
             except Exception:  # one broken listener must not stop the others or the writer
                 log.exception("live commit listener %r failed", fn)
+
+
+    def _notify_records(self, records: list[Record]) -> None:
+        with self._cond:
+            listeners = list(self._record_listeners)
+        if not listeners:
+            return
+        now = int(time.time() * 1000)
+        for fn in listeners:
+            try:
+                fn(self._cache.conn, records, now)
+            except Exception:  # never kills the writer; a half-done transaction is rolled back
+                log.exception("live record listener %r failed", fn)
+                if self._cache.conn.in_transaction:
+                    self._cache.conn.rollback()
 
 
 def coalesce_units(recs: list[Record]) -> list[Record]:

@@ -1,8 +1,10 @@
-"""``sitmap replay`` and ``sitmap listen``: the live feeds from the command line.
+"""``sitmap replay``, ``sitmap listen`` and ``sitmap responder``: the live feeds from
+the command line.
 
-:func:`register` adds both to the ``sitmap`` parser; ``listen`` runs the
-inputs headless into the cache until Ctrl+C (or ``--duration``), printing one status
-line per feed every few seconds.
+:func:`register` adds them to the ``sitmap`` parser; ``listen`` runs the inputs
+headless into the cache until Ctrl+C (or ``--duration``), printing one status line per
+feed every few seconds and following taskings; ``responder`` plays a field unit that
+answers taskings, so the loop with the field can be shown without a phone.
 """
 
 from __future__ import annotations
@@ -58,6 +60,17 @@ def register(subparsers) -> None:
     ls.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     ls.set_defaults(func=cmd_listen)
 
+    rs = subparsers.add_parser("responder", help="play a field unit that answers taskings (receipt, reply, moving there)")
+    rs.add_argument("--tcp", required=True, metavar="HOST:PORT", help="the TAK feed to connect to (plain TCP)")
+    rs.add_argument("--uid", required=True, help="the unit's uid (taskings addressed to it are answered)")
+    rs.add_argument("--callsign", required=True, help="the unit's callsign, e.g. 기동7")
+    rs.add_argument("--at", default="37.5665,126.9780", metavar="LAT,LON", help="where the unit starts")
+    rs.add_argument("--speed-mps", type=float, default=25.0, help="how fast it moves to a task (metres a second)")
+    rs.add_argument("--reply-delay", type=float, default=2.0, help="seconds between the receipt and the reply")
+    rs.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    rs.add_argument("--allow-remote", action="store_true", help="allow a feed that is not on this machine")
+    rs.set_defaults(func=cmd_responder)
+
 
 def cmd_replay(args) -> int:
     from desktop.live.replay import replay
@@ -107,6 +120,7 @@ def build_inputs(args, writer) -> list:
 
 def cmd_listen(args) -> int:
     from desktop.live.alerts import AlertEngine
+    from desktop.live.tasking import TaskTracker
     from desktop.live.writer import LiveWriter
 
     writer = LiveWriter(_db(args))
@@ -120,6 +134,7 @@ def cmd_listen(args) -> int:
         engine = AlertEngine(_db(args), on_alert=lambda a: print(f"ALERT {a.message}", flush=True))
         writer.add_listener(engine.on_commit)
         engine.start()
+        writer.add_record_listener(TaskTracker(on_change=_print_task).on_records)
         for inp in inputs:
             inp.start()
     except (OSError, ValueError) as exc:
@@ -146,6 +161,53 @@ def cmd_listen(args) -> int:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     _print_status(inputs, writer)
+    return EXIT_OK
+
+
+def _print_task(change) -> None:
+    t = change.task
+    line = f"TASK {t['code']} {t.get('callsign') or t['unit_uid']}: {change.previous} -> {t['state']} ({change.cause})"
+    if change.cause == "reply" and t.get("reply"):
+        line += f": {t['reply']}"
+    print(line + (f", item marked {change.verdict}" if change.verdict else ""), flush=True)
+
+
+def cmd_responder(args) -> int:
+    from desktop.live.replay import Responder
+
+    try:
+        host, port = _hostport(args.tcp, 8087, "--tcp")
+        lat_s, _, lon_s = args.at.partition(",")
+        try:
+            lat, lon = float(lat_s), float(lon_s)
+        except ValueError:
+            raise ValueError(f"--at {args.at!r}: expected LAT,LON") from None
+        responder = Responder(host, port, uid=args.uid, callsign=args.callsign, lat=lat, lon=lon,
+                              speed_mps=args.speed_mps, reply_delay_s=args.reply_delay,
+                              allow_remote=args.allow_remote).start()
+    except (OSError, ValueError) as exc:
+        print(f"sitmap: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"responder {args.callsign} ({args.uid}) on {host}:{port} (Ctrl+C to stop)", flush=True)
+    stop = threading.Event()
+    began = time.monotonic()
+    seen = (0, 0)
+    try:
+        while not stop.wait(0.5):
+            now = (len(responder.answered), len(responder.arrived))
+            if now != seen:
+                if now[0] > seen[0]:
+                    print(f"answered {responder.answered[-1]}", flush=True)
+                if now[1] > seen[1]:
+                    print(f"arrived at {responder.arrived[-1]}", flush=True)
+                seen = now
+            if args.duration is not None and time.monotonic() - began >= args.duration:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        responder.stop()
+    print(f"responder stopped: {len(responder.answered)} taskings answered, {responder.sent} CoT sent", flush=True)
     return EXIT_OK
 
 

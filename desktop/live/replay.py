@@ -1,6 +1,7 @@
 """Replaying a cache (normally the demo incident) as a live feed: its field updates
 as CoT XML over UDP or TCP, its posts appended to a JSON-lines file as X v1.1 post
-JSON, in real or accelerated time.
+JSON, in real or accelerated time. :class:`Responder` plays a field unit that answers
+taskings (receipt, reply, driving to the place).
 
 A replay is bounded (``max_seconds``, ``limit``) and stops by itself. Targets must be
 loopback or local multicast addresses unless ``allow_remote`` is set, and multicast
@@ -214,3 +215,165 @@ def replay(db: str | Path, *, cot: str | None = None, jsonl: str | Path | None =
             out.close()
         cache.close()
     return stats
+
+
+# --- a simulated unit answering taskings -----------------------------------------------
+
+class Responder:
+    """A field unit played by the machine, so the tasking loop can be shown without a phone.
+
+    It connects to a TAK feed (``host:port``, TCP, loopback unless ``allow_remote``),
+    reports its position every ``report_s`` seconds and, when a GeoChat addressed to
+    its ``uid`` names a task code, answers as ATAK would: a delivery receipt for the
+    messageId at once, after ``reply_delay_s`` a GeoChat "확인 T-xxxx, 이동 중" to the
+    sender, then position reports moving at ``speed_mps`` towards the task's place (the
+    task marker's, else the message's point) until it is there.
+    """
+
+    def __init__(self, host: str, port: int, *, uid: str, callsign: str, lat: float, lon: float,
+                 speed_mps: float = 25.0, step_s: float = 1.0, report_s: float = 10.0, reply_delay_s: float = 2.0,
+                 allow_remote: bool = False, tls=None):
+        from desktop.live.tak_client import TakClient
+
+        if tls is None:
+            _, host, port = parse_target(f"tcp://{host}:{port}", allow_remote)
+        if not uid or not callsign:
+            raise ValueError("a responder needs a uid and a callsign")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValueError(f"start position {lat},{lon} is not latitude,longitude")
+        self.uid, self.callsign = uid, callsign
+        self.lat, self.lon = float(lat), float(lon)
+        self.speed_mps, self.step_s, self.report_s, self.reply_delay_s = speed_mps, step_s, report_s, reply_delay_s
+        self.client = TakClient(self._on_records, host, port, tls, label=f"responder {callsign}",
+                                backoff_initial=0.2, backoff_max=5.0)
+        self.answered: list[str] = []  # task codes answered, in order
+        self.arrived: list[str] = []  # task codes whose place was reached
+        self.sent = 0
+        self._lock = threading.Lock()
+        self._places: dict[str, tuple[float, float]] = {}  # task code -> the task marker's position
+        self._due: list[tuple[float, bytes]] = []  # (monotonic time, CoT) waiting to be sent
+        self._target: tuple[str, float, float] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_report = float("-inf")
+
+    def start(self) -> "Responder":
+        self.client.start()
+        self._thread = threading.Thread(target=self._run, name=f"sitmap-responder-{self.uid}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+        self.client.stop()
+
+    @property
+    def position(self) -> tuple[float, float]:
+        with self._lock:
+            return self.lat, self.lon
+
+    # --- what arrives --------------------------------------------------------------------
+    def _on_records(self, records, label) -> bool:
+        from desktop.core.model import Item
+        from desktop.live.tasking import codes_in
+
+        for rec in records:
+            if not isinstance(rec, Item):
+                continue
+            extra = rec.extra or {}
+            chat = extra.get("chat")
+            codes = codes_in(rec.text)
+            if not codes:
+                continue
+            if chat is None:
+                if rec.lat is not None and extra.get("cot_type", "").startswith("b-m-p"):
+                    with self._lock:
+                        self._places[codes[-1]] = (rec.lat, rec.lon)  # the marker's remarks end with [code]
+                continue
+            if chat.get("id") != self.uid or rec.unit_uid == self.uid:
+                continue  # not addressed to this unit (or its own message coming back)
+            self._answer(codes[0], chat, rec)
+        return True
+
+    def _answer(self, code: str, chat: dict, rec) -> None:
+        from desktop.live.cot_out import chat_event, receipt_event
+
+        sender, sender_cs = rec.unit_uid, rec.callsign or rec.unit_uid
+        now = time.monotonic()
+        with self._lock:
+            if code in self.answered:
+                return
+            self.answered.append(code)
+            lat, lon = self.lat, self.lon
+            if chat.get("message_id") and sender:
+                self._due.append((now, receipt_event(chat["message_id"], sender_uid=self.uid,
+                                                     sender_callsign=self.callsign, to_uid=sender,
+                                                     to_callsign=sender_cs, lat=lat, lon=lon)))
+            if sender:
+                self._due.append((now + self.reply_delay_s, chat_event(
+                    f"확인 {code}, 이동 중", sender_uid=self.uid, sender_callsign=self.callsign, to_uid=sender,
+                    to_callsign=sender_cs, lat=lat, lon=lon)))
+            place = self._places.get(code)
+            if place is None and rec.lat is not None and (rec.lat, rec.lon) != (0.0, 0.0):
+                place = (rec.lat, rec.lon)
+            if place is not None:
+                self._target = (code, place[0], place[1])
+            self._due.sort(key=lambda d: d[0])
+
+    # --- what goes out -------------------------------------------------------------------
+    def _run(self) -> None:
+        step_at = time.monotonic()
+        while not self._stop.wait(min(0.05, self.step_s)):
+            now = time.monotonic()
+            with self._lock:
+                ready = [x for t, x in self._due if t <= now]
+                self._due = [(t, x) for t, x in self._due if t > now]
+            for xml in ready:
+                self._send(xml)
+            if now - step_at >= self.step_s:
+                dt, step_at = now - step_at, now
+                if self._target is not None and not self._replying():
+                    self._step(dt)
+                    self._report()
+                    continue
+            if now - self._last_report >= self.report_s:
+                self._report()  # the first one as soon as the feed is connected
+
+    def _replying(self) -> bool:
+        """True while the reply is still waiting: the unit answers before it moves."""
+        with self._lock:
+            return bool(self._due)
+
+    def _step(self, dt: float) -> None:
+        from desktop.live.tasking import distance_m
+
+        with self._lock:
+            code, tlat, tlon = self._target
+            d = distance_m(self.lat, self.lon, tlat, tlon)
+            step = self.speed_mps * dt
+            if d <= step or d < 1.0:
+                self.lat, self.lon, self._target = tlat, tlon, None
+                self.arrived.append(code)
+            else:
+                f = step / d
+                self.lat += (tlat - self.lat) * f
+                self.lon += (tlon - self.lon) * f
+
+    def _report(self) -> None:
+        from desktop.live.cot_out import marker_event
+
+        with self._lock:
+            lat, lon, moving = self.lat, self.lon, self._target is not None
+        if self._send(marker_event(self.uid, lat, lon, cot_type="a-f-G-U-C", callsign=self.callsign, how="m-g",
+                                   stale_s=max(60.0, self.report_s * 6), team="Cyan", role="Team Member",
+                                   speed=self.speed_mps if moving else 0.0)):
+            self._last_report = time.monotonic()
+
+    def _send(self, xml: bytes) -> bool:
+        ok = self.client.send(xml)
+        if ok:
+            self.sent += 1
+        return ok

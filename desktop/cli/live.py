@@ -62,6 +62,8 @@ def register(subparsers) -> None:
 
     rs = subparsers.add_parser("responder", help="play a field unit that answers taskings (receipt, reply, moving there)")
     rs.add_argument("--tcp", required=True, metavar="HOST:PORT", help="the TAK feed to connect to (plain TCP)")
+    rs.add_argument("--serve", action="store_true",
+                    help="listen on --tcp instead, for Sitmap's TAK connection (no TAK server needed)")
     rs.add_argument("--uid", required=True, help="the unit's uid (taskings addressed to it are answered)")
     rs.add_argument("--callsign", required=True, help="the unit's callsign, e.g. 기동7")
     rs.add_argument("--at", default="37.5665,126.9780", metavar="LAT,LON", help="where the unit starts")
@@ -184,11 +186,12 @@ def cmd_responder(args) -> int:
             raise ValueError(f"--at {args.at!r}: expected LAT,LON") from None
         responder = Responder(host, port, uid=args.uid, callsign=args.callsign, lat=lat, lon=lon,
                               speed_mps=args.speed_mps, reply_delay_s=args.reply_delay,
-                              allow_remote=args.allow_remote).start()
+                              allow_remote=args.allow_remote, serve=args.serve).start()
     except (OSError, ValueError) as exc:
         print(f"sitmap: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return EXIT_ERROR
-    print(f"responder {args.callsign} ({args.uid}) on {host}:{port} (Ctrl+C to stop)", flush=True)
+    how = "listening on" if args.serve else "on the TAK feed at"
+    print(f"responder {args.callsign} ({args.uid}) {how} {host}:{port} (Ctrl+C to stop)", flush=True)
     stop = threading.Event()
     began = time.monotonic()
     seen = (0, 0)

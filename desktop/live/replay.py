@@ -23,6 +23,7 @@ from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 from desktop.cache import Cache
+from desktop.importers.xmlsafe import Dropped
 from desktop.live.cot_out import chat_event, marker_event
 
 _COLUMNS = ("kind, source, source_id, t_ms, lat, lon, precision, radius_m, text, author, author_id, lang, "
@@ -219,11 +220,110 @@ def replay(db: str | Path, *, cot: str | None = None, jsonl: str | Path | None =
 
 # --- a simulated unit answering taskings -----------------------------------------------
 
+class ServeLink:
+    """The responder's end when there is no TAK server: it listens on ``host:port`` and
+    talks CoT with whoever connects (Sitmap's TAK client), like a server of one unit.
+    The same interface as :class:`~desktop.live.tak_client.TakClient`: start, stop, send."""
+
+    MAX_PEERS = 4
+
+    def __init__(self, sink, host: str, port: int):
+        self.sink = sink
+        self.lsock = socket.create_server((host, port))
+        self.lsock.setblocking(False)
+        self.port = self.lsock.getsockname()[1]
+        self._peers: dict[socket.socket, object] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "ServeLink":
+        self._thread = threading.Thread(target=self._run, name="sitmap-responder-serve", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+
+    @property
+    def connected(self) -> int:
+        with self._lock:
+            return len(self._peers)
+
+    def send(self, xml: bytes) -> bool:
+        with self._lock:
+            peers = list(self._peers)
+        ok = False
+        for sock in peers:
+            try:
+                sock.sendall(xml)
+                ok = True
+            except OSError:
+                pass  # the reader notices the closed connection
+        return ok
+
+    def _run(self) -> None:
+        import selectors
+
+        from desktop.live import codec
+        from desktop.live.codec import Malformed, StreamFramer
+
+        sel = selectors.DefaultSelector()
+        sel.register(self.lsock, selectors.EVENT_READ)
+        try:
+            while not self._stop.is_set():
+                for key, _ in sel.select(0.1):
+                    if key.fileobj is self.lsock:
+                        try:
+                            conn, _ = self.lsock.accept()
+                        except OSError:
+                            continue
+                        if self.connected >= self.MAX_PEERS:
+                            conn.close()
+                            continue
+                        conn.settimeout(5)
+                        with self._lock:
+                            self._peers[conn] = StreamFramer()
+                        sel.register(conn, selectors.EVENT_READ)
+                        continue
+                    sock = key.fileobj
+                    try:
+                        data = sock.recv(65536)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        sel.unregister(sock)
+                        with self._lock:
+                            self._peers.pop(sock, None)
+                        sock.close()
+                        continue
+                    records = []
+                    for frame in self._peers[sock].feed(data):
+                        if isinstance(frame, Dropped):
+                            continue
+                        try:
+                            records += codec.frame_records(frame)
+                        except Malformed:
+                            pass
+                    if records:
+                        self.sink(records, "responder")
+        finally:
+            with self._lock:
+                for sock in self._peers:
+                    sock.close()
+                self._peers.clear()
+            sel.close()
+            self.lsock.close()
+
+
 class Responder:
     """A field unit played by the machine, so the tasking loop can be shown without a phone.
 
     It connects to a TAK feed (``host:port``, TCP, loopback unless ``allow_remote``),
-    reports its position every ``report_s`` seconds and, when a GeoChat addressed to
+    or with ``serve`` listens there for Sitmap's TAK client to connect; it reports its position every ``report_s`` seconds and, when a GeoChat addressed to
     its ``uid`` names a task code, answers as ATAK would: a delivery receipt for the
     messageId at once, after ``reply_delay_s`` a GeoChat "확인 T-xxxx, 이동 중" to the
     sender, then position reports moving at ``speed_mps`` towards the task's place (the
@@ -232,11 +332,14 @@ class Responder:
 
     def __init__(self, host: str, port: int, *, uid: str, callsign: str, lat: float, lon: float,
                  speed_mps: float = 25.0, step_s: float = 1.0, report_s: float = 10.0, reply_delay_s: float = 2.0,
-                 allow_remote: bool = False, tls=None):
+                 allow_remote: bool = False, tls=None, serve: bool = False):
         from desktop.live.tak_client import TakClient
 
-        if tls is None:
-            _, host, port = parse_target(f"tcp://{host}:{port}", allow_remote)
+        if tls is None:  # the same rule as a replay: this machine only, unless allowed
+            try:
+                _, host, _ = parse_target(f"tcp://{host}:{port or 1}", allow_remote)
+            except ValueError as exc:
+                raise ValueError(str(exc).replace("--cot", "--tcp", 1)) from None
         if not uid or not callsign:
             raise ValueError("a responder needs a uid and a callsign")
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -244,8 +347,9 @@ class Responder:
         self.uid, self.callsign = uid, callsign
         self.lat, self.lon = float(lat), float(lon)
         self.speed_mps, self.step_s, self.report_s, self.reply_delay_s = speed_mps, step_s, report_s, reply_delay_s
-        self.client = TakClient(self._on_records, host, port, tls, label=f"responder {callsign}",
-                                backoff_initial=0.2, backoff_max=5.0)
+        self.client = (ServeLink(self._on_records, host, port) if serve else
+                       TakClient(self._on_records, host, port, tls, label=f"responder {callsign}",
+                                 backoff_initial=0.2, backoff_max=5.0))
         self.answered: list[str] = []  # task codes answered, in order
         self.arrived: list[str] = []  # task codes whose place was reached
         self.sent = 0

@@ -339,17 +339,19 @@ def test_verdict_words():
     assert codes_in("t-1a2b, T-1A2B and T-ABCDEF; xT-1234 T-12345") == ["T-1A2B", "T-ABCDEF"]
 
 
-def test_responder_answers_a_tasking_end_to_end(db):
+@pytest.mark.parametrize("serve", [False, True], ids=["via-tak-relay", "responder-serves"])
+def test_responder_answers_a_tasking_end_to_end(db, serve):
     hub = Hub()
     writer = LiveWriter(db, batch_s=0.01).start()
     changes = []
     writer.add_record_listener(TaskTracker(on_change=changes.append).on_records)
-    client = TakClient(writer, "127.0.0.1", hub.port, backoff_initial=0.05).start()
     start = (PLACE[0] - 0.003, PLACE[1])  # about 330 m south
-    unit = Responder("127.0.0.1", hub.port, uid=UNIT, callsign=UNIT_CS, lat=start[0], lon=start[1],
-                     speed_mps=400.0, step_s=0.1, reply_delay_s=0.2).start()
+    unit = Responder("127.0.0.1", 0 if serve else hub.port, uid=UNIT, callsign=UNIT_CS, lat=start[0], lon=start[1],
+                     speed_mps=400.0, step_s=0.1, reply_delay_s=0.2, serve=serve).start()
+    # Sitmap's TAK client: on the relay with the unit, or connected to the unit itself.
+    client = TakClient(writer, "127.0.0.1", unit.client.port if serve else hub.port, backoff_initial=0.05).start()
     try:
-        assert wait_for(lambda: len(hub.clients) == 2)
+        assert wait_for(lambda: unit.client.connected == 1) if serve else wait_for(lambda: len(hub.clients) == 2)
         # The responder's first position report reaches the cache as a unit.
         assert wait_for(lambda: _unit_count(db) == 1)
         task, _ = _send_task(writer, client, radius_m=50.0)
@@ -376,3 +378,41 @@ def _unit_count(db) -> int:
         return conn.execute("SELECT count(*) FROM units").fetchone()[0]
     finally:
         conn.close()
+
+
+def test_cli_responder(db, capsys):
+    import argparse
+
+    from desktop.cli.live import register
+
+    def parse(argv):
+        p = argparse.ArgumentParser()
+        register(p.add_subparsers(dest="command"))
+        return p.parse_args(argv)
+
+    args = parse(["responder", "--tcp", "10.0.0.5:8087", "--uid", UNIT, "--callsign", UNIT_CS])
+    assert args.func(args) == 1
+    assert "not a loopback" in capsys.readouterr().err
+    with socket.socket() as s:  # a free port for the responder to listen on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = parse(["responder", "--serve", "--tcp", f"127.0.0.1:{port}", "--uid", UNIT, "--callsign", UNIT_CS,
+                  "--at", f"{PLACE[0] - 0.0005},{PLACE[1]}", "--reply-delay", "0.1", "--speed-mps", "200",
+                  "--duration", "3"])
+    result = []
+    th = threading.Thread(target=lambda: result.append(args.func(args)))
+    th.start()
+    writer = LiveWriter(db, batch_s=0.01).start()
+    writer.add_record_listener(TaskTracker().on_records)
+    client = TakClient(writer, "127.0.0.1", port, backoff_initial=0.05).start()
+    try:
+        task, _ = _send_task(writer, client)
+        assert wait_for(lambda: _task(db, task["code"])["state"] == "on_scene", timeout=5)
+    finally:
+        client.stop()
+        th.join(10)
+        writer.stop()
+    assert result == [0]
+    out = capsys.readouterr().out
+    assert f"listening on 127.0.0.1:{port}" in out and f"answered {task['code']}" in out
+    assert f"arrived at {task['code']}" in out and "1 taskings answered" in out

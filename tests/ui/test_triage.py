@@ -162,6 +162,14 @@ def test_queue_keys_triage_items_and_the_command_line_agrees(qtbot, window, db, 
     assert feed.data(feed.index(row, FeedModel.COL_PRIORITY), Qt.ItemDataRole.ForegroundRole).color() == PRIORITY_COLOURS["critical"]
     assert feed.data(feed.index(row, FeedModel.COL_PRIORITY), Qt.ItemDataRole.FontRole).bold()
 
+    # The map's points carry the new codes: three verified posts and the verified field
+    # update are ringed, the duplicate is faded, the critical post ringed red.
+    qtbot.waitUntil(lambda: win.bridge.last_rendered is not None and win.bridge.last_rendered["gen"] >= win.gen,
+                    timeout=20000)
+    assert win.bridge.last_rendered["mode"] == "points"
+    styled = json.loads(run_js(qtbot, win.map, "JSON.stringify(sitmap.state.triage)"))
+    assert styled == {"verified": 4, "false": 0, "duplicate": 1, "urgent": 0, "critical": 1}
+
     # `sitmap query --state verified` lists the same items as the cache (the field update too).
     from desktop.cli import main
 

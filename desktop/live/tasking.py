@@ -223,9 +223,9 @@ class TaskTracker:
 
     def _positions(self, conn: sqlite3.Connection, positions: dict[str, Unit], now_ms: int) -> list[TaskChange]:
         out: list[TaskChange] = []
-        for task in task_store.open_tasks(conn, list(positions)):
-            u = positions[task["unit_uid"]]
-            if task["lat"] is None or task["state"] == "on_scene":
+        for task in task_store.open_tasks(conn):  # a few dozen at most, however many units report
+            u = positions.get(task["unit_uid"])
+            if u is None or task["lat"] is None or task["state"] == "on_scene":
                 continue
             d = distance_m(u.lat, u.lon, task["lat"], task["lon"])
             if d <= task["radius_m"]:

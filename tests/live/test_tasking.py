@@ -416,3 +416,72 @@ def test_cli_responder(db, capsys):
     out = capsys.readouterr().out
     assert f"listening on 127.0.0.1:{port}" in out and f"answered {task['code']}" in out
     assert f"arrived at {task['code']}" in out and "1 taskings answered" in out
+
+
+def test_writer_hands_receipts_to_record_listeners_only(db):
+    writer = LiveWriter(db, batch_s=0.01).start()
+    got = []
+
+    def broken(conn, records, now_ms):
+        conn.execute("BEGIN IMMEDIATE")
+        raise RuntimeError("a listener bug")
+
+    writer.add_record_listener(broken)
+    writer.add_record_listener(lambda conn, records, now_ms: got.extend(records))
+    try:
+        before = _count_batches(db)
+        rcpt = parse_event(receipt_event("m-1", sender_uid=UNIT, sender_callsign=UNIT_CS, to_uid=ME))
+        assert writer.put(rcpt, "tcp://test") and writer.flush()
+        assert got == rcpt and _count_batches(db) == before  # nothing stored for a receipt
+        pos = parse_event(marker_event(UNIT, PLACE[0], PLACE[1], cot_type="a-f-G-U-C", callsign=UNIT_CS))
+        assert writer.put(pos, "tcp://test") and writer.flush()  # the broken listener's transaction was undone
+        assert got[1:] == pos and _unit_count(db) == 1
+    finally:
+        writer.stop()
+
+
+def _count_batches(db) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT count(*) FROM batches").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_pytak_peer_receives_the_tasking_and_answers(live, db):
+    pytak = pytest.importorskip("pytak")
+    import asyncio
+    from configparser import ConfigParser
+
+    writer, tracker, client, peer, hub = live
+    peer.close()  # this time the unit's device is a pytak client
+    assert wait_for(lambda: len(hub.clients) == 1)
+
+    async def unit(ready: threading.Event, task_box: list) -> list[bytes]:
+        cp = ConfigParser()
+        cp["unit"] = {"COT_URL": f"tcp://127.0.0.1:{hub.port}"}
+        reader, w = await pytak.protocol_factory(cp["unit"])
+        ready.set()
+        got = [await asyncio.wait_for(reader.readuntil(b"</event>"), 5) for _ in range(2)]
+        while not task_box:  # the test thread notes the task once it was sent
+            await asyncio.sleep(0.01)
+        task = task_box[0]
+        tx = pytak.TXWorker(asyncio.Queue(), cp["unit"], w)
+        await tx.send_data(receipt_event(task["message_id"], sender_uid=UNIT, sender_callsign=UNIT_CS, to_uid=ME))
+        await tx.send_data(chat_event(f"확인 {task['code']}", sender_uid=UNIT, sender_callsign=UNIT_CS, to_uid=ME))
+        await asyncio.sleep(0.2)
+        w.close()
+        return got
+
+    ready, box, out = threading.Event(), [], []
+    th = threading.Thread(target=lambda: out.append(asyncio.run(unit(ready, box))))
+    th.start()
+    assert ready.wait(5) and wait_for(lambda: len(hub.clients) == 2)
+    task, _ = _send_task(writer, client)
+    box.append(task)
+    th.join(10)
+    frames = [f for f in CotStreamParser().feed(b"".join(out[0])) if not isinstance(f, Dropped)]
+    marker, chat = [parse_event(f)[0] for f in frames]
+    assert task["code"] in marker.text and chat.extra["chat"]["id"] == UNIT and task["code"] in chat.text
+    assert wait_for(lambda: _task(db, task["code"])["state"] == "acknowledged")
+    assert _task(db, task["code"])["delivered_ms"] is not None

@@ -44,7 +44,6 @@ _SKIP_REASONS = {
 }
 
 
-
 @dataclass(frozen=True, slots=True)
 class ChatReceipt:
     """A GeoChat delivery (``b-t-f-d``) or read (``b-t-f-r``) receipt: the messageId it

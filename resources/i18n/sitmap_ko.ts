@@ -28,6 +28,34 @@
     </message>
 </context>
 <context>
+    <name>AssignDialog</name>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="42" />
+        <source>Assign to unit</source>
+        <translation>부대에 과제 지정</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="49" />
+        <source>(not reporting)</source>
+        <translation>(보고 없음)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="60" />
+        <source>Unit</source>
+        <translation>부대</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="61" />
+        <source>Task</source>
+        <translation>과제</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="62" />
+        <source>On scene within</source>
+        <translation>현장 도착 반경</translation>
+    </message>
+</context>
+<context>
     <name>BasemapControl</name>
     <message>
         <location filename="../../desktop/ui/basemap_menu.py" line="31" />
@@ -520,118 +548,118 @@ The details are in {log}.</source>
 <context>
     <name>FilterText</name>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="32" />
+        <location filename="../../desktop/ui/filter_text.py" line="29" />
         <source>posts</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="32" />
+        <location filename="../../desktop/ui/filter_text.py" line="29" />
         <source>field updates</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="34" />
+        <location filename="../../desktop/ui/filter_text.py" line="31" />
         <source> and </source>
         <translation> 및 </translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="36" />
+        <location filename="../../desktop/ui/filter_text.py" line="33" />
         <source>posts and field updates</source>
         <translation>게시물 및 현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="43" />
+        <location filename="../../desktop/ui/filter_text.py" line="40" />
         <source>{what} in {where}</source>
         <translation>{where}의 {what}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="45" />
+        <location filename="../../desktop/ui/filter_text.py" line="42" />
         <source>{what} outside {where}</source>
         <translation>{where} 밖의 {what}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="47" />
+        <location filename="../../desktop/ui/filter_text.py" line="44" />
         <source>in box {box}</source>
         <translation>범위 {box}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="51" />
+        <location filename="../../desktop/ui/filter_text.py" line="48" />
         <source>from {time}</source>
         <translation>{time}부터</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="53" />
+        <location filename="../../desktop/ui/filter_text.py" line="50" />
         <source>until {time}</source>
         <translation>{time}까지</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="55" />
-        <location filename="../../desktop/ui/filter_text.py" line="77" />
+        <location filename="../../desktop/ui/filter_text.py" line="52" />
+        <location filename="../../desktop/ui/filter_text.py" line="74" />
         <source> or </source>
         <translation> 또는 </translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="57" />
+        <location filename="../../desktop/ui/filter_text.py" line="54" />
         <source>from sources {names}</source>
         <translation>출처 {names}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="61" />
+        <location filename="../../desktop/ui/filter_text.py" line="58" />
         <source>text has the phrase {phrases}</source>
         <translation>본문에 구절 {phrases}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="64" />
+        <location filename="../../desktop/ui/filter_text.py" line="61" />
         <source>text has {word}</source>
         <translation>본문에 {word}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="66" />
+        <location filename="../../desktop/ui/filter_text.py" line="63" />
         <source>text has all of {words}</source>
         <translation>본문에 {words} 모두</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="68" />
+        <location filename="../../desktop/ui/filter_text.py" line="65" />
         <source>exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="68" />
+        <location filename="../../desktop/ui/filter_text.py" line="65" />
         <source>place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="68" />
+        <location filename="../../desktop/ui/filter_text.py" line="65" />
         <source>inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="68" />
+        <location filename="../../desktop/ui/filter_text.py" line="65" />
         <source>unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="69" />
+        <location filename="../../desktop/ui/filter_text.py" line="66" />
         <source>position {kinds}</source>
         <translation>위치 {kinds}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="72" />
+        <location filename="../../desktop/ui/filter_text.py" line="69" />
         <source>state {states}</source>
         <translation>상태 {states}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="74" />
+        <location filename="../../desktop/ui/filter_text.py" line="71" />
         <source>priority {priorities}</source>
         <translation>우선순위 {priorities}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="77" />
+        <location filename="../../desktop/ui/filter_text.py" line="74" />
         <source>tagged {tags}</source>
         <translation>분류 {tags}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="80" />
+        <location filename="../../desktop/ui/filter_text.py" line="77" />
         <source>in incident {name}</source>
         <translation>사건 {name}</translation>
     </message>
@@ -1617,6 +1645,128 @@ Cache: {db}</source>
     </message>
 </context>
 <context>
+    <name>TasksPanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="85" />
+        <source>Task</source>
+        <translation>과제</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="85" />
+        <source>Unit</source>
+        <translation>부대</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="85" />
+        <source>State</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="85" />
+        <source>Sent</source>
+        <translation>보냄</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="86" />
+        <source>Delivered</source>
+        <translation>전달됨</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="86" />
+        <source>Acknowledged</source>
+        <translation>확인됨</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="86" />
+        <source>On scene</source>
+        <translation>현장 도착</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="87" />
+        <source>Reply</source>
+        <translation>답장</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="92" />
+        <source>No tasks yet: select a post or an incident and press Ctrl+T.</source>
+        <translation>과제가 없습니다: 게시물이나 사건을 선택하고 Ctrl+T를 누르십시오.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="110" />
+        <source>Tasks</source>
+        <translation>과제</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="113" />
+        <source>Assign to unit…</source>
+        <translation>부대에 과제 지정…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="166" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="172" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="188" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="200" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="207" />
+        <source>Assign to unit</source>
+        <translation>부대에 과제 지정</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="167" />
+        <source>Select a post on the map or in the feed, or choose an incident, first.</source>
+        <translation>먼저 지도나 피드에서 게시물을 선택하거나 사건을 고르십시오.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="173" />
+        <source>No unit is on the map in this time window.</source>
+        <translation>이 시간 범위에 지도에 표시된 부대가 없습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="188" />
+        <source>Say what the unit should do.</source>
+        <translation>부대가 할 일을 적으십시오.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="205" />
+        <source>Task {code} sent to {unit}</source>
+        <translation>과제 {code}을(를) {unit}에 보냈습니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="208" />
+        <source>Task {code} is stored but no TAK connection is open to send it: connect one in Feeds… (Ctrl+L).</source>
+        <translation>과제 {code}은(는) 저장되었지만 보낼 TAK 연결이 없습니다: 피드…(Ctrl+L)에서 연결하십시오.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="227" />
+        <source>sent</source>
+        <translation>보냄</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="227" />
+        <source>delivered</source>
+        <translation>전달됨</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="227" />
+        <source>acknowledged</source>
+        <translation>확인됨</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="228" />
+        <source>on scene</source>
+        <translation>현장 도착</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="228" />
+        <source>done</source>
+        <translation>완료</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="228" />
+        <source>cancelled</source>
+        <translation>취소됨</translation>
+    </message>
+</context>
+<context>
     <name>TimelinePanel</name>
     <message>
         <location filename="../../desktop/ui/panels/timeline.py" line="60" />
@@ -1825,68 +1975,68 @@ Cache: {db}</source>
         <translation>J/K 이동 · V 확인됨 · F 허위 · D 중복 · R 검토 중 · 1/2/3 우선순위 · N 메모 · Enter 지도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="128" />
-        <location filename="../../desktop/ui/panels/triage.py" line="131" />
+        <location filename="../../desktop/ui/panels/triage.py" line="130" />
+        <location filename="../../desktop/ui/panels/triage.py" line="133" />
         <source>To review</source>
         <translation>검토 대기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="187" />
+        <location filename="../../desktop/ui/panels/triage.py" line="189" />
         <source>{n} to review</source>
         <translation>검토 대기 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="196" />
+        <location filename="../../desktop/ui/panels/triage.py" line="198" />
         <source>{n} items marked {state}</source>
         <translation>{n}건을 {state}(으)로 표시함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="202" />
+        <location filename="../../desktop/ui/panels/triage.py" line="204" />
         <source>{n} items set to priority {priority}</source>
         <translation>{n}건의 우선순위를 {priority}(으)로 정함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="220" />
+        <location filename="../../desktop/ui/panels/triage.py" line="222" />
         <source>Not an item number: {text}</source>
         <translation>항목 번호가 아닙니다: {text}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="222" />
+        <location filename="../../desktop/ui/panels/triage.py" line="224" />
         <source>Duplicate</source>
         <translation>중복</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="223" />
+        <location filename="../../desktop/ui/panels/triage.py" line="225" />
         <source>Number of the item these repeat (select it first to skip this):</source>
         <translation>원본 항목의 번호 (먼저 원본을 선택하면 묻지 않습니다):</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="227" />
+        <location filename="../../desktop/ui/panels/triage.py" line="229" />
         <source>{n} items marked duplicate of item {id}</source>
         <translation>{n}건을 항목 {id}의 중복으로 표시함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="233" />
+        <location filename="../../desktop/ui/panels/triage.py" line="235" />
         <source>Note</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="233" />
+        <location filename="../../desktop/ui/panels/triage.py" line="235" />
         <source>Note on {n} items:</source>
         <translation>항목 {n}건에 대한 메모:</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="235" />
+        <location filename="../../desktop/ui/panels/triage.py" line="237" />
         <source>Note added to {n} items</source>
         <translation>항목 {n}건에 메모를 남김</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="258" />
+        <location filename="../../desktop/ui/panels/triage.py" line="260" />
         <source>Operator</source>
         <translation>담당자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="259" />
+        <location filename="../../desktop/ui/panels/triage.py" line="261" />
         <source>Your name or call sign, recorded with every change you make:</source>
         <translation>이름 또는 호출부호 (모든 변경에 함께 기록됩니다):</translation>
     </message>

@@ -23,6 +23,7 @@ PANELS = (
     "live",
     "chat",
     "alerts",
+    "tasks",
     "help",
 )
 

@@ -95,10 +95,11 @@ def triage_names() -> TriageNames:
 
 
 def triage_of(conn, ids) -> dict:
-    """``{id: (state, priority)}`` for the items that have been triaged (the rest are new, routine)."""
+    """``{id: (state, priority, officer)}`` for the items that have been triaged (the rest
+    are new, routine); ``officer``: the state was confirmed by a unit in the field."""
     from desktop.cache import triage as cache_triage
 
-    return {i: (t.state, t.priority) for i, t in cache_triage.get(conn, ids).items()}
+    return {i: (t.state, t.priority, t.officer) for i, t in cache_triage.get(conn, ids).items()}
 
 
 class FeedModel(QAbstractTableModel):
@@ -193,7 +194,8 @@ class FeedModel(QAbstractTableModel):
         if found:
             tri = triage_of(self._loader.conn, list(found))
             for item in found.values():
-                item["triage_state"], item["triage_priority"] = tri.get(item["id"], ("new", "routine"))
+                (item["triage_state"], item["triage_priority"],
+                 item["triage_officer"]) = tri.get(item["id"], ("new", "routine", False))
         self._pages[page] = rows
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
@@ -293,7 +295,9 @@ class FeedModel(QAbstractTableModel):
         if col == self.COL_SOURCE:
             return item["source"] or ""
         if col == self.COL_STATE:
-            return triage_names().state(item.get("triage_state", "new"))
+            name = triage_names().state(item.get("triage_state", "new"))
+            # An officer's confirmation is told apart from the commander's own call.
+            return self.tr("{state} (field)").format(state=name) if item.get("triage_officer") else name
         if col == self.COL_PRIORITY:
             return triage_names().priority(item.get("triage_priority", "routine"))
         return ""

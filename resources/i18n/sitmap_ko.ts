@@ -378,54 +378,59 @@ The details are in {log}.</source>
 <context>
     <name>FeedModel</name>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="214" />
+        <location filename="../../desktop/ui/feed_model.py" line="216" />
         <source>Time (%1)</source>
         <translation>시간 (%1)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="216" />
+        <location filename="../../desktop/ui/feed_model.py" line="218" />
         <source>Kind</source>
         <translation>종류</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="218" />
+        <location filename="../../desktop/ui/feed_model.py" line="220" />
         <source>Who</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="220" />
+        <location filename="../../desktop/ui/feed_model.py" line="222" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="222" />
+        <location filename="../../desktop/ui/feed_model.py" line="224" />
         <source>Source</source>
         <translation>출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="224" />
+        <location filename="../../desktop/ui/feed_model.py" line="226" />
         <source>State</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="226" />
+        <location filename="../../desktop/ui/feed_model.py" line="228" />
         <source>Priority</source>
         <translation>우선순위</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="250" />
+        <location filename="../../desktop/ui/feed_model.py" line="252" />
         <source>(removed)</source>
         <translation>(삭제됨)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="282" />
+        <location filename="../../desktop/ui/feed_model.py" line="284" />
         <source>Field update</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="282" />
+        <location filename="../../desktop/ui/feed_model.py" line="284" />
         <source>Post</source>
         <translation>게시물</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/feed_model.py" line="300" />
+        <source>{state} (field)</source>
+        <translation>{state} (현장)</translation>
     </message>
 </context>
 <context>
@@ -439,7 +444,7 @@ The details are in {log}.</source>
 <context>
     <name>FeedView</name>
     <message>
-        <location filename="../../desktop/ui/feed_model.py" line="485" />
+        <location filename="../../desktop/ui/feed_model.py" line="489" />
         <source>↑ {n} new</source>
         <translation>↑ 새 항목 {n}건</translation>
     </message>
@@ -1647,121 +1652,131 @@ Cache: {db}</source>
 <context>
     <name>TasksPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="85" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="91" />
         <source>Task</source>
         <translation>과제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="85" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="91" />
         <source>Unit</source>
         <translation>부대</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="85" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="91" />
         <source>State</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="85" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="91" />
         <source>Sent</source>
         <translation>보냄</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="86" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="92" />
         <source>Delivered</source>
         <translation>전달됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="86" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="92" />
         <source>Acknowledged</source>
         <translation>확인됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="86" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="92" />
         <source>On scene</source>
         <translation>현장 도착</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="87" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="93" />
         <source>Reply</source>
         <translation>답장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="92" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="98" />
         <source>No tasks yet: select a post or an incident and press Ctrl+T.</source>
         <translation>과제가 없습니다: 게시물이나 사건을 선택하고 Ctrl+T를 누르십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="110" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="118" />
         <source>Tasks</source>
         <translation>과제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="113" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="121" />
         <source>Assign to unit…</source>
         <translation>부대에 과제 지정…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="166" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="172" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="188" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="200" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="207" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="143" />
+        <source>Task {code}: {unit} {state}</source>
+        <translation>과제 {code}: {unit} {state}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="183" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="189" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="205" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="222" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="229" />
         <source>Assign to unit</source>
         <translation>부대에 과제 지정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="167" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="184" />
         <source>Select a post on the map or in the feed, or choose an incident, first.</source>
         <translation>먼저 지도나 피드에서 게시물을 선택하거나 사건을 고르십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="173" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="190" />
         <source>No unit is on the map in this time window.</source>
         <translation>이 시간 범위에 지도에 표시된 부대가 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="188" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="205" />
         <source>Say what the unit should do.</source>
         <translation>부대가 할 일을 적으십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="205" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="227" />
         <source>Task {code} sent to {unit}</source>
         <translation>과제 {code}을(를) {unit}에 보냈습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="208" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="230" />
         <source>Task {code} is stored but no TAK connection is open to send it: connect one in Feeds… (Ctrl+L).</source>
         <translation>과제 {code}은(는) 저장되었지만 보낼 TAK 연결이 없습니다: 피드…(Ctrl+L)에서 연결하십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="227" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="249" />
         <source>sent</source>
         <translation>보냄</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="227" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="141" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="249" />
         <source>delivered</source>
         <translation>전달됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="227" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="141" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="249" />
         <source>acknowledged</source>
         <translation>확인됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="228" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="142" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="250" />
         <source>on scene</source>
         <translation>현장 도착</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="228" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="142" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="250" />
         <source>done</source>
         <translation>완료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="228" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="142" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="250" />
         <source>cancelled</source>
         <translation>취소됨</translation>
     </message>
@@ -1975,68 +1990,68 @@ Cache: {db}</source>
         <translation>J/K 이동 · V 확인됨 · F 허위 · D 중복 · R 검토 중 · 1/2/3 우선순위 · N 메모 · Enter 지도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="130" />
-        <location filename="../../desktop/ui/panels/triage.py" line="133" />
+        <location filename="../../desktop/ui/panels/triage.py" line="135" />
+        <location filename="../../desktop/ui/panels/triage.py" line="138" />
         <source>To review</source>
         <translation>검토 대기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="189" />
+        <location filename="../../desktop/ui/panels/triage.py" line="194" />
         <source>{n} to review</source>
         <translation>검토 대기 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="198" />
+        <location filename="../../desktop/ui/panels/triage.py" line="203" />
         <source>{n} items marked {state}</source>
         <translation>{n}건을 {state}(으)로 표시함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="204" />
+        <location filename="../../desktop/ui/panels/triage.py" line="209" />
         <source>{n} items set to priority {priority}</source>
         <translation>{n}건의 우선순위를 {priority}(으)로 정함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="222" />
+        <location filename="../../desktop/ui/panels/triage.py" line="227" />
         <source>Not an item number: {text}</source>
         <translation>항목 번호가 아닙니다: {text}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="224" />
+        <location filename="../../desktop/ui/panels/triage.py" line="229" />
         <source>Duplicate</source>
         <translation>중복</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="225" />
+        <location filename="../../desktop/ui/panels/triage.py" line="230" />
         <source>Number of the item these repeat (select it first to skip this):</source>
         <translation>원본 항목의 번호 (먼저 원본을 선택하면 묻지 않습니다):</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="229" />
+        <location filename="../../desktop/ui/panels/triage.py" line="234" />
         <source>{n} items marked duplicate of item {id}</source>
         <translation>{n}건을 항목 {id}의 중복으로 표시함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="235" />
+        <location filename="../../desktop/ui/panels/triage.py" line="240" />
         <source>Note</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="235" />
+        <location filename="../../desktop/ui/panels/triage.py" line="240" />
         <source>Note on {n} items:</source>
         <translation>항목 {n}건에 대한 메모:</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="237" />
+        <location filename="../../desktop/ui/panels/triage.py" line="242" />
         <source>Note added to {n} items</source>
         <translation>항목 {n}건에 메모를 남김</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="260" />
+        <location filename="../../desktop/ui/panels/triage.py" line="265" />
         <source>Operator</source>
         <translation>담당자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="261" />
+        <location filename="../../desktop/ui/panels/triage.py" line="266" />
         <source>Your name or call sign, recorded with every change you make:</source>
         <translation>이름 또는 호출부호 (모든 변경에 함께 기록됩니다):</translation>
     </message>

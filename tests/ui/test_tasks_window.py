@@ -81,3 +81,23 @@ def test_assign_needs_a_selection_and_says_so(qtbot, window_and_unit):
     assert any("Select a post" in b.text() for b in boxes)
     for b in boxes:
         b.close()
+
+
+def test_an_officers_verdict_from_elsewhere_shows_within_a_second_as_from_the_field(qtbot, window_and_unit):
+    """A change made by another program on the same cache (here the command line, as a
+    second window or the live tracker would) reaches this window's feed on its own."""
+    from desktop.cli import main
+    from desktop.ui.feed_model import FeedModel
+
+    win, _unit = window_and_unit
+    with Cache.open_readonly(win.db_path) as c:
+        post = c.conn.execute("SELECT id FROM items WHERE kind = 'post' ORDER BY t_ms DESC LIMIT 1").fetchone()[0]
+    assert main(["triage", str(post), "--state", "verified", "--origin", "officer", "--by", "기동7",
+                 "--db", str(win.db_path)]) == 0
+    feed = win.feed_model
+
+    def shown() -> str:
+        row = feed.row_of(post)
+        return feed.data(feed.index(row, FeedModel.COL_STATE)) if row is not None and row >= 0 else ""
+
+    qtbot.waitUntil(lambda: shown() == "verified (field)", timeout=5000)

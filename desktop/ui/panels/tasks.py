@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHeaderView,
                                QPlainTextEdit, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -71,6 +71,12 @@ class AssignDialog(QDialog):
         return self.unit.currentData(), self.text.toPlainText().strip(), float(self.radius.value())
 
 
+class _Relay(QObject):
+    """Carries the tracker's news from the writer's thread to the window's (queued)."""
+
+    changed = Signal(object)
+
+
 class TasksPanel(Panel):
     name = "tasks"
     COLUMNS = ("code", "unit", "state", "sent", "delivered", "acknowledged", "on scene", "reply")
@@ -95,6 +101,8 @@ class TasksPanel(Panel):
         lay.addWidget(self.empty)
         lay.addWidget(self.table)
         self.tracker = None
+        self._relay = _Relay()
+        self._relay.changed.connect(self._task_changed)
         # Tasks change on the writer's thread: read them again soon after each commit.
         self._refresh_timer = QTimer(ctx.window, singleShot=True, interval=200)
         self._refresh_timer.timeout.connect(self.refresh)
@@ -123,9 +131,18 @@ class TasksPanel(Panel):
             from desktop.live.tasking import TaskTracker
 
             writer = self.live.ensure_writer()
-            self.tracker = TaskTracker()
+            self.tracker = TaskTracker(on_change=self._relay.changed.emit)  # called on the writer's thread
             writer.add_record_listener(self.tracker.on_records)
         return self.tracker
+
+    def _task_changed(self, change) -> None:
+        """A task moved on (on the window's thread): say so and show it."""
+        t = change.task
+        names = {"delivered": self.tr("delivered"), "acknowledged": self.tr("acknowledged"),
+                 "on_scene": self.tr("on scene"), "done": self.tr("done"), "cancelled": self.tr("cancelled")}
+        self.ctx.status(self.tr("Task {code}: {unit} {state}").format(
+            code=t["code"], unit=t.get("callsign") or t["unit_uid"], state=names.get(t["state"], t["state"])), 10000)
+        self.refresh()
 
     def _feeds_changed(self, _statuses) -> None:
         if self.tracker is None and self.live.writer is not None:
@@ -189,13 +206,18 @@ class TasksPanel(Panel):
             return None
         by = self.session.operator or "commander"
         self.ensure_tracker()
+        lat = target.get("lat") if target.get("lat") is not None else unit.get("lat")
+        lon = target.get("lon") if target.get("lon") is not None else unit.get("lon")
+
+        def store(cache):
+            return send_tasking(cache.conn, unit_uid=str(unit["uid"]), callsign=unit.get("callsign"), text=text,
+                                lat=lat, lon=lon, by=by, sender_uid=self.live.uid,
+                                sender_callsign=self.live.callsign, incident_id=target.get("incident_id"),
+                                item_id=target.get("item_id"), radius_m=radius_m)
+
         try:
-            task, events = send_tasking(
-                self.ctx.writer().conn, unit_uid=str(unit["uid"]), callsign=unit.get("callsign"), text=text,
-                lat=target.get("lat") if target.get("lat") is not None else unit.get("lat"),
-                lon=target.get("lon") if target.get("lon") is not None else unit.get("lon"), by=by,
-                sender_uid=self.live.uid, sender_callsign=self.live.callsign, incident_id=target.get("incident_id"),
-                item_id=target.get("item_id"), radius_m=radius_m)
+            # On the live writer's thread: one writer for the cache, even in a flood.
+            task, events = self.live.ensure_writer().run_on_writer(store).result(timeout=15)
         except SitmapError as exc:
             message(self.ctx.window, self.tr("Assign to unit"), str(exc), modal=False)
             return None

@@ -119,6 +119,11 @@ class TriagePanel(Panel):
         self._codes: tuple | None = None  # (stamp, ids, states, priorities) of the triaged items
         self._before: int | None = None  # the item selected before the current selection
         self.dialog = None  # the open note / duplicate / name dialog, if any
+        # Another window (or `sitmap triage`) on the same cache: its changes show within a second.
+        self._stamp = None
+        self._watch = QTimer(ctx.window, interval=1000)
+        self._watch.timeout.connect(self._check_others)
+        self._watch.start()
         self.session.events.connect("selected", self._selection_moved)
         self.session.events.connect("span", lambda span: span and self.model.set_span(*span))
         self.session.events.connect("zone", self.model.set_display_zone)
@@ -275,6 +280,20 @@ class TriagePanel(Panel):
             self.view.setFocus()
 
         self.with_operator(run)
+
+    def _check_others(self) -> None:
+        """Triage or incidents changed in the cache since last look: draw the picture again
+        (the index catches up from the cache on the next request)."""
+        from desktop.cache import triage as triage_store
+
+        try:
+            stamp = triage_store.stamp(self.ctx.writer().conn)
+        except Exception as exc:  # noqa: BLE001 - busy or locked: look again in a second
+            log.debug("triage stamp not read: %s", exc)
+            return
+        if self._stamp is not None and stamp != self._stamp:
+            self.ctx.window.schedule()
+        self._stamp = stamp
 
     def _update_index(self, done: list[Triage]) -> None:
         """Give the worker's index the new codes (on its thread), then ask for a new answer."""

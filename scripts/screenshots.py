@@ -35,7 +35,7 @@ def settle(app, win, seconds: float = 1.5, gen: bool = True) -> None:
         time.sleep(0.02)
 
 
-SHOTS = ("window", "selected-post", "area-filter", "density", "heatmap", "triage-queue", "incidents")
+SHOTS = ("window", "selected-post", "area-filter", "density", "heatmap", "triage-queue", "incidents", "tasks")
 
 
 def main() -> int:
@@ -110,7 +110,7 @@ def main() -> int:
 
     # 5. The review queue: a few items triaged with its keys, the rest waiting; the map
     # shows verified, false, urgent and critical points.
-    if "triage-queue" in only or "incidents" in only:
+    if only & {"triage-queue", "incidents", "tasks"}:
         from PySide6.QtCore import Qt
         from PySide6.QtTest import QTest
 
@@ -131,7 +131,7 @@ def main() -> int:
 
     # 6. Incidents: two made from the queue's rows, one chosen (map and feed show only its
     # items), its log below.
-    if "incidents" in only:
+    if only & {"incidents", "tasks"}:
         from desktop.cache import incidents as cache_incidents
 
         panel = win.panel("incidents")
@@ -147,7 +147,43 @@ def main() -> int:
         settle(app, win, 1.5)
         win.zoom_to_items()
         settle(app, win, 2.5)
-        win.grab().save(str(out / "screenshot-incidents.png"))
+        if "incidents" in only:
+            win.grab().save(str(out / "screenshot-incidents.png"))
+
+    # 7. The incident assigned to 기동7 (played by the simulated responder over TAK on this
+    # machine): delivered, acknowledged and on scene, with the times, in the Tasks dock.
+    if "tasks" in only:
+        from desktop.live.replay import Responder
+
+        place = (37.5702, 126.9771)
+        unit = Responder("127.0.0.1", 0, uid="ANDROID-GIDONG7", callsign="기동7", lat=place[0] - 0.004,
+                         lon=place[1], speed_mps=60.0, step_s=0.2, report_s=0.5, reply_delay_s=1.5,
+                         serve=True).start()
+        try:
+            win.set_live(True)
+            win.live.live.start_tak("127.0.0.1", unit.client.port)
+            end = time.time() + 20
+            while time.time() < end and not any(u["uid"] == "ANDROID-GIDONG7" for u in (win.last_result.units or [])):
+                settle(app, win, 0.3, gen=False)
+            k7 = next(u for u in win.last_result.units if u["uid"] == "ANDROID-GIDONG7")
+            tasks = win.panel("tasks")
+            target = {"incident_id": first, "item_id": None, "text": "광화문 북측 인파 밀집: 현장 확인 후 보고",
+                      "lat": place[0], "lon": place[1]}
+            task = tasks.assign(target, k7, target["text"], radius_m=60)
+            end = time.time() + 30
+            while time.time() < end:
+                settle(app, win, 0.3, gen=False)
+                row = conn.execute("SELECT state FROM tasks WHERE id = ?", (task["id"],)).fetchone()
+                if row and row[0] == "on_scene":
+                    break
+            settle(app, win, 1.5, gen=False)
+            tasks.refresh()
+            win.docks["tasksDock"].raise_()
+            win.bridge.send({"type": "view", "center": list(place), "zoom": 16})
+            settle(app, win, 2.0)
+            win.grab().save(str(out / "screenshot-tasks.png"))
+        finally:
+            unit.stop()
     win.close()
     print("screenshots written to", out)
     return 0

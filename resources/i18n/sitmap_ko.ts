@@ -30,27 +30,27 @@
 <context>
     <name>AssignDialog</name>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="42" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="50" />
         <source>Assign to unit</source>
         <translation>부대에 과제 지정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="49" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="57" />
         <source>(not reporting)</source>
         <translation>(보고 없음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="60" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="68" />
         <source>Unit</source>
         <translation>부대</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="61" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="69" />
         <source>Task</source>
         <translation>과제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="62" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="70" />
         <source>On scene within</source>
         <translation>현장 도착 반경</translation>
     </message>
@@ -1652,131 +1652,136 @@ Cache: {db}</source>
 <context>
     <name>TasksPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="91" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="99" />
         <source>Task</source>
         <translation>과제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="91" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="99" />
         <source>Unit</source>
         <translation>부대</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="91" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="99" />
         <source>State</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="91" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="99" />
         <source>Sent</source>
         <translation>보냄</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="92" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="100" />
         <source>Delivered</source>
         <translation>전달됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="92" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="100" />
         <source>Acknowledged</source>
         <translation>확인됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="92" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="100" />
         <source>On scene</source>
         <translation>현장 도착</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="93" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="101" />
         <source>Reply</source>
         <translation>답장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="98" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="107" />
         <source>No tasks yet: select a post or an incident and press Ctrl+T.</source>
         <translation>과제가 없습니다: 게시물이나 사건을 선택하고 Ctrl+T를 누르십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="118" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="127" />
         <source>Tasks</source>
         <translation>과제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="121" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="130" />
         <source>Assign to unit…</source>
         <translation>부대에 과제 지정…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="143" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="152" />
         <source>Task {code}: {unit} {state}</source>
         <translation>과제 {code}: {unit} {state}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="183" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="189" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="205" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="222" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="229" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="192" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="198" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="214" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="231" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="238" />
         <source>Assign to unit</source>
         <translation>부대에 과제 지정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="184" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="193" />
         <source>Select a post on the map or in the feed, or choose an incident, first.</source>
         <translation>먼저 지도나 피드에서 게시물을 선택하거나 사건을 고르십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="190" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="199" />
         <source>No unit is on the map in this time window.</source>
         <translation>이 시간 범위에 지도에 표시된 부대가 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="205" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="214" />
         <source>Say what the unit should do.</source>
         <translation>부대가 할 일을 적으십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="227" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="236" />
         <source>Task {code} sent to {unit}</source>
         <translation>과제 {code}을(를) {unit}에 보냈습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="230" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="239" />
         <source>Task {code} is stored but no TAK connection is open to send it: connect one in Feeds… (Ctrl+L).</source>
         <translation>과제 {code}은(는) 저장되었지만 보낼 TAK 연결이 없습니다: 피드…(Ctrl+L)에서 연결하십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="249" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="257" />
+        <source>Sent ({zone})</source>
+        <translation>보냄 ({zone})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tasks.py" line="261" />
         <source>sent</source>
         <translation>보냄</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="141" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="249" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="150" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="261" />
         <source>delivered</source>
         <translation>전달됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="141" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="249" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="150" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="261" />
         <source>acknowledged</source>
         <translation>확인됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="142" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="250" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="151" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="262" />
         <source>on scene</source>
         <translation>현장 도착</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="142" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="250" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="151" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="262" />
         <source>done</source>
         <translation>완료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="142" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="250" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="151" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="262" />
         <source>cancelled</source>
         <translation>취소됨</translation>
     </message>

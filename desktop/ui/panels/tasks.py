@@ -17,7 +17,6 @@ from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHeaderView,
                                QPlainTextEdit, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from desktop.core.timefmt import fmt
 from desktop.ui.panels.base import Area, Dock, MenuEntry, Panel
 from desktop.ui.plain import message, plain_label, plain_tooltip
 
@@ -25,6 +24,15 @@ log = logging.getLogger("sitmap.tasks")
 
 STATE_COLOURS = {"sent": "#6b7280", "delivered": "#2563eb", "acknowledged": "#b45309", "on_scene": "#15803d",
                  "done": "#15803d", "cancelled": "#9ca3af"}
+
+
+def clock(ms: int, zone: str) -> str:
+    """HH:MM:SS in the display zone (the dock's header names the zone)."""
+    from datetime import datetime, timezone
+
+    from desktop.core.timefmt import zone_for
+
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).astimezone(zone_for(zone)).strftime("%H:%M:%S")
 
 
 def duration(ms: int | None) -> str:
@@ -93,6 +101,7 @@ class TasksPanel(Panel):
                                               self.tr("Reply")])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.empty = plain_label(self.tr("No tasks yet: select a post or an incident and press Ctrl+T."))
@@ -115,7 +124,7 @@ class TasksPanel(Panel):
         QTimer.singleShot(0, self.refresh)
 
     def docks(self) -> list[Dock]:
-        return [Dock("tasksDock", self.tr("Tasks"), self.widget, Area.RightDockWidgetArea)]
+        return [Dock("tasksDock", self.tr("Tasks"), self.widget, Area.RightDockWidgetArea, tabify_with="feedDock")]
 
     def actions(self) -> list[MenuEntry]:
         assign = QAction(self.tr("Assign to unit…"), self.ctx.window)
@@ -243,6 +252,9 @@ class TasksPanel(Panel):
         except Exception as exc:  # noqa: BLE001 - a cache busy with another writer: read again next time
             log.warning("tasks not read: %s", exc)
             return
+        from desktop.core.timefmt import zone_label
+
+        self.table.horizontalHeaderItem(3).setText(self.tr("Sent ({zone})").format(zone=zone_label(self.session.zone)))
         self.empty.setVisible(not tasks)
         self.table.setRowCount(len(tasks))
         zone = self.session.zone
@@ -255,10 +267,10 @@ class TasksPanel(Panel):
                 s = after.get(state)
                 if not s or s["t_ms"] is None:
                     return ""
-                return f"{fmt(s['t_ms'], zone, seconds=True, date=False)} (+{duration(s['since_sent_ms'])})"
+                return f"{clock(s['t_ms'], zone)} (+{duration(s['since_sent_ms'])})"
 
             cells = [t["code"], t.get("callsign") or t["unit_uid"], names.get(t["state"], t["state"]),
-                     fmt(t["sent_ms"], zone, seconds=True, date=False), when("delivered"), when("acknowledged"),
+                     clock(t["sent_ms"], zone), when("delivered"), when("acknowledged"),
                      when("on_scene"), t.get("reply") or ""]
             for col, text in enumerate(cells):
                 it = QTableWidgetItem(str(text))  # table cells are plain text

@@ -12,17 +12,27 @@
 <context>
     <name>AlertsPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/alerts.py" line="33" />
+        <location filename="../../desktop/ui/panels/alerts.py" line="34" />
         <source>Alerts</source>
         <translation>경보</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/alerts.py" line="36" />
+        <location filename="../../desktop/ui/panels/alerts.py" line="37" />
         <source>Alert rules…</source>
         <translation>알림 규칙…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/alerts.py" line="79" />
+        <location filename="../../desktop/ui/panels/alerts.py" line="41" />
+        <source>New incident from the selected alert…</source>
+        <translation>선택한 알림으로 새 사건…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/alerts.py" line="52" />
+        <source>Choose an alert in the Alerts list first</source>
+        <translation>먼저 알림 목록에서 알림을 고르십시오</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/alerts.py" line="93" />
         <source>{n} alert rules are on</source>
         <translation>켜진 경보 규칙 {n}개</translation>
     </message>
@@ -977,132 +987,145 @@ Cache: {db}</source>
 <context>
     <name>IncidentsPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="53" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="54" />
         <source>Incident</source>
         <translation>사건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="53" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="54" />
         <source>State</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="53" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="54" />
         <source>Priority</source>
         <translation>우선순위</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="53" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="54" />
         <source>Items</source>
         <translation>항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="54" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="55" />
         <source>Latest</source>
         <translation>최근 항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="63" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="64" />
         <source>New from selection</source>
         <translation>선택 항목으로 새 사건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="64" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="65" />
         <source>Add selected</source>
         <translation>선택 항목 추가</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="65" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="66" />
         <source>State…</source>
         <translation>상태…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="66" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="67" />
         <source>Note…</source>
         <translation>메모…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="67" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="68" />
         <source>Show all</source>
         <translation>전체 보기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="71" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="72" />
         <source>Choose an incident to read its log</source>
         <translation>사건을 고르면 기록이 보입니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="99" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="100" />
         <source>Incidents</source>
         <translation>사건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="103" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="104" />
         <source>New incident from selection…</source>
         <translation>선택 항목으로 새 사건…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="228" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="108" />
+        <source>New incident from the checked areas…</source>
+        <translation>선택한 구역으로 새 사건…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="232" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="246" />
         <source>Incident “{name}” opened with {n} items</source>
         <translation>사건 “{name}”을(를) 항목 {n}건으로 열었습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="231" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="235" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="249" />
         <source>New incident</source>
         <translation>새 사건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="232" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="236" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="250" />
         <source>Name of the new incident ({n} items):</source>
         <translation>새 사건의 이름 (항목 {n}건):</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="237" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="264" />
+        <source>Check an area in the Areas list (or draw one) first</source>
+        <translation>먼저 구역 목록에서 구역을 선택하거나 그리십시오</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/incidents.py" line="277" />
         <source>Select items in the review queue, the feed or on the map first</source>
         <translation>먼저 검토 대기 목록, 피드 또는 지도에서 항목을 선택하십시오</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="240" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="280" />
         <source>{n} items added to the incident</source>
         <translation>사건에 항목 {n}건을 추가함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="252" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="292" />
         <source>Incident is now {state}</source>
         <translation>사건 상태: {state}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="256" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="296" />
         <source>Incident state</source>
         <translation>사건 상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="257" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="297" />
         <source>New state, and a note for the log (may be empty):</source>
         <translation>새 상태와 기록에 남길 메모 (비워 둘 수 있음):</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="265" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="305" />
         <source>Note</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="265" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="305" />
         <source>Note for the incident's log:</source>
         <translation>사건 기록에 남길 메모:</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="267" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="307" />
         <source>Note added to the incident</source>
         <translation>사건에 메모를 남김</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="279" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="319" />
         <source>Operator</source>
         <translation>담당자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="280" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="320" />
         <source>Your name or call sign, recorded with every change you make:</source>
         <translation>이름 또는 호출부호 (모든 변경에 함께 기록됩니다):</translation>
     </message>

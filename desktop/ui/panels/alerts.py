@@ -6,6 +6,7 @@ pans to it; the ring goes when the emergency ends or its rule is switched off.""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from desktop.cache import CacheError
@@ -37,7 +38,20 @@ class AlertsPanel(Panel):
         rules.setObjectName("alertRulesAction")
         rules.setShortcut(QKeySequence("Ctrl+Shift+R"))
         rules.triggered.connect(self.open_rules)
-        return [MenuEntry("tools", rules)]
+        incident = QAction(self.tr("New incident from the selected alert…"), self.ctx.window)
+        incident.setObjectName("incidentFromAlertAction")
+        incident.triggered.connect(self.incident_from_alert)
+        return [MenuEntry("tools", rules), MenuEntry("tools", incident)]
+
+    def incident_from_alert(self) -> None:
+        """The alert chosen in the Alerts dock becomes an incident: its items, in its area."""
+        item = self.widget.list.currentItem()
+        alert = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        incidents = self.ctx.services.get("incidents")
+        if alert is None or incidents is None:
+            self.ctx.status(self.tr("Choose an alert in the Alerts list first"), 8000)
+            return
+        incidents.new_from_alert(alert)
 
     def _alert(self, alert) -> None:
         self.widget.add_alert(alert)

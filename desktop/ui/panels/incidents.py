@@ -47,6 +47,7 @@ class IncidentsPanel(Panel):
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
+        ctx.services["incidents"] = self  # the alerts dock makes incidents from alerts
         self.list = QTreeWidget()
         self.list.setObjectName("incidentList")
         self.list.setColumnCount(5)
@@ -104,7 +105,10 @@ class IncidentsPanel(Panel):
         new.setObjectName("incidentNewAction")
         new.setShortcut(QKeySequence("Ctrl+Shift+N"))
         new.triggered.connect(self.new_from_selection)
-        return [MenuEntry("tools", new, separator_before=True)]
+        from_area = QAction(self.tr("New incident from the checked areas…"), self.ctx.window)
+        from_area.setObjectName("incidentFromAreaAction")
+        from_area.triggered.connect(self.new_from_areas)
+        return [MenuEntry("tools", new, separator_before=True), MenuEntry("tools", from_area)]
 
     def shutdown(self) -> None:
         app = QApplication.instance()
@@ -230,6 +234,42 @@ class IncidentsPanel(Panel):
 
         self.dialog = ask_text(self.ctx.window, self.tr("New incident"),
                                self.tr("Name of the new incident ({n} items):").format(n=len(ids)), named)
+
+    def new_from(self, ids: list[int], *, name: str = "", area: dict | None = None,
+                 lat: float | None = None, lon: float | None = None) -> None:
+        """An incident from an alert or an area: its items, and its place when there is one."""
+        ids = [int(i) for i in ids]
+
+        def named(text: str) -> None:
+            self._write(lambda conn, by: cache_incidents.create(conn, text, by=by, item_ids=ids, area=area,
+                                                                lat=lat, lon=lon),
+                        self.tr("Incident “{name}” opened with {n} items").format(name=text, n=len(ids)),
+                        choose=True)
+
+        self.dialog = ask_text(self.ctx.window, self.tr("New incident"),
+                               self.tr("Name of the new incident ({n} items):").format(n=len(ids)), named)
+        if name and hasattr(self.dialog, "edit"):
+            self.dialog.edit.setText(name[:80])
+
+    def new_from_alert(self, alert) -> None:
+        """The alert's items, in the alert's area when it has one."""
+        area = next((e.area for e in self.session.areas if e.area.name == alert.area_name), None)
+        self.new_from(list(alert.item_ids), name=f"{alert.rule_name}: {alert.message}"[:80],
+                      area=area.to_geojson() if area is not None else None)
+
+    def new_from_areas(self) -> None:
+        """The checked areas as the incident's place, with the items the map shows in them now."""
+        areas = [a for a in self.session.active_areas() if not a.exclude]
+        if not areas:
+            self.ctx.status(self.tr("Check an area in the Areas list (or draw one) first"), 8000)
+            return
+        from shapely.geometry import mapping
+        from shapely.ops import unary_union
+
+        geom = mapping(unary_union([a.geometry for a in areas]))
+        res = self.ctx.last_result()
+        ids = [int(i) for i in (res.feed_ids[:5000] if res is not None else [])]
+        self.new_from(ids, name=", ".join(a.name for a in areas)[:80], area=geom)
 
     def add_selected(self) -> None:
         iid, ids = self.current_id(), self.selection()

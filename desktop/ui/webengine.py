@@ -80,7 +80,7 @@ _KEEP_CATEGORIES = ("qt.qpa.plugin",)
 _NOISE_TEXT = re.compile(
     r"(QRhiGles2: Failed to create|Failed to create RHI|This plugin does not support createPlatformVulkanInstance"
     r"|QVulkanInstance: Failed to|GBM is not supported|GPUInfo not initialized|QStandardPaths: XDG_RUNTIME_DIR not set"
-    r"|QStandardPaths: runtime directory)")
+    r"|QStandardPaths: runtime directory|This plugin does not support)")
 
 
 def is_engine_noise(kind: str, category: str, message: str) -> bool:

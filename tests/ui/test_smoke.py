@@ -82,6 +82,7 @@ def test_engine_noise_goes_to_the_log_not_the_terminal():
 
     assert is_engine_noise("warning", "qt.webenginecontext", "GL Type: disabled")
     assert is_engine_noise("warning", "default", "QStandardPaths: XDG_RUNTIME_DIR not set, defaulting to '/tmp'")
+    assert is_engine_noise("warning", "default", "This plugin does not support propagateSizeHints()")
     assert not is_engine_noise("warning", "qt.qpa.plugin", "Could not load the Qt platform plugin \"xcb\"")
     assert not is_engine_noise("critical", "qt.webengine", "anything critical")
     assert not is_engine_noise("warning", "default", "a message of Sitmap's own")

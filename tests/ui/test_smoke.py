@@ -86,3 +86,19 @@ def test_engine_noise_goes_to_the_log_not_the_terminal():
     assert not is_engine_noise("warning", "qt.qpa.plugin", "Could not load the Qt platform plugin \"xcb\"")
     assert not is_engine_noise("critical", "qt.webengine", "anything critical")
     assert not is_engine_noise("warning", "default", "a message of Sitmap's own")
+
+
+def test_the_window_shows_a_lasting_notice_when_the_sandbox_is_off(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMainWindow
+
+    from desktop.ui.webengine import ChromiumSetup, show_sandbox_notice
+
+    win = QMainWindow()
+    qtbot.addWidget(win)
+    assert show_sandbox_notice(win, ChromiumSetup(True, "", "", None)) is None
+    off = ChromiumSetup(False, "running as root, where Chromium cannot use its sandbox", "--no-sandbox", None)
+    label = show_sandbox_notice(win, off, "ko")
+    assert label.text() == "⚠ 웹 샌드박스 꺼짐" and label.textFormat() == Qt.TextFormat.PlainText
+    assert "root" in label.toolTip() and "일반 사용자" in label.toolTip()
+    assert "root" in win.statusBar().currentMessage()

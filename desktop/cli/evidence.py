@@ -1,0 +1,104 @@
+"""``sitmap evidence --out case-123.zip [filter]`` and ``sitmap verify-package case-123.zip``.
+
+The package itself is :mod:`desktop.evidence` (no Qt); this command renders the map PNG
+offscreen first (unless ``--no-map``) and hands it in.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from desktop.cli.common import EXIT_ERROR, EXIT_OK, add_db, add_filter_args, db_path, err, filter_from_args
+
+MAP_SIZE = (1600, 1000)
+
+
+def _report(db: Path, flt, tmp: Path) -> tuple[Path | None, str | None]:
+    """The situation report PDF for the filter, or why there is none."""
+    import importlib.util
+
+    if importlib.util.find_spec("desktop.report") is None:
+        return None, "this Sitmap has no situation report (sitmap report) yet"
+    return None, "the situation report is not yet made for evidence packages"
+
+
+def build(args, db: Path, flt, out: Path) -> int:
+    """Render the map, then write the package; shared with ``sitmap export --evidence``."""
+    from desktop import __version__
+    from desktop.cache import Cache
+    from desktop.evidence.package import MAP_PNG, REPORT_PDF, build_package
+
+    operator = (args.operator or os.environ.get("SITMAP_OPERATOR") or "").strip() or None
+    omitted: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="sitmap-evidence-") as tmp_name:
+        tmp = Path(tmp_name)
+        png = None
+        if args.no_map:
+            omitted[MAP_PNG] = "left out with --no-map"
+        else:
+            if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+                os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+            from desktop.ui.snapshot import SnapshotFailed, run_snapshot
+
+            png = tmp / MAP_PNG
+            try:
+                run_snapshot(db, flt, png, MAP_SIZE, "items")
+            except SnapshotFailed as exc:
+                err(f"{out}: not written: the map could not be rendered ({exc}); --no-map leaves it out")
+                return EXIT_ERROR
+        pdf, why = _report(db, flt, tmp)
+        if pdf is None:
+            omitted[REPORT_PDF] = why or "no report"
+        with Cache.open_readonly(db) as cache:
+            res = build_package(cache.conn, flt, out, version=__version__, map_png=png, report_pdf=pdf,
+                                omitted=omitted, operator=operator, case=args.case)
+    print(f"{out}: {res.items} items ({flt.describe()}), {len(res.files)} files, {res.raw} raw payloads")
+    for name, why in res.omitted.items():
+        print(f"  not included: {name}: {why}")
+    return EXIT_OK
+
+
+def run_evidence(args) -> int:
+    from desktop.cache import Cache
+
+    db = db_path(args)
+    with Cache.open_readonly(db) as cache:
+        flt = filter_from_args(args, cache)
+    return build(args, db, flt, Path(args.out))
+
+
+def run_verify(args) -> int:
+    from desktop.evidence.verify import verify_package
+
+    res = verify_package(Path(args.package))
+    m = res.manifest or {}
+    if res.ok:
+        print(f"{args.package}: OK: {res.files} files and the filter match the manifest "
+              f"({res.items} items, case {m.get('case') or '-'}, made {m.get('created_utc')})")
+        return EXIT_OK
+    for p in res.problems:
+        print(f"{args.package}: {p}")
+    print(f"{args.package}: FAILED: {len(res.problems)} problem{'s' if len(res.problems) != 1 else ''}")
+    return EXIT_ERROR
+
+
+def add_package_args(p) -> None:
+    """The options of a package beyond the filter (also used by ``sitmap export --evidence``)."""
+    p.add_argument("--operator", metavar="NAME", help="who makes the package (default: $SITMAP_OPERATOR)")
+    p.add_argument("--case", metavar="REF", help="the case reference written in the manifest")
+    p.add_argument("--no-map", action="store_true", help="leave the map image out (no offscreen rendering)")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("evidence", help="write an evidence package (zip with items, map, history and hashes)")
+    add_db(p)
+    add_filter_args(p)
+    p.add_argument("--out", required=True, metavar="ZIP")
+    add_package_args(p)
+    p.set_defaults(func=run_evidence)
+    v = sub.add_parser("verify-package", help="check an evidence package against its manifest (exit 0 or 1)")
+    v.add_argument("package", metavar="ZIP")
+    v.set_defaults(func=run_verify)

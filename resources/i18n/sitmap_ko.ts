@@ -386,6 +386,90 @@ The details are in {log}.</source>
     </message>
 </context>
 <context>
+    <name>ExportPanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="57" />
+        <source>Export…</source>
+        <translation>내보내기…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="70" />
+        <source>GeoJSON (*.geojson)</source>
+        <translation>GeoJSON (*.geojson)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="70" />
+        <source>CSV for Excel (*.csv)</source>
+        <translation>엑셀용 CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="71" />
+        <source>GeoPackage (*.gpkg)</source>
+        <translation>GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="71" />
+        <source>KML for Google Earth (*.kml)</source>
+        <translation>구글 어스용 KML (*.kml)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="72" />
+        <source>KMZ for Google Earth (*.kmz)</source>
+        <translation>구글 어스용 KMZ (*.kmz)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="84" />
+        <source>Export the items the filter shows</source>
+        <translation>필터에 보이는 항목 내보내기</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="96" />
+        <source>Exporting…</source>
+        <translation>내보내는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="96" />
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="97" />
+        <location filename="../../desktop/ui/panels/export.py" line="128" />
+        <source>Export</source>
+        <translation>내보내기</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="100" />
+        <source>Exporting to {file}…</source>
+        <translation>{file}(으)로 내보내는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="116" />
+        <source>{done} of {total} items</source>
+        <translation>{total}개 중 {done}개 항목</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="126" />
+        <source>Export cancelled; no file was written.</source>
+        <translation>내보내기를 취소했습니다. 파일은 만들어지지 않았습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="129" />
+        <source>The export failed: {error}</source>
+        <translation>내보내기에 실패했습니다: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="134" />
+        <source>{n} items exported to {path}</source>
+        <translation>항목 {n}개를 {path}(으)로 내보냈습니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/export.py" line="137" />
+        <source>({n} without a position left out)</source>
+        <translation>(위치가 없는 {n}개 제외)</translation>
+    </message>
+</context>
+<context>
     <name>FeedModel</name>
     <message>
         <location filename="../../desktop/ui/feed_model.py" line="216" />

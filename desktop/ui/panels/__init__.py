@@ -20,6 +20,7 @@ PANELS = (
     "timeline",
     "map_tools",
     "imports",
+    "export",
     "live",
     "chat",
     "alerts",

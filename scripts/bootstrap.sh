@@ -52,3 +52,10 @@ if [ -n "$missing_xcb" ] || ! .venv/bin/python -c 'from PySide6 import QtWebEngi
     libdbus-1-3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 libxshmfence1 libgbm1 libxkbfile1 \
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 >/dev/null || true
 fi
+
+# The report tests read the PDFs back with poppler (pdftotext, pdftoppm).
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+  echo "Installing poppler-utils (the report tests read PDFs with it)…" >&2
+  as_root apt-get update -qq || true
+  as_root apt-get install -y -qq poppler-utils >/dev/null || true
+fi

@@ -38,7 +38,8 @@ def ev_db(tmp_path_factory) -> tuple[Path, int]:
                                hashtags=("광화문",), raw=HOSTILE_RAW)],
                   path="hostile.jsonl", fmt="test", keep_raw=True)
     hid = cache.conn.execute("SELECT id FROM items WHERE source_id = 'hostile-1'").fetchone()[0]
-    triage.apply(cache.conn, [hid], TriageChange(state="verified", priority="urgent", note="확인 </script>"), by="kim")
+    triage.apply(cache.conn, [hid], TriageChange(state="verified", priority="urgent", note="확인 </script>"),
+                 by="kim")
     inc = incidents.create(cache.conn, "광장 집회", by="kim", item_ids=[hid])
     incidents.log(cache.conn, inc, "현장 도착 ]]>", by="lee", item_id=hid)
     cache.close()
@@ -91,9 +92,10 @@ def test_package_holds_the_files_and_the_hostile_text_exactly(ev_db, package, tm
     with zipfile.ZipFile(out) as zf:
         names = set(zf.namelist())
         for name in ("manifest.json", "items.geojson", "items.csv", "triage_history.json", "incidents.json",
-                     "incident_log.json", f"raw/{hid}.json"):
+                     "incident_log.json", f"raw/{hid}.json", "report.pdf"):
             assert name in names, name
         assert "map.png" not in names
+        assert zf.read("report.pdf").startswith(b"%PDF-")
         zf.extractall(tmp_path / "x")
     x = tmp_path / "x"
     manifest = json.loads((x / "manifest.json").read_text(encoding="utf-8"))
@@ -102,7 +104,7 @@ def test_package_holds_the_files_and_the_hostile_text_exactly(ev_db, package, tm
     assert manifest["created_utc"].endswith("Z") and manifest["sitmap_version"]
     assert manifest["filter"]["fields"]["kinds"] == ["post"] and "posts" in manifest["filter"]["description"]
     assert len(manifest["filter"]["sha256"]) == 64
-    assert "map.png" in manifest["omitted"] and "report.pdf" in manifest["omitted"]
+    assert "map.png" in manifest["omitted"] and "report.pdf" not in manifest["omitted"]
     assert {f["path"] for f in manifest["files"]} == names - {"manifest.json"}
 
     gdf = gpd.read_file(x / "items.geojson")
@@ -204,12 +206,12 @@ def test_user_errors_are_one_line_naming_the_file(ev_db, package, tmp_path, caps
     assert "absent.zip: not found" in capsys.readouterr().err
 
     before = out.read_bytes()
-    assert main(["evidence", "--db", str(db), "--out", str(out), "--no-map"]) == 1
+    assert main(["evidence", "--db", str(db), "--out", str(out), "--no-map", "--no-report"]) == 1
     assert "already exists" in capsys.readouterr().err and out.read_bytes() == before
 
     assert main(["evidence", "--db", str(db), "--out", str(tmp_path / "case.tar"), "--no-map"]) == 1
     assert "is a .zip file" in capsys.readouterr().err
-    assert main(["evidence", "--db", str(db), "--out", str(tmp_path / "nope" / "c.zip"), "--no-map"]) == 1
+    assert main(["evidence", "--db", str(db), "--out", str(tmp_path / "nope" / "c.zip")]) == 1
     assert "does not exist" in capsys.readouterr().err
 
 
@@ -223,8 +225,25 @@ def test_an_interrupted_package_leaves_nothing(ev_db, tmp_path, monkeypatch):
 
     monkeypatch.setattr(pkg, "_dump", boom)
     out = tmp_path / "half.zip"
-    assert main(["evidence", "--db", str(db), "--out", str(out), "--no-map"]) == 130
+    assert main(["evidence", "--db", str(db), "--out", str(out), "--no-map", "--no-report"]) == 130
     assert list(tmp_path.iterdir()) == []
+
+
+def test_export_evidence_makes_the_same_package(ev_db, tmp_path, capsys):
+    from desktop.evidence.verify import verify_package
+
+    db, _ = ev_db
+    out = tmp_path / "via-export.zip"
+    assert main(["export", "--evidence", "--db", str(db), "--out", str(out), "--no-map", "--no-report",
+                 "--kind", "field_update", "--case", "C-9"]) == 0
+    res = verify_package(out)
+    assert res.ok and res.manifest["case"] == "C-9" and res.manifest["filter"]["fields"]["kinds"] == ["field_update"]
+    assert main(["query", "--db", str(db), "--kind", "field_update", "--format", "jsonl",
+                 "--out", str(tmp_path / "q.jsonl")]) == 0
+    assert res.items == len((tmp_path / "q.jsonl").read_text(encoding="utf-8").splitlines())
+    with zipfile.ZipFile(out) as zf:
+        assert "report.pdf" not in zf.namelist()
+        assert "--no-report" in json.loads(zf.read("manifest.json"))["omitted"]["report.pdf"]
 
 
 @pytest.mark.webengine

@@ -1,7 +1,8 @@
 """``sitmap evidence --out case-123.zip [filter]`` and ``sitmap verify-package case-123.zip``.
 
 The package itself is :mod:`desktop.evidence` (no Qt); this command renders the map PNG
-offscreen first (unless ``--no-map``) and hands it in.
+offscreen first (unless ``--no-map``) and the situation report with it (``sitmap report``,
+unless ``--no-report``), and hands both in.
 """
 
 from __future__ import annotations
@@ -16,21 +17,32 @@ from desktop.cli.common import EXIT_ERROR, EXIT_OK, add_db, add_filter_args, db_
 MAP_SIZE = (1600, 1000)
 
 
-def _report(db: Path, flt, tmp: Path) -> tuple[Path | None, str | None]:
-    """The situation report PDF for the filter, or why there is none."""
-    import importlib.util
+def _report(args, db: Path, flt, png: Path | None, tmp: Path, operator: str | None) -> tuple[Path | None, str | None]:
+    """The situation report PDF for the filter (``sitmap report``), or why there is none."""
+    from desktop.cache import Cache
+    from desktop.core.errors import SitmapError
+    from desktop.report import build_report
 
-    if importlib.util.find_spec("desktop.report") is None:
-        return None, "this Sitmap has no situation report (sitmap report) yet"
-    return None, "the situation report is not yet made for evidence packages"
+    if args.no_report:
+        return None, "left out with --no-report"
+    pdf = tmp / "report.pdf"
+    try:
+        with Cache.open_readonly(db) as cache:
+            build_report(cache.conn, flt, pdf, lang=args.report_lang, operator=operator or "",
+                         purpose=args.case or "", map_png=png)
+    except SitmapError as exc:
+        err(f"note: the situation report could not be made ({exc}); the package has none")
+        return None, f"the situation report could not be made: {exc}"
+    return pdf, None
 
 
 def build(args, db: Path, flt, out: Path) -> int:
     """Render the map, then write the package; shared with ``sitmap export --evidence``."""
     from desktop import __version__
     from desktop.cache import Cache
-    from desktop.evidence.package import MAP_PNG, REPORT_PDF, build_package
+    from desktop.evidence.package import MAP_PNG, REPORT_PDF, build_package, check_out
 
+    check_out(out)  # a wrong --out is one line before anything is rendered
     operator = (args.operator or os.environ.get("SITMAP_OPERATOR") or "").strip() or None
     omitted: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="sitmap-evidence-") as tmp_name:
@@ -39,7 +51,8 @@ def build(args, db: Path, flt, out: Path) -> int:
         if args.no_map:
             omitted[MAP_PNG] = "left out with --no-map"
         else:
-            if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+            if sys.platform.startswith("linux") and headless:
                 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
             from desktop.ui.snapshot import SnapshotFailed, run_snapshot
 
@@ -49,7 +62,7 @@ def build(args, db: Path, flt, out: Path) -> int:
             except SnapshotFailed as exc:
                 err(f"{out}: not written: the map could not be rendered ({exc}); --no-map leaves it out")
                 return EXIT_ERROR
-        pdf, why = _report(db, flt, tmp)
+        pdf, why = _report(args, db, flt, png, tmp, operator)
         if pdf is None:
             omitted[REPORT_PDF] = why or "no report"
         with Cache.open_readonly(db) as cache:
@@ -90,6 +103,8 @@ def add_package_args(p) -> None:
     p.add_argument("--operator", metavar="NAME", help="who makes the package (default: $SITMAP_OPERATOR)")
     p.add_argument("--case", metavar="REF", help="the case reference written in the manifest")
     p.add_argument("--no-map", action="store_true", help="leave the map image out (no offscreen rendering)")
+    p.add_argument("--no-report", action="store_true", help="leave the situation report (report.pdf) out")
+    p.add_argument("--report-lang", choices=["ko", "en"], default="ko", help="the report's language (default ko)")
 
 
 def register(sub) -> None:

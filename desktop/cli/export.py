@@ -29,6 +29,10 @@ class _Progress:
 
 
 def run(args) -> int:
+    if args.evidence:  # the evidence package: `sitmap evidence` does it
+        from desktop.cli.evidence import run_evidence
+
+        return run_evidence(args)
     from desktop.cache import Cache
     from desktop.exports import check_out, export, format_for
 
@@ -48,6 +52,7 @@ def run(args) -> int:
 
 
 def register(sub) -> None:
+    from desktop.cli.evidence import add_package_args
     from desktop.exports import FORMATS
 
     p = sub.add_parser("export", help="write the items a filter selects to a GeoJSON, CSV, GeoPackage, KML or KMZ file")
@@ -58,4 +63,7 @@ def register(sub) -> None:
     p.add_argument("--out", metavar="FILE", required=True,
                    help="the file to write; it appears only when complete")
     p.add_argument("--progress", action="store_true", help="show progress on standard error")
+    p.add_argument("--evidence", action="store_true",
+                   help="write an evidence package (a .zip with a manifest of hashes) instead, as sitmap evidence")
+    add_package_args(p)
     p.set_defaults(func=run)

@@ -25,7 +25,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from desktop.cache.query import iter_items
 from desktop.core.errors import SitmapError
@@ -250,13 +250,9 @@ def _all_files(stage: Path) -> list[str]:
     return sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
 
 
-def build_package(conn: sqlite3.Connection, flt: Filter, out: Path, *, version: str, map_png: Path | None = None,
-                  report_pdf: Path | None = None, omitted: dict[str, str] | None = None,
-                  operator: str | None = None, case: str | None = None, created_ms: int | None = None,
-                  overwrite: bool = False) -> PackageResult:
-    """Write the evidence package for ``flt`` to the zip ``out``. ``map_png`` and
-    ``report_pdf`` are files already made (copied in as map.png and report.pdf);
-    ``omitted`` says, per file name, why a file is not there. Raises EvidenceError."""
+def check_out(out: Path, overwrite: bool = False) -> Path:
+    """``out`` if a package can be written there; EvidenceError naming it otherwise (checked
+    before anything is rendered)."""
     out = Path(out)
     if out.suffix.lower() != ".zip":
         raise EvidenceError(f"{out}: an evidence package is a .zip file")
@@ -264,6 +260,34 @@ def build_package(conn: sqlite3.Connection, flt: Filter, out: Path, *, version: 
         raise EvidenceError(f"{out}: the folder {out.parent} does not exist")
     if out.exists() and not overwrite:
         raise EvidenceError(f"{out} already exists; choose another --out (a package is never overwritten)")
+    return out
+
+
+def _publish(part: Path, out: Path, overwrite: bool) -> None:
+    """Give the finished zip its name; never over a file that appeared meanwhile (unless asked)."""
+    if overwrite:
+        os.replace(part, out)
+        return
+    try:
+        os.link(part, out)  # fails if ``out`` exists, where a rename would replace it
+    except FileExistsError:
+        raise EvidenceError(f"{out} already exists; choose another --out (a package is never overwritten)") from None
+    except OSError:  # a file system without hard links (FAT on a USB stick)
+        if out.exists():
+            raise EvidenceError(f"{out} already exists; choose another --out") from None
+        os.replace(part, out)
+        return
+    part.unlink()
+
+
+def build_package(conn: sqlite3.Connection, flt: Filter, out: Path, *, version: str, map_png: Path | None = None,
+                  report_pdf: Path | None = None, omitted: dict[str, str] | None = None,
+                  operator: str | None = None, case: str | None = None, created_ms: int | None = None,
+                  overwrite: bool = False) -> PackageResult:
+    """Write the evidence package for ``flt`` to the zip ``out``. ``map_png`` and
+    ``report_pdf`` are files already made (copied in as map.png and report.pdf);
+    ``omitted`` says, per file name, why a file is not there. Raises EvidenceError."""
+    out = check_out(out, overwrite)
     for name, src in ((MAP_PNG, map_png), (REPORT_PDF, report_pdf)):
         if src is not None and not Path(src).is_file():
             raise EvidenceError(f"{src}: not found (wanted as {name})")
@@ -318,12 +342,9 @@ def build_package(conn: sqlite3.Connection, flt: Filter, out: Path, *, version: 
                     info.compress_type = zipfile.ZIP_DEFLATED
                     with open(stage / name, "rb") as src, zf.open(info, "w") as dst:
                         shutil.copyfileobj(src, dst, 1 << 20)
-            os.replace(part, out)
+            _publish(part, out, overwrite)
         except BaseException:
             part.unlink(missing_ok=True)
             raise
     return PackageResult(out, len(ids), files, omitted, n_raw)
 
-
-def describe_contents(files: Iterable[dict]) -> str:
-    return ", ".join(f["path"] for f in files if not f["path"].startswith(RAW_DIR + "/"))

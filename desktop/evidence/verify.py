@@ -55,7 +55,8 @@ def _read_manifest(zf: zipfile.ZipFile, path: Path) -> dict:
         manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise EvidenceError(f"{path}: {MANIFEST} is not JSON ({exc})") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), list):
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
+            or not isinstance(manifest.get("files"), list):
         raise EvidenceError(f"{path}: {MANIFEST} is not a Sitmap evidence manifest ({FORMAT})")
     return manifest
 

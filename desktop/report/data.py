@@ -131,8 +131,9 @@ def period(conn: sqlite3.Connection, flt: Filter) -> tuple[int, int]:
 
             hi = int(time.time() * 1000)
             lo = hi - 3_600_000
-        start = lo if start is None else start
-        end = hi + 1 if end is None else end
+        tick = 600_000  # an open side read from the items goes out to whole ten minutes
+        start = lo // tick * tick if start is None else start
+        end = -(-(hi + 1) // tick) * tick if end is None else end
     if end <= start:
         end = start + 60_000
     return int(start), int(end)

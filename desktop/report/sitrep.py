@@ -49,6 +49,7 @@ LABELS: dict[str, dict[str, str]] = {
         "purpose": "Purpose",
         "filter": "Filter",
         "none": "—",
+        "everything": "everything in the cache for the period",
         "summary": "Summary",
         "summary_text": "{total} items: {posts} public posts, {field} officer field updates.",
         "map": "Map of the period",
@@ -119,6 +120,7 @@ LABELS: dict[str, dict[str, str]] = {
         "purpose": "목적",
         "filter": "조건",
         "none": "—",
+        "everything": "기간 내 전체 항목",
         "summary": "요약",
         "summary_text": "전체 {total}건: 공개 게시물 {posts}건, 현장 경찰 보고 {field}건.",
         "map": "기간 내 지도",
@@ -371,7 +373,7 @@ def _render(data: ReportData, lang: str, *, operator: str, purpose: str, filter_
     doc.field(L["generated"], f"{fmt(generated_ms)}  ({fmt(generated_ms, 'UTC')})")
     doc.field(L["operator"], plain(operator, 120))
     doc.field(L["purpose"], plain(purpose, 600))
-    doc.field(L["filter"], plain(filter_text, 600))
+    doc.field(L["filter"], plain(filter_text, 600) or L["everything"])
     doc.heading(L["summary"])
     doc.para(L["summary_text"].format(total=f"{data.total:,}", posts=f"{data.posts:,}", field=f"{data.field_updates:,}"))
 
@@ -457,6 +459,7 @@ def _render(data: ReportData, lang: str, *, operator: str, purpose: str, filter_
         doc.para(L["no_alerts"], color=_MUTED)
 
     progress("items")
+    many_days = fmt(data.start_ms)[:10] != fmt(data.end_ms - 1)[:10]
     for key, rows_, total, empty in (("verified", data.verified, data.verified_total, "no_verified"),
                                      ("field", data.field, data.field_total, "no_field")):
         doc.heading(L[key])
@@ -465,7 +468,7 @@ def _render(data: ReportData, lang: str, *, operator: str, purpose: str, filter_
             continue
         if total > len(rows_):
             doc.para(L["more"].format(shown=len(rows_), total=f"{total:,}"), size=8.5, color=_MUTED)
-        rows = [[fmt(r.t_ms, date=False), plain(r.who, 40) or L["none"], plain(r.text, TEXT_LIMIT),
+        rows = [[fmt(r.t_ms, date=many_days), plain(r.who, 40) or L["none"], plain(r.text, TEXT_LIMIT),
                  plain(r.place, 60) or _where(r)] for r in rows_]
         doc.table([L["time"], L["who"], L["text"], L["place"]], rows, (18, 32, 100, 30), size=8)
 
@@ -523,7 +526,9 @@ def build_report(conn: sqlite3.Connection, flt: Filter, out: str | os.PathLike, 
     except sqlite3.Error as exc:
         raise ReportError(f"the cache could not be read for the report: {exc}") from None
     logging.getLogger("fpdf").setLevel(logging.ERROR)  # glyphs no bundled font has are left out quietly
-    blob = _render(data, lang, operator=operator, purpose=purpose, filter_text=flt.describe(),
+    bare = flt.with_(start_ms=None, end_ms=None)
+    filter_text = "" if bare == Filter() else bare.describe()  # the period has its own lines
+    blob = _render(data, lang, operator=operator, purpose=purpose, filter_text=filter_text,
                    map_png=Path(map_png) if map_png is not None else None, generated_ms=generated_ms, progress=say)
     _write_atomic(Path(out), blob)
     return data

@@ -1412,6 +1412,108 @@ Cache: {db}</source>
     </message>
 </context>
 <context>
+    <name>ReportOptions</name>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="66" />
+        <source>Situation report</source>
+        <translation>상황 보고서</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="73" />
+        <source>e.g. shift handover</source>
+        <translation>예: 교대 인수인계</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="75" />
+        <source>Language</source>
+        <translation>언어</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="76" />
+        <source>Operator</source>
+        <translation>담당자</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="77" />
+        <source>Purpose</source>
+        <translation>목적</translation>
+    </message>
+</context>
+<context>
+    <name>ReportPanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="92" />
+        <source>Report…</source>
+        <translation>보고서…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="119" />
+        <source>Save the situation report</source>
+        <translation>상황 보고서 저장</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="120" />
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 파일 (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="138" />
+        <source>Making the report…</source>
+        <translation>보고서 작성 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="139" />
+        <location filename="../../desktop/ui/panels/report.py" line="169" />
+        <source>Situation report</source>
+        <translation>상황 보고서</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="143" />
+        <source>Making the report {file}…</source>
+        <translation>보고서 {file} 작성 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="153" />
+        <source>Reading the cache…</source>
+        <translation>캐시 읽는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="153" />
+        <source>Placing the map…</source>
+        <translation>지도 넣는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="154" />
+        <source>Drawing the timeline…</source>
+        <translation>시간대별 추이 그리는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="154" />
+        <source>Listing incidents and alerts…</source>
+        <translation>사건과 경보 정리 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="155" />
+        <source>Listing verified posts and field updates…</source>
+        <translation>확인된 게시물과 현장 보고 정리 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="155" />
+        <source>Writing the PDF…</source>
+        <translation>PDF 저장 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="170" />
+        <source>The report failed: {error}</source>
+        <translation>보고서를 만들지 못했습니다: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/report.py" line="175" />
+        <source>Report written to {path} ({n} items)</source>
+        <translation>보고서 저장: {path} ({n}건)</translation>
+    </message>
+</context>
+<context>
     <name>RuleDialog</name>
     <message>
         <location filename="../../desktop/ui/live_widgets.py" line="360" />

@@ -25,6 +25,7 @@ PANELS = (
     "chat",
     "alerts",
     "tasks",
+    "report",
     "help",
 )
 

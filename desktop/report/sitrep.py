@@ -217,8 +217,13 @@ def _duration(ms: int, L: dict[str, str]) -> str:
     if minutes < 120:
         return L["min"].format(n=int(round(minutes)))
     if minutes < 2880:
-        return L["hour"].format(n=round(minutes / 60, 1))
-    return L["day"].format(n=round(minutes / 1440, 1))
+        return L["hour"].format(n=_num(minutes / 60))
+    return L["day"].format(n=_num(minutes / 1440))
+
+
+def _num(v: float) -> str:
+    r = round(v, 1)
+    return str(int(r)) if r == int(r) else str(r)
 
 
 class _Doc:
@@ -323,7 +328,7 @@ class _Doc:
         pdf.line(left, top, left, top + height)
         pdf.set_font(FONT, size=7)
         pdf.set_text_color(*_MUTED)
-        for frac in (0, 0.5, 1):
+        for frac in ((0, 0.5, 1) if peak else (0,)):
             y = top + height - frac * height
             pdf.set_xy(_MARGIN - 2, y - 2)
             pdf.cell(13, 4, str(int(round(peak * frac))), align="R")
@@ -340,11 +345,14 @@ class _Doc:
                 pdf.cell(6, 4, str(hot[i]), align="C")
         pdf.set_text_color(*_MUTED)
         ticks = max(1, n // 6)
+        days = n * h.step_ms > 86_400_000  # ticks on several days say the date too
         for i in range(0, n + 1, ticks):
             x = left + i * bw
             pdf.line(x, top + height, x, top + height + 1.2)
             pdf.set_xy(x - 12, top + height + 1.5)
-            pdf.cell(24, 4, fmt(h.start_ms + i * h.step_ms, date=False)[:5], align="C")
+            t = h.start_ms + i * h.step_ms
+            pdf.cell(24, 4, fmt(t)[5:10] + " " + fmt(t, date=False)[:5] if days else fmt(t, date=False)[:5],
+                     align="C")
         pdf.set_text_color(*_INK)
         pdf.set_y(top + height + 8)
         step_min = h.step_ms // 60_000

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from desktop.cache import Cache
 from desktop.cache.writer import write_records
-from desktop.core.filters import Filter
+from desktop.core.filters import Filter, parse_text
 from desktop.core.geo import GeoError, area_from_geojson, areas_from_file, circle
 from desktop.engine.index import ItemIndex
 from desktop.core.model import Item, Kind, Precision
@@ -107,6 +107,71 @@ def test_description_is_human(boundaries):
     assert d == 'posts in 종로구, 2025-11-14 14:00–16:00 KST, #busanpolice, text "집회"'
 
 
+def test_description_says_phrase_or_all_words():
+    assert Filter(text="광화문 집회").describe() == "posts and field updates, text has all of: 광화문, 집회"
+    assert Filter(text='"광화문 집회"').describe() == 'posts and field updates, text has the phrase "광화문 집회"'
+    assert Filter(text='"광화문  집회" 부상').describe() == ('posts and field updates, text has the phrase "광화문 집회", '
+                                                          'text "부상"')
+    assert Filter(text='"광화문 집').describe() == 'posts and field updates, text has the phrase "광화문 집"'
+    assert Filter(text='"a" "b c"').describe().endswith('text has all the phrases "a", "b c"')
+    assert Filter(text='"').describe() == "posts and field updates"
+
+
+@pytest.mark.parametrize("typed, phrases, words", [
+    ('"광화문 집회"', ["광화문 집회"], []),
+    ("광화문 집회 광화문", [], ["광화문", "집회"]),                  # repeats count once
+    ('"광화문 집회', ["광화문 집회"], []),                             # an open quote is closed at the end
+    ('부상 "광화문   집회" "" 경찰', ["광화문 집회"], ["부상", "경찰"]),  # runs of spaces are one; "" is nothing
+    ("“광화문 집회” ＂부상＂", ["광화문 집회", "부상"], []),            # typographic and full-width quotes
+    ("a\x00b\x1fc", [], ["a", "b", "c"]),                            # control characters separate words
+    ("\ud800x", [], ["\ufffdx"]),                                     # a lone surrogate cannot reach SQLite
+    ("\u1100\u1161\u11ab", [], ["간"]),                               # decomposed Hangul (macOS) is NFC
+    ("NEAR(a b) * ^ - + : AND OR NOT", [], ["NEAR(a", "b)", "*", "^", "-", "+", ":", "AND", "OR", "NOT"]),
+])
+def test_parse_text(typed, phrases, words):
+    assert parse_text(typed) == (phrases, words)
+
+
+HOSTILE = ["광화문 집회 시작", "집회 광화문 앞", "광화문에서 집회", "it's 100% a_b \\ NEAR(x y) * ^ \"q\" {a b}",
+           "x AND y OR z", "e.g. 5\" screen", "가 나 다 라 마 바 사 아 자 차 카 타 파 하 거 너 더 러 머", "간단"]
+
+
+def _reference(texts: list[str], authors: list[str], typed: str) -> set[int]:
+    """What a search means, in plain Python: every phrase and word is a substring of the text or the author."""
+    phrases, words = parse_text(typed)
+    return {k for k, (t, a) in enumerate(zip(texts, authors)) if all(w in t or w in a for w in phrases + words)}
+
+
+@pytest.mark.parametrize("typed", [
+    '"광화문 집회"', "광화문 집회", '"광화문 집회', '집회 "광화문', "NEAR(x", "NEAR", "*", "^", '"q"', '\\"q\\"', "{a b}",
+    "AND", "x AND y", '"x AND y"', "OR", "100%", "%", "_", "a_b", "\\", "'", "it's", '5"', '5" screen', '"', '""',
+    "e.g.", "가 나 다 라 마 바 사 아 자 차 카 타 파 하 거 너 더 러",      # more short words than one clause each
+    "가 나 다 라 마 바 사 아 자 차 카 타 파 하 거 너 더 없",
+    "가 나 다 라 마 바 사 아 자 차 카 타 파 하 거 너 더 러 광화문", "가 나 다 라 마 바 사 아 자 차 카 타 파 하 거 너 더 no",
+    "nobody", "no", "간단 no",
+    " ".join(f"w{i}" for i in range(1500)),                            # a pasted wall of words: no error
+    "a\x00b", "\ud800", "“광화문 집회”", "간단", "\u1100\u1161\u11ab",
+])
+def test_hostile_search_is_literal_in_sql_and_the_index(tmp_path, typed):
+    texts = HOSTILE
+    authors = ["", "", "", "", "", "", "nobody", "nobody"]  # '' is no author (NULL)
+    c = Cache.open(tmp_path / "h.db")
+    try:
+        write_records(c, [Item(kind=Kind.POST, source="x", source_id=str(k), t_ms=T0 + k, text=t, author=a or None,
+                               lat=37.57, lon=126.98, precision=Precision.EXACT)
+                          for k, (t, a) in enumerate(zip(texts, authors))], path="h", fmt="test")
+        by_sid = dict(c.conn.execute("SELECT id, CAST(source_id AS INTEGER) FROM items"))
+        flt = Filter(text=typed)
+        sql = {by_sid[i] for i in matching_ids(c.conn, flt).tolist()}
+        idx = ItemIndex.load(c.conn)
+        mem = {by_sid[i] for i in idx.id[idx.select(flt, c.conn).pos].tolist()}
+        assert sql == mem == _reference(texts, authors, typed), typed
+        assert count(c.conn, flt) == len(sql)
+        flt.describe()
+    finally:
+        c.close()
+
+
 def test_rows_carry_decoded_fields(cache):
     row = next(iter_items(cache.conn, Filter(hashtags=("rally",), kinds=("post",)), limit=1))
     assert row["hashtags"] == ["집회", "rally"] and row["kind"] == "post"
@@ -119,7 +184,9 @@ _filters = st.builds(
     hashtags=st.lists(st.sampled_from(["busanpolice", "광화문", "집회", "nope"]), max_size=2).map(tuple),
     kinds=st.sampled_from([(), ("post",), ("field_update",)]),
     sources=st.sampled_from([(), ("x",), ("tak",), ("x", "tak")]),
-    text=st.sampled_from(["", "경찰", "현장 1", "haeundae", "없음"]),
+    text=st.sampled_from(["", "경찰", "현장 1", "haeundae", "없음", '"집회 현장"', '"현장 1"', '"경찰 집회" haeundae',
+                          '"haeundae 경찰', '현장 "1 #', "“집회 현장”", '"현장 2" "경찰 집회"', "NEAR(집회", '"', "100% a_b",
+                          "\\ ' *", "j o n g 경 찰 집 회 현 장 # 광 화 문 1 2", "집회\x00현장"]),
     precisions=st.sampled_from([(), ("exact",), ("place", "unknown")]),
     bbox=st.sampled_from([None, (126.9, 37.5, 127.1, 37.6), (129.0, 35.0, 129.3, 35.3)]),
 )

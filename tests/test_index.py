@@ -359,7 +359,11 @@ PHRASE_TEXTS = ["광화문 집회 시작", "집회 광화문 앞", "광화문에
     ('"광화문 집회"', {0, 4}),             # the phrase as typed: those words in that order, one space apart
     ("광화문 집회", {0, 1, 2, 3, 4}),       # both words anywhere
     ('"광화문 집회" 부상', {4}),            # a phrase and a word
-    ('"집회', {0, 1, 2, 3, 4, 6}),          # a quote left open is ignored
+    ('"집회', {0, 1, 2, 3, 4, 6}),          # a quote left open is closed at the end
+    ('"광화문 집회', {0, 4}),               # … so a phrase being typed is already a phrase
+    ('부상 "광화문 집회', {4}),
+    ("“광화문 집회”", {0, 4}),              # typographic quotes are quotes
+    ("광화문\x00집회", {0, 1, 2, 3, 4}),   # a NUL separates words, never ends the search
     ("100%", {5}), ("a_b", {5}), ("\\", {5}), ("NEAR(x", {5}), ("*", {5}), ("it's", {5}), ('"quoted"', {5}),
     ('""', set(range(7))),                  # nothing to look for: everything
 ])
@@ -379,5 +383,14 @@ def test_phrase_and_words_search_mean_the_same_in_sql_and_the_index(tmp_path, te
             assert 'text has the phrase "광화문 집회"' in d
         if text == "광화문 집회":
             assert "text has all of: 광화문, 집회" in d
+        # Live rows reach the index's cached text mask the same way.
+        idx.static_mask(flt, c.conn)
+        write_records(c, [Item(kind=Kind.POST, source="x", source_id=str(100 + k), t_ms=T0 + 100 + k, text=t, lat=37.57,
+                               lon=126.98, precision=Precision.EXACT) for k, t in enumerate(PHRASE_TEXTS)],
+                      path="p2", fmt="test")
+        assert idx.append_new(c.conn) == len(PHRASE_TEXTS)
+        by_sid = dict(c.conn.execute("SELECT id, CAST(source_id AS INTEGER) FROM items"))
+        mem = {by_sid[i] for i in idx.id[idx.select(flt, c.conn).pos].tolist()}
+        assert mem == want | {100 + k for k in want}
     finally:
         c.close()

@@ -7,7 +7,9 @@ index prefilter on their envelope, because SQLite has no polygon test.
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -19,13 +21,32 @@ from desktop.core.triage import TriageError, check_priority, check_state
 KIND_NAMES = {"post": "posts", "field_update": "field updates"}
 
 
+# Typographic and full-width double quotes open and close a phrase like '"'.
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\uff02": '"'})
+# NUL ends a string inside SQLite's LIKE and FTS parsers; lone surrogates cannot be encoded.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# Short terms past this many are checked in one correlated subquery instead of one clause
+# each (a pasted post can hold hundreds of words; SQLite's expression depth is 1000).
+MAX_LIKE_CLAUSES = 16
+
+
 def parse_text(text: str) -> tuple[list[str], list[str]]:
-    """A search as typed: (quoted phrases, other words). ``"광화문 집회" 부상`` finds items
-    whose text has "광화문 집회" (those words, in that order) and also 부상 anywhere. A
-    quote left open is ignored; nothing typed is ever read as a query operator."""
-    phrases = [" ".join(p.split()) for p in re.findall(r'"([^"]*)"', text) if p.strip()]
-    words = re.sub(r'"[^"]*"', " ", text).replace('"', " ").split()
-    return phrases, words
+    """A search as typed: (quoted phrases, other words), each without repeats.
+
+    ``"광화문 집회" 부상`` finds items whose text has "광화문 집회" (those words, in that
+    order, one space apart) and also 부상 anywhere. Unquoted words must all appear,
+    anywhere, in any order. A quote left open is closed at the end (``"광화문 집`` is the
+    phrase "광화문 집"), so a phrase being typed narrows as it grows. Runs of spaces in a
+    phrase count as one; “curly” and full-width quotes work like '"'. Nothing typed is
+    ever read as a query operator: NEAR, AND, *, ^, %, _, ', backslashes are literal.
+    """
+    s = unicodedata.normalize("NFC", _SURROGATE_RE.sub("\ufffd", str(text)))
+    s = _CONTROL_RE.sub(" ", s).translate(_QUOTES)
+    parts = s.split('"')  # outside, inside, outside, …; an odd count of quotes leaves the last part inside
+    phrases = [" ".join(p.split()) for p in parts[1::2]]
+    words = " ".join(parts[0::2]).split()
+    return list(dict.fromkeys(p for p in phrases if p)), list(dict.fromkeys(words))
 
 
 def _fts_phrase(term: str) -> str:
@@ -34,6 +55,44 @@ def _fts_phrase(term: str) -> str:
 
 def _like_escape(term: str) -> str:
     return re.sub(r"([\\%_])", r"\\\1", term)
+
+
+def _text_where(a: str, terms: list[str]) -> tuple[list[str], list]:
+    """SQL clauses (all must hold) for text that contains every term, in its text or author."""
+    clauses: list[str] = []
+    params: list = []
+    long = [t for t in terms if len(t) >= 3]
+    short = [t for t in terms if len(t) < 3]
+    if long:
+        # Trigram index: any substring of three or more characters, Hangul included; one
+        # MATCH of quoted strings joined by AND, so no term is ever an operator.
+        clauses.append(f"{a}.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+        params.append(" AND ".join(_fts_phrase(t) for t in long))
+    # Too short for trigrams (e.g. two-syllable Korean words): scan the rows left.
+    if len(short) <= MAX_LIKE_CLAUSES:
+        for term in short:
+            clauses.append(f"({a}.text LIKE ? ESCAPE '\\' OR {a}.author LIKE ? ESCAPE '\\')")
+            pat = f"%{_like_escape(term)}%"
+            params += [pat, pat]
+    else:
+        clauses.append(f"NOT EXISTS (SELECT 1 FROM json_each(?) j WHERE NOT ({a}.text LIKE j.value ESCAPE '\\' "
+                       f"OR coalesce({a}.author, '') LIKE j.value ESCAPE '\\'))")
+        params.append(json.dumps([f"%{_like_escape(t)}%" for t in short], ensure_ascii=False))
+    return clauses, params
+
+
+def describe_text(text: str) -> list[str]:
+    """How a search reads: 'text has the phrase "광화문 집회"', 'text has all of: 광화문, 집회'."""
+    phrases, words = parse_text(text)
+    out = []
+    if phrases:
+        quoted = ", ".join(f'"{p}"' for p in phrases)
+        out.append(("text has the phrase " if len(phrases) == 1 else "text has all the phrases ") + quoted)
+    if len(words) == 1:
+        out.append(f'text "{words[0]}"')
+    elif words:
+        out.append("text has all of: " + ", ".join(words))
+    return out
 
 
 @dataclass(frozen=True)
@@ -136,16 +195,9 @@ class Filter:
         if self.hashtags:
             clauses.append(f"{a}.id IN (SELECT item_id FROM item_tags WHERE tag IN ({','.join('?' * len(self.hashtags))}))")
             params += list(self.hashtags)
-        for term in self.text_terms():
-            if len(term) >= 3:
-                # Trigram index: any substring of three or more characters, Hangul included.
-                clauses.append(f"{a}.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-                params.append(_fts_phrase(term))
-            else:
-                # Too short for trigrams (e.g. two-syllable Korean words): scan the rows left.
-                clauses.append(f"({a}.text LIKE ? ESCAPE '\\' OR {a}.author LIKE ? ESCAPE '\\')")
-                pat = f"%{_like_escape(term)}%"
-                params += [pat, pat]
+        text_clauses, text_params = _text_where(a, self.text_terms())
+        clauses += text_clauses
+        params += text_params
         boxes = []
         if self.bbox is not None:
             boxes.append(self.bbox)
@@ -183,14 +235,7 @@ class Filter:
             parts.append(" or ".join("#" + t for t in self.hashtags))
         if self.sources:
             parts.append("from " + ", ".join(self.sources))
-        if self.text:
-            phrases, words = parse_text(self.text)
-            if phrases:
-                parts.append("text has the phrase " + ", ".join(f'"{p}"' for p in phrases))
-            if len(words) == 1:
-                parts.append(f'text "{words[0]}"')
-            elif words:
-                parts.append("text has all of: " + ", ".join(words))
+        parts += describe_text(self.text)
         if self.precisions:
             parts.append("precision " + "/".join(self.precisions))
         if self.states:

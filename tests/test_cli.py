@@ -89,6 +89,31 @@ def test_query_csv_has_a_bom_for_excel_unless_told_not_to(tmp_path, capsys):
     assert (tmp_path / "q.jsonl").read_bytes()[:1] == b"{"  # only CSV gets the mark
 
 
+def test_query_to_standard_output_is_utf8_whatever_the_locale(tmp_path):
+    """A redirected standard output on Korean Windows is CP949: the mark and every post
+    must still arrive as UTF-8, and CSV rows end in CRLF once, not CR CR LF."""
+    import csv
+    import io
+
+    db = tmp_path / "c.db"
+    main(["import", str(_jsonl(tmp_path / "t.jsonl", 3)), "--db", str(db)])
+    con = __import__("sqlite3").connect(db)
+    con.execute("UPDATE items SET text = text || ' 🚨 ✓' WHERE rowid = (SELECT min(rowid) FROM items)")
+    con.commit()
+    con.close()
+    env = {**os.environ, "PYTHONPATH": ROOT, "PYTHONIOENCODING": "cp949"}
+    cmd = [sys.executable, "-m", "desktop", "query", "--db", str(db), "--format", "csv"]
+    res = subprocess.run(cmd, env=env, capture_output=True, timeout=120)
+    assert res.returncode == 0, res.stderr.decode("utf-8", "replace")
+    assert res.stdout.startswith(b"\xef\xbb\xbfid,kind,source") and b"\r\r\n" not in res.stdout
+    rows = list(csv.DictReader(io.StringIO(res.stdout.decode("utf-8-sig"), newline="")))
+    assert len(rows) == 3 and rows[0]["text"].endswith("🚨 ✓") and rows[1]["text"].startswith("광화문 집회")
+    plain = subprocess.run(cmd + ["--no-bom"], env=env, capture_output=True, timeout=120)
+    assert plain.returncode == 0 and plain.stdout.startswith(b"id,kind,source")
+    js = subprocess.run(cmd[:-1] + ["jsonl"], env=env, capture_output=True, timeout=120)
+    assert js.returncode == 0 and js.stdout[:1] == b"{" and "광화문" in js.stdout.decode("utf-8")
+
+
 def test_rejected_file_leaves_cache_untouched(tmp_path, capsys):
     db = tmp_path / "c.db"
     main(["import", str(_jsonl(tmp_path / "t.jsonl", 3)), "--db", str(db)])

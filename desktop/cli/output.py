@@ -1,10 +1,13 @@
-"""Writing query results: GeoJSON FeatureCollection, CSV, or JSON lines."""
+"""Writing query results: GeoJSON FeatureCollection, CSV, or JSON lines, always UTF-8."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
-from typing import IO, Iterable
+import sys
+from contextlib import contextmanager
+from typing import IO, Iterable, Iterator
 
 from desktop.core.timefmt import iso_utc
 
@@ -94,3 +97,38 @@ def write_csv(rows: Iterable[dict], out: IO[str]) -> int:
 
 
 WRITERS = {"geojson": write_geojson, "jsonl": write_jsonl, "csv": write_csv}
+
+BOM = "\ufeff"
+
+
+@contextmanager
+def open_output(path: str | None, fmt: str, *, bom: bool = True) -> Iterator[IO[str]]:
+    """The text stream a query is written to: the file ``path``, else standard output.
+
+    Both are UTF-8 whatever the locale (a redirected standard output on Korean Windows
+    would otherwise be CP949, which cannot hold every post) with no newline translation
+    (the CSV writer ends rows itself). CSV starts with a UTF-8 byte-order mark unless
+    ``bom`` is False: Excel reads a CSV without one in the ANSI code page and garbles
+    Hangul. Other formats never get one.
+    """
+    if path:
+        out: IO[str] = open(path, "w", encoding="utf-8", newline="")
+    else:
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # a text-only stand-in (an embedding host): write to it as it is
+            out = sys.stdout
+        else:
+            sys.stdout.flush()
+            out = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    try:
+        if fmt == "csv" and bom:
+            out.write(BOM)
+        yield out
+    finally:
+        if path:
+            out.close()
+        elif out is not sys.stdout:
+            try:
+                out.flush()
+            finally:
+                out.detach()  # standard output itself stays open for whatever follows

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import sys
-
 from desktop.cli.common import EXIT_OK, add_db, add_filter_args, db_path, err, filter_from_args
 
 
 def run(args) -> int:
     from desktop.cache import Cache
     from desktop.cache.query import iter_items
-    from desktop.cli.output import WRITERS
+    from desktop.cli.output import WRITERS, open_output
 
     with Cache.open_readonly(db_path(args)) as cache:
         flt = filter_from_args(args, cache)
         err(flt.describe())
         rows = iter_items(cache.conn, flt, limit=args.limit)
-        out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
-        if args.format == "csv" and not args.no_bom:
-            # Excel on a Korean Windows reads a CSV without a byte-order mark as CP949 and garbles Hangul.
-            out.write("\ufeff")
-        try:
+        with open_output(args.out, args.format, bom=not args.no_bom) as out:
             writer = WRITERS[args.format]
             n = writer(rows, out, flt.describe()) if args.format == "geojson" else writer(rows, out)
-        finally:
-            if args.out:
-                out.close()
     err(f"{n} items")
     return EXIT_OK
 
@@ -38,5 +29,5 @@ def register(sub) -> None:
     q.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     q.add_argument("--limit", type=int)
     q.add_argument("--no-bom", action="store_true",
-                   help="CSV without the UTF-8 byte-order mark (written by default so Excel shows Hangul)")
+                   help="CSV only: leave out the UTF-8 byte-order mark (written by default so Excel shows Hangul)")
     q.set_defaults(func=run)

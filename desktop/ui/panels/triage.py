@@ -121,6 +121,7 @@ class TriagePanel(Panel):
         self.dialog = None  # the open note / duplicate / name dialog, if any
         # Another window (or `sitmap triage`) on the same cache: its changes show within a second.
         self._stamp = None
+        self._check_others()  # what the cache holds now, so a change made from now on is seen
         self._watch = QTimer(ctx.window, interval=1000)
         self._watch.timeout.connect(self._check_others)
         self._watch.start()

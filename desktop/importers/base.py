@@ -134,11 +134,44 @@ _ISO_RE = re.compile(
 )
 
 
+# Local forms spreadsheets and Korean Windows write: '2026-11-14 오후 2:03:00',
+# '2026. 11. 14. 오후 2:03', '2026년 11월 14일 (토) 14시 03분', '2026/11/14 2:03 PM'.
+_MERIDIEM = r"(오전|오후|AM|PM|A\.M\.|P\.M\.)"
+TIME_OF_DAY = (rf"(?:{_MERIDIEM}\s*)?(\d{{1,2}})\s*(?::|시)\s*(\d{{1,2}})"
+               rf"(?:\s*(?::|분)\s*(\d{{1,2}})(?:[.,](\d+))?\s*초?|\s*분)?(?:\s*{_MERIDIEM})?")
+_LOCAL_DATE = r"(\d{4})\s*(?:[-./]|년)\s*(\d{1,2})\s*(?:[-./]|월)\s*(\d{1,2})\s*(?:\.|일)?"
+_LOCAL_RE = re.compile(rf"{_LOCAL_DATE}(?:\s*\(\s*\w{{1,3}}\s*\))?(?:(?:\s+|\s*T\s*){TIME_OF_DAY})?", re.I)
+
+
+def _local_time(s: str) -> datetime | None:
+    """A naive datetime from the local forms above, None when ``s`` is not one of them."""
+    if len(s) > 80:  # the longest real one is about 40; a bound keeps hostile cells cheap
+        return None
+    m = _LOCAL_RE.fullmatch(" ".join(s.split()))
+    if not m:
+        return None
+    y, mo, d, mer1, hh, mi, ss, frac, mer2 = m.groups()
+    if mer1 and mer2:
+        raise BadRecord(f"invalid time {s!r}: two AM/PM marks")
+    hour = int(hh or 0)
+    mer = (mer1 or mer2 or "").upper().replace(".", "")
+    if mer:
+        if not 1 <= hour <= 12:
+            raise BadRecord(f"invalid time {s!r}: hour {hour} with {mer1 or mer2}")
+        hour = hour % 12 + (12 if mer in ("PM", "오후") else 0)
+    try:
+        micro = int((frac or "0")[:6].ljust(6, "0"))
+        return datetime(int(y), int(mo), int(d), hour, int(mi or 0), int(ss or 0), micro)
+    except ValueError as exc:
+        raise BadRecord(f"invalid time {s!r}: {exc}") from None
+
+
 def parse_time(value: object, ctx: ImportContext | None, *, assume_utc: bool = False) -> int:
     """Parse a time into UTC milliseconds.
 
     Accepts ISO 8601 (any number of fraction digits, ``Z`` or offsets), epoch seconds
-    or milliseconds (numbers or digit strings), and ``YYYY-MM-DD HH:MM[:SS]`` forms.
+    or milliseconds (numbers or digit strings), ``YYYY-MM-DD HH:MM[:SS]`` forms, and the
+    local forms spreadsheets write (오전/오후 or AM/PM, ``2026. 11. 14.``, 년 월 일 시 분).
     Naive times take ``ctx.naive_zone()`` (announced) unless ``assume_utc``.
     """
     if value is None or value == "":
@@ -195,6 +228,10 @@ def parse_time(value: object, ctx: ImportContext | None, *, assume_utc: bool = F
             dt = datetime.strptime(s, fmt)
         except ValueError:
             continue
+        tzi = timezone.utc if assume_utc else (ctx.naive_zone() if ctx else zone(DEFAULT_TZ))
+        return to_ms(dt.replace(tzinfo=tzi))
+    dt = _local_time(s)
+    if dt is not None:
         tzi = timezone.utc if assume_utc else (ctx.naive_zone() if ctx else zone(DEFAULT_TZ))
         return to_ms(dt.replace(tzinfo=tzi))
     raise BadRecord(f"unrecognised time {value!r}")

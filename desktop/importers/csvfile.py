@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Iterator
 
 from desktop.importers import fields as F
-from desktop.importers.base import MAX_FILE_BYTES, BadRecord, ImportContext, ImportFailed, hashtags_in, links_in
+from desktop.importers.base import (
+    MAX_FILE_BYTES, TIME_OF_DAY, BadRecord, ImportContext, ImportFailed, hashtags_in, links_in,
+)
 from desktop.core.model import Item, Kind, Precision, Record
 
 NAME = "csv"
@@ -31,14 +33,24 @@ LON_NAMES = ("lon", "lng", "long", "longitude", "x", "경도")
 LATLON_NAMES = ("latlon", "latlng", "latlong", "coordinates", "coords", "좌표")
 LONLAT_NAMES = ("lonlat", "lnglat", "longlat")
 WKT_NAMES = ("geometry", "wkt", "geom", "the_geom", "shape")
-# The moment of a row, surest first: full date-and-time columns in English and Korean
-# (작성시간/작성일시: written, 등록일시: registered, 발생일시: occurred, 일시/시각: date-time).
-CSV_TIME_NAMES = ("time", "timestamp", "datetime", "date_time", "date time", "created_at", "created", "posted_at",
-                  "published_at", "작성시간", "작성일시", "등록일시", "등록시간", "발생일시", "발생시간", "일시", "시각",
-                  "시간", "when", "date", "날짜", "일자")
+# The moment of a row, surest first. Names match in any case and with spaces, '_', '-',
+# '/' or '.' left out, so 'Created At', 'createdAt', 'date_time', '작성 일시' count too.
+CSV_TIME_NAMES = (
+    # a full date and time (작성: written, 등록: registered, 발생: occurred, 접수: received, 신고: reported)
+    "timestamp", "datetime", "created_at", "created_time", "create_time", "creation_time", "created", "posted_at",
+    "post_time", "published_at", "reported_at", "occurred_at", "event_time", "time_utc", "utc_time",
+    "작성일시", "등록일시", "발생일시", "접수일시", "신고일시", "게시일시", "수집일시", "보고일시", "일시",
+    # usually a date and time, sometimes only the time of day (then a date column completes it)
+    "time", "작성시간", "작성시각", "등록시간", "등록시각", "발생시간", "발생시각", "접수시간", "접수시각", "신고시간",
+    "신고시각", "게시시간", "시각", "시간", "when",
+    # only a date
+    "date", "날짜", "일자", "작성일", "작성일자", "등록일", "등록일자", "발생일", "발생일자", "접수일", "접수일자",
+)
 # A date column that goes with a time-of-day column (date + time split over two columns).
-CSV_DATE_NAMES = ("date", "날짜", "일자", "작성일", "등록일", "발생일")
-_TIME_OF_DAY = re.compile(r"\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*")
+CSV_DATE_NAMES = ("date", "날짜", "일자", "작성일", "작성일자", "등록일", "등록일자", "발생일", "발생일자", "접수일",
+                  "접수일자", "신고일", "신고일자", "게시일")
+_TIME_OF_DAY = re.compile(r"\s*(?:1899-12-3[01][ T])?(" + TIME_OF_DAY + r")\s*", re.I)  # Excel's day zero: no date
+_MIDNIGHT = re.compile(r"[ T]0?0:00(?::00(?:\.0+)?)?$")  # a date cell Excel wrote with 00:00:00
 
 _WKT_RE = re.compile(
     r"\s*(?:SRID=(\d+)\s*;\s*)?POINT\s*(?:Z|M|ZM)?\s*\(\s*([-+0-9.eE]+)[\s,]+([-+0-9.eE]+)(?:\s+[-+0-9.eE]+)*\s*\)\s*",
@@ -94,6 +106,7 @@ class Table:
     encoding: str
     rows: Iterator[tuple[int, list[str]]] = field(repr=False)
     names: dict[str, str] = field(default_factory=dict)  # key(name) -> name
+    _squashed: dict[str, int] | None = field(default=None, repr=False)  # squashed name -> first index
 
     def column(self, name: str | None) -> int | None:
         """Index of a header name (case-insensitive), or None."""
@@ -103,8 +116,25 @@ class Table:
         return None if real is None else self.header.index(real)
 
     def find(self, candidates: tuple[str, ...]) -> int | None:
-        """Index of the first candidate name present in the header."""
-        return self.column(F.pick(self.names, candidates))
+        """Index of the first candidate present in the header: as written (any case), else with
+        spaces, '_', '-', '/' and '.' left out ('작성 시간', 'Created At', 'createdAt', 'Date/Time')."""
+        if self._squashed is None:
+            self._squashed = {}
+            for i, h in enumerate(self.header):
+                self._squashed.setdefault(_squash(h), i)
+        for c in candidates:
+            hit = self.names.get(F.key(c))
+            if hit is not None:
+                return self.header.index(hit)
+            i = self._squashed.get(_squash(c))
+            if i is not None:
+                return i
+        return None
+
+    def label(self, idx: int) -> str:
+        """A column's name for a note: quoted, one line, at most 40 characters."""
+        name = " ".join(self.header[idx].split())
+        return repr(name if len(name) <= 40 else name[:39] + "…")
 
     def named(self, path: Path, name: str, flag: str) -> int:
         """Index of a column the user named; a name that is not there refuses the file."""
@@ -278,7 +308,7 @@ def cell(fields: list[str], idx: int | None) -> str:
 # ---- the generic CSV importer --------------------------------------------------------
 
 def _squash(name: str) -> str:
-    return re.sub(r"[\s_/,;\-]+", "", F.key(name))
+    return re.sub(r"[\s_/,;.\-]+", "", F.key(name))
 
 
 def _has_position_columns(header: list[str]) -> bool:
@@ -347,10 +377,6 @@ def _columns(path: Path, ctx: ImportContext, t: Table) -> _Columns:
     date = t.find(CSV_DATE_NAMES)
     if date is not None and date != c.time:
         c.date = date
-        ctx.note(f"time from column '{t.header[c.time]}' (with the date from '{t.header[date]}' where it "
-                 "gives only the time of day)")
-    else:
-        ctx.note(f"time from column '{t.header[c.time]}'")
     c.text = t.named(path, o.text_field, "--text-field") if o.text_field else t.find(F.TEXT_NAMES)
     c.author = t.named(path, o.author_field, "--author-field") if o.author_field else t.find(F.AUTHOR_NAMES)
     c.id = t.named(path, o.id_field, "--id-field") if o.id_field else t.find(F.ID_NAMES)
@@ -358,7 +384,36 @@ def _columns(path: Path, ctx: ImportContext, t: Table) -> _Columns:
     c.place = t.find(F.PLACE_NAMES)
     c.precision = t.find(F.PRECISION_NAMES)
     c.radius = t.find(F.RADIUS_NAMES)
+    ctx.note(_columns_note(t, c))
+    if c.text is None:
+        ctx.note("no text column (looked for " + ", ".join(F.TEXT_NAMES) + "); name it with --text-field")
     return c
+
+
+def _columns_note(t: Table, c: _Columns) -> str:
+    """Which column gave what, for the import report (the time is reported at the end)."""
+    if c.pair is not None:
+        parts = [f"position from {t.label(c.pair)}" + (" (longitude first)" if c.pair_lon_first else "")]
+    elif c.wkt is not None:
+        parts = [f"position from {t.label(c.wkt)} (WKT)"]
+    else:
+        parts = [f"position from {t.label(c.lat)}/{t.label(c.lon)}"]
+    for what, idx in (("text", c.text), ("author", c.author), ("id", c.id), ("hashtags", c.tags),
+                      ("place", c.place), ("precision", c.precision), ("radius", c.radius)):
+        if idx is not None:
+            parts.append(f"{what} from {t.label(idx)}")
+    return "columns: " + ", ".join(parts)
+
+
+def _time_note(t: Table, c: _Columns, ctx: ImportContext, tally: "_Tally") -> str:
+    """Which column(s) gave the time: one, or a date column and a time-of-day column."""
+    given = " (as given by --time-field)" if ctx.options.time_field else ""
+    if c.date is None or not tally.joined:
+        return f"time from column {t.label(c.time)}{given}"
+    if tally.joined == tally.timed:
+        return f"time from columns {t.label(c.date)} (date) and {t.label(c.time)} (time of day){given}"
+    return (f"time from column {t.label(c.time)}{given}; for {tally.joined:,} row(s) that give only the time of day, "
+            f"the date from {t.label(c.date)}")
 
 
 def number(value: str, delimiter: str) -> str:
@@ -402,6 +457,7 @@ class _Tally:
 
     def __init__(self) -> None:
         self.positioned = self.unusable = self.swapped = self.no_position = 0
+        self.timed = self.joined = 0  # rows with a usable time; of them, dated from the date column
         self.ids = F.MangledIds()
 
 
@@ -420,12 +476,17 @@ def _item(fields: list[str], c: _Columns, ctx: ImportContext, source: str, delim
     t_raw = cell(fields, c.time)
     if not t_raw:
         raise BadRecord("no time")
-    if c.date is not None and _TIME_OF_DAY.fullmatch(t_raw):
+    joined = False
+    if c.date is not None and (tod := _TIME_OF_DAY.fullmatch(t_raw)):
         day = cell(fields, c.date)
         if not day:
-            raise BadRecord(f"time of day {t_raw!r} without a date")
-        t_raw = f"{day.strip()} {t_raw.strip()}"
+            raise BadRecord(f"time of day {F.short(t_raw)} without a date")
+        midnight = _MIDNIGHT.search(day)
+        day = day[: midnight.start()] if midnight else day
+        t_raw, joined = f"{day} {tod.group(1)}", True
     t_ms = F.time_ms(t_raw, ctx)
+    tally.timed += 1
+    tally.joined += joined
     text = cell(fields, c.text) if c.text is not None else ""
     tags = F.split_tags(cell(fields, c.tags)) + hashtags_in(text)
     if lat is None:
@@ -464,6 +525,7 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
     if tally.positioned and tally.unusable == tally.positioned:
         raise ImportFailed(path, "no row has a usable position (projected metres, or the wrong columns?); "
                                  "name the columns with --lat-field/--lon-field")
+    ctx.note(_time_note(table, cols, ctx, tally))
     tally.ids.report(ctx)
     if tally.no_position:
         ctx.note(f"{tally.no_position} row(s) have no position: on the timeline but not on the map")

@@ -17,7 +17,8 @@ from desktop.core.model import Precision
 
 # Candidate names, surest first. Matching is case-insensitive (see ``key``).
 TIME_NAMES = ("time", "timestamp", "datetime", "created_at", "created", "posted_at", "published_at", "when", "작성시간",
-              "작성일시", "등록일시", "발생일시", "일시", "시각", "시간", "date", "날짜", "일자")
+              "작성일시", "등록일시", "발생일시", "접수일시", "신고일시", "게시일시", "일시", "작성시각", "발생시각", "시각",
+              "시간", "date", "날짜", "일자")
 TEXT_NAMES = ("text", "description", "message", "content", "body", "title", "name", "내용", "제목")
 AUTHOR_NAMES = ("author", "user", "username", "screen_name", "작성자", "신고자")
 ID_NAMES = ("id", "uid")

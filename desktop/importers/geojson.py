@@ -54,10 +54,11 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
     _check_named_fields(path, ctx, features)
     source = F.source_name(ctx, NAME)
     ids = F.MangledIds()
+    time_from: dict[str, int] = {}  # property name -> features whose time it gave
     for n, feature in enumerate(features, start=1):
         where = f"feature {n}"
         try:
-            item = _item(feature, ctx, source, to_wgs84, ids)
+            item = _item(feature, ctx, source, to_wgs84, ids, time_from)
         except BadRecord as exc:
             ctx.skip(where, F.reason(exc))
             continue
@@ -71,7 +72,24 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
             except (ValueError, TypeError, RecursionError):
                 item.raw = None
         yield item
+    if time_from:
+        ctx.note(_time_note(time_from, ctx))
     ids.report(ctx)
+
+
+def _time_note(time_from: dict[str, int], ctx: ImportContext) -> str:
+    """'time from property '작성시간'', or the few properties that gave it when features differ."""
+    def label(name: str) -> str:
+        name = " ".join(name.split())
+        return repr(name if len(name) <= 40 else name[:39] + "…")
+
+    given = " (as given by --time-field)" if ctx.options.time_field else ""
+    if len(time_from) == 1:
+        return f"time from property {label(next(iter(time_from)))}{given}"
+    top = sorted(time_from.items(), key=lambda kv: -kv[1])
+    shown = ", ".join(f"{label(k)} ({v:,})" for k, v in top[:3])
+    more = f" and {len(top) - 3} more" if len(top) > 3 else ""
+    return f"time from properties {shown}{more}, features differ"
 
 
 def _load(path: Path, ctx: ImportContext) -> Any:
@@ -185,7 +203,8 @@ def _check_named_fields(path: Path, ctx: ImportContext, features: list) -> None:
             raise ImportFailed(path, f"no feature has a property named {name!r} (given by {flag})")
 
 
-def _item(feature: Any, ctx: ImportContext, source: str, to_wgs84, ids: F.MangledIds) -> Item:
+def _item(feature: Any, ctx: ImportContext, source: str, to_wgs84, ids: F.MangledIds,
+          time_from: dict[str, int] | None = None) -> Item:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise BadRecord("not a Feature object")
     props = feature.get("properties")
@@ -195,17 +214,23 @@ def _item(feature: Any, ctx: ImportContext, source: str, to_wgs84, ids: F.Mangle
         raise BadRecord("'properties' is not an object")
     names = F.index_names(props)
 
+    def name_of(candidates: tuple[str, ...], chosen: str | None = None) -> str | None:
+        return names.get(F.key(chosen)) if chosen else F.pick(names, [c for c in candidates if _has(props, names, c)])
+
     def get(candidates: tuple[str, ...], chosen: str | None = None) -> Any:
-        name = names.get(F.key(chosen)) if chosen else F.pick(names, [c for c in candidates if _has(props, names, c)])
+        name = name_of(candidates, chosen)
         return props.get(name) if name is not None else None
 
     lon, lat = _point(feature.get("geometry"), to_wgs84)
     lat, lon = F.latlon(lat, lon)
     opts = ctx.options
-    t_raw = get(F.TIME_NAMES, opts.time_field)
+    time_name = name_of(F.TIME_NAMES, opts.time_field)
+    t_raw = props.get(time_name) if time_name is not None else None
     if t_raw is None:
         raise BadRecord("no time")
     t_ms = F.time_ms(t_raw, ctx)
+    if time_from is not None and (time_from.get(time_name) or len(time_from) < 50):  # a bound for hostile files
+        time_from[time_name] = time_from.get(time_name, 0) + 1
     text = F.scalar_text(get(F.TEXT_NAMES, opts.text_field)) or ""
     author_raw = get(F.AUTHOR_NAMES, opts.author_field)
     if isinstance(author_raw, dict):  # a nested user object

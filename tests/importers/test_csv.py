@@ -263,7 +263,9 @@ def test_two_exports_numbering_rows_alike_do_not_merge(tmp_path):
     assert import_file(cache, b).stats.accepted == 0  # the same file again is still a no-op
 
 
-@pytest.mark.parametrize("column", ["작성시간", "등록일시", "발생일시", "시각", "timestamp", "datetime", "Created_At"])
+@pytest.mark.parametrize("column", ["작성시간", "등록일시", "발생일시", "시각", "timestamp", "datetime", "Created_At",
+                                    "작성 시간", "작성_일시", "접수일시", "신고 일시", "발생시각", "Created At", "createdAt",
+                                    "Date/Time", "date-time", "TIME_STAMP", "Event Time", "일시", "시간", "time", "날짜"])
 def test_time_column_vocabulary_and_the_column_used_is_said(tmp_path, column):
     cache = open_cache(tmp_path)
     p = write(tmp_path, f"위도,경도,{column},내용\n37.5759,126.9769,2026-11-14 14:03,광화문 앞 인파\n")
@@ -282,4 +284,89 @@ def test_date_and_time_in_two_columns_are_joined(tmp_path):
     assert (result.stats.accepted, result.stats.skipped) == (2, 1)
     assert sorted(r["when"] for r in items(cache).values()) == ["2026-11-14T05:03:00Z", "2026-11-14T05:05:30Z"]
     assert "without a date" in result.skips[0].reason and result.skips[0].where == "line 4"
-    assert any("time from column '시간' (with the date from '날짜'" in n for n in batch_notes(cache))
+    assert "time from columns '날짜' (date) and '시간' (time of day)" in batch_notes(cache)
+
+
+@pytest.mark.parametrize("date_col, time_col, day, tod", [
+    ("일자", "시각", "2026-11-14", "14:03"),
+    ("date", "time", "2026-11-14", "2:03 PM"),
+    ("Date", "Time", "2026/11/14", "02:03:00 pm"),
+    ("작성일", "작성시간", "2026. 11. 14.", "오후 2:03"),
+    ("등록 일자", "등록 시각", "2026-11-14 00:00:00", "1899-12-30 14:03:00"),  # Excel's date and time cells
+    ("날짜", "시간", "2026년 11월 14일", "14시 03분"),
+])
+def test_split_date_and_time_columns_in_the_forms_spreadsheets_write(tmp_path, date_col, time_col, day, tod):
+    cache = open_cache(tmp_path)
+    p = write(tmp_path, f"{date_col},{time_col},위도,경도,내용\n{day},{tod},37.5759,126.9769,광화문\n")
+    result = import_file(cache, p, fmt="csv")
+    assert (result.stats.accepted, result.stats.skipped) == (1, 0), result.skips
+    (got,) = items(cache).values()
+    assert got["when"] == "2026-11-14T05:03:00Z"
+    assert f"time from columns '{date_col}' (date) and '{time_col}' (time of day)" in batch_notes(cache)
+
+
+def test_a_full_time_column_wins_over_a_time_of_day_and_mixed_rows_are_said(tmp_path):
+    cache = open_cache(tmp_path)
+    p = write(tmp_path, "time,timestamp,lat,lon\n14:03,2026-11-14 15:00,37.5759,126.9769\n")
+    import_file(cache, p, fmt="csv")
+    (got,) = items(cache).values()
+    assert got["when"] == "2026-11-14T06:00:00Z" and "time from column 'timestamp'" in batch_notes(cache)
+    cache = open_cache(tmp_path / "b")
+    p = write(tmp_path, "날짜,시간,위도,경도\n2026-11-14,2026-11-14 15:00,37.5759,126.9769\n"
+                        "2026-11-14,14:03,37.5759,126.9769\n", name="b.csv")
+    import_file(cache, p, fmt="csv")
+    assert sorted(r["when"] for r in items(cache).values()) == ["2026-11-14T05:03:00Z", "2026-11-14T06:00:00Z"]
+    assert ("time from column '시간'; for 1 row(s) that give only the time of day, the date from '날짜'"
+            in batch_notes(cache))
+
+
+def test_the_notes_name_every_guessed_column(tmp_path):
+    cache = open_cache(tmp_path)
+    p = write(tmp_path, "작성 일시,위도,경도,내용,작성자,해시태그,장소,반경\n"
+                        "2026-11-14 14:03,37.5759,126.9769,광화문 앞,시민1,집회,광화문광장,30\n")
+    result = import_file(cache, p, fmt="csv", options=ImportOptions(tz="UTC"))
+    assert result.stats.accepted == 1
+    notes = batch_notes(cache)
+    assert ("columns: position from '위도'/'경도', text from '내용', author from '작성자', hashtags from '해시태그', "
+            "place from '장소', radius from '반경'") in notes
+    assert "time from column '작성 일시'" in notes
+    (got,) = items(cache).values()
+    assert (got["when"], got["author"], got["place_name"], got["radius_m"]) == ("2026-11-14T14:03:00Z", "시민1",
+                                                                                 "광화문광장", 30.0)
+
+
+def test_no_text_column_is_said_and_hostile_names_stay_one_short_line(tmp_path):
+    cache = open_cache(tmp_path)
+    long_name = "x" * 500
+    p = write(tmp_path, f'"작성\n시간",lat,lon,{long_name}\n2026-11-14 14:03,37.5759,126.9769,1\n')
+    result = import_file(cache, p, fmt="csv", options=ImportOptions(time_field="작성\n시간"))
+    assert result.stats.accepted == 1
+    notes = batch_notes(cache)
+    assert any(n.startswith("no text column") and "--text-field" in n for n in notes)
+    assert "time from column '작성 시간' (as given by --time-field)" in notes
+    assert all("\n" not in n and len(n) < 1000 for n in notes)
+
+
+@pytest.mark.parametrize("value, want", [
+    ("2026-11-14 오후 2:03:00", "2026-11-14T05:03:00Z"),
+    ("2026. 11. 14. 오후 2:03", "2026-11-14T05:03:00Z"),
+    ("2026. 11. 14. 오전 12:30:05", "2026-11-13T15:30:05Z"),   # 오전 12시 is just after midnight
+    ("2026-11-14 오후 12:10", "2026-11-14T03:10:00Z"),          # 오후 12시 is noon
+    ("2026년 11월 14일 (토) 14시 03분", "2026-11-14T05:03:00Z"),
+    ("2026/11/14 2:03 PM", "2026-11-14T05:03:00Z"),
+    ("2026-1-5 9:07", "2026-01-05T00:07:00Z"),
+])
+def test_local_time_forms(value, want):
+    from desktop.importers.base import parse_time
+    from tests.importers.tabular_helpers import utc
+
+    assert utc(parse_time(value, ImportContext(path=None))) == want  # no zone: Asia/Seoul
+
+
+@pytest.mark.parametrize("value", ["2026-11-14 오후 13:00", "2026-11-14 오후 2:03 PM", "2026-13-01 1:00",
+                                   "2026-11-14" + " " * 5000 + "x", "오후 2:03", "2026-11-14 25:00"])
+def test_local_time_forms_refuse_what_they_cannot_mean(value):
+    from desktop.importers.base import BadRecord, parse_time
+
+    with pytest.raises(BadRecord):
+        parse_time(value, ImportContext(path=None))

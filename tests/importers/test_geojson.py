@@ -220,3 +220,20 @@ def test_sniff_scores():
     assert geojson.sniff(b'{"type":"Feature","geometry":null}', GJ / "x.json") == 40
     assert geojson.sniff(b"id,lat,lon\n1,2,3\n", GJ / "x.csv") == 0
     assert geojson.sniff(b"<kml/>", GJ / "x.geojson") == 0
+
+
+def test_time_property_vocabulary_and_the_property_used_is_said(tmp_path):
+    doc = {"type": "FeatureCollection", "features": [
+        point(126.9769, 37.5759, {"접수일시": "2026-11-14 14:03", "내용": "광화문 앞"}),
+        point(126.9769, 37.5759, {"접수일시": "2026-11-14 14:04", "내용": "시청 앞"}),
+        point(126.9769, 37.5759, {"발생시각": "2026-11-14 오후 2:05", "내용": "종각"}),
+    ]}
+    cache = open_cache(tmp_path)
+    result = import_file(cache, write_json(tmp_path, doc), fmt="geojson")
+    assert result.stats.accepted == 3
+    assert sorted(r["when"] for r in items(cache).values()) == [
+        "2026-11-14T05:03:00Z", "2026-11-14T05:04:00Z", "2026-11-14T05:05:00Z"]
+    assert "time from properties '접수일시' (2), '발생시각' (1), features differ" in result.stats.notes
+    one = {"type": "FeatureCollection", "features": [point(126.9769, 37.5759, {"time": "2026-11-14T05:00:00Z"})]}
+    cache = open_cache(tmp_path / "b")
+    assert "time from property 'time'" in import_file(cache, write_json(tmp_path, one, "b.geojson")).stats.notes

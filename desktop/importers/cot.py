@@ -1,5 +1,15 @@
 """Cursor-on-Target (CoT) XML: officer position reports, GeoChat, deletions and
-emergency alerts, from a file holding one event or many concatenated events.
+emergency alerts, from a file holding one event, many concatenated events, or an
+``<events>`` element wrapping them.
+
+A point's ``ce`` (circular error, metres) is the item's ``radius_m``. ``ce="9999999"``
+(what iTAK and many ATAK reports send), a missing or unreadable ``ce`` mean the sender
+does not know how good the fix is: the position is kept (precision stays ``exact``, a
+device's fix rather than a place or a guess; ``unknown`` means no position at all), no
+radius is stored, and ``extra["accuracy"] = "unknown"`` says so in the details.
+
+Pings, protocol and other ``t-x-…`` control messages and chat receipts are read but not
+stored; a file import counts them (and the deletes it applies) in its notes.
 
 :func:`parse_event` turns one framed event into records; live network listeners
 reuse it with :class:`~desktop.importers.xmlsafe.CotStreamParser`.
@@ -8,7 +18,6 @@ reuse it with :class:`~desktop.importers.xmlsafe.CotStreamParser`.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -65,13 +74,18 @@ def sniff(head: bytes, path: Path) -> int:
 # Read and understood, but nothing to store: counted for the import summary by type.
 CONTROL_KINDS = (("t-x-c-t", "ping"), ("t-x-takp", "protocol message"), ("b-t-f-d", "chat delivery receipt"),
                  ("b-t-f-r", "chat read receipt"))
-_TYPE_RE = re.compile(rb"""\btype\s*=\s*["']([^"']{1,64})["']""")
 
 
-def _control_kind(frame: bytes) -> str:
-    m = _TYPE_RE.search(bytes(frame[:2048]))
-    ctype = m.group(1).decode("ascii", "replace") if m else ""
-    return next((name for prefix, name in CONTROL_KINDS if ctype.startswith(prefix)), "control message")
+def _control_kind(ctype: str) -> str:
+    return next((name for prefix, name in CONTROL_KINDS if ctype.startswith(prefix)), "other control message")
+
+
+def _event_type(frame: bytes) -> str:
+    """The type of an event that parsed once already (a control message: small)."""
+    try:
+        return (xmlsafe.parse_bytes(bytes(frame), max_bytes=FILE_EVENT_BYTES).get("type") or "").strip()
+    except xmlsafe.XmlError:
+        return ""
 
 
 def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
@@ -84,7 +98,7 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
         raise ImportFailed(path, xmlsafe.DTD_REASON + " (a DOCTYPE or entity declaration was found)")
     if not any(not (isinstance(f, Dropped) and f.reason == "garbage") for f in frames):
         raise ImportFailed(path, "not Cursor-on-Target XML: no <event> element found")
-    if xmlsafe.first_element_name(data[:4096]) == "events":
+    if xmlsafe.first_element_name(data[:64 * 1024]) == "events":  # as much as detection reads
         # <events> … </events>: the wrapper before the first event and after the last is not data lost.
         real = [i for i, f in enumerate(frames) if not (isinstance(f, Dropped) and f.reason == "garbage")]
         frames = frames[real[0]: real[-1] + 1]
@@ -113,7 +127,7 @@ def _records(frames: Iterable[bytes | Dropped], ctx: ImportContext) -> Iterator[
             continue
         records = [r for r in records if not isinstance(r, ChatReceipt)]  # nothing to import
         if not records:
-            kind = _control_kind(frame)
+            kind = _control_kind(_event_type(frame))
             control[kind] = control.get(kind, 0) + 1
         for r in records:
             if isinstance(r, DeleteUnit):
@@ -129,7 +143,7 @@ def _records(frames: Iterable[bytes | Dropped], ctx: ImportContext) -> Iterator[
         ctx.note(f"{total:,} control message{'s' if total > 1 else ''} read, not stored as items: " + ", ".join(parts))
     if unknown_accuracy:
         ctx.note(f"{unknown_accuracy:,} position{'s' if unknown_accuracy > 1 else ''} with accuracy unknown "
-                 "(the sender gave ce=9999999): shown without an error circle")
+                 "(ce=9999999, or no ce): no error radius stored, marked 'accuracy unknown'")
 
 
 def parse_event(xml_bytes: bytes, *, where: str = "event", keep_raw: bool = False,
@@ -171,8 +185,8 @@ def _parse(xml_bytes: bytes, keep_raw: bool, max_bytes: int) -> list[Record]:
         raise BadRecord("event has no uid")
     if not ctype:
         raise BadRecord(f"event {uid[:80]!r} has no type")
-    if ctype.startswith("t-x-takp") or ctype.startswith("t-x-c-t"):
-        return []  # protocol negotiation and pings: never mapped, not worth a skip line
+    if ctype.startswith("t-x-") and not ctype.startswith("t-x-d-d"):
+        return []  # protocol negotiation, pings and other control messages: never mapped, counted by file imports
     if ctype.startswith(("b-t-f-d", "b-t-f-r")):
         return _receipt(root, detail, ctype)  # chat delivery and read receipts carry no message
     t_ms = _time(root.get("time") or root.get("start"), "time")

@@ -391,3 +391,53 @@ def test_events_wrapper_unknown_accuracy_and_control_messages(cache):
     assert "2 control messages read, not stored as items: 1 chat delivery receipt, 1 ping" in notes
     assert any("accuracy unknown" in n for n in notes)
     assert not any("not a CoT event" in s.reason for s in res.skips)
+
+
+def _event(uid: str, ctype: str, minute: int, point: str = 'lat="37.57" lon="126.97" hae="10" ce="7" le="5"',
+           detail: str = "") -> str:
+    t = f"2026-11-14T05:{minute:02d}:00Z"
+    return (f'<event version="2.0" uid="{uid}" type="{ctype}" time="{t}" start="{t}" stale="2026-11-14T06:00:00Z" '
+            f'how="m-g"><point {point}/><detail>{detail}</detail></event>')
+
+
+def test_events_wrapper_after_a_long_prolog_and_every_control_message_counted(cache, tmp_path):
+    """An <events> root after 5 kB of comment is still CoT without --format; ce is the radius,
+    9999999 or no ce is 'accuracy unknown' with the position kept as a device fix; pings,
+    receipts, deletes and other t-x control messages are counted, never skipped or dropped."""
+    body = "\n".join([
+        _event("U1", "a-f-G-U-C", 0, detail='<contact callsign="기동1"/>'),
+        _event("U2", "a-f-G-U-C", 1, point='lat="37.571" lon="126.971" hae="9999999" ce="9999999" le="9999999"'),
+        _event("U3", "a-f-G-U-C", 2, point='lat="37.572" lon="126.972"'),  # no ce at all
+        _event("U4", "a-f-G-U-C", 3),
+        _event("ping1", "t-x-c-t", 4, point='lat="0" lon="0" ce="9999999"'),
+        _event("ping2", "t-x-c-t", 5, point='lat="0" lon="0" ce="9999999"'),
+        _event("del", "t-x-d-d", 6, detail='<link uid="U4" relation="none" type="a-f-G-U-C"/>'),
+        _event("mission", "t-x-m-c", 7, point='lat="0" lon="0"'),
+        _event("read", "b-t-f-r", 8, point='lat="0" lon="0"', detail='<__chatreceipt messageId="m1"/>'),
+        _event("task", "t-k", 9),
+    ])
+    path = tmp_path / "wrapped.cot"
+    path.write_bytes(("\ufeff<?xml version='1.0' encoding='UTF-8'?>\n<!-- " + "주석 " * 1000 + "-->\n"
+                      f"<events>\n{body}\n</events>\n").encode("utf-8"))
+    assert detect_format(path) == "cot"
+    res = import_file(cache, path)
+    assert (res.stats.accepted, res.stats.skipped) == (4, 1)
+    assert [(k.where, k.reason) for k in res.skips] == [("event 10", "tasking message t-k is not shown on the map")]
+    rows = {r["unit_uid"]: r for r in items(cache)}
+    assert (rows["U1"]["radius_m"], rows["U1"]["precision"]) == (7.0, "exact")
+    assert "accuracy" not in json.loads(rows["U1"]["extra"])
+    for uid in ("U2", "U3"):
+        assert (rows[uid]["radius_m"], rows[uid]["precision"]) == (None, "exact")
+        assert json.loads(rows[uid]["extra"])["accuracy"] == "unknown"
+    assert set(units(cache)) == {"U1", "U2", "U3"}  # U4 was deleted
+    notes = res.stats.notes
+    assert ("5 control messages read, not stored as items: 1 chat read receipt, 1 other control message, 2 pings, "
+            "1 delete (the units were removed from the map)") in notes
+    assert ("2 positions with accuracy unknown (ce=9999999, or no ce): no error radius stored, "
+            "marked 'accuracy unknown'") in notes
+    assert "events read from an <events> wrapper" in notes
+
+
+def test_other_control_messages_are_not_records():
+    assert parse_event(ev(type="t-x-m-c", lat=0, lon=0), where="e") == []
+    assert parse_event(ev(type="t-x-c-t-r", lat=0, lon=0), where="e") == []

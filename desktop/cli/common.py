@@ -93,3 +93,38 @@ def operator(args) -> str:
     if not name:
         raise OptionError("say who makes the change: --by NAME, or set SITMAP_OPERATOR")
     return name
+
+
+def add_audit_args(p: argparse.ArgumentParser) -> None:
+    """``--operator NAME --purpose CODE --case REF``, written in the audit trail (defaults
+    $SITMAP_OPERATOR, $SITMAP_PURPOSE, $SITMAP_CASE). An option the command already has (the
+    report's --purpose, the evidence package's --operator and --case) is used as it is; where
+    the command has ``--by``, ``--operator`` is another name for it."""
+    have = set(p._option_string_actions)
+    g = p.add_argument_group("audit trail")
+    for opt, meta, env, what in (("--operator", "NAME", "SITMAP_OPERATOR", "who does this"),
+                                 ("--purpose", "CODE", "SITMAP_PURPOSE", "why (the purpose code)"),
+                                 ("--case", "REF", "SITMAP_CASE", "the case reference")):
+        if opt == "--operator" and "--by" in have and opt not in have:  # one name for the history and the trail
+            g.add_argument(opt, dest="by", metavar=meta, default=None, help="the same as --by")
+        elif opt not in have:
+            g.add_argument(opt, metavar=meta, default=None, help=f"{what}, kept in the audit trail (default: ${env})")
+
+
+def audit(args, action: str, *, objects=None, detail=None):
+    """Append one entry to the audit trail beside the cache ``args`` names (after the action
+    succeeded) and return it; who, why and the case come from :func:`add_audit_args`' options,
+    else ``--by``, else the environment."""
+    import os
+
+    from desktop.audit import AuditLog
+
+    def pick(*values):
+        return next((v.strip() for v in values if isinstance(v, str) and v.strip()), None)
+
+    with AuditLog.open(db_path(args)) as log:
+        return log.record(action, operator=pick(getattr(args, "operator", None), getattr(args, "by", None),
+                                                os.environ.get("SITMAP_OPERATOR")),
+                          purpose=pick(getattr(args, "purpose", None), os.environ.get("SITMAP_PURPOSE")),
+                          case_ref=pick(getattr(args, "case", None), os.environ.get("SITMAP_CASE")),
+                          objects=objects, detail=detail)

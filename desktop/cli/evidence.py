@@ -12,7 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from desktop.cli.common import EXIT_ERROR, EXIT_OK, add_db, add_filter_args, db_path, err, filter_from_args
+from desktop.cli.common import (EXIT_ERROR, EXIT_OK, add_audit_args, add_db, add_filter_args, audit, db_path, err,
+                                filter_from_args)
 
 MAP_SIZE = (1600, 1000)
 
@@ -68,6 +69,9 @@ def build(args, db: Path, flt, out: Path) -> int:
         with Cache.open_readonly(db) as cache:
             res = build_package(cache.conn, flt, out, version=__version__, map_png=png, report_pdf=pdf,
                                 omitted=omitted, operator=operator, case=args.case)
+    audit(args, "disclose", objects={"filter": flt.describe()},
+          detail={"format": "evidence", "file": str(out), "count": res.items, "raw": res.raw,
+                  "files": len(res.files)})
     print(f"{out}: {res.items} items ({flt.describe()}), {len(res.files)} files, {res.raw} raw payloads")
     for name, why in res.omitted.items():
         print(f"  not included: {name}: {why}")
@@ -113,6 +117,7 @@ def register(sub) -> None:
     add_filter_args(p)
     p.add_argument("--out", required=True, metavar="ZIP")
     add_package_args(p)
+    add_audit_args(p)
     p.set_defaults(func=run_evidence)
     v = sub.add_parser("verify-package", help="check an evidence package against its manifest (exit 0 or 1)")
     v.add_argument("package", metavar="ZIP")

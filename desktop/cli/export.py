@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import time
 
-from desktop.cli.common import EXIT_OK, add_db, add_filter_args, db_path, err, filter_from_args
+from desktop.cli.common import EXIT_OK, add_audit_args, add_db, add_filter_args, audit, db_path, err, filter_from_args
 
 
 class _Progress:
@@ -47,6 +47,8 @@ def run(args) -> int:
         finally:
             if progress is not None:
                 progress.end()
+    audit(args, "disclose", objects={"filter": flt.describe()},
+          detail={"format": res.format, "file": str(res.path), "count": res.count, "matched": res.matched})
     print(res.summary())
     return EXIT_OK
 
@@ -66,4 +68,5 @@ def register(sub) -> None:
     p.add_argument("--evidence", action="store_true",
                    help="write an evidence package (a .zip with a manifest of hashes) instead, as sitmap evidence")
     add_package_args(p)
+    add_audit_args(p)
     p.set_defaults(func=run)

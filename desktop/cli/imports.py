@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from desktop.cli.common import EXIT_ERROR, EXIT_OK, add_db, db_path, err
+from desktop.cli.common import EXIT_ERROR, EXIT_OK, add_audit_args, add_db, audit, db_path, err
 
 
 def run(args) -> int:
@@ -39,6 +39,11 @@ def run(args) -> int:
                 err(f"rejected {exc} (nothing from this file was stored)")
                 continue
             dt = time.perf_counter() - t0
+            batch = cache.conn.execute("SELECT max(id) FROM batches WHERE path = ?", (res.path,)).fetchone()[0]
+            s = res.stats
+            audit(args, "collect", objects={"file": res.path, "batch": batch},
+                  detail={"format": res.format, "new": s.accepted, "duplicates": s.duplicates, "skipped": s.skipped,
+                          "withdrawn": s.deleted, "units": s.units})
             print(f"{res.summary()} in {dt:.2f} s")
             for note in res.stats.notes:
                 print(f"  note: {note}")
@@ -64,4 +69,5 @@ def register(sub) -> None:
     i.add_argument("--keep-raw", action="store_true", help="also store each record's original payload (off: keep less)")
     i.add_argument("--progress", action="store_true", help="print progress lines")
     i.add_argument("--show-skips", type=int, default=20, metavar="N", help="list up to N skipped records")
+    add_audit_args(i)
     i.set_defaults(func=run)

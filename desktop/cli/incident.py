@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from desktop.cli.common import EXIT_OK, EXIT_USAGE, add_by, add_db, db_path, operator
+from desktop.cli.common import EXIT_OK, EXIT_USAGE, add_audit_args, add_by, add_db, audit, db_path, operator
 from desktop.cli.triage import _ids
 
 
@@ -50,6 +50,9 @@ def run_create(args) -> int:
         iid = incidents.create(cache.conn, args.name, by=by, item_ids=_ids(args.items), lat=lat, lon=lon, area=area,
                                priority=args.priority)
         n = len(incidents.items_of(cache.conn, iid))
+    audit(args, "alter", objects={"incident": iid, "items": _ids(args.items)},
+          detail={"change": "create", "name": args.name.strip(), "priority": args.priority,
+                  "place": "point" if lat is not None else "area" if area else None})
     print(f"incident {iid} ({args.name.strip()}) opened, {args.priority}, {n} item{'s' if n != 1 else ''}")
     return EXIT_OK
 
@@ -81,6 +84,7 @@ def run_add(args) -> int:
         inc = incidents.resolve(cache.conn, args.incident)
         added = incidents.add_items(cache.conn, inc["id"], _ids(args.items), by=by)
         n = len(incidents.items_of(cache.conn, inc["id"]))
+    audit(args, "alter", objects={"incident": inc["id"], "items": list(added)}, detail={"change": "add"})
     print(f"incident {inc['id']} ({inc['name']}): {len(added)} added, {n} item{'s' if n != 1 else ''} in all")
     return EXIT_OK
 
@@ -93,6 +97,7 @@ def run_remove(args) -> int:
     with Cache.open(db_path(args), create=False) as cache:
         inc = incidents.resolve(cache.conn, args.incident)
         gone = incidents.remove_items(cache.conn, inc["id"], _ids(args.items), by=by)
+    audit(args, "alter", objects={"incident": inc["id"], "items": list(gone)}, detail={"change": "remove"})
     print(f"incident {inc['id']} ({inc['name']}): {len(gone)} removed")
     return EXIT_OK
 
@@ -105,6 +110,7 @@ def run_note(args) -> int:
     with Cache.open(db_path(args), create=False) as cache:
         inc = incidents.resolve(cache.conn, args.incident)
         incidents.log(cache.conn, inc["id"], args.text, by=by)
+    audit(args, "alter", objects={"incident": inc["id"]}, detail={"change": "note", "note": args.text})
     print(f"incident {inc['id']} ({inc['name']}): note added")
     return EXIT_OK
 
@@ -117,6 +123,7 @@ def run_close(args) -> int:
     with Cache.open(db_path(args), create=False) as cache:
         inc = incidents.resolve(cache.conn, args.incident)
         incidents.set_state(cache.conn, inc["id"], "closed", by=by, note=args.note)
+    audit(args, "alter", objects={"incident": inc["id"]}, detail={"change": "close", "note": args.note})
     print(f"incident {inc['id']} ({inc['name']}) closed")
     return EXIT_OK
 
@@ -176,6 +183,7 @@ def register(sub) -> None:
     c.add_argument("--point", metavar="LAT,LON", help="its place, e.g. 37.5759,126.9769")
     c.add_argument("--priority", default="routine", metavar="PRIORITY", help="routine (default), urgent or critical")
     add_by(c)
+    add_audit_args(c)
     c.set_defaults(func=run_create)
 
     ls = verbs.add_parser("list", help="open and monitored incidents (most urgent first)")
@@ -191,6 +199,7 @@ def register(sub) -> None:
         a.add_argument("incident", metavar="NAME|ID")
         a.add_argument("--items", nargs="+", required=True, metavar="ID")
         add_by(a)
+        add_audit_args(a)
         a.set_defaults(func=func)
 
     n = verbs.add_parser("note", help="add a line to an incident's log")
@@ -198,6 +207,7 @@ def register(sub) -> None:
     n.add_argument("incident", metavar="NAME|ID")
     n.add_argument("text", metavar="TEXT")
     add_by(n)
+    add_audit_args(n)
     n.set_defaults(func=run_note)
 
     cl = verbs.add_parser("close", help="close an incident, saying why")
@@ -205,6 +215,7 @@ def register(sub) -> None:
     cl.add_argument("incident", metavar="NAME|ID")
     cl.add_argument("--note", required=True, metavar="TEXT", help="why it is closed (kept in its log)")
     add_by(cl)
+    add_audit_args(cl)
     cl.set_defaults(func=run_close)
 
     s = verbs.add_parser("show", help="an incident's items and log")

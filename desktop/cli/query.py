@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop.cli.common import EXIT_OK, add_db, add_filter_args, db_path, err, filter_from_args
+from desktop.cli.common import EXIT_OK, add_audit_args, add_db, add_filter_args, audit, db_path, err, filter_from_args
 
 
 def run(args) -> int:
@@ -17,6 +17,8 @@ def run(args) -> int:
         with open_output(args.out, args.format, bom=not args.no_bom) as out:
             writer = WRITERS[args.format]
             n = writer(rows, out, flt.describe()) if args.format == "geojson" else writer(rows, out)
+    audit(args, "consult", objects={"filter": flt.describe()},
+          detail={"format": args.format, "file": args.out, "count": n})
     err(f"{n} items")
     return EXIT_OK
 
@@ -30,4 +32,5 @@ def register(sub) -> None:
     q.add_argument("--limit", type=int)
     q.add_argument("--no-bom", action="store_true",
                    help="CSV only: leave out the UTF-8 byte-order mark (written by default so Excel shows Hangul)")
+    add_audit_args(q)
     q.set_defaults(func=run)

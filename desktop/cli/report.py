@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 
-from desktop.cli.common import EXIT_OK, add_db, add_filter_args, db_path, err, filter_from_args
+from desktop.cli.common import EXIT_OK, add_audit_args, add_db, add_filter_args, audit, db_path, err, filter_from_args
 
 
 def run(args) -> int:
@@ -39,6 +39,8 @@ def run(args) -> int:
         with Cache.open_readonly(db) as cache:
             data = build_report(cache.conn, flt, out, lang=args.lang, operator=operator, purpose=args.purpose,
                                 map_png=png)
+    audit(args, "disclose", objects={"filter": flt.describe()},
+          detail={"format": "report", "file": str(out), "count": data.total, "lang": args.lang})
     print(f"{out}: {flt.describe()} — {data.total} items, {len(data.incidents)} incidents, "
           f"{len(data.alerts)} alerts")
     return EXIT_OK
@@ -54,4 +56,5 @@ def register(sub) -> None:
                    help="who makes the report (default: $SITMAP_OPERATOR)")
     p.add_argument("--purpose", metavar="TEXT", default="", help="what the report is for")
     p.add_argument("--no-map", action="store_true", help="leave the map out (no offscreen page)")
+    add_audit_args(p)
     p.set_defaults(func=run)

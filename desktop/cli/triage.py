@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop.cli.common import EXIT_OK, add_by, add_db, db_path, operator
+from desktop.cli.common import EXIT_OK, add_audit_args, add_by, add_db, audit, db_path, operator
 
 
 def _ids(values: list[str], what: str = "item") -> list[int]:
@@ -53,6 +53,11 @@ def run(args) -> int:
         after = triage.apply(cache.conn, ids, change, by=by, origin=args.origin)
     if not after:
         raise TriageError("no items to triage")
+    audit(args, "alter", objects={"items": [t.item_id for t in after]},
+          detail={"triage": {k: v for k, v in (("state", state), ("priority", args.priority),
+                                                ("add_tags", list(args.tag)), ("remove_tags", list(args.untag)),
+                                                ("duplicate_of", dup), ("note", args.note), ("origin", args.origin))
+                             if v not in (None, [], "")}})
     for t in after:
         line = f"item {t.item_id}: {describe_change(before[t.item_id], t)}"
         print(line + (f" (note: {args.note.strip()})" if args.note and args.note.strip() else ""))
@@ -75,4 +80,5 @@ def register(sub) -> None:
     p.add_argument("--origin", choices=["commander", "officer"], default="commander",
                    help="officer: the change was reported by a unit in the field")
     add_by(p)
+    add_audit_args(p)
     p.set_defaults(func=run)

@@ -17,6 +17,8 @@ def main(argv):
             for n, line in enumerate(fh, 1):
                 e = json.loads(line.decode("ascii"))
                 canon = json.dumps({k: e[k] for k in FIELDS}, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+                if json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_ascii=True) != line.decode("ascii").rstrip("\n"):
+                    return f"line {n}: not in the canonical form sitmap audit export writes"
                 if hashlib.sha256(canon.encode("ascii")).hexdigest() != e["hash"]:
                     return f"line {n} (entry {e['seq']}): altered, its hash does not match its contents"
                 if seq is not None and (e["seq"] != seq + 1 or e["prev_hash"] != prev):

@@ -167,3 +167,117 @@ def test_operator_of_a_change_is_the_history_s(demo, capsys):
     with Cache.open_readonly(db) as cache:
         assert triage.history(cache.conn, ids[0])[-1]["by"] == "lee"
     assert _entries(db)[-1].operator == "lee"
+
+
+# --- tampering ----------------------------------------------------------------------------------
+
+def _forged(db) -> str:
+    """An entry 6 whose hash is right for its fields but whose prev_hash is not entry 5's."""
+    with AuditLog.open(db) as log:
+        last = log.entries()[-1].as_dict()
+    fields = {**last, "seq": 6, "operator": "intruder", "prev_hash": "ab" * 32}
+    h = entry_hash(fields)
+    return ("INSERT INTO entries (seq, t_ms, operator, purpose, case_ref, workstation, action, objects, detail, "
+            f"prev_hash, hash) VALUES (6, {fields['t_ms']}, 'intruder', 'P1', 'C-1', '{fields['workstation']}', "
+            f"'consult', '{canonical(fields['objects']).decode()}', '{canonical(fields['detail']).decode()}', "
+            f"'{'ab' * 32}', '{h}')")
+
+
+TAMPER = [  # (name, SQL statements, the entry verify must name, words of its message)
+    ("field changed", lambda db: ["UPDATE entries SET operator = 'lee' WHERE seq = 3"], 3, "altered"),
+    ("objects changed", lambda db: ["UPDATE entries SET objects = '{\"filter\":\"other\"}' WHERE seq = 2"], 2,
+     "altered"),
+    ("time changed", lambda db: ["UPDATE entries SET t_ms = t_ms - 3600000 WHERE seq = 4"], 4, "altered"),
+    ("entry deleted", lambda db: ["DELETE FROM entries WHERE seq = 3"], 3, "removed"),
+    ("seq swapped", lambda db: ["UPDATE entries SET seq = -2 WHERE seq = 2", "UPDATE entries SET seq = 2 WHERE seq = 4",
+                                "UPDATE entries SET seq = 4 WHERE seq = -2"], 2, "altered or moved"),
+    ("forged entry appended", lambda db: [_forged(db)], 6, "does not follow"),
+]
+
+
+@pytest.mark.parametrize("name,sql,bad,words", TAMPER, ids=[t[0] for t in TAMPER])
+def test_verify_names_the_tampered_entry(tmp_path, capsys, name, sql, bad, words):
+    from desktop.cli import main
+
+    db = _log(tmp_path)
+    assert main(["audit", "verify", "--db", str(db)]) == 0
+    capsys.readouterr()
+    _tamper(db, *sql(db))
+    assert main(["audit", "verify", "--db", str(db)]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED" in out and f"entry {bad} " in out and words in out, out
+    with AuditLog.open(db) as log:
+        assert log.verify().bad_seq == bad
+
+
+def test_a_noted_head_catches_what_the_chain_alone_cannot(tmp_path, capsys):
+    from desktop.cli import main
+
+    db = _log(tmp_path)
+    assert main(["audit", "head", "--db", str(db)]) == 0
+    noted = capsys.readouterr().out.strip()
+    assert noted.startswith("5:") and len(noted) == 66
+    assert main(["audit", "verify", "--db", str(db), "--head", noted]) == 0
+    assert main(["audit", "verify", "--db", str(db), "--head", "f" * 64]) == 1
+    assert "not in the log" in capsys.readouterr().out
+    assert main(["audit", "verify", "--db", str(db), "--head", "nonsense"]) == 1  # a usage error, one line
+    _tamper(db, "DELETE FROM entries WHERE seq = 5")  # the newest entry removed: the chain still holds
+    assert main(["audit", "verify", "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["audit", "verify", "--db", str(db), "--head", noted]) == 1
+    assert "not in the log" in capsys.readouterr().out
+
+
+def _script(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True, timeout=60)
+
+
+def test_export_verifies_with_the_standalone_script(tmp_path, capsys):
+    from desktop.cli import main
+
+    db = _log(tmp_path)
+    out = tmp_path / "audit.jsonl"
+    assert main(["audit", "export", "--db", str(db), "--out", str(out)]) == 0
+    lines = out.read_bytes().splitlines()
+    assert len(lines) == 5 and json.loads(lines[0])["prev_hash"] == GENESIS
+    with AuditLog.open(db) as log:
+        seq, head = log.head()
+    ok = _script(out)
+    assert ok.returncode == 0 and f"OK: 5 entries, head 5 {head}" in ok.stdout, ok.stdout
+    assert _script(out, "--head", head).returncode == 0
+    assert _script(out, "--head", "0" * 64).returncode == 1
+    data = out.read_bytes()
+    for pos in range(0, len(data) - 1, 37):  # any one byte changed fails, wherever it is
+        bad = bytearray(data)
+        bad[pos] = ord("x") if bad[pos] != ord("x") else ord("y")
+        out.write_bytes(bytes(bad))
+        res = _script(out)
+        assert res.returncode == 1 and "FAILED" in res.stdout, (pos, res.stdout)
+    out.write_bytes(b"\n".join(lines[:2] + lines[3:]) + b"\n")  # a line removed
+    res = _script(out)
+    assert res.returncode == 1 and "entry 4" in res.stdout
+
+
+def test_export_of_a_period_starts_after_an_earlier_entry(tmp_path, capsys):
+    db = _log(tmp_path)
+    with AuditLog.open(db) as log:
+        es = log.entries()
+        n = log.export(tmp_path / "part.jsonl", t_from=es[2].t_ms)
+    lines = [json.loads(x) for x in (tmp_path / "part.jsonl").read_text().splitlines()]
+    first = lines[0]["seq"]
+    assert n == len(lines) and first <= 3 and lines[-1]["seq"] == 5
+    assert lines[0]["prev_hash"] == (GENESIS if first == 1 else es[first - 2].hash)
+    assert _script(tmp_path / "part.jsonl").returncode == 0
+    with AuditLog.open(db) as log:
+        assert log.export(tmp_path / "none.jsonl", t_to=es[0].t_ms) == 0
+
+
+def test_show_and_missing_log(tmp_path, capsys):
+    from desktop.cli import main
+
+    db = _log(tmp_path)
+    assert main(["audit", "show", "--db", str(db), "--limit", "2", "--operator", "kim", "--action", "consult"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and out[0].lstrip().startswith("5 ") and "kim@" in out[0] and "purpose P1" in out[0]
+    assert main(["audit", "verify", "--db", str(tmp_path / "other.db")]) == 1
+    assert "no audit log" in capsys.readouterr().err

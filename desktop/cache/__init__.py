@@ -2,7 +2,8 @@
 
 Owns the schema and its migrations (:mod:`schema`), the connection and its pragmas
 (:mod:`db`), the one transactional writer (:mod:`writer`) and the read paths that
-answer a filter from SQL (:mod:`query`, :mod:`stats`).
+answer a filter from SQL (:mod:`query`, :mod:`stats`), and erasure and retention
+(:mod:`erase`).
 
 May import: :mod:`desktop.core`. No Qt.
 """

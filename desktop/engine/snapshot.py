@@ -197,3 +197,15 @@ def save(index: ColumnIndex, state: CacheState) -> Snapshot:
     os.replace(tmp, folder)
     shutil.rmtree(old, ignore_errors=True)
     return _open(folder, meta, False)
+
+
+def discard(state: CacheState) -> bool:
+    """Delete the saved snapshot of this cache file, and any half-written one (after an
+    erasure: the snapshot holds the erased items' hashtags and positions). True if one was there."""
+    folder = snapshot_dir(state)
+    found = False
+    for p in (folder, *folder.parent.glob(f"{folder.name}.tmp*"), *folder.parent.glob(f"{folder.name}.old*")):
+        if p.exists():
+            found = True
+            shutil.rmtree(p)
+    return found

@@ -1,0 +1,300 @@
+"""Erasure and retention: items removed so that nothing of them is left in the cache file.
+
+:func:`erase` removes the given items and everything the cache holds about them, in one
+transaction, so an item is never half erased:
+
+- the item rows with their raw payloads, hashtag rows and full-text entries (the
+  ``items_ad`` trigger forgets them; the full-text index is then merged with
+  'optimize' so no old segment still holds their trigrams);
+- their triage and triage history, their places in incidents (``incident_items``);
+- tasks about them keep their code, unit and state but lose the item (``item_id`` NULL),
+  their text and the field's reply (replaced by :data:`REMOVED`);
+- incident log rows that name them lose the item id; a field reply to a task about an
+  erased item is deleted; a log row or another task that quotes an erased item's text
+  (the first :data:`QUOTE_PREFIX` characters, as tasks are prefilled) or the text of an
+  erased item's task has that text replaced by :data:`REMOVED`;
+- alerts forget their ids; another item's ``duplicate_of`` an erased item is cleared.
+
+The transaction counts as a rewrite (``meta`` 'rewrites', see ``writer.bump_generation``),
+so a saved index snapshot is rebuilt at the next open; the caller deletes the snapshot
+folder itself (``engine.snapshot.discard``: this layer does not know where it is).
+
+Then :func:`compact` makes the deletion physical: ``secure_delete`` is on while erasing,
+the WAL is checkpointed and truncated, the file is rebuilt with VACUUM and the WAL
+truncated again, so the erased text is in neither the cache file nor its ``-wal``.
+When another program holds the cache open a checkpoint cannot finish;
+``ErasureStats.compacted`` is then False and running the erasure again (nothing left
+to erase) finishes it.
+
+Erased items are not tombstoned: importing the same file again brings them back.
+Tombstones are for withdrawals the source announces (tweet deletes).
+
+:func:`purge` erases items older than a retention period, except items of an incident
+that is not closed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from desktop.cache.db import Cache, explain
+from desktop.cache.writer import bump_generation
+
+DEFAULT_RETENTION_DAYS = 730
+REMOVED = "(removed with an erased item)"
+QUOTE_MIN = 4  # texts shorter than this are not looked for in log rows and tasks
+QUOTE_PREFIX = 40  # tasks are prefilled with the start of an item's text: compare that much
+_DAY_MS = 86_400_000
+
+
+@dataclass
+class ErasureStats:
+    """What an erasure removed (or, with ``dry_run``, would remove): counts only, never content."""
+
+    items: int = 0
+    raw_payloads: int = 0
+    hashtags: int = 0
+    triage: int = 0
+    triage_history: int = 0
+    incident_items: int = 0
+    incident_log: int = 0  # log rows deleted, unlinked or with their text removed
+    tasks: int = 0  # tasks that lost their item (or a quoting text)
+    alerts: int = 0  # alerts that forgot erased ids
+    kept_in_open_incidents: int = 0  # purge: old items kept because an open incident holds them
+    dry_run: bool = False
+    compacted: bool = False  # the WAL checkpoint and VACUUM completed
+    reason: str = ""
+    ids: list[int] = field(default_factory=list, repr=False)  # the erased item ids, ascending
+
+    def counts(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("items", "raw_payloads", "hashtags", "triage", "triage_history",
+                                              "incident_items", "incident_log", "tasks", "alerts")}
+
+    def summary(self) -> str:
+        c = self.counts()
+        verb = "would erase" if self.dry_run else "erased"
+        rest = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in c.items() if k != "items")
+        return f"{verb} {c['items']} items ({rest})"
+
+
+def id_ranges(ids: Iterable[int]) -> list[list[int]]:
+    """[[first, last], …] of ascending ids: how an audit entry names many items briefly."""
+    out: list[list[int]] = []
+    for i in sorted(set(int(x) for x in ids)):
+        if out and out[-1][1] == i - 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return out
+
+
+def _norm(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+class _Plan:
+    """Which rows an erasure touches, worked out by reading only (shared by dry runs)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        c = conn
+        self.ids = [r[0] for r in c.execute("SELECT id FROM temp.erase_ids ORDER BY id")]
+        one = lambda sql: c.execute(sql).fetchone()[0]  # noqa: E731
+        sub = "(SELECT id FROM temp.erase_ids)"
+        self.stats = ErasureStats(
+            items=len(self.ids),
+            raw_payloads=one(f"SELECT count(*) FROM items WHERE id IN {sub} AND raw IS NOT NULL"),
+            hashtags=one(f"SELECT count(*) FROM item_tags WHERE item_id IN {sub}"),
+            triage=one(f"SELECT count(*) FROM triage WHERE item_id IN {sub}"),
+            triage_history=one(f"SELECT count(*) FROM triage_history WHERE item_id IN {sub}"),
+            incident_items=one(f"SELECT count(*) FROM incident_items WHERE item_id IN {sub}"),
+        )
+        # Texts that may be quoted: those of erased items that an incident or a task refers to.
+        quoted: dict[int, str] = {}
+        for iid, text in c.execute(
+                f"SELECT id, text FROM items WHERE id IN {sub} AND (id IN (SELECT item_id FROM incident_items) "
+                f"OR id IN (SELECT item_id FROM tasks WHERE item_id IS NOT NULL) "
+                f"OR id IN (SELECT item_id FROM incident_log WHERE item_id IS NOT NULL))"):
+            t = _norm(text)
+            if len(t) >= QUOTE_MIN:
+                quoted[iid] = t[:QUOTE_PREFIX]
+        by_incident: dict[int, set[int]] = {}
+        for inc, iid in c.execute(f"SELECT incident_id, item_id FROM incident_items WHERE item_id IN {sub}"):
+            by_incident.setdefault(inc, set()).add(iid)
+        erased = set(self.ids)
+
+        def quotes(text: str, candidates: Iterable[int]) -> bool:
+            t = _norm(text)
+            return any(quoted[i] in t for i in candidates if i in quoted)
+
+        # Tasks about erased items, or of incidents that held them.
+        self.task_unlink: list[int] = []
+        self.task_text: list[int] = []
+        self.task_reply: list[int] = []
+        erased_tasks: set[int] = set()
+        task_keys: list[str] = []
+        for tid, inc, iid, text, reply in c.execute("SELECT id, incident_id, item_id, text, reply FROM tasks"):
+            cand = ({iid} if iid in erased else set()) | by_incident.get(inc, set())
+            if not cand:
+                continue
+            if iid in erased:  # a task about an erased item: its text and the field's reply go
+                self.task_unlink.append(tid)
+                erased_tasks.add(tid)
+                key = _norm(text)[:QUOTE_PREFIX]
+                if len(key) >= QUOTE_MIN:
+                    task_keys.append(key)
+            if iid in erased or quotes(text, cand):
+                self.task_text.append(tid)
+            if reply and (iid in erased or quotes(reply, cand)):
+                self.task_reply.append(tid)
+        self.stats.tasks = len(set(self.task_unlink) | set(self.task_text) | set(self.task_reply))
+        # Incident log rows naming an erased item, or in an incident that held one.
+        self.log_delete: list[int] = []
+        self.log_unlink: list[int] = []
+        self.log_text: list[int] = []
+        incs = sorted(by_incident)
+        rows = c.execute(
+            f"SELECT id, incident_id, kind, text, item_id, task_id FROM incident_log WHERE item_id IN {sub} "
+            f"OR incident_id IN ({','.join('?' * len(incs))})", incs).fetchall() if incs else \
+            c.execute(f"SELECT id, incident_id, kind, text, item_id, task_id FROM incident_log "
+                      f"WHERE item_id IN {sub}").fetchall()
+        if erased_tasks:
+            have = {r[0] for r in rows}
+            rows += [r for r in c.execute("SELECT id, incident_id, kind, text, item_id, task_id FROM incident_log "
+                                          "WHERE task_id IS NOT NULL") if r[5] in erased_tasks and r[0] not in have]
+        task_item = {tid: iid for tid, iid in c.execute("SELECT id, item_id FROM tasks")}
+        for lid, inc, kind, text, iid, task_id in rows:
+            cand = ({iid} if iid in erased else set()) | by_incident.get(inc, set())
+            if task_id in erased_tasks:
+                cand.add(task_item[task_id])
+            if kind == "reply" and task_id in erased_tasks:
+                self.log_delete.append(lid)  # the field's free-text answer about the erased item
+                continue
+            if iid in erased:
+                self.log_unlink.append(lid)
+            if quotes(text, cand) or (task_id in erased_tasks and any(k in _norm(text) for k in task_keys)):
+                self.log_text.append(lid)
+        self.stats.incident_log = len(set(self.log_delete) | set(self.log_unlink) | set(self.log_text))
+        # Alerts naming erased ids.
+        self.alerts: list[tuple[int, str]] = []
+        for aid, ids_json in c.execute("SELECT id, item_ids FROM alerts WHERE item_ids != '[]'"):
+            try:
+                ids = json.loads(ids_json)
+            except ValueError:
+                continue
+            keep = [i for i in ids if i not in erased]
+            if len(keep) != len(ids):
+                self.alerts.append((aid, json.dumps(keep)))
+        self.stats.alerts = len(self.alerts)
+        self.stats.ids = self.ids
+
+
+def _load_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
+    conn.execute("DROP TABLE IF EXISTS temp.erase_ids")
+    conn.execute("CREATE TEMP TABLE erase_ids (id INTEGER PRIMARY KEY)")
+    conn.executemany("INSERT OR IGNORE INTO temp.erase_ids (id) VALUES (?)", ((int(i),) for i in ids))
+    conn.execute("DELETE FROM temp.erase_ids WHERE id NOT IN (SELECT id FROM items)")
+
+
+def _apply(conn: sqlite3.Connection, plan: _Plan) -> None:
+    sub = "(SELECT id FROM temp.erase_ids)"
+    c = conn
+    c.execute(f"DELETE FROM triage_history WHERE item_id IN {sub}")
+    c.execute(f"DELETE FROM triage WHERE item_id IN {sub}")
+    c.execute(f"UPDATE triage SET duplicate_of = NULL WHERE duplicate_of IN {sub}")
+    c.execute(f"DELETE FROM incident_items WHERE item_id IN {sub}")
+    c.executemany("DELETE FROM incident_log WHERE id = ?", [(i,) for i in plan.log_delete])
+    c.executemany("UPDATE incident_log SET item_id = NULL WHERE id = ?", [(i,) for i in plan.log_unlink])
+    c.executemany("UPDATE incident_log SET text = ? WHERE id = ?", [(REMOVED, i) for i in plan.log_text])
+    c.executemany("UPDATE tasks SET item_id = NULL WHERE id = ?", [(i,) for i in plan.task_unlink])
+    c.executemany("UPDATE tasks SET text = ? WHERE id = ?", [(REMOVED, i) for i in plan.task_text])
+    c.executemany("UPDATE tasks SET reply = ? WHERE id = ?", [(REMOVED, i) for i in plan.task_reply])
+    c.executemany("UPDATE alerts SET item_ids = ? WHERE id = ?", [(j, a) for a, j in plan.alerts])
+    # The trigger items_ad removes each row's full-text entry and hashtag rows.
+    c.execute(f"DELETE FROM items WHERE id IN {sub}")
+    # Deleted full-text entries stay in older segments until they are merged: merge them all.
+    c.execute("INSERT INTO items_fts (items_fts) VALUES ('optimize')")
+    bump_generation(c, rewrote=True)
+
+
+def erase(cache: Cache, item_ids: Iterable[int], *, reason: str, dry_run: bool = False,
+          compact_after: bool = True) -> ErasureStats:
+    """Erase these items and what the cache holds about them (see the module text).
+
+    Ids not in the cache are ignored. With ``dry_run`` nothing is changed and the counts say
+    what would go. ``reason`` is required (the caller records it in the audit trail; the
+    cache keeps no trace of the erased items, the reason included).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("an erasure needs a reason")
+    conn = cache.conn
+    try:
+        if dry_run:
+            _load_ids(conn, item_ids)
+            try:
+                stats = _Plan(conn).stats
+            finally:
+                conn.execute("DROP TABLE IF EXISTS temp.erase_ids")
+            stats.dry_run, stats.reason = True, reason
+            return stats
+        before = conn.execute("PRAGMA secure_delete").fetchone()[0]
+        conn.execute("PRAGMA secure_delete = ON")  # freed space is zeroed, not just unlinked
+        try:
+            with cache.transaction():
+                _load_ids(conn, item_ids)
+                plan = _Plan(conn)
+                if plan.ids:
+                    _apply(conn, plan)
+                conn.execute("DROP TABLE temp.erase_ids")
+        finally:
+            conn.execute(f"PRAGMA secure_delete = {int(before)}")
+    except sqlite3.Error as exc:
+        raise explain(cache.path, exc) from None
+    stats = plan.stats
+    stats.reason = reason
+    if compact_after:
+        stats.compacted = compact(cache)
+    return stats
+
+
+def purge(cache: Cache, *, older_than_days: float = DEFAULT_RETENTION_DAYS, now_ms: int | None = None,
+          dry_run: bool = False) -> ErasureStats:
+    """Erase items whose time is more than ``older_than_days`` before ``now_ms`` (default: now),
+    except those in an incident that is not closed (counted in ``kept_in_open_incidents``)."""
+    if not older_than_days or older_than_days <= 0:
+        raise ValueError("the retention period must be a positive number of days")
+    now = int(time.time() * 1000) if now_ms is None else int(now_ms)
+    cutoff = now - int(older_than_days * _DAY_MS)
+    held = ("SELECT ii.item_id FROM incident_items ii JOIN incidents c ON c.id = ii.incident_id "
+            "WHERE c.state != 'closed'")
+    conn = cache.conn
+    try:
+        ids = [r[0] for r in conn.execute(f"SELECT id FROM items WHERE t_ms < ? AND id NOT IN ({held})", (cutoff,))]
+        kept = conn.execute(f"SELECT count(*) FROM items WHERE t_ms < ? AND id IN ({held})", (cutoff,)).fetchone()[0]
+    except sqlite3.Error as exc:
+        raise explain(cache.path, exc) from None
+    stats = erase(cache, ids, reason=f"retention: older than {older_than_days:g} days", dry_run=dry_run)
+    stats.kept_in_open_incidents = kept
+    return stats
+
+
+def compact(cache: Cache) -> bool:
+    """Checkpoint and truncate the WAL, VACUUM, and truncate the WAL again, so deleted rows
+    are in neither file. False when another connection kept a checkpoint from finishing."""
+    conn = cache.conn
+    try:
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        # VACUUM copies the database through a temporary one: on disk, not in memory, for a big cache.
+        conn.execute("PRAGMA temp_store = FILE")
+        try:
+            conn.execute("VACUUM")
+        finally:
+            conn.execute("PRAGMA temp_store = MEMORY")
+        busy |= conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise explain(cache.path, exc) from None
+    return busy == 0

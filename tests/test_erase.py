@@ -1,0 +1,200 @@
+"""Erasure leaves no trace: not in the cache file, its WAL, the index snapshot or anything
+else under the cache's folder and the data folder; purge keeps items of open incidents."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from desktop.cli import main
+
+T0 = datetime(2026, 11, 14, 5, 0, tzinfo=timezone.utc)
+
+
+def _tweet(i: int, text: str, tags: list[str], t: datetime | None = None) -> dict:
+    t = t or T0 + timedelta(seconds=i)
+    return {
+        "created_at": t.strftime("%a %b %d %H:%M:%S +0000 %Y"), "id": 1_900_000_000_000_000_000 + i,
+        "id_str": str(1_900_000_000_000_000_000 + i), "text": text,
+        "user": {"id_str": str(500 + i), "screen_name": f"citizen{i}"}, "lang": "ko",
+        "coordinates": {"type": "Point", "coordinates": [126.9769, 37.5759]},
+        "entities": {"hashtags": [{"text": t_} for t_ in tags], "urls": []},
+    }
+
+
+def _write(path: Path, tweets: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in tweets), encoding="utf-8")
+    return path
+
+
+def _hits(folders: list[Path], markers: list[str]) -> list[str]:
+    """Every file under the folders whose bytes hold a marker (UTF-8 or UTF-16-LE)."""
+    needles = [enc for m in markers for enc in (m.encode("utf-8"), m.encode("utf-16-le"))]
+    found = []
+    for folder in folders:
+        for p in folder.rglob("*"):
+            if p.is_file():
+                data = p.read_bytes()
+                found += [f"{p}: {n!r}" for n in needles if n in data]
+    return found
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    data = Path(os.environ["SITMAP_DATA_DIR"])
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    monkeypatch.setenv("SITMAP_OPERATOR", "kim")
+    return data, cache_dir / "c.db", tmp_path / "in"
+
+
+def _count(db: Path, sql: str, *params) -> int:
+    from desktop.cache import Cache
+
+    with Cache.open_readonly(db) as c:
+        return c.conn.execute(sql, params).fetchone()[0]
+
+
+def test_erase_leaves_no_trace_anywhere(env, capsys):
+    from desktop.cache import Cache
+    from desktop.cache import incidents, tasks, triage
+    from desktop.core.triage import TriageChange
+    from desktop.engine.index import ItemIndex
+
+    data, db, src_dir = env
+    src_dir.mkdir()
+    ascii_m = f"ERASEME-{uuid.uuid4().hex}"
+    hangul_m = "삭제표식" + "".join(chr(0xAC00 + (b % 11172)) for b in uuid.uuid4().bytes[:6])
+    tag_m = f"erasetag{uuid.uuid4().hex[:12]}"
+    markers = [ascii_m, hangul_m, tag_m]
+    doomed = [_tweet(i, f"{ascii_m} {hangul_m} 제보 {i} #{tag_m} #gone", [tag_m, "gone"]) for i in range(3)]
+    others = [_tweet(10 + i, f"광화문 집회 소식 {i} #광화문", ["광화문"]) for i in range(5)]
+    src = _write(src_dir / "posts.jsonl", doomed + others)
+    assert main(["import", str(src), "--keep-raw", "--db", str(db)]) == 0
+    with Cache.open(db) as cache:
+        conn = cache.conn
+        ids = {r[1]: r[0] for r in conn.execute("SELECT id, source_id FROM items")}
+        gone = [ids[t["id_str"]] for t in doomed]
+        kept = [ids[t["id_str"]] for t in others]
+        assert conn.execute("SELECT count(*) FROM items WHERE raw IS NOT NULL").fetchone()[0] == 8
+        triage.apply(conn, gone[:2], TriageChange(state="verified", note=f"seen {hangul_m}"), by="kim")
+        triage.apply(conn, kept[:1], TriageChange(state="duplicate", duplicate_of=gone[0]), by="kim")
+        inc = incidents.create(conn, "광장", by="kim", item_ids=[gone[0], kept[0]])
+        incidents.log(conn, inc, f"quoted: {ascii_m} {hangul_m} 제보 0", by="kim")
+        incidents.log(conn, inc, "crowd is growing", by="kim")
+        task = tasks.create(conn, unit_uid="u1", callsign="순찰1", text=f"{ascii_m} {hangul_m} 제보 0", lat=None,
+                            lon=None, by="kim", item_id=gone[0], incident_id=inc)
+        tasks.mark(conn, task["id"], "acknowledged", t_ms=1, reply=f"확인 {task['code']} {hangul_m}")
+        incidents.log(conn, inc, f"{task['code']} 순찰1: 확인 {hangul_m}", by="u1", kind="reply",
+                      task_id=task["id"])
+        idx = ItemIndex.load(cache.conn)  # the window's open: saves the snapshot
+        assert idx.snapshot_state == "rebuilt" and len(idx) == 8
+    assert _hits([data, db.parent], markers), "the markers should be there before the erasure"
+    capsys.readouterr()
+
+    # A text search names the items; the audit trail must not keep it (the folder scan checks the trail too).
+    assert main(["erase", "--hashtag", "gone", "--text", ascii_m, "--reason", "subject request 42", "--yes",
+                 "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "erased 3 items" in out and "3 raw payloads" in out and "6 hashtags" in out and "2 triage," in out
+    assert "1 incident items" in out and "index snapshot deleted" in out and "compacted" in out
+    for m in markers:
+        assert m not in out
+    assert _hits([data, db.parent], markers) == []
+    assert not list((data / "index").glob("*")) if (data / "index").exists() else True
+
+    # Other items untouched; their links to erased items cleared; the log kept without the quote.
+    assert _count(db, "SELECT count(*) FROM items") == 5
+    assert _count(db, "SELECT count(*) FROM item_tags WHERE tag = '광화문'") == 5
+    assert _count(db, "SELECT count(*) FROM items WHERE raw IS NOT NULL") == 5
+    assert _count(db, "SELECT count(*) FROM triage WHERE item_id = ? AND duplicate_of IS NULL", kept[0]) == 1
+    assert _count(db, "SELECT count(*) FROM incident_items WHERE incident_id = ?", inc) == 1
+    assert _count(db, "SELECT count(*) FROM incident_log WHERE text = 'crowd is growing'") == 1
+    assert _count(db, "SELECT count(*) FROM incident_log WHERE item_id IN (?, ?, ?)", *gone) == 0
+    assert _count(db, "SELECT count(*) FROM items_fts WHERE items_fts MATCH '광화문'") == 5
+    assert _count(db, "SELECT count(*) FROM tasks WHERE id = ? AND item_id IS NULL AND state = 'acknowledged'",
+                  task["id"]) == 1
+    assert _count(db, "SELECT count(*) FROM incident_log WHERE kind = 'reply'") == 0
+    assert _count(db, "SELECT value FROM meta WHERE key = 'rewrites'") == "1"
+    with Cache.open_readonly(db) as cache:
+        again = ItemIndex.load(cache.conn)
+        assert again.snapshot_state == "rebuilt" and len(again) == 5
+
+    # The audit trail counts the erasure and keeps the reason, never the text.
+    from desktop.audit import AuditLog
+
+    with AuditLog.open(db) as log:
+        [entry] = [e for e in log.entries(action="erase")]
+    e = entry.as_dict() if hasattr(entry, "as_dict") else entry
+    assert e["objects"]["items"] == 3 and e["detail"]["reason"] == "subject request 42"
+    assert e["detail"]["counts"]["raw_payloads"] == 3 and e["objects"]["ids"] == [[min(gone), max(gone)]]
+    assert "text search (not recorded)" in e["objects"]["filter"]
+
+    # Query no longer finds them; the text search is not recorded in the trail.
+    q = db.parent.parent / "q.jsonl"
+    assert main(["query", "--text", "ERASEME", "--format", "jsonl", "--out", str(q), "--db", str(db)]) == 0
+    assert q.read_text(encoding="utf-8") == ""
+    assert main(["query", "--hashtag", "gone", "--format", "jsonl", "--out", str(q), "--db", str(db)]) == 0
+    assert q.read_text(encoding="utf-8") == ""
+
+    # Erased, not tombstoned: the same file may be imported again.
+    capsys.readouterr()
+    assert main(["import", str(src), "--db", str(db)]) == 0
+    assert "3 new" in capsys.readouterr().out
+    assert _count(db, "SELECT count(*) FROM items") == 8
+
+
+def test_erase_refuses_an_empty_filter_and_dry_run_changes_nothing(env, capsys):
+    data, db, src_dir = env
+    src_dir.mkdir()
+    src = _write(src_dir / "p.jsonl", [_tweet(i, f"글 {i} #a", ["a"]) for i in range(4)])
+    assert main(["import", str(src), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["erase", "--reason", "x", "--yes", "--db", str(db)]) == 2
+    assert "--all" in capsys.readouterr().err
+    size = db.stat().st_size
+    assert main(["erase", "--all", "--reason", "x", "--dry-run", "--db", str(db)]) == 0
+    assert "would erase 4 items" in capsys.readouterr().out
+    assert _count(db, "SELECT count(*) FROM items") == 4 and db.stat().st_size == size
+    assert main(["erase", "--all", "--reason", "x", "--db", str(db)]) == 2  # no terminal to ask, no --yes
+    assert "--yes" in capsys.readouterr().err
+    assert main(["erase", "--all", "--reason", "x", "--yes", "--db", str(db)]) == 0
+    assert _count(db, "SELECT count(*) FROM items") == 0
+
+
+def test_purge_keeps_items_of_open_incidents(env, capsys):
+    from desktop.cache import Cache
+    from desktop.cache import incidents
+    from desktop.cache.erase import purge
+
+    data, db, src_dir = env
+    src_dir.mkdir()
+    now = datetime.now(timezone.utc)
+    old = [_tweet(i, f"오래된 글 {i}", [], t=now - timedelta(days=800, seconds=i)) for i in range(6)]
+    new = [_tweet(100 + i, f"새 글 {i}", [], t=now - timedelta(days=3, seconds=i)) for i in range(2)]
+    assert main(["import", str(_write(src_dir / "p.jsonl", old + new)), "--db", str(db)]) == 0
+    with Cache.open(db) as cache:
+        ids = {r[1]: r[0] for r in cache.conn.execute("SELECT id, source_id FROM items")}
+        o = [ids[t["id_str"]] for t in old]
+        open_inc = incidents.create(cache.conn, "열린 사건", by="kim", item_ids=o[:2])
+        closed = incidents.create(cache.conn, "닫힌 사건", by="kim", item_ids=o[2:3])
+        incidents.set_state(cache.conn, closed, "closed", by="kim")
+        dry = purge(cache, older_than_days=730, dry_run=True)
+        assert dry.dry_run and dry.items == 4 and dry.kept_in_open_incidents == 2
+    capsys.readouterr()
+    assert main(["purge", "--dry-run", "--db", str(db)]) == 0
+    assert "would erase 4 items" in capsys.readouterr().out
+    assert _count(db, "SELECT count(*) FROM items") == 8
+    assert main(["purge", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "erased 4 items" in out and "2 older items kept" in out
+    assert _count(db, "SELECT count(*) FROM items") == 4
+    assert _count(db, "SELECT count(*) FROM incident_items WHERE incident_id = ?", open_inc) == 2
+    assert _count(db, "SELECT count(*) FROM incident_items WHERE incident_id = ?", closed) == 0
+    assert main(["purge", "--older-than", "1", "--db", str(db)]) == 0
+    assert _count(db, "SELECT count(*) FROM items") == 2  # only the open incident's two

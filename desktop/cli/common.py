@@ -54,7 +54,8 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--kind", action="append", default=[], choices=["post", "field_update"])
     g.add_argument("--source", action="append", default=[], metavar="NAME",
                    help="x, tak, geojson, csv, kml, ushahidi, sitmap…")
-    g.add_argument("--text", default="", help="words the text must contain (Hangul works; substring match)")
+    g.add_argument("--text", default="", help='words the text must all contain, and "a phrase" in double quotes '
+                                            '(Hangul works; substring match)')
     g.add_argument("--precision", action="append", default=[], choices=["exact", "place", "inferred", "unknown"])
     g.add_argument("--state", action="append", default=[], choices=list(STATES),
                    help="triage state, any of these (an item nobody triaged is new)")

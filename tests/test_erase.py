@@ -198,3 +198,29 @@ def test_purge_keeps_items_of_open_incidents(env, capsys):
     assert _count(db, "SELECT count(*) FROM incident_items WHERE incident_id = ?", closed) == 0
     assert main(["purge", "--older-than", "1", "--db", str(db)]) == 0
     assert _count(db, "SELECT count(*) FROM items") == 2  # only the open incident's two
+
+
+def test_a_reader_holding_the_cache_open_is_reported_and_a_rerun_finishes(env, capsys):
+    import sqlite3
+
+    data, db, src_dir = env
+    src_dir.mkdir()
+    marker = f"ERASEME-{uuid.uuid4().hex}"
+    src = _write(src_dir / "p.jsonl", [_tweet(i, f"{marker} {i}", ["gone"]) for i in range(3)]
+                 + [_tweet(10, "남는 글", [])])
+    assert main(["import", str(src), "--db", str(db)]) == 0
+    reader = sqlite3.connect(db, isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM items").fetchone()[0] == 4  # a read transaction stays open
+    capsys.readouterr()
+    try:
+        assert main(["erase", "--hashtag", "gone", "--reason", "r", "--yes", "--db", str(db)]) == 1
+        captured = capsys.readouterr()
+        assert "erased 3 items" in captured.out and "run this command again" in captured.err
+    finally:
+        reader.execute("ROLLBACK")
+        reader.close()
+    assert main(["erase", "--hashtag", "gone", "--reason", "r", "--yes", "--db", str(db)]) == 0
+    assert "erased 0 items" in capsys.readouterr().out
+    assert _hits([data, db.parent], [marker]) == []
+    assert _count(db, "SELECT count(*) FROM items") == 1

@@ -20,8 +20,8 @@ so a saved index snapshot is rebuilt at the next open; the caller deletes the sn
 folder itself (``engine.snapshot.discard``: this layer does not know where it is).
 
 Then :func:`compact` makes the deletion physical: ``secure_delete`` is on while erasing,
-the WAL is checkpointed and truncated, the file is rebuilt with VACUUM and the WAL
-truncated again, so the erased text is in neither the cache file nor its ``-wal``.
+the WAL is checkpointed, the file is rebuilt with VACUUM, and the WAL is checkpointed
+again and truncated, so the erased text is in neither the cache file nor its ``-wal``.
 When another program holds the cache open a checkpoint cannot finish;
 ``ErasureStats.compacted`` is then False and running the erasure again (nothing left
 to erase) finishes it.
@@ -283,18 +283,19 @@ def purge(cache: Cache, *, older_than_days: float = DEFAULT_RETENTION_DAYS, now_
 
 
 def compact(cache: Cache) -> bool:
-    """Checkpoint and truncate the WAL, VACUUM, and truncate the WAL again, so deleted rows
-    are in neither file. False when another connection kept a checkpoint from finishing."""
+    """Checkpoint the WAL, VACUUM, then checkpoint and truncate the WAL, so deleted rows are
+    in neither file. False when another connection kept a checkpoint from finishing."""
     conn = cache.conn
     try:
-        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # what can go now, without waiting for readers
         # VACUUM copies the database through a temporary one: on disk, not in memory, for a big cache.
         conn.execute("PRAGMA temp_store = FILE")
         try:
             conn.execute("VACUUM")
         finally:
             conn.execute("PRAGMA temp_store = MEMORY")
-        busy |= conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        # Waits (busy timeout) for readers, then copies every frame back and empties the WAL.
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
     except sqlite3.Error as exc:
         raise explain(cache.path, exc) from None
     return busy == 0

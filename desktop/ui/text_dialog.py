@@ -76,3 +76,21 @@ def ask_text(parent: QWidget | None, title: str, prompt: str, done: Callable[[st
     dlg.open()
     dlg.edit.setFocus()
     return dlg
+
+
+def with_operator(parent: QWidget | None, session, fn: Callable[[str], None]) -> TextDialog | None:
+    """Run ``fn(operator)``; the first time, ask who is working and keep the name in the
+    session for the next changes. Returns the dialog when it had to ask."""
+    if session.operator:
+        fn(session.operator)
+        return None
+
+    def named(name: str) -> None:
+        session.operator = name
+        fn(name)
+
+    from PySide6.QtCore import QCoreApplication
+
+    return ask_text(parent, QCoreApplication.translate("OperatorPrompt", "Operator"),
+                    QCoreApplication.translate("OperatorPrompt",
+                                               "Your name or call sign, recorded with every change you make:"), named)

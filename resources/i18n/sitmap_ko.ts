@@ -1159,59 +1159,49 @@ Cache: {db}</source>
         <translation>새 사건의 이름 (항목 {n}건):</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="264" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="263" />
         <source>Check an area in the Areas list (or draw one) first</source>
         <translation>먼저 구역 목록에서 구역을 선택하거나 그리십시오</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="277" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="276" />
         <source>Select items in the review queue, the feed or on the map first</source>
         <translation>먼저 검토 대기 목록, 피드 또는 지도에서 항목을 선택하십시오</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="280" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="279" />
         <source>{n} items added to the incident</source>
         <translation>사건에 항목 {n}건을 추가함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="292" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="291" />
         <source>Incident is now {state}</source>
         <translation>사건 상태: {state}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="296" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="295" />
         <source>Incident state</source>
         <translation>사건 상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="297" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="296" />
         <source>New state, and a note for the log (may be empty):</source>
         <translation>새 상태와 기록에 남길 메모 (비워 둘 수 있음):</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="305" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="304" />
         <source>Note</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="305" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="304" />
         <source>Note for the incident's log:</source>
         <translation>사건 기록에 남길 메모:</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="307" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="306" />
         <source>Note added to the incident</source>
         <translation>사건에 메모를 남김</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="319" />
-        <source>Operator</source>
-        <translation>담당자</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="320" />
-        <source>Your name or call sign, recorded with every change you make:</source>
-        <translation>이름 또는 호출부호 (모든 변경에 함께 기록됩니다):</translation>
     </message>
 </context>
 <context>
@@ -1396,6 +1386,19 @@ Cache: {db}</source>
         <location filename="../../desktop/ui/live_widgets.py" line="765" />
         <source>Type</source>
         <translation>종류</translation>
+    </message>
+</context>
+<context>
+    <name>OperatorPrompt</name>
+    <message>
+        <location filename="../../desktop/ui/text_dialog.py" line="94" />
+        <source>Operator</source>
+        <translation>담당자</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/text_dialog.py" line="95" />
+        <source>Your name or call sign, recorded with every change you make:</source>
+        <translation>이름 또는 호출부호 (모든 변경에 함께 기록됩니다):</translation>
     </message>
 </context>
 <context>
@@ -2204,70 +2207,60 @@ Cache: {db}</source>
         <translation>J/K 이동 · V 확인됨 · F 허위 · D 중복 · R 검토 중 · 1/2/3 우선순위 · N 메모 · Enter 지도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="135" />
-        <location filename="../../desktop/ui/panels/triage.py" line="138" />
+        <location filename="../../desktop/ui/panels/triage.py" line="136" />
+        <location filename="../../desktop/ui/panels/triage.py" line="139" />
         <source>To review</source>
         <translation>검토 대기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="194" />
+        <location filename="../../desktop/ui/panels/triage.py" line="195" />
         <source>{n} to review</source>
         <translation>검토 대기 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="203" />
+        <location filename="../../desktop/ui/panels/triage.py" line="204" />
         <source>{n} items marked {state}</source>
         <translation>{n}건을 {state}(으)로 표시함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="209" />
+        <location filename="../../desktop/ui/panels/triage.py" line="210" />
         <source>{n} items set to priority {priority}</source>
         <translation>{n}건의 우선순위를 {priority}(으)로 정함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="227" />
+        <location filename="../../desktop/ui/panels/triage.py" line="228" />
         <source>Not an item number: {text}</source>
         <translation>항목 번호가 아닙니다: {text}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="229" />
+        <location filename="../../desktop/ui/panels/triage.py" line="230" />
         <source>Duplicate</source>
         <translation>중복</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="230" />
+        <location filename="../../desktop/ui/panels/triage.py" line="231" />
         <source>Number of the item these repeat (select it first to skip this):</source>
         <translation>원본 항목의 번호 (먼저 원본을 선택하면 묻지 않습니다):</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="234" />
+        <location filename="../../desktop/ui/panels/triage.py" line="235" />
         <source>{n} items marked duplicate of item {id}</source>
         <translation>{n}건을 항목 {id}의 중복으로 표시함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="240" />
+        <location filename="../../desktop/ui/panels/triage.py" line="241" />
         <source>Note</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="240" />
+        <location filename="../../desktop/ui/panels/triage.py" line="241" />
         <source>Note on {n} items:</source>
         <translation>항목 {n}건에 대한 메모:</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="242" />
+        <location filename="../../desktop/ui/panels/triage.py" line="243" />
         <source>Note added to {n} items</source>
         <translation>항목 {n}건에 메모를 남김</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="265" />
-        <source>Operator</source>
-        <translation>담당자</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/panels/triage.py" line="266" />
-        <source>Your name or call sign, recorded with every change you make:</source>
-        <translation>이름 또는 호출부호 (모든 변경에 함께 기록됩니다):</translation>
     </message>
 </context>
 </TS>

@@ -35,7 +35,7 @@ from desktop.core.timefmt import fmt
 from desktop.core.triage import INCIDENT_STATES, TriageError
 from desktop.ui.feed_model import PRIORITY_COLOURS, triage_names
 from desktop.ui.panels.base import Area, Dock, MenuEntry, Panel
-from desktop.ui.text_dialog import ask_text
+from desktop.ui.text_dialog import ask_text, with_operator as ask_operator
 
 log = logging.getLogger("sitmap.incidents")
 
@@ -247,9 +247,8 @@ class IncidentsPanel(Panel):
                         choose=True)
 
         self.dialog = ask_text(self.ctx.window, self.tr("New incident"),
-                               self.tr("Name of the new incident ({n} items):").format(n=len(ids)), named)
-        if name and hasattr(self.dialog, "edit"):
-            self.dialog.edit.setText(name[:80])
+                               self.tr("Name of the new incident ({n} items):").format(n=len(ids)), named,
+                               text=name[:80])
 
     def new_from_alert(self, alert) -> None:
         """The alert's items, in the alert's area when it has one."""
@@ -308,16 +307,9 @@ class IncidentsPanel(Panel):
 
     def with_operator(self, fn) -> None:
         """Run ``fn(operator)``; the first time, ask who is working (kept for the next runs)."""
-        if self.session.operator:
-            fn(self.session.operator)
-            return
-
-        def named(name: str) -> None:
-            self.session.operator = name
-            fn(name)
-
-        self.dialog = ask_text(self.ctx.window, self.tr("Operator"),
-                               self.tr("Your name or call sign, recorded with every change you make:"), named)
+        asked = ask_operator(self.ctx.window, self.session, fn)
+        if asked is not None:
+            self.dialog = asked
 
     def _write(self, change, said: str, *, choose: bool = False) -> None:
         def run(by: str) -> None:

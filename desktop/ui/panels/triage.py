@@ -27,7 +27,7 @@ from desktop.core.triage import PRIORITY_CODE, STATE_CODE, Triage, TriageChange,
 from desktop.ui.feed_model import FeedModel, FeedView, triage_names
 from desktop.ui.panels.base import Area, Dock, MenuEntry, Panel
 from desktop.ui.plain import plain_label
-from desktop.ui.text_dialog import ask_text
+from desktop.ui.text_dialog import ask_text, with_operator as ask_operator
 
 log = logging.getLogger("sitmap.triage")
 
@@ -255,16 +255,9 @@ class TriagePanel(Panel):
     # writing ---------------------------------------------------------------------------------
     def with_operator(self, fn) -> None:
         """Run ``fn(operator)``; the first time, ask who is triaging (kept for the next runs)."""
-        if self.session.operator:
-            fn(self.session.operator)
-            return
-
-        def named(name: str) -> None:
-            self.session.operator = name
-            fn(name)
-
-        self.dialog = ask_text(self.ctx.window, self.tr("Operator"),
-                               self.tr("Your name or call sign, recorded with every change you make:"), named)
+        asked = ask_operator(self.ctx.window, self.session, fn)
+        if asked is not None:
+            self.dialog = asked
 
     def apply(self, ids: list[int], change: TriageChange, said: str) -> None:
         def run(by: str) -> None:

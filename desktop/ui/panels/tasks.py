@@ -110,6 +110,7 @@ class TasksPanel(Panel):
         lay.addWidget(self.empty)
         lay.addWidget(self.table)
         self.tracker = None
+        self._seen = None  # what the tasks table held when the dock last read it
         self._relay = _Relay()
         self._relay.changed.connect(self._task_changed)
         # Tasks change on the writer's thread: read them again soon after each commit.
@@ -247,11 +248,18 @@ class TasksPanel(Panel):
 
         conn = self.ctx.writer().conn
         try:
+            # One cheap look first: live commits come many times a second, tasks rarely change.
+            seen = conn.execute("SELECT count(*), max(id), total(coalesce(delivered_ms, 0) + coalesce(acknowledged_ms, 0)"
+                                " + coalesce(on_scene_ms, 0) + coalesce(done_ms, 0)), group_concat(state) "
+                                "FROM tasks").fetchone() + (self.session.zone,)
+            if seen == self._seen:
+                return
             ids = [r[0] for r in conn.execute("SELECT id FROM tasks ORDER BY id DESC LIMIT 200")]
             tasks = [task_store.get(conn, i) | task_store.timeline(conn, i) for i in ids]
         except Exception as exc:  # noqa: BLE001 - a cache busy with another writer: read again next time
             log.warning("tasks not read: %s", exc)
             return
+        self._seen = seen
         from desktop.core.timefmt import zone_label
 
         self.table.horizontalHeaderItem(3).setText(self.tr("Sent ({zone})").format(zone=zone_label(self.session.zone)))

@@ -259,6 +259,60 @@ _V3 = """
         CREATE INDEX tasks_message ON tasks (message_id);
 """
 
+# Version 4: accountability (purposes on batches, the audit outbox, minimisation) and
+# geo-location (the gazetteer and the evidence of inferred positions).
+_V4 = """
+        -- Why and by whom each batch was collected (retention follows the purpose).
+        ALTER TABLE batches ADD COLUMN operator TEXT;
+        ALTER TABLE batches ADD COLUMN purpose TEXT;
+        ALTER TABLE batches ADD COLUMN case_ref TEXT;
+
+        -- Audit entries committed in the same transaction as the change they describe; moved
+        -- into the audit log (<cache>.audit.db) right after, and at the next open if Sitmap
+        -- stopped in between. ``txn`` makes the move idempotent.
+        CREATE TABLE audit_outbox (
+            id INTEGER PRIMARY KEY,
+            txn TEXT NOT NULL UNIQUE,
+            t_ms INTEGER NOT NULL,
+            operator TEXT,
+            purpose TEXT,
+            case_ref TEXT,
+            action TEXT NOT NULL,
+            objects TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+
+        -- Places that text is matched against: built-in administrative names (loaded from
+        -- the shipped boundaries) and the agency's own landmarks (origin 'user'), kept apart
+        -- so that a data update never loses a user entry.
+        CREATE TABLE gazetteer (
+            id INTEGER PRIMARY KEY,
+            origin TEXT NOT NULL CHECK (origin = 'builtin' OR origin = 'user'),
+            kind TEXT NOT NULL,        -- 'landmark', 'sido', 'sigungu', 'emd', 'legal_dong'…
+            name TEXT NOT NULL,
+            aliases TEXT NOT NULL DEFAULT '[]',  -- JSON list of other names (Korean, English)
+            code TEXT,                 -- the administrative code, where there is one
+            parent TEXT,               -- the enclosing unit's name ("부산광역시 중구"), for disambiguation
+            lat REAL NOT NULL,
+            lon REAL NOT NULL,
+            radius_m REAL NOT NULL,
+            added_ms INTEGER NOT NULL,
+            added_by TEXT
+        );
+        CREATE INDEX gazetteer_origin ON gazetteer (origin, kind);
+        CREATE UNIQUE INDEX gazetteer_user_name ON gazetteer (name, lat, lon) WHERE origin = 'user';
+
+        -- How an inferred position (items.precision 'inferred') was reached.
+        CREATE TABLE geo_inferences (
+            item_id INTEGER PRIMARY KEY,   -- items.id
+            confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+            radius_m REAL NOT NULL,
+            evidence TEXT NOT NULL,        -- JSON: matched words, gazetteer entry, method
+            gazetteer_id INTEGER,
+            t_ms INTEGER NOT NULL          -- when it was inferred
+        );
+"""
+
 # SQL scripts, one per version; run by Cache._migrate inside one transaction each.
-MIGRATIONS = [_V1, _V2, _V3]
+MIGRATIONS = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)

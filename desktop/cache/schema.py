@@ -282,6 +282,14 @@ _V4 = """
             detail TEXT NOT NULL
         );
 
+        -- Items held as evidence: retention never purges them while the hold stands.
+        CREATE TABLE holds (
+            item_id INTEGER PRIMARY KEY,   -- items.id
+            reason TEXT NOT NULL,          -- e.g. 'evidence package <file>', a case reference
+            t_ms INTEGER NOT NULL,
+            by TEXT
+        );
+
         -- Places that text is matched against: built-in administrative names (loaded from
         -- the shipped boundaries) and the agency's own landmarks (origin 'user'), kept apart
         -- so that a data update never loses a user entry.

@@ -225,7 +225,7 @@ def run_x_import(d: Path, n: int):
     setup = time.perf_counter() - t0
     cache = fresh_cache(d, "x.db")
     t0 = time.perf_counter()
-    result = import_file(cache, capture, fmt="x-v1")
+    result = import_file(cache, capture, fmt="x-v1", purpose="public-order")
     spent = time.perf_counter() - t0
     cache.close()
     return result.stats.accepted, spent, None, setup

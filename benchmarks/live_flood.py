@@ -96,7 +96,7 @@ def run(transport: str, rate: int, seconds: float, proto: bool, db: Path) -> dic
     from desktop.live.cot_net import MulticastListener, TcpServer
     from desktop.live.writer import LiveWriter
 
-    writer = LiveWriter(db).start()
+    writer = LiveWriter(db, purpose="public-order").start()
     latencies: list[float] = []
     lock = threading.Lock()
 

@@ -68,7 +68,7 @@ def main() -> None:
         rate("JSON decoding alone", n, decode_only)
         rate("twitter_v1.read()", n, lambda: sum(1 for _ in twitter_v1.read(capture, ImportContext(path=capture))))
         cache = Cache.open(Path(d) / "bench.db")
-        rate("import_file() into a cache", n, lambda: import_file(cache, capture, fmt="x-v1"))
+        rate("import_file() into a cache", n, lambda: import_file(cache, capture, fmt="x-v1", purpose="public-order"))
         cache.close()
 
 

@@ -27,6 +27,11 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     d = tmp_path_factory.mktemp("sitmap-data")
     monkeypatch.setenv("SITMAP_DATA_DIR", str(d))
     monkeypatch.delenv("SITMAP_DB", raising=False)
+    # CLI runs collect for a purpose ("no purpose, no collection"); a test that checks the
+    # refusal deletes it. The Qt-free functions are always given one explicitly.
+    monkeypatch.setenv("SITMAP_PURPOSE", "public-order")
+    for name in ("SITMAP_OPERATOR", "SITMAP_CASE"):
+        monkeypatch.delenv(name, raising=False)
     yield
 
 

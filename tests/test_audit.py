@@ -91,7 +91,7 @@ def demo(demo_template, tmp_path, monkeypatch):
         if Path(f"{src}{suffix}").exists():
             shutil.copy(f"{src}{suffix}", f"{db}{suffix}")
     monkeypatch.delenv("SITMAP_OPERATOR", raising=False)
-    monkeypatch.setenv("SITMAP_PURPOSE", "P-CROWD")
+    monkeypatch.setenv("SITMAP_PURPOSE", "public-order")
     monkeypatch.setenv("SITMAP_CASE", "2026-1114")
     return db, ids, iid
 
@@ -150,7 +150,7 @@ def test_each_wired_command_writes_one_entry(demo, tmp_path, capsys, name, argv,
     new = _entries(db)[before:]
     assert len(new) == 1
     [e] = new
-    assert (e.action, e.operator, e.purpose, e.case_ref) == (action, "kim", "P-CROWD", "2026-1114")
+    assert (e.action, e.operator, e.purpose, e.case_ref) == (action, "kim", "public-order", "2026-1114")
     assert check(e.objects, e.detail, tmp_path, ids, iid), (e.objects, e.detail)
     capsys.readouterr()
     assert main(["audit", "verify", "--db", str(db)]) == 0

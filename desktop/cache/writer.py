@@ -97,8 +97,15 @@ def write_records(
     should_cancel: Callable[[], bool] | None = None,
     notes: Callable[[], list[str]] | None = None,
     skipped: Callable[[], int] | None = None,
+    operator: str | None = None,
+    purpose: str | None = None,
+    case_ref: str | None = None,
 ) -> ImportStats:
     """Write one file's records in a single transaction and return what happened.
+
+    ``operator``, ``purpose`` and ``case_ref`` are stored on the batch row (retention follows
+    the purpose); checking that there is a purpose is the caller's (import_file, the live
+    writer: :func:`desktop.core.purposes.require`).
 
     ``records`` is consumed lazily; an exception from it (ImportFailed, Cancelled, a
     crash) rolls the whole file back. ``progress`` gets the count of records read so far.
@@ -110,8 +117,8 @@ def write_records(
     try:
         with cache.transaction():
             batch_id = conn.execute(
-                "INSERT INTO batches (path, format, started_ms) VALUES (?, ?, ?)",
-                (path, fmt, int(time.time() * 1000)),
+                "INSERT INTO batches (path, format, started_ms, operator, purpose, case_ref) VALUES (?, ?, ?, ?, ?, ?)",
+                (path, fmt, int(time.time() * 1000), operator or None, purpose or None, case_ref or None),
             ).lastrowid
             rows: list[tuple] = []
 

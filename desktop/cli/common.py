@@ -112,6 +112,19 @@ def add_audit_args(p: argparse.ArgumentParser) -> None:
             g.add_argument(opt, metavar=meta, default=None, help=f"{what}, kept in the audit trail (default: ${env})")
 
 
+def audit_fields(args) -> tuple[str | None, str | None, str | None]:
+    """(operator, purpose, case_ref) from :func:`add_audit_args`' options, else ``--by``, else
+    $SITMAP_OPERATOR, $SITMAP_PURPOSE, $SITMAP_CASE (None where nothing says)."""
+    import os
+
+    def pick(*values):
+        return next((v.strip() for v in values if isinstance(v, str) and v.strip()), None)
+
+    return (pick(getattr(args, "operator", None), getattr(args, "by", None), os.environ.get("SITMAP_OPERATOR")),
+            pick(getattr(args, "purpose", None), os.environ.get("SITMAP_PURPOSE")),
+            pick(getattr(args, "case", None), os.environ.get("SITMAP_CASE")))
+
+
 def audit(args, action: str, *, objects=None, detail=None):
     """Append one entry to the audit trail beside the cache ``args`` names (after the action
     succeeded) and return it; who, why and the case come from :func:`add_audit_args`' options,

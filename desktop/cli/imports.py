@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 import time
 
-from desktop.cli.common import EXIT_ERROR, EXIT_OK, add_audit_args, add_db, audit, db_path, err
+from desktop.cli.common import EXIT_ERROR, EXIT_OK, add_audit_args, add_db, audit, audit_fields, db_path, err
 
 
 def run(args) -> int:
     from desktop.cache import Cache
+    from desktop.core import purposes
     from desktop.importers import FORMATS, import_file
     from desktop.importers.base import ImportFailed, ImportOptions
 
@@ -18,6 +19,9 @@ def run(args) -> int:
     opts = ImportOptions(tz=args.tz, source=args.source, time_field=args.time_field, text_field=args.text_field,
                          author_field=args.author_field, id_field=args.id_field, lat_field=args.lat_field,
                          lon_field=args.lon_field, keep_raw=args.keep_raw, encoding=args.encoding)
+    operator, purpose, case_ref = audit_fields(args)
+    # No purpose, no collection: refused before the cache is opened, so nothing changes.
+    purposes.require(purpose, f"importing {', '.join(args.files)}", case_ref)
     cache = Cache.open(db_path(args))
     failed = 0
     try:
@@ -33,7 +37,8 @@ def run(args) -> int:
                     print(f"{f}: {n} records read…", end=end, file=sys.stderr, flush=True)
 
             try:
-                res = import_file(cache, f, fmt=args.format, options=opts, progress=progress)
+                res = import_file(cache, f, fmt=args.format, options=opts, progress=progress, operator=operator,
+                                  purpose=purpose, case_ref=case_ref)
             except ImportFailed as exc:
                 failed += 1
                 err(f"rejected {exc} (nothing from this file was stored)")

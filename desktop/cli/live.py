@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from desktop.cli.common import EXIT_ERROR, EXIT_OK
+from desktop.cli.common import EXIT_ERROR, EXIT_OK, audit_fields
 from desktop.cli.common import db_path as _db
 
 
@@ -125,7 +125,9 @@ def cmd_listen(args) -> int:
     from desktop.live.tasking import TaskTracker
     from desktop.live.writer import LiveWriter
 
-    writer = LiveWriter(_db(args))
+    operator, purpose, case_ref = audit_fields(args)
+    writer = LiveWriter(_db(args), operator=operator, purpose=purpose, case_ref=case_ref)
+    purposes.require(purpose, f"listening into {writer.db_path}", case_ref)  # before any input opens
     inputs = []
     stop = threading.Event()
     try:

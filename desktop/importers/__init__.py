@@ -17,6 +17,7 @@ from typing import Callable
 from desktop.cache import Cache
 from desktop.cache.writer import write_records
 from desktop.importers.base import BadRecord, ImportContext, ImportFailed, ImportOptions, Skip
+from desktop.core import purposes
 from desktop.core.model import ImportStats
 
 # Module names under desktop.importers, in the order ties are broken.
@@ -88,9 +89,17 @@ def import_file(
     options: ImportOptions | None = None,
     progress: Callable[[int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    operator: str | None = None,
+    purpose: str | None = None,
+    case_ref: str | None = None,
 ) -> ImportResult:
-    """Import one file atomically. Raises ImportFailed (nothing written) or CacheError."""
+    """Import one file atomically. Raises ImportFailed (nothing written) or CacheError.
+
+    No purpose, no collection: ``purpose`` (a code of :mod:`desktop.core.purposes`) must be
+    given, and ``case_ref`` where the purpose needs one, else PurposeError names the file
+    before anything is read or written. The three are kept on the file's batch row."""
     p = Path(path)
+    purposes.require(purpose, f"importing {p}", case_ref)
     if not p.is_file():
         raise ImportFailed(p, "no such file" if not p.exists() else "not a regular file")
     if fmt is None:
@@ -102,5 +111,6 @@ def import_file(
     stats = write_records(
         cache, records, path=str(p), fmt=fmt, keep_raw=ctx.options.keep_raw, progress=progress,
         should_cancel=should_cancel, notes=lambda: ctx.notes, skipped=lambda: ctx.skipped,
+        operator=operator, purpose=purpose, case_ref=case_ref,
     )
     return ImportResult(str(p), fmt, stats, list(ctx.skips))

@@ -24,8 +24,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
+from desktop.audit import AuditLog
 from desktop.cache import Cache, CacheError
 from desktop.cache.writer import write_records
+from desktop.core import purposes
 from desktop.core.model import DeleteItem, DeleteUnit, Item, Record, ScrubGeo, Unit
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,8 @@ class WriterStats:
     last_error: str | None
 
 
+AUDIT_EVERY_S = 60.0  # one collect entry per feed per minute (and at stop), whatever the rate
+
 Listener = Callable[[list[int], bool, CommitStats], None]
 # fn(conn, records, now_ms): the writer's own connection, outside any transaction.
 RecordListener = Callable[[object, list[Record], int], None]
@@ -69,8 +73,21 @@ class LiveWriter:
     """Batching writer for live records. ``start()`` before use, ``stop()`` to flush and end."""
 
     def __init__(self, db_path: str | Path, *, max_queue: int = 50_000, batch_s: float = 0.05,
-                 batch_max: int = 2_000, put_wait_s: float = 0.25, keep_raw: bool = False):
+                 batch_max: int = 2_000, put_wait_s: float = 0.25, keep_raw: bool = False,
+                 operator: str | None = None, purpose: str | None = None, case_ref: str | None = None,
+                 audit_every_s: float = AUDIT_EVERY_S):
+        """``operator``, ``purpose`` and ``case_ref`` say who collects and why: ``start()``
+        refuses without a purpose (PurposeError, nothing opened or written), every batch row
+        keeps the three, and the audit log beside the cache gets one ``collect`` entry per
+        feed every ``audit_every_s`` seconds and at stop (counts and the batch id range)."""
         self.db_path = Path(db_path)
+        self.operator = (operator or "").strip() or None
+        self.purpose = (purpose or "").strip() or None
+        self.case_ref = (case_ref or "").strip() or None
+        self.audit_every_s = audit_every_s
+        self._audit_log = None  # desktop.audit.AuditLog, opened by start()
+        self._collected: dict[str, dict] = {}  # feed -> counts since its last collect entry
+        self._audit_due = 0.0  # monotonic time the pending collect entries are written
         self.max_queue = max_queue
         self.batch_s = batch_s
         self.batch_max = batch_max
@@ -158,6 +175,9 @@ class LiveWriter:
         items, and return the :class:`~desktop.importers.ImportResult` (blocks until done)."""
         from desktop.importers import import_file
 
+        for key, value in (("operator", self.operator), ("purpose", self.purpose), ("case_ref", self.case_ref)):
+            kwargs.setdefault(key, value)  # a dropped file is collected for the feeds' purpose
+
         def job(cache: Cache):
             before = cache.conn.execute("SELECT coalesce(max(id), 0) FROM batches").fetchone()[0]
             result = import_file(cache, path, **kwargs)
@@ -176,7 +196,14 @@ class LiveWriter:
     def start(self) -> "LiveWriter":
         if self._thread is not None:
             return self
+        purposes.require(self.purpose, "the live feeds", self.case_ref)  # no purpose, no collection
         self._cache = Cache.open(self.db_path)  # opened (and migrated) here so errors reach the caller
+        try:
+            AuditLog.open(self.db_path).close()  # the same: the writer thread opens its own connection
+        except BaseException:
+            self._cache.close()
+            self._cache = None
+            raise
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="sitmap-live-writer", daemon=True)
         self._thread.start()
@@ -210,10 +237,29 @@ class LiveWriter:
 
     # --- the writer thread -------------------------------------------------------------
     def _run(self) -> None:
+        try:
+            self._audit_log = AuditLog.open(self.db_path)
+        except Exception as exc:  # checked by start(); a feed still must not end for it
+            log.error("the audit log of %s could not be opened: %s", self.db_path, exc)
+        try:
+            self._loop()
+        finally:
+            if self._audit_log is not None:
+                self._record_collected(force=True)
+                self._audit_log.close()
+                self._audit_log = None
+
+    def _loop(self) -> None:
         while True:
             with self._cond:
                 while not self._queue and not self._jobs and not self._stopping:
-                    self._cond.wait()
+                    if not self._collected:
+                        self._cond.wait()
+                        continue
+                    left = self._audit_due - time.monotonic()
+                    if left <= 0:
+                        break  # a feed's collect entry is due
+                    self._cond.wait(left)
                 if self._queue and not self._stopping and not (self._jobs and self._jobs[0][2] <= self._written_seq):
                     # Let a batch gather: until batch_s after its first record or batch_max records.
                     deadline = self._queue[0][0] + self.batch_s
@@ -240,6 +286,8 @@ class LiveWriter:
                 self._cond.notify_all()  # producers waiting for room
             if taken:
                 self._write(taken)
+            if self._collected and time.monotonic() >= self._audit_due:
+                self._record_collected()
             for job, fut, _ in jobs:
                 if fut.set_running_or_notify_cancel():
                     try:
@@ -271,7 +319,8 @@ class LiveWriter:
                 continue
             try:
                 recs = coalesce_units(recs)
-                st = write_records(self._cache, recs, path=label, fmt=fmt, keep_raw=self.keep_raw)
+                st = write_records(self._cache, recs, path=label, fmt=fmt, keep_raw=self.keep_raw,
+                                   operator=self.operator, purpose=self.purpose, case_ref=self.case_ref)
                 batch = self._cache.conn.execute("SELECT max(id) FROM batches WHERE format = ?", (fmt,)).fetchone()[0]
                 ids += [r[0] for r in self._cache.conn.execute("SELECT id FROM items WHERE batch_id = ?", (batch,))]
             except (CacheError, Exception) as exc:  # a locked or full disk must not end the feed
@@ -280,6 +329,7 @@ class LiveWriter:
                     self._dropped += given
                     self._error = str(exc)
                 continue
+            self._count_collected(label, batch, given, st)
             n += given
             seen += original
             accepted += st.accepted
@@ -299,6 +349,52 @@ class LiveWriter:
             self._notify(ids, units_changed, stats)
         if seen:
             self._notify_records(seen)
+
+    # --- the collect entries ---------------------------------------------------------------
+    def _count_collected(self, label: str, batch: int | None, received: int, st) -> None:
+        """Add one committed batch to its feed's pending collect entry (writer thread)."""
+        c = self._collected.get(label)
+        if c is None:
+            if not self._collected:
+                self._audit_due = time.monotonic() + self.audit_every_s
+            c = self._collected[label] = {"records": 0, "new": 0, "duplicates": 0, "units": 0, "withdrawn": 0,
+                                          "batches": 0, "first_batch": batch, "last_batch": batch,
+                                          "from_ms": int(time.time() * 1000)}
+        c["records"] += received
+        c["new"] += st.accepted
+        c["duplicates"] += st.duplicates
+        c["units"] += st.units
+        c["withdrawn"] += st.deleted
+        c["batches"] += 1
+        if batch is not None:
+            c["first_batch"] = batch if c["first_batch"] is None else min(c["first_batch"], batch)
+            c["last_batch"] = batch if c["last_batch"] is None else max(c["last_batch"], batch)
+
+    def _record_collected(self, force: bool = False) -> None:
+        """Write the pending collect entries, one per feed (due every ``audit_every_s``; at stop
+        ``force``). A failure is logged and the counts are kept for the next try."""
+        if not self._collected or self._audit_log is None:
+            return
+        if not force and time.monotonic() < self._audit_due:
+            return
+        now = int(time.time() * 1000)
+        for label in list(self._collected):
+            c = self._collected[label]
+            try:
+                self._audit_log.record(
+                    "collect", operator=self.operator, purpose=self.purpose, case_ref=self.case_ref,
+                    objects={"feed": label, "batches": [c["first_batch"], c["last_batch"]]},
+                    detail={"format": f"live:{label}", "from_ms": c["from_ms"], "to_ms": now,
+                            "records": c["records"], "new": c["new"], "duplicates": c["duplicates"],
+                            "units": c["units"], "withdrawn": c["withdrawn"], "commits": c["batches"]})
+            except Exception as exc:  # the feed goes on; the counts wait for the next try
+                log.error("live collect entry for %s could not be written: %s", label, exc)
+                with self._cond:
+                    self._error = str(exc)
+                self._audit_due = time.monotonic() + self.audit_every_s
+                return
+            del self._collected[label]
+        self._audit_due = time.monotonic() + self.audit_every_s
 
     def _notify(self, ids: list[int], units_changed: bool, stats: CommitStats) -> None:
         with self._cond:

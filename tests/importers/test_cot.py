@@ -65,7 +65,7 @@ def count(cache: Cache, table: str) -> int:
 # --- the file importer ----------------------------------------------------------------
 
 def test_single_police_unit_event(cache):
-    result = import_file(cache, SINGLE)
+    result = import_file(cache, SINGLE, purpose="public-order")
     assert result.format == "cot"
     assert (result.stats.accepted, result.stats.units, result.stats.skipped) == (1, 1, 0)
     [row] = items(cache)
@@ -96,7 +96,7 @@ def test_single_police_unit_event(cache):
 
 
 def test_concatenated_stream(cache):
-    result = import_file(cache, STREAM)
+    result = import_file(cache, STREAM, purpose="public-order")
     s = result.stats
     # 12 events: 2 control messages, 1 delete, 1 without a fix (skipped), 8 items.
     assert (s.accepted, s.duplicates, s.units, s.skipped) == (8, 0, 5, 1)
@@ -133,7 +133,7 @@ def test_concatenated_stream(cache):
 
 
 def test_geochat_message(cache):
-    import_file(cache, STREAM)
+    import_file(cache, STREAM, purpose="public-order")
     [chat] = [r for r in items(cache) if json.loads(r["extra"])["cot_type"] == "b-t-f"]
     assert chat["text"] == "세종대로 남측 차량 정체 😵\n</event> 같은 글자가 보여도 무시 #세종대로"
     assert (chat["author"], chat["author_id"], chat["unit_uid"]) == ("JONGNO-12", "ANDROID-jongno12", "ANDROID-jongno12")
@@ -147,7 +147,7 @@ def test_geochat_message(cache):
 
 
 def test_emergency_and_cancel(cache):
-    import_file(cache, STREAM)
+    import_file(cache, STREAM, purpose="public-order")
     flagged = [(json.loads(r["extra"])["emergency"], r) for r in items(cache)]
     flagged = [(e, r) for e, r in flagged if e]
     assert [e for e, _ in flagged] == ["b-a-o-tbl", "cancel"]
@@ -159,8 +159,8 @@ def test_emergency_and_cancel(cache):
 
 
 def test_reimport_adds_nothing(cache):
-    import_file(cache, STREAM)
-    again = import_file(cache, STREAM)
+    import_file(cache, STREAM, purpose="public-order")
+    again = import_file(cache, STREAM, purpose="public-order")
     assert (again.stats.accepted, again.stats.duplicates) == (0, 8)
     assert count(cache, "items") == 8
     assert set(units(cache)) == {"ANDROID-jongno12", "ANDROID-jongno15"}
@@ -168,7 +168,7 @@ def test_reimport_adds_nothing(cache):
 
 def test_entity_attack_is_refused_with_nothing_written(cache):
     with pytest.raises(ImportFailed) as err:
-        import_file(cache, LAUGHS)
+        import_file(cache, LAUGHS, purpose="public-order")
     assert str(LAUGHS) in str(err.value) and "DOCTYPE" in err.value.reason
     assert count(cache, "items") == 0 and count(cache, "batches") == 0 and count(cache, "units") == 0
 
@@ -179,7 +179,7 @@ def test_external_entity_is_refused(cache, tmp_path):
                  '<event uid="a" type="a-f-G" time="2024-06-01T05:00:00Z"><point lat="37.5" lon="127.0"/>'
                  '<detail><remarks>&x;</remarks></detail></event>', encoding="utf-8")
     with pytest.raises(ImportFailed, match="DOCTYPE"):
-        import_file(cache, p, fmt="cot")
+        import_file(cache, p, fmt="cot", purpose="public-order")
     assert count(cache, "batches") == 0
 
 
@@ -192,7 +192,7 @@ def test_not_cot_is_refused(cache, tmp_path, content, reason):
     p = tmp_path / "x.xml"
     p.write_bytes(content)
     with pytest.raises(ImportFailed, match=reason):
-        import_file(cache, p, fmt="cot")
+        import_file(cache, p, fmt="cot", purpose="public-order")
     assert count(cache, "batches") == 0
 
 
@@ -202,7 +202,7 @@ def test_damaged_stream_skips_with_where(cache, tmp_path):
     p.write_bytes(good + b"\x00\x01 line noise \n" + good.replace(b"05:12:33.123Z", b"05:13:00Z")
                   + b'<event uid="x" type="a-f-G" time="not a time"><point lat="37" lon="127"/></event>'
                   + b'<event uid="y" type="a-f-G" time="2024-06-01T05:00:00Z"><point lat="37.5" lon="127.0"/><det')
-    result = import_file(cache, p)
+    result = import_file(cache, p, purpose="public-order")
     assert result.stats.accepted == 2
     assert [k.where for k in result.skips] == ["after event 1", "event 3", "event 4"]
     assert "not a CoT event" in result.skips[0].reason
@@ -220,7 +220,7 @@ def test_detection(known_formats, tmp_path):
 
 
 def test_keep_raw(cache):
-    import_file(cache, SINGLE, options=ImportOptions(keep_raw=True))
+    import_file(cache, SINGLE, options=ImportOptions(keep_raw=True), purpose="public-order")
     [row] = items(cache)
     assert row["raw"].startswith('<event version="2.0" uid="ANDROID-7f3c2a91d4e05b68"')
 
@@ -382,7 +382,7 @@ def test_events_wrapper_unknown_accuracy_and_control_messages(cache):
     ce is the radius; pings and receipts are counted in the summary, not dropped silently."""
     path = FIX / "events_wrapper.xml"
     assert detect_format(path) == "cot"
-    res = import_file(cache, path)
+    res = import_file(cache, path, purpose="public-order")
     assert (res.stats.accepted, res.stats.skipped) == (2, 0)
     rows = {r[0]: r for r in cache.conn.execute("SELECT unit_uid, radius_m, precision, extra FROM items")}
     assert rows["U1"][1] is None and json.loads(rows["U1"][3])["accuracy"] == "unknown"
@@ -420,7 +420,7 @@ def test_events_wrapper_after_a_long_prolog_and_every_control_message_counted(ca
     path.write_bytes(("\ufeff<?xml version='1.0' encoding='UTF-8'?>\n<!-- " + "주석 " * 1000 + "-->\n"
                       f"<events>\n{body}\n</events>\n").encode("utf-8"))
     assert detect_format(path) == "cot"
-    res = import_file(cache, path)
+    res = import_file(cache, path, purpose="public-order")
     assert (res.stats.accepted, res.stats.skipped) == (4, 1)
     assert [(k.where, k.reason) for k in res.skips] == [("event 10", "tasking message t-k is not shown on the map")]
     rows = {r["unit_uid"]: r for r in items(cache)}

@@ -30,7 +30,7 @@ def point(lon, lat, props, fid=None):
 
 def test_feature_collection_points_times_and_skips(tmp_path):
     cache = open_cache(tmp_path)
-    result = import_file(cache, GJ / "gwanghwamun_posts.geojson", fmt="geojson")
+    result = import_file(cache, GJ / "gwanghwamun_posts.geojson", fmt="geojson", purpose="public-order")
     assert (result.stats.accepted, result.stats.skipped) == (4, 4)
     got = items(cache)
     assert len(got) == 4
@@ -65,7 +65,7 @@ def test_feature_collection_points_times_and_skips(tmp_path):
 
 def test_hashtags_from_properties_and_text(tmp_path):
     cache = open_cache(tmp_path)
-    import_file(cache, GJ / "gwanghwamun_posts.geojson", fmt="geojson")
+    import_file(cache, GJ / "gwanghwamun_posts.geojson", fmt="geojson", purpose="public-order")
     t = tags(cache)
     assert t["gh-001"] == {"교통통제", "광화문", "집회"}
     assert t["2"] == {"교통", "안전", "시청"}  # "tags": "교통 안전" plus #시청 in the text
@@ -74,15 +74,15 @@ def test_hashtags_from_properties_and_text(tmp_path):
 
 def test_reimport_adds_nothing(tmp_path):
     cache = open_cache(tmp_path)
-    import_file(cache, GJ / "gwanghwamun_posts.geojson", fmt="geojson")
-    again = import_file(cache, GJ / "gwanghwamun_posts.geojson", fmt="geojson")
+    import_file(cache, GJ / "gwanghwamun_posts.geojson", fmt="geojson", purpose="public-order")
+    again = import_file(cache, GJ / "gwanghwamun_posts.geojson", fmt="geojson", purpose="public-order")
     assert (again.stats.accepted, again.stats.duplicates) == (0, 4)
     assert counts(cache) == (4, 2)
 
 
 def test_single_feature_with_altitude(tmp_path):
     cache = open_cache(tmp_path)
-    result = import_file(cache, GJ / "single_feature.geojson", fmt="geojson")
+    result = import_file(cache, GJ / "single_feature.geojson", fmt="geojson", purpose="public-order")
     assert result.stats.accepted == 1
     it = items(cache)["single-1"]
     assert (it["lat"], it["lon"], it["when"]) == (37.5759, 126.9769, "2024-03-01T06:00:00Z")
@@ -92,7 +92,7 @@ def test_single_feature_with_altitude(tmp_path):
 
 def test_projected_crs_is_reprojected(tmp_path):
     cache = open_cache(tmp_path)
-    result = import_file(cache, GJ / "epsg5179_points.geojson", fmt="geojson")
+    result = import_file(cache, GJ / "epsg5179_points.geojson", fmt="geojson", purpose="public-order")
     assert result.stats.accepted == 2
     got = items(cache)
     assert got["101"]["lat"] == pytest.approx(37.5759, abs=1e-6)
@@ -108,7 +108,7 @@ def test_wgs84_crs_is_left_alone(tmp_path, name):
     doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": name}},
            "features": [point(126.9769, 37.5759, {"time": "2024-03-01T05:00:00Z"}, "w")]}
     cache = open_cache(tmp_path)
-    import_file(cache, write_json(tmp_path, doc), fmt="geojson")
+    import_file(cache, write_json(tmp_path, doc), fmt="geojson", purpose="public-order")
     it = items(cache)["w"]
     assert (it["lat"], it["lon"]) == (37.5759, 126.9769)
 
@@ -123,7 +123,7 @@ def test_unknown_crs_is_refused_and_nothing_kept(tmp_path, crs):
            "features": [point(953809.83, 1953075.51, {"time": "2024-03-01T05:00:00Z"}, "m")]}
     cache = open_cache(tmp_path)
     with pytest.raises(ImportFailed):
-        import_file(cache, write_json(tmp_path, doc), fmt="geojson")
+        import_file(cache, write_json(tmp_path, doc), fmt="geojson", purpose="public-order")
     assert counts(cache) == (0, 0)
 
 
@@ -131,7 +131,7 @@ def test_metres_without_crs_are_never_plotted(tmp_path):
     doc = {"type": "FeatureCollection",
            "features": [point(953809.83, 1953075.51, {"time": "2024-03-01T05:00:00Z"}, "m")]}
     cache = open_cache(tmp_path)
-    result = import_file(cache, write_json(tmp_path, doc), fmt="geojson")
+    result = import_file(cache, write_json(tmp_path, doc), fmt="geojson", purpose="public-order")
     assert result.stats.accepted == 0
     assert "out of range" in result.skips[0].reason
 
@@ -143,7 +143,7 @@ def test_not_geojson_is_refused(tmp_path, content):
     p.write_bytes(content)
     cache = open_cache(tmp_path)
     with pytest.raises(ImportFailed):
-        import_file(cache, p, fmt="geojson")
+        import_file(cache, p, fmt="geojson", purpose="public-order")
     assert counts(cache) == (0, 0)
 
 
@@ -156,7 +156,7 @@ def test_field_overrides(tmp_path):
     cache = open_cache(tmp_path)
     opts = ImportOptions(time_field="보고시각", text_field="비고", author_field="담당", id_field="관리번호",
                          source="jongno-cctv", tz="UTC")
-    result = import_file(cache, p, fmt="geojson", options=opts)
+    result = import_file(cache, p, fmt="geojson", options=opts, purpose="public-order")
     assert result.stats.accepted == 1
     it = items(cache)["A-7"]
     assert (it["source"], it["when"], it["text"], it["author"]) == ("jongno-cctv", "2024-03-01T09:00:00Z",
@@ -168,14 +168,14 @@ def test_naming_a_missing_field_refuses_the_file(tmp_path):
     p = GJ / "gwanghwamun_posts.geojson"
     cache = open_cache(tmp_path)
     with pytest.raises(ImportFailed, match="보고시각"):
-        import_file(cache, p, fmt="geojson", options=ImportOptions(time_field="보고시각"))
+        import_file(cache, p, fmt="geojson", options=ImportOptions(time_field="보고시각"), purpose="public-order")
     assert counts(cache) == (0, 0)
 
 
 def test_unknown_zone_option_refuses_the_file(tmp_path):
     cache = open_cache(tmp_path)
     with pytest.raises(ImportFailed, match="Mars/Olympus"):
-        import_file(cache, GJ / "gwanghwamun_posts.geojson", fmt="geojson", options=ImportOptions(tz="Mars/Olympus"))
+        import_file(cache, GJ / "gwanghwamun_posts.geojson", fmt="geojson", options=ImportOptions(tz="Mars/Olympus"), purpose="public-order")
     assert counts(cache) == (0, 0)
 
 
@@ -192,7 +192,7 @@ def test_odd_values_are_skipped_not_fatal(tmp_path):
     ]}
     cache = open_cache(tmp_path)
     # A lone surrogate only exists as a JSON escape, so this file is written in ASCII.
-    result = import_file(cache, write_json(tmp_path, doc, ascii=True), fmt="geojson")
+    result = import_file(cache, write_json(tmp_path, doc, ascii=True), fmt="geojson", purpose="public-order")
     assert result.stats.accepted == 1 and result.stats.skipped == 7
     assert items(cache)["s"]["text"] == "깨진 서로게이트 \ufffd 😀"
     assert [s.where for s in result.skips] == [f"feature {n}" for n in range(2, 9)]
@@ -204,7 +204,7 @@ def test_spreadsheet_rounded_ids_get_a_hash(tmp_path):
         point(126.9779, 37.5663, {"time": "2024-03-01T05:01:00Z", "id": "1.76446E+18", "text": "둘"}),
     ]}
     cache = open_cache(tmp_path)
-    result = import_file(cache, write_json(tmp_path, doc), fmt="geojson")
+    result = import_file(cache, write_json(tmp_path, doc), fmt="geojson", purpose="public-order")
     assert result.stats.accepted == 2
     assert all(sid.startswith("sha1:") for sid in items(cache))
     assert any("1.76446E+18" in n for n in result.stats.notes)
@@ -229,11 +229,11 @@ def test_time_property_vocabulary_and_the_property_used_is_said(tmp_path):
         point(126.9769, 37.5759, {"발생시각": "2026-11-14 오후 2:05", "내용": "종각"}),
     ]}
     cache = open_cache(tmp_path)
-    result = import_file(cache, write_json(tmp_path, doc), fmt="geojson")
+    result = import_file(cache, write_json(tmp_path, doc), fmt="geojson", purpose="public-order")
     assert result.stats.accepted == 3
     assert sorted(r["when"] for r in items(cache).values()) == [
         "2026-11-14T05:03:00Z", "2026-11-14T05:04:00Z", "2026-11-14T05:05:00Z"]
     assert "time from properties '접수일시' (2), '발생시각' (1), features differ" in result.stats.notes
     one = {"type": "FeatureCollection", "features": [point(126.9769, 37.5759, {"time": "2026-11-14T05:00:00Z"})]}
     cache = open_cache(tmp_path / "b")
-    assert "time from property 'time'" in import_file(cache, write_json(tmp_path, one, "b.geojson")).stats.notes
+    assert "time from property 'time'" in import_file(cache, write_json(tmp_path, one, "b.geojson"), purpose="public-order").stats.notes

@@ -96,7 +96,7 @@ def check_gwanghwamun(cache: Cache, result) -> None:
 
 
 def test_kml_placemarks(cache):
-    result = import_file(cache, GWANGHWAMUN)
+    result = import_file(cache, GWANGHWAMUN, purpose="public-order")
     assert result.format == "kml"
     check_gwanghwamun(cache, result)
     got = {r["text"].split("\n")[0]: r for r in rows(cache)}
@@ -130,14 +130,14 @@ def test_kml_placemarks(cache):
 
 
 def test_reimport_adds_nothing(cache):
-    import_file(cache, GWANGHWAMUN)
-    again = import_file(cache, GWANGHWAMUN)
+    import_file(cache, GWANGHWAMUN, purpose="public-order")
+    again = import_file(cache, GWANGHWAMUN, purpose="public-order")
     assert (again.stats.accepted, again.stats.duplicates) == (0, 8)
     assert count(cache, "items") == 8
 
 
 def test_no_namespace_and_decomposed_hangul(cache):
-    result = import_file(cache, PLAIN)
+    result = import_file(cache, PLAIN, purpose="public-order")
     assert result.stats.accepted == 2
     first, second = rows(cache)
     assert first["text"] == "청계광장 소음 민원\n확성기 소음 📢 #청계광장"  # NFC
@@ -153,12 +153,12 @@ def test_same_placemark_ids_in_two_files_do_not_collide(cache, tmp_path):
     a.write_bytes(PLAIN.read_bytes())
     b.write_bytes(PLAIN.read_bytes().replace("확성기 소음".encode(), "확성기 소음 계속".encode())
                   .replace(b"07:15:00.5Z", b"07:45:00Z"))
-    import_file(cache, a)
-    assert import_file(cache, b).stats.accepted == 2
+    import_file(cache, a, purpose="public-order")
+    assert import_file(cache, b, purpose="public-order").stats.accepted == 2
 
 
 def test_source_option(cache):
-    import_file(cache, PLAIN, options=ImportOptions(source="kml-jongno"))
+    import_file(cache, PLAIN, options=ImportOptions(source="kml-jongno"), purpose="public-order")
     assert {r["source"] for r in rows(cache)} == {"kml-jongno"}
 
 
@@ -168,19 +168,19 @@ def test_kmz_prefers_doc_kml(cache, tmp_path):
         ("doc.kml", GWANGHWAMUN.read_bytes()),
         ("files/icon.png", b"\x89PNG\r\n\x1a\n" + bytes(64)),
     ])
-    check_gwanghwamun(cache, import_file(cache, kmz))
+    check_gwanghwamun(cache, import_file(cache, kmz, purpose="public-order"))
 
 
 def test_kmz_first_kml_without_doc_kml(cache, tmp_path, known_formats):
     kmz = make_zip(tmp_path / "export.zip", [("files/a.png", b"png"), ("layers/first.kml", PLAIN.read_bytes()),
                                              ("layers/second.kml", GWANGHWAMUN.read_bytes())])
     assert detect_format(kmz) == "kml"  # not named .kmz, but holds a .kml entry
-    assert import_file(cache, kmz).stats.accepted == 2
+    assert import_file(cache, kmz, purpose="public-order").stats.accepted == 2
 
 
 def refused(cache: Cache, path: Path, match: str) -> None:
     with pytest.raises(ImportFailed, match=match) as err:
-        import_file(cache, path, fmt="kml")
+        import_file(cache, path, fmt="kml", purpose="public-order")
     assert err.value.path == str(path)
     assert count(cache, "items") == 0 and count(cache, "batches") == 0
 
@@ -241,7 +241,7 @@ def test_euc_kr_declared_document(cache, tmp_path):
     text = text.replace("📢 ", "")  # EUC-KR has no emoji
     p = tmp_path / "euc.kml"
     p.write_bytes(text.encode("euc-kr"))
-    assert import_file(cache, p).stats.accepted == 2
+    assert import_file(cache, p, purpose="public-order").stats.accepted == 2
     assert rows(cache)[0]["text"].startswith("청계광장 소음 민원")
 
 

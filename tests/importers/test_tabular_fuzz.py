@@ -34,7 +34,7 @@ def check(data: bytes, fmt: str, suffix: str = ".txt") -> None:
         cache = Cache.open(Path(d) / "c.db")
         try:
             try:
-                result = import_file(cache, path, fmt=fmt)
+                result = import_file(cache, path, fmt=fmt, purpose="public-order")
             except ImportFailed:
                 assert counts(cache) == (0, 0)
                 return

@@ -15,7 +15,7 @@ USH = FIXTURES / "ushahidi"
 
 def test_v2_export(tmp_path):
     cache = open_cache(tmp_path)
-    result = import_file(cache, USH / "v2_export.csv", fmt="ushahidi")
+    result = import_file(cache, USH / "v2_export.csv", fmt="ushahidi", purpose="public-order")
     assert (result.stats.accepted, result.stats.skipped) == (2, 2)
     got = items(cache)
     assert set(got) == {"101", "102"}  # source_id is the '#' column
@@ -35,7 +35,7 @@ def test_v2_export(tmp_path):
 
 def test_v3_export_with_hxl_row(tmp_path):
     cache = open_cache(tmp_path)
-    result = import_file(cache, USH / "v3_export.csv", fmt="ushahidi")
+    result = import_file(cache, USH / "v3_export.csv", fmt="ushahidi", purpose="public-order")
     assert (result.stats.accepted, result.stats.skipped) == (3, 0)  # the HXL row is not a report
     got = items(cache)
     a, b, c = got["5001"], got["5002"], got["5003"]
@@ -56,7 +56,7 @@ def test_v3_created_utc_is_not_shifted(tmp_path):
                  "#meta +id,#date +created,#meta +title,#description,#geo +lat,#geo +lon\n"
                  "9,2024-03-01 05:00:00,제목,본문 🙂,37.5759,126.9769\n", encoding="utf-8")
     cache = open_cache(tmp_path)
-    result = import_file(cache, p, fmt="ushahidi")
+    result = import_file(cache, p, fmt="ushahidi", purpose="public-order")
     it = items(cache)["9"]
     assert (it["when"], it["lat"], it["lon"]) == ("2024-03-01T05:00:00Z", 37.5759, 126.9769)
     assert not any("Asia/Seoul" in n for n in result.stats.notes)
@@ -65,8 +65,8 @@ def test_v3_created_utc_is_not_shifted(tmp_path):
 def test_reimport_adds_nothing(tmp_path):
     cache = open_cache(tmp_path)
     for name in ("v2_export.csv", "v3_export.csv"):
-        import_file(cache, USH / name, fmt="ushahidi")
-        again = import_file(cache, USH / name, fmt="ushahidi")
+        import_file(cache, USH / name, fmt="ushahidi", purpose="public-order")
+        again = import_file(cache, USH / name, fmt="ushahidi", purpose="public-order")
         assert again.stats.accepted == 0
     assert counts(cache) == (5, 4)
 
@@ -83,7 +83,7 @@ def test_generic_csv_is_not_ushahidi(tmp_path):
     assert ushahidi.sniff(head, FIXTURES / "csv" / "korean_bom.csv") == 0
     cache = open_cache(tmp_path)
     with pytest.raises(ImportFailed, match="not an Ushahidi export"):
-        import_file(cache, FIXTURES / "csv" / "tab_separated.tsv", fmt="ushahidi")
+        import_file(cache, FIXTURES / "csv" / "tab_separated.tsv", fmt="ushahidi", purpose="public-order")
     assert counts(cache) == (0, 0)
 
 
@@ -92,7 +92,7 @@ def test_cp949_v2_export_and_options(tmp_path):
     p.write_bytes(("#,INCIDENT TITLE,INCIDENT DATE,LOCATION,DESCRIPTION,CATEGORY,LATITUDE,LONGITUDE,APPROVED,VERIFIED\r\n"
                    "7,종로 교통 통제,2024-03-01 14:00:00,종로,종각역 부근,교통,37.5702,126.9831,YES,YES\r\n").encode("cp949"))
     cache = open_cache(tmp_path)
-    result = import_file(cache, p, fmt="ushahidi", options=ImportOptions(tz="UTC"))
+    result = import_file(cache, p, fmt="ushahidi", options=ImportOptions(tz="UTC"), purpose="public-order")
     it = items(cache)["7"]
     assert it["when"] == "2024-03-01T14:00:00Z" and it["text"] == "종로 교통 통제\n종각역 부근"
     assert any("CP949" in n for n in result.stats.notes)

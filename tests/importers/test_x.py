@@ -73,7 +73,7 @@ def v1_post(tid, **over):
 
 def test_v1_stream_counts_skips_and_notes(tmp_path):
     cache = open_cache(tmp_path)
-    result = import_file(cache, STREAM_V1, fmt="x-v1")
+    result = import_file(cache, STREAM_V1, fmt="x-v1", purpose="public-order")
     s = result.stats
     assert (s.accepted, s.duplicates, s.skipped, s.deleted) == (12, 0, 2, 2)
     assert counts(cache) == (12, 1)
@@ -88,7 +88,7 @@ def test_v1_stream_counts_skips_and_notes(tmp_path):
 
 def test_v1_stream_positions_text_and_people(tmp_path):
     cache = open_cache(tmp_path)
-    import_file(cache, STREAM_V1, fmt="x-v1")
+    import_file(cache, STREAM_V1, fmt="x-v1", purpose="public-order")
     got = items(cache)
 
     a = got[A]
@@ -117,7 +117,7 @@ def test_v1_stream_positions_text_and_people(tmp_path):
 
 def test_v1_hashtags_are_nfc_and_casefolded(tmp_path):
     cache = open_cache(tmp_path)
-    import_file(cache, STREAM_V1, fmt="x-v1")
+    import_file(cache, STREAM_V1, fmt="x-v1", purpose="public-order")
     by_item = tags(cache)
     assert by_item[B] == {"서울시청", "안전"}  # sent decomposed (NFD), stored composed
     assert items(cache)[B]["text"].startswith("서울시청 앞")
@@ -128,7 +128,7 @@ def test_v1_hashtags_are_nfc_and_casefolded(tmp_path):
 
 def test_v1_retweet_and_quote_relations(tmp_path):
     cache = open_cache(tmp_path)
-    import_file(cache, STREAM_V1, fmt="x-v1")
+    import_file(cache, STREAM_V1, fmt="x-v1", purpose="public-order")
     got = items(cache)
 
     rt, orig = got[D], got[D0]
@@ -154,7 +154,7 @@ def test_v1_retweet_and_quote_relations(tmp_path):
 
 def test_v1_deletes_and_scrub_geo(tmp_path):
     cache = open_cache(tmp_path)
-    import_file(cache, STREAM_V1, fmt="x-v1")
+    import_file(cache, STREAM_V1, fmt="x-v1", purpose="public-order")
     got = items(cache)
     assert G not in got  # the delete came before the post
     assert H not in got  # the delete came after it
@@ -170,8 +170,8 @@ def test_v1_deletes_and_scrub_geo(tmp_path):
 
 def test_v1_reimport_adds_nothing(tmp_path):
     cache = open_cache(tmp_path)
-    import_file(cache, STREAM_V1, fmt="x-v1")
-    again = import_file(cache, STREAM_V1, fmt="x-v1")
+    import_file(cache, STREAM_V1, fmt="x-v1", purpose="public-order")
+    again = import_file(cache, STREAM_V1, fmt="x-v1", purpose="public-order")
     assert (again.stats.accepted, again.stats.duplicates) == (0, 12)
     assert counts(cache) == (12, 2)
     assert G not in items(cache) and H not in items(cache)
@@ -181,7 +181,7 @@ def test_v1_reimport_adds_nothing(tmp_path):
 
 def test_v1_json_array_extended_mode(tmp_path):
     cache = open_cache(tmp_path)
-    result = import_file(cache, TIMELINE_V1, fmt="x-v1")
+    result = import_file(cache, TIMELINE_V1, fmt="x-v1", purpose="public-order")
     assert (result.stats.accepted, result.stats.skipped) == (4, 1)
     assert [(k.where, k.reason) for k in result.skips] == [("record 3", "no created_at")]
     got = items(cache)
@@ -201,23 +201,23 @@ def test_v1_json_array_extended_mode(tmp_path):
     geo_only = got["1550724137087934465"]  # deprecated geo is [lat, lon]
     assert (geo_only["lat"], geo_only["lon"], geo_only["precision"]) == (37.57, 126.982, "exact")
 
-    again = import_file(cache, TIMELINE_V1, fmt="x-v1")
+    again = import_file(cache, TIMELINE_V1, fmt="x-v1", purpose="public-order")
     assert (again.stats.accepted, again.stats.duplicates) == (0, 4)
 
 
 def test_v1_single_object_search_response_and_truncated_array(tmp_path):
     cache = open_cache(tmp_path)
     one = write(tmp_path, "one.json", json.dumps(v1_post("1550707825439739999"), ensure_ascii=False, indent=2))
-    assert import_file(cache, one, fmt="x-v1").stats.accepted == 1
+    assert import_file(cache, one, fmt="x-v1", purpose="public-order").stats.accepted == 1
 
     resp = {"statuses": [v1_post("1550707825439740001"), 7], "search_metadata": {"count": 2}}
-    result = import_file(cache, write(tmp_path, "search.json", json.dumps(resp)), fmt="x-v1")
+    result = import_file(cache, write(tmp_path, "search.json", json.dumps(resp)), fmt="x-v1", purpose="public-order")
     assert result.stats.accepted == 1
     assert [(k.where, k.reason) for k in result.skips] == [("line 1, post 2", "not a JSON object")]
 
     posts = [v1_post(str(1550707825439740100 + i)) for i in range(3)]
     cut = json.dumps(posts)[:-60]  # the file breaks off inside the third post
-    result = import_file(cache, write(tmp_path, "cut.json", cut), fmt="x-v1")
+    result = import_file(cache, write(tmp_path, "cut.json", cut), fmt="x-v1", purpose="public-order")
     assert result.stats.accepted == 2
     assert result.skips[0].where == "record 3" and "rest of the file" in result.skips[0].reason
 
@@ -234,7 +234,7 @@ def test_v1_ids_and_odd_records(tmp_path):
     lines = [json.dumps(int_only), json.dumps(too_big), json.dumps(lone), json.dumps(fiji),
              '{"disconnect":{"code":7,"stream_name":"sitmap-stream","reason":"admin logout"}}',
              '{"delete":{"direct_message":{"id":1,"user_id":2}}}', "[1, 2]", '{"friends":[1,2]}']
-    result = import_file(cache, write(tmp_path, "odd.jsonl", "\n".join(lines) + "\n"), fmt="x-v1")
+    result = import_file(cache, write(tmp_path, "odd.jsonl", "\n".join(lines) + "\n"), fmt="x-v1", purpose="public-order")
     got = items(cache)
     assert got["1550707825439740201"]["text"] == "광화문 현장 🚨"
     assert got["1550707825439740203"]["text"] == "깨진 이모지 \ufffd 끝"  # a lone surrogate cannot be stored
@@ -250,7 +250,7 @@ def test_v1_ids_and_odd_records(tmp_path):
 
 def test_keep_raw_stores_the_line(tmp_path):
     cache = open_cache(tmp_path)
-    import_file(cache, STREAM_V1, fmt="x-v1", options=ImportOptions(keep_raw=True))
+    import_file(cache, STREAM_V1, fmt="x-v1", options=ImportOptions(keep_raw=True), purpose="public-order")
     raw = cache.conn.execute("SELECT raw FROM items WHERE source_id = ?", (A,)).fetchone()[0]
     assert raw == STREAM_V1.read_bytes().split(b"\r\n")[1].decode("utf-8")
     nested = cache.conn.execute("SELECT raw FROM items WHERE source_id = ?", (D0,)).fetchone()[0]
@@ -261,7 +261,7 @@ def test_keep_raw_stores_the_line(tmp_path):
 
 def test_archive_tweets_js(tmp_path):
     cache = open_cache(tmp_path)
-    result = import_file(cache, ARCHIVE, fmt="x-archive")
+    result = import_file(cache, ARCHIVE, fmt="x-archive", purpose="public-order")
     assert (result.stats.accepted, result.stats.skipped) == (4, 1)
     assert [(k.where, k.reason) for k in result.skips] == [("record 5", "no usable id_str")]
     assert any("@gwanghwamun_live was taken from account.js" in n for n in result.stats.notes)
@@ -276,20 +276,20 @@ def test_archive_tweets_js(tmp_path):
     assert got["1550715580707835904"]["reply_to"] == R
     assert tags(cache)[A] == {"광화문", "집회"}
 
-    part1 = import_file(cache, ARCHIVE_PART1, fmt="x-archive")
+    part1 = import_file(cache, ARCHIVE_PART1, fmt="x-archive", purpose="public-order")
     assert part1.stats.accepted == 1 and counts(cache) == (5, 2)
 
 
 def test_archive_and_stream_share_ids(tmp_path):
     cache = open_cache(tmp_path)
-    import_file(cache, STREAM_V1, fmt="x-v1")
-    result = import_file(cache, ARCHIVE, fmt="x-archive")
+    import_file(cache, STREAM_V1, fmt="x-v1", purpose="public-order")
+    result = import_file(cache, ARCHIVE, fmt="x-archive", purpose="public-order")
     assert (result.stats.accepted, result.stats.duplicates) == (3, 1)  # A was already in from the stream
 
 
 def test_old_archive_without_wrapper_or_account(tmp_path):
     cache = open_cache(tmp_path)
-    result = import_file(cache, ARCHIVE_2019, fmt="x-archive")
+    result = import_file(cache, ARCHIVE_2019, fmt="x-archive", purpose="public-order")
     assert result.stats.accepted == 2
     assert any("no usable account.js" in n for n in result.stats.notes)
     got = items(cache)
@@ -299,7 +299,7 @@ def test_old_archive_without_wrapper_or_account(tmp_path):
     assert o2["text"] == "서면 교통 & 인파 정보 공유합니다"
 
     named = open_cache(tmp_path / "named")
-    import_file(named, ARCHIVE_2019, fmt="x-archive", options=ImportOptions(author_field="busan_local"))
+    import_file(named, ARCHIVE_2019, fmt="x-archive", options=ImportOptions(author_field="busan_local"), purpose="public-order")
     assert {r["author"] for r in items(named).values()} == {"busan_local"}
 
 
@@ -307,7 +307,7 @@ def test_old_archive_without_wrapper_or_account(tmp_path):
 
 def test_v2_search_page(tmp_path):
     cache = open_cache(tmp_path)
-    result = import_file(cache, SEARCH_V2, fmt="x-v2")
+    result = import_file(cache, SEARCH_V2, fmt="x-v2", purpose="public-order")
     assert (result.stats.accepted, result.stats.skipped) == (8, 0)  # 7 posts and the included original
     notes = " | ".join(result.stats.notes)
     assert "stored without a position: 1 post whose place is missing" in notes
@@ -339,14 +339,14 @@ def test_v2_search_page(tmp_path):
 
 def test_v2_and_v1_store_a_post_once(tmp_path):
     cache = open_cache(tmp_path)
-    import_file(cache, STREAM_V1, fmt="x-v1")
-    result = import_file(cache, SEARCH_V2, fmt="x-v2")
+    import_file(cache, STREAM_V1, fmt="x-v1", purpose="public-order")
+    result = import_file(cache, SEARCH_V2, fmt="x-v2", purpose="public-order")
     assert (result.stats.accepted, result.stats.duplicates) == (6, 2)  # F and D0 came from the stream
 
 
 def test_v2_stream_lines(tmp_path):
     cache = open_cache(tmp_path)
-    result = import_file(cache, STREAM_V2, fmt="x-v2")
+    result = import_file(cache, STREAM_V2, fmt="x-v2", purpose="public-order")
     assert (result.stats.accepted, result.stats.skipped) == (3, 1)
     (skip,) = result.skips
     assert skip.where == "line 4" and "swapped" in skip.reason
@@ -368,7 +368,7 @@ def test_v2_array_of_pages_and_malformed_pages(tmp_path):
                     "includes": ["not", "a", "dict"]}
     no_time = {"data": [{"id": "1550729170252775500", "text": "시간 없음"}], "meta": {"result_count": 1}}
     path = write(tmp_path, "pages.json", json.dumps([page, bad_includes, no_time, {"meta": {"result_count": 0}}]))
-    result = import_file(cache, path, fmt="x-v2")
+    result = import_file(cache, path, fmt="x-v2", purpose="public-order")
     assert result.stats.accepted == 8
     reasons = {k.where: k.reason for k in result.skips}
     assert reasons["record 2"].startswith("unexpected structure")
@@ -394,7 +394,7 @@ def test_whole_file_refusals_leave_nothing(tmp_path, fmt, name, data, why):
     cache = open_cache(tmp_path)
     path = write(tmp_path, name, data)
     with pytest.raises(ImportFailed) as err:
-        import_file(cache, path, fmt=fmt)
+        import_file(cache, path, fmt=fmt, purpose="public-order")
     assert why in err.value.reason and str(path) in str(err.value)
     assert counts(cache) == (0, 0)
 
@@ -404,7 +404,7 @@ def test_one_record_cut_inside_a_character_mid_file_is_only_a_skip(tmp_path):
     good = [json.dumps(v1_post(str(1550707825439740400 + i)), ensure_ascii=False).encode("utf-8") for i in range(3)]
     broken = good[1][:good[1].index("광".encode("utf-8")) + 2]
     data = b"\n".join([good[0], broken + good[1], good[2]]) + b"\n"
-    result = import_file(open_cache(tmp_path), write(tmp_path, "resumed.jsonl", data), fmt="x-v1")
+    result = import_file(open_cache(tmp_path), write(tmp_path, "resumed.jsonl", data), fmt="x-v1", purpose="public-order")
     assert result.stats.accepted == 2
     assert [(k.where, k.reason.split(" (")[0]) for k in result.skips] == [("line 2", "not UTF-8 text")]
 
@@ -413,7 +413,7 @@ def test_truncated_hangul_on_the_last_line_is_only_a_skip(tmp_path):
     data = (json.dumps(v1_post("1550707825439740301"), ensure_ascii=False) + "\n").encode("utf-8")
     cut = json.dumps(v1_post("1550707825439740302"), ensure_ascii=False).encode("utf-8")
     cut = cut[:cut.index("광".encode("utf-8")) + 1]  # ends inside a three-byte character
-    result = import_file(open_cache(tmp_path), write(tmp_path, "cut.jsonl", data + cut), fmt="x-v1")
+    result = import_file(open_cache(tmp_path), write(tmp_path, "cut.jsonl", data + cut), fmt="x-v1", purpose="public-order")
     assert result.stats.accepted == 1
     assert [(k.where, k.reason.split(":")[0]) for k in result.skips] == [("line 2", "truncated")]
 

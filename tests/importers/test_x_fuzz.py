@@ -36,7 +36,7 @@ def check(data: bytes, fmt: str, suffix: str = ".jsonl") -> None:
         cache = Cache.open(Path(d) / "c.db")
         try:
             try:
-                result = import_file(cache, path, fmt=fmt)
+                result = import_file(cache, path, fmt=fmt, purpose="public-order")
             except ImportFailed as exc:
                 assert exc.path == str(path)
                 assert counts(cache) == (0, 0)

@@ -116,7 +116,7 @@ def import_bytes(data: bytes, fmt: str, name: str) -> None:
         cache = Cache.open(Path(tmp) / "c.db")
         try:
             try:
-                import_file(cache, path, fmt=fmt)
+                import_file(cache, path, fmt=fmt, purpose="public-order")
             except ImportFailed:
                 conn = cache.conn
                 assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == 0

@@ -224,7 +224,7 @@ def test_engine_as_writer_listener(tmp_path):
     now = int(_time.time() * 1000)
     fired = []
     eng = AlertEngine(db, fired.append)
-    w = LiveWriter(db).start()
+    w = LiveWriter(db, purpose="public-order").start()
     w.add_listener(eng.on_commit)
     try:
         w.put([post(now - k) for k in range(3)], "jsonl")

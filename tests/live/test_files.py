@@ -61,7 +61,7 @@ def test_drop_folder_into_the_cache_through_the_writer(tmp_path):
     db = tmp_path / "c.db"
     folder = tmp_path / "drop"
     folder.mkdir()
-    writer = LiveWriter(db).start()
+    writer = LiveWriter(db, purpose="public-order").start()
     got = []
     writer.add_listener(lambda ids, u, s: got.append(ids))
     w = DropFolderWatcher(folder, writer.import_file, interval=0.05).start()
@@ -153,7 +153,7 @@ def test_jsonl_overlong_line_dropped(tmp_path, monkeypatch):
 def test_jsonl_tail_thread_into_writer(tmp_path):
     db = tmp_path / "c.db"
     p = tmp_path / "cap.jsonl"
-    writer = LiveWriter(db).start()
+    writer = LiveWriter(db, purpose="public-order").start()
     t = JsonlTailer(p, writer, interval=0.02).start()
     try:
         with open(p, "ab") as fh:

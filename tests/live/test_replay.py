@@ -37,7 +37,7 @@ def _count(db, sql):
 def test_replay_over_tcp_and_jsonl_into_the_cache(small_demo, tmp_path):
     live = tmp_path / "live.db"
     jsonl = tmp_path / "posts.jsonl"
-    writer = LiveWriter(live).start()
+    writer = LiveWriter(live, purpose="public-order").start()
     srv = TcpServer(writer, "127.0.0.1", 0).start()
     tail = JsonlTailer(jsonl, writer, interval=0.02).start()
     n_fu = _count(small_demo, "SELECT count(*) FROM items WHERE kind = 'field_update' AND lat IS NOT NULL")
@@ -69,7 +69,7 @@ def test_replay_over_tcp_and_jsonl_into_the_cache(small_demo, tmp_path):
 
 def test_replay_over_multicast_is_paced_and_bounded(small_demo, tmp_path):
     live = tmp_path / "live.db"
-    writer = LiveWriter(live).start()
+    writer = LiveWriter(live, purpose="public-order").start()
     lis = MulticastListener(writer, "239.2.3.1", 0, "127.0.0.1").start()
     try:
         # The demo spans hours: at 20,000x it would take over a second; bounded to 0.3 s.

@@ -139,7 +139,7 @@ def _task(db, code) -> dict:
 def live(db):
     """The live writer with a task tracker, a TAK client on a hub, and a peer there."""
     hub = Hub()
-    writer = LiveWriter(db, batch_s=0.01).start()
+    writer = LiveWriter(db, batch_s=0.01, purpose="public-order").start()
     tracker = TaskTracker()
     writer.add_record_listener(tracker.on_records)
     peer = Peer(hub.port)
@@ -342,7 +342,7 @@ def test_verdict_words():
 @pytest.mark.parametrize("serve", [False, True], ids=["via-tak-relay", "responder-serves"])
 def test_responder_answers_a_tasking_end_to_end(db, serve):
     hub = Hub()
-    writer = LiveWriter(db, batch_s=0.01).start()
+    writer = LiveWriter(db, batch_s=0.01, purpose="public-order").start()
     changes = []
     writer.add_record_listener(TaskTracker(on_change=changes.append).on_records)
     start = (PLACE[0] - 0.003, PLACE[1])  # about 330 m south
@@ -402,7 +402,7 @@ def test_cli_responder(db, capsys):
     result = []
     th = threading.Thread(target=lambda: result.append(args.func(args)))
     th.start()
-    writer = LiveWriter(db, batch_s=0.01).start()
+    writer = LiveWriter(db, batch_s=0.01, purpose="public-order").start()
     writer.add_record_listener(TaskTracker().on_records)
     client = TakClient(writer, "127.0.0.1", port, backoff_initial=0.05).start()
     try:
@@ -419,7 +419,7 @@ def test_cli_responder(db, capsys):
 
 
 def test_writer_hands_receipts_to_record_listeners_only(db):
-    writer = LiveWriter(db, batch_s=0.01).start()
+    writer = LiveWriter(db, batch_s=0.01, purpose="public-order").start()
     got = []
 
     def broken(conn, records, now_ms):

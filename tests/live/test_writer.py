@@ -32,7 +32,7 @@ def db(tmp_path):
 
 
 def test_batches_commit_before_listeners_and_ids_match(db):
-    w = LiveWriter(db, batch_s=0.05, batch_max=100).start()
+    w = LiveWriter(db, batch_s=0.05, batch_max=100, purpose="public-order").start()
     seen: list = []
 
     def listener(ids, units_changed, stats):
@@ -65,7 +65,7 @@ def test_batches_commit_before_listeners_and_ids_match(db):
 
 
 def test_time_bound_batches_and_feeds_kept_apart(db):
-    w = LiveWriter(db, batch_s=0.03, batch_max=10_000).start()
+    w = LiveWriter(db, batch_s=0.03, batch_max=10_000, purpose="public-order").start()
     stats = []
     w.add_listener(lambda ids, u, s: stats.append(s))
     try:
@@ -83,7 +83,7 @@ def test_time_bound_batches_and_feeds_kept_apart(db):
 
 
 def test_duplicates_and_unit_deletes(db):
-    w = LiveWriter(db).start()
+    w = LiveWriter(db, purpose="public-order").start()
     got = []
     w.add_listener(lambda ids, u, s: got.append((ids, u, s)))
     try:
@@ -97,7 +97,7 @@ def test_duplicates_and_unit_deletes(db):
 
 
 def test_backpressure_blocks_briefly_then_drops_and_counts(db):
-    w = LiveWriter(db, max_queue=100, put_wait_s=0.05)  # not started: nothing drains the queue
+    w = LiveWriter(db, max_queue=100, put_wait_s=0.05, purpose="public-order")  # not started: nothing drains the queue
     w._thread = object()  # pretend it runs so put() only sees a full queue
     assert w.put([_item(k) for k in range(100)], "f")
     t0 = time.monotonic()
@@ -108,7 +108,7 @@ def test_backpressure_blocks_briefly_then_drops_and_counts(db):
 
 
 def test_flood_from_many_threads_bounded(db):
-    w = LiveWriter(db, max_queue=2_000, put_wait_s=0.0, batch_max=500).start()
+    w = LiveWriter(db, max_queue=2_000, put_wait_s=0.0, batch_max=500, purpose="public-order").start()
     try:
         def produce(base):
             for k in range(0, 3000, 10):
@@ -129,7 +129,7 @@ def test_flood_from_many_threads_bounded(db):
 
 
 def test_listener_failure_does_not_stop_writer(db):
-    w = LiveWriter(db).start()
+    w = LiveWriter(db, purpose="public-order").start()
     ok = []
 
     def bad(*a):
@@ -148,7 +148,7 @@ def test_listener_failure_does_not_stop_writer(db):
 
 
 def test_stop_flushes_and_later_puts_are_refused(db):
-    w = LiveWriter(db, batch_s=10).start()  # a long window: only stop() ends it
+    w = LiveWriter(db, batch_s=10, purpose="public-order").start()  # a long window: only stop() ends it
     w.put([_item(k) for k in range(5)], "x")
     w.stop()
     assert sqlite3.connect(db).execute("SELECT count(*) FROM items").fetchone()[0] == 5
@@ -160,7 +160,7 @@ def test_import_file_on_writer_thread_tells_listeners(db, tmp_path):
     f.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","id":"a",'
                  '"geometry":{"type":"Point","coordinates":[127.0,37.5]},'
                  '"properties":{"time":"2026-05-01T03:00:00Z","text":"드롭 폴더"}}]}', encoding="utf-8")
-    w = LiveWriter(db).start()
+    w = LiveWriter(db, purpose="public-order").start()
     got = []
     w.add_listener(lambda ids, u, s: got.append(ids))
     try:

@@ -10,7 +10,7 @@ May import: :mod:`desktop.core`. No Qt.
 """
 
 from desktop.audit.log import (ACTIONS, GENESIS, AuditError, AuditLog, Entry, VerifyResult, audit_path, canonical,
-                               entry_hash, verify_entries)
+                               entry_hash, reconcile, verify_entries)
 
 __all__ = ["ACTIONS", "GENESIS", "AuditError", "AuditLog", "Entry", "VerifyResult", "audit_path", "canonical",
-           "entry_hash", "verify_entries"]
+           "entry_hash", "reconcile", "verify_entries"]

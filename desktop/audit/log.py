@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from desktop.core.canonical import CanonicalError, canonical, plain
 from desktop.core.errors import SitmapError
 
 ACTIONS = ("collect", "consult", "alter", "disclose", "erase", "session")
@@ -47,6 +48,13 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
+# Version 2: ``txn``, the key of an entry staged in the cache's outbox (desktop.cache.outbox),
+# so that moving it twice records it once. Not hashed: it only reconciles, it proves nothing.
+SCHEMA_V2 = """
+ALTER TABLE entries ADD COLUMN txn TEXT;
+CREATE UNIQUE INDEX entries_txn ON entries (txn) WHERE txn IS NOT NULL;
+"""
+USER_VERSION = 2
 
 
 class AuditError(SitmapError):
@@ -59,28 +67,16 @@ def audit_path(cache_path: str | Path) -> Path:
     return p.with_suffix(".audit.db") if p.suffix else p.with_name(p.name + ".audit.db")
 
 
-def canonical(obj: Any) -> bytes:
-    """The bytes that are hashed: JSON with sorted keys, no spaces, ASCII only (``\\uXXXX``)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode("ascii")
-
-
 def entry_hash(fields: dict) -> str:
     """SHA-256 (hex) of the canonical JSON of an entry's fields (all of :data:`FIELDS`, no ``hash``)."""
     return hashlib.sha256(canonical({k: fields[k] for k in FIELDS})).hexdigest()
 
 
 def _plain(value: Any, where: str) -> Any:
-    """A JSON value without floats (their text form is not canonical across tools)."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_plain(v, where) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v, where) for k, v in value.items()}
-    if isinstance(value, Path):
-        return str(value)
-    raise AuditError(f"audit {where}: {type(value).__name__} values cannot be recorded (strings, integers, lists, "
-                     f"objects)")
+    try:
+        return plain(value, where)
+    except CanonicalError as exc:
+        raise AuditError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -189,6 +185,13 @@ class AuditLog:
                 conn.execute("PRAGMA user_version = 1")
             conn.execute("PRAGMA synchronous = FULL")
             conn.executescript(SCHEMA)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > USER_VERSION:
+                conn.close()
+                raise AuditError(f"{path}: written by a newer Sitmap (audit log version {version}); it was left "
+                                 f"as it is")
+            if version < 2:
+                conn.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA_V2}\nPRAGMA user_version = 2;\nCOMMIT;")
         except sqlite3.Error as exc:
             raise AuditError(f"{path}: {exc}") from None
         return cls(path, conn)
@@ -205,31 +208,72 @@ class AuditLog:
     def record(self, action: str, *, operator: str | None, purpose: str | None = None, case_ref: str | None = None,
                objects: Any = None, detail: Any = None) -> Entry:
         """Append one entry (in one transaction after the entry before it) and return it."""
+        return self._append(action, operator=operator, purpose=purpose, case_ref=case_ref, objects=objects,
+                            detail=detail)
+
+    def _append(self, action: str, *, operator: str | None, purpose: str | None, case_ref: str | None,
+                objects: Any, detail: Any, t_ms: int | None = None, workstation: str | None = None,
+                txn: str | None = None) -> Entry | None:
+        """Append one entry; with ``txn``, nothing (None) when an entry of that key is in the log."""
         if action not in ACTIONS:
             raise AuditError(f"audit action {action!r}: one of {', '.join(ACTIONS)}")
         objects, detail = _plain(objects, "objects"), _plain(detail if detail is not None else {}, "detail")
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                if txn is not None and self.conn.execute("SELECT 1 FROM entries WHERE txn = ?", (txn,)).fetchone():
+                    self.conn.execute("ROLLBACK")
+                    return None
                 row = self.conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
-                fields = {"seq": row[0] + 1 if row else 1, "t_ms": int(time.time() * 1000),
+                fields = {"seq": row[0] + 1 if row else 1,
+                          "t_ms": int(time.time() * 1000) if t_ms is None else int(t_ms),
                           "operator": operator or None, "purpose": purpose or None, "case_ref": case_ref or None,
-                          "workstation": socket.gethostname(), "action": action, "objects": objects,
+                          "workstation": workstation or socket.gethostname(), "action": action, "objects": objects,
                           "detail": detail, "prev_hash": row[1] if row else GENESIS}
                 entry = Entry(**fields, hash=entry_hash(fields))
                 self.conn.execute(
                     "INSERT INTO entries (seq, t_ms, operator, purpose, case_ref, workstation, action, objects, "
-                    "detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "detail, prev_hash, hash, txn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (entry.seq, entry.t_ms, entry.operator, entry.purpose, entry.case_ref, entry.workstation,
                      entry.action, canonical(objects).decode(), canonical(detail).decode(), entry.prev_hash,
-                     entry.hash))
+                     entry.hash, txn))
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise AuditError(f"{self.path}: the audit entry could not be written: {exc}") from None
         return entry
+
+    def drain(self, cache_conn: sqlite3.Connection) -> list[Entry]:
+        """Move the entries staged in a cache's ``audit_outbox`` (desktop.cache.outbox) into
+        this log, oldest first, each once (by its ``txn``), then delete them from the outbox.
+        Returns the entries appended now. A cache without an outbox has nothing to move."""
+        try:
+            rows = cache_conn.execute(
+                "SELECT id, txn, t_ms, workstation, operator, purpose, case_ref, action, objects, detail "
+                "FROM audit_outbox ORDER BY id").fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise AuditError(f"{self.path}: the cache's staged audit entries cannot be read: {exc}") from None
+        out: list[Entry] = []
+        for oid, txn, t_ms, ws, op, purpose, case_ref, action, objects, detail in rows:
+            try:
+                objs, det = json.loads(objects), json.loads(detail)
+            except ValueError:
+                objs, det = {"not JSON": objects}, {"not JSON": detail}
+            entry = self._append(action, operator=op, purpose=purpose, case_ref=case_ref, objects=objs,
+                                 detail=det, t_ms=t_ms, workstation=ws, txn=txn)
+            if entry is not None:
+                out.append(entry)
+            try:
+                cache_conn.execute("DELETE FROM audit_outbox WHERE id = ?", (oid,))
+            except sqlite3.Error as exc:
+                raise AuditError(f"the staged audit entry {txn} was recorded but could not be cleared from the "
+                                 f"cache ({exc}); it will not be recorded twice") from None
+        return out
 
     def _rows(self, where: str = "", params: tuple = (), order: str = "seq", limit: int | None = None):
         sql = ("SELECT seq, t_ms, operator, purpose, case_ref, workstation, action, objects, detail, prev_hash, hash "
@@ -292,3 +336,27 @@ class AuditLog:
             Path(tmp).unlink(missing_ok=True)
             raise
         return n
+
+
+def reconcile(cache_path: str | Path) -> list[Entry]:
+    """Move what a cache's outbox still holds into its audit log (after Sitmap stopped
+    between a change and its entry). Cheap when there is nothing: one query. A cache file
+    that does not exist, or predates the outbox, has nothing to move."""
+    p = Path(cache_path)
+    if not p.exists():
+        return []
+    try:
+        conn = sqlite3.connect(p, isolation_level=None, timeout=30)
+    except sqlite3.Error:
+        return []
+    try:
+        try:
+            waiting = conn.execute("SELECT count(*) FROM audit_outbox").fetchone()[0]
+        except sqlite3.Error:
+            return []
+        if not waiting:
+            return []
+        with AuditLog.open(p) as log:
+            return log.drain(conn)
+    finally:
+        conn.close()

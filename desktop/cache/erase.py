@@ -38,10 +38,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from desktop.cache.db import Cache, explain
+from desktop.cache.outbox import Staged, stage
 from desktop.cache.writer import bump_generation
 
 DEFAULT_RETENTION_DAYS = 730
@@ -221,12 +222,14 @@ def _apply(conn: sqlite3.Connection, plan: _Plan) -> None:
 
 
 def erase(cache: Cache, item_ids: Iterable[int], *, reason: str, dry_run: bool = False,
-          compact_after: bool = True) -> ErasureStats:
+          compact_after: bool = True, audit: Staged | None = None) -> ErasureStats:
     """Erase these items and what the cache holds about them (see the module text).
 
     Ids not in the cache are ignored. With ``dry_run`` nothing is changed and the counts say
-    what would go. ``reason`` is required (the caller records it in the audit trail; the
-    cache keeps no trace of the erased items, the reason included).
+    what would go. ``reason`` is required. ``audit``, when given and anything is erased, is
+    staged in the same transaction (:mod:`desktop.cache.outbox`) with the count, the id
+    ranges and the counts of what went added: the erasure and its audit entry commit
+    together. The cache keeps no other trace of the erased items.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -249,6 +252,9 @@ def erase(cache: Cache, item_ids: Iterable[int], *, reason: str, dry_run: bool =
                 plan = _Plan(conn)
                 if plan.ids:
                     _apply(conn, plan)
+                    if audit is not None:
+                        stage(conn, audit, objects={"items": len(plan.ids), "ids": id_ranges(plan.ids)},
+                              detail={"reason": reason, "counts": plan.stats.counts()})
                 conn.execute("DROP TABLE temp.erase_ids")
         finally:
             conn.execute(f"PRAGMA secure_delete = {int(before)}")
@@ -262,7 +268,7 @@ def erase(cache: Cache, item_ids: Iterable[int], *, reason: str, dry_run: bool =
 
 
 def purge(cache: Cache, *, older_than_days: float = DEFAULT_RETENTION_DAYS, now_ms: int | None = None,
-          dry_run: bool = False) -> ErasureStats:
+          dry_run: bool = False, audit: Staged | None = None) -> ErasureStats:
     """Erase items whose time is more than ``older_than_days`` before ``now_ms`` (default: now),
     except those in an incident that is not closed (counted in ``kept_in_open_incidents``)."""
     if not older_than_days or older_than_days <= 0:
@@ -277,7 +283,10 @@ def purge(cache: Cache, *, older_than_days: float = DEFAULT_RETENTION_DAYS, now_
         kept = conn.execute(f"SELECT count(*) FROM items WHERE t_ms < ? AND id IN ({held})", (cutoff,)).fetchone()[0]
     except sqlite3.Error as exc:
         raise explain(cache.path, exc) from None
-    stats = erase(cache, ids, reason=f"retention: older than {older_than_days:g} days", dry_run=dry_run)
+    if audit is not None:  # the entry committed with the erasure says what was kept too
+        audit = replace(audit, detail={**(audit.detail or {}), "kept_in_open_incidents": kept})
+    stats = erase(cache, ids, reason=f"retention: older than {older_than_days:g} days", dry_run=dry_run,
+                  audit=audit)
     stats.kept_in_open_incidents = kept
     return stats
 

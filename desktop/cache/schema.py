@@ -274,6 +274,7 @@ _V4 = """
             id INTEGER PRIMARY KEY,
             txn TEXT NOT NULL UNIQUE,
             t_ms INTEGER NOT NULL,
+            workstation TEXT NOT NULL,
             operator TEXT,
             purpose TEXT,
             case_ref TEXT,

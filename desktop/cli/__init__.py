@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
 
         args.func = open_window
     try:
+        from desktop.cli.common import reconcile
+
+        reconcile(args)  # entries a stopped run committed but did not move
         return args.func(args)
     except BrokenPipeError:  # the reader (e.g. `head`) has stopped: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -142,3 +142,28 @@ def audit(args, action: str, *, objects=None, detail=None):
                           purpose=pick(getattr(args, "purpose", None), os.environ.get("SITMAP_PURPOSE")),
                           case_ref=pick(getattr(args, "case", None), os.environ.get("SITMAP_CASE")),
                           objects=objects, detail=detail)
+
+
+def staged(args, action: str, *, objects=None, detail=None):
+    """An audit entry for a write path to commit with its change (desktop.cache.outbox);
+    :func:`drain` then moves it into the audit trail. Who, why and the case as in :func:`audit`."""
+    from desktop.cache.outbox import Staged, Who
+
+    op, purpose, case_ref = audit_fields(args)
+    return Staged(action, Who(op, purpose, case_ref), objects=objects, detail=detail)
+
+
+def drain(args, cache) -> list:
+    """Move the entries ``cache``'s changes staged into the audit trail beside it; returns them."""
+    from desktop.audit import AuditLog
+
+    with AuditLog.open(db_path(args)) as log:
+        return log.drain(cache.conn)
+
+
+def reconcile(args) -> None:
+    """Before a command: entries a stopped run staged but did not move are moved now."""
+    from desktop.audit import reconcile as move
+
+    if getattr(args, "db", None) or paths.default_db().exists():
+        move(db_path(args))

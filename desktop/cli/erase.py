@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 import time
 
-from desktop.cli.common import (EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_audit_args, add_db, add_filter_args, audit,
-                                db_path, err, filter_from_args)
+from desktop.cli.common import (EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_audit_args, add_db, add_filter_args, db_path,
+                                drain, err, filter_from_args, staged)
 
 
 def _recorded_filter(flt) -> str:
@@ -22,8 +22,9 @@ def _recorded_filter(flt) -> str:
     return f"{flt.with_(text='').describe()}, a text search (not recorded)"
 
 
-def _finish(args, cache, stats, *, objects: dict, detail: dict) -> int:
-    """Delete the index snapshot, record the erasure, print counts; warn when not compacted."""
+def _finish(args, cache, stats) -> int:
+    """Delete the index snapshot, move the erasure's audit entry (committed with it) into the
+    trail, print counts; warn when not compacted."""
     from desktop.engine.snapshot import discard
     from desktop.engine.source import cache_state
 
@@ -32,9 +33,7 @@ def _finish(args, cache, stats, *, objects: dict, detail: dict) -> int:
         return EXIT_OK
     state = cache_state(cache.conn)
     snapshot = discard(state) if state is not None else False
-    if stats.items:
-        audit(args, "erase", objects={**objects, "items": stats.items, "ids": _ranges(stats.ids)},
-              detail={**detail, "counts": stats.counts(), "compacted": stats.compacted})
+    drain(args, cache)
     print(stats.summary())
     print("index snapshot deleted" if snapshot else "no index snapshot to delete")
     if not stats.compacted:
@@ -43,12 +42,6 @@ def _finish(args, cache, stats, *, objects: dict, detail: dict) -> int:
         return EXIT_ERROR
     print("cache file compacted (WAL checkpointed and truncated, VACUUM)")
     return EXIT_OK
-
-
-def _ranges(ids):
-    from desktop.cache.erase import id_ranges
-
-    return id_ranges(ids)
 
 
 def run_erase(args) -> int:
@@ -75,8 +68,9 @@ def run_erase(args) -> int:
             if answer.strip().lower() not in ("y", "yes"):
                 err("nothing was erased")
                 return EXIT_ERROR
-        stats = erase(cache, ids, reason=reason, dry_run=args.dry_run)
-        return _finish(args, cache, stats, objects={"filter": _recorded_filter(flt)}, detail={"reason": reason})
+        stats = erase(cache, ids, reason=reason, dry_run=args.dry_run,
+                      audit=staged(args, "erase", objects={"filter": _recorded_filter(flt)}))
+        return _finish(args, cache, stats)
 
 
 def run_purge(args) -> int:
@@ -86,14 +80,14 @@ def run_purge(args) -> int:
 
     now = int(time.time() * 1000)
     with Cache.open(db_path(args), create=False) as cache:
-        stats = purge(cache, older_than_days=args.older_than, now_ms=now, dry_run=args.dry_run)
-        if stats.kept_in_open_incidents:
-            print(f"{stats.kept_in_open_incidents} older items kept: they are in an incident that is not closed")
         cutoff = now - int(args.older_than * 86_400_000)
         days = int(args.older_than) if float(args.older_than).is_integer() else str(args.older_than)  # no floats
-        return _finish(args, cache, stats, objects={"older_than_days": days},
-                       detail={"reason": stats.reason, "before": iso_utc(cutoff),
-                               "kept_in_open_incidents": stats.kept_in_open_incidents})
+        stats = purge(cache, older_than_days=args.older_than, now_ms=now, dry_run=args.dry_run,
+                      audit=staged(args, "erase", objects={"older_than_days": days},
+                                   detail={"before": iso_utc(cutoff)}))
+        if stats.kept_in_open_incidents:
+            print(f"{stats.kept_in_open_incidents} older items kept: they are in an incident that is not closed")
+        return _finish(args, cache, stats)
 
 
 def register(sub) -> None:

@@ -70,7 +70,8 @@ class Session(Evented):
     heat: bool = False
     view: object | None = None  # desktop.engine.mapdata.View of the map, when there is one
     operator: str | None = None
-    purpose: str | None = None
+    purpose: str | None = None  # a code of desktop.core.purposes; None: a view-only session (no collection)
+    case_ref: str | None = None  # the case reference the purpose may need
 
     # the filter --------------------------------------------------------------------------
     def filter(self) -> Filter:

@@ -241,7 +241,9 @@ def test_export_verifies_with_the_standalone_script(tmp_path, capsys):
     lines = out.read_bytes().splitlines()
     assert len(lines) == 5 and json.loads(lines[0])["prev_hash"] == GENESIS
     with AuditLog.open(db) as log:
-        seq, head = log.head()
+        head = log.entries()[4].hash  # the export's own access is entry 6, after the exported five
+        access = log.entries()[5]
+    assert (access.action, access.objects, access.detail["entries"]) == ("consult", {"audit": "export"}, 5)
     ok = _script(out)
     assert ok.returncode == 0 and f"OK: 5 entries, head 5 {head}" in ok.stdout, ok.stdout
     assert _script(out, "--head", head).returncode == 0
@@ -276,7 +278,7 @@ def test_show_and_missing_log(tmp_path, capsys):
     from desktop.cli import main
 
     db = _log(tmp_path)
-    assert main(["audit", "show", "--db", str(db), "--limit", "2", "--operator", "kim", "--action", "consult"]) == 0
+    assert main(["audit", "show", "--db", str(db), "--limit", "2", "--who", "kim", "--action", "consult"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and out[0].lstrip().startswith("5 ") and "kim@" in out[0] and "purpose P1" in out[0]
     assert main(["audit", "verify", "--db", str(tmp_path / "other.db")]) == 1

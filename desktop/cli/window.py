@@ -1,23 +1,29 @@
-"""``sitmap open`` (also what ``sitmap`` alone does): the map window on a cache."""
+"""``sitmap open`` (also what ``sitmap`` alone does): the map window on a cache.
+
+``--operator/--purpose/--case`` (else $SITMAP_OPERATOR/$SITMAP_PURPOSE/$SITMAP_CASE) say
+who works and why; when they say everything, the window starts without asking."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.cli.common import add_db, db_path
+from desktop.cli.common import add_audit_args, add_db, db_path
 
 
-def open_window(db: Path) -> int:
+def open_window(db: Path, who: dict | None = None) -> int:
     from desktop.ui.app import run_app
 
-    return run_app(db)
+    return run_app(db, who=who)
 
 
 def run(args) -> int:
-    return open_window(db_path(args))
+    who = {"operator": getattr(args, "operator", None) or getattr(args, "by", None),
+           "purpose": getattr(args, "purpose", None), "case": getattr(args, "case", None)}
+    return open_window(db_path(args), who)
 
 
 def register(sub) -> None:
     o = sub.add_parser("open", help="open the map window (the default)")
     add_db(o)
+    add_audit_args(o)
     o.set_defaults(func=run)

@@ -112,7 +112,8 @@ def _close_on_signals(app, win) -> None:
     app._sitmap_signal_tick = tick
 
 
-def run_app(db_path: Path) -> int:
+def run_app(db_path: Path, who: dict | None = None) -> int:
+    """The window on ``db_path``; ``who``: the operator/purpose/case options (desktop.ui.start_dialog)."""
     setup_logging()
     from desktop.cache import Cache, CacheError
     from desktop.ui.plain import message
@@ -129,7 +130,7 @@ def run_app(db_path: Path) -> int:
         return 1
     from desktop.ui.main_window import MainWindow
 
-    win = MainWindow(db_path)
+    win = MainWindow(db_path, who=who)
     first = []
 
     def page_ready(_info) -> None:

@@ -36,6 +36,7 @@ log = logging.getLogger("sitmap.window")
 REQUERY_FIELDS = FILTER_FIELDS | {"view", "selected", "zone"}
 # Session fields kept per cache file between runs.
 SAVED_FIELDS = ("text", "hashtags", "heat", "zone", "window")
+CONSULT_SETTLE_MS = 1500  # a filter is recorded as consulted once it stayed this long
 
 
 def settings() -> QSettings:
@@ -45,12 +46,26 @@ def settings() -> QSettings:
 class MainWindow(QMainWindow):
     resultApplied = Signal(object)  # noqa: N815 (for tests and benchmarks)
 
-    def __init__(self, db_path: Path, *, restore: bool = True, panels: tuple[str, ...] = PANELS) -> None:
+    def __init__(self, db_path: Path, *, restore: bool = True, panels: tuple[str, ...] = PANELS,
+                 who: dict | None = None) -> None:
+        """``who``: the window command's operator/purpose/case options (see :mod:`desktop.ui.start_dialog`)."""
         super().__init__()
         self.db_path = Path(db_path)
         self.setWindowTitle(self.tr("Sitmap — {name}").format(name=self.db_path.name))
         self.resize(1500, 950)
         self.session = Session(db_path=self.db_path)
+        # Who works and why: from the options or the environment, else asked once the window shows.
+        from desktop.session.audit import SessionAudit
+        from desktop.ui.start_dialog import resolve
+
+        self.audit = SessionAudit(self.session)
+        self._who_values, self._who_known = resolve(who, self._saved_who())
+        if self._who_known:
+            v = self._who_values
+            self.session.update(operator=v["operator"], purpose=v["purpose"], case_ref=v["case"])
+        self.who_dialog = None
+        self._consult_timer = QTimer(self, singleShot=True, interval=CONSULT_SETTLE_MS)
+        self._consult_timer.timeout.connect(self._filter_settled)
         self.gen = 0
         self.applied_gen = -1
         self.last_result: Result | None = None
@@ -74,6 +89,8 @@ class MainWindow(QMainWindow):
         self.ctx = WindowContext(session=self.session, window=self, map=self.map, bridge=self.bridge,
                                  worker=self.worker, loader=self.loader, tiles=self.tiles,
                                  _result=lambda: self.last_result)
+        self.ctx.services["audit"] = self.audit
+        self.ctx.services["ask_who"] = lambda: self.ask_who()
 
         self.toolbar = QToolBar(self.tr("Map"))
         self.toolbar.setObjectName("mapToolbar")
@@ -85,6 +102,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status, 1)
         self.counts = plain_label()
         self.statusBar().addPermanentWidget(self.counts)
+        self.who_status = plain_label()  # the operator's name is data
+        self.who_status.setObjectName("whoStatus")
+        self.statusBar().addPermanentWidget(self.who_status)
 
         self._panel_entries = panels
         for cls in panel_classes(panels):
@@ -98,6 +118,14 @@ class MainWindow(QMainWindow):
         self.session.events.connect("selected", self._send_selection)
         if restore:
             self._restore()
+        self._show_who()
+        from desktop.ui.daily_purge import DailyPurge
+
+        self.daily_purge = DailyPurge(self, settings())
+        if self._who_known:
+            self.audit.start()
+        else:
+            QTimer.singleShot(0, lambda: self.ask_who(start=True))
 
     # layout -----------------------------------------------------------------------------
     def _lay_out(self) -> None:
@@ -144,6 +172,8 @@ class MainWindow(QMainWindow):
             panels_menu.addAction(dock.toggleViewAction())
         panels_menu.addAction(self.toolbar.toggleViewAction())
         view.addMenu(panels_menu)
+        self.who_action = self.menus["file"].addAction(self.tr("Operator and purpose…"), lambda: self.ask_who())
+        self.who_action.setObjectName("whoAction")
         quit_ = self.menus["file"].addAction(self.tr("Quit"), self.close)
         quit_.setShortcut("Ctrl+Q")
         if widths:
@@ -156,6 +186,71 @@ class MainWindow(QMainWindow):
     def _session_changed(self, names: frozenset) -> None:
         if names & REQUERY_FIELDS:
             self.schedule()
+        if names & FILTER_FIELDS:
+            self._consult_timer.start()  # (re)started: logged once the filter stops changing
+        if names & {"operator", "purpose", "case_ref"}:
+            self._show_who()
+
+    # who works and why -------------------------------------------------------------------------
+    def _saved_who(self) -> dict:
+        s = settings()
+        return {k: s.value(f"session/{k}", "", type=str) for k in ("operator", "purpose", "case")}
+
+    def _show_who(self) -> None:
+        from desktop.ui.start_dialog import purpose_label
+
+        s = self.session
+        name = s.operator or self.tr("no operator")
+        text = name + " · " + purpose_label(s.purpose)
+        if s.case_ref:
+            text += f" · {s.case_ref}"
+        self.who_status.setText(text)
+
+    def ask_who(self, start: bool = False):
+        """The operator-and-purpose dialog (window-modal, returns at once). At start, Cancel
+        means a view-only session; later, Cancel changes nothing."""
+        from desktop.ui.start_dialog import StartDialog
+
+        if self.who_dialog is not None and self.who_dialog.isVisible():
+            return self.who_dialog
+        s = self.session
+        v = self._who_values if start else {"operator": s.operator, "purpose": s.purpose, "case": s.case_ref}
+        dlg = StartDialog(self, v.get("operator"), v.get("purpose"), v.get("case"))
+        self.who_dialog = dlg
+
+        def accepted() -> None:
+            self.set_who(*dlg.values())
+            if start:
+                self.audit.start()
+
+        def rejected() -> None:
+            if start:  # view only: who looks is still recorded, nothing can be collected
+                operator = dlg.values()[0]
+                self.session.update(operator=operator, purpose=None, case_ref=None)
+                self.audit.start(view_only=True)
+
+        dlg.accepted.connect(accepted)
+        dlg.rejected.connect(rejected)
+        dlg.open()
+        return dlg
+
+    def set_who(self, operator: str | None, purpose: str | None, case_ref: str | None) -> None:
+        """Change who works and why (recorded as a session change) and keep them for next time."""
+        self.session.update(operator=operator or None, purpose=purpose or None, case_ref=case_ref or None)
+        s = settings()
+        for key, value in (("operator", operator), ("purpose", purpose), ("case", case_ref)):
+            s.setValue(f"session/{key}", value or "")
+        s.sync()
+
+    def _filter_settled(self) -> None:
+        if self.session.span is not None and self.audit.started:
+            self.audit.filter_settled(self.session.filter())
+
+    def flush_audit(self) -> None:
+        """Record a filter still settling now (before closing, or in tests)."""
+        if self._consult_timer.isActive():
+            self._consult_timer.stop()
+            self._filter_settled()
 
     def schedule(self) -> None:
         """Coalesce changes made in one event-loop turn into one request."""
@@ -205,6 +300,7 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()  # e.g. "the cache is empty", now outdated
         self.session.widen_span(span[0], span[1] + 1)
         self.schedule()
+        self.daily_purge.index_ready()
 
     def _page_ready(self, _info: dict) -> None:
         # A reloaded page (renderer crash) starts empty: replay everything.
@@ -255,7 +351,9 @@ class MainWindow(QMainWindow):
         if "live" in self.panels:  # free the ports and files before the new window takes them
             self.panels["live"].live.stop()
         install_translations(QApplication.instance(), code)
-        new = type(self)(self.db_path, restore=True, panels=tuple(self._panel_entries))
+        s = self.session
+        new = type(self)(self.db_path, restore=True, panels=tuple(self._panel_entries),
+                         who={"operator": s.operator, "purpose": s.purpose, "case": s.case_ref})
         new.resize(self.size())
         new.move(self.pos())
         if "live" in new.panels:
@@ -397,6 +495,13 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, ev) -> None:  # noqa: N802
         self.save_state()
+        self.daily_purge.stop()
+        try:
+            self.flush_audit()
+            self.audit.end()
+        except Exception as exc:  # noqa: BLE001 - the window still closes; the log says why
+            log.error("the session's end was not recorded: %s", exc)
+        self.audit.close()
         for p in self.panels.values():
             p.shutdown()
         self.worker.stop()

@@ -132,6 +132,19 @@
     </message>
 </context>
 <context>
+    <name>DailyPurge</name>
+    <message>
+        <location filename="../../desktop/ui/daily_purge.py" line="115" />
+        <source>The retention purge failed: {error}</source>
+        <translation>보존 기간 삭제에 실패했습니다: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/daily_purge.py" line="131" />
+        <source>Retention purge: {n} items past their retention period erased</source>
+        <translation>보존 기간 삭제: 보존 기간이 지난 항목 {n}건을 삭제했습니다</translation>
+    </message>
+</context>
+<context>
     <name>DetailsPane</name>
     <message>
         <location filename="../../desktop/ui/details_pane.py" line="51" />
@@ -1235,77 +1248,87 @@ Cache: {db}</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="51" />
+        <location filename="../../desktop/ui/main_window.py" line="54" />
         <source>Sitmap — {name}</source>
         <translation>Sitmap — {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="78" />
+        <location filename="../../desktop/ui/main_window.py" line="95" />
         <source>Map</source>
         <translation>지도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="82" />
+        <location filename="../../desktop/ui/main_window.py" line="99" />
         <source>&amp;File</source>
         <translation>파일(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="82" />
+        <location filename="../../desktop/ui/main_window.py" line="99" />
         <source>&amp;View</source>
         <translation>보기(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="82" />
+        <location filename="../../desktop/ui/main_window.py" line="99" />
         <source>&amp;Map</source>
         <translation>지도(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="82" />
+        <location filename="../../desktop/ui/main_window.py" line="99" />
         <source>&amp;Help</source>
         <translation>도움말(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="82" />
+        <location filename="../../desktop/ui/main_window.py" line="99" />
         <source>F&amp;eeds</source>
         <translation>수신(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="82" />
+        <location filename="../../desktop/ui/main_window.py" line="99" />
         <source>&amp;Tools</source>
         <translation>도구(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="142" />
+        <location filename="../../desktop/ui/main_window.py" line="170" />
         <source>Panels</source>
         <translation>패널</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="147" />
+        <location filename="../../desktop/ui/main_window.py" line="175" />
+        <source>Operator and purpose…</source>
+        <translation>근무자 및 목적…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="177" />
         <source>Quit</source>
         <translation>종료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="188" />
+        <location filename="../../desktop/ui/main_window.py" line="203" />
+        <source>no operator</source>
+        <translation>근무자 없음</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/main_window.py" line="283" />
         <source>{n} items · {v} in view · {ms:.0f} ms</source>
         <translation>{n}건 · 화면 {v}건 · {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="202" />
+        <location filename="../../desktop/ui/main_window.py" line="297" />
         <source>The cache is empty: import files (Ctrl+I) or run 'sitmap demo'.</source>
         <translation>캐시가 비어 있습니다: 파일을 가져오거나 (Ctrl+I) 'sitmap demo'를 실행하세요.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="227" />
+        <location filename="../../desktop/ui/main_window.py" line="323" />
         <source>stale</source>
         <translation>응답 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="227" />
+        <location filename="../../desktop/ui/main_window.py" line="323" />
         <source>reporting</source>
         <translation>보고 중</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="228" />
+        <location filename="../../desktop/ui/main_window.py" line="324" />
         <source>Unit {callsign}: last report {when} ({state})</source>
         <translation>부대 {callsign}: 마지막 보고 {when} ({state})</translation>
     </message>
@@ -1862,6 +1885,75 @@ Cache: {db}</source>
     </message>
 </context>
 <context>
+    <name>StartDialog</name>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="64" />
+        <source>Operator and purpose</source>
+        <translation>근무자 및 목적</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="67" />
+        <source>Sitmap records who works and why with everything collected, looked at, changed or passed on in this session.</source>
+        <translation>Sitmap은 이 세션에서 수집·열람·변경·제공하는 모든 것에 누가, 왜 했는지를 기록합니다.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="73" />
+        <source>your name or call sign</source>
+        <translation>이름 또는 호출부호</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="81" />
+        <source>— choose the purpose —</source>
+        <translation>— 목적을 선택하세요 —</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="91" />
+        <location filename="../../desktop/ui/start_dialog.py" line="128" />
+        <source>Case reference</source>
+        <translation>사건 번호</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="93" />
+        <source>Operator</source>
+        <translation>담당자</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="94" />
+        <source>Purpose</source>
+        <translation>목적</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="100" />
+        <source>View only</source>
+        <translation>열람만</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="101" />
+        <source>Look without a purpose: imports and live feeds stay off</source>
+        <translation>목적 없이 열람만 합니다: 가져오기와 실시간 피드는 꺼진 채로 둡니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="125" />
+        <source>Legal basis: {basis}</source>
+        <translation>법적 근거: {basis}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="126" />
+        <source>Kept for {days} days</source>
+        <translation>보존 기간 {days}일</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="128" />
+        <source>Case reference (required)</source>
+        <translation>사건 번호(필수)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="143" />
+        <source>view only</source>
+        <translation>열람만</translation>
+    </message>
+</context>
+<context>
     <name>TasksPanel</name>
     <message>
         <location filename="../../desktop/ui/panels/tasks.py" line="99" />
@@ -1909,91 +2001,91 @@ Cache: {db}</source>
         <translation>과제가 없습니다: 게시물이나 사건을 선택하고 Ctrl+T를 누르십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="127" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="128" />
         <source>Tasks</source>
         <translation>과제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="130" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="131" />
         <source>Assign to unit…</source>
         <translation>부대에 과제 지정…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="152" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="153" />
         <source>Task {code}: {unit} {state}</source>
         <translation>과제 {code}: {unit} {state}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="192" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="198" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="214" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="231" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="238" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="193" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="199" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="215" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="232" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="239" />
         <source>Assign to unit</source>
         <translation>부대에 과제 지정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="193" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="194" />
         <source>Select a post on the map or in the feed, or choose an incident, first.</source>
         <translation>먼저 지도나 피드에서 게시물을 선택하거나 사건을 고르십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="199" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="200" />
         <source>No unit is on the map in this time window.</source>
         <translation>이 시간 범위에 지도에 표시된 부대가 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="214" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="215" />
         <source>Say what the unit should do.</source>
         <translation>부대가 할 일을 적으십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="236" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="237" />
         <source>Task {code} sent to {unit}</source>
         <translation>과제 {code}을(를) {unit}에 보냈습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="239" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="240" />
         <source>Task {code} is stored but no TAK connection is open to send it: connect one in Feeds… (Ctrl+L).</source>
         <translation>과제 {code}은(는) 저장되었지만 보낼 TAK 연결이 없습니다: 피드…(Ctrl+L)에서 연결하십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="257" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="265" />
         <source>Sent ({zone})</source>
         <translation>보냄 ({zone})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="261" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="269" />
         <source>sent</source>
         <translation>보냄</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="150" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="261" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="151" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="269" />
         <source>delivered</source>
         <translation>전달됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="150" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="261" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="151" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="269" />
         <source>acknowledged</source>
         <translation>확인됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="151" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="262" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="152" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="270" />
         <source>on scene</source>
         <translation>현장 도착</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="151" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="262" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="152" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="270" />
         <source>done</source>
         <translation>완료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="151" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="262" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="152" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="270" />
         <source>cancelled</source>
         <translation>취소됨</translation>
     </message>

@@ -11,6 +11,17 @@ from desktop.ui.webpage import register_scheme
 register_scheme()  # before the QApplication that pytest-qt creates
 
 
+@pytest.fixture(autouse=True)
+def _who_works(monkeypatch):
+    """Every window starts knowing who works and why (no start dialog), and purges nothing
+    by itself: tests that need the dialog or the purge change these."""
+    monkeypatch.setenv("SITMAP_OPERATOR", "test-operator")
+    monkeypatch.setenv("SITMAP_PURPOSE", "public-order")
+    monkeypatch.delenv("SITMAP_CASE", raising=False)
+    monkeypatch.setenv("SITMAP_DAILY_PURGE", "0")
+    yield
+
+
 @pytest.fixture
 def js_errors(caplog):
     """Fails the test if the page logged a JavaScript error."""

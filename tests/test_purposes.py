@@ -113,3 +113,61 @@ def test_live_writer_keeps_the_purpose_and_logs_collection_per_feed(tmp_path):
         ids = [b[0] for b in batches if b[1] == feed]
         assert es[0].objects["batches"][0] == min(ids) and es[-1].objects["batches"][1] == max(ids)
         assert sum(e.detail["commits"] for e in es) == len(ids)
+
+
+def test_every_command_accepts_operator_purpose_and_case(tmp_path, monkeypatch):
+    import argparse
+
+    from desktop.cli import COMMANDS, _leaf_parsers, build_parser
+    from desktop.cli.common import audit_fields
+
+    parser = build_parser()
+    leaves = _leaf_parsers(parser)
+    names = {lp.prog.removeprefix("sitmap ") for lp in leaves}
+    assert {"import", "stats", "purposes", "audit verify", "incident create", "listen", "erase", "purge"} <= names
+    assert len(leaves) >= len(COMMANDS)
+    for lp in leaves:
+        for opt in ("--operator", "--purpose", "--case"):
+            assert opt in lp._option_string_actions, f"{lp.prog} does not accept {opt}"
+        ns = argparse.Namespace()
+        for opt, value in (("--operator", "kim"), ("--purpose", "campaign"), ("--case", "R-7")):
+            action = lp._option_string_actions[opt]
+            setattr(ns, action.dest, value)
+        assert audit_fields(ns) == ("kim", "campaign", "R-7"), lp.prog
+    args = parser.parse_args(["stats", "--operator", "kim", "--purpose", "campaign", "--case", "R-7"])
+    assert audit_fields(args) == ("kim", "campaign", "R-7")
+    monkeypatch.setenv("SITMAP_OPERATOR", "lee")
+    monkeypatch.setenv("SITMAP_PURPOSE", "missing-person")
+    monkeypatch.setenv("SITMAP_CASE", "M-1")
+    assert audit_fields(parser.parse_args(["stats"])) == ("lee", "missing-person", "M-1")
+    assert audit_fields(parser.parse_args(["audit", "head", "--purpose", "campaign"])) == ("lee", "campaign", "M-1")
+
+
+def test_unknown_purpose_is_refused_by_any_command(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "c.db"
+    assert main(["stats", "--db", str(db), "--purpose", "curiosity"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "unknown purpose 'curiosity'" in err
+    for code in ("public-order", "missing-person", "traffic-safety", "campaign", "investigation"):
+        assert code in err
+    monkeypatch.setenv("SITMAP_PURPOSE", "curiosity")
+    assert main(["stats", "--db", str(db)]) == 1
+    assert "unknown purpose 'curiosity'" in capsys.readouterr().err
+    assert main(["purposes"]) == 0  # the list itself is always shown: it is where the codes are found
+    assert not db.exists()
+
+
+def test_sitmap_purposes_lists_codes_labels_basis_and_retention(capsys):
+    import json
+
+    assert main(["purposes"]) == 0
+    out = capsys.readouterr().out
+    assert "public-order  (kept 730 days)" in out and "investigation  (kept 1825 days, needs --case)" in out
+    assert "집회·행사 질서 유지 및 안전 관리" in out and "Road Traffic Act" in out
+    assert main(["purposes", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    by_code = {p["code"]: p for p in doc["purposes"]}
+    assert list(by_code) == ["public-order", "missing-person", "traffic-safety", "campaign", "investigation"]
+    assert by_code["traffic-safety"]["retention_days"] == 365 and by_code["investigation"]["case_required"]
+    assert by_code["missing-person"]["label_ko"] == "실종자 수색"
+    assert by_code["campaign"]["legal_basis_en"].startswith("Act on the Performance")

@@ -16,13 +16,13 @@ import os
 import sys
 
 from desktop import __version__
-from desktop.cli.common import (EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, add_db,
-                                add_filter_args, db_path, err, filter_from_args)
+from desktop.cli.common import (EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, add_audit_args,
+                                add_db, add_filter_args, audit_fields, db_path, err, filter_from_args)
 
 # The command modules, in the order ``sitmap --help`` lists them: a plain name is a module
 # of this package; a dotted name is imported as written (a command kept elsewhere).
 COMMANDS = ("window", "imports", "demo", "stats", "query", "export", "snapshot", "tiles", "live", "triage", "incident",
-            "evidence", "video", "report", "audit", "erase")
+            "evidence", "video", "report", "audit", "erase", "purposes")
 
 log = logging.getLogger("sitmap")
 
@@ -37,7 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name if "." in name else f"desktop.cli.{name}").register(sub)
+    for leaf in _leaf_parsers(p):  # who, why and the case are accepted by every command
+        add_audit_args(leaf)
     return p
+
+
+def _leaf_parsers(p: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers that run a command (``import``, ``incident create``…), each once."""
+    out: list[argparse.ArgumentParser] = []
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                out += _leaf_parsers(child) or [child]
+    return out
 
 
 def _internal_error(exc: BaseException) -> int:
@@ -79,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         from desktop.cli.common import reconcile
 
         reconcile(args)  # entries a stopped run committed but did not move
+        if getattr(args, "purpose_is_code", False) and audit_fields(args)[1]:
+            from desktop.core import purposes
+
+            purposes.get(audit_fields(args)[1])  # an unknown code is refused, naming the known ones
         return args.func(args)
     except BrokenPipeError:  # the reader (e.g. `head`) has stopped: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -110,6 +110,8 @@ def add_audit_args(p: argparse.ArgumentParser) -> None:
             g.add_argument(opt, dest="by", metavar=meta, default=None, help="the same as --by")
         elif opt not in have:
             g.add_argument(opt, metavar=meta, default=None, help=f"{what}, kept in the audit trail (default: ${env})")
+            if opt == "--purpose" and p.get_default("purpose_is_code") is None:
+                p.set_defaults(purpose_is_code=True)  # checked against the purpose list before the command runs
 
 
 def audit_fields(args) -> tuple[str | None, str | None, str | None]:

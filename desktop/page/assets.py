@@ -10,6 +10,7 @@ import mimetypes
 from pathlib import Path, PurePosixPath
 
 from desktop.core.paths import resources_dir
+from desktop.page import districts
 
 TILE_LAYERS_PATH = "/tiles/layers.json"
 CONTEXT_PATH = "/basemap/context.json"
@@ -66,6 +67,8 @@ class AssetStore:
             return json.dumps(layers, ensure_ascii=False).encode("utf-8"), "application/json"
         if self.is_tile(url_path):
             return self.tiles.tile(url_path) if self.tiles is not None else None
+        if url_path.startswith(districts.URL_PREFIX):  # the built-in districts, built from the shipped files
+            return districts.asset(url_path)
         parts = PurePosixPath(url_path).parts
         if len(parts) < 3 or parts[0] != "/" or any(p in ("..", ".") or "\\" in p for p in parts):
             return None

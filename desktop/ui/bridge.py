@@ -21,7 +21,8 @@ MAX_VERTICES = 20_000
 LOG_LEVELS = {"debug", "info", "warning", "error"}
 DRAW_KINDS = {"polygon", "rectangle", "circle"}
 # Messages where only the latest matters while the page is not ready yet.
-COALESCE = {"items", "units", "areas", "view", "select", "settings", "draw", "fit", "i18n", "tiles", "districts"}
+COALESCE = {"items", "units", "areas", "view", "select", "settings", "draw", "fit", "i18n", "tiles", "districts",
+            "builtinDistricts"}
 
 
 class BridgeError(ValueError):

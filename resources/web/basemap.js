@@ -6,7 +6,8 @@
  * optional online layer), all served from this app at /tiles/<id>/{z}/{x}/{y}: raster
  * tiles as images, vector tiles (OpenMapTiles or Protomaps schema) drawn by the vendored
  * protomaps-leaflet with the quiet style below, so Sitmap's markers stay the loudest
- * thing on the map. Above those: district outlines with their names.
+ * thing on the map. Above those: the built-in districts (KOSTAT 2018 시도, 시군구, 읍면동 by
+ * zoom), then district outlines from a boundary file the user opened, with their names.
  *
  * Same rules as the rest of the page: names from files reach the DOM only through
  * textContent; the only string handed to Leaflet's attribution (which it writes as
@@ -124,11 +125,181 @@
     },
   });
 
+  // -- built-in districts (KOSTAT 2018): the default offline context ---------------------
+  // Three levels served as data by the app (/basemap/districts/<level>.json, built from the
+  // shipped boundary files): 시도 outlines and names at low zoom, 시군구 from city zoom, 읍면동
+  // from street zoom. One canvas under the posts, redrawn only when the view moves or zooms
+  // (never on a time-slider step); only the units in view are drawn, names with fillText, the
+  // largest first, none overlapping and none on a unit too small on screen for its name.
+  var DISTRICT_LEVELS = [{ id: "sido", from: 0 }, { id: "sigungu", from: 10 }, { id: "emd", from: 13 }];
+  var DISTRICT_STYLE = {  // [colour, width as the finest level, width under a finer level]
+    sido: ["#6d5f80", 1.6, 2.2], sigungu: ["#5b5b66", 1.1, 1.8], emd: ["#8a8a94", 0.8, 0.8],
+  };
+  var DISTRICT_FONT = { sido: "600 14px 'Sitmap Sans', sans-serif", sigungu: "600 13px 'Sitmap Sans', sans-serif",
+                        emd: "12px 'Sitmap Sans', sans-serif" };
+  var MAX_LABEL_LIST = 400;
+
+  function districtLevelAt(z) {
+    var at = 0;
+    for (var i = 0; i < DISTRICT_LEVELS.length; i++) if (z >= DISTRICT_LEVELS[i].from) at = i;
+    return at;
+  }
+
+  /** The served JSON → features with rings in Web Mercator units (0..1), computed once. */
+  function decodeDistricts(doc) {
+    var feats = [];
+    (doc && doc.features || []).forEach(function (f) {
+      if (!f || !f.g || !f.b || !f.p) return;
+      var rings = f.g.map(function (flat) {
+        var n = flat.length >> 1, xy = new Float64Array(n * 2);
+        for (var i = 0; i < n; i++) {
+          xy[2 * i] = mercX(flat[2 * i] * 1e-5, 1);
+          xy[2 * i + 1] = mercY(flat[2 * i + 1] * 1e-5, 1);
+        }
+        return xy;
+      });
+      feats.push({ code: String(f.c), name: String(f.n || f.e || ""), rings: rings, area: +f.a || 0,
+                   w: +f.b[0], s: +f.b[1], e: +f.b[2], n: +f.b[3],
+                   lx: mercX(+f.p[1], 1), ly: mercY(+f.p[0], 1) });
+    });
+    feats.sort(function (a, b) { return b.area - a.area; });  // label priority: the largest first
+    return { feats: feats, attribution: String(doc && doc.attribution || "") };
+  }
+
+  function mercX(lon, scale) { return (lon + 180) / 360 * scale; }
+  function mercY(lat, scale) {
+    var s = Math.sin(lat * Math.PI / 180);
+    s = Math.min(Math.max(s, -0.9999), 0.9999);
+    return (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * scale;
+  }
+
+  var DistrictLayer = L.Layer.extend({
+    initialize: function (S, st) {
+      this._S = S; this._st = st; this._data = {}; this._loading = {}; this._attribution = "";
+    },
+    getAttribution: function () { return this._attribution; },
+    onAdd: function (map) {
+      this._map = map;
+      var pane = map.getPane("sitmapDistricts") || map.createPane("sitmapDistricts");
+      pane.style.zIndex = 340;  // over the basemap and tiles, under file districts (350) and posts (450)
+      pane.style.pointerEvents = "none";
+      this._canvas = L.DomUtil.create("canvas", "sitmap-districts-canvas", pane);
+      map.on("moveend zoomend resize viewreset", this.redraw, this);
+      map.on("zoomstart", this._hide, this);
+      var self = this;
+      if (document.fonts && document.fonts.load) {  // names in the page's Hangul font, once it is there
+        document.fonts.load(DISTRICT_FONT.sigungu, "종로구").then(function () { self.redraw(); }, function () {});
+      }
+      this.redraw();
+    },
+    onRemove: function (map) {
+      map.off("moveend zoomend resize viewreset", this.redraw, this);
+      map.off("zoomstart", this._hide, this);
+      L.DomUtil.remove(this._canvas);
+      this._st.level = ""; this._st.outlines = 0; this._st.labels = []; this._st.labelCount = 0;
+    },
+    _hide: function () { if (this._canvas) this._canvas.style.visibility = "hidden"; },
+    _load: function (id) {
+      if (this._data[id] || this._loading[id]) return;
+      this._loading[id] = true;
+      var self = this, st = this._st;
+      fetch("/basemap/districts/" + id + ".json").then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      }).then(function (doc) {
+        var d = decodeDistricts(doc);
+        self._data[id] = d;
+        st.loaded[id] = d.feats.length;
+        if (d.attribution && !self._attribution) {
+          self._attribution = esc(d.attribution);  // Leaflet writes attributions as HTML
+          if (self._map && self._map.attributionControl) self._map.attributionControl.addAttribution(self._attribution);
+        }
+        if (self._map) self.redraw();
+      }).catch(function (e) {
+        st.failed = String(e && e.message || e);
+        self._S.log("error", "built-in districts " + id + ": " + st.failed);
+      }).then(function () { self._loading[id] = false; });
+    },
+    redraw: function () {
+      var map = this._map;
+      if (!map || !this._canvas) return;
+      var st = this._st, z = map.getZoom(), finest = districtLevelAt(z);
+      for (var k = 0; k <= finest; k++) this._load(DISTRICT_LEVELS[k].id);
+      var size = map.getSize(), pad = Math.round(Math.max(size.x, size.y) * 0.25), dpr = window.devicePixelRatio || 1;
+      var W = size.x + 2 * pad, H = size.y + 2 * pad, c = this._canvas;
+      if (c.width !== W * dpr || c.height !== H * dpr) {
+        c.width = W * dpr; c.height = H * dpr; c.style.width = W + "px"; c.style.height = H + "px";
+      }
+      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([-pad, -pad]));
+      c.style.visibility = "visible";
+      var ctx = c.getContext("2d");
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.clearRect(0, 0, W, H);
+      var scale = 256 * Math.pow(2, z);
+      var o = map.project(map.containerPointToLatLng([-pad, -pad]), z);
+      var nw = map.containerPointToLatLng([-pad, -pad]), se = map.containerPointToLatLng([size.x + pad, size.y + pad]);
+      var thin = st.thin, outlines = 0, labels = [];
+      ctx.lineJoin = "round"; ctx.lineCap = "round";
+      ctx.globalAlpha = thin ? 0.55 : 0.85;
+      var inView = {};
+      for (var li = 0; li <= finest; li++) {
+        var id = DISTRICT_LEVELS[li].id, d = this._data[id];
+        if (!d) continue;
+        var sty = DISTRICT_STYLE[id], width = (li === finest ? sty[1] : sty[2]) * (thin ? 0.7 : 1);
+        var vis = inView[id] = [];
+        ctx.strokeStyle = sty[0]; ctx.lineWidth = width;
+        ctx.setLineDash(id === "emd" ? [4, 3] : []);
+        ctx.beginPath();
+        for (var fi = 0; fi < d.feats.length; fi++) {
+          var f = d.feats[fi];
+          if (f.e < nw.lng || f.w > se.lng || f.n < se.lat || f.s > nw.lat) continue;
+          vis.push(f);
+          for (var ri = 0; ri < f.rings.length; ri++) {
+            var xy = f.rings[ri];
+            ctx.moveTo(xy[0] * scale - o.x, xy[1] * scale - o.y);
+            for (var p = 2; p < xy.length; p += 2) ctx.lineTo(xy[p] * scale - o.x, xy[p + 1] * scale - o.y);
+            ctx.closePath();
+          }
+        }
+        ctx.stroke();
+        outlines += vis.length;
+      }
+      ctx.setLineDash([]);
+      // names of the finest level drawn, in the visible part only
+      var fid = DISTRICT_LEVELS[finest].id, fv = inView[fid] || [];
+      ctx.globalAlpha = thin ? 0.8 : 1;
+      ctx.font = DISTRICT_FONT[fid]; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      ctx.lineWidth = 3; ctx.strokeStyle = "#ffffff"; ctx.fillStyle = fid === "emd" ? "#52525b" : "#3f3f46";
+      var placed = [], lh = fid === "sido" ? 16 : 15;
+      for (var j = 0; j < fv.length; j++) {
+        var g = fv[j], x = g.lx * scale - o.x, y = g.ly * scale - o.y;
+        if (x < pad || y < pad || x > pad + size.x || y > pad + size.y) continue;
+        var wpx = (g.e - g.w) / 360 * scale, tw = ctx.measureText(g.name).width;
+        if (wpx < tw * 0.9) continue;  // the unit is smaller on screen than its name
+        var box = [x - tw / 2 - 3, y - lh / 2 - 2, x + tw / 2 + 3, y + lh / 2 + 2], clash = false;
+        for (var q = 0; q < placed.length && !clash; q++) {
+          var b = placed[q];
+          clash = box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1];
+        }
+        if (clash) continue;
+        placed.push(box);
+        ctx.strokeText(g.name, x, y);
+        ctx.fillText(g.name, x, y);
+        if (labels.length < MAX_LABEL_LIST) labels.push(g.name);
+      }
+      ctx.globalAlpha = 1;
+      st.level = this._data[fid] ? fid : "";
+      st.outlines = outlines; st.labels = labels; st.labelCount = placed.length; st.redraws++;
+    },
+  });
+
   function create(map, S) {
     if (S.basemap) return S.basemap;
     var st = (S.state.basemap = {
       outline: "loading", outlineFeatures: 0, layers: [], tilesLoaded: 0, tilesFailed: 0, tilesMissing: 0,
       context: 0, contextLabels: 0, showing: "",
+      districts: { show: true, thin: false, level: "", outlines: 0, labels: [], labelCount: 0, redraws: 0, loaded: {},
+                   failed: "" },
     });
     var label = function (key, fallback) { return (S.labels && S.labels[key]) || fallback; };
     L.DomUtil.addClass(map.getContainer(), "sitmap-sea");  // the sea colour: basemap.css
@@ -214,6 +385,7 @@
         st.layers.push({ id: id, name: String(item.name || id), online: !!item.online, vector: item.format === "mvt" });
       });
       refreshStatus();
+      updateThin();
     }
 
     // -- district context ---------------------------------------------------------------
@@ -249,10 +421,25 @@
     }
     map.on("zoomend viewreset", placeLabels);
 
+    // -- built-in districts ----------------------------------------------------------------
+    var districtLayer = new DistrictLayer(S, st.districts);
+    districtLayer.addTo(map);
+    function setBuiltinDistricts(opts) {
+      var ds = st.districts, show = !(opts && opts.show === false);
+      ds.show = show;
+      if (show && !map.hasLayer(districtLayer)) districtLayer.addTo(map);
+      if (!show && map.hasLayer(districtLayer)) map.removeLayer(districtLayer);
+    }
+    function updateThin() {  // over a tile pack the outlines step back
+      var thin = st.layers.length > 0;
+      if (thin !== st.districts.thin) { st.districts.thin = thin; districtLayer.redraw(); }
+    }
+
     // A push from Python wins over the initial load still in flight.
     var pushed = { tiles: 0, context: 0 };
     S.basemap = {
       setTileLayers: function (list) { pushed.tiles++; setTileLayers(list); },
+      setBuiltinDistricts: setBuiltinDistricts,
       setContext: function (fc) { pushed.context++; setContext(fc); },
       refresh: refreshStatus, state: st,
     };

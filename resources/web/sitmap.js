@@ -160,6 +160,7 @@
     },
     tiles: function (m) { S.basemap.setTileLayers(m.layers || []); },
     districts: function (m) { S.basemap.setContext(m.features || null); },
+    builtinDistricts: function (m) { S.basemap.setBuiltinDistricts({ show: m.show !== false }); },
     view: function (m) { S.map.setView([m.center[0], m.center[1]], m.zoom, { animate: false }); },
     settings: function (m) {
       if ("heat" in m) S.layers.items.setHeat(!!m.heat);

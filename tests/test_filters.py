@@ -189,6 +189,7 @@ _filters = st.builds(
                           "\\ ' *", "j o n g 경 찰 집 회 현 장 # 광 화 문 1 2", "집회\x00현장"]),
     precisions=st.sampled_from([(), ("exact",), ("place", "unknown")]),
     bbox=st.sampled_from([None, (126.9, 37.5, 127.1, 37.6), (129.0, 35.0, 129.3, 35.3)]),
+    min_confidence=st.sampled_from([None, 0.0, 0.5, 0.51, 1.0]),  # more in test_uncertainty.py
 )
 
 

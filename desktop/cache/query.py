@@ -9,6 +9,7 @@ from typing import Iterator
 import numpy as np
 
 from desktop.core.filters import Filter
+from desktop.core.uncertainty import UNCERTAIN
 
 ROW_COLUMNS = ("id", "kind", "source", "source_id", "t_ms", "lat", "lon", "precision", "radius_m", "text", "author",
                "author_id", "lang", "place_name", "hashtags", "links", "reply_to", "quote_of", "retweet_of",
@@ -41,7 +42,9 @@ def iter_items(conn: sqlite3.Connection, flt: Filter, *, newest_first: bool = Fa
         if mask is not None:
             lat = np.array([r[5] for r in rows], dtype=np.float64)
             lon = np.array([r[6] for r in rows], dtype=np.float64)
-            keep = mask.contains(lat, lon)
+            unc = np.array([r[7] in UNCERTAIN for r in rows], dtype=bool)
+            rad = np.array([r[8] or 0.0 for r in rows], dtype=np.float64)
+            keep = mask.admits(lat, lon, unc, rad)
             rows = [r for r, k in zip(rows, keep) if k]
         for r in rows:
             yield _decode(r)
@@ -57,11 +60,12 @@ def matching_ids(conn: sqlite3.Connection, flt: Filter) -> np.ndarray:
     if mask is None:
         rows = conn.execute(f"SELECT i.id FROM items i WHERE {where} ORDER BY i.t_ms, i.id", params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    rows = conn.execute(f"SELECT i.id, i.lat, i.lon FROM items i WHERE {where} ORDER BY i.t_ms, i.id", params).fetchall()
+    rows = conn.execute(f"SELECT i.id, i.lat, i.lon, i.precision IN ('place', 'inferred'), coalesce(i.radius_m, 0) "
+                        f"FROM items i WHERE {where} ORDER BY i.t_ms, i.id", params).fetchall()
     if not rows:
         return np.zeros(0, dtype=np.int64)
     arr = np.array(rows, dtype=np.float64)
-    keep = mask.contains(arr[:, 1], arr[:, 2])
+    keep = mask.admits(arr[:, 1], arr[:, 2], arr[:, 3] > 0, arr[:, 4])
     return arr[keep, 0].astype(np.int64)
 
 

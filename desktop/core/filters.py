@@ -17,6 +17,7 @@ from desktop.core.geo import Area, AreaMask
 from desktop.core.model import Kind, Precision, normalise_tag
 from desktop.core.timefmt import fmt_range
 from desktop.core.triage import TriageError, check_priority, check_state
+from desktop.core.uncertainty import confidence_where
 
 KIND_NAMES = {"post": "posts", "field_update": "field updates"}
 
@@ -112,6 +113,7 @@ class Filter:
     priorities: tuple[str, ...] = ()  # an item nobody triaged is 'routine'
     triage_tags: tuple[str, ...] = ()  # any of these triage categories
     incident: int | None = None  # items of this incident
+    min_confidence: float | None = None  # hide place/inferred positions less sure than this (0..1; None: all)
     area_label: str | None = field(default=None, compare=False)  # how to name the areas in descriptions
     incident_name: str | None = field(default=None, compare=False)  # the incident's name, for descriptions
 
@@ -127,6 +129,11 @@ class Filter:
         if self.incident is not None:
             if isinstance(self.incident, bool) or not isinstance(self.incident, int) or self.incident < 1:
                 raise TriageError(f"incident {self.incident!r} is not an incident id")
+        if self.min_confidence is not None:
+            c = self.min_confidence
+            if isinstance(c, bool) or not isinstance(c, (int, float)) or not (0.0 <= float(c) <= 1.0):
+                raise ValueError(f"location confidence {c!r} is not a number from 0 to 1")
+            object.__setattr__(self, "min_confidence", float(c))
         if self.bbox is not None:
             w, s, e, n = self.bbox
             if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= n <= 90):
@@ -176,6 +183,10 @@ class Filter:
         if self.precisions:
             clauses.append(f"{a}.precision IN ({','.join('?' * len(self.precisions))})")
             params += list(self.precisions)
+        if self.min_confidence is not None:
+            clause, values = confidence_where(a, self.min_confidence)
+            clauses.append(clause)
+            params += values
         for col, values, default in (("state", self.states, "new"), ("priority", self.priorities, "routine")):
             if not values:
                 continue
@@ -238,6 +249,8 @@ class Filter:
         parts += describe_text(self.text)
         if self.precisions:
             parts.append("precision " + "/".join(self.precisions))
+        if self.min_confidence is not None:
+            parts.append(f"location confidence ≥ {self.min_confidence:.2f}")
         if self.states:
             parts.append("state " + "/".join(self.states))
         if self.priorities:

@@ -17,6 +17,7 @@ from shapely.geometry import Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from desktop.core.errors import SitmapError
+from desktop.core.uncertainty import AreaRule
 
 NAME_FIELDS = ("name", "name_eng", "NAME", "SIG_KOR_NM", "sig_kor_nm", "adm_nm", "title", "label")
 
@@ -171,6 +172,9 @@ class AreaMask:
         for g in (self.include, self.exclude):
             if g is not None:
                 shapely.prepare(g)
+        # When a place or inferred item's circle counts as in the included areas
+        # (core.uncertainty: the one rule of the index, the queries and the counts).
+        self.rule = AreaRule([a.geometry for a in areas if not a.exclude])
 
     @property
     def active(self) -> bool:
@@ -190,3 +194,9 @@ class AreaMask:
         if self.exclude is not None:
             ok &= ~shapely.intersects_xy(self.exclude, lon, lat)
         return ok
+
+    def admits(self, lat: np.ndarray, lon: np.ndarray, uncertain: np.ndarray, radius: np.ndarray) -> np.ndarray:
+        """Which items count as in the areas: :meth:`contains` for their centre, and for a
+        place or inferred item (``uncertain``) a circle not much larger than the areas
+        (:class:`desktop.core.uncertainty.AreaRule`)."""
+        return self.rule.admit(self.contains(lat, lon), uncertain, radius, lat, lon)

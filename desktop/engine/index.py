@@ -32,6 +32,7 @@ from desktop.core.geo import AreaMask
 from desktop.engine.source import Rows, cache_state, give_back_memory, read_all, read_since, read_tx, rewrites
 from desktop.core.model import KIND_CODES, PRECISION_CODES, Kind, Precision
 from desktop.core.triage import PRIORITY_CODE, STATE_CODE
+from desktop.core.uncertainty import PLACE_CONFIDENCE, UNCERTAIN_CODES, passes_confidence
 from desktop.engine.unit_tracks import UnitTracks
 
 log = logging.getLogger("sitmap.index")
@@ -39,7 +40,8 @@ log = logging.getLogger("sitmap.index")
 KIND_OF = {k.value: c for k, c in KIND_CODES.items()}
 PREC_OF = {p.value: c for p, c in PRECISION_CODES.items()}
 BASE = {"t": np.int64, "id": np.int64, "lat64": np.float64, "lon64": np.float64, "mx": np.uint32, "my": np.uint32,
-        "kind": np.uint8, "prec": np.uint8, "radius": np.float32, "src": np.uint16, "cell": np.int32}
+        "kind": np.uint8, "prec": np.uint8, "radius": np.float32, "conf": np.float32, "src": np.uint16,
+        "cell": np.int32}  # conf: location confidence (core.uncertainty; NaN: none)
 TAGS = {"tag_item": np.int64, "tag_of": np.int32}
 # Triage codes (positions in core.triage STATES / PRIORITIES; 0 = new / routine). Not in the
 # snapshot: they change without new items, so they are read from the (small) triage table
@@ -73,11 +75,19 @@ class _NewRows:
     def __init__(self, rows: Rows, cols: dict[str, np.ndarray]) -> None:
         c = cols
         self.id, self.kind, self.prec, self.src = c["id"], c["kind"], c["prec"], c["src"]
+        self.radius, self.conf = c["radius"], c["conf"]
         self.state, self.priority = c["state"], c["priority"]
         self.lat64, self.lon64, self.mx, self.my = c["lat64"], c["lon64"], c["mx"], c["my"]
         self.tag_item = np.searchsorted(self.id, rows.tag_ids)
         self.tag_of = rows.tag_codes
         self.n = self.id.shape[0]
+
+
+def _default_conf(prec: np.ndarray) -> np.ndarray:
+    """Confidence by precision alone, for rows read without one (1 exact, the fixed place
+    value, NaN otherwise: an inferred item's own value comes from the cache)."""
+    return np.select([prec == PREC_OF["exact"], prec == PREC_OF["place"]], [1.0, PLACE_CONFIDENCE],
+                     np.nan).astype(np.float32)
 
 
 def _per_bin(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -93,8 +103,12 @@ def _area_on(flt: Filter, r) -> np.ndarray:
     if not am.active:
         return ~np.isnan(r.lat64)
     if isinstance(r, ItemIndex):  # the whole index: by cell (see cellindex)
-        return r.cells.contains(am, r)
-    return area_contains(am, r.lat64, r.lon64, r.mx, r.my)
+        centre = r.cells.contains(am, r)
+    else:
+        centre = area_contains(am, r.lat64, r.lon64, r.mx, r.my)
+    # A place or inferred item's circle must not be much larger than the area (the same rule
+    # as AreaMask.admits, which the cache's queries apply).
+    return am.rule.admit(centre, np.isin(r.prec, UNCERTAIN_CODES), r.radius, r.lat64, r.lon64)
 
 
 def _text_on(ids: np.ndarray, r: _NewRows) -> np.ndarray:
@@ -149,6 +163,7 @@ class ItemIndex:
     kind = property(lambda self: self.cols["kind"])
     prec = property(lambda self: self.cols["prec"])
     radius = property(lambda self: self.cols["radius"])
+    conf = property(lambda self: self.cols["conf"])  # location confidence (float32; NaN: none)
     src = property(lambda self: self.cols["src"])
     state = property(lambda self: self.cols["state"])  # triage state code per item (core.triage.STATES)
     priority = property(lambda self: self.cols["priority"])  # triage priority code (core.triage.PRIORITIES)
@@ -219,7 +234,7 @@ class ItemIndex:
         self.cols = Columns(n)
         mx, my = mercator(c["lat64"], c["lon64"])
         self.cells = CellIndex()
-        c = {**c, "mx": mx, "my": my, "cell": self.cells.assign(mx, my)}
+        c = {"conf": _default_conf(c["prec"]), **c, "mx": mx, "my": my, "cell": self.cells.assign(mx, my)}
         for name in BASE:
             self.cols.add(name, c[name][order])
         for name, dt in TRIAGE.items():
@@ -298,7 +313,8 @@ class ItemIndex:
         k, n_old = len(rows), len(self)
         after = self.max_id
         mx, my = mercator(c["lat64"], c["lon64"])
-        c = {**c, "mx": mx, "my": my, "cell": self.cells.assign(mx, my), **self._new_codes(conn, c["id"], after)}
+        c = {"conf": _default_conf(c["prec"]), **c, "mx": mx, "my": my, "cell": self.cells.assign(mx, my),
+             **self._new_codes(conn, c["id"], after)}
         self.sources = rows.sources
         self._set_tags(rows.tags)
         new = _NewRows(rows, c)
@@ -463,6 +479,8 @@ class ItemIndex:
             both(np.isin(r.kind, [KIND_OF[k] for k in flt.kinds]))
         if flt.precisions:
             both(np.isin(r.prec, [PREC_OF[p] for p in flt.precisions]))
+        if flt.min_confidence is not None:
+            both(passes_confidence(r.conf, np.isin(r.prec, UNCERTAIN_CODES), flt.min_confidence))
         if flt.sources:
             both(np.isin(r.src, [self.sources.index(s) for s in flt.sources if s in self.sources]))
         if flt.hashtags:
@@ -502,7 +520,7 @@ class ItemIndex:
         Cached per filter and kept up to date by :meth:`append_new`."""
         key = flt.with_(start_ms=None, end_ms=None)
         if not (key.kinds or key.precisions or key.sources or key.hashtags or key.areas or key.bbox or key.text
-                or key.uses_triage):
+                or key.uses_triage or key.min_confidence is not None):
             return None
         if (key.text or key.triage_tags or key.incident is not None) and conn is None:
             raise ValueError("a text, triage category or incident filter needs the cache connection")

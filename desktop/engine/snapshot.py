@@ -28,8 +28,8 @@ from desktop.engine.columns import ColumnIndex, Columns
 from desktop.engine.source import CacheState, snapshot_dir
 from desktop.engine.unit_tracks import UnitTracks
 
-FORMAT = 3
-BASE_NAMES = ("t", "id", "lat64", "lon64", "mx", "my", "kind", "prec", "radius", "src", "cell")
+FORMAT = 4  # 4: the location confidence column
+BASE_NAMES = ("t", "id", "lat64", "lon64", "mx", "my", "kind", "prec", "radius", "conf", "src", "cell")
 TAG_NAMES = ("tag_item", "tag_of")
 SPARE_MIN = 65_536  # rows of room saved after the last one, for live items to land in
 

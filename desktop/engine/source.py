@@ -22,6 +22,7 @@ import numpy as np
 
 from desktop.core.model import PRECISION_CODES
 from desktop.core.paths import data_dir
+from desktop.core.uncertainty import PLACE_CONFIDENCE
 
 PREC_OF = {p.value: c for p, c in PRECISION_CODES.items()}
 CHUNK = 200_000
@@ -42,7 +43,7 @@ _REPORT = f"(i.kind = 'field_update' AND i.unit_uid IS NOT NULL AND i.lat IS NOT
 class Rows:
     """Rows read from the cache in id order, text columns as codes into the tables."""
 
-    cols: dict[str, np.ndarray]  # t, id, lat64, lon64, kind, prec, radius, src, unit (-1: not a unit report)
+    cols: dict[str, np.ndarray]  # t, id, lat64, lon64, kind, prec, radius, src, unit (-1: not a unit report), conf
     tag_ids: np.ndarray  # item id of each hashtag entry
     tag_codes: np.ndarray  # code (into ``tags``) of each entry
     sources: list[str] = field(default_factory=list)
@@ -69,7 +70,14 @@ def _columns(a: np.ndarray) -> dict[str, np.ndarray]:
         "lat64": np.where(lat == NO_POS, np.nan, lat), "lon64": np.where(lon == NO_POS, np.nan, lon),
         "kind": a[:, 4].astype(np.uint8), "prec": a[:, 5].astype(np.uint8), "radius": a[:, 6].astype(np.float32),
         "src": a[:, 7].astype(np.uint16), "unit": a[:, 8].astype(np.int32),
+        "conf": np.where(a[:, 9] < 0, np.nan, a[:, 9]).astype(np.float32),
     }
+
+
+# Each item's location confidence (core.uncertainty): 1 for exact, a fixed value for a place
+# the source gave, the geoparser's for an inferred one; -1 (NaN in the index) for none.
+_CONF = (f"CASE i.precision WHEN 'exact' THEN 1.0 WHEN 'place' THEN {PLACE_CONFIDENCE!r} WHEN 'inferred' THEN "
+         "coalesce((SELECT g.confidence FROM geo_inferences g WHERE g.item_id = i.id), -1) ELSE -1 END")
 
 
 def _case(column: str, n: int) -> str:
@@ -83,9 +91,9 @@ def read_all(conn: sqlite3.Connection) -> Rows:
     prec_case = "CASE i.precision " + " ".join(f"WHEN '{p}' THEN {c}" for p, c in PREC_OF.items()) + " END"
     sql = (f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), i.kind = 'field_update', "
            f"{prec_case}, coalesce(i.radius_m, 0), {_case('i.source', len(sources))}, "
-           f"CASE WHEN {_REPORT} THEN {_case('i.unit_uid', len(units))} ELSE -1 END FROM items i ORDER BY i.id")
+           f"CASE WHEN {_REPORT} THEN {_case('i.unit_uid', len(units))} ELSE -1 END, {_CONF} FROM items i ORDER BY i.id")
     # Typed columns chunk by chunk: the float rows of all items at once would double the peak memory.
-    parts = [_columns(a) for a in _numbers(conn.execute(sql, sources + units), 9)] or [_columns(np.zeros((0, 9)))]
+    parts = [_columns(a) for a in _numbers(conn.execute(sql, sources + units), 10)] or [_columns(np.zeros((0, 10)))]
     cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     del parts
     tags = [r[0] for r in conn.execute("SELECT DISTINCT tag FROM item_tags ORDER BY tag")]
@@ -136,10 +144,10 @@ def read_since(conn: sqlite3.Connection, after_id: int, sources: list[str], tags
     src_case, src_params = _case_of("i.source", src, 0)
     unit_case, unit_params = _case_of("i.unit_uid", uni, -1)
     sql = (f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), i.kind = 'field_update', "
-           f"{prec_case}, coalesce(i.radius_m, 0), {src_case}, CASE WHEN {_REPORT} THEN {unit_case} ELSE -1 END "
-           "FROM items i NOT INDEXED WHERE i.id > ? AND i.id <= ? ORDER BY i.id")
-    parts = [_columns(a) for a in _numbers(conn.execute(sql, src_params + unit_params + list(span)), 9)]
-    cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]} if parts else _columns(np.zeros((0, 9)))
+           f"{prec_case}, coalesce(i.radius_m, 0), {src_case}, CASE WHEN {_REPORT} THEN {unit_case} ELSE -1 END, "
+           f"{_CONF} FROM items i NOT INDEXED WHERE i.id > ? AND i.id <= ? ORDER BY i.id")
+    parts = [_columns(a) for a in _numbers(conn.execute(sql, src_params + unit_params + list(span)), 10)]
+    cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]} if parts else _columns(np.zeros((0, 10)))
     # Hashtag entries with their text: mapping a few thousand strings in Python is cheaper
     # than any join SQLite can do against a list of codes.
     entries = conn.execute("SELECT item_id, tag FROM item_tags INDEXED BY item_tags_item WHERE item_id > ? "

@@ -104,18 +104,20 @@ class ReportData:
 
 def _matching(conn: sqlite3.Connection, flt: Filter) -> dict[str, np.ndarray]:
     where, params = flt.where("i")
-    rows = conn.execute(f"SELECT i.id, i.t_ms, i.lat, i.lon, i.kind = 'post' FROM items i WHERE {where} "
-                        "ORDER BY i.t_ms, i.id", params).fetchall()
+    rows = conn.execute(f"SELECT i.id, i.t_ms, i.lat, i.lon, i.kind = 'post', i.precision IN ('place', 'inferred'), "
+                        f"coalesce(i.radius_m, 0) FROM items i WHERE {where} ORDER BY i.t_ms, i.id", params).fetchall()
     cols = {
         "id": np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
         "t": np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)),
         "lat": np.fromiter((np.nan if r[2] is None else r[2] for r in rows), dtype=np.float64, count=len(rows)),
         "lon": np.fromiter((np.nan if r[3] is None else r[3] for r in rows), dtype=np.float64, count=len(rows)),
         "post": np.fromiter((bool(r[4]) for r in rows), dtype=bool, count=len(rows)),
+        "uncertain": np.fromiter((bool(r[5]) for r in rows), dtype=bool, count=len(rows)),
+        "radius": np.fromiter((r[6] for r in rows), dtype=np.float64, count=len(rows)),
     }
     mask = flt.area_mask
     if mask is not None and len(rows):
-        keep = mask.contains(cols["lat"], cols["lon"])
+        keep = mask.admits(cols["lat"], cols["lon"], cols["uncertain"], cols["radius"])
         cols = {k: v[keep] for k, v in cols.items()}
     return cols
 
@@ -153,10 +155,13 @@ def histogram(t: np.ndarray, start_ms: int, end_ms: int) -> Histogram:
     return Histogram(start_ms, int(step), [int(c) for c in counts], busiest)
 
 
-def _areas(flt: Filter, lat: np.ndarray, lon: np.ndarray, english: bool) -> tuple[list[tuple[str, int]], str]:
+def _areas(flt: Filter, lat: np.ndarray, lon: np.ndarray, english: bool, uncertain: np.ndarray | None = None,
+           radius: np.ndarray | None = None) -> tuple[list[tuple[str, int]], str]:
     inc = [a for a in flt.areas if not a.exclude]
     if inc:
-        out = [(a.name, int(AreaMask([a]).contains(lat, lon).sum())) for a in inc]
+        unc = np.zeros(lat.shape[0], bool) if uncertain is None else uncertain
+        rad = np.zeros(lat.shape[0]) if radius is None else radius
+        out = [(a.name, int(AreaMask([a]).admits(lat, lon, unc, rad).sum())) for a in inc]
         return sorted(out, key=lambda x: -x[1]), "area"
     import shapely
 
@@ -244,7 +249,7 @@ def gather(conn: sqlite3.Connection, flt: Filter, *, english: bool = False) -> R
     verified, n_verified = _item_rows(conn, flt, "i.kind = 'post' AND i.id IN "
                                       "(SELECT item_id FROM triage WHERE state = 'verified')", m["id"])
     field_rows, n_field = _item_rows(conn, flt, "i.kind = 'field_update' AND i.text != ''", m["id"])
-    areas, areas_by = _areas(flt, m["lat"], m["lon"], english)
+    areas, areas_by = _areas(flt, m["lat"], m["lon"], english, m["uncertain"], m["radius"])
     return ReportData(
         start_ms=start, end_ms=end, total=len(m["id"]), posts=int(m["post"].sum()),
         field_updates=int((~m["post"]).sum()), histogram=histogram(m["t"], start, end),

@@ -100,6 +100,7 @@ def write_records(
     operator: str | None = None,
     purpose: str | None = None,
     case_ref: str | None = None,
+    after_batch: Callable[[sqlite3.Connection, int], object] | None = None,
 ) -> ImportStats:
     """Write one file's records in a single transaction and return what happened.
 
@@ -109,6 +110,8 @@ def write_records(
 
     ``records`` is consumed lazily; an exception from it (ImportFailed, Cancelled, a
     crash) rolls the whole file back. ``progress`` gets the count of records read so far.
+    ``after_batch(conn, batch_id)`` runs inside the transaction once the batch's rows are
+    in (the geoparser places its posts without coordinates there, so they arrive placed).
     """
     stats = ImportStats()
     conn = cache.conn
@@ -171,6 +174,8 @@ def write_records(
                 "WHERE batch_id = ? AND lat IS NOT NULL AND author_id IS NOT NULL AND EXISTS (SELECT 1 FROM scrubs s "
                 "WHERE s.source = items.source AND s.author_id = items.author_id "
                 "AND CAST(items.source_id AS INTEGER) <= s.up_to_id)", (batch_id,))
+            if after_batch is not None and stats.accepted > 0:
+                after_batch(conn, batch_id)
             bump_generation(conn, rewrote=rewrote)
             if skipped:
                 stats.skipped = skipped()

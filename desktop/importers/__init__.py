@@ -112,5 +112,17 @@ def import_file(
         cache, records, path=str(p), fmt=fmt, keep_raw=ctx.options.keep_raw, progress=progress,
         should_cancel=should_cancel, notes=lambda: ctx.notes, skipped=lambda: ctx.skipped,
         operator=operator, purpose=purpose, case_ref=case_ref,
+        after_batch=_geoparser(ctx) if ctx.options.geoparse else None,
     )
     return ImportResult(str(p), fmt, stats, list(ctx.skips))
+
+
+def _geoparser(ctx: ImportContext):
+    """The batch hook placing the file's posts without coordinates from their text."""
+    def run(conn, batch_id: int) -> None:
+        from desktop.geoparse.run import geoparse_batch
+
+        summary = geoparse_batch(conn, batch_id)
+        if summary is not None and summary.posts:
+            ctx.note(f"geoparser: {summary.line()}")
+    return run

@@ -58,6 +58,7 @@ class ImportOptions:
     lon_field: str | None = None
     keep_raw: bool = False
     encoding: str | None = None
+    geoparse: bool = True  # place posts without coordinates from their text (also the cache's setting)
 
 
 @dataclass

@@ -1,0 +1,155 @@
+"""The built-in gazetteer: Korea's administrative units from the shipped KOSTAT 2018
+boundaries (시도 17, 시군구 250, 읍면동 3,504; KOGL Type 1, credited in About), with a
+centroid and a radius for each, and the names people actually write as aliases.
+
+Aliases, all derived from the data, never typed by hand:
+
+- 시도: the short form (서울특별시 → 서울, 서울시; 경기도 → 경기), the English name
+  (Seoul, Gyeonggi-do and Gyeonggi);
+- 시군구: the name without its 구/군/시 when that leaves two syllables or more
+  (종로구 → 종로, 해운대구 → 해운대; 중구 keeps only 중구), the English name with and
+  without its suffix (Jongno-gu, Jongno); a 구 of a city (수원시장안구) is also known
+  as 장안구 and 수원시 장안구, and the city itself (수원시, 수원) becomes a unit of kind
+  ``si`` covering its 구;
+- 읍면동: the English name without the romanised numeral ("U 1(il)-dong" → u 1-dong);
+  numbered 행정동 of one 시군구 (우1동, 우2동, 우3동) give their 법정동 (우동, kind
+  ``legal_dong``), because people name legal dongs more than administrative ones.
+
+The radius is that of the circle with the unit's area (metres, computed in the Korea
+2000 / Unified CS, EPSG:5179): a district's extent, not a bound.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from desktop.core import paths
+
+FILES = {
+    "sido": "kostat2018-skorea-provinces-2018-topo-simple.json",
+    "sigungu": "kostat2018-skorea-municipalities-2018-topo-simple.json",
+    "emd": "kostat2018-skorea-submunicipalities-2018-topo-simple.json",
+}
+# Bumped when the derived entries change: the cache's built-in rows are then replaced.
+VERSION = "kostat2018-1"
+
+_SIDO_SUFFIX = re.compile(r"(특별자치시|특별자치도|특별시|광역시|도)$")
+_NUMBERED = re.compile(r"^(.+?)\d+(?:·\d+)*동$")
+_ROMAN_NUM = re.compile(r"\((?:il|i|sam|sa|o|yuk|chil|pal|gu|sip)\)", re.I)
+
+
+def boundary_file(level: str) -> Path:
+    """The shipped boundary file of a level (resources/boundaries), else the shared copy."""
+    p = paths.resources_dir() / "boundaries" / FILES[level]
+    if p.exists():
+        return p
+    return paths.resources_dir().parent.parent / "shared" / "data" / "boundaries" / FILES[level]
+
+
+def units(level: str) -> list[dict]:
+    """Each unit of a level as {code, name, name_eng, lat, lon, radius_m}."""
+    return list(_units(level))
+
+
+@lru_cache(maxsize=3)
+def _units(level: str) -> tuple[dict, ...]:
+    import geopandas as gpd
+    import shapely
+
+    gdf = gpd.read_file(boundary_file(level))
+    if gdf.crs is None:
+        gdf = gdf.set_crs(4326)
+    metric = gdf.geometry.to_crs(5179)
+    out = []
+    for props, geom, mgeom in zip(gdf[["code", "name", "name_eng"]].itertuples(index=False), gdf.geometry, metric):
+        geom = shapely.make_valid(geom)
+        pt = geom.centroid
+        if not geom.contains(pt):
+            pt = geom.representative_point()
+        area = shapely.make_valid(mgeom).area
+        out.append({"code": str(props.code), "name": str(props.name), "name_eng": str(props.name_eng or ""),
+                    "lat": round(pt.y, 6), "lon": round(pt.x, 6),
+                    "radius_m": round(max(math.sqrt(area / math.pi), 100.0), 1)})
+    return tuple(out)
+
+
+def _english(name_eng: str) -> list[str]:
+    """'Jongno-gu' → ['Jongno-gu', 'Jongno']; 'U 1(il)-dong' → ['U 1-dong']."""
+    e = _ROMAN_NUM.sub("", name_eng).replace("  ", " ").strip()
+    if not e or not re.fullmatch(r"[A-Za-z0-9 .'·-]+", e):
+        return []
+    out = [e]
+    m = re.fullmatch(r"(.+?)[- ](gu|gun|si|do)", e, re.I)
+    if m and len(m.group(1)) >= 4 and not re.search(r"\d", m.group(1)):
+        out.append(m.group(1))
+    return out
+
+
+def _merge(members: list[dict]) -> tuple[float, float, float]:
+    """The centre and the radius of a circle as large as the members together."""
+    lat = sum(m["lat"] for m in members) / len(members)
+    lon = sum(m["lon"] for m in members) / len(members)
+    return round(lat, 6), round(lon, 6), round(math.sqrt(sum(m["radius_m"] ** 2 for m in members)), 1)
+
+
+def entries() -> list[dict]:
+    """The built-in gazetteer's rows: {kind, name, aliases, code, parent, lat, lon, radius_m}."""
+    rows: list[dict] = []
+    sido = {u["code"]: u for u in units("sido")}
+    for u in sido.values():
+        short = _SIDO_SUFFIX.sub("", u["name"])
+        aliases = []
+        if u["name"].endswith("도") and len(short) == 3 and short[-1] in "남북":
+            aliases.append(short[0] + short[2])  # 충청북도 → 충북, as everyone writes it
+        elif len(short) >= 2 and short != u["name"]:
+            aliases.append(short)
+            if u["name"].endswith("시"):
+                aliases.append(short + "시")
+        aliases += _english(u["name_eng"])
+        rows.append({"kind": "sido", "name": u["name"], "aliases": aliases, "code": u["code"], "parent": None,
+                     "lat": u["lat"], "lon": u["lon"], "radius_m": u["radius_m"]})
+    sgg = {u["code"]: u for u in units("sigungu")}
+    cities: dict[tuple[str, str], list[dict]] = {}
+    for u in sgg.values():
+        province = sido.get(u["code"][:2], {}).get("name")
+        name = u["name"]
+        aliases: list[str] = []
+        m = re.fullmatch(r"(.+시)(.+구)", name)
+        if m:  # 수원시장안구: a 구 of a city
+            aliases += [m.group(2), f"{m.group(1)} {m.group(2)}"]
+            cities.setdefault((m.group(1), u["code"][:2]), []).append(u)
+            base = m.group(2)
+        else:
+            base = name
+            aliases += _english(u["name_eng"])
+        if base[-1] in "구군시" and len(base) >= 3:
+            aliases.append(base[:-1])
+        rows.append({"kind": "sigungu", "name": name, "aliases": aliases, "code": u["code"], "parent": province,
+                     "lat": u["lat"], "lon": u["lon"], "radius_m": u["radius_m"]})
+    for (city, sido_code), members in sorted(cities.items()):
+        lat, lon, radius = _merge(members)
+        aliases = [city[:-1]] if len(city) >= 3 else []
+        rows.append({"kind": "si", "name": city, "aliases": aliases, "code": ",".join(sorted(m["code"] for m in members)),
+                     "parent": sido.get(sido_code, {}).get("name"), "lat": lat, "lon": lon, "radius_m": radius})
+    legal: dict[tuple[str, str], list[dict]] = {}
+    for u in units("emd"):
+        parent_u = sgg.get(u["code"][:5])
+        province = sido.get(u["code"][:2], {}).get("name")
+        parent = f"{province} {parent_u['name']}" if parent_u and province else (province or None)
+        rows.append({"kind": "emd", "name": u["name"], "aliases": _english(u["name_eng"]), "code": u["code"],
+                     "parent": parent, "lat": u["lat"], "lon": u["lon"], "radius_m": u["radius_m"]})
+        m = _NUMBERED.match(u["name"])
+        if m and "가" not in m.group(1)[-1:]:
+            legal.setdefault((m.group(1) + "동", u["code"][:5]), []).append(dict(u, parent=parent))
+    names = {r["name"] for r in rows if r["kind"] == "emd"}
+    for (name, _sgg), members in sorted(legal.items()):
+        if name in names and any(r["name"] == name and r["code"][:5] == _sgg for r in rows if r["kind"] == "emd"):
+            continue  # the 행정동 of that name exists in the same 시군구
+        lat, lon, radius = _merge(members)
+        rows.append({"kind": "legal_dong", "name": name, "aliases": [],
+                     "code": ",".join(sorted(m["code"] for m in members)), "parent": members[0]["parent"],
+                     "lat": lat, "lon": lon, "radius_m": radius})
+    return rows

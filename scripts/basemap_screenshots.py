@@ -2,7 +2,11 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/basemap_screenshots.py
 
-docs/screenshot-offline-fallback.png: Seoul to Busan on the built-in outline, with the
+    (--only districts-city districts-street: just those)
+
+docs/screenshot-districts-city.png and docs/screenshot-districts-street.png: the built-in
+KOSTAT districts with no tile pack, central Seoul at city zoom (시군구) and at street zoom
+(읍면동). docs/screenshot-offline-fallback.png: Seoul to Busan on the built-in outline, with the
 Korean district boundaries as context. docs/screenshot-mbtiles.png: the same view on
 an MBTiles pack built here with the pack builder from tiles drawn with QPainter from the
 outline's land polygons and the district boundaries (synthetic, but map-like: sea,
@@ -165,12 +169,59 @@ def shoot(app, out: Path, tiles=None, context: bool = True) -> dict:
         view.deleteLater()
 
 
+def shoot_districts(app, out: Path, center, zoom: int, level: str) -> dict:
+    """The built-in districts with no tile pack and no boundary file: what a fresh install shows."""
+    from desktop.ui.map_view import MapView
+
+    view = MapView()
+    view.resize(*SIZE)
+    view.show()
+    try:
+        if not _wait(app, lambda: view.bridge.is_ready, 60):
+            raise RuntimeError("the map page did not start")
+        view.bridge.send({"type": "view", "center": list(center), "zoom": zoom})
+        box_: dict = {}
+
+        def state() -> dict:
+            view.page().runJavaScript("JSON.stringify(sitmap.state.basemap)", 0, lambda r: box_.update(s=r))
+            return json.loads(box_.get("s") or "{}")
+
+        _wait(app, lambda: state().get("outline") == "drawn" and state().get("districts", {}).get("level") == level
+              and state()["districts"].get("labelCount", 0) > 0, 30)
+        _wait(app, lambda: False, 1.5)
+        if not view.grab().save(str(out), "PNG"):
+            raise RuntimeError(f"could not write {out}")
+        st = state()["districts"]
+        return {"level": st["level"], "outlines": st["outlines"], "labels": st["labelCount"]}
+    finally:
+        view.shutdown()
+        view.deleteLater()
+
+
+SHOTS = ("offline-fallback", "mbtiles", "districts-city", "districts-street")
+
+
 def main() -> int:
+    import argparse
+
     from desktop.basemap.tiles import MBTilesSource, TileRegistry
     from desktop.ui.app import make_app
 
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", nargs="+", choices=SHOTS, help="take only these shots")
+    only = set(ap.parse_args().only or SHOTS)
     app = make_app()
-    print(shoot(app, ROOT / "docs" / "screenshot-offline-fallback.png"), file=sys.stderr)
+    # Central Seoul at city zoom (the scale bar near 5 km): 종로구 and 중구 side by side.
+    if "districts-city" in only:
+        print(shoot_districts(app, ROOT / "docs" / "screenshot-districts-city.png", (37.555, 126.985), 12,
+                              "sigungu"), file=sys.stderr)
+    if "districts-street" in only:  # 명동 and its neighbours at street zoom
+        print(shoot_districts(app, ROOT / "docs" / "screenshot-districts-street.png", (37.5650, 126.9850), 14,
+                              "emd"), file=sys.stderr)
+    if "offline-fallback" in only:
+        print(shoot(app, ROOT / "docs" / "screenshot-offline-fallback.png"), file=sys.stderr)
+    if "mbtiles" not in only:
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         pack = build_demo_pack(Path(tmp) / "korea-demo.mbtiles")
         reg = TileRegistry()

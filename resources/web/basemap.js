@@ -273,10 +273,10 @@
       var placed = [], lh = fid === "sido" ? 16 : 15;
       for (var j = 0; j < fv.length; j++) {
         var g = fv[j], x = g.lx * scale - o.x, y = g.ly * scale - o.y;
-        if (x < pad || y < pad || x > pad + size.x || y > pad + size.y) continue;
         var wpx = (g.e - g.w) / 360 * scale, tw = ctx.measureText(g.name).width;
         if (wpx < tw * 0.9) continue;  // the unit is smaller on screen than its name
         var box = [x - tw / 2 - 3, y - lh / 2 - 2, x + tw / 2 + 3, y + lh / 2 + 2], clash = false;
+        if (box[0] < pad || box[1] < pad || box[2] > pad + size.x || box[3] > pad + size.y - 18) continue;  // whole, clear of the attribution
         for (var q = 0; q < placed.length && !clash; q++) {
           var b = placed[q];
           clash = box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1];

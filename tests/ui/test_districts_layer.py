@@ -67,6 +67,7 @@ def test_credit_in_the_attribution_and_the_toggle(qtbot, map_view):
 
 def test_data_messages_do_not_redraw_the_layer(qtbot, map_view):
     _at(qtbot, map_view, SEOUL, 12, "sigungu")
+    qtbot.wait(800)  # the font and the levels have arrived and been drawn with
     before = _ds(qtbot, map_view)["redraws"]
     for k in range(5):  # what a slider step sends: items and areas, no view change
         map_view.bridge.send({"type": "items", "mode": "points", "gen": k + 1, "total": 0, "points": 0})

@@ -59,3 +59,10 @@ if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>
   as_root apt-get update -qq || true
   as_root apt-get install -y -qq poppler-utils >/dev/null || true
 fi
+
+# The shared store tests run a real PostgreSQL with PostGIS (tests/sync/pg.py starts it).
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || [ ! -f /usr/share/postgresql/15/extension/postgis.control ]; then
+  echo "Installing PostgreSQL 15 and PostGIS (the shared store tests run a real server)…" >&2
+  as_root apt-get update -qq || true
+  as_root apt-get install -y -qq postgresql-15 postgresql-15-postgis-3 >/dev/null || true
+fi

@@ -29,8 +29,9 @@ to erase) finishes it.
 Erased items are not tombstoned: importing the same file again brings them back.
 Tombstones are for withdrawals the source announces (tweet deletes).
 
-:func:`purge` erases items older than a retention period, except items of an incident
-that is not closed.
+:func:`purge` erases the items :func:`expired` selects: older than their batch's purpose's
+retention period (or a period given for all), except items of an incident that is not
+closed and items held as evidence (``holds``).
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ class ErasureStats:
     tasks: int = 0  # tasks that lost their item (or a quoting text)
     alerts: int = 0  # alerts that forgot erased ids
     kept_in_open_incidents: int = 0  # purge: old items kept because an open incident holds them
+    kept_on_hold: int = 0  # purge: expired items kept because they are held as evidence (``holds``)
+    by_purpose: dict[str, int] = field(default_factory=dict)  # purge: expired items per batch purpose
     dry_run: bool = False
     compacted: bool = False  # the WAL checkpoint and VACUUM completed
     reason: str = ""
@@ -267,28 +270,85 @@ def erase(cache: Cache, item_ids: Iterable[int], *, reason: str, dry_run: bool =
     return stats
 
 
-def purge(cache: Cache, *, older_than_days: float = DEFAULT_RETENTION_DAYS, now_ms: int | None = None,
-          dry_run: bool = False, audit: Staged | None = None) -> ErasureStats:
-    """Erase items whose time is more than ``older_than_days`` before ``now_ms`` (default: now),
-    except those in an incident that is not closed (counted in ``kept_in_open_incidents``)."""
-    if not older_than_days or older_than_days <= 0:
+NO_PURPOSE = "(none)"  # how expiry counts items of batches collected without a purpose
+
+
+@dataclass
+class Expiry:
+    """Which items retention expires now: ``ids`` (ascending), the count per batch purpose,
+    and the expired items kept because an open incident or a hold keeps them."""
+
+    ids: list[int]
+    by_purpose: dict[str, int]
+    kept_in_open_incidents: int
+    kept_on_hold: int
+
+
+def expired(conn: sqlite3.Connection, *, now_ms: int, older_than_days: float | None = None) -> Expiry:
+    """The items past their retention at ``now_ms``: each item by its batch's purpose's
+    ``retention_days`` (:func:`desktop.core.purposes.retention_days`; an item of a batch
+    without a purpose, or of a purpose no longer listed, by the default of two years), or
+    every item by ``older_than_days`` when given. Never an item of an incident that is not
+    closed, never an item with a row in ``holds``; those are counted."""
+    from desktop.core import purposes
+
+    if older_than_days is not None and older_than_days <= 0:
         raise ValueError("the retention period must be a positive number of days")
+    open_inc = ("SELECT ii.item_id FROM incident_items ii JOIN incidents c ON c.id = ii.incident_id "
+                "WHERE c.state != 'closed'")
+    codes = [r[0] for r in conn.execute("SELECT DISTINCT purpose FROM batches WHERE purpose IS NOT NULL")]
+    ids: list[int] = []
+    by_purpose: dict[str, int] = {}
+    kept_open = kept_held = 0
+    for code in [None, *codes]:
+        days = older_than_days if older_than_days is not None else purposes.retention_days(code)
+        cutoff = now_ms - int(days * _DAY_MS)
+        if code is None:
+            of = "(i.batch_id IS NULL OR b.purpose IS NULL)"
+            params: tuple = (cutoff,)
+        else:
+            of = "b.purpose = ?"
+            params = (cutoff, code)
+        rows = conn.execute(
+            f"SELECT i.id, i.id IN ({open_inc}), i.id IN (SELECT item_id FROM holds) FROM items i "
+            f"LEFT JOIN batches b ON b.id = i.batch_id WHERE i.t_ms < ? AND {of}", params).fetchall()
+        n = 0
+        for item_id, in_open, held in rows:
+            if in_open:
+                kept_open += 1
+            elif held:
+                kept_held += 1
+            else:
+                ids.append(item_id)
+                n += 1
+        if n:
+            key = code or NO_PURPOSE
+            by_purpose[key] = by_purpose.get(key, 0) + n
+    return Expiry(sorted(ids), by_purpose, kept_open, kept_held)
+
+
+def purge(cache: Cache, *, older_than_days: float | None = None, now_ms: int | None = None,
+          dry_run: bool = False, audit: Staged | None = None) -> ErasureStats:
+    """Erase the items past their retention at ``now_ms`` (default: now), as :func:`expired`
+    selects them: by each batch's purpose, or all by ``older_than_days`` when given; items of
+    an incident that is not closed and items on hold are kept and counted."""
     now = int(time.time() * 1000) if now_ms is None else int(now_ms)
-    cutoff = now - int(older_than_days * _DAY_MS)
-    held = ("SELECT ii.item_id FROM incident_items ii JOIN incidents c ON c.id = ii.incident_id "
-            "WHERE c.state != 'closed'")
     conn = cache.conn
     try:
-        ids = [r[0] for r in conn.execute(f"SELECT id FROM items WHERE t_ms < ? AND id NOT IN ({held})", (cutoff,))]
-        kept = conn.execute(f"SELECT count(*) FROM items WHERE t_ms < ? AND id IN ({held})", (cutoff,)).fetchone()[0]
+        exp = expired(conn, now_ms=now, older_than_days=older_than_days)
     except sqlite3.Error as exc:
         raise explain(cache.path, exc) from None
     if audit is not None:  # the entry committed with the erasure says what was kept too
-        audit = replace(audit, detail={**(audit.detail or {}), "kept_in_open_incidents": kept})
-    stats = erase(cache, ids, reason=f"retention: older than {older_than_days:g} days", dry_run=dry_run,
-                  audit=audit)
-    stats.kept_in_open_incidents = kept
+        audit = replace(audit, detail={**(audit.detail or {}), "kept_in_open_incidents": exp.kept_in_open_incidents,
+                                       "kept_on_hold": exp.kept_on_hold, "by_purpose": exp.by_purpose})
+    reason = (f"retention: older than {older_than_days:g} days" if older_than_days is not None
+              else "retention: each purpose's period")
+    stats = erase(cache, exp.ids, reason=reason, dry_run=dry_run, audit=audit)
+    stats.kept_in_open_incidents = exp.kept_in_open_incidents
+    stats.kept_on_hold = exp.kept_on_hold
+    stats.by_purpose = dict(exp.by_purpose)
     return stats
+
 
 
 def compact(cache: Cache) -> bool:

@@ -127,6 +127,19 @@ def audit_fields(args) -> tuple[str | None, str | None, str | None]:
             pick(getattr(args, "case", None), os.environ.get("SITMAP_CASE")))
 
 
+def audit_head(args) -> str | None:
+    """The audit trail's head beside the cache ``args`` names, ``SEQ:HASH`` (None when nothing
+    has been recorded): printed in what is handed over so it can be checked later."""
+    from desktop.audit import AuditError, AuditLog
+
+    try:
+        with AuditLog.open(db_path(args), create=False) as log:
+            head = log.head()
+    except AuditError:
+        return None
+    return f"{head[0]}:{head[1]}" if head else None
+
+
 def audit(args, action: str, *, objects=None, detail=None):
     """Append one entry to the audit trail beside the cache ``args`` names (after the action
     succeeded) and return it; who, why and the case come from :func:`add_audit_args`' options,

@@ -75,18 +75,28 @@ def run_erase(args) -> int:
 
 def run_purge(args) -> int:
     from desktop.cache import Cache
-    from desktop.cache.erase import purge
+    from desktop.cache.erase import NO_PURPOSE, purge
+    from desktop.core import purposes
     from desktop.core.timefmt import iso_utc
 
     now = int(time.time() * 1000)
     with Cache.open(db_path(args), create=False) as cache:
-        cutoff = now - int(args.older_than * 86_400_000)
-        days = int(args.older_than) if float(args.older_than).is_integer() else str(args.older_than)  # no floats
+        if args.older_than is not None:
+            cutoff = now - int(args.older_than * 86_400_000)
+            days = int(args.older_than) if float(args.older_than).is_integer() else str(args.older_than)  # no floats
+            objects, detail = {"older_than_days": days}, {"before": iso_utc(cutoff)}
+        else:  # each item by its batch's purpose
+            objects, detail = {"retention": "by purpose"}, {"at": iso_utc(now)}
         stats = purge(cache, older_than_days=args.older_than, now_ms=now, dry_run=args.dry_run,
-                      audit=staged(args, "erase", objects={"older_than_days": days},
-                                   detail={"before": iso_utc(cutoff)}))
+                      audit=staged(args, "erase", objects=objects, detail=detail))
+        for code, n in sorted(stats.by_purpose.items()):
+            days = args.older_than if args.older_than is not None else purposes.retention_days(
+                None if code == NO_PURPOSE else code)
+            print(f"{code}: {n} items {'would be ' if stats.dry_run else ''}expired (kept {days:g} days)")
         if stats.kept_in_open_incidents:
             print(f"{stats.kept_in_open_incidents} older items kept: they are in an incident that is not closed")
+        if stats.kept_on_hold:
+            print(f"{stats.kept_on_hold} older items kept: they are on hold as evidence (sitmap hold list)")
         return _finish(args, cache, stats)
 
 
@@ -107,10 +117,12 @@ def register(sub) -> None:
     add_audit_args(e)
     e.set_defaults(func=run_erase)
 
-    p = sub.add_parser("purge", help="erase items older than the retention period, except those of open incidents")
+    p = sub.add_parser("purge", help="erase items past their purpose's retention period, except those of open "
+                                     "incidents and those on hold")
     add_db(p)
-    p.add_argument("--older-than", type=float, default=DEFAULT_RETENTION_DAYS, metavar="DAYS",
-                   help=f"retention period in days (default {DEFAULT_RETENTION_DAYS}); by the item's time")
+    p.add_argument("--older-than", type=float, default=None, metavar="DAYS",
+                   help="one retention period in days for every item, by the item's time (default: each item "
+                        f"by its batch's purpose, see sitmap purposes; {DEFAULT_RETENTION_DAYS} without one)")
     p.add_argument("--dry-run", action="store_true", help="count what would go; change nothing")
     add_audit_args(p)
     p.set_defaults(func=run_purge)

@@ -12,8 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from desktop.cli.common import (EXIT_ERROR, EXIT_OK, add_audit_args, add_db, add_filter_args, audit, db_path, err,
-                                filter_from_args)
+from desktop.cli.common import (EXIT_ERROR, EXIT_OK, add_audit_args, add_db, add_filter_args, audit, audit_head,
+                                db_path, drain, err, filter_from_args, staged)
 
 MAP_SIZE = (1600, 1000)
 
@@ -40,7 +40,7 @@ def _report(args, db: Path, flt, png: Path | None, tmp: Path, operator: str | No
 def build(args, db: Path, flt, out: Path) -> int:
     """Render the map, then write the package; shared with ``sitmap export --evidence``."""
     from desktop import __version__
-    from desktop.cache import Cache
+    from desktop.cache import Cache, holds
     from desktop.evidence.package import MAP_PNG, REPORT_PDF, build_package, check_out
 
     check_out(out)  # a wrong --out is one line before anything is rendered
@@ -68,11 +68,18 @@ def build(args, db: Path, flt, out: Path) -> int:
             omitted[REPORT_PDF] = why or "no report"
         with Cache.open_readonly(db) as cache:
             res = build_package(cache.conn, flt, out, version=__version__, map_png=png, report_pdf=pdf,
-                                omitted=omitted, operator=operator, case=args.case)
+                                omitted=omitted, operator=operator, case=args.case, audit_head=audit_head(args))
+    # What went into a package is evidence: retention keeps it (sitmap hold list / remove).
+    reason = f"evidence package {out.name}" + (f", case {args.case}" if args.case else "")
+    with Cache.open(db, create=False) as cache:
+        held = holds.add(cache, res.ids, reason=reason, by=operator, audit=staged(args, "alter"))
+        drain(args, cache)
     audit(args, "disclose", objects={"filter": flt.describe()},
           detail={"format": "evidence", "file": str(out), "count": res.items, "raw": res.raw,
                   "files": len(res.files)})
     print(f"{out}: {res.items} items ({flt.describe()}), {len(res.files)} files, {res.raw} raw payloads")
+    print(f"  {held} items put on hold ({reason}); the others were held already")
+    print(f"  audit head {audit_head(args)} (the manifest has the head before this package's entry)")
     for name, why in res.omitted.items():
         print(f"  not included: {name}: {why}")
     return EXIT_OK

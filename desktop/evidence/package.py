@@ -109,6 +109,7 @@ class PackageResult:
     files: list[dict]
     omitted: dict[str, str] = field(default_factory=dict)
     raw: int = 0
+    ids: list[int] = field(default_factory=list, repr=False)  # the packaged item ids (to put on hold)
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -283,10 +284,12 @@ def _publish(part: Path, out: Path, overwrite: bool) -> None:
 def build_package(conn: sqlite3.Connection, flt: Filter, out: Path, *, version: str, map_png: Path | None = None,
                   report_pdf: Path | None = None, omitted: dict[str, str] | None = None,
                   operator: str | None = None, case: str | None = None, created_ms: int | None = None,
-                  overwrite: bool = False) -> PackageResult:
+                  overwrite: bool = False, audit_head: str | None = None) -> PackageResult:
     """Write the evidence package for ``flt`` to the zip ``out``. ``map_png`` and
     ``report_pdf`` are files already made (copied in as map.png and report.pdf);
-    ``omitted`` says, per file name, why a file is not there. Raises EvidenceError."""
+    ``omitted`` says, per file name, why a file is not there. ``audit_head`` (``SEQ:HASH``)
+    is the audit trail's head as the package is written, kept in the manifest (the
+    package's own disclose entry follows it). Raises EvidenceError."""
     out = check_out(out, overwrite)
     for name, src in ((MAP_PNG, map_png), (REPORT_PDF, report_pdf)):
         if src is not None and not Path(src).is_file():
@@ -328,6 +331,9 @@ def build_package(conn: sqlite3.Connection, flt: Filter, out: Path, *, version: 
             "raw_payloads": n_raw,
             "files": files,
             "omitted": omitted,
+            "audit_head": {"head": audit_head,
+                           "note": "the audit trail's head (SEQ:HASH) at the time of writing, before this "
+                                   "package's own disclose entry; `sitmap audit verify --head` checks it"},
             "notes": ["items.geojson holds every text exactly as it is in the cache; in items.csv a text cell that "
                       "would start a spreadsheet formula (= + - @) begins with an apostrophe",
                       "times are UTC"],
@@ -346,5 +352,5 @@ def build_package(conn: sqlite3.Connection, flt: Filter, out: Path, *, version: 
         except BaseException:
             part.unlink(missing_ok=True)
             raise
-    return PackageResult(out, len(ids), files, omitted, n_raw)
+    return PackageResult(out, len(ids), files, omitted, n_raw, list(ids))
 

@@ -198,3 +198,42 @@ def test_min_confidence_keeps_exact_and_hides_weak_guesses(mixed):
     ex = idx.prec == 0
     assert np.all(idx.conf[ex] == 1.0) and np.all(idx.conf[idx.prec == 1] == np.float32(PLACE_CONFIDENCE))
     assert np.isnan(idx.conf[idx.prec == 3]).all()
+
+
+def test_per_area_counts_of_the_map_equal_the_cache(mixed, boundaries):
+    from desktop.cache.query import area_breakdown
+    from desktop.engine.mapdata import MapData, Request, View
+
+    c, idx = mixed
+    areas = tuple(_areas("both", boundaries)) + (circle("c", 37.565, 126.98, 1_600),)
+    md = MapData(idx, c.conn)
+    for flt in (Filter(), Filter(min_confidence=0.6), Filter(start_ms=T0 + 50_000, end_ms=T0 + 250_000),
+                Filter(precisions=("inferred",))):
+        res = md.compute(Request(1, flt, View((126.9, 37.5, 127.1, 37.65), 12), areas=areas))
+        for a in areas:
+            want = area_breakdown(c.conn, flt, a)
+            got = res.area_detail[a.name]
+            assert got == {k: want[k] for k in got}, (a.name, flt.describe())
+            assert got["items"] == got["exact"] + got["place"] + got["inferred"]
+    assert sum(res.area_detail[a.name]["possibly_in"] for a in areas) > 0
+
+
+def test_cli_min_confidence_and_stats_per_area(mixed, boundaries, capsys):
+    from desktop.cli import main
+
+    c, _ = mixed
+    db = str(c.path)
+    assert main(["query", "--db", db, "--min-confidence", "0.9", "--format", "jsonl"]) == 0
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.strip()]
+    assert len(rows) == count(c.conn, Filter(min_confidence=0.9)) and rows
+    assert {r["precision"] for r in rows} <= {"exact", "unknown", "inferred"}
+    assert main(["query", "--db", db, "--min-confidence", "2"]) == 1
+    assert "--min-confidence" in capsys.readouterr().err
+    assert main(["stats", "--db", db, "--area", f"{boundaries}:code=11010"]) == 0
+    out = capsys.readouterr().out
+    assert "종로구:" in out and "possibly in:" in out and "exact" in out
+    assert main(["stats", "--db", db, "--json", "--area", f"{boundaries}:code=11010", "--min-confidence", "0.5"]) == 0
+    per = json.loads(capsys.readouterr().out)["per_area"][0]
+    want = __import__("desktop.cache.query", fromlist=["x"]).area_breakdown(
+        c.conn, Filter(min_confidence=0.5), areas_from_file(boundaries, "code=11010")[0])
+    assert per == want

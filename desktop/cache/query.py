@@ -79,3 +79,49 @@ def count(conn: sqlite3.Connection, flt: Filter) -> int:
 def time_span(conn: sqlite3.Connection) -> tuple[int, int] | None:
     row = conn.execute("SELECT min(t_ms), max(t_ms) FROM items").fetchone()
     return None if row[0] is None else (row[0], row[1])
+
+
+def area_breakdown(conn: sqlite3.Connection, flt: Filter, area) -> dict:
+    """How many of ``flt``'s items (its own areas replaced by ``area``) count as in ``area``,
+    by precision, and how many place or inferred items are only "possibly in" it: their
+    circle reaches the area but the rule (core.uncertainty) does not count them. The same
+    numbers the window's per-area counts show."""
+    from desktop.core.geo import Area, AreaMask
+    from desktop.core.uncertainty import possibly_in
+
+    one = Area(area.name, area.geometry, False)
+    f = flt.with_(areas=(one,))
+    mask = AreaMask([one])
+    where, params = f.where("i")
+    rows = conn.execute(f"SELECT i.lat, i.lon, i.precision, coalesce(i.radius_m, 0) FROM items i WHERE {where}",
+                        params).fetchall()
+    out = {"area": area.name, "items": 0, "exact": 0, "place": 0, "inferred": 0, "possibly_in": 0}
+    if rows:
+        lat = np.array([r[0] for r in rows], np.float64)
+        lon = np.array([r[1] for r in rows], np.float64)
+        prec = [r[2] for r in rows]
+        keep = mask.admits(lat, lon, np.array([p in UNCERTAIN for p in prec], bool),
+                           np.array([r[3] for r in rows], np.float64))
+        out["items"] = int(keep.sum())
+        for p, k in zip(prec, keep):
+            if k and p in out:
+                out[p] += 1
+    # Possibly in: uncertain items whose circle may reach the area, from anywhere around it.
+    env = mask.envelope()
+    reach = conn.execute("SELECT max(radius_m) FROM items WHERE precision IN ('place', 'inferred')").fetchone()[0]
+    if env is not None and reach:
+        pad_lat = float(reach) / 111_320.0
+        pad_lon = pad_lat / max(0.05, float(np.cos(np.radians(max(abs(env[1]), abs(env[3]))))))
+        g = flt.with_(areas=(), precisions=tuple(p for p in (flt.precisions or UNCERTAIN) if p in UNCERTAIN))
+        if g.precisions:
+            where, params = g.where("i")
+            cand = conn.execute(f"SELECT i.lat, i.lon, coalesce(i.radius_m, 0) FROM items i WHERE {where} "
+                                "AND i.radius_m > 0 AND i.lat BETWEEN ? AND ? AND i.lon BETWEEN ? AND ?",
+                                params + [env[1] - pad_lat, env[3] + pad_lat, env[0] - pad_lon,
+                                          env[2] + pad_lon]).fetchall()
+            if cand:
+                a = np.array(cand, np.float64)
+                unc = np.ones(a.shape[0], bool)
+                admitted = mask.admits(a[:, 0], a[:, 1], unc, a[:, 2])
+                out["possibly_in"] = int(possibly_in(mask.include, admitted, unc, a[:, 0], a[:, 1], a[:, 2]).sum())
+    return out

@@ -57,6 +57,9 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--text", default="", help='words the text must all contain, and "a phrase" in double quotes '
                                             '(Hangul works; substring match)')
     g.add_argument("--precision", action="append", default=[], choices=["exact", "place", "inferred", "unknown"])
+    g.add_argument("--min-confidence", dest="min_confidence", metavar="0..1", default=None,
+                   help="hide place and inferred positions less sure than this (exact items always pass; "
+                        "a place from the source counts as 0.5)")
     g.add_argument("--state", action="append", default=[], choices=list(STATES),
                    help="triage state, any of these (an item nobody triaged is new)")
     g.add_argument("--priority", action="append", default=[], choices=list(PRIORITIES),

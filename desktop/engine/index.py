@@ -32,7 +32,7 @@ from desktop.core.geo import AreaMask
 from desktop.engine.source import Rows, cache_state, give_back_memory, read_all, read_since, read_tx, rewrites
 from desktop.core.model import KIND_CODES, PRECISION_CODES, Kind, Precision
 from desktop.core.triage import PRIORITY_CODE, STATE_CODE
-from desktop.core.uncertainty import PLACE_CONFIDENCE, UNCERTAIN_CODES, passes_confidence
+from desktop.core.uncertainty import PLACE_CONFIDENCE, UNCERTAIN_CODES, passes_confidence, possibly_in
 from desktop.engine.unit_tracks import UnitTracks
 
 log = logging.getLogger("sitmap.index")
@@ -47,7 +47,7 @@ TAGS = {"tag_item": np.int64, "tag_of": np.int32}
 # snapshot: they change without new items, so they are read from the (small) triage table
 # whenever the index is built or opened, and kept current by set_triage / sync_triage.
 TRIAGE = {"state": np.uint8, "priority": np.uint8}
-MAX_MASKS = {"static": 6, "area": 8, "text": 4}  # cached masks per kind (each one byte per item)
+MAX_MASKS = {"static": 6, "area": 8, "possibly": 8, "text": 4}  # cached masks per kind (each one byte per item)
 
 
 @dataclass
@@ -109,6 +109,26 @@ def _area_on(flt: Filter, r) -> np.ndarray:
     # A place or inferred item's circle must not be much larger than the area (the same rule
     # as AreaMask.admits, which the cache's queries apply).
     return am.rule.admit(centre, np.isin(r.prec, UNCERTAIN_CODES), r.radius, r.lat64, r.lon64)
+
+
+def _possibly_on(flt: Filter, r) -> np.ndarray:
+    """Place and inferred items "possibly in" the filter's areas: their circle reaches the
+    included areas, but the rule does not count them in (core.uncertainty.possibly_in)."""
+    n = r.n if isinstance(r, _NewRows) else len(r)
+    out = np.zeros(n, bool)
+    am = flt.area_mask
+    if am is None or am.include is None:
+        return out
+    cand = np.isin(r.prec, UNCERTAIN_CODES) & (r.radius > 0)
+    k = np.flatnonzero(cand)
+    if not k.size:
+        return out
+    admitted = _area_on(flt, r)[k] if not isinstance(r, ItemIndex) else r._area_mask(flt)[k]
+    excluded = None
+    if am.exclude is not None:
+        excluded = AreaMask([a for a in flt.areas if a.exclude]).contains(r.lat64[k], r.lon64[k])
+    out[k] = possibly_in(am.include, admitted, np.ones(k.size, bool), r.lat64[k], r.lon64[k], r.radius[k], excluded)
+    return out
 
 
 def _text_on(ids: np.ndarray, r: _NewRows) -> np.ndarray:
@@ -453,6 +473,11 @@ class ItemIndex:
     def _area_mask(self, flt: Filter) -> np.ndarray:
         return self._cached(("area", tuple(a.key() for a in flt.areas)), lambda: _area_on(flt, self),
                             lambda r, _c, _a: _area_on(flt, r))
+
+    def possibly_mask(self, flt: Filter) -> np.ndarray:
+        """Items "possibly in" the filter's areas (see :func:`_possibly_on`), cached like area masks."""
+        return self._cached(("possibly", tuple(a.key() for a in flt.areas)), lambda: _possibly_on(flt, self),
+                            lambda r, _c, _a: _possibly_on(flt, r))
 
     def _text_ids(self, text: str, conn: sqlite3.Connection, after: int) -> np.ndarray:
         where, params = Filter(text=text).where("i")

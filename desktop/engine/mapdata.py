@@ -68,6 +68,8 @@ class Result:
     histogram: tuple | None = None  # (bin0_ms, bin_ms, posts, field)
     top_tags: list = field(default_factory=list)
     area_counts: dict = field(default_factory=dict)
+    # per listed area: {"items", "exact", "place", "inferred", "possibly_in"} (core.uncertainty)
+    area_detail: dict = field(default_factory=dict)
     units: list = field(default_factory=list)
     compute_ms: float = 0.0
 
@@ -150,15 +152,22 @@ class MapData:
             res.page = self._page_payload(req, grid, sums, lo, hi, static)
             res.in_view = res.page["total"]
         res.area_counts = {a.name: int(sums.areas[i]) for i, a in enumerate(req.areas)}
+        res.area_detail = {a.name: {"items": int(sums.areas[i]), "exact": int(sums.area_prec[i, 0]),
+                                    "place": int(sums.area_prec[i, 1]), "inferred": int(sums.area_prec[i, 2]),
+                                    "possibly_in": int(sums.area_possible[i])} for i, a in enumerate(req.areas)}
         res.units = self.units(flt)
         return res
 
     def _area_masks(self, req: Request, flt: Filter) -> list:
-        """(other filters, area) mask pairs for the per-area counts of the listed areas."""
+        """(other filters, area, possibly in) masks for the per-area counts of the listed areas."""
         if not req.areas:
             return []
         base = self.index.static_mask(flt.with_(areas=(), start_ms=None, end_ms=None), self.conn)
-        return [(base, self.index._area_mask(Filter(areas=(Area(a.name, a.geometry, False),)))) for a in req.areas]
+        out = []
+        for a in req.areas:
+            one = Filter(areas=(Area(a.name, a.geometry, False),))
+            out.append((base, self.index._area_mask(one), self.index.possibly_mask(one)))
+        return out
 
     def _histogram(self, static: np.ndarray | None) -> tuple | None:
         """Counts per time bin over the whole span; None when unchanged since the last update."""

@@ -84,6 +84,8 @@ class Sums:
         self.sx = np.zeros(ncells, np.float64)
         self.sy = np.zeros(ncells, np.float64)
         self.areas = np.zeros(nareas, np.int64)
+        self.area_prec = np.zeros((nareas, 4), np.int64)  # of those, by precision code (exact, place, inferred, unknown)
+        self.area_possible = np.zeros(nareas, np.int64)  # place/inferred items only "possibly in" each area
 
     def grow_tags(self, ntags: int) -> None:
         if ntags > self.tags.size:
@@ -139,9 +141,16 @@ class WindowAgg:
         s.grow_tags(len(idx.tags))
         if codes.size:
             s.tags += sign * np.bincount(codes, minlength=s.tags.size)
-        for i, (base, m) in enumerate(areas):
+        prec = take(idx.prec) if areas else None
+        for i, (base, m, poss) in enumerate(areas):
             hit = take(m) if base is None else take(m) & take(base)
-            s.areas[i] += sign * int(np.count_nonzero(hit))
+            n_hit = int(np.count_nonzero(hit))
+            s.areas[i] += sign * n_hit
+            if n_hit:
+                s.area_prec[i] += sign * np.bincount(prec[hit], minlength=4)[:4]
+            if poss is not None:
+                ph = take(poss) if base is None else take(poss) & take(base)
+                s.area_possible[i] += sign * int(np.count_nonzero(ph))
         g = self.grid
         if g is None:
             return

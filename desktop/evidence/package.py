@@ -84,6 +84,8 @@ def filter_fields(flt: Filter) -> dict:
         "triage_tags": list(flt.triage_tags),
         "incident": flt.incident,
         "incident_name": flt.incident_name,
+        # Only when set, so the digests of packages made before the option stay the same.
+        **({"min_confidence": flt.min_confidence} if flt.min_confidence is not None else {}),
     }
 
 

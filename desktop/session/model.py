@@ -21,7 +21,7 @@ PRECISIONS = ("exact", "place", "inferred", "unknown")
 
 # The fields that change which items are shown (a change means a new query).
 FILTER_FIELDS = frozenset({"window", "bbox", "areas", "hashtags", "kinds", "sources", "text", "precisions",
-                           "states", "priorities", "triage_tags", "incident"})
+                           "min_confidence", "states", "priorities", "triage_tags", "incident"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Session(Evented):
     sources: tuple[str, ...] = ()
     text: str = ""
     precisions: tuple[str, ...] = ()
+    min_confidence: float | None = None  # hide place/inferred positions less sure than this (None: all)
     states: tuple[str, ...] = ()  # triage states (desktop.core.triage.STATES)
     priorities: tuple[str, ...] = ()
     triage_tags: tuple[str, ...] = ()  # triage categories, any of
@@ -78,7 +79,8 @@ class Session(Evented):
         start, end = self.window if self.window else (None, None)
         return Filter(start_ms=start, end_ms=end, bbox=self.bbox, areas=self.active_areas(),
                       hashtags=self.hashtags, kinds=self.kinds, sources=self.sources,
-                      text=self.text.strip(), precisions=self.precisions, states=self.states,
+                      text=self.text.strip(), precisions=self.precisions, min_confidence=self.min_confidence,
+                      states=self.states,
                       priorities=self.priorities, triage_tags=self.triage_tags, incident=self.incident,
                       incident_name=self.incident_name if self.incident is not None else None)
 

@@ -33,6 +33,7 @@ class FilterOptions:
     source: list[str] = field(default_factory=list)
     text: str = ""
     precision: list[str] = field(default_factory=list)
+    min_confidence: str | float | None = None  # 0..1: hide place/inferred positions less sure than this
     state: list[str] = field(default_factory=list)  # triage states
     priority: list[str] = field(default_factory=list)
     tag: list[str] = field(default_factory=list)  # triage categories
@@ -50,6 +51,19 @@ def split_area(spec: str) -> tuple[str, str | None]:
     if sep and "=" in tail and head:
         return head, tail
     return spec, None
+
+
+def _confidence(value) -> float | None:
+    """``--min-confidence 0.6``: a number from 0 to 1 (None or empty: no minimum)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        c = float(value)
+    except (TypeError, ValueError):
+        raise OptionError(f"--min-confidence: {value!r} is not a number (write e.g. 0.6)") from None
+    if not 0.0 <= c <= 1.0:
+        raise OptionError(f"--min-confidence: {value!r} is not between 0 and 1")
+    return c
 
 
 def _time(value: str | None, ctx: ImportContext) -> int | None:
@@ -122,6 +136,7 @@ def apply_options(session: Session, opts: FilterOptions, cache=None, notes: list
         incident, incident_name = found["id"], found["name"]
     if start is not None and end is not None and end < start:
         raise OptionError("the time window ends before it starts (--to is before --from)")
+    min_confidence = _confidence(opts.min_confidence)
     with session.batch():
         session.window = None if start is None and end is None else (start, end)
         session.bbox = _bbox(opts.bbox)
@@ -131,7 +146,7 @@ def apply_options(session: Session, opts: FilterOptions, cache=None, notes: list
         session.update(hashtags=tuple(opts.hashtag), kinds=tuple(opts.kind), sources=tuple(opts.source),
                        text=opts.text or "", precisions=tuple(opts.precision), states=tuple(opts.state),
                        priorities=tuple(opts.priority), triage_tags=tuple(opts.tag), incident=incident,
-                       incident_name=incident_name)
+                       incident_name=incident_name, min_confidence=min_confidence)
     try:
         session.filter()
     except ValueError as exc:  # e.g. a bounding box out of range

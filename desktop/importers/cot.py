@@ -66,6 +66,41 @@ class ChatReceipt:
     t_ms: int | None
 
 
+# Drawings a TAK user makes: a free shape or polygon (a list of vertices; closed when the
+# first equals the last), a rectangle (four corners) and a circle (centre and radius).
+SHAPE_TYPES = ("u-d-f", "u-d-r", "u-d-c-c")
+MAX_SHAPE_POINTS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnShape:
+    """A shape drawn on a TAK device (``u-d-f``, ``u-d-r``, ``u-d-c-c``): its uid, what it
+    is, its vertices or centre and radius, and its name. Not stored as an item; the live
+    path hands it to record listeners, which keep it as a saved area
+    (:mod:`desktop.live.shapes`), and a file import counts it.
+
+    ``kind`` is ``polygon`` (closed), ``line`` (an open ``u-d-f``), ``rectangle`` or
+    ``circle``; ``points`` are ``(lat, lon)`` pairs (a polygon's ring closed), a circle's
+    ``center`` is ``(lat, lon)`` with ``radius_m`` (``minor_m``, ``angle``: an ellipse).
+    ``removed`` is true when the event was sent already stale (the sender took it away).
+    """
+
+    uid: str
+    cot_type: str
+    kind: str
+    points: tuple[tuple[float, float], ...]
+    center: tuple[float, float] | None
+    radius_m: float | None
+    minor_m: float | None
+    angle: float | None
+    name: str | None
+    remarks: str
+    sender_uid: str | None
+    t_ms: int
+    stale_ms: int | None
+    removed: bool = False
+
+
 def sniff(head: bytes, path: Path) -> int:
     """70 when the first element is ``<event>``, or ``<events>`` wrapping several."""
     return 70 if xmlsafe.first_element_name(head) in ("event", "events") else 0
@@ -125,8 +160,11 @@ def _records(frames: Iterable[bytes | Dropped], ctx: ImportContext) -> Iterator[
         except BadRecord as exc:
             ctx.skip(where, str(exc))
             continue
-        records = [r for r in records if not isinstance(r, ChatReceipt)]  # nothing to import
-        if not records:
+        shapes = sum(1 for r in records if isinstance(r, DrawnShape))
+        records = [r for r in records if not isinstance(r, (ChatReceipt, DrawnShape))]  # nothing to import
+        if shapes:
+            control["drawn shape"] = control.get("drawn shape", 0) + shapes
+        elif not records:
             kind = _control_kind(_event_type(frame))
             control[kind] = control.get(kind, 0) + 1
         for r in records:
@@ -198,6 +236,8 @@ def _parse(xml_bytes: bytes, keep_raw: bool, max_bytes: int) -> list[Record]:
         return [DeleteUnit(uid=target)]
     if ctype.startswith("t-"):
         raise BadRecord(f"tasking message {ctype[:40]} is not shown on the map")
+    if ctype in SHAPE_TYPES:
+        return [_shape(root, detail, uid, ctype, t_ms, stale_ms)]
 
     d = detail if detail is not None else ET.Element("detail")
     callsign = _attr(d.find("contact"), "callsign")
@@ -287,6 +327,56 @@ def _receipt(root: ET.Element, detail: ET.Element | None, ctype: str) -> list[Re
     return [ChatReceipt(message_id=mid, kind="read" if ctype.startswith("b-t-f-r") else "delivered",
                         sender_uid=sender, sender_callsign=nfc(_attr(chat, "senderCallsign")),
                         t_ms=_opt_time(root.get("time") or root.get("start")))]
+
+def _shape(root: ET.Element, detail: ET.Element | None, uid: str, ctype: str, t_ms: int,
+           stale_ms: int | None) -> DrawnShape:
+    """A drawing: vertices from ``detail/link/@point`` (``lat,lon[,hae]``), or for a circle
+    the event's point and ``detail/shape/ellipse`` (major, minor in metres, angle)."""
+    d = detail if detail is not None else ET.Element("detail")
+    name = nfc(_attr(d.find("contact"), "callsign"))
+    remarks = nfc(xmlsafe.text_of(d.find("remarks"))) or ""
+    links = d.findall("link")
+    sender = next((_attr(ln, "uid") for ln in links if ln.get("relation") == "p-p" and _attr(ln, "uid")), None)
+    removed = stale_ms is not None and stale_ms <= t_ms
+    common = dict(uid=uid, cot_type=ctype, name=name, remarks=remarks, sender_uid=sender, t_ms=t_ms,
+                  stale_ms=stale_ms, removed=removed)
+    if ctype == "u-d-c-c":
+        point = root.find("point")
+        if point is None:
+            raise BadRecord(f"circle {uid[:80]!r} has no centre point")
+        center = check_latlon(point.get("lat"), point.get("lon"))
+        shape = d.find("shape")
+        ellipse = shape.find("ellipse") if shape is not None else None
+        major = _num(_attr(ellipse, "major"), low=0.0)
+        minor = _num(_attr(ellipse, "minor"), low=0.0)
+        if not major and not minor:
+            raise BadRecord(f"circle {uid[:80]!r} has no radius (detail/shape/ellipse/@major)")
+        major = major or minor
+        return DrawnShape(kind="circle", points=(), center=center, radius_m=major, minor_m=minor or major,
+                          angle=_num(_attr(ellipse, "angle")), **common)
+    points: list[tuple[float, float]] = []
+    for ln in links:
+        spec = _attr(ln, "point")
+        if spec is None:
+            continue
+        parts = spec.split(",")
+        if len(parts) < 2:
+            raise BadRecord(f"shape {uid[:80]!r}: vertex {spec[:40]!r} is not lat,lon")
+        points.append(check_latlon(parts[0].strip(), parts[1].strip()))
+        if len(points) > MAX_SHAPE_POINTS:
+            raise BadRecord(f"shape {uid[:80]!r} has more than {MAX_SHAPE_POINTS} vertices")
+    if ctype == "u-d-r":
+        if len(points) < 4:
+            raise BadRecord(f"rectangle {uid[:80]!r} has {len(points)} corners, not 4")
+        ring = points[:4] + [points[0]]
+        return DrawnShape(kind="rectangle", points=tuple(ring), center=None, radius_m=None, minor_m=None,
+                          angle=None, **common)
+    if len(points) < 2:
+        raise BadRecord(f"shape {uid[:80]!r} has {len(points)} vertices")
+    closed = len(points) >= 4 and points[0] == points[-1]
+    return DrawnShape(kind="polygon" if closed else "line", points=tuple(points), center=None, radius_m=None,
+                      minor_m=None, angle=None, **common)
+
 
 def _attr(el: ET.Element | None, name: str) -> str | None:
     """An attribute's stripped value; None when absent or blank."""

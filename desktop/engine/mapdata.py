@@ -211,6 +211,7 @@ class MapData:
             return {**base, "mode": "points", "ids": b64(idx.id[pos].astype(np.float64)),
                     "lat": b64(idx.lat64[pos].astype(np.float32)), "lon": b64(idx.lon64[pos].astype(np.float32)),
                     "kind": b64(idx.kind[pos]), "prec": b64(idx.prec[pos]), "radius": b64(idx.radius[pos]),
+                    "conf": b64(idx.conf[pos].astype(np.float32)),
                     **_triage_arrays(idx, pos)}
         nz = np.flatnonzero(sums.cells)
         count = sums.cells[nz]

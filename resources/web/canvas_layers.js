@@ -12,6 +12,8 @@
   var T_VERIFIED = 2, T_FALSE = 3, T_DUPLICATE = 4;
   var POST_VERIFIED = "#1e3a8a", FIELD_VERIFIED = "#9a3412", VERIFIED_RING = "#15803d";
   var URGENT = "#f97316", CRITICAL = "#dc2626";
+  // Precision codes (desktop/core/model.py PRECISION_CODES): a place the source gave, a position inferred from text.
+  var P_PLACE = 1, P_INFERRED = 2, INFERRED = "#7c3aed";
 
   function mercX(lon, scale) { return (lon + 180) / 360 * scale; }
   function mercY(lat, scale) {
@@ -84,6 +86,9 @@
         d.kind = S.unpack(m.kind, Uint8Array);
         d.prec = S.unpack(m.prec, Uint8Array);
         d.radius = S.unpack(m.radius, Float32Array);
+        // Location confidence, optional (1 exact, 0.5 a place, the geoparser's value for inferred; NaN none).
+        d.conf = m.conf ? S.unpack(m.conf, Float32Array) : null;
+        if (d.conf && d.conf.length !== d.ids.length) d.conf = null;
         // Triage, optional: state (0 new … 6 closed) and priority (0 routine, 1 urgent, 2 critical).
         d.state = m.state ? S.unpack(m.state, Uint8Array) : null;
         d.prio = m.prio ? S.unpack(m.prio, Uint8Array) : null;
@@ -135,19 +140,29 @@
         sy[i] = mercY(d.lat[i], p.scale) - p.oy;
       }
       var mPerPx = 40075016.686 * Math.cos(this._map.getCenter().lat * Math.PI / 180) / p.scale;
-      // Place-only posts: a faint circle of their uncertainty, so a district is not read as a pin.
-      // Hundreds of overlapping circles would paint the map solid, so only a few are drawn
-      // (or just the selected one).
-      var places = 0;
-      for (i = 0; i < n; i++) if (d.prec[i] === 1 && d.radius[i] > 0) places++;
+      // Place-only and inferred posts: a faint circle of their uncertainty (dashed and violet
+      // for a position inferred from text), so a district is not read as a pin. Hundreds of
+      // overlapping circles would paint the map solid, so only a few are drawn (or just the
+      // selected one's).
+      var places = 0, circles = 0, nInferred = 0, nPlace = 0;
+      for (i = 0; i < n; i++) if ((d.prec[i] === P_PLACE || d.prec[i] === P_INFERRED) && d.radius[i] > 0) places++;
       ctx.lineWidth = 1;
       for (i = 0; i < n; i++) {
-        if (d.prec[i] === 1 && d.radius[i] > 0 && (places <= 12 || d.ids[i] === this._selected)) {
+        var pc = d.prec[i];
+        if ((pc === P_PLACE || pc === P_INFERRED) && d.radius[i] > 0 && (places <= 12 || d.ids[i] === this._selected)) {
           var r = d.radius[i] / mPerPx;
           if (r > 4 && r < 4000) {
             ctx.beginPath(); ctx.arc(sx[i], sy[i], r, 0, 2 * Math.PI);
-            ctx.fillStyle = "rgba(37,99,235,0.04)"; ctx.fill();
-            ctx.strokeStyle = "rgba(37,99,235,0.25)"; ctx.stroke();
+            if (pc === P_INFERRED) {
+              ctx.setLineDash([6, 4]);
+              ctx.fillStyle = "rgba(124,58,237,0.05)"; ctx.fill();
+              ctx.strokeStyle = "rgba(124,58,237,0.55)"; ctx.lineWidth = 1.5; ctx.stroke();
+              ctx.setLineDash([]); ctx.lineWidth = 1;
+            } else {
+              ctx.fillStyle = "rgba(37,99,235,0.04)"; ctx.fill();
+              ctx.strokeStyle = "rgba(37,99,235,0.25)"; ctx.stroke();
+            }
+            circles++;
           }
         }
       }
@@ -169,10 +184,20 @@
           ctx.beginPath(); ctx.arc(x, y, 4.5, 0, 2 * Math.PI);
           ctx.fillStyle = verified ? POST_VERIFIED : (s === T_FALSE ? "#6b7280" : POST); ctx.fill();
           ctx.strokeStyle = "#fff"; ctx.lineWidth = 1; ctx.stroke();
-        } else {                          // place-only or inferred post: hollow circle
+        } else if (d.prec[i] === P_INFERRED) {  // inferred from text: hollow, dashed, violet; fainter when less sure
+          var cf = d.conf ? d.conf[i] : NaN;
+          if (s !== T_FALSE && s !== T_DUPLICATE) ctx.globalAlpha = cf === cf ? 0.45 + 0.55 * Math.max(0, Math.min(1, cf)) : 0.6;
+          ctx.beginPath(); ctx.arc(x, y, 5, 0, 2 * Math.PI);
+          ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fill();
+          ctx.setLineDash([2.5, 2]);
+          ctx.strokeStyle = s === T_FALSE ? "#6b7280" : INFERRED; ctx.lineWidth = 2; ctx.stroke();
+          ctx.setLineDash([]);
+          nInferred++;
+        } else {                          // place-only post: hollow circle
           ctx.beginPath(); ctx.arc(x, y, 4.5, 0, 2 * Math.PI);
           ctx.fillStyle = "#fff"; ctx.fill();
           ctx.strokeStyle = s === T_FALSE ? "#6b7280" : POST; ctx.lineWidth = 2; ctx.stroke();
+          if (d.prec[i] === P_PLACE) nPlace++;
         }
         if (s === T_FALSE) {              // false: struck through
           ctx.beginPath(); ctx.moveTo(x - 7, y + 7); ctx.lineTo(x + 7, y - 7);
@@ -192,6 +217,8 @@
         }
       }
       this._S.state.triage = styled;
+      // What uncertainty was drawn: markers of inferred and place posts, and circles (the page test reads these).
+      this._S.state.uncertain = { inferred: nInferred, place: nPlace, circles: circles };
       if (this._selected != null) {
         for (i = 0; i < n; i++) {
           if (d.ids[i] === this._selected) {

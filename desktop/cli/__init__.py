@@ -22,7 +22,8 @@ from desktop.cli.common import (EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, EXI
 # The command modules, in the order ``sitmap --help`` lists them: a plain name is a module
 # of this package; a dotted name is imported as written (a command kept elsewhere).
 COMMANDS = ("window", "imports", "demo", "stats", "query", "export", "snapshot", "tiles", "live", "triage", "incident",
-            "evidence", "video", "report", "audit", "erase", "purposes", "hold", "gazetteer", "geoparse")
+            "evidence", "video", "report", "audit", "erase", "purposes", "hold", "gazetteer", "geoparse",
+            "minimise")
 
 log = logging.getLogger("sitmap")
 

@@ -18,7 +18,8 @@ def run(args) -> int:
         raise ValueError(f"--format must be one of: {', '.join(FORMATS)}")
     opts = ImportOptions(tz=args.tz, source=args.source, time_field=args.time_field, text_field=args.text_field,
                          author_field=args.author_field, id_field=args.id_field, lat_field=args.lat_field,
-                         lon_field=args.lon_field, keep_raw=args.keep_raw, encoding=args.encoding)
+                         lon_field=args.lon_field, keep_raw=args.keep_raw, encoding=args.encoding,
+                         geoparse=not args.no_geoparse)
     operator, purpose, case_ref = audit_fields(args)
     # No purpose, no collection: refused before the cache is opened, so nothing changes.
     purposes.require(purpose, f"importing {', '.join(args.files)}", case_ref)
@@ -73,6 +74,8 @@ def register(sub) -> None:
     i.add_argument("--encoding", help="text encoding for CSV (default: UTF-8, else CP949)")
     i.add_argument("--keep-raw", action="store_true", help="also store each record's original payload (off: keep less)")
     i.add_argument("--progress", action="store_true", help="print progress lines")
+    i.add_argument("--no-geoparse", action="store_true",
+                   help="do not place posts without coordinates from their text (see sitmap geoparse)")
     i.add_argument("--show-skips", type=int, default=20, metavar="N", help="list up to N skipped records")
     add_audit_args(i)
     i.set_defaults(func=run)

@@ -138,18 +138,35 @@ def _apply_withdrawals(conn: sqlite3.Connection, batch_id: int, stats: DemoStats
             "AND CAST(items.source_id AS INTEGER) <= s.up_to_id)", (batch_id,))
 
 
+def _place_posts(conn: sqlite3.Connection, batch_id: int, stats: DemoStats) -> None:
+    from desktop.geoparse import gazetteer
+    from desktop.geoparse.run import place_batch
+
+    gazetteer.import_rows(conn, gazetteer.read_csv(scn.gazetteer_path()), by="demo")
+    summary, error = place_batch(conn, batch_id)
+    if error:
+        stats.notes.append(f"geoparser: {error}")
+    elif summary is not None and summary.posts:
+        stats.notes.append(f"geoparser: {summary.line()}")
+
+
 def write_demo(
     cache: Cache,
     *,
     seed: int = 7,
     size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    geoparse: bool = True,
 ) -> DemoStats:
     """Write the demo incident (see :func:`desktop.demo.generate`) into ``cache`` as one batch.
 
     The same rows as importing ``generate(seed, size)`` through the writer, several
     times faster. Writing the same seed and size again adds nothing. ``progress`` gets
     the number of items generated so far after each chunk. Raises CacheError.
+
+    With ``geoparse`` the scenario's landmarks (``data/demo_gazetteer.csv``) join the
+    cache's gazetteer and the posts without coordinates are placed from their text, in
+    the same transaction (as an import does).
     """
     sc = scn.load()
     n = int(sc["default_size"]) if size is None else int(size)
@@ -191,6 +208,8 @@ def write_demo(
             t1 = time.perf_counter()
             derive_batch(conn, batch_id)
             _apply_withdrawals(conn, batch_id, stats)
+            if geoparse and stats.accepted:
+                _place_posts(conn, batch_id, stats)
             t2 = time.perf_counter()
             for uid, info in roles.items():
                 if uid in latest:

@@ -30,6 +30,11 @@ def scenario_path() -> Path:
     return project_data_dir() / "demo_scenario.json"
 
 
+def gazetteer_path() -> Path:
+    """The scenario's landmarks (squares, stations, police box, rally points) for the geoparser."""
+    return project_data_dir() / "demo_gazetteer.csv"
+
+
 def _nfc(obj):
     # Text from the file reaches the cache as-is, so it must already be in the form
     # Item normalises to; otherwise the bulk path and the Item path would differ.

@@ -166,6 +166,7 @@ class Geoparser:
         self.en: dict[tuple[str, ...], list[int]] = {}
         self.en_first: set[str] = set()
         self.en_max = 1
+        self.ko_multi: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self._tag_alone: dict[str, str] = {}
         self.by_code: dict[str, Place] = {}
         for e in entries:
@@ -191,6 +192,12 @@ class Geoparser:
                 lst.append(idx)
             for i in range(1, len(key) + 1):
                 self.ko_prefix.add(key[:i])
+            words = tuple(name.split(" "))
+            if len(words) > 1:  # 이순신 동상, 덕수궁 대한문: matched word by word too
+                multi = self.ko_multi.setdefault(words[0], [])
+                if (words, key) not in multi:
+                    multi.append((words, key))
+                    multi.sort(key=lambda w: -len(w[0]))
         else:
             words = tuple(_LATIN_WORD.findall(name.lower()))
             if not words or (len(words) == 1 and len(words[0]) < 3):
@@ -205,9 +212,20 @@ class Geoparser:
     def _korean(self, text: str) -> list[tuple[str, int, int, str, str, bool]]:
         """(key, start, end, word, rest of the word after the name, hashtag)."""
         out = []
-        for m in _HANGUL_RUN.finditer(text):
+        runs = list(_HANGUL_RUN.finditer(text))
+        skip_to = 0
+        for k, m in enumerate(runs):
+            if k < skip_to:
+                continue
             run, base = m.group(), m.start()
             hashtag = base > 0 and text[base - 1] == "#"
+            multi = self._multi(text, runs, k) if run in self.ko_multi else None
+            if multi is not None:
+                key, n, end = multi
+                last = runs[k + n - 1]
+                out.append((key, base, end, text[base:last.end()], text[end:last.end()], hashtag))
+                skip_to = k + n
+                continue
             i = 0
             while i < len(run) - 1:
                 best = 0
@@ -221,6 +239,27 @@ class Geoparser:
                 out.append((run[i:best], base + i, base + best, run, run[best:], hashtag))
                 i = best
         return out
+
+    def _multi(self, text: str, runs: list, k: int) -> tuple[str, int, int] | None:
+        """A name of several words starting at run ``k`` (words apart by one space; the
+        last may carry a particle): (key, words used, end offset)."""
+        for words, key in self.ko_multi[runs[k].group()]:
+            n = len(words)
+            if k + n > len(runs):
+                continue
+            ok = True
+            for w in range(1, n):
+                prev, cur = runs[k + w - 1], runs[k + w]
+                if text[prev.end():cur.start()] != " ":
+                    ok = False
+                    break
+                word = cur.group()
+                if not (word == words[w] if w < n - 1 else word.startswith(words[w])):
+                    ok = False
+                    break
+            if ok:
+                return key, n, runs[k + n - 1].start() + len(words[-1])
+        return None
 
     def _latin(self, text: str) -> list[tuple[str, int, int]]:
         low = text.lower()

@@ -174,12 +174,43 @@ def geoparse_batch(conn: sqlite3.Connection, batch_id: int) -> Summary | None:
     parser = parser_for(conn)
     use_profile = setting(conn, PROFILE)
     now = int(time.time() * 1000)
+    memo: dict[tuple, Result] = {}  # reposts and shared texts are parsed once
     for r in rows:
-        res = parser.parse(r[1], _profile(r[2], r[3]) if use_profile else None)
+        key = (r[1], _profile(r[2], r[3]) if use_profile else None)
+        res = memo.get(key)
+        if res is None:
+            res = memo[key] = parser.parse(*key)
         summary.add(res)
         _write(conn, r[0], (r[4], r[5], r[6], r[7], r[8]), res, now, summary)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def place_batch(conn: sqlite3.Connection, batch_id: int) -> tuple[Summary | None, str | None]:
+    """:func:`geoparse_batch` under a savepoint: a failure (the analyser missing, a damaged
+    model) undoes only the inferences and is returned as a message, so the batch itself
+    is still stored. Returns (summary or None, error or None)."""
+    conn.execute("SAVEPOINT geoparse")
+    try:
+        summary = geoparse_batch(conn, batch_id)
+    except Exception as exc:  # the posts matter more than their inferred positions
+        conn.execute("ROLLBACK TO geoparse")
+        conn.execute("RELEASE geoparse")
+        return None, f"posts left without a position: {exc}"
+    conn.execute("RELEASE geoparse")
+    return summary, None
+
+
+def warm() -> None:
+    """Load the shipped gazetteer and the analyser now (a live writer calls it on a thread
+    of its own at start, so the first live batch does not wait for them)."""
+    try:
+        builtin.entries()
+        from desktop.geoparse import morph
+
+        morph.analyser()
+    except Exception:  # reported by the batch that needs them
+        pass
 
 
 def geoparse_cache(cache, *, since_ms: int | None = None, dry_run: bool = False,
@@ -205,7 +236,14 @@ def geoparse_cache(cache, *, since_ms: int | None = None, dry_run: bool = False,
         if not rows:
             break
         after = rows[-1][0]
-        results = [parser.parse(r[1], _profile(r[2], r[3]) if use_profile else None) for r in rows]
+        memo: dict[tuple, Result] = {}
+        results = []
+        for r in rows:
+            key = (r[1], _profile(r[2], r[3]) if use_profile else None)
+            res = memo.get(key)
+            if res is None:
+                res = memo[key] = parser.parse(*key)
+            results.append(res)
         if dry_run:
             for res in results:
                 summary.add(res)

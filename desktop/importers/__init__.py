@@ -120,9 +120,11 @@ def import_file(
 def _geoparser(ctx: ImportContext):
     """The batch hook placing the file's posts without coordinates from their text."""
     def run(conn, batch_id: int) -> None:
-        from desktop.geoparse.run import geoparse_batch
+        from desktop.geoparse.run import place_batch
 
-        summary = geoparse_batch(conn, batch_id)
-        if summary is not None and summary.posts:
+        summary, error = place_batch(conn, batch_id)
+        if error:
+            ctx.note(f"geoparser: {error}")
+        elif summary is not None and summary.posts:
             ctx.note(f"geoparser: {summary.line()}")
     return run

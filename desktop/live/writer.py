@@ -93,6 +93,7 @@ class LiveWriter:
         self.batch_max = batch_max
         self.put_wait_s = put_wait_s
         self.keep_raw = keep_raw
+        self.geoparse = True  # place live posts without coordinates from their text, inside their batch
         self._cond = threading.Condition()
         self._queue: deque[tuple[float, str, list[Record], int]] = deque()
         self._queued = 0
@@ -207,6 +208,10 @@ class LiveWriter:
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="sitmap-live-writer", daemon=True)
         self._thread.start()
+        if self.geoparse:
+            from desktop.geoparse.run import warm
+
+            threading.Thread(target=warm, name="sitmap-geoparse-warm", daemon=True).start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -320,7 +325,8 @@ class LiveWriter:
             try:
                 recs = coalesce_units(recs)
                 st = write_records(self._cache, recs, path=label, fmt=fmt, keep_raw=self.keep_raw,
-                                   operator=self.operator, purpose=self.purpose, case_ref=self.case_ref)
+                                   operator=self.operator, purpose=self.purpose, case_ref=self.case_ref,
+                                   after_batch=_place if self.geoparse else None)
                 batch = self._cache.conn.execute("SELECT max(id) FROM batches WHERE format = ?", (fmt,)).fetchone()[0]
                 ids += [r[0] for r in self._cache.conn.execute("SELECT id FROM items WHERE batch_id = ?", (batch,))]
             except (CacheError, Exception) as exc:  # a locked or full disk must not end the feed
@@ -419,6 +425,16 @@ class LiveWriter:
                 log.exception("live record listener %r failed", fn)
                 if self._cache.conn.in_transaction:
                     self._cache.conn.rollback()
+
+
+def _place(conn, batch_id: int) -> None:
+    """Live posts without coordinates are placed from their text within their batch
+    (desktop.geoparse; about 0.1 ms a post, the analyser only where a name needs it)."""
+    from desktop.geoparse.run import place_batch
+
+    _summary, error = place_batch(conn, batch_id)
+    if error:
+        log.warning("live batch %d: %s", batch_id, error)
 
 
 def coalesce_units(recs: list[Record]) -> list[Record]:

@@ -273,7 +273,7 @@ class ShapePublisher:
         self.stale_s, self.refresh_s, self.keep_removed_s = stale_s, refresh_s, keep_removed_s
         self._current: dict[str, Shape] = {}
         self._removed: dict[str, tuple[Shape, int]] = {}
-        self._fresh: set[int] = set()  # ids of links that hold the full current picture
+        self._fresh: dict[int, object] = {}  # link id -> the session in which it got the full picture
         self._seen: tuple | None = None
         self._last_full = 0.0
         self.last = PublishStats()
@@ -281,14 +281,22 @@ class ShapePublisher:
     def links(self) -> list:
         return [ln for ln in (self._links() or []) if hasattr(ln, "send")]
 
+    @staticmethod
+    def session_of(link) -> object:
+        """What changes when a link connects again: whether it is connected and, for a
+        client, how many times it has connected (a drop between two rounds is noticed)."""
+        up = getattr(link, "connected", True)
+        status = getattr(link, "status", None)
+        return (up, getattr(status, "connections", None))
+
     def publish(self, conn: sqlite3.Connection, *, now_ms: int | None = None, force: bool = False) -> PublishStats:
         now = int(time.time() * 1000) if now_ms is None else int(now_ms)
         links = self.links()
-        ids = {id(ln) for ln in links}
-        self._fresh &= ids
+        sessions = {id(ln): self.session_of(ln) for ln in links}
+        self._fresh = {k: v for k, v in self._fresh.items() if sessions.get(k) == v}
         refresh = time.monotonic() - self._last_full >= self.refresh_s
         seen = _fingerprint(conn)
-        if not force and not refresh and seen == self._seen and ids <= self._fresh:
+        if not force and not refresh and seen == self._seen and all(k in self._fresh for k in sessions):
             return PublishStats(shapes=len(self._current))
         shapes = {s.uid: s for s in shapes_of(conn, self.station)}
         changed = [s for uid, s in shapes.items() if self._current.get(uid) != s]
@@ -300,7 +308,7 @@ class ShapePublisher:
                 del self._removed[uid]
         self._current, self._seen = shapes, seen
         if refresh or force:
-            self._fresh.clear()
+            self._fresh = {}
             self._last_full = time.monotonic()
         full = [self._event(s, now) for s in shapes.values()]
         full += [ev for s, t in self._removed.values() for ev in removal_events(s, t_ms=now, sender_uid=self.sender_uid)]
@@ -316,9 +324,9 @@ class ShapePublisher:
                     break
                 st.sent += 1
             if ok:
-                self._fresh.add(id(ln))
+                self._fresh[id(ln)] = self.session_of(ln)
             else:
-                self._fresh.discard(id(ln))  # not connected: everything again once it is
+                self._fresh.pop(id(ln), None)  # not connected: everything again once it is
         if st.changed or st.removed:
             log.info("TAK shapes: %d published (%d new or changed, %d removed), %d events sent", st.shapes, st.changed,
                      st.removed, st.sent)

@@ -132,6 +132,12 @@ class TakClient(NetInput):
                 raise
         self._status.state(FeedState.CONNECTING, peer=self.where, error=None)
 
+    @property
+    def connected(self) -> bool:
+        """True while a session with the server is open (sending can succeed)."""
+        with self._out_lock:
+            return self._connected
+
     def send(self, xml_bytes: bytes) -> bool:
         """Queue one CoT event for the server; False when not connected or too big."""
         if not isinstance(xml_bytes, (bytes, bytearray)) or len(xml_bytes) > self.max_event_bytes:

@@ -15,8 +15,10 @@ from desktop.basemap.places import PlaceIndex, boundary_context
 from desktop.basemap.tilecache import OnlineTiles, cache_dir_for, osm_standard
 from desktop.basemap.tiles import TileError, TileRegistry, open_pack
 from desktop.ui.plain import message
+from desktop.ui.settings import store
 
 log = logging.getLogger("sitmap.basemap")
+DISTRICTS_KEY = "map/district_outlines"
 
 
 class BasemapControl(QObject):
@@ -33,11 +35,18 @@ class BasemapControl(QObject):
         self.menu = QMenu(self.button)
         self.menu.aboutToShow.connect(self._fill_menu)
         self.button.setMenu(self.menu)
+        # The built-in districts (KOSTAT 2018) drawn as context, on unless the user turned them off.
+        self.districts_shown = str(store().value(DISTRICTS_KEY, "true")).lower() not in ("false", "0")
 
     def _fill_menu(self) -> None:
         m = self.menu
         m.clear()
         m.addAction(self.tr("Add basemap pack (MBTiles, PMTiles)…"), self.add_pack_dialog)
+        outlines = m.addAction(self.tr("Show district outlines"))
+        outlines.setObjectName("showDistrictOutlines")
+        outlines.setCheckable(True)
+        outlines.setChecked(self.districts_shown)
+        outlines.toggled.connect(self.set_districts_shown)
         online = m.addAction(self.tr("Online: OpenStreetMap (tiles cached for offline use)"))
         online.setCheckable(True)
         online.setChecked(self.online_slug is not None)
@@ -82,6 +91,17 @@ class BasemapControl(QObject):
 
     def publish(self) -> None:
         self.window.bridge.send({"type": "tiles", "layers": self.registry.layers()})
+
+    def set_districts_shown(self, on: bool) -> None:
+        """Show or hide the built-in district outlines and names; remembered between runs."""
+        self.districts_shown = bool(on)
+        s = store()
+        s.setValue(DISTRICTS_KEY, "true" if on else "false")
+        s.sync()
+        self.publish_districts()
+
+    def publish_districts(self) -> None:
+        self.window.bridge.send({"type": "builtinDistricts", "show": self.districts_shown})
 
 
 class PlaceSearch(QLineEdit):

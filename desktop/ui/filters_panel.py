@@ -10,7 +10,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QLabel,
     QMenu,
+    QSlider,
     QToolButton,
     QGroupBox,
     QHBoxLayout,
@@ -30,6 +32,7 @@ from desktop.session import Session
 from desktop.ui.feed_model import triage_names
 
 PRECISIONS = ("exact", "place", "inferred", "unknown")
+CONFIDENCE_STEPS = 20  # the confidence slider moves in steps of 0.05 (0 = no minimum)
 
 
 class FiltersPanel(QWidget):
@@ -74,6 +77,24 @@ class FiltersPanel(QWidget):
             self.precision_boxes[p] = cb
             prow.addWidget(cb)
         sl.addLayout(prow)
+        # Location confidence: hides weak guesses (place and inferred positions), in 0.05 steps.
+        crow = QHBoxLayout()
+        self.confidence = QSlider(Qt.Orientation.Horizontal)
+        self.confidence.setObjectName("minConfidence")
+        self.confidence.setRange(0, CONFIDENCE_STEPS)
+        self.confidence.setPageStep(2)
+        self.confidence.setToolTip(self.tr("Hide place and inferred positions less sure than this "
+                                           "(exact positions always show; a place from the source counts as 0.5)"))
+        self.confidence_label = QLabel()
+        self.confidence_label.setObjectName("minConfidenceLabel")
+        self.confidence_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.confidence.valueChanged.connect(self._confidence_moved)
+        self._confidence_debounce = QTimer(self, singleShot=True, interval=150)
+        self._confidence_debounce.timeout.connect(self._confidence_changed)
+        crow.addWidget(self.confidence_label)
+        crow.addWidget(self.confidence, 1)
+        sl.addLayout(crow)
+        self._show_confidence(self.session.min_confidence)
         # Triage: none ticked means every state (priority); the button says what is chosen.
         trow = QHBoxLayout()
         names = triage_names()
@@ -130,7 +151,7 @@ class FiltersPanel(QWidget):
         row2 = QHBoxLayout()
         load = QPushButton(self.tr("Districts…"))
         load.setObjectName("load_boundaries")
-        load.setToolTip(self.tr("Pick districts from a boundary file (GeoJSON, Shapefile, GeoPackage)"))
+        load.setToolTip(self.tr("Pick districts: the built-in Korean districts (시도, 시군구, 읍면동) or a boundary file"))
         load.clicked.connect(self.loadBoundaryRequested)
         save = QPushButton(self.tr("Save"))
         save.setToolTip(self.tr("Save the selected area in the cache"))
@@ -144,6 +165,7 @@ class FiltersPanel(QWidget):
 
         self._top_tags: list[tuple[str, int]] = []
         self._counts: dict[str, int] = {}
+        self._detail: dict[str, dict] = {}
         ss = self.session
         ss.events.connect("areas", lambda _a: self._show_areas())
         ss.events.connect("hashtags", lambda _t: self.set_top_tags(self._top_tags))
@@ -151,6 +173,7 @@ class FiltersPanel(QWidget):
         ss.events.connect("text", self._show_text)
         ss.events.connect("kinds", self._show_kinds)
         ss.events.connect("precisions", self._show_precisions)
+        ss.events.connect("min_confidence", self._show_confidence)
         ss.events.connect("states", lambda _v: self._show_choice("states"))
         ss.events.connect("priorities", lambda _v: self._show_choice("priorities"))
         self._show_choice("states")
@@ -167,6 +190,26 @@ class FiltersPanel(QWidget):
     def _precision_toggled(self, _on: bool) -> None:
         on = tuple(p for p, cb in self.precision_boxes.items() if cb.isChecked())
         self.session.precisions = () if len(on) == len(PRECISIONS) else on
+
+    def _confidence_moved(self, step: int) -> None:
+        self.confidence_label.setText(self.tr("Location confidence ≥ %1").replace("%1", f"{step / CONFIDENCE_STEPS:.2f}"))
+        self._confidence_debounce.start()
+
+    def _confidence_changed(self) -> None:
+        self._confidence_debounce.stop()
+        step = self.confidence.value()
+        self.session.min_confidence = None if step == 0 else step / CONFIDENCE_STEPS
+
+    def min_confidence(self) -> float | None:
+        step = self.confidence.value()
+        return None if step == 0 else step / CONFIDENCE_STEPS
+
+    def _show_confidence(self, value: float | None) -> None:
+        step = 0 if value is None else int(round(value * CONFIDENCE_STEPS))
+        self.confidence.blockSignals(True)
+        self.confidence.setValue(step)
+        self.confidence.blockSignals(False)
+        self.confidence_label.setText(self.tr("Location confidence ≥ %1").replace("%1", f"{step / CONFIDENCE_STEPS:.2f}"))
 
     def _choice_button(self, name: str, values: tuple[str, ...], label, field: str):
         """A menu button of checkable values bound to the session field ``field``."""
@@ -313,8 +356,8 @@ class FiltersPanel(QWidget):
         self.area_tree.blockSignals(True)
         self.area_tree.clear()
         for e in self.session.areas:
-            n = self._counts.get(e.name)
-            it = QTreeWidgetItem([e.name, "" if n is None else f"{n:,}", "", ""])
+            it = QTreeWidgetItem([e.name, "", "", ""])
+            self._show_count(it, e.name)
             it.setData(0, Qt.ItemDataRole.UserRole, e.name)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(0, C.Checked if e.active else C.Unchecked)
@@ -342,13 +385,37 @@ class FiltersPanel(QWidget):
     def area_rows(self) -> list[dict]:
         return [{"name": e.name, "active": e.active, "visible": e.visible, "area": e.area} for e in self.session.areas]
 
-    def set_area_counts(self, counts: dict[str, int]) -> None:
+    def set_area_counts(self, counts: dict[str, int], detail: dict[str, dict] | None = None) -> None:
+        """Items per area; ``detail`` (mapdata.Result.area_detail) adds exact/place/inferred and
+        the place or inferred items only "possibly in" the area (never in its count)."""
         self._counts = dict(counts)
+        if detail is not None:
+            self._detail = dict(detail)
         self.area_tree.blockSignals(True)
         for i in self._items():
-            n = counts.get(i.data(0, Qt.ItemDataRole.UserRole))
-            i.setText(1, "" if n is None else f"{n:,}")
+            self._show_count(i, i.data(0, Qt.ItemDataRole.UserRole))
         self.area_tree.blockSignals(False)
+
+    def _show_count(self, it: QTreeWidgetItem, name: str) -> None:
+        n = self._counts.get(name)
+        d = self._detail.get(name) if n is not None else None
+        text = "" if n is None else f"{n:,}"
+        tip = ""
+        if d:
+            if d.get("possibly_in"):
+                text = self.tr("%1 (+%2 possibly in)").replace("%1", text).replace("%2", f"{d['possibly_in']:,}")
+            tip = (self.tr("exact %1, place %2, inferred %3").replace("%1", f"{d['exact']:,}")
+                   .replace("%2", f"{d['place']:,}").replace("%3", f"{d['inferred']:,}"))
+            if d.get("possibly_in"):
+                tip += "\n" + self.tr("possibly in: %1 more place or inferred items whose circle reaches the area "
+                                       "but is too large to count").replace("%1", f"{d['possibly_in']:,}")
+        it.setText(1, text)
+        it.setToolTip(1, tip)
+
+    def area_count_text(self, name: str) -> tuple[str, str] | None:
+        """(text, tooltip) of an area's count cell, for tests and the status bar."""
+        it = next((i for i in self._items() if i.data(0, Qt.ItemDataRole.UserRole) == name), None)
+        return None if it is None else (it.text(1), it.toolTip(1))
 
     def _with_current(self, signal) -> None:
         it = self.area_tree.currentItem()

@@ -2,6 +2,27 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name />
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="165" />
+        <source>StartDialog</source>
+        <comment>{what}: this session has no purpose, so nothing is collected (no purpose, no collection). Say why you collect: File → Operator and purpose…</comment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="170" />
+        <source>StartDialog</source>
+        <comment>No purpose, no collection</comment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="174" />
+        <source>StartDialog</source>
+        <comment>Set the purpose…</comment>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
     <name>AlertsPane</name>
     <message>
         <location filename="../../desktop/ui/live_widgets.py" line="266" />
@@ -66,35 +87,194 @@
     </message>
 </context>
 <context>
+    <name>AuditPanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="51" />
+        <source>All operators</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="54" />
+        <source>All actions</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="59" />
+        <source>From</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="60" />
+        <source>To</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="71" />
+        <source>item number</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="74" />
+        <source>Show all</source>
+        <translation>전체 보기</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="82" />
+        <source>Time</source>
+        <translation>시간</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="82" />
+        <source>Operator</source>
+        <translation>담당자</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="82" />
+        <source>Workstation</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="83" />
+        <source>Action</source>
+        <translation>동작</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="83" />
+        <source>Purpose</source>
+        <translation>목적</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="83" />
+        <source>Case</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="84" />
+        <source>Objects</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="84" />
+        <source>Detail</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="95" />
+        <source>Verify chain</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="104" />
+        <source>Copy head</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="106" />
+        <source>Note the head elsewhere (a notebook, a message to a supervisor): `sitmap audit verify --head` then proves nothing before it changed</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="124" />
+        <source>Head:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="144" />
+        <source>collect</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="144" />
+        <source>consult</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="144" />
+        <source>alter</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="145" />
+        <source>disclose</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="145" />
+        <source>erase</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="145" />
+        <source>session</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="148" />
+        <location filename="../../desktop/ui/panels/audit.py" line="151" />
+        <source>Audit trail</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="249" />
+        <source>Time ({zone})</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="263" />
+        <source>{n} entries naming item {id}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="264" />
+        <source>{n} entries</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="265" />
+        <source>(empty)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="317" />
+        <source>Audit head copied: {head}</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
     <name>BasemapControl</name>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="31" />
-        <location filename="../../desktop/ui/basemap_menu.py" line="61" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="33" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="70" />
         <source>Basemap</source>
         <translation>배경지도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="40" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="44" />
         <source>Add basemap pack (MBTiles, PMTiles)…</source>
         <translation>배경지도 팩 추가 (MBTiles, PMTiles)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="41" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="45" />
+        <source>Show district outlines</source>
+        <translation>행정구역 경계 표시</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/basemap_menu.py" line="50" />
         <source>Online: OpenStreetMap (tiles cached for offline use)</source>
         <translation>온라인: OpenStreetMap (타일은 오프라인용으로 저장)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="48" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="57" />
         <source>Remove “{name}”</source>
         <translation>“{name}” 제거</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="52" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="61" />
         <source>Add basemap pack</source>
         <translation>배경지도 팩 추가</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="53" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="62" />
         <source>Tile packs (*.mbtiles *.pmtiles);;All files (*)</source>
         <translation>타일 팩 (*.mbtiles *.pmtiles);;모든 파일 (*)</translation>
     </message>
@@ -147,213 +327,258 @@
 <context>
     <name>DetailsPane</name>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="51" />
+        <location filename="../../desktop/ui/details_pane.py" line="54" />
         <source>Select an item in the feed or on the map to see its details.</source>
         <translation>피드나 지도에서 항목을 선택하면 자세한 내용이 표시됩니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="76" />
+        <location filename="../../desktop/ui/details_pane.py" line="79" />
         <source>Not in the current view: outside the time window or the filters.</source>
         <translation>지금 보이는 범위 밖의 항목입니다: 시간 범위나 필터를 벗어났습니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="83" />
-        <location filename="../../desktop/ui/details_pane.py" line="189" />
+        <location filename="../../desktop/ui/details_pane.py" line="86" />
+        <location filename="../../desktop/ui/details_pane.py" line="198" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="116" />
+        <location filename="../../desktop/ui/details_pane.py" line="118" />
+        <source>Who saw this…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="120" />
+        <source>Everyone who viewed, changed, exported or sent this item (audit trail)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="124" />
         <source>Open source in browser…</source>
         <translation>원문을 브라우저에서 열기…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="125" />
+        <location filename="../../desktop/ui/details_pane.py" line="133" />
         <source>Time</source>
         <translation>시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="126" />
+        <location filename="../../desktop/ui/details_pane.py" line="134" />
         <source>Author</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="127" />
+        <location filename="../../desktop/ui/details_pane.py" line="135" />
         <source>Author ID</source>
         <translation>작성자 ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="128" />
+        <location filename="../../desktop/ui/details_pane.py" line="136" />
         <source>Callsign</source>
         <translation>호출부호</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="129" />
+        <location filename="../../desktop/ui/details_pane.py" line="137" />
         <source>Unit UID</source>
         <translation>부대 UID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="130" />
+        <location filename="../../desktop/ui/details_pane.py" line="138" />
         <source>CoT type</source>
         <translation>CoT 유형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="131" />
+        <location filename="../../desktop/ui/details_pane.py" line="139" />
         <source>Team / role</source>
         <translation>팀 / 역할</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="132" />
+        <location filename="../../desktop/ui/details_pane.py" line="140" />
         <source>Course / speed</source>
         <translation>방향 / 속도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="133" />
+        <location filename="../../desktop/ui/details_pane.py" line="141" />
         <source>Position source</source>
         <translation>위치 출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="134" />
+        <location filename="../../desktop/ui/details_pane.py" line="142" />
         <source>Stale after</source>
         <translation>만료 시각</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="135" />
+        <location filename="../../desktop/ui/details_pane.py" line="143" />
         <source>Chat</source>
         <translation>채팅</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="136" />
+        <location filename="../../desktop/ui/details_pane.py" line="144" />
         <source>Unit now</source>
         <translation>부대 현재 상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="137" />
+        <location filename="../../desktop/ui/details_pane.py" line="145" />
         <source>Source</source>
         <translation>출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="138" />
+        <location filename="../../desktop/ui/details_pane.py" line="146" />
         <source>Source ID</source>
         <translation>출처 ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="139" />
+        <location filename="../../desktop/ui/details_pane.py" line="147" />
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="140" />
+        <location filename="../../desktop/ui/details_pane.py" line="148" />
         <source>Hashtags</source>
         <translation>해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="141" />
+        <location filename="../../desktop/ui/details_pane.py" line="149" />
         <source>Location</source>
         <translation>위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="142" />
+        <location filename="../../desktop/ui/details_pane.py" line="150" />
+        <source>How placed</source>
+        <translation>위치 추정 근거</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="151" />
         <source>Coordinates</source>
         <translation>좌표</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="143" />
+        <location filename="../../desktop/ui/details_pane.py" line="152" />
         <source>Place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="144" />
+        <location filename="../../desktop/ui/details_pane.py" line="153" />
         <source>Links</source>
         <translation>링크</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="145" />
+        <location filename="../../desktop/ui/details_pane.py" line="154" />
         <source>Reply to</source>
         <translation>답글 대상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="146" />
+        <location filename="../../desktop/ui/details_pane.py" line="155" />
         <source>Quote of</source>
         <translation>인용 원문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="147" />
+        <location filename="../../desktop/ui/details_pane.py" line="156" />
         <source>Retweet of</source>
         <translation>리트윗 원문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="148" />
+        <location filename="../../desktop/ui/details_pane.py" line="157" />
         <source>Other</source>
         <translation>기타</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="183" />
+        <location filename="../../desktop/ui/details_pane.py" line="192" />
         <source>Field update</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="183" />
+        <location filename="../../desktop/ui/details_pane.py" line="192" />
         <source>Post</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="189" />
+        <location filename="../../desktop/ui/details_pane.py" line="198" />
         <source>Remarks</source>
         <translation>비고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="194" />
+        <location filename="../../desktop/ui/details_pane.py" line="203" />
         <source>EMERGENCY</source>
         <translation>긴급</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="210" />
+        <location filename="../../desktop/ui/details_pane.py" line="219" />
         <source>exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="210" />
+        <location filename="../../desktop/ui/details_pane.py" line="219" />
         <source>place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="210" />
+        <location filename="../../desktop/ui/details_pane.py" line="219" />
         <source>inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="211" />
+        <location filename="../../desktop/ui/details_pane.py" line="220" />
         <source>unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="221" />
+        <location filename="../../desktop/ui/details_pane.py" line="230" />
         <source>exact position, accuracy unknown (the sender did not say)</source>
         <translation>정확한 위치, 정확도 모름 (보낸 쪽이 알리지 않음)</translation>
     </message>
     <message>
+        <location filename="../../desktop/ui/details_pane.py" line="249" />
+        <source>place from the source: %1, %2</source>
+        <translation>출처가 준 장소: %1, %2</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="252" />
+        <source>placed from %1 in the text, %2, confidence %3</source>
+        <translation>본문의 %1(으)로 추정, %2, 신뢰도 %3</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="253" />
+        <source>placed from the text, %2, confidence %3</source>
+        <translation>본문으로 추정, %2, 신뢰도 %3</translation>
+    </message>
+    <message>
         <location filename="../../desktop/ui/details_pane.py" line="256" />
+        <source>(weak: the author's profile location)</source>
+        <translation>(약함: 작성자 프로필의 위치)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="258" />
+        <source>gazetteer entry: %1</source>
+        <translation>지명 사전 항목: %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="259" />
+        <source>the agency's own</source>
+        <translation>기관 자체 항목</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="288" />
         <source>last report %1</source>
         <translation>마지막 보고 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="259" />
+        <location filename="../../desktop/ui/details_pane.py" line="291" />
         <source>stale after %1</source>
         <translation>%1 이후 만료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="281" />
+        <location filename="../../desktop/ui/details_pane.py" line="313" />
         <source>Open source in browser</source>
         <translation>원문을 브라우저에서 열기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="283" />
+        <location filename="../../desktop/ui/details_pane.py" line="315" />
         <source>Open this address in your web browser?</source>
         <translation>이 주소를 웹 브라우저에서 열까요?</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="284" />
+        <location filename="../../desktop/ui/details_pane.py" line="316" />
         <source>The page is outside Sitmap and may be hostile.</source>
         <translation>이 페이지는 Sitmap 밖에 있으며 위험할 수 있습니다.</translation>
     </message>
@@ -361,27 +586,104 @@
 <context>
     <name>DistrictDialog</name>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="30" />
+        <location filename="../../desktop/ui/district_dialog.py" line="155" />
         <source>Districts — {name}</source>
         <translation>행정구역 — {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="36" />
+        <location filename="../../desktop/ui/district_dialog.py" line="58" />
+        <location filename="../../desktop/ui/district_dialog.py" line="156" />
         <source>Filter by name or code (e.g. 종로, Jongno, 11)</source>
         <translation>이름 또는 코드로 찾기 (예: 종로, Jongno, 11)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="45" />
+        <location filename="../../desktop/ui/district_dialog.py" line="54" />
+        <source>Built-in: 시도 / 시군구 / 읍면동 (KOSTAT 2018)</source>
+        <translation>기본 제공: 시도 / 시군구 / 읍면동 (통계청 2018)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="55" />
+        <source>From a file…</source>
+        <translation>파일에서…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="87" />
+        <source>Districts — built-in (KOSTAT 2018)</source>
+        <translation>행정구역 — 기본 제공 (통계청 2018)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="88" />
+        <source>Search by name, in Korean or English (명동, Myeong, 종로구)</source>
+        <translation>이름으로 검색, 한글 또는 영문 (명동, Myeong, 종로구)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="92" />
+        <source>province</source>
+        <translation>시도</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="92" />
+        <source>district</source>
+        <translation>시군구</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="93" />
+        <source>neighbourhood</source>
+        <translation>읍면동</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="106" />
+        <source>Name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="106" />
+        <source>English</source>
+        <translation>영문 이름</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="106" />
+        <source>Code</source>
+        <translation>코드</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="106" />
+        <source>Level</source>
+        <translation>단계</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="125" />
+        <source>Districts</source>
+        <translation>행정구역</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="136" />
+        <location filename="../../desktop/ui/district_dialog.py" line="144" />
+        <source>Boundary file</source>
+        <translation>경계 파일</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="137" />
+        <source>Boundaries (*.geojson *.json *.shp *.gpkg *.kml);;All files (*)</source>
+        <translation>경계 파일 (*.geojson *.json *.shp *.gpkg *.kml);;모든 파일 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="154" />
+        <source>From a file: {name}</source>
+        <translation>파일에서: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/district_dialog.py" line="162" />
         <source>Province</source>
         <translation>시도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="55" />
+        <location filename="../../desktop/ui/district_dialog.py" line="65" />
         <source>Exclude these areas instead</source>
         <translation>이 구역을 제외</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="57" />
+        <location filename="../../desktop/ui/district_dialog.py" line="67" />
         <source>Names repeat across cities (중구, 강서구): the province tells them apart.</source>
         <translation>이름이 여러 도시에 있습니다 (중구, 강서구): 시도로 구별하세요.</translation>
     </message>
@@ -401,83 +703,83 @@ The details are in {log}.</source>
 <context>
     <name>ExportPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="57" />
+        <location filename="../../desktop/ui/panels/export.py" line="63" />
         <source>Export…</source>
         <translation>내보내기…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="70" />
+        <location filename="../../desktop/ui/panels/export.py" line="76" />
         <source>GeoJSON (*.geojson)</source>
         <translation>GeoJSON (*.geojson)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="70" />
+        <location filename="../../desktop/ui/panels/export.py" line="76" />
         <source>CSV for Excel (*.csv)</source>
         <translation>엑셀용 CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="71" />
+        <location filename="../../desktop/ui/panels/export.py" line="77" />
         <source>GeoPackage (*.gpkg)</source>
         <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="71" />
+        <location filename="../../desktop/ui/panels/export.py" line="77" />
         <source>KML for Google Earth (*.kml)</source>
         <translation>구글 어스용 KML (*.kml)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="72" />
+        <location filename="../../desktop/ui/panels/export.py" line="78" />
         <source>KMZ for Google Earth (*.kmz)</source>
         <translation>구글 어스용 KMZ (*.kmz)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="84" />
+        <location filename="../../desktop/ui/panels/export.py" line="90" />
         <source>Export the items the filter shows</source>
         <translation>필터에 보이는 항목 내보내기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="96" />
+        <location filename="../../desktop/ui/panels/export.py" line="102" />
         <source>Exporting…</source>
         <translation>내보내는 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="96" />
+        <location filename="../../desktop/ui/panels/export.py" line="102" />
         <source>Cancel</source>
         <translation>취소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="97" />
-        <location filename="../../desktop/ui/panels/export.py" line="128" />
+        <location filename="../../desktop/ui/panels/export.py" line="103" />
+        <location filename="../../desktop/ui/panels/export.py" line="134" />
         <source>Export</source>
         <translation>내보내기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="100" />
+        <location filename="../../desktop/ui/panels/export.py" line="106" />
         <source>Exporting to {file}…</source>
         <translation>{file}(으)로 내보내는 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="116" />
+        <location filename="../../desktop/ui/panels/export.py" line="122" />
         <source>{done} of {total} items</source>
         <translation>{total}개 중 {done}개 항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="126" />
+        <location filename="../../desktop/ui/panels/export.py" line="132" />
         <source>Export cancelled; no file was written.</source>
         <translation>내보내기를 취소했습니다. 파일은 만들어지지 않았습니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="129" />
+        <location filename="../../desktop/ui/panels/export.py" line="135" />
         <source>The export failed: {error}</source>
         <translation>내보내기에 실패했습니다: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="134" />
+        <location filename="../../desktop/ui/panels/export.py" line="142" />
         <source>{n} items exported to {path}</source>
         <translation>항목 {n}개를 {path}(으)로 내보냈습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="137" />
+        <location filename="../../desktop/ui/panels/export.py" line="145" />
         <source>({n} without a position left out)</source>
         <translation>(위치가 없는 {n}개 제외)</translation>
     </message>
@@ -543,7 +845,7 @@ The details are in {log}.</source>
 <context>
     <name>FeedPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/feed.py" line="35" />
+        <location filename="../../desktop/ui/panels/feed.py" line="42" />
         <source>Feed</source>
         <translation>피드</translation>
     </message>
@@ -706,7 +1008,7 @@ The details are in {log}.</source>
     </message>
     <message>
         <location filename="../../desktop/ui/filter_text.py" line="52" />
-        <location filename="../../desktop/ui/filter_text.py" line="74" />
+        <location filename="../../desktop/ui/filter_text.py" line="76" />
         <source> or </source>
         <translation> 또는 </translation>
     </message>
@@ -756,22 +1058,27 @@ The details are in {log}.</source>
         <translation>위치 {kinds}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="69" />
+        <location filename="../../desktop/ui/filter_text.py" line="68" />
+        <source>location confidence ≥ {value}</source>
+        <translation>위치 신뢰도 ≥ {value}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filter_text.py" line="71" />
         <source>state {states}</source>
         <translation>상태 {states}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="71" />
+        <location filename="../../desktop/ui/filter_text.py" line="73" />
         <source>priority {priorities}</source>
         <translation>우선순위 {priorities}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="74" />
+        <location filename="../../desktop/ui/filter_text.py" line="76" />
         <source>tagged {tags}</source>
         <translation>분류 {tags}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filter_text.py" line="77" />
+        <location filename="../../desktop/ui/filter_text.py" line="79" />
         <source>in incident {name}</source>
         <translation>사건 {name}</translation>
     </message>
@@ -779,58 +1086,52 @@ The details are in {log}.</source>
 <context>
     <name>FiltersDock</name>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="48" />
+        <location filename="../../desktop/ui/panels/filters.py" line="47" />
         <source>Filters</source>
         <translation>필터</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="51" />
+        <location filename="../../desktop/ui/panels/filters.py" line="50" />
         <source>Search text</source>
         <translation>본문 검색</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="54" />
+        <location filename="../../desktop/ui/panels/filters.py" line="53" />
         <source>Districts…</source>
         <translation>행정구역…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="56" />
+        <location filename="../../desktop/ui/panels/filters.py" line="55" />
         <source>Cancel drawing</source>
         <translation>그리기 취소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="86" />
+        <location filename="../../desktop/ui/panels/filters.py" line="85" />
         <source>Polygon</source>
         <translation>다각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="86" />
+        <location filename="../../desktop/ui/panels/filters.py" line="85" />
         <source>Rectangle</source>
         <translation>사각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="86" />
+        <location filename="../../desktop/ui/panels/filters.py" line="85" />
         <source>Circle</source>
         <translation>원</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="111" />
-        <location filename="../../desktop/ui/panels/filters.py" line="118" />
+        <location filename="../../desktop/ui/panels/filters.py" line="114" />
         <source>Boundary file</source>
         <translation>경계 파일</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="112" />
-        <source>Boundaries (*.geojson *.json *.shp *.gpkg *.kml);;All files (*)</source>
-        <translation>경계 파일 (*.geojson *.json *.shp *.gpkg *.kml);;모든 파일 (*)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="176" />
+        <location filename="../../desktop/ui/panels/filters.py" line="188" />
         <source>Save area</source>
         <translation>구역 저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="179" />
+        <location filename="../../desktop/ui/panels/filters.py" line="191" />
         <source>Area “{name}” saved in the cache</source>
         <translation>구역 “{name}”을(를) 캐시에 저장했습니다</translation>
     </message>
@@ -838,159 +1139,185 @@ The details are in {log}.</source>
 <context>
     <name>FiltersPanel</name>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="51" />
+        <location filename="../../desktop/ui/filters_panel.py" line="54" />
         <source>Search text, Hangul included (Ctrl+F)</source>
         <translation>본문 검색, 한글 가능 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="59" />
+        <location filename="../../desktop/ui/filters_panel.py" line="62" />
         <source>Show</source>
         <translation>표시</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="61" />
+        <location filename="../../desktop/ui/filters_panel.py" line="64" />
         <source>Public posts</source>
         <translation>공개 게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="62" />
+        <location filename="../../desktop/ui/filters_panel.py" line="65" />
         <source>Officer field updates</source>
         <translation>경찰 현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="68" />
+        <location filename="../../desktop/ui/filters_panel.py" line="71" />
         <source>exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="68" />
+        <location filename="../../desktop/ui/filters_panel.py" line="71" />
         <source>place-only</source>
         <translation>장소만</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="68" />
+        <location filename="../../desktop/ui/filters_panel.py" line="71" />
         <source>inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="69" />
+        <location filename="../../desktop/ui/filters_panel.py" line="72" />
         <source>no position</source>
         <translation>위치 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="72" />
+        <location filename="../../desktop/ui/filters_panel.py" line="75" />
         <source>Location precision</source>
         <translation>위치 정확도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="89" />
+        <location filename="../../desktop/ui/filters_panel.py" line="86" />
+        <source>Hide place and inferred positions less sure than this (exact positions always show; a place from the source counts as 0.5)</source>
+        <translation>이 값보다 불확실한 장소·추정 위치를 숨깁니다 (정확한 위치는 항상 표시, 출처가 준 장소는 0.5)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="110" />
         <source>Sources</source>
         <translation>출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="97" />
+        <location filename="../../desktop/ui/filters_panel.py" line="118" />
         <source>Hashtags in the window</source>
         <translation>시간 범위 내 해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="105" />
+        <location filename="../../desktop/ui/filters_panel.py" line="126" />
         <source>Areas</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="108" />
+        <location filename="../../desktop/ui/filters_panel.py" line="129" />
         <source>Polygon</source>
         <translation>다각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="108" />
+        <location filename="../../desktop/ui/filters_panel.py" line="129" />
         <source>Rectangle</source>
         <translation>사각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="108" />
+        <location filename="../../desktop/ui/filters_panel.py" line="129" />
         <source>Circle</source>
         <translation>원</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="111" />
+        <location filename="../../desktop/ui/filters_panel.py" line="132" />
         <source>Draw an area on the map (Esc cancels)</source>
         <translation>지도에 구역을 그립니다 (Esc 취소)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="118" />
+        <location filename="../../desktop/ui/filters_panel.py" line="139" />
         <source>Area</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="118" />
+        <location filename="../../desktop/ui/filters_panel.py" line="139" />
         <source>Items</source>
         <translation>항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="118" />
+        <location filename="../../desktop/ui/filters_panel.py" line="139" />
         <source>Exclude</source>
         <translation>제외</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="118" />
+        <location filename="../../desktop/ui/filters_panel.py" line="139" />
         <source>Outline</source>
         <translation>윤곽</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="131" />
+        <location filename="../../desktop/ui/filters_panel.py" line="152" />
         <source>Districts…</source>
         <translation>행정구역…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="133" />
-        <source>Pick districts from a boundary file (GeoJSON, Shapefile, GeoPackage)</source>
-        <translation>경계 파일에서 행정구역 선택 (GeoJSON, Shapefile, GeoPackage)</translation>
+        <location filename="../../desktop/ui/filters_panel.py" line="154" />
+        <source>Pick districts: the built-in Korean districts (시도, 시군구, 읍면동) or a boundary file</source>
+        <translation>행정구역 선택: 기본 제공 행정구역(시도, 시군구, 읍면동) 또는 경계 파일</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="135" />
+        <location filename="../../desktop/ui/filters_panel.py" line="156" />
         <source>Save</source>
         <translation>저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="136" />
+        <location filename="../../desktop/ui/filters_panel.py" line="157" />
         <source>Save the selected area in the cache</source>
         <translation>선택한 구역을 캐시에 저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="138" />
+        <location filename="../../desktop/ui/filters_panel.py" line="159" />
         <source>Remove</source>
         <translation>삭제</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/filters_panel.py" line="195" />
+        <location filename="../../desktop/ui/filters_panel.py" line="212" />
+        <source>Location confidence ≥ %1</source>
+        <translation>위치 신뢰도 ≥ %1</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="238" />
         <source>State</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="197" />
+        <location filename="../../desktop/ui/filters_panel.py" line="240" />
         <source>Priority</source>
         <translation>우선순위</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="203" />
+        <location filename="../../desktop/ui/filters_panel.py" line="246" />
         <source>all</source>
         <translation>전체</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="204" />
+        <location filename="../../desktop/ui/filters_panel.py" line="247" />
         <source>{field}: {values}</source>
         <translation>{field}: {values}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="323" />
+        <location filename="../../desktop/ui/filters_panel.py" line="366" />
         <source>Saved in the cache</source>
         <translation>캐시에 저장됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="323" />
+        <location filename="../../desktop/ui/filters_panel.py" line="366" />
         <source>Not saved</source>
         <translation>저장 안 됨</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="406" />
+        <source>%1 (+%2 possibly in)</source>
+        <translation>%1 (+%2 포함 가능)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="407" />
+        <source>exact %1, place %2, inferred %3</source>
+        <translation>정확 %1, 장소 %2, 추정 %3</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/filters_panel.py" line="410" />
+        <source>possibly in: %1 more place or inferred items whose circle reaches the area but is too large to count</source>
+        <translation>포함 가능: 범위 원이 이 구역에 닿지만 너무 커서 세지 않은 장소·추정 항목 %1건</translation>
     </message>
 </context>
 <context>
@@ -1037,38 +1364,38 @@ Cache: {db}</source>
 <context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="62" />
+        <location filename="../../desktop/ui/import_dialog.py" line="72" />
         <source>Import posts and field updates</source>
         <translation>게시물과 현장 보고 가져오기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="63" />
+        <location filename="../../desktop/ui/import_dialog.py" line="73" />
         <source>Supported (*.json *.jsonl *.js *.geojson *.csv *.kml *.kmz *.xml *.cot);;All files (*)</source>
         <translation>지원 형식 (*.json *.jsonl *.js *.geojson *.csv *.kml *.kmz *.xml *.cot);;모든 파일 (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="66" />
+        <location filename="../../desktop/ui/import_dialog.py" line="76" />
         <source>Importing…</source>
         <translation>가져오는 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="66" />
+        <location filename="../../desktop/ui/import_dialog.py" line="76" />
         <source>Cancel</source>
         <translation>취소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="67" />
-        <location filename="../../desktop/ui/import_dialog.py" line="91" />
+        <location filename="../../desktop/ui/import_dialog.py" line="77" />
+        <location filename="../../desktop/ui/import_dialog.py" line="104" />
         <source>Import</source>
         <translation>가져오기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="74" />
+        <location filename="../../desktop/ui/import_dialog.py" line="84" />
         <source>{file}: {n} records read</source>
         <translation>{file}: {n}건 읽음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/import_dialog.py" line="92" />
+        <location filename="../../desktop/ui/import_dialog.py" line="105" />
         <source>Nothing imported</source>
         <translation>가져온 항목 없음</translation>
     </message>
@@ -1079,6 +1406,11 @@ Cache: {db}</source>
         <location filename="../../desktop/ui/panels/imports.py" line="14" />
         <source>Import…</source>
         <translation>가져오기…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/imports.py" line="26" />
+        <source>Importing files</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -1161,58 +1493,58 @@ Cache: {db}</source>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/incidents.py" line="235" />
-        <location filename="../../desktop/ui/panels/incidents.py" line="249" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="251" />
         <source>New incident</source>
         <translation>새 사건</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/incidents.py" line="236" />
-        <location filename="../../desktop/ui/panels/incidents.py" line="250" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="252" />
         <source>Name of the new incident ({n} items):</source>
         <translation>새 사건의 이름 (항목 {n}건):</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="263" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="265" />
         <source>Check an area in the Areas list (or draw one) first</source>
         <translation>먼저 구역 목록에서 구역을 선택하거나 그리십시오</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="276" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="278" />
         <source>Select items in the review queue, the feed or on the map first</source>
         <translation>먼저 검토 대기 목록, 피드 또는 지도에서 항목을 선택하십시오</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="279" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="281" />
         <source>{n} items added to the incident</source>
         <translation>사건에 항목 {n}건을 추가함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="291" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="294" />
         <source>Incident is now {state}</source>
         <translation>사건 상태: {state}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="295" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="300" />
         <source>Incident state</source>
         <translation>사건 상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="296" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="301" />
         <source>New state, and a note for the log (may be empty):</source>
         <translation>새 상태와 기록에 남길 메모 (비워 둘 수 있음):</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="304" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="309" />
         <source>Note</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="304" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="309" />
         <source>Note for the incident's log:</source>
         <translation>사건 기록에 남길 메모:</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/incidents.py" line="306" />
+        <location filename="../../desktop/ui/panels/incidents.py" line="311" />
         <source>Note added to the incident</source>
         <translation>사건에 메모를 남김</translation>
     </message>
@@ -1220,27 +1552,32 @@ Cache: {db}</source>
 <context>
     <name>LivePanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="42" />
+        <location filename="../../desktop/ui/panels/live.py" line="44" />
         <source>Feeds…</source>
         <translation>실시간 수신…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="45" />
+        <location filename="../../desktop/ui/panels/live.py" line="47" />
         <source>Send post to field</source>
         <translation>게시물을 현장에 보내기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="75" />
+        <location filename="../../desktop/ui/panels/live.py" line="60" />
+        <source>Live feeds</source>
+        <translation>실시간 수신</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/live.py" line="86" />
         <source>Field update stored; sent to {n} TAK connection(s)</source>
         <translation>현장 보고를 저장했습니다. TAK 연결 {n}개로 보냈습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="81" />
+        <location filename="../../desktop/ui/panels/live.py" line="92" />
         <source>Select a post with a position first</source>
         <translation>먼저 위치가 있는 게시물을 선택하세요</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="84" />
+        <location filename="../../desktop/ui/panels/live.py" line="96" />
         <source>Post sent to {n} TAK connection(s)</source>
         <translation>게시물을 TAK 연결 {n}개로 보냈습니다</translation>
     </message>
@@ -1288,47 +1625,47 @@ Cache: {db}</source>
         <translation>도구(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="170" />
+        <location filename="../../desktop/ui/main_window.py" line="172" />
         <source>Panels</source>
         <translation>패널</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="175" />
+        <location filename="../../desktop/ui/main_window.py" line="177" />
         <source>Operator and purpose…</source>
         <translation>근무자 및 목적…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="177" />
+        <location filename="../../desktop/ui/main_window.py" line="179" />
         <source>Quit</source>
         <translation>종료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="203" />
+        <location filename="../../desktop/ui/main_window.py" line="205" />
         <source>no operator</source>
         <translation>근무자 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="283" />
+        <location filename="../../desktop/ui/main_window.py" line="285" />
         <source>{n} items · {v} in view · {ms:.0f} ms</source>
         <translation>{n}건 · 화면 {v}건 · {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="297" />
+        <location filename="../../desktop/ui/main_window.py" line="299" />
         <source>The cache is empty: import files (Ctrl+I) or run 'sitmap demo'.</source>
         <translation>캐시가 비어 있습니다: 파일을 가져오거나 (Ctrl+I) 'sitmap demo'를 실행하세요.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="323" />
+        <location filename="../../desktop/ui/main_window.py" line="325" />
         <source>stale</source>
         <translation>응답 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="323" />
+        <location filename="../../desktop/ui/main_window.py" line="325" />
         <source>reporting</source>
         <translation>보고 중</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="324" />
+        <location filename="../../desktop/ui/main_window.py" line="326" />
         <source>Unit {callsign}: last report {when} ({state})</source>
         <translation>부대 {callsign}: 마지막 보고 {when} ({state})</translation>
     </message>
@@ -1427,12 +1764,12 @@ Cache: {db}</source>
 <context>
     <name>PlaceSearch</name>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="95" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="115" />
         <source>Go to place (종로구, Busan…)</source>
         <translation>장소로 이동 (종로구, 부산…)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="140" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="160" />
         <source>No place named “{q}”</source>
         <translation>“{q}”(이)라는 장소가 없습니다</translation>
     </message>
@@ -1440,27 +1777,27 @@ Cache: {db}</source>
 <context>
     <name>ReportOptions</name>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="66" />
+        <location filename="../../desktop/ui/panels/report.py" line="70" />
         <source>Situation report</source>
         <translation>상황 보고서</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="73" />
+        <location filename="../../desktop/ui/panels/report.py" line="77" />
         <source>e.g. shift handover</source>
         <translation>예: 교대 인수인계</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="75" />
+        <location filename="../../desktop/ui/panels/report.py" line="79" />
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="76" />
+        <location filename="../../desktop/ui/panels/report.py" line="80" />
         <source>Operator</source>
         <translation>담당자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="77" />
+        <location filename="../../desktop/ui/panels/report.py" line="81" />
         <source>Purpose</source>
         <translation>목적</translation>
     </message>
@@ -1468,73 +1805,73 @@ Cache: {db}</source>
 <context>
     <name>ReportPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="92" />
+        <location filename="../../desktop/ui/panels/report.py" line="96" />
         <source>Report…</source>
         <translation>보고서…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="119" />
+        <location filename="../../desktop/ui/panels/report.py" line="123" />
         <source>Save the situation report</source>
         <translation>상황 보고서 저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="120" />
+        <location filename="../../desktop/ui/panels/report.py" line="124" />
         <source>PDF files (*.pdf)</source>
         <translation>PDF 파일 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="138" />
+        <location filename="../../desktop/ui/panels/report.py" line="142" />
         <source>Making the report…</source>
         <translation>보고서 작성 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="139" />
-        <location filename="../../desktop/ui/panels/report.py" line="169" />
+        <location filename="../../desktop/ui/panels/report.py" line="143" />
+        <location filename="../../desktop/ui/panels/report.py" line="173" />
         <source>Situation report</source>
         <translation>상황 보고서</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="143" />
+        <location filename="../../desktop/ui/panels/report.py" line="147" />
         <source>Making the report {file}…</source>
         <translation>보고서 {file} 작성 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="153" />
+        <location filename="../../desktop/ui/panels/report.py" line="157" />
         <source>Reading the cache…</source>
         <translation>캐시 읽는 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="153" />
+        <location filename="../../desktop/ui/panels/report.py" line="157" />
         <source>Placing the map…</source>
         <translation>지도 넣는 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="154" />
+        <location filename="../../desktop/ui/panels/report.py" line="158" />
         <source>Drawing the timeline…</source>
         <translation>시간대별 추이 그리는 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="154" />
+        <location filename="../../desktop/ui/panels/report.py" line="158" />
         <source>Listing incidents and alerts…</source>
         <translation>사건과 경보 정리 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="155" />
+        <location filename="../../desktop/ui/panels/report.py" line="159" />
         <source>Listing verified posts and field updates…</source>
         <translation>확인된 게시물과 현장 보고 정리 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="155" />
+        <location filename="../../desktop/ui/panels/report.py" line="159" />
         <source>Writing the PDF…</source>
         <translation>PDF 저장 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="170" />
+        <location filename="../../desktop/ui/panels/report.py" line="174" />
         <source>The report failed: {error}</source>
         <translation>보고서를 만들지 못했습니다: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/report.py" line="175" />
+        <location filename="../../desktop/ui/panels/report.py" line="181" />
         <source>Report written to {path} ({n} items)</source>
         <translation>보고서 저장: {path} ({n}건)</translation>
     </message>
@@ -2020,7 +2357,7 @@ Cache: {db}</source>
         <location filename="../../desktop/ui/panels/tasks.py" line="199" />
         <location filename="../../desktop/ui/panels/tasks.py" line="215" />
         <location filename="../../desktop/ui/panels/tasks.py" line="232" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="239" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="242" />
         <source>Assign to unit</source>
         <translation>부대에 과제 지정</translation>
     </message>
@@ -2040,52 +2377,52 @@ Cache: {db}</source>
         <translation>부대가 할 일을 적으십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="237" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="240" />
         <source>Task {code} sent to {unit}</source>
         <translation>과제 {code}을(를) {unit}에 보냈습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="240" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="243" />
         <source>Task {code} is stored but no TAK connection is open to send it: connect one in Feeds… (Ctrl+L).</source>
         <translation>과제 {code}은(는) 저장되었지만 보낼 TAK 연결이 없습니다: 피드…(Ctrl+L)에서 연결하십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="265" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="268" />
         <source>Sent ({zone})</source>
         <translation>보냄 ({zone})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tasks.py" line="269" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="272" />
         <source>sent</source>
         <translation>보냄</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/tasks.py" line="151" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="269" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="272" />
         <source>delivered</source>
         <translation>전달됨</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/tasks.py" line="151" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="269" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="272" />
         <source>acknowledged</source>
         <translation>확인됨</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/tasks.py" line="152" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="270" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="273" />
         <source>on scene</source>
         <translation>현장 도착</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/tasks.py" line="152" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="270" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="273" />
         <source>done</source>
         <translation>완료</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/tasks.py" line="152" />
-        <location filename="../../desktop/ui/panels/tasks.py" line="270" />
+        <location filename="../../desktop/ui/panels/tasks.py" line="273" />
         <source>cancelled</source>
         <translation>취소됨</translation>
     </message>

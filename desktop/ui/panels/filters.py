@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog
 
 from desktop.cache import Cache, CacheError
 from desktop.core.geo import GeoError, area_from_geojson, circle
@@ -68,7 +67,7 @@ class FiltersDock(Panel):
 
     def on_result(self, res) -> None:
         self.widget.set_top_tags(res.top_tags)
-        self.widget.set_area_counts(res.area_counts)
+        self.widget.set_area_counts(res.area_counts, getattr(res, "area_detail", None))
         self._counts = dict(res.area_counts)
         self._send_areas()
 
@@ -106,14 +105,11 @@ class FiltersDock(Panel):
 
     # boundary files -----------------------------------------------------------------------
     def pick_districts(self, path: str | None = None) -> DistrictDialog | None:
+        """The Districts dialog: the built-in Korean districts, or the boundary file ``path``
+        (the dialog's "From a file…" opens another)."""
         win = self.ctx.window
-        if not path:
-            path, _ = QFileDialog.getOpenFileName(win, self.tr("Boundary file"), str(Path.home()),
-                                                  self.tr("Boundaries (*.geojson *.json *.shp *.gpkg *.kml);;All files (*)"))
-            if not path:
-                return None
         try:
-            dlg = DistrictDialog(Path(path), win)
+            dlg = DistrictDialog(Path(path) if path else None, win)
         except GeoError as exc:
             message(win, self.tr("Boundary file"), str(exc))
             return None
@@ -130,7 +126,9 @@ class FiltersDock(Panel):
                 self.ctx.bridge.send({"type": "fit", "bounds": [w, s, e, n], "maxZoom": 15})
 
         dlg.accepted.connect(chosen)
-        self.show_districts(dlg.gdf)
+        dlg.fileLoaded.connect(self.show_districts)
+        if dlg.gdf is not None:
+            self.show_districts(dlg.gdf)
         dlg.open()
         return dlg
 
@@ -162,6 +160,20 @@ class FiltersDock(Panel):
                     self.session.add_area(area_from_geojson(name, geom, bool(exc)), active=False, saved=True)
                 except GeoError as e:
                     log.warning("saved area %s unusable: %s", name, e)
+
+    # between runs -------------------------------------------------------------------------
+    def restore(self, settings) -> None:
+        """The location confidence slider, as the user left it."""
+        value = settings.value("min_confidence", "")
+        try:
+            c = float(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            c = None
+        self.session.min_confidence = c if c is not None and 0.0 < c <= 1.0 else None
+
+    def save(self, settings) -> None:
+        c = self.session.min_confidence
+        settings.setValue("min_confidence", "" if c is None else f"{c:.2f}")
 
     def save_area(self, name: str) -> None:
         e = self.session.area(name)

@@ -101,6 +101,7 @@ class MapTools(Panel):
 
     def on_page_ready(self) -> None:
         self.ctx.bridge.send({"type": "settings", "heat": self.session.heat})
+        self.basemap.publish_districts()
 
     def zoom_to_items(self) -> None:
         res = self.ctx.last_result()

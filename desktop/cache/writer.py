@@ -119,6 +119,8 @@ def write_records(
     rewrote = False  # did this file change or delete items written before it?
     try:
         with cache.transaction():
+            if keep_raw and conn.execute("SELECT 1 FROM meta WHERE key = 'minimise.keep_raw' AND value = 'no'").fetchone():
+                keep_raw = False  # the cache keeps no original payloads (sitmap minimise --set keep_raw=no)
             batch_id = conn.execute(
                 "INSERT INTO batches (path, format, started_ms, operator, purpose, case_ref) VALUES (?, ?, ?, ?, ?, ?)",
                 (path, fmt, int(time.time() * 1000), operator or None, purpose or None, case_ref or None),

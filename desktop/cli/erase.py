@@ -97,6 +97,14 @@ def run_purge(args) -> int:
             print(f"{stats.kept_in_open_incidents} older items kept: they are in an incident that is not closed")
         if stats.kept_on_hold:
             print(f"{stats.kept_on_hold} older items kept: they are on hold as evidence (sitmap hold list)")
+        # Then minimisation (sitmap minimise): what is kept, kept with less about people.
+        from desktop.cache.minimise import active, settings
+        from desktop.cli.minimise import apply
+
+        if active(settings(cache.conn)):
+            mini = apply(args, cache, now_ms=now, dry_run=args.dry_run)
+            print("minimisation: " + mini.summary())
+            stats.compacted = stats.compacted and mini.compacted
         return _finish(args, cache, stats)
 
 

@@ -55,6 +55,7 @@ def run_list(args) -> int:
 
 def register(sub) -> None:
     h = sub.add_parser("hold", help="hold items as evidence: retention keeps them (add, remove, list)")
+    h.set_defaults(func=run_list)
     hs = h.add_subparsers(dest="hold_command", metavar="ACTION", required=True)
     a = hs.add_parser("add", help="put items on hold")
     add_db(a)

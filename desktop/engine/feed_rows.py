@@ -12,6 +12,7 @@ address, so a ``javascript:`` or ``file:`` link in a post can never be opened.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from datetime import datetime, timezone
@@ -59,6 +60,13 @@ class RowLoader:
                 for row in conn.execute(sql, chunk):
                     item = _decode(row)
                     out[item["id"]] = item
+            inferred = [i for i, it in out.items() if it.get("precision") == "inferred"]
+            for start in range(0, len(inferred), MAX_IDS_PER_QUERY):
+                chunk = inferred[start:start + MAX_IDS_PER_QUERY]
+                for item_id, conf, radius, evidence in conn.execute(
+                        "SELECT item_id, confidence, radius_m, evidence FROM geo_inferences WHERE item_id IN ("
+                        + ",".join("?" * len(chunk)) + ")", chunk):
+                    out[item_id]["inference"] = {"confidence": conf, "radius_m": radius, "evidence": _evidence(evidence)}
         except sqlite3.Error as exc:
             raise explain(self.path, exc) from None
         return out
@@ -76,6 +84,36 @@ class RowLoader:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _evidence(text: str | None) -> dict:
+    try:
+        ev = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return ev if isinstance(ev, dict) else {}
+
+
+def inference_facts(item: dict) -> dict | None:
+    """What the details pane says about an uncertain position, as plain values (the window
+    words them): for an inferred item the matched words, radius, confidence, gazetteer
+    entry and whether it came from the author's profile; for a place, its name and radius."""
+    precision = item.get("precision")
+    if precision == "place":
+        return {"kind": "place", "name": item.get("place_name") or "", "radius": fmt_radius(item.get("radius_m"))}
+    if precision != "inferred":
+        return None
+    inf = item.get("inference") if isinstance(item.get("inference"), dict) else {}
+    ev = inf.get("evidence") if isinstance(inf.get("evidence"), dict) else {}
+    matched = [str(w) for w in ev.get("matched") or () if isinstance(w, (str, int, float))]
+    entry = ev.get("entry") if isinstance(ev.get("entry"), dict) else {}
+    conf = inf.get("confidence")
+    return {"kind": "inferred", "matched": matched,
+            "radius": fmt_radius(inf.get("radius_m") if inf.get("radius_m") else item.get("radius_m")),
+            "confidence": f"{conf:.2f}".rstrip("0").rstrip(".") if isinstance(conf, (int, float)) else "",
+            "entry": str(entry.get("name") or ""), "entry_kind": str(entry.get("kind") or ""),
+            "entry_origin": str(entry.get("origin") or ""), "method": str(ev.get("method") or ""),
+            "profile": bool(ev.get("profile"))}
 
 
 def is_web_url(url: object) -> bool:

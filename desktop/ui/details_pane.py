@@ -12,6 +12,7 @@ look-alike host or a right-to-left trick cannot disguise it.
 from __future__ import annotations
 
 import json
+import re
 from typing import Callable
 
 from PySide6.QtCore import Qt, QUrl
@@ -139,6 +140,7 @@ class DetailsPane(QWidget):
             ("lang", self.tr("Language")),
             ("hashtags", self.tr("Hashtags")),
             ("location", self.tr("Location")),
+            ("placed", self.tr("How placed")),
             ("coords", self.tr("Coordinates")),
             ("place", self.tr("Place")),
             ("links", self.tr("Links")),
@@ -223,11 +225,35 @@ class DetailsPane(QWidget):
                          else feed_rows.location_text(words.get(precision, precision), item.get("radius_m"))),
             "coords": f"{lat:.5f}, {lon:.5f}" if lat is not None and lon is not None else "",
             "place": item.get("place_name") or "",
+            "placed": self.placed_text(item),
             "links": "\n".join(str(u) for u in item.get("links") or ()),
             "reply_to": item.get("reply_to") or "",
             "quote_of": item.get("quote_of") or "",
             "retweet_of": item.get("retweet_of") or "",
         }
+
+    def placed_text(self, item: dict) -> str:
+        """How an uncertain position was reached: "placed from '광화문' in the text, ±250 m,
+        confidence 0.8" and the gazetteer entry, or "place from the source: 서울특별시, ±4.5 km".
+        Words from the post fill the template in one pass, so a "%2" in them stays literal."""
+        f = feed_rows.inference_facts(item)
+        if f is None:
+            return ""
+        if f["kind"] == "place":
+            return _fill(self.tr("place from the source: %1, %2"), f["name"] or "?", f["radius"] or "?")
+        words = ", ".join(f"'{w}'" for w in f["matched"])
+        if words:
+            line = _fill(self.tr("placed from %1 in the text, %2, confidence %3"), words, f["radius"] or "?",
+                         f["confidence"] or "?")
+        else:
+            line = _fill(self.tr("placed from the text, %2, confidence %3"), "", f["radius"] or "?", f["confidence"] or "?")
+        if f["profile"]:
+            line += " " + self.tr("(weak: the author's profile location)")
+        if f["entry"]:
+            own = self.tr("the agency's own") if f["entry_origin"] == "user" else ""
+            detail = ", ".join(x for x in (f["entry_kind"], own) if x)
+            line += "\n" + _fill(self.tr("gazetteer entry: %1"), f["entry"]) + (f" ({detail})" if detail else "")
+        return line
 
     def _update_values(self, item: dict, extra: dict, unit: dict | None) -> dict[str, str]:
         unit = unit or {}
@@ -285,6 +311,12 @@ class DetailsPane(QWidget):
         box.setStandardButtons(QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         return box.exec() == QMessageBox.StandardButton.Open
+
+
+def _fill(template: str, *values: str) -> str:
+    """``template`` with %1, %2… replaced by ``values`` in one pass (values are never read as markers)."""
+    return re.sub(r"%(\d)", lambda m: values[int(m.group(1)) - 1] if 0 < int(m.group(1)) <= len(values) else m.group(0),
+                  template)
 
 
 def _text(value: object) -> str:

@@ -64,6 +64,8 @@ class FilterText(QObject):
         if flt.precisions:
             names = {"exact": self.tr("exact"), "place": self.tr("place"), "inferred": self.tr("inferred"), "unknown": self.tr("unknown")}
             parts.append(self.tr("position {kinds}").format(kinds="/".join(names[p] for p in flt.precisions)))
+        if flt.min_confidence is not None:
+            parts.append(self.tr("location confidence ≥ {value}").format(value=f"{flt.min_confidence:.2f}"))
         names = triage_names()
         if flt.states:
             parts.append(self.tr("state {states}").format(states="/".join(names.state(x) for x in flt.states)))

@@ -11,7 +11,8 @@ Aliases, all derived from the data, never typed by hand:
   without its suffix (Jongno-gu, Jongno); a 구 of a city (수원시장안구) is also known
   as 장안구 and 수원시 장안구, and the city itself (수원시, 수원) becomes a unit of kind
   ``si`` covering its 구;
-- 읍면동: the English name without the romanised numeral ("U 1(il)-dong" → u 1-dong);
+- 읍면동: the English name without the romanised numeral ("U 1(il)-dong" → u 1-dong), the
+  name without 동 (이태원동 → 이태원; two syllables or more);
   numbered 행정동 of one 시군구 (우1동, 우2동, 우3동) give their 법정동 (우동, kind
   ``legal_dong``), because people name legal dongs more than administrative ones.
 
@@ -34,7 +35,7 @@ FILES = {
     "emd": "kostat2018-skorea-submunicipalities-2018-topo-simple.json",
 }
 # Bumped when the derived entries change: the cache's built-in rows are then replaced.
-VERSION = "kostat2018-1"
+VERSION = "kostat2018-2"
 
 _SIDO_SUFFIX = re.compile(r"(특별자치시|특별자치도|특별시|광역시|도)$")
 _NUMBERED = re.compile(r"^(.+?)\d+(?:·\d+)*동$")
@@ -88,6 +89,15 @@ def _english(name_eng: str) -> list[str]:
     return out
 
 
+def _bare(name: str) -> list[str]:
+    """A 동 as people say it without 동 (이태원동 → 이태원, 신촌동 → 신촌), when that leaves
+    two syllables or more and no number; a bare name that is also a common word (사직,
+    중앙) is then placed only with context (see parser)."""
+    if name.endswith("동") and len(name) >= 3 and not re.search(r"[0-9·]|가$", name[:-1]):
+        return [name[:-1]]
+    return []
+
+
 def _merge(members: list[dict]) -> tuple[float, float, float]:
     """The centre and the radius of a circle as large as the members together."""
     lat = sum(m["lat"] for m in members) / len(members)
@@ -139,7 +149,8 @@ def entries() -> list[dict]:
         parent_u = sgg.get(u["code"][:5])
         province = sido.get(u["code"][:2], {}).get("name")
         parent = f"{province} {parent_u['name']}" if parent_u and province else (province or None)
-        rows.append({"kind": "emd", "name": u["name"], "aliases": _english(u["name_eng"]), "code": u["code"],
+        rows.append({"kind": "emd", "name": u["name"], "aliases": _english(u["name_eng"]) + _bare(u["name"]),
+                     "code": u["code"],
                      "parent": parent, "lat": u["lat"], "lon": u["lon"], "radius_m": u["radius_m"]})
         m = _NUMBERED.match(u["name"])
         if m and "가" not in m.group(1)[-1:]:
@@ -149,7 +160,7 @@ def entries() -> list[dict]:
         if name in names and any(r["name"] == name and r["code"][:5] == _sgg for r in rows if r["kind"] == "emd"):
             continue  # the 행정동 of that name exists in the same 시군구
         lat, lon, radius = _merge(members)
-        rows.append({"kind": "legal_dong", "name": name, "aliases": [],
+        rows.append({"kind": "legal_dong", "name": name, "aliases": _bare(name),
                      "code": ",".join(sorted(m["code"] for m in members)), "parent": members[0]["parent"],
                      "lat": lat, "lon": lon, "radius_m": radius})
     return rows

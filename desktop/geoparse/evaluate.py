@@ -5,7 +5,8 @@ Each line of the file is a JSON object ``{"text": …, "truth": …}`` (optional
 qualified by its parents as the gazetteer writes them ("서울특별시 종로구",
 "부산광역시 해운대구 우동"), or "none" when a careful reader would not place the post.
 
-- precision: of the posts placed, the share placed at the true place;
+- precision: of the posts placed, the share placed at the true place or inside it (a 동
+  of the true 구 counts; the 시도 around a true 구 does not);
 - recall: of the posts with a true place, the share placed there;
 - the confusion cases: every post placed wrongly, placed when it should not be, or
   left unplaced, with what was found;
@@ -124,7 +125,7 @@ def evaluate(parser: Geoparser, posts: list[dict], *, min_seconds: float = 1.0) 
         if res.status == "placed":
             rep.placed += 1
             rep.methods["profile" if res.inference.profile else res.inference.method] += 1
-            if got == truth:
+            if got == truth or got.startswith(truth + " "):  # at the true place, or inside it (종로구 → 사직동)
                 rep.correct += 1
                 continue
             if truth == "none":

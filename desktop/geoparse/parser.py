@@ -72,7 +72,7 @@ _HANGUL = re.compile(r"[가-힣]")
 
 # What may follow a name inside a word without asking the analyser: particles and place words.
 FAST_SUFFIXES = tuple(sorted((
-    "에서", "에선", "에서는", "에서도", "에서의", "으로", "로", "에", "에는", "에도", "의", "은", "는", "이", "가",
+    "에서", "에선", "에서는", "에서도", "에서의", "으로", "에", "에는", "에도", "의", "은", "는", "이", "가",
     "을", "를", "도", "까지", "부터", "와", "과", "랑", "이랑", "쪽", "앞", "앞에서", "역", "청", "일대", "근처",
     "부근", "인근", "주변", "방향", "방면", "사거리", "네거리", "삼거리", "광장", "입구", "출구", "시내", "내",
     "측", "일원", "주민센터", "행정복지센터", "파출소", "지구대", "경찰서", "사무소",
@@ -336,8 +336,10 @@ class Geoparser:
             return "reject"
         span = toks[first:last + 1]
         if span[-1].end != e:
-            # A longer proper noun holding the name (서울시청) is still the place; a common word is not.
-            if len(span) == 1 and span[0].tag == "NNP":
+            # A longer proper noun made of the name and a place word (서울시청) is still the place;
+            # another name that starts like it (세종로, a street) or a common word is not.
+            tail = span[0].form[e - s:] if len(span) == 1 else ""
+            if span[0].tag == "NNP" and tail and tail.startswith(tuple(PLACE_WORDS)):
                 return "ok"
             return "reject"
         if span[0].tag not in NOUN_TAGS:
@@ -397,6 +399,12 @@ class Geoparser:
                 places = [p for p, f in zip(places, flags) if f]
             elif m.weak:
                 continue  # a common word with nothing around it saying it is a place
+            if m.weak and not any(f and self._finer_support(m, p, mentions) for p, f in zip(m.places, flags)):
+                continue  # a common word needs a 시군구 or finer around it, not just a 시도 (서울 … 광장)
+            # A 동 named without 동 (신촌) yields to a district or landmark of that name (강남 = 강남구).
+            bare = [p for p in places if p.entry.kind in ("emd", "legal_dong") and m.key == p.entry.name[:-1]]
+            if bare and len(bare) < len(places):
+                places = [p for p in places if p not in bare]
             # A landmark right after a unit it is not in (부산 시청) is not that landmark.
             prev = next((o for o in reversed(mentions) if o.end <= m.start and m.start - o.end <= 1), None)
             if prev is not None and prev.places and all(p.entry.origin == "builtin" for p in prev.places):
@@ -454,6 +462,17 @@ class Geoparser:
         method = "context" if m.ambiguous_at_first and sup and not enclosing else "admin"
         return Result("placed", Inference(e.lat, e.lon, e.radius_m, conf, e, method, matched,
                                           tuple(dict.fromkeys(x.word for x, _, _ in narrowed))))
+
+    @staticmethod
+    def _finer_support(m: Mention, p: Place, mentions: list[Mention]) -> bool:
+        """Is ``p`` enclosed by, or enclosing, a candidate of another mention at 시군구 level or finer?"""
+        for o in mentions:
+            if o is m or o.key == m.key:
+                continue
+            for q in o.places:
+                if q.level >= 1.5 and (contains(q, p) or contains(p, q)):
+                    return True
+        return False
 
     def _enclosing(self, places: list[Place]) -> Place | None:
         """The smallest built-in unit holding every candidate (by code), or None."""

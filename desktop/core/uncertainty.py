@@ -112,10 +112,30 @@ def circle_reaches(geom: BaseGeometry, lat: np.ndarray, lon: np.ndarray, radius:
     c = geom.centroid
     lat0, lon0 = c.y, c.x
     kx, ky = M_PER_DEG * math.cos(math.radians(lat0)), M_PER_DEG
+    r = np.asarray(radius, np.float64)
+    # Only circles that reach the area's envelope (padded by a tenth for the projection) can
+    # reach the area; then each distinct circle once: places and gazetteer matches repeat.
+    w, s, e, n = geom.bounds
+    x = (lon - lon0) * kx
+    y = (lat - lat0) * ky
+    dx = np.maximum(0.0, np.maximum((w - lon0) * kx - x, x - (e - lon0) * kx))
+    dy = np.maximum(0.0, np.maximum((s - lat0) * ky - y, y - (n - lat0) * ky))
+    near = ok & (np.hypot(dx, dy) <= r * 1.1 + 1.0)
+    k = np.flatnonzero(near)
+    if not k.size:
+        return out
     g = shapely.transform(geom, lambda xy: np.column_stack([(xy[:, 0] - lon0) * kx, (xy[:, 1] - lat0) * ky]))
     shapely.prepare(g)
-    pts = shapely.points((lon[ok] - lon0) * kx, (lat[ok] - lat0) * ky)
-    out[ok] = shapely.dwithin(g, pts, np.asarray(radius, np.float64)[ok])
+    xk, yk, rk = x[k], y[k], r[k]
+    order = np.lexsort((rk, yk, xk))
+    xs, ys, rs = xk[order], yk[order], rk[order]
+    first = np.ones(order.size, bool)
+    first[1:] = (xs[1:] != xs[:-1]) | (ys[1:] != ys[:-1]) | (rs[1:] != rs[:-1])
+    group = np.cumsum(first) - 1
+    hit = shapely.dwithin(g, shapely.points(xs[first], ys[first]), rs[first])
+    res = np.empty(order.size, bool)
+    res[order] = hit[group]
+    out[k] = res
     return out
 
 

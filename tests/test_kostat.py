@@ -94,3 +94,62 @@ def test_a_unit_is_an_area_like_a_file_district():
 
     inside = mask.contains(np.array([37.5636, 37.5796]), np.array([126.9850, 126.9770]))  # 명동, 경복궁
     assert inside.tolist() == [True, False]
+
+
+def test_district_option_on_the_command_line(tmp_path, capsys):
+    import json
+
+    from desktop.cache import Cache
+    from desktop.cache.writer import write_records
+    from desktop.cli import main
+    from desktop.core.model import Item, Kind, Precision
+    from desktop.session.options import FilterOptions, session_from_options
+
+    db = tmp_path / "c.db"
+    pts = [(37.5636, 126.9850)] * 4 + [(37.5759, 126.9769)] * 3 + [(35.1040, 129.0320)] * 2  # 명동, 광화문, 부산 중구
+    c = Cache.open(db)
+    write_records(c, [Item(kind=Kind.POST, source="x", source_id=str(i), t_ms=1_794_632_400_000 + i, lat=la, lon=lo,
+                           precision=Precision.EXACT, text=f"현장 {i}") for i, (la, lo) in enumerate(pts)],
+                  path="t", fmt="test")
+    c.close()
+    capsys.readouterr()
+    assert main(["query", "--db", str(db), "--district", "종로구", "--format", "jsonl"]) == 0
+    out = capsys.readouterr()
+    assert len(out.out.strip().splitlines()) == 3 and "서울특별시 종로구" in out.err
+    assert main(["query", "--db", str(db), "--district", "서울 중구 명동", "--district", "Busan Jung-gu",
+                 "--format", "jsonl"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 6
+    assert main(["query", "--db", str(db), "--district", "서울특별시", "--exclude-district", "명동",
+                 "--format", "jsonl"]) == 0
+    ids = {json.loads(ln)["id"] for ln in capsys.readouterr().out.strip().splitlines()}
+    assert len(ids) == 3
+    # ambiguous or unknown: one line naming the candidates, exit 1
+    assert main(["query", "--db", str(db), "--district", "중구"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--district" in err and "서울특별시 중구, 부산광역시 중구, 대구광역시 중구" in err
+    assert main(["query", "--db", str(db), "--district", "아틀란티스구"]) == 1
+    assert "no built-in district" in capsys.readouterr().err
+    # the same areas as a pick in the window: the session gets kostat.area values
+    s = session_from_options(FilterOptions(district=["명동"]))
+    assert [a.name for a in s.active_areas()] == ["서울특별시 중구 명동"]
+    assert s.active_areas()[0] == kostat.area(kostat.resolve("1102055"))
+
+
+def test_the_bundle_ships_the_three_levels():
+    """build.spec copies resources/ whole (the boundaries with it), no trim drops them, and
+    the frozen smoke test checks the three files are there and read."""
+    import ast
+
+    from desktop.ui import smoke
+    from tests.conftest import ROOT
+
+    spec = (ROOT / "build.spec").read_text(encoding="utf-8")
+    assert '(str(ROOT / "resources"), "resources")' in spec
+    trim = (ROOT / "scripts" / "bundle_trim.py").read_text(encoding="utf-8")
+    assert "boundaries" not in trim and "kostat" not in trim
+    ast.parse(spec)
+    for level in kostat.LEVELS:
+        assert f"boundaries/{kostat.FILES[level]}" in smoke.SHIPPED
+    assert "built-in districts" in (ROOT / "desktop" / "ui" / "smoke.py").read_text(encoding="utf-8")
+    size = sum((paths.resources_dir() / "boundaries" / f).stat().st_size for f in kostat.FILES.values())
+    assert size < 3_000_000  # 2.4 MB for the three levels

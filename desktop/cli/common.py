@@ -50,6 +50,11 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--exclude-area", action="append", default=[], metavar="FILE[:PROP=VALUE]",
                    help="leave out items in this area")
     g.add_argument("--saved-area", action="append", default=[], metavar="NAME", help="an area saved in the cache")
+    g.add_argument("--district", action="append", default=[], metavar="NAME",
+                   help="a built-in Korean district (KOSTAT 2018 시도, 시군구 or 읍면동) by Korean or English name or "
+                        "code: 종로구, 'Busan Jung-gu', '서울 중구 명동', 11010 (a name in several cities lists them)")
+    g.add_argument("--exclude-district", action="append", default=[], metavar="NAME",
+                   help="leave out items in this built-in district")
     g.add_argument("--hashtag", action="append", default=[], metavar="TAG", help="any of these hashtags (without #)")
     g.add_argument("--kind", action="append", default=[], choices=["post", "field_update"])
     g.add_argument("--source", action="append", default=[], metavar="NAME",

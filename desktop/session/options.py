@@ -1,4 +1,5 @@
-"""Filter options as a user types them (``--from 14:00``, ``--area gu.json:code=11110``)
+"""Filter options as a user types them (``--from 14:00``, ``--area gu.json:code=11110``,
+``--district 종로구``)
 turned into a session: the one path from words to a :class:`~desktop.core.filters.Filter`.
 
 The command line's filter options, saved views and (later) report and export dialogs
@@ -11,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.core.errors import OptionError
-from desktop.core.geo import area_from_geojson, areas_from_file
+from desktop.core import kostat
+from desktop.core.geo import GeoError, area_from_geojson, areas_from_file
 from desktop.core.triage import TriageError, check_priority, check_state
 from desktop.importers.base import BadRecord, ImportContext, ImportOptions, parse_time
 from desktop.session.model import Session
@@ -28,6 +30,8 @@ class FilterOptions:
     area: list[str] = field(default_factory=list)  # FILE or FILE:PROP=VALUE
     exclude_area: list[str] = field(default_factory=list)
     saved_area: list[str] = field(default_factory=list)  # names of areas saved in the cache
+    district: list[str] = field(default_factory=list)  # built-in KOSTAT districts by name or code
+    exclude_district: list[str] = field(default_factory=list)
     hashtag: list[str] = field(default_factory=list)
     kind: list[str] = field(default_factory=list)
     source: list[str] = field(default_factory=list)
@@ -104,6 +108,12 @@ def apply_options(session: Session, opts: FilterOptions, cache=None, notes: list
     for spec in opts.exclude_area:
         path, pick = split_area(spec)
         areas += areas_from_file(path, pick, exclude=True)
+    for names, exclude, option in ((opts.district, False, "--district"), (opts.exclude_district, True, "--exclude-district")):
+        for name in names:
+            try:
+                areas.append(kostat.area(kostat.resolve(name), exclude))
+            except GeoError as exc:
+                raise OptionError(f"{option}: {exc}") from None
     for name in opts.saved_area:
         if cache is None:
             raise OptionError("--saved-area needs a cache")

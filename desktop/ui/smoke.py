@@ -31,7 +31,9 @@ KOREA_CRS = "EPSG:5179"
 SQUARES = [(953_000, 1_951_000), (955_000, 1_951_000)]
 SHIPPED = ["web/sitmap.js", "web/canvas_layers.js", "web/vendor/protomaps-leaflet/protomaps-leaflet.js",
            "fonts/NanumGothic-Regular.ttf", "fonts/emoji/noto-emoji-5-400-normal.woff2", "i18n/sitmap_ko.qm",
-           "basemap/land.json"]
+           "basemap/land.json", "boundaries/kostat2018-skorea-provinces-2018-topo-simple.json",
+           "boundaries/kostat2018-skorea-municipalities-2018-topo-simple.json",
+           "boundaries/kostat2018-skorea-submunicipalities-2018-topo-simple.json"]
 
 
 def prepare_environment() -> None:
@@ -143,6 +145,17 @@ def check_geo_data() -> str:
     return f"GDAL {pyogrio.__gdal_version_string__}, data {gdal}; PROJ data {proj}"
 
 
+def check_builtin_districts() -> str:
+    """The shipped KOSTAT 2018 districts read (TopoJSON through GDAL) at all three levels."""
+    from desktop.core import kostat
+
+    counts = [len(kostat.units(level)) for level in kostat.LEVELS]
+    if counts != [17, 250, 3504]:
+        raise RuntimeError(f"expected 17/250/3504 districts, read {counts}")
+    u = kostat.resolve("명동")
+    return f"{'/'.join(map(str, counts))} (시도/시군구/읍면동); 명동 = {u['qualified']} ({u['code']})"
+
+
 def check_boundaries(tmp: Path, driver: str, suffix: str) -> str:
     """Writes two polygons in the Korean projection and reads them back as WGS84 areas."""
     import geopandas as gpd
@@ -202,6 +215,7 @@ def run_smoke_test() -> int:
             checks.run("place search", check_places)
             checks.run("live feed decoding", check_live_decoding)
             checks.run("GDAL and PROJ data", check_geo_data)
+            checks.run("built-in districts", check_builtin_districts)
             checks.run("GeoPackage boundaries", lambda: check_boundaries(tmp_path, "GPKG", ".gpkg"))
             checks.run("GeoJSON boundaries", lambda: check_boundaries(tmp_path, "GeoJSON", ".geojson"))
             db = tmp_path / "smoke.db"

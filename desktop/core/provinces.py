@@ -13,11 +13,10 @@ from functools import lru_cache
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from desktop.core import paths
+from desktop.core import kostat, paths
 
-FILE = "kostat2018-skorea-provinces-2018-topo-simple.json"
-CREDIT = ("출처: 통계청 통계지리정보서비스 (SGIS, Statistics Korea), 2018, "
-          "via github.com/southkorea/southkorea-maps (KOGL Type 1)")
+FILE = kostat.FILES[kostat.SIDO]
+CREDIT = kostat.CREDIT
 
 
 @lru_cache(maxsize=1)

@@ -123,6 +123,10 @@ def test_menus_and_about_with_credits(qtbot, shell):
     for credit in ("Leaflet", "protomaps-leaflet", "Natural Earth", "GeoNames", "NanumGothic", "Noto Emoji", "통계청",
                    "OpenStreetMap"):
         assert credit in text
+    # the built-in districts' credit as their README names it (KOGL Type 1 asks for it)
+    from desktop.core.kostat import CREDIT
+
+    assert CREDIT in text and "KOSTAT 2018" in text and "southkorea-maps" in text
     box.close()
 
 

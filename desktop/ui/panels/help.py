@@ -6,7 +6,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTableWidget, QTableWidgetItem, QVBoxLayout
 
 from desktop import __version__
-from desktop.core.provinces import CREDIT as PROVINCES_CREDIT
+from desktop.core.kostat import CREDIT as DISTRICTS_CREDIT
 from desktop.ui.panels.base import MenuEntry, Panel
 from desktop.ui.plain import message
 
@@ -73,7 +73,7 @@ CREDITS = (
     "NanumGothic font and Noto Emoji font (SIL Open Font License 1.1)",
     "Outline basemap: Natural Earth (public domain)",
     "Place search: GeoNames (CC BY 4.0)",
-    PROVINCES_CREDIT,
+    "Built-in districts and map outlines (시도, 시군구, 읍면동, KOSTAT 2018): " + DISTRICTS_CREDIT,
     "Online map layer, only when turned on: © OpenStreetMap contributors (ODbL)",
 )
 

@@ -1,0 +1,70 @@
+"""``sitmap sync``: keep a cache in step with the command post's shared store.
+
+``sitmap sync --db cache.db --shared postgresql://user@host:port/sitmap`` pushes what this
+workstation changed and pulls what the others did, then keeps doing so (woken by the
+store's notifications) until Ctrl+C, printing one status line whenever something moved
+or the store went offline or came back. ``--once`` pushes and pulls once and exits.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import threading
+import time
+
+from desktop.cli.common import EXIT_OK, add_db, audit_fields, db_path
+
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+
+
+def parse_since(text: str | None) -> int | None:
+    """``24h``, ``90m``, ``2d`` → the UTC ms of that long ago; ``all`` (or nothing) → None."""
+    if text is None or text.strip().lower() in ("", "all"):
+        return None
+    m = _SPAN.match(text.lower())
+    if not m:
+        raise ValueError(f"--since {text!r}: expected a span such as 24h, 90m, 2d, or 'all'")
+    seconds = float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    return int((time.time() - seconds) * 1000)
+
+
+def run(args) -> int:
+    from desktop.sync.runner import Sync
+
+    url = args.shared or os.environ.get("SITMAP_SHARED")
+    if not url:
+        raise ValueError("say which shared store: --shared postgresql://user@host:port/database (or $SITMAP_SHARED)")
+    operator = audit_fields(args)[0]
+    sync = Sync(db_path(args), url, operator=operator, since_ms=parse_since(args.since), interval=args.interval,
+                on_status=lambda s: print(s.line(), flush=True))
+    if args.once:
+        s = sync.once()
+        print(s.line(), flush=True)
+        return EXIT_OK
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        sync.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return EXIT_OK
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sync", help="keep this cache in step with the command post's shared store (PostgreSQL)",
+                       description="Push this workstation's changes to the shared store and pull the others'. "
+                                   "The password comes from the URL, $PGPASSWORD or the system keyring; TLS options "
+                                   "(sslmode, sslrootcert, sslcert, sslkey) go in the URL.")
+    add_db(p)
+    p.add_argument("--shared", metavar="URL", default=None,
+                   help="postgresql://user@host:port/database (default: $SITMAP_SHARED)")
+    p.add_argument("--once", action="store_true", help="push and pull once, then exit")
+    p.add_argument("--since", default="24h", metavar="SPAN",
+                   help="pull items no older than this (24h, 90m, 2d, or 'all'; default 24h)")
+    p.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
+                   help="pull at least this often even without a notification (default 5)")
+    p.set_defaults(func=run)

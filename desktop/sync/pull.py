@@ -1,0 +1,309 @@
+"""Pulling the shared change log into the cache.
+
+A pull reads one page of ``changes`` with ``seq`` above the cursor (changes this
+workstation made are already in its cache and are skipped), fetches the rows they name,
+and writes them into the cache: items through the cache's writer (one batch of format
+``sync`` per page and purpose; they get local ids, matched to the store's by source and
+source id), everything else, and the new cursor, in one cache transaction. A stop before
+that commit pulls the same page again; items are unique on (source, source_id), so
+nothing is written twice.
+
+Triage is append-only on both sides: the history rows pulled are added, and each
+touched item's current triage is the store's history folded in ``seq`` order, then this
+workstation's changes not pushed yet (they will get later seqs). Two people triaging one
+post concurrently both keep their row; the later seq is the current state everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from desktop.cache.writer import write_records
+from desktop.core.model import Item, Kind, Precision
+from desktop.sync.connect import display
+
+PAGE = 10_000
+
+_ITEM_SELECT = ("SELECT id, kind, source, source_id, t_ms, lat, lon, precision, radius_m, text, author, author_id, "
+                "lang, place_name, hashtags, links, reply_to, quote_of, retweet_of, unit_uid, callsign, extra, raw, "
+                "workstation, operator, purpose, case_ref FROM items")
+
+
+@dataclass
+class Pulled:
+    counts: dict[str, int] = field(default_factory=dict)
+    cursor: int = 0
+    more: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _item(r) -> Item:
+    return Item(kind=Kind(r[1]), source=r[2], source_id=r[3], t_ms=int(r[4]), lat=r[5], lon=r[6],
+                precision=Precision(r[7]), radius_m=r[8], text=r[9] or "", author=r[10], author_id=r[11], lang=r[12],
+                place_name=r[13], hashtags=tuple(json.loads(r[14] or "[]")), links=tuple(json.loads(r[15] or "[]")),
+                reply_to=r[16], quote_of=r[17], retweet_of=r[18], unit_uid=r[19], callsign=r[20],
+                extra=json.loads(r[21]) if r[21] else None, raw=r[22])
+
+
+def _local_item(conn: sqlite3.Connection, source: str | None, source_id: str | None) -> int | None:
+    if source is None:
+        return None
+    r = conn.execute("SELECT id FROM items WHERE source = ? AND source_id = ?", (source, source_id)).fetchone()
+    return int(r[0]) if r else None
+
+
+def _write_items(link, rows: list, out: Pulled) -> None:
+    """Write shared item rows the cache lacks, one batch per (workstation, operator, purpose, case)."""
+    conn = link.cache.conn
+    fresh = [r for r in rows if _local_item(conn, r[2], r[3]) is None]
+    groups: dict[tuple, list] = defaultdict(list)
+    for r in fresh:
+        groups[(r[23], r[24], r[25], r[26])].append(r)
+    for (ws, operator, purpose, case_ref), group in groups.items():
+        stats = write_records(link.cache, (_item(r) for r in group), path=f"{display(link.url)} ({ws})", fmt="sync",
+                              keep_raw=True, operator=operator, purpose=purpose, case_ref=case_ref)
+        out.counts["items"] = out.counts.get("items", 0) + stats.accepted
+
+
+def pull(link, *, page: int = PAGE) -> Pulled:
+    """Pull one page of changes; ``more`` says whether another page is waiting."""
+    conn, st, ws = link.cache.conn, link.state, link.ws
+    pg = link.pg
+    out = Pulled(cursor=st.cursor())
+    with pg.transaction():
+        cur = pg.cursor()
+        changes = cur.execute("SELECT seq, tbl, row_id, workstation FROM changes WHERE seq > %s ORDER BY seq LIMIT %s",
+                              (out.cursor, page)).fetchall()
+        if not changes:
+            return out
+        out.more = len(changes) >= page
+        ids: dict[str, list[int]] = defaultdict(list)
+        for _seq, tbl, row_id, who in changes:
+            if who != ws:
+                ids[tbl].append(row_id)
+        ids = {k: list(dict.fromkeys(v)) for k, v in ids.items()}
+        fetched: dict[str, list] = {}
+        if ids.get("items"):
+            sql = _ITEM_SELECT + " WHERE id = ANY(%s)"
+            params: list = [ids["items"]]
+            if link.since_ms is not None:
+                sql += " AND t_ms >= %s"
+                params.append(link.since_ms)
+            fetched["items"] = cur.execute(sql + " ORDER BY id", params).fetchall()
+        queries = {
+            "areas": "SELECT id, name, geometry, exclude, created_ms FROM areas WHERE id = ANY(%s)",
+            "gazetteer": "SELECT id, kind, name, aliases, code, parent, lat, lon, radius_m, added_ms, added_by "
+                         "FROM gazetteer WHERE id = ANY(%s)",
+            "alert_rules": "SELECT id, name, kind, params, area_name, area, enabled, created_ms FROM alert_rules "
+                           "WHERE id = ANY(%s)",
+            "incidents": "SELECT id, uid, name, state, priority, lat, lon, area, created_ms, created_by, updated_ms, "
+                         "closed_ms FROM incidents WHERE id = ANY(%s)",
+            "incident_items": "SELECT x.incident_id, n.uid, i.source, i.source_id, x.added_ms, x.added_by, x.removed "
+                              "FROM incident_items x JOIN incidents n ON n.id = x.incident_id JOIN items i "
+                              "ON i.id = x.item_id WHERE x.id = ANY(%s) ORDER BY x.seq",
+            "incident_log": "SELECT l.id, l.incident_id, n.uid, l.t_ms, l.by, l.kind, l.text, i.source, i.source_id, "
+                            "l.task_code FROM incident_log l JOIN incidents n ON n.id = l.incident_id LEFT JOIN items i "
+                            "ON i.id = l.item_id WHERE l.id = ANY(%s) ORDER BY l.seq",
+            "tasks": "SELECT k.code, k.unit_uid, k.callsign, k.text, k.lat, k.lon, k.radius_m, k.message_id, k.state, "
+                     "k.sent_ms, k.sent_by, k.delivered_ms, k.acknowledged_ms, k.on_scene_ms, k.done_ms, k.reply, "
+                     "k.incident_id, n.uid, i.source, i.source_id FROM tasks k LEFT JOIN incidents n "
+                     "ON n.id = k.incident_id LEFT JOIN items i ON i.id = k.item_id WHERE k.id = ANY(%s)",
+            "triage_history": "SELECT h.id, h.item_id, i.source, i.source_id, h.t_ms, h.by, h.origin, h.state, "
+                              "h.priority, h.tags, d.source, d.source_id, h.note FROM triage_history h "
+                              "JOIN items i ON i.id = h.item_id LEFT JOIN items d ON d.id = h.duplicate_of "
+                              "WHERE h.id = ANY(%s) ORDER BY h.seq",
+        }
+        for tbl, sql in queries.items():
+            if ids.get(tbl):
+                fetched[tbl] = cur.execute(sql, (ids[tbl],)).fetchall()
+        # Items these rows name that the cache does not have (older than --since): fetched now.
+        wanted = set()
+        for r in fetched.get("incident_items", []):
+            wanted.add((r[2], r[3]))
+        for r in fetched.get("incident_log", []):
+            if r[7] is not None:
+                wanted.add((r[7], r[8]))
+        for r in fetched.get("tasks", []):
+            if r[18] is not None:
+                wanted.add((r[18], r[19]))
+        for r in fetched.get("triage_history", []):
+            wanted.add((r[2], r[3]))
+            if r[10] is not None:
+                wanted.add((r[10], r[11]))
+        have = {(r[2], r[3]) for r in fetched.get("items", [])}
+        missing = [k for k in wanted - have if _local_item(conn, *k) is None]
+        extra_items = []
+        if missing:
+            extra_items = cur.execute(
+                _ITEM_SELECT + " WHERE (source, source_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
+                ([m[0] for m in missing], [m[1] for m in missing])).fetchall()
+        # The store's whole triage history of every item touched, for the fold.
+        folds: dict[int, list] = defaultdict(list)
+        touched = sorted({r[1] for r in fetched.get("triage_history", [])})
+        if touched:
+            for r in cur.execute("SELECT h.item_id, h.t_ms, h.by, h.origin, h.state, h.priority, h.tags, d.source, "
+                                 "d.source_id, h.note, i.source, i.source_id FROM triage_history h "
+                                 "JOIN items i ON i.id = h.item_id LEFT JOIN items d ON d.id = h.duplicate_of "
+                                 "WHERE h.item_id = ANY(%s) ORDER BY h.item_id, h.seq", (touched,)):
+                folds[r[0]].append(r)
+
+    if fetched.get("items") or extra_items:
+        _write_items(link, list(fetched.get("items", [])) + list(extra_items), out)
+
+    last = int(changes[-1][0])
+    with link.cache.transaction():
+        _apply(link, fetched, folds, out)
+        st.set_cursor(last)
+    out.cursor = last
+    return out
+
+
+def _apply(link, fetched: dict, folds: dict, out: Pulled) -> None:
+    conn, st = link.cache.conn, link.state
+
+    def pulled(table: str, local_id: int | None) -> None:
+        if local_id is not None:
+            st.add_pulled(table, int(local_id), int(local_id))
+            out.counts[table] = out.counts.get(table, 0) + 1
+
+    for _id, name, geometry, exclude, created_ms in fetched.get("areas", []):
+        row = conn.execute("SELECT geometry, exclude FROM areas WHERE name = ?", (name,)).fetchone()
+        if row and row[0] == geometry and bool(row[1]) == bool(exclude):
+            continue
+        cur = conn.execute("INSERT OR REPLACE INTO areas (name, geometry, exclude, created_ms) VALUES (?, ?, ?, ?)",
+                           (name, geometry, int(bool(exclude)), created_ms))
+        pulled("areas", cur.lastrowid)
+    for r in fetched.get("gazetteer", []):
+        cur = conn.execute("INSERT OR IGNORE INTO gazetteer (origin, kind, name, aliases, code, parent, lat, lon, "
+                           "radius_m, added_ms, added_by) VALUES ('user', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", r[1:])
+        if cur.rowcount:
+            pulled("gazetteer", cur.lastrowid)
+    for r in fetched.get("alert_rules", []):
+        cur = conn.execute("INSERT INTO alert_rules (name, kind, params, area_name, area, enabled, created_ms) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)", (r[1], r[2], r[3], r[4], r[5], int(bool(r[6])), r[7]))
+        pulled("alert_rules", cur.lastrowid)
+
+    def incident(shared_id: int, uid: str) -> int | None:
+        mine = f"{link.ws}:"
+        if uid.startswith(mine):
+            local = int(uid[len(mine):])
+            return local if conn.execute("SELECT 1 FROM incidents WHERE id = ?", (local,)).fetchone() else None
+        return st.incident_local(shared_id)
+
+    for (sid, uid, name, state, priority, lat, lon, area, created_ms, created_by, updated_ms,
+         closed_ms) in fetched.get("incidents", []):
+        local = incident(sid, uid)
+        if local is None:
+            cur = conn.execute("INSERT INTO incidents (name, state, priority, lat, lon, area, created_ms, created_by, "
+                               "updated_ms, closed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               (name, state, priority, lat, lon, area, created_ms, created_by, updated_ms, closed_ms))
+            st.map_incident(sid, int(cur.lastrowid), uid)
+        else:
+            conn.execute("UPDATE incidents SET name = ?, state = ?, priority = ?, lat = ?, lon = ?, area = ?, "
+                         "updated_ms = max(updated_ms, ?), closed_ms = ? WHERE id = ?",
+                         (name, state, priority, lat, lon, area, updated_ms, closed_ms, local))
+        out.counts["incidents"] = out.counts.get("incidents", 0) + 1
+    for sid, uid, source, source_id, added_ms, added_by, removed in fetched.get("incident_items", []):
+        local, item = incident(sid, uid), _local_item(conn, source, source_id)
+        if local is None or item is None:
+            continue
+        if removed:
+            conn.execute("DELETE FROM incident_items WHERE incident_id = ? AND item_id = ?", (local, item))
+        else:
+            conn.execute("INSERT OR IGNORE INTO incident_items (incident_id, item_id, added_ms, added_by) "
+                         "VALUES (?, ?, ?, ?)", (local, item, added_ms, added_by))
+        out.counts["incident_items"] = out.counts.get("incident_items", 0) + 1
+    for r in fetched.get("tasks", []):
+        (code, unit_uid, callsign, text, lat, lon, radius_m, message_id, state, sent_ms, sent_by, delivered_ms,
+         acknowledged_ms, on_scene_ms, done_ms, reply, inc_sid, inc_uid, source, source_id) = r
+        inc = incident(inc_sid, inc_uid) if inc_sid is not None else None
+        conn.execute(
+            "INSERT INTO tasks (code, incident_id, item_id, unit_uid, callsign, text, lat, lon, radius_m, message_id, "
+            "state, sent_ms, sent_by, delivered_ms, acknowledged_ms, on_scene_ms, done_ms, reply) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+            "state = excluded.state, callsign = excluded.callsign, message_id = excluded.message_id, "
+            "reply = excluded.reply, delivered_ms = coalesce(excluded.delivered_ms, tasks.delivered_ms), "
+            "acknowledged_ms = coalesce(excluded.acknowledged_ms, tasks.acknowledged_ms), "
+            "on_scene_ms = coalesce(excluded.on_scene_ms, tasks.on_scene_ms), "
+            "done_ms = coalesce(excluded.done_ms, tasks.done_ms)",
+            (code, inc, _local_item(conn, source, source_id), unit_uid, callsign, text, lat, lon, radius_m, message_id,
+             state, sent_ms, sent_by, delivered_ms, acknowledged_ms, on_scene_ms, done_ms, reply))
+        out.counts["tasks"] = out.counts.get("tasks", 0) + 1
+    for _id, sid, uid, t_ms, by, kind, text, source, source_id, task_code in fetched.get("incident_log", []):
+        local = incident(sid, uid)
+        if local is None:
+            continue
+        task = conn.execute("SELECT id FROM tasks WHERE code = ?", (task_code,)).fetchone() if task_code else None
+        cur = conn.execute("INSERT INTO incident_log (incident_id, t_ms, by, kind, text, item_id, task_id) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           (local, t_ms, by, kind, text, _local_item(conn, source, source_id), task[0] if task else None))
+        conn.execute("UPDATE incidents SET updated_ms = max(updated_ms, ?) WHERE id = ?", (t_ms, local))
+        pulled("incident_log", cur.lastrowid)
+
+    # Triage: the rows, then each touched item's current state folded from the whole history.
+    refold: dict[int, int] = {}  # shared item id -> local item id
+    for (_id, s_item, source, source_id, t_ms, by, origin, state, priority, tags, d_source, d_source_id,
+         note) in fetched.get("triage_history", []):
+        item = _local_item(conn, source, source_id)
+        if item is None:
+            continue
+        dup = _local_item(conn, d_source, d_source_id)
+        cur = conn.execute("INSERT INTO triage_history (item_id, t_ms, by, origin, state, priority, tags, duplicate_of, "
+                           "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (item, t_ms, by, origin, state, priority, tags, dup, note))
+        pulled("triage_history", cur.lastrowid)
+        refold[s_item] = item
+    if refold:
+        cond, params = st.not_pulled_sql("triage_history")
+        out_mark = st.out("triage_history")
+        for s_item, item in refold.items():
+            rows = [(t, by, origin, state, priority, tags, _local_item(conn, ds, dsi), note)
+                    for _i, t, by, origin, state, priority, tags, ds, dsi, note, _s, _si in folds.get(s_item, [])]
+            rows += conn.execute(f"SELECT t_ms, by, origin, state, priority, tags, duplicate_of, note FROM triage_history "
+                                 f"WHERE item_id = ? AND id > ? AND {cond} ORDER BY id",
+                                 [item, out_mark, *params]).fetchall()
+            _set_triage(conn, item, rows)
+
+
+def fold(rows) -> dict | None:
+    """The current triage from history rows in order (t_ms, by, origin, state, priority, tags,
+    duplicate_of, note): each row holds the new value of the fields it changed."""
+    if not rows:
+        return None
+    cur = {"state": "new", "priority": "routine", "tags": "[]", "duplicate_of": None, "officer": 0,
+           "updated_ms": 0, "updated_by": ""}
+    for t_ms, by, origin, state, priority, tags, dup, _note in rows:
+        if origin == "officer":
+            cur["officer"] = 1
+        elif state is not None:
+            cur["officer"] = 0
+        if state is not None:
+            cur["state"] = state
+            if state != "duplicate":
+                cur["duplicate_of"] = None
+        if priority is not None:
+            cur["priority"] = priority
+        if tags is not None:
+            cur["tags"] = tags
+        if dup is not None:
+            cur["duplicate_of"] = dup
+        cur["updated_ms"], cur["updated_by"] = t_ms, by
+    return cur
+
+
+def _set_triage(conn: sqlite3.Connection, item: int, rows) -> None:
+    t = fold(rows)
+    if t is None:
+        return
+    conn.execute(
+        "INSERT INTO triage (item_id, state, priority, tags, duplicate_of, officer, updated_ms, updated_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (item_id) DO UPDATE SET state = excluded.state, "
+        "priority = excluded.priority, tags = excluded.tags, duplicate_of = excluded.duplicate_of, "
+        "officer = excluded.officer, updated_ms = excluded.updated_ms, updated_by = excluded.updated_by",
+        (item, t["state"], t["priority"], t["tags"], t["duplicate_of"], t["officer"], t["updated_ms"], t["updated_by"]))

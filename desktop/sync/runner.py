@@ -1,0 +1,244 @@
+"""The sync loop: push, then pull until caught up; woken by NOTIFY from the store and by
+local changes; retrying when the store is unreachable while local work goes on.
+
+:class:`Sync` is what the command line and the window use. :meth:`Sync.once` pushes and
+pulls once; :meth:`Sync.run` loops until its stop event is set, calling ``on_status``
+with a :class:`Status` after every cycle that changed something and whenever the store
+goes offline or comes back. A missed notification loses nothing: the loop also pulls
+every ``interval`` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from desktop.sync import schema
+from desktop.sync.connect import StoreOffline, SyncError, connect, display, explain
+from desktop.sync.link import Link
+from desktop.sync.pull import pull
+from desktop.sync.push import push, waiting
+
+LOCAL_POLL_S = 0.25  # how often local changes are looked for
+
+
+@dataclass
+class Status:
+    online: bool
+    store: str
+    pushed: int = 0  # in the last cycle
+    pulled: int = 0
+    pushed_total: int = 0
+    pulled_total: int = 0
+    waiting: int = 0  # local changes not pushed yet
+    offline_since: float | None = None  # time.time() when the store was lost
+    cursor: int = 0
+    error: str | None = None
+    counts: dict = field(default_factory=dict)
+
+    def line(self) -> str:
+        if self.online:
+            return f"shared store: online, pushed {self.pushed}, pulled {self.pulled}" + (
+                f", {self.waiting} changes waiting" if self.waiting else "")
+        since = time.strftime("%H:%M", time.localtime(self.offline_since or time.time()))
+        return f"shared store: offline since {since}, {self.waiting} changes waiting"
+
+
+def waiting_offline(cache_path: str | Path) -> int:
+    """Local changes waiting for the store this cache last synced with, read without it."""
+    from types import SimpleNamespace
+
+    from desktop.cache import Cache
+    from desktop.sync import state
+
+    if not Path(cache_path).exists():
+        return 0
+    with Cache.open_readonly(cache_path) as cache:
+        store = state.get(cache.conn, "sync.last_store")
+        if not store:
+            return 0
+        return waiting(SimpleNamespace(cache=cache, state=state.State(cache.conn, store)))
+
+
+def _driver_error(exc: BaseException) -> bool:
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    return isinstance(exc, psycopg.Error)
+
+
+class Sync:
+    def __init__(self, cache_path: str | Path, url: str, *, operator: str | None = None, since_ms: int | None = None,
+                 interval: float = 5.0, on_status: Callable[[Status], None] | None = None):
+        self.cache_path = Path(cache_path)
+        self.url = url
+        self.operator = operator
+        self.since_ms = since_ms
+        self.interval = interval
+        self.on_status = on_status
+        self.link: Link | None = None
+        self.status = Status(online=False, store=display(url))
+
+    # --- one cycle ------------------------------------------------------------------
+
+    def _ensure(self) -> Link:
+        if self.link is None:
+            self.link = Link.open(self.cache_path, self.url, operator=self.operator, since_ms=self.since_ms)
+        return self.link
+
+    def cycle(self) -> Status:
+        """Push everything waiting, then pull until caught up. Raises SyncError/StoreOffline."""
+        link = self._ensure()
+        pushed = pulled = 0
+        try:
+            while True:
+                p = push(link)
+                pushed += p.total
+                if not p.more:
+                    break
+            while True:
+                r = pull(link)
+                pulled += r.total
+                if not r.more:
+                    break
+            left = waiting(link)
+        except SyncError:
+            raise
+        except Exception as exc:
+            if not _driver_error(exc):
+                raise
+            err = explain(self.url, exc)
+            if isinstance(err, StoreOffline):
+                self._drop()
+            raise err from None
+        s = self.status
+        s.online, s.offline_since, s.error = True, None, None
+        s.pushed, s.pulled, s.waiting, s.cursor = pushed, pulled, left, link.state.cursor()
+        s.pushed_total += pushed
+        s.pulled_total += pulled
+        return s
+
+    def once(self) -> Status:
+        try:
+            return self.cycle()
+        finally:
+            self.close()
+
+    def _drop(self) -> None:
+        """Forget the store connection (it is reopened on the next cycle); keep the cache."""
+        if self.link is not None:
+            try:
+                self.link.pg.close()
+            except Exception:
+                pass
+
+    def close(self) -> None:
+        if self.link is not None:
+            self.link.close()
+            self.link = None
+
+    # --- the loop -------------------------------------------------------------------
+
+    def _offline(self, exc: SyncError) -> None:
+        s = self.status
+        was_online = s.online or s.offline_since is None
+        s.online = False
+        s.error = str(exc)
+        if s.offline_since is None:
+            s.offline_since = time.time()
+        try:
+            s.waiting = self._waiting_local()
+        except Exception:
+            pass
+        if was_online and self.on_status:
+            self.on_status(s)
+
+    def _waiting_local(self) -> int:
+        if self.link is not None:
+            return waiting(self.link)
+        return waiting_offline(self.cache_path)
+
+    def _local_mark(self) -> tuple:
+        """Cheap: grows whenever something a push would send was written locally."""
+        conn = self.link.cache.conn
+        return tuple(conn.execute(f"SELECT max(id) FROM {t}").fetchone()[0] for t in
+                     ("items", "triage_history", "incident_log", "areas", "alert_rules", "gazetteer")) + tuple(
+            conn.execute("SELECT max(coalesce(delivered_ms, 0) + coalesce(acknowledged_ms, 0) + coalesce(done_ms, 0) "
+                         "+ coalesce(on_scene_ms, 0) + id) FROM tasks").fetchone())
+
+    def run(self, stop: threading.Event) -> None:
+        """Sync until ``stop`` is set. Errors that retrying cannot fix (a refused password,
+        a newer shared schema) end the loop with SyncError; an unreachable store is retried."""
+        listener = None
+        last_pull = 0.0
+        mark = None
+        backoff = 1.0
+        try:
+            while not stop.is_set():
+                try:
+                    if self.link is None or self.link.pg.closed:
+                        if self.link is not None:
+                            self.link.reconnect()
+                        if listener is not None:
+                            listener.close()
+                            listener = None
+                    if listener is None:
+                        self._ensure()
+                        listener = connect(self.url, autocommit=True)
+                        listener.execute(f"LISTEN {schema.CHANNEL}")
+                    s = self.cycle()
+                    backoff = 1.0
+                    last_pull = time.monotonic()
+                    mark = self._local_mark()
+                    if self.on_status and (s.pushed or s.pulled or not getattr(self, "_reported", False)):
+                        self._reported = True
+                        self.on_status(s)
+                    # Wait for a notification, a local change or the interval.
+                    while not stop.is_set():
+                        woke = False
+                        for _n in listener.notifies(timeout=LOCAL_POLL_S, stop_after=1):
+                            woke = True
+                        if woke or time.monotonic() - last_pull >= self.interval:
+                            break
+                        if self._local_mark() != mark:
+                            break
+                except StoreOffline as exc:
+                    if listener is not None:
+                        try:
+                            listener.close()
+                        except Exception:
+                            pass
+                        listener = None
+                    self._drop()
+                    self._reported = False
+                    self._offline(exc)
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, 10.0)
+                except Exception as exc:
+                    if not _driver_error(exc):
+                        raise
+                    err = explain(self.url, exc)
+                    if not isinstance(err, StoreOffline):
+                        raise err from None
+                    if listener is not None:
+                        try:
+                            listener.close()
+                        except Exception:
+                            pass
+                        listener = None
+                    self._drop()
+                    self._reported = False
+                    self._offline(err)
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, 10.0)
+        finally:
+            if listener is not None:
+                try:
+                    listener.close()
+                except Exception:
+                    pass
+            self.close()

@@ -56,6 +56,9 @@ def register(subparsers) -> None:
     ls.add_argument("--key-password", help="password of an encrypted --key")
     ls.add_argument("--folder", action="append", default=[], metavar="DIR", help="import files dropped here")
     ls.add_argument("--jsonl", action="append", default=[], metavar="FILE", help="follow a JSON-lines capture")
+    ls.add_argument("--publish-shapes", action="store_true",
+                    help="send the saved areas and open incidents to the --tak servers as CoT shapes, kept up to "
+                         "date (shapes drawn in the field become saved areas either way)")
     ls.add_argument("--every", type=float, default=5.0, help="seconds between status lines")
     ls.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     ls.set_defaults(func=cmd_listen)
@@ -120,8 +123,42 @@ def build_inputs(args, writer) -> list:
     return inputs
 
 
+def _shape_publisher(args, inputs, writer):
+    """The publisher of areas and incidents to the TAK clients among ``inputs``, or None."""
+    from desktop.live.shapes import ShapePublisher, ensure_station
+    from desktop.live.tak_client import TakClient
+
+    if not args.publish_shapes:
+        return None
+    links = [inp for inp in inputs if isinstance(inp, TakClient)]
+    if not links:
+        raise ValueError("--publish-shapes sends to TAK servers: give --tak HOST:PORT")
+    station = writer.run_on_writer(lambda cache: ensure_station(cache.conn)).result(15)
+    return ShapePublisher(links, station=station, sender_uid=f"SITMAP-{station}")
+
+
+def _publish(publisher, cache) -> None:
+    import sqlite3
+
+    try:
+        st = publisher.publish(cache.conn)
+    except sqlite3.Error as exc:  # a busy cache: the next round tries again
+        print(f"shapes not published: {exc}", flush=True)
+        return
+    if st.sent:
+        print(f"SHAPES {st.shapes} published ({st.changed} new or changed, {st.removed} removed), "
+              f"{st.sent} CoT sent", flush=True)
+
+
+def _print_area(change) -> None:
+    print(f"AREA {change.action} {change.name!r} (from TAK {change.uid})", flush=True)
+
+
 def cmd_listen(args) -> int:
+    from desktop.cache import Cache
+    from desktop.core import purposes
     from desktop.live.alerts import AlertEngine
+    from desktop.live.shapes import ShapeReceiver
     from desktop.live.tasking import TaskTracker
     from desktop.live.writer import LiveWriter
 
@@ -139,6 +176,8 @@ def cmd_listen(args) -> int:
         writer.add_listener(engine.on_commit)
         engine.start()
         writer.add_record_listener(TaskTracker(on_change=_print_task).on_records)
+        writer.add_record_listener(ShapeReceiver(on_change=_print_area).on_records)
+        publisher = _shape_publisher(args, inputs, writer)
         for inp in inputs:
             inp.start()
     except (OSError, ValueError) as exc:
@@ -150,10 +189,24 @@ def cmd_listen(args) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) if threading.current_thread() is threading.main_thread() else None
     print(f"listening into {writer.db_path} (Ctrl+C to stop)", flush=True)
     began = time.monotonic()
+    end = None if args.duration is None else began + args.duration
+    next_status = began + args.every
+    shapes_cache = Cache.open_readonly(writer.db_path) if publisher is not None else None
     try:
-        while not stop.wait(min(args.every, max(0.05, (args.duration or 1e9) - (time.monotonic() - began)))):
-            _print_status(inputs, writer)
-            if args.duration is not None and time.monotonic() - began >= args.duration:
+        while True:
+            now = time.monotonic()
+            wake = min(next_status, now + 1.0) if publisher is not None else next_status  # shapes: every second
+            if end is not None:
+                wake = min(wake, end)
+            if stop.wait(max(0.05, wake - now)):
+                break
+            if publisher is not None:
+                _publish(publisher, shapes_cache)
+            now = time.monotonic()
+            if now >= next_status or (end is not None and now >= end):
+                _print_status(inputs, writer)
+                next_status = now + args.every
+            if end is not None and now >= end:
                 break
     except KeyboardInterrupt:
         pass
@@ -162,6 +215,8 @@ def cmd_listen(args) -> int:
             inp.stop()
         writer.stop()
         engine.close()
+        if shapes_cache is not None:
+            shapes_cache.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     _print_status(inputs, writer)

@@ -366,3 +366,47 @@ def test_pytak_peer_receives_the_shapes(relay, db):
     names = sorted(ET.fromstring(f).find("detail/contact").get("callsign") for f in frames)
     assert names == sorted(["광장 구역", HOSTILE])
     assert all(ET.fromstring(f).get("type") == "u-d-f" for f in frames)
+
+
+def test_sitmap_listen_publishes_shapes_and_keeps_drawings(db, capsys):
+    import argparse
+
+    from desktop.cli.live import register
+
+    aid = _save_area(db, "광장 구역", _square_geojson())
+    hub = Hub()
+    peer = Peer(hub.port)
+    p = argparse.ArgumentParser()
+    register(p.add_subparsers(dest="command"))
+    args = p.parse_args(["listen", "--db", str(db), "--tak", f"127.0.0.1:{hub.port}", "--publish-shapes",
+                         "--duration", "4", "--every", "1"])
+    args.purpose = "public-order"  # (the top-level parser adds --purpose to every command)
+    rc = []
+    th = threading.Thread(target=lambda: rc.append(args.func(args)))
+    th.start()
+    try:
+        (ev,) = [ET.fromstring(f) for f in peer.events(1, 5)]
+        assert ev.get("uid") == area_uid(_station(db), aid) and ev.get("type") == "u-d-f"
+        assert ev.find("detail/contact").get("callsign") == "광장 구역"
+        peer.send(_drawing("ANDROID-poly-cli", "u-d-f", points=CLOSED, name="현장 통제선"))
+        assert wait_for(lambda: "현장 통제선" in _areas(db), 5)
+    finally:
+        th.join(10)
+        peer.close()
+        hub.close()
+    assert rc == [0]
+    out = capsys.readouterr().out
+    assert "SHAPES 1 published" in out and "AREA saved '현장 통제선' (from TAK ANDROID-poly-cli)" in out
+
+
+def test_publish_shapes_needs_a_tak_server(db, capsys):
+    import argparse
+
+    from desktop.cli.live import register
+
+    p = argparse.ArgumentParser()
+    register(p.add_subparsers(dest="command"))
+    args = p.parse_args(["listen", "--db", str(db), "--tcp", "127.0.0.1:0", "--publish-shapes"])
+    args.purpose = "public-order"
+    assert args.func(args) == 1
+    assert "--publish-shapes sends to TAK servers" in capsys.readouterr().err

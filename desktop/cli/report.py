@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
-from desktop.cli.common import EXIT_OK, add_audit_args, add_db, add_filter_args, audit, db_path, err, filter_from_args
+from desktop.cli.common import (EXIT_OK, add_audit_args, add_db, add_filter_args, audit, audit_head, db_path, err,
+                                filter_from_args)
 
 
 def run(args) -> int:
@@ -38,11 +39,12 @@ def run(args) -> int:
                 png = None
         with Cache.open_readonly(db) as cache:
             data = build_report(cache.conn, flt, out, lang=args.lang, operator=operator, purpose=args.purpose,
-                                map_png=png)
-    audit(args, "disclose", objects={"filter": flt.describe()},
-          detail={"format": "report", "file": str(out), "count": data.total, "lang": args.lang})
+                                map_png=png, audit_head=audit_head(args))
+    entry = audit(args, "disclose", objects={"filter": flt.describe()},
+                  detail={"format": "report", "file": str(out), "count": data.total, "lang": args.lang})
     print(f"{out}: {flt.describe()} — {data.total} items, {len(data.incidents)} incidents, "
           f"{len(data.alerts)} alerts")
+    print(f"audit head {entry.seq}:{entry.hash} (this report's entry; the PDF has the head before it)")
     return EXIT_OK
 
 

@@ -14,12 +14,16 @@ from typing import Iterable
 from desktop.exports.fields import has_position
 
 
-def write(records: Iterable[dict], path: Path, *, title: str = "") -> int:
+def write(records: Iterable[dict], path: Path, *, title: str = "", audit_head: str | None = None) -> int:
+    """``audit_head`` (``SEQ:HASH``: the audit trail's head as the file is written, before the
+    export's own disclose entry) becomes the top-level member "sitmap:audit_head"."""
     n = 0
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         head = {"type": "FeatureCollection", "name": "items"}
         if title:
             head["sitmap:filter"] = title
+        if audit_head:
+            head["sitmap:audit_head"] = audit_head
         # The head's own keys, then the features streamed one line each.
         out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "features": [\n')
         for rec in records:

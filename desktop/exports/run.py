@@ -88,8 +88,11 @@ def replacing(out: Path) -> Iterator[Path]:
 
 def export(conn: sqlite3.Connection, flt: Filter, fmt: str | None, out: str | os.PathLike, *,
            progress: Callable[[int, int], None] | None = None, should_cancel: Callable[[], bool] | None = None,
-           title: str | None = None) -> ExportResult:
+           title: str | None = None, audit_head: str | None = None) -> ExportResult:
     """Write the items ``flt`` selects to ``out`` in ``fmt`` (None: from the file's suffix).
+
+    ``audit_head`` (``SEQ:HASH``) goes into a GeoJSON file as "sitmap:audit_head" (the other
+    formats have no place for it; the command prints it).
 
     ``progress(n_done, n_total)`` is called as rows are written; when ``should_cancel()``
     answers true the export stops with :class:`ExportCancelled` and leaves no file. A
@@ -105,7 +108,8 @@ def export(conn: sqlite3.Connection, flt: Filter, fmt: str | None, out: str | os
     recs = fields.records(conn, flt, total=total, progress=progress, should_cancel=should_cancel)
     try:
         with replacing(out) as tmp:
-            n = writer.write(recs, tmp, title=title if title is not None else flt.describe())
+            more = {"audit_head": audit_head} if audit_head and fmt == "geojson" else {}
+            n = writer.write(recs, tmp, title=title if title is not None else flt.describe(), **more)
     except fields.Cancelled:
         raise ExportCancelled(f"export to {out} cancelled; no file was written") from None
     except SitmapError:

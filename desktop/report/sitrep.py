@@ -47,6 +47,8 @@ LABELS: dict[str, dict[str, str]] = {
         "generated": "Generated",
         "operator": "Operator",
         "purpose": "Purpose",
+        "audit_head": "Audit head",
+        "audit_head_note": "the audit trail's head at the time of writing, before this report's own entry",
         "filter": "Filter",
         "none": "—",
         "everything": "everything in the cache for the period",
@@ -118,6 +120,8 @@ LABELS: dict[str, dict[str, str]] = {
         "generated": "작성 시각",
         "operator": "작성자",
         "purpose": "목적",
+        "audit_head": "감사 기록 헤드",
+        "audit_head_note": "작성 시점의 감사 기록 헤드 (이 보고서의 기록 이전)",
         "filter": "조건",
         "none": "—",
         "everything": "기간 내 전체 항목",
@@ -369,7 +373,8 @@ class _Doc:
 
 
 def _render(data: ReportData, lang: str, *, operator: str, purpose: str, filter_text: str,
-            map_png: Path | None, generated_ms: int, progress: Callable[[str], None]) -> bytes:
+            map_png: Path | None, generated_ms: int, progress: Callable[[str], None],
+            audit_head: str | None = None) -> bytes:
     doc = _Doc(lang)
     L, pdf = doc.L, doc.pdf
     pdf.set_font(FONT, size=20)
@@ -382,6 +387,8 @@ def _render(data: ReportData, lang: str, *, operator: str, purpose: str, filter_
     doc.field(L["operator"], plain(operator, 120))
     doc.field(L["purpose"], plain(purpose, 600))
     doc.field(L["filter"], plain(filter_text, 600) or L["everything"])
+    if audit_head:  # SEQ:HASH before this report's own disclose entry, which follows it
+        doc.field(L["audit_head"], f"{plain(audit_head, 120)}\n{L['audit_head_note']}")
     doc.heading(L["summary"])
     doc.para(L["summary_text"].format(total=f"{data.total:,}", posts=f"{data.posts:,}", field=f"{data.field_updates:,}"))
 
@@ -516,11 +523,12 @@ def _write_atomic(out: Path, blob: bytes) -> None:
 def build_report(conn: sqlite3.Connection, flt: Filter, out: str | os.PathLike, *, lang: str = "ko",
                  operator: str = "", purpose: str = "", map_png: str | os.PathLike | None = None,
                  generated_ms: int | None = None,
-                 progress: Callable[[str], None] | None = None) -> ReportData:
+                 progress: Callable[[str], None] | None = None, audit_head: str | None = None) -> ReportData:
     """Write the situation report for ``flt`` over the cache ``conn`` to the PDF ``out``.
 
     ``lang`` is "ko" or "en"; ``map_png`` a rendered map of the filter (None: the report
-    says it has no map). ``progress`` hears the section being made ("data", "map",
+    says it has no map). ``audit_head`` (``SEQ:HASH``), the audit trail's head as the report
+    is written, is printed under the filter (the report's own disclose entry comes after it). ``progress`` hears the section being made ("data", "map",
     "timeline", "incidents", "items", "writing"). Returns what the report says. Raises
     :class:`ReportError`; the file appears only when complete.
     """
@@ -537,6 +545,7 @@ def build_report(conn: sqlite3.Connection, flt: Filter, out: str | os.PathLike, 
     bare = flt.with_(start_ms=None, end_ms=None)
     filter_text = "" if bare == Filter() else bare.describe()  # the period has its own lines
     blob = _render(data, lang, operator=operator, purpose=purpose, filter_text=filter_text,
-                   map_png=Path(map_png) if map_png is not None else None, generated_ms=generated_ms, progress=say)
+                   map_png=Path(map_png) if map_png is not None else None, generated_ms=generated_ms, progress=say,
+                   audit_head=audit_head)
     _write_atomic(Path(out), blob)
     return data

@@ -153,3 +153,17 @@ def test_the_bundle_ships_the_three_levels():
     assert "built-in districts" in (ROOT / "desktop" / "ui" / "smoke.py").read_text(encoding="utf-8")
     size = sum((paths.resources_dir() / "boundaries" / f).stat().st_size for f in kostat.FILES.values())
     assert size < 3_000_000  # 2.4 MB for the three levels
+
+
+def test_place_search_knows_the_builtin_districts():
+    from desktop.basemap.places import PlaceIndex
+
+    idx = PlaceIndex(cities=False)
+    assert idx.add_builtin_districts() == 250 + 3504 and idx.add_builtin_districts() == 0  # once
+    top = idx.search("명동", 3)[0]
+    assert (top["name"], top["region"], top["code"]) == ("명동", "서울특별시 중구", "1102055")
+    w, s, e, n = top["bbox"]
+    assert w < top["lon"] < e and s < top["lat"] < n
+    assert idx.search("부산 중구", 1)[0]["code"] == "21010"
+    assert idx.search("Jongno", 1)[0]["name"] == "종로구"
+    assert [r["region"] for r in idx.search("중구", 6)][:2] == ["서울특별시", "부산광역시"]

@@ -82,6 +82,7 @@ class PlaceIndex:
 
     def __init__(self, cities: bool = True, min_population: int = 15000) -> None:
         self.districts: list[_Entry] = []
+        self._builtin = False
         self._want_cities = cities
         self._min_population = min_population
         self._cities: list[_Entry] | None = None
@@ -126,9 +127,34 @@ class PlaceIndex:
             self.districts = self.districts + added  # a new list: a search running meanwhile keeps its own
         return len(added)
 
+    def add_builtin_districts(self) -> int:
+        """Add the built-in KOSTAT 2018 시군구 and 읍면동 (once), named with their city:
+        "명동 · 서울특별시 중구"; "부산 중구" finds Busan's."""
+        from desktop.core import kostat
+
+        with self._lock:
+            if self._builtin:
+                return 0
+            self._builtin = True
+        added = []
+        for level in (kostat.SIGUNGU, kostat.EMD):
+            for u in kostat.units(level):
+                w, s, e, n = u["geometry"].bounds
+                extra = {"name_eng": u["name_eng"], "code": u["code"], "bbox": [w, s, e, n],
+                         "region": " ".join(u["parent_names"]), "source": "kostat2018"}
+                keys = {normalize(k) for k in [u["name"], u["name_eng"], *u["aliases"]]} - {""}
+                ctx = tuple(normalize(p) for p in u["parent_names"] + u["parent_names_eng"])
+                rank = -int(u["code"]) - (0 if level == kostat.SIGUNGU else 10**8)  # 구 before 동, Seoul first
+                added.append(_Entry(DISTRICT, u["name"], round(u["lat"], 6), round(u["lon"], 6), tuple(keys), ctx,
+                                    rank=rank, extra=extra))
+        with self._lock:
+            self.districts = self.districts + added
+        return len(added)
+
     def clear_districts(self) -> None:
         with self._lock:
             self.districts = []
+            self._builtin = False
 
     # -- cities ----------------------------------------------------------------------
 

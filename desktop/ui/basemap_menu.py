@@ -112,7 +112,7 @@ class PlaceSearch(QLineEdit):
         self.window = window
         self.index = PlaceIndex()
         self.setObjectName("placeSearch")
-        self.setPlaceholderText(self.tr("Go to place (종로구, Busan…)"))
+        self.setPlaceholderText(self.tr("Go to place (종로구, 명동, Busan…)"))
         self.setClearButtonEnabled(True)
         self.setMaximumWidth(260)
         self._results: dict[str, dict] = {}
@@ -129,6 +129,13 @@ class PlaceSearch(QLineEdit):
     def add_boundaries(self, gdf) -> None:
         self.index.add_boundaries(gdf)
 
+    def _builtin_districts(self) -> None:
+        """The built-in 시군구 and 읍면동 join the search on its first use (read once per run)."""
+        try:
+            self.index.add_builtin_districts()
+        except Exception as exc:  # a damaged install: the cities and file districts still work
+            log.warning("built-in districts unavailable for place search: %s", exc)
+
     def _label(self, r: dict) -> str:
         extra = r.get("region") or r.get("country") or ""
         return f"{r['name']} · {extra}" if extra else r["name"]
@@ -136,6 +143,7 @@ class PlaceSearch(QLineEdit):
     def _update(self, text: str) -> None:
         if len(text.strip()) < 1:
             return
+        self._builtin_districts()
         res = self.index.search(text, 12)
         self._results = {self._label(r): r for r in res}
         self._model.setStringList(list(self._results))
@@ -153,6 +161,7 @@ class PlaceSearch(QLineEdit):
         if picked:
             self.fly(picked)
             return picked
+        self._builtin_districts()
         res = self.index.search(text, 1)
         if not res and " · " in text:  # a suggestion from an earlier search: its name part
             res = self.index.search(text.split(" · ", 1)[0], 1)

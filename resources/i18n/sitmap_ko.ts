@@ -327,258 +327,258 @@
 <context>
     <name>DetailsPane</name>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="54" />
+        <location filename="../../desktop/ui/details_pane.py" line="55" />
         <source>Select an item in the feed or on the map to see its details.</source>
         <translation>피드나 지도에서 항목을 선택하면 자세한 내용이 표시됩니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="79" />
+        <location filename="../../desktop/ui/details_pane.py" line="80" />
         <source>Not in the current view: outside the time window or the filters.</source>
         <translation>지금 보이는 범위 밖의 항목입니다: 시간 범위나 필터를 벗어났습니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="86" />
-        <location filename="../../desktop/ui/details_pane.py" line="198" />
+        <location filename="../../desktop/ui/details_pane.py" line="87" />
+        <location filename="../../desktop/ui/details_pane.py" line="199" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="118" />
+        <location filename="../../desktop/ui/details_pane.py" line="119" />
         <source>Who saw this…</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="120" />
+        <location filename="../../desktop/ui/details_pane.py" line="121" />
         <source>Everyone who viewed, changed, exported or sent this item (audit trail)</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="124" />
+        <location filename="../../desktop/ui/details_pane.py" line="125" />
         <source>Open source in browser…</source>
         <translation>원문을 브라우저에서 열기…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="133" />
+        <location filename="../../desktop/ui/details_pane.py" line="134" />
         <source>Time</source>
         <translation>시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="134" />
+        <location filename="../../desktop/ui/details_pane.py" line="135" />
         <source>Author</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="135" />
+        <location filename="../../desktop/ui/details_pane.py" line="136" />
         <source>Author ID</source>
         <translation>작성자 ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="136" />
+        <location filename="../../desktop/ui/details_pane.py" line="137" />
         <source>Callsign</source>
         <translation>호출부호</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="137" />
+        <location filename="../../desktop/ui/details_pane.py" line="138" />
         <source>Unit UID</source>
         <translation>부대 UID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="138" />
+        <location filename="../../desktop/ui/details_pane.py" line="139" />
         <source>CoT type</source>
         <translation>CoT 유형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="139" />
+        <location filename="../../desktop/ui/details_pane.py" line="140" />
         <source>Team / role</source>
         <translation>팀 / 역할</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="140" />
+        <location filename="../../desktop/ui/details_pane.py" line="141" />
         <source>Course / speed</source>
         <translation>방향 / 속도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="141" />
+        <location filename="../../desktop/ui/details_pane.py" line="142" />
         <source>Position source</source>
         <translation>위치 출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="142" />
+        <location filename="../../desktop/ui/details_pane.py" line="143" />
         <source>Stale after</source>
         <translation>만료 시각</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="143" />
+        <location filename="../../desktop/ui/details_pane.py" line="144" />
         <source>Chat</source>
         <translation>채팅</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="144" />
+        <location filename="../../desktop/ui/details_pane.py" line="145" />
         <source>Unit now</source>
         <translation>부대 현재 상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="145" />
+        <location filename="../../desktop/ui/details_pane.py" line="146" />
         <source>Source</source>
         <translation>출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="146" />
+        <location filename="../../desktop/ui/details_pane.py" line="147" />
         <source>Source ID</source>
         <translation>출처 ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="147" />
+        <location filename="../../desktop/ui/details_pane.py" line="148" />
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="148" />
+        <location filename="../../desktop/ui/details_pane.py" line="149" />
         <source>Hashtags</source>
         <translation>해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="149" />
+        <location filename="../../desktop/ui/details_pane.py" line="150" />
         <source>Location</source>
         <translation>위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="150" />
+        <location filename="../../desktop/ui/details_pane.py" line="151" />
         <source>How placed</source>
         <translation>위치 추정 근거</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="151" />
+        <location filename="../../desktop/ui/details_pane.py" line="152" />
         <source>Coordinates</source>
         <translation>좌표</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="152" />
+        <location filename="../../desktop/ui/details_pane.py" line="153" />
         <source>Place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="153" />
+        <location filename="../../desktop/ui/details_pane.py" line="154" />
         <source>Links</source>
         <translation>링크</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="154" />
+        <location filename="../../desktop/ui/details_pane.py" line="155" />
         <source>Reply to</source>
         <translation>답글 대상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="155" />
+        <location filename="../../desktop/ui/details_pane.py" line="156" />
         <source>Quote of</source>
         <translation>인용 원문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="156" />
+        <location filename="../../desktop/ui/details_pane.py" line="157" />
         <source>Retweet of</source>
         <translation>리트윗 원문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="157" />
+        <location filename="../../desktop/ui/details_pane.py" line="158" />
         <source>Other</source>
         <translation>기타</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="192" />
+        <location filename="../../desktop/ui/details_pane.py" line="193" />
         <source>Field update</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="192" />
+        <location filename="../../desktop/ui/details_pane.py" line="193" />
         <source>Post</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="198" />
+        <location filename="../../desktop/ui/details_pane.py" line="199" />
         <source>Remarks</source>
         <translation>비고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="203" />
+        <location filename="../../desktop/ui/details_pane.py" line="204" />
         <source>EMERGENCY</source>
         <translation>긴급</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="219" />
+        <location filename="../../desktop/ui/details_pane.py" line="220" />
         <source>exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="219" />
+        <location filename="../../desktop/ui/details_pane.py" line="220" />
         <source>place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="219" />
+        <location filename="../../desktop/ui/details_pane.py" line="220" />
         <source>inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="220" />
+        <location filename="../../desktop/ui/details_pane.py" line="221" />
         <source>unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="230" />
+        <location filename="../../desktop/ui/details_pane.py" line="231" />
         <source>exact position, accuracy unknown (the sender did not say)</source>
         <translation>정확한 위치, 정확도 모름 (보낸 쪽이 알리지 않음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="249" />
+        <location filename="../../desktop/ui/details_pane.py" line="251" />
         <source>place from the source: %1, %2</source>
         <translation>출처가 준 장소: %1, %2</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="252" />
+        <location filename="../../desktop/ui/details_pane.py" line="254" />
         <source>placed from %1 in the text, %2, confidence %3</source>
         <translation>본문의 %1(으)로 추정, %2, 신뢰도 %3</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="253" />
+        <location filename="../../desktop/ui/details_pane.py" line="257" />
         <source>placed from the text, %2, confidence %3</source>
         <translation>본문으로 추정, %2, 신뢰도 %3</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="256" />
+        <location filename="../../desktop/ui/details_pane.py" line="259" />
         <source>(weak: the author's profile location)</source>
         <translation>(약함: 작성자 프로필의 위치)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="258" />
+        <location filename="../../desktop/ui/details_pane.py" line="263" />
         <source>gazetteer entry: %1</source>
         <translation>지명 사전 항목: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="259" />
+        <location filename="../../desktop/ui/details_pane.py" line="261" />
         <source>the agency's own</source>
         <translation>기관 자체 항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="288" />
+        <location filename="../../desktop/ui/details_pane.py" line="290" />
         <source>last report %1</source>
         <translation>마지막 보고 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="291" />
+        <location filename="../../desktop/ui/details_pane.py" line="293" />
         <source>stale after %1</source>
         <translation>%1 이후 만료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="313" />
+        <location filename="../../desktop/ui/details_pane.py" line="315" />
         <source>Open source in browser</source>
         <translation>원문을 브라우저에서 열기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="315" />
+        <location filename="../../desktop/ui/details_pane.py" line="317" />
         <source>Open this address in your web browser?</source>
         <translation>이 주소를 웹 브라우저에서 열까요?</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="316" />
+        <location filename="../../desktop/ui/details_pane.py" line="318" />
         <source>The page is outside Sitmap and may be hostile.</source>
         <translation>이 페이지는 Sitmap 밖에 있으며 위험할 수 있습니다.</translation>
     </message>
@@ -1765,11 +1765,11 @@ Cache: {db}</source>
     <name>PlaceSearch</name>
     <message>
         <location filename="../../desktop/ui/basemap_menu.py" line="115" />
-        <source>Go to place (종로구, Busan…)</source>
-        <translation>장소로 이동 (종로구, 부산…)</translation>
+        <source>Go to place (종로구, 명동, Busan…)</source>
+        <translation>장소로 이동 (종로구, 명동, 부산…)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/basemap_menu.py" line="160" />
+        <location filename="../../desktop/ui/basemap_menu.py" line="169" />
         <source>No place named “{q}”</source>
         <translation>“{q}”(이)라는 장소가 없습니다</translation>
     </message>

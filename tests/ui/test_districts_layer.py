@@ -76,3 +76,16 @@ def test_data_messages_do_not_redraw_the_layer(qtbot, map_view):
     assert _ds(qtbot, map_view)["redraws"] == before
     map_view.bridge.send({"type": "view", "center": [37.57, 126.99], "zoom": 12})
     qtbot.waitUntil(lambda: _ds(qtbot, map_view)["redraws"] > before, timeout=5000)
+
+
+def test_over_a_tile_pack_the_outlines_step_back(qtbot, map_view):
+    _at(qtbot, map_view, SEOUL, 11, "sigungu")
+    assert _ds(qtbot, map_view)["thin"] is False
+    before = _ds(qtbot, map_view)["redraws"]
+    run_js(qtbot, map_view, "sitmap.basemap.setTileLayers([{id: 'p', name: 'Pack', url: '/tiles/p/{z}/{x}/{y}', "
+                            "maxNativeZoom: 8, attribution: 'x'}]); 1")
+    qtbot.waitUntil(lambda: _ds(qtbot, map_view)["thin"] is True, timeout=5000)
+    st = _ds(qtbot, map_view)
+    assert st["redraws"] > before and "종로구" in st["labels"]  # still drawn, only lighter
+    run_js(qtbot, map_view, "sitmap.basemap.setTileLayers([]); 1")
+    qtbot.waitUntil(lambda: _ds(qtbot, map_view)["thin"] is False, timeout=5000)

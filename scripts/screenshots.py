@@ -35,7 +35,8 @@ def settle(app, win, seconds: float = 1.5, gen: bool = True) -> None:
         time.sleep(0.02)
 
 
-SHOTS = ("window", "selected-post", "area-filter", "density", "heatmap", "triage-queue", "incidents", "tasks")
+SHOTS = ("window", "selected-post", "inferred", "area-filter", "density", "heatmap", "triage-queue", "incidents",
+         "tasks")
 
 
 def main() -> int:
@@ -83,6 +84,35 @@ def main() -> int:
     settle(app, win, 2.0)
     if "selected-post" in only:
         win.grab().save(str(out / "screenshot-selected-post.png"))
+
+    # 2b. Posts placed from their text: dashed violet markers with their uncertainty circles,
+    # one selected (the details say what matched, how far and how sure).
+    if "inferred" in only:
+        win.bridge.send({"type": "view", "center": [37.5725, 126.9790], "zoom": 15})
+        win.timeline.set_window(T0 + int(3.6 * 3600_000), T0 + int(3.7 * 3600_000))
+        settle(app, win, 2.5)
+        ids = [int(x) for x in win.feed_model.ids()[:600]]
+        rows = win.loader.load(ids)
+        units = [(u["lat"], u["lon"]) for u in win.last_result.units or () if u.get("lat") is not None]
+        w, so, e, no = win.view.bounds
+
+        def clear_of_units(it):  # a sure guess with a visible circle, away from the unit markers
+            if not (it["precision"] == "inferred" and (it.get("inference") or {}).get("confidence", 0) >= 0.6
+                    and (it.get("radius_m") or 0) >= 150 and w < it["lon"] < e and so < it["lat"] < no):
+                return -1.0
+            return min((((it["lat"] - a) * 111.0) ** 2 + ((it["lon"] - b) * 88.0) ** 2 for a, b in units), default=1.0)
+
+        best = max(ids, key=lambda i: clear_of_units(rows[i]) if i in rows else -1.0, default=None)
+        if best is not None and best in rows:
+            win.session.select(best, "map")
+        settle(app, win, 1.5)
+        from PySide6.QtWidgets import QScrollArea
+
+        details = win.panels["feed"].details
+        for sa in details.findChildren(QScrollArea):
+            sa.ensureWidgetVisible(details.fields["placed"])
+        settle(app, win, 1.0)
+        win.grab().save(str(out / "screenshot-inferred.png"))
 
     # 3. An area filter: Jongno-gu and Jung-gu picked from the district file.
     if "area-filter" in only and Path(args.boundaries).exists():

@@ -223,7 +223,7 @@
     redraw: function () {
       var map = this._map;
       if (!map || !this._canvas) return;
-      var st = this._st, z = map.getZoom(), finest = districtLevelAt(z);
+      var st = this._st, z = map.getZoom(), finest = districtLevelAt(z), t0 = performance.now();
       for (var k = 0; k <= finest; k++) this._load(DISTRICT_LEVELS[k].id);
       var size = map.getSize(), pad = Math.round(Math.max(size.x, size.y) * 0.25), dpr = window.devicePixelRatio || 1;
       var W = size.x + 2 * pad, H = size.y + 2 * pad, c = this._canvas;
@@ -290,6 +290,7 @@
       ctx.globalAlpha = 1;
       st.level = this._data[fid] ? fid : "";
       st.outlines = outlines; st.labels = labels; st.labelCount = placed.length; st.redraws++;
+      st.ms = Math.round((performance.now() - t0) * 10) / 10;
     },
   });
 
@@ -298,7 +299,7 @@
     var st = (S.state.basemap = {
       outline: "loading", outlineFeatures: 0, layers: [], tilesLoaded: 0, tilesFailed: 0, tilesMissing: 0,
       context: 0, contextLabels: 0, showing: "",
-      districts: { show: true, thin: false, level: "", outlines: 0, labels: [], labelCount: 0, redraws: 0, loaded: {},
+      districts: { show: true, thin: false, level: "", outlines: 0, labels: [], labelCount: 0, redraws: 0, ms: 0, loaded: {},
                    failed: "" },
     });
     var label = function (key, fallback) { return (S.labels && S.labels[key]) || fallback; };

@@ -346,6 +346,7 @@ class AreaChange:
     action: str  # saved, updated, removed
     name: str
     uid: str
+    previous: str | None = None  # the area's name before an update renamed it
 
 
 def area_name(text: str | None) -> str:
@@ -472,7 +473,7 @@ class ShapeReceiver:
                 conn.execute("INSERT INTO areas (name, geometry, exclude, created_ms) VALUES (?, ?, 0, ?)",
                              (name, feature, int(time.time() * 1000)))
         log.info("TAK shape %s kept as area %r", s.uid[:80], name)
-        return AreaChange("updated" if mine else "saved", name, s.uid)
+        return AreaChange("updated" if mine else "saved", name, s.uid, mine[1] if mine else None)
 
     @staticmethod
     def _free_name(conn: sqlite3.Connection, base: str, uid: str, own_id: int | None) -> str:

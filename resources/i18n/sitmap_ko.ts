@@ -2291,6 +2291,19 @@ Cache: {db}</source>
     </message>
 </context>
 <context>
+    <name>TakShapesPanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/tak_shapes.py" line="113" />
+        <source>Area “{name}” removed on TAK</source>
+        <translation>영역 “{name}”이(가) TAK에서 삭제됨</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/tak_shapes.py" line="130" />
+        <source>Area “{name}” received from TAK</source>
+        <translation>TAK에서 영역 “{name}” 받음</translation>
+    </message>
+</context>
+<context>
     <name>TasksPanel</name>
     <message>
         <location filename="../../desktop/ui/panels/tasks.py" line="99" />

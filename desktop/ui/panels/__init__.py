@@ -25,6 +25,7 @@ PANELS = (
     "chat",
     "alerts",
     "tasks",
+    "tak_shapes",
     "report",
     "help",
 )

@@ -45,6 +45,12 @@ UNCERTAIN_CODES = tuple(PRECISION_CODES[Precision(p)] for p in UNCERTAIN)  # the
 M_PER_DEG = 111_320.0  # metres per degree of latitude (and of longitude at the equator)
 
 
+def is_uncertain(prec_codes: np.ndarray) -> np.ndarray:
+    """Which precision codes (the index's uint8 column) are place or inferred."""
+    p = np.asarray(prec_codes)
+    return (p == UNCERTAIN_CODES[0]) | (p == UNCERTAIN_CODES[1])
+
+
 def equivalent_radius_m(geom: BaseGeometry | None) -> float:
     """The radius (m) of a disc with the area of ``geom`` (inf for None: no bound)."""
     if geom is None or geom.is_empty:

@@ -32,7 +32,7 @@ from desktop.core.geo import AreaMask
 from desktop.engine.source import Rows, cache_state, give_back_memory, read_all, read_since, read_tx, rewrites
 from desktop.core.model import KIND_CODES, PRECISION_CODES, Kind, Precision
 from desktop.core.triage import PRIORITY_CODE, STATE_CODE
-from desktop.core.uncertainty import PLACE_CONFIDENCE, UNCERTAIN_CODES, passes_confidence, possibly_in
+from desktop.core.uncertainty import PLACE_CONFIDENCE, is_uncertain, passes_confidence, possibly_in
 from desktop.engine.unit_tracks import UnitTracks
 
 log = logging.getLogger("sitmap.index")
@@ -108,7 +108,7 @@ def _area_on(flt: Filter, r) -> np.ndarray:
         centre = area_contains(am, r.lat64, r.lon64, r.mx, r.my)
     # A place or inferred item's circle must not be much larger than the area (the same rule
     # as AreaMask.admits, which the cache's queries apply).
-    return am.rule.admit(centre, np.isin(r.prec, UNCERTAIN_CODES), r.radius, r.lat64, r.lon64)
+    return am.rule.admit(centre, is_uncertain(r.prec), r.radius, r.lat64, r.lon64)
 
 
 def _possibly_on(flt: Filter, r) -> np.ndarray:
@@ -119,7 +119,7 @@ def _possibly_on(flt: Filter, r) -> np.ndarray:
     am = flt.area_mask
     if am is None or am.include is None:
         return out
-    cand = np.isin(r.prec, UNCERTAIN_CODES) & (r.radius > 0)
+    cand = is_uncertain(r.prec) & (r.radius > 0)
     k = np.flatnonzero(cand)
     if not k.size:
         return out
@@ -505,7 +505,7 @@ class ItemIndex:
         if flt.precisions:
             both(np.isin(r.prec, [PREC_OF[p] for p in flt.precisions]))
         if flt.min_confidence is not None:
-            both(passes_confidence(r.conf, np.isin(r.prec, UNCERTAIN_CODES), flt.min_confidence))
+            both(passes_confidence(r.conf, is_uncertain(r.prec), flt.min_confidence))
         if flt.sources:
             both(np.isin(r.src, [self.sources.index(s) for s in flt.sources if s in self.sources]))
         if flt.hashtags:

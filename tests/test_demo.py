@@ -15,6 +15,9 @@ from desktop.cache.writer import write_records
 from desktop.demo import generate, write_demo
 from desktop.demo import generator, scenario, timeline
 from desktop.core.model import Item, Kind, Precision, Unit
+from desktop.demo.scenario import gazetteer_path
+from desktop.geoparse import gazetteer
+from desktop.geoparse.run import place_batch
 
 SC = scenario.load()
 CLOCK = scenario.Clock(SC)
@@ -92,7 +95,9 @@ def test_times_inside_the_afternoon_and_ordered(items):
 
 def test_positions_inside_south_korea(items):
     located = [i for i in items if i.lat is not None]
-    assert len(located) > 0.8 * len(items)
+    # 60 % of posts come without coordinates (as in a real incident); the geoparser places most
+    # of them from their text when the demo is written (tests/test_geoparse.py), not here.
+    assert len(located) > 0.4 * len(items)
     for i in located:
         assert 33.0 <= i.lat <= 38.7 and 124.5 <= i.lon <= 131.0, i
 
@@ -175,7 +180,11 @@ def test_write_demo_matches_the_writer_and_is_idempotent(tmp_path):
     assert stats.accepted == SMALL and stats.duplicates == 0 and stats.units == 450  # unit reports, as the writer counts
 
     slow = Cache.open(tmp_path / "slow.db")
-    slow_stats = write_records(slow, generate(seed=5, size=SMALL), path="demo:seed=5,size=3000", fmt="demo")
+    # The writer's path with the same geoparser hook and the demo's landmarks (write_demo places
+    # the posts without coordinates in its transaction, as an import does).
+    gazetteer.import_rows(slow.conn, gazetteer.read_csv(gazetteer_path()), by="demo")
+    slow_stats = write_records(slow, generate(seed=5, size=SMALL), path="demo:seed=5,size=3000", fmt="demo",
+                               after_batch=lambda conn, batch: place_batch(conn, batch))
     assert (stats.accepted, stats.duplicates, stats.units) == (slow_stats.accepted, slow_stats.duplicates, slow_stats.units)
     assert _dump(fast) == _dump(slow)
     for table in ("item_tags", "items_geo"):

@@ -64,6 +64,7 @@ def _remove(args) -> int:
 def register(sub) -> None:
     g = sub.add_parser("gazetteer", help="the agency's own places for the geoparser (import, list, remove)")
     gs = g.add_subparsers(dest="gazetteer_command", metavar="ACTION", required=True)
+    g.set_defaults(func=lambda args: g.print_help() or EXIT_OK)  # never reached: an action is required
     p = gs.add_parser("import", help="add places from a CSV (name,aliases,lat,lon,radius_m; aliases split by |)")
     add_db(p)
     p.add_argument("file", metavar="FILE.csv")

@@ -39,7 +39,7 @@ def analyser():
                     raise MorphologyUnavailable("the Korean analyser (kiwipiepy) is not installed: "
                                                 "run scripts/bootstrap.sh") from None
                 try:
-                    _kiwi = Kiwi(num_workers=0)
+                    _kiwi = Kiwi()
                 except Exception as exc:  # a damaged model file
                     raise MorphologyUnavailable(f"the Korean analyser's model cannot be loaded: {exc}") from None
     return _kiwi

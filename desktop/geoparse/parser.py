@@ -348,6 +348,8 @@ class Geoparser:
         nxt = toks[last + 1] if last + 1 < len(toks) else None
         if nxt is not None and nxt.tag in ("XSV", "XSA", "XSV-I", "XSA-I") and nxt.start == e:
             return "reject"  # 시청하다, 서면하다: a verb made from the noun
+        if nxt is not None and nxt.start == e and nxt.tag == "XSN" and nxt.form in ("적", "풍", "식"):
+            return "reject"  # 서구적, 서구풍: an adjective or manner, not the district
         uses = COMMON_USES.get(key)
         if uses:
             before, after = uses

@@ -120,7 +120,7 @@ class Summary:
 
     def line(self) -> str:
         per = ", ".join(f"{k} {v}" for k, v in sorted(self.methods.items())) or "-"
-        rate = f", {self.posts / self.seconds:,.0f} posts/s" if self.seconds > 0 else ""
+        rate = f", {self.posts / self.seconds:,.0f} posts/s" if self.seconds > 0 and self.posts >= 1000 else ""
         return (f"{self.posts} posts without a position of their own: {self.placed} placed ({per}), "
                 f"{self.ambiguous} ambiguous, {self.none} naming no place{rate}")
 

@@ -184,3 +184,31 @@ def test_sigkilled_sync_resumes_without_loss_or_duplicates(tmp_path, shared_url,
     # And neither has anything left to send.
     assert "pushed 0, pulled 0" in sync_once(capsys, b, shared_url)[1]
     assert "pushed 0, pulled 0" in sync_once(capsys, a, shared_url)[1]
+
+
+def test_two_running_syncs_converge_within_two_seconds(tmp_path, shared_url):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    add_items(a, posts("p", 1))
+    add_items(b, posts("b", 1))
+    pa, pb = _spawn(a, shared_url, "--interval", "30"), _spawn(b, shared_url, "--interval", "30")
+    try:
+        _wait_line(pa, "shared store: online")
+        _wait_line(pb, "shared store: online")
+        deadline = time.monotonic() + 20
+        while len(keys(a)) < 2 or len(keys(b)) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        # A change on one appears on the other, woken by the store's notification (the
+        # periodic pull is 30 s here).
+        t0 = time.monotonic()
+        with Cache.open(a) as c:
+            triage.apply(c.conn, [local_id(a, "b0")], TriageChange(state="verified"), by="kim")
+        while q(b, "SELECT count(*) FROM triage")[0][0] == 0:
+            assert time.monotonic() - t0 < 2.0, "not on the other workstation within 2 s"
+            time.sleep(0.02)
+        assert triage_of(b, "b0") == ("verified", "routine", "kim")
+    finally:
+        for p in (pa, pb):
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=20)
+    assert pa.returncode == 0 and pb.returncode == 0

@@ -115,6 +115,24 @@ class Shape:
         return {"polygon": POLYGON_TYPE, "circle": CIRCLE_TYPE}.get(self.kind, INCIDENT_MARKER_TYPE)
 
 
+def circle_properties(lat: float, lon: float, radius_m: float) -> dict:
+    """What a saved area keeps of a circle (in its GeoJSON Feature's properties), so it is
+    published as a circle: ``shape``, ``center`` [lon, lat] and ``radius_m``."""
+    return {"shape": "circle", "center": [float(lon), float(lat)], "radius_m": float(radius_m)}
+
+
+def saved_circle(geometry_text: str) -> dict | None:
+    """The circle properties of a saved area's geometry (a Feature), or None."""
+    try:
+        obj = json.loads(geometry_text)
+        props = (obj.get("properties") or {}) if obj.get("type") == "Feature" else {}
+        if props.get("shape") == "circle" and len(props["center"]) == 2 and float(props["radius_m"]) > 0:
+            return circle_properties(props["center"][1], props["center"][0], props["radius_m"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        pass
+    return None
+
+
 def _ring(poly: Polygon) -> tuple[tuple[float, float], ...]:
     """The outer ring as (lat, lon), at most MAX_VERTICES points (simplified when longer;
     holes cannot be drawn by a TAK shape and are left out)."""

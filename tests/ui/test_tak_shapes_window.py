@@ -64,6 +64,16 @@ def test_areas_and_incidents_go_out_and_drawings_come_in(qtbot, window_on_tak):
     assert ev.get("type") == "u-d-f" and ev.find("detail/contact").get("callsign") == "집결지"
     assert ev.get("uid").endswith("-area-1")
 
+    # A circle drawn on the map and saved goes out as a circle.
+    filters = win.panels["filters"]
+    filters._area_drawn({"kind": "circle", "center": (126.99, 37.56), "radius_m": 250.0})
+    (drawn,) = [e.name for e in win.session.areas if e.area.properties.get("shape") == "circle"]
+    filters.save_area(drawn)
+    (ev,) = _events(qtbot, peer, 1)
+    assert ev.get("type") == "u-d-c-c" and ev.find("detail/contact").get("callsign") == drawn
+    assert float(ev.find("detail/shape/ellipse").get("major")) == 250.0
+    assert (float(ev.find("point").get("lat")), float(ev.find("point").get("lon"))) == (37.56, 126.99)
+
     with Cache.open(db) as c:
         incidents.create(c.conn, "광화문 집회", by="상황실", lat=37.5759, lon=126.9769)
     (marker,) = _events(qtbot, peer, 1)  # the next round of the two-second look
@@ -83,4 +93,4 @@ def test_areas_and_incidents_go_out_and_drawings_come_in(qtbot, window_on_tak):
     peer.send(delete)
     qtbot.waitUntil(lambda: win.session.area(name) is None, timeout=10000)
     with Cache.open_readonly(db) as c:
-        assert [r[0] for r in c.conn.execute("SELECT name FROM areas")] == ["집결지"]
+        assert {r[0] for r in c.conn.execute("SELECT name FROM areas")} == {"집결지", drawn}

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence
 
 from desktop.cache import Cache, CacheError
 from desktop.core.geo import GeoError, area_from_geojson, circle
+from desktop.live.shapes import circle_properties, saved_circle
 from desktop.ui.basemap_menu import district_context
 from desktop.ui.district_dialog import DistrictDialog
 from desktop.ui.filters_panel import FiltersPanel
@@ -95,7 +97,8 @@ class FiltersDock(Panel):
         try:
             if shape["kind"] == "circle":
                 lon, lat = shape["center"]
-                area = circle(name, lat, lon, shape["radius_m"])
+                area = replace(circle(name, lat, lon, shape["radius_m"]),
+                               properties=circle_properties(lat, lon, shape["radius_m"]))
             else:
                 area = area_from_geojson(name, {"type": "Polygon", "coordinates": [shape["ring"]]})
         except GeoError as exc:
@@ -157,7 +160,11 @@ class FiltersDock(Panel):
         with self.session.batch():
             for name, geom, exc in rows:
                 try:
-                    self.session.add_area(area_from_geojson(name, geom, bool(exc)), active=False, saved=True)
+                    area = area_from_geojson(name, geom, bool(exc))
+                    props = saved_circle(geom)
+                    if props:  # a circle stays a circle (TAK receives it as one)
+                        area = replace(area, properties=props)
+                    self.session.add_area(area, active=False, saved=True)
                 except GeoError as e:
                     log.warning("saved area %s unusable: %s", name, e)
 
@@ -182,8 +189,13 @@ class FiltersDock(Panel):
         a = e.area
         try:
             with self.ctx.writer().transaction() as conn:
+                geom = a.to_geojson()
+                if a.properties.get("shape") == "circle":  # its centre and radius kept beside the polygon
+                    geom = {"type": "Feature", "geometry": geom,
+                            "properties": circle_properties(a.properties["center"][1], a.properties["center"][0],
+                                                            a.properties["radius_m"])}
                 conn.execute("INSERT OR REPLACE INTO areas (name, geometry, exclude, created_ms) VALUES (?,?,?,?)",
-                             (a.name, json.dumps(a.to_geojson()), int(a.exclude), int(time.time() * 1000)))
+                             (a.name, json.dumps(geom), int(a.exclude), int(time.time() * 1000)))
         except CacheError as exc:
             message(self.ctx.window, self.tr("Save area"), str(exc))
             return

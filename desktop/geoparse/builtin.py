@@ -16,8 +16,8 @@ Aliases, all derived from the data, never typed by hand:
   numbered 행정동 of one 시군구 (우1동, 우2동, 우3동) give their 법정동 (우동, kind
   ``legal_dong``), because people name legal dongs more than administrative ones.
 
-The radius is that of the circle with the unit's area (metres, computed in the Korea
-2000 / Unified CS, EPSG:5179): a district's extent, not a bound.
+The centre and radius come from :func:`desktop.core.kostat.units` (the radius is that of
+the circle with the unit's area, in metres): a district's extent, not a bound.
 """
 
 from __future__ import annotations
@@ -25,56 +25,29 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
-from pathlib import Path
 
-from desktop.core import paths
-
-FILES = {
-    "sido": "kostat2018-skorea-provinces-2018-topo-simple.json",
-    "sigungu": "kostat2018-skorea-municipalities-2018-topo-simple.json",
-    "emd": "kostat2018-skorea-submunicipalities-2018-topo-simple.json",
-}
 # Bumped when the derived entries change: the cache's built-in rows are then replaced.
-VERSION = "kostat2018-2"
+VERSION = "kostat2018-3"
 
 _SIDO_SUFFIX = re.compile(r"(특별자치시|특별자치도|특별시|광역시|도)$")
 _NUMBERED = re.compile(r"^(.+?)\d+(?:·\d+)*동$")
 _ROMAN_NUM = re.compile(r"\((?:il|i|sam|sa|o|yuk|chil|pal|gu|sip)\)", re.I)
 
 
-def boundary_file(level: str) -> Path:
-    """The shipped boundary file of a level (resources/boundaries), else the shared copy."""
-    p = paths.resources_dir() / "boundaries" / FILES[level]
-    if p.exists():
-        return p
-    return paths.resources_dir().parent.parent / "shared" / "data" / "boundaries" / FILES[level]
-
-
 def units(level: str) -> list[dict]:
-    """Each unit of a level as {code, name, name_eng, lat, lon, radius_m}."""
+    """Each unit of a level as {code, name, name_eng, lat, lon, radius_m}, from the shared
+    reading of the shipped boundaries (:func:`desktop.core.kostat.units`: the centre inside
+    the unit, the equal-area radius)."""
     return list(_units(level))
 
 
 @lru_cache(maxsize=3)
 def _units(level: str) -> tuple[dict, ...]:
-    import geopandas as gpd
-    import shapely
+    from desktop.core import kostat
 
-    gdf = gpd.read_file(boundary_file(level))
-    if gdf.crs is None:
-        gdf = gdf.set_crs(4326)
-    metric = gdf.geometry.to_crs(5179)
-    out = []
-    for props, geom, mgeom in zip(gdf[["code", "name", "name_eng"]].itertuples(index=False), gdf.geometry, metric):
-        geom = shapely.make_valid(geom)
-        pt = geom.centroid
-        if not geom.contains(pt):
-            pt = geom.representative_point()
-        area = shapely.make_valid(mgeom).area
-        out.append({"code": str(props.code), "name": str(props.name), "name_eng": str(props.name_eng or ""),
-                    "lat": round(pt.y, 6), "lon": round(pt.x, 6),
-                    "radius_m": round(max(math.sqrt(area / math.pi), 100.0), 1)})
-    return tuple(out)
+    return tuple({"code": str(u["code"]), "name": str(u["name"]), "name_eng": str(u["name_eng"] or ""),
+                  "lat": round(u["lat"], 6), "lon": round(u["lon"], 6), "radius_m": round(max(u["radius_m"], 100.0), 1)}
+                 for u in kostat.units(level))
 
 
 def _english(name_eng: str) -> list[str]:

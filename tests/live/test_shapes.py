@@ -410,3 +410,42 @@ def test_publish_shapes_needs_a_tak_server(db, capsys):
     args.purpose = "public-order"
     assert args.func(args) == 1
     assert "--publish-shapes sends to TAK servers" in capsys.readouterr().err
+
+
+def test_circles_multipolygons_and_big_outlines(db):
+    from shapely.geometry import Point
+
+    from desktop.live.shapes import MAX_VERTICES, circle_properties
+
+    station = _station(db)
+    ring = circle("x", 37.57, 126.98, 150).to_geojson()
+    cid = _save_area(db, "원", {"type": "Feature", "geometry": ring, "properties": circle_properties(37.57, 126.98, 150)})
+    two = {"type": "MultiPolygon", "coordinates": [_square_geojson()["coordinates"],
+                                                   _square_geojson([(la + 0.01, lo) for la, lo in SQUARE])["coordinates"]]}
+    mid = _save_area(db, "두 곳", two)
+    big = Point(126.98, 37.6).buffer(0.01, 2000)  # 8,000 vertices
+    bid = _save_area(db, "큰 구역", {"type": "Polygon", "coordinates": [list(big.exterior.coords)]})
+    with Cache.open_readonly(db) as c:
+        shapes = {s.uid: s for s in shapes_of(c.conn, station)}
+    assert set(shapes) == {area_uid(station, cid), area_uid(station, mid), area_uid(station, mid, 1),
+                           area_uid(station, bid)}
+    ev = ET.fromstring(shape_event(shapes[area_uid(station, cid)]))
+    assert ev.get("type") == "u-d-c-c" and ev.find("detail/shape/ellipse").get("major") == "150.0"
+    assert (float(ev.find("point").get("lat")), float(ev.find("point").get("lon"))) == (37.57, 126.98)
+    assert shapes[area_uid(station, mid, 1)].name == "두 곳 (2)"
+    xml = shape_event(shapes[area_uid(station, bid)])
+    n = len(_vertices(ET.fromstring(xml)))
+    assert 100 < n <= MAX_VERTICES + 1 and len(xml) < 64 * 1024
+    (back,) = parse_event(xml)  # and it reads back as the closed polygon it is
+    assert back.kind == "polygon" and len(back.points) == n
+
+
+def test_a_file_with_drawings_counts_them(tmp_path):
+    from desktop.importers import import_file
+
+    path = tmp_path / "drawings.cot"
+    path.write_bytes(_drawing("a", "u-d-f", points=CLOSED, name="x") + _drawing("b", "u-d-c-c", radius=10))
+    with Cache.open(tmp_path / "c.db") as c:
+        result = import_file(c, path, purpose="public-order")
+    assert result.stats.accepted == 0
+    assert any("2 drawn shapes" in n for n in result.stats.notes)

@@ -55,11 +55,12 @@ def run_tak_package(args) -> int:
         finally:
             if progress is not None:
                 progress.end()
-    audit(args, "disclose", objects={"filter": flt.describe()},
-          detail={"format": "tak-package", "file": str(res.path), "count": res.count, "matched": res.matched,
-                  "shapes": n_shapes})
+    entry = audit(args, "disclose", objects={"filter": flt.describe()},
+                  detail={"format": "tak-package", "file": str(res.path), "count": res.count, "matched": res.matched,
+                          "shapes": n_shapes})
     print(f"{res.summary()}, with {n_shapes} shape{'s' if n_shapes != 1 else ''} (saved areas, open incidents) "
           "as a TAK data package")
+    print(f"audit head {entry.seq}:{entry.hash} (this export's entry; note it to check the trail later)")
     return EXIT_OK
 
 

@@ -224,3 +224,25 @@ def test_a_reader_holding_the_cache_open_is_reported_and_a_rerun_finishes(env, c
     assert "erased 0 items" in capsys.readouterr().out
     assert _hits([data, db.parent], [marker]) == []
     assert _count(db, "SELECT count(*) FROM items") == 1
+
+
+def test_erasure_takes_holds_and_geo_evidence_with_the_item(env):
+    from desktop.cache import Cache
+    from desktop.cache.erase import erase
+
+    data, db, src = env
+    src.mkdir()
+    from desktop.cli import main
+
+    assert main(["--db", str(db), "import", str(_write(src / "a.jsonl", [_tweet(i, f"text {i}", []) for i in range(3)])),
+                 "--no-geoparse"]) == 0
+    with Cache.open(db) as c:
+        ids = [r[0] for r in c.conn.execute("SELECT id FROM items ORDER BY id")]
+        with c.transaction():
+            c.conn.execute("INSERT INTO holds (item_id, reason, t_ms, by) VALUES (?, 'case 7', 0, 'kim')", (ids[0],))
+            c.conn.execute("INSERT INTO geo_inferences (item_id, confidence, radius_m, evidence, t_ms) "
+                           "VALUES (?, 0.8, 250, '{}', 0)", (ids[0],))
+        erase(c, [ids[0]], reason="request")
+        assert c.conn.execute("SELECT count(*) FROM holds").fetchone()[0] == 0
+        assert c.conn.execute("SELECT count(*) FROM geo_inferences").fetchone()[0] == 0
+        assert c.conn.execute("SELECT count(*) FROM items").fetchone()[0] == 2

@@ -6,7 +6,8 @@ transaction, so an item is never half erased:
 - the item rows with their raw payloads, hashtag rows and full-text entries (the
   ``items_ad`` trigger forgets them; the full-text index is then merged with
   'optimize' so no old segment still holds their trigrams);
-- their triage and triage history, their places in incidents (``incident_items``);
+- their triage and triage history, their places in incidents (``incident_items``), their
+  evidence holds and how an inferred position was reached (``geo_inferences``);
 - tasks about them keep their code, unit and state but lose the item (``item_id`` NULL),
   their text and the field's reply (replaced by :data:`REMOVED`);
 - incident log rows that name them lose the item id; a field reply to a task about an
@@ -210,6 +211,8 @@ def _apply(conn: sqlite3.Connection, plan: _Plan) -> None:
     c.execute(f"DELETE FROM triage WHERE item_id IN {sub}")
     c.execute(f"UPDATE triage SET duplicate_of = NULL WHERE duplicate_of IN {sub}")
     c.execute(f"DELETE FROM incident_items WHERE item_id IN {sub}")
+    c.execute(f"DELETE FROM holds WHERE item_id IN {sub}")  # an erased item is held no more
+    c.execute(f"DELETE FROM geo_inferences WHERE item_id IN {sub}")  # how it was placed goes with it
     c.executemany("DELETE FROM incident_log WHERE id = ?", [(i,) for i in plan.log_delete])
     c.executemany("UPDATE incident_log SET item_id = NULL WHERE id = ?", [(i,) for i in plan.log_unlink])
     c.executemany("UPDATE incident_log SET text = ? WHERE id = ?", [(REMOVED, i) for i in plan.log_text])

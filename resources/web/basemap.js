@@ -196,7 +196,7 @@
       map.off("moveend zoomend resize viewreset", this.redraw, this);
       map.off("zoomstart", this._hide, this);
       L.DomUtil.remove(this._canvas);
-      this._st.level = ""; this._st.outlines = 0; this._st.labels = []; this._st.labelCount = 0;
+      this._st.level = ""; this._st.outlines = 0; this._st.labels = []; this._st.parentLabels = []; this._st.labelCount = 0;
     },
     _hide: function () { if (this._canvas) this._canvas.style.visibility = "hidden"; },
     _load: function (id) {
@@ -219,6 +219,24 @@
         st.failed = String(e && e.message || e);
         self._S.log("error", "built-in districts " + id + ": " + st.failed);
       }).then(function () { self._loading[id] = false; });
+    },
+    /** At street zoom the 시군구 named where it is seen: at the area-weighted mean of the
+     *  label points of its 읍면동 in view (a 읍면동 code starts with its 시군구's). */
+    _visibleParents: function (emd, scale, o, pad, size) {
+        var sgg = this._data.sigungu, acc = {}, out = [];
+        if (!sgg) return out;
+        if (!sgg.byCode) { sgg.byCode = {}; sgg.feats.forEach(function (f) { sgg.byCode[f.code] = f; }); }
+        emd.forEach(function (f) {
+          var x = f.lx * scale - o.x, y = f.ly * scale - o.y;
+          if (x < pad || y < pad || x > pad + size.x || y > pad + size.y) return;
+          var k = f.code.slice(0, 5), a = acc[k] || (acc[k] = { x: 0, y: 0, w: 0 }), w = Math.max(f.area, 0.01);
+          a.x += f.lx * w; a.y += f.ly * w; a.w += w;
+        });
+        Object.keys(acc).forEach(function (k) {
+          var p = sgg.byCode[k], a = acc[k];
+          if (p) out.push({ name: p.name, lx: a.x / a.w, ly: a.y / a.w, w: p.w, e: p.e, area: a.w });
+        });
+        return out.sort(function (a, b) { return b.area - a.area; });
     },
     redraw: function () {
       var map = this._map;
@@ -265,31 +283,41 @@
         outlines += vis.length;
       }
       ctx.setLineDash([]);
-      // names of the finest level drawn, in the visible part only
-      var fid = DISTRICT_LEVELS[finest].id, fv = inView[fid] || [];
+      // Names, in the visible part only: at street zoom the 시군구 first (larger, in the
+      // outline colour, so a 동 is read inside its 구), then the finest level drawn.
+      var fid = DISTRICT_LEVELS[finest].id, placed = [], parentLabels = [];
       ctx.globalAlpha = thin ? 0.8 : 1;
-      ctx.font = DISTRICT_FONT[fid]; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-      ctx.lineWidth = 3; ctx.strokeStyle = "#ffffff"; ctx.fillStyle = fid === "emd" ? "#52525b" : "#3f3f46";
-      var placed = [], lh = fid === "sido" ? 16 : 15;
-      for (var j = 0; j < fv.length; j++) {
-        var g = fv[j], x = g.lx * scale - o.x, y = g.ly * scale - o.y;
-        var wpx = (g.e - g.w) / 360 * scale, tw = ctx.measureText(g.name).width;
-        if (wpx < tw * 0.9) continue;  // the unit is smaller on screen than its name
-        var box = [x - tw / 2 - 3, y - lh / 2 - 2, x + tw / 2 + 3, y + lh / 2 + 2], clash = false;
-        if (box[0] < pad || box[1] < pad || box[2] > pad + size.x || box[3] > pad + size.y - 18) continue;  // whole, clear of the attribution
-        for (var q = 0; q < placed.length && !clash; q++) {
-          var b = placed[q];
-          clash = box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1];
+      ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.strokeStyle = "#ffffff";
+      var passes = [];
+      if (fid === "emd") passes.push({ id: "sigungu", font: "700 16px 'Sitmap Sans', sans-serif", fill: "#4b3f5c", lh: 18,
+                                       halo: 4, fit: 0, out: parentLabels });
+      passes.push({ id: fid, font: DISTRICT_FONT[fid], fill: fid === "emd" ? "#52525b" : "#3f3f46",
+                    lh: fid === "sido" ? 16 : 15, halo: 3, fit: 0.9, out: labels });
+      for (var pi = 0; pi < passes.length; pi++) {
+        var ps = passes[pi], fv = ps.id === "sigungu" && fid === "emd" ? this._visibleParents(inView.emd || [], scale, o, pad, size)
+                                                                    : inView[ps.id] || [];
+        ctx.font = ps.font; ctx.fillStyle = ps.fill; ctx.lineWidth = ps.halo;
+        for (var j = 0; j < fv.length; j++) {
+          var g = fv[j], x = g.lx * scale - o.x, y = g.ly * scale - o.y;
+          var wpx = (g.e - g.w) / 360 * scale, tw = ctx.measureText(g.name).width;
+          if (wpx < tw * ps.fit) continue;  // the unit is smaller on screen than its name
+          var lh = ps.lh, box = [x - tw / 2 - 3, y - lh / 2 - 2, x + tw / 2 + 3, y + lh / 2 + 2], clash = false;
+          if (box[0] < pad || box[1] < pad || box[2] > pad + size.x || box[3] > pad + size.y - 18) continue;  // whole, clear of the attribution
+          for (var q = 0; q < placed.length && !clash; q++) {
+            var b = placed[q];
+            clash = box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1];
+          }
+          if (clash) continue;
+          placed.push(box);
+          ctx.strokeText(g.name, x, y);
+          ctx.fillText(g.name, x, y);
+          if (ps.out.length < MAX_LABEL_LIST) ps.out.push(g.name);
         }
-        if (clash) continue;
-        placed.push(box);
-        ctx.strokeText(g.name, x, y);
-        ctx.fillText(g.name, x, y);
-        if (labels.length < MAX_LABEL_LIST) labels.push(g.name);
       }
       ctx.globalAlpha = 1;
       st.level = this._data[fid] ? fid : "";
-      st.outlines = outlines; st.labels = labels; st.labelCount = placed.length; st.redraws++;
+      st.outlines = outlines; st.labels = labels; st.labelCount = labels.length; st.parentLabels = parentLabels;
+      st.redraws++;
       st.ms = Math.round((performance.now() - t0) * 10) / 10;
     },
   });
@@ -299,7 +327,8 @@
     var st = (S.state.basemap = {
       outline: "loading", outlineFeatures: 0, layers: [], tilesLoaded: 0, tilesFailed: 0, tilesMissing: 0,
       context: 0, contextLabels: 0, showing: "",
-      districts: { show: true, thin: false, level: "", outlines: 0, labels: [], labelCount: 0, redraws: 0, ms: 0, loaded: {},
+      districts: { show: true, thin: false, level: "", outlines: 0, labels: [], parentLabels: [], labelCount: 0, redraws: 0,
+                   ms: 0, loaded: {},
                    failed: "" },
     });
     var label = function (key, fallback) { return (S.labels && S.labels[key]) || fallback; };

@@ -39,6 +39,7 @@ def test_levels_by_zoom_with_names_of_the_units_in_view(qtbot, map_view):
     # street zoom: 읍면동
     st = _at(qtbot, map_view, [37.5636, 126.9850], 14, "emd")
     assert "명동" in st["labels"] and st["loaded"]["emd"] == 3504
+    assert {"중구", "종로구"} <= set(st["parentLabels"])  # each 동 read inside its 구, named where it is seen
     assert st["labelCount"] < 80 and len(set(st["labels"])) == len(st["labels"])
     # the canvas draws them: it is in its own pane under the posts, and names never went into the DOM
     assert run_js(qtbot, map_view, "document.querySelectorAll('.sitmap-districts-canvas').length") == 1

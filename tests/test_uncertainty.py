@@ -237,3 +237,22 @@ def test_cli_min_confidence_and_stats_per_area(mixed, boundaries, capsys):
     want = __import__("desktop.cache.query", fromlist=["x"]).area_breakdown(
         c.conn, Filter(min_confidence=0.5), areas_from_file(boundaries, "code=11010")[0])
     assert per == want
+
+
+def test_report_areas_say_exact_place_inferred_and_possibly_in(mixed, boundaries, tmp_path):
+    from desktop.cache.query import area_breakdown
+    from desktop.report.sitrep import build_report
+
+    c, _ = mixed
+    areas = tuple(_areas("both", boundaries))
+    flt = Filter(areas=areas, start_ms=T0, end_ms=T0 + 600_000)
+    out = tmp_path / "r.pdf"
+    data = build_report(c.conn, flt, out, lang="en")
+    assert data.areas_by == "area" and set(data.area_detail) == {a.name for a in areas}
+    for name, n in data.areas:
+        d = data.area_detail[name]
+        assert d["exact"] + d["place"] + d["inferred"] == n
+        want = area_breakdown(c.conn, flt, next(a for a in areas if a.name == name))
+        assert d == {k: want[k] for k in d} and want["items"] == n
+    assert any(d["possibly_in"] for d in data.area_detail.values())
+    assert out.stat().st_size > 0

@@ -100,12 +100,16 @@ class ReportData:
     field: list[ItemRow]
     field_total: int
     alerts: list[AlertRow]
+    # per area of the filter: {"exact", "place", "inferred", "possibly_in"} (core.uncertainty)
+    area_detail: dict = field(default_factory=dict)
 
 
 def _matching(conn: sqlite3.Connection, flt: Filter) -> dict[str, np.ndarray]:
     where, params = flt.where("i")
     rows = conn.execute(f"SELECT i.id, i.t_ms, i.lat, i.lon, i.kind = 'post', i.precision IN ('place', 'inferred'), "
-                        f"coalesce(i.radius_m, 0) FROM items i WHERE {where} ORDER BY i.t_ms, i.id", params).fetchall()
+                        f"coalesce(i.radius_m, 0), CASE i.precision WHEN 'exact' THEN 0 WHEN 'place' THEN 1 "
+                        f"WHEN 'inferred' THEN 2 ELSE 3 END FROM items i WHERE {where} ORDER BY i.t_ms, i.id",
+                        params).fetchall()
     cols = {
         "id": np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
         "t": np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)),
@@ -114,6 +118,7 @@ def _matching(conn: sqlite3.Connection, flt: Filter) -> dict[str, np.ndarray]:
         "post": np.fromiter((bool(r[4]) for r in rows), dtype=bool, count=len(rows)),
         "uncertain": np.fromiter((bool(r[5]) for r in rows), dtype=bool, count=len(rows)),
         "radius": np.fromiter((r[6] for r in rows), dtype=np.float64, count=len(rows)),
+        "prec": np.fromiter((r[7] for r in rows), dtype=np.uint8, count=len(rows)),
     }
     mask = flt.area_mask
     if mask is not None and len(rows):
@@ -250,12 +255,27 @@ def gather(conn: sqlite3.Connection, flt: Filter, *, english: bool = False) -> R
                                       "(SELECT item_id FROM triage WHERE state = 'verified')", m["id"])
     field_rows, n_field = _item_rows(conn, flt, "i.kind = 'field_update' AND i.text != ''", m["id"])
     areas, areas_by = _areas(flt, m["lat"], m["lon"], english, m["uncertain"], m["radius"])
+    detail = _area_detail(conn, flt, m) if areas_by == "area" else {}
     return ReportData(
         start_ms=start, end_ms=end, total=len(m["id"]), posts=int(m["post"].sum()),
         field_updates=int((~m["post"]).sum()), histogram=histogram(m["t"], start, end),
         areas=areas, areas_by=areas_by, tags=_tags(conn, m["id"], start, end),
         incidents=_incidents(conn, start, end), verified=verified, verified_total=n_verified,
-        field=field_rows, field_total=n_field, alerts=_alerts(conn, start, end))
+        field=field_rows, field_total=n_field, alerts=_alerts(conn, start, end), area_detail=detail)
+
+
+def _area_detail(conn: sqlite3.Connection, flt: Filter, m: dict) -> dict:
+    """Each included area's items by precision, and how many place or inferred items are
+    only "possibly in" it (never in its count; see desktop.cache.query.area_breakdown)."""
+    from desktop.cache.query import area_breakdown
+
+    out = {}
+    for a in (x for x in flt.areas if not x.exclude):
+        keep = AreaMask([a]).admits(m["lat"], m["lon"], m["uncertain"], m["radius"])
+        by = np.bincount(m["prec"][keep], minlength=4)
+        out[a.name] = {"exact": int(by[0]), "place": int(by[1]), "inferred": int(by[2]),
+                       "possibly_in": area_breakdown(conn, flt, a)["possibly_in"]}
+    return out
 
 
 __all__ = ["AlertRow", "Histogram", "IncidentRow", "ItemRow", "ReportData", "TagMove", "TaskRow", "gather",

@@ -63,6 +63,12 @@ LABELS: dict[str, dict[str, str]] = {
         "no_items": "No items in the period.",
         "areas_area": "Items per area",
         "areas_province": "Items per province",
+        "exact": "Exact",
+        "place": "Place",
+        "inferred": "Inferred",
+        "possibly_in": "Possibly in",
+        "possibly_note": "Exact, place and inferred add up to the items. Possibly in: place or inferred items whose "
+                         "circle reaches the area but is too large to count in it; not among the items.",
         "area": "Area",
         "province": "Province",
         "items": "Items",
@@ -136,6 +142,12 @@ LABELS: dict[str, dict[str, str]] = {
         "no_items": "기간 내 항목이 없습니다.",
         "areas_area": "구역별 건수",
         "areas_province": "시도별 건수",
+        "exact": "정확",
+        "place": "장소",
+        "inferred": "추정",
+        "possibly_in": "포함 가능",
+        "possibly_note": "정확·장소·추정을 합하면 건수입니다. 포함 가능: 범위 원이 구역에 닿지만 너무 커서 "
+                         "구역 안으로 세지 않은 장소·추정 항목이며 건수에 들어가지 않습니다.",
         "area": "구역",
         "province": "시도",
         "items": "건수",
@@ -420,8 +432,20 @@ def _render(data: ReportData, lang: str, *, operator: str, purpose: str, filter_
     doc.heading(L[key])
     if data.areas:
         total = max(1, data.total)
-        rows = [[plain(name, 80), f"{n:,}", f"{100 * n / total:.1f}%"] for name, n in data.areas]
-        doc.table([L["area" if data.areas_by == "area" else "province"], L["items"], L["share"]], rows, (120, 30, 30))
+        detail = getattr(data, "area_detail", None) or {}
+        if data.areas_by == "area" and detail:
+            rows = []
+            for name, n in data.areas:
+                d = detail.get(name, {})
+                rows.append([plain(name, 80), f"{n:,}", f"{100 * n / total:.1f}%"]
+                            + [f"{d.get(k, 0):,}" for k in ("exact", "place", "inferred", "possibly_in")])
+            doc.table([L["area"], L["items"], L["share"], L["exact"], L["place"], L["inferred"], L["possibly_in"]],
+                      rows, (62, 20, 18, 20, 20, 20, 20))
+            doc.para(L["possibly_note"], size=8, color=_MUTED)
+        else:
+            rows = [[plain(name, 80), f"{n:,}", f"{100 * n / total:.1f}%"] for name, n in data.areas]
+            doc.table([L["area" if data.areas_by == "area" else "province"], L["items"], L["share"]], rows,
+                      (120, 30, 30))
     else:
         doc.para(L["no_items"], color=_MUTED)
 

@@ -94,6 +94,9 @@ def test_a_unit_is_an_area_like_a_file_district():
 
     inside = mask.contains(np.array([37.5636, 37.5796]), np.array([126.9850, 126.9770]))  # 명동, 경복궁
     assert inside.tolist() == [True, False]
+    gus = kostat.areas("sigungu")
+    assert len(gus) == 250 and len({a.name for a in gus}) == 250  # qualified names never repeat
+    assert len({a.name for a in kostat.areas("emd")}) == 3504
 
 
 def test_district_option_on_the_command_line(tmp_path, capsys):

@@ -246,9 +246,14 @@ def area(unit: dict, exclude: bool = False) -> Area:
     return Area(unit["qualified"], unit["geometry"], exclude, props)
 
 
+def areas(level: str, exclude: bool = False) -> list[Area]:
+    """Every unit of a level as an area (3,504 for 읍면동), named by its qualified name."""
+    return [area(u, exclude) for u in units(level)]
+
+
 def geometry(code: str) -> BaseGeometry:
     return resolve(code)["geometry"]
 
 
-__all__ = ["ATTRIBUTION", "CREDIT", "EMD", "LEVELS", "SIDO", "SIGUNGU", "area", "find", "frame", "geometry", "level_of",
+__all__ = ["ATTRIBUTION", "CREDIT", "EMD", "LEVELS", "SIDO", "SIGUNGU", "area", "areas", "find", "frame", "geometry", "level_of",
            "parents", "resolve", "units"]

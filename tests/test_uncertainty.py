@@ -256,3 +256,25 @@ def test_report_areas_say_exact_place_inferred_and_possibly_in(mixed, boundaries
         assert d == {k: want[k] for k in d} and want["items"] == n
     assert any(d["possibly_in"] for d in data.area_detail.values())
     assert out.stat().st_size > 0
+
+
+def test_per_area_counts_follow_live_items(tmp_path, boundaries):
+    from desktop.cache.query import area_breakdown
+    from desktop.engine.mapdata import MapData, Request, View
+
+    c = Cache.open(tmp_path / "live.db")
+    a, ca = _items(5, 150, 0, T0)
+    _write(c, a, ca)
+    idx = ItemIndex.load(c.conn)
+    md = MapData(idx, c.conn)
+    areas = tuple(_areas("both", boundaries))
+    view = View((126.9, 37.5, 127.1, 37.65), 12)
+    md.compute(Request(1, Filter(), view, areas=areas))
+    b, cb = _items(6, 150, 5000, T0 + 50_000)  # live rows, some of them earlier than the newest
+    _write(c, b, cb)
+    assert md.append_new() == 150
+    res = md.compute(Request(2, Filter(), view, areas=areas))
+    for ar in areas:
+        want = area_breakdown(c.conn, Filter(), ar)
+        assert res.area_detail[ar.name] == {k: want[k] for k in res.area_detail[ar.name]}
+    c.close()

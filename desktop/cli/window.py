@@ -17,6 +17,10 @@ def open_window(db: Path, who: dict | None = None) -> int:
 
 
 def run(args) -> int:
+    if getattr(args, "shared", None):  # read by the shared store panel (desktop.ui.panels.shared_store)
+        import os
+
+        os.environ["SITMAP_SHARED"] = args.shared
     who = {"operator": getattr(args, "operator", None) or getattr(args, "by", None),
            "purpose": getattr(args, "purpose", None), "case": getattr(args, "case", None)}
     return open_window(db_path(args), who)
@@ -26,4 +30,6 @@ def register(sub) -> None:
     o = sub.add_parser("open", help="open the map window (the default)")
     add_db(o)
     add_audit_args(o)
+    o.add_argument("--shared", metavar="URL", default=None,
+                   help="sync with the command post's shared store, postgresql://user@host:port/database")
     o.set_defaults(func=run)

@@ -50,6 +50,29 @@ def display(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def without_password(url: str) -> tuple[str, str | None]:
+    """(the URL with its password taken out, query kept; the password or None): what may be saved."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url, None
+    user, _, host = parts.netloc.rpartition("@")
+    netloc = f"{user.split(':', 1)[0]}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), unquote(parts.password)
+
+
+def save_password(url: str, password: str) -> bool:
+    """Keep the password in the system keyring (True), or say it could not be (False)."""
+    try:
+        import keyring  # optional
+    except ImportError:
+        return False
+    try:
+        keyring.set_password(KEYRING_SERVICE, _keyring_user(urlsplit(url)), password)
+        return True
+    except Exception:  # no usable keyring backend
+        return False
+
+
 def check_url(url: str) -> None:
     try:
         parts = urlsplit(url)

@@ -146,15 +146,17 @@ class Sync:
     def _offline(self, exc: SyncError) -> None:
         s = self.status
         was_online = s.online or s.offline_since is None
+        before = s.waiting
         s.online = False
         s.error = str(exc)
         if s.offline_since is None:
             s.offline_since = time.time()
+        s.pushed = s.pulled = 0
         try:
             s.waiting = self._waiting_local()
-        except Exception:
+        except Exception:  # the cache is busy: the count stays as it was
             pass
-        if was_online and self.on_status:
+        if (was_online or s.waiting != before) and self.on_status:
             self.on_status(s)
 
     def _waiting_local(self) -> int:

@@ -1086,52 +1086,52 @@ The details are in {log}.</source>
 <context>
     <name>FiltersDock</name>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="47" />
+        <location filename="../../desktop/ui/panels/filters.py" line="49" />
         <source>Filters</source>
         <translation>필터</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="50" />
+        <location filename="../../desktop/ui/panels/filters.py" line="52" />
         <source>Search text</source>
         <translation>본문 검색</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="53" />
+        <location filename="../../desktop/ui/panels/filters.py" line="55" />
         <source>Districts…</source>
         <translation>행정구역…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="55" />
+        <location filename="../../desktop/ui/panels/filters.py" line="57" />
         <source>Cancel drawing</source>
         <translation>그리기 취소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="85" />
+        <location filename="../../desktop/ui/panels/filters.py" line="87" />
         <source>Polygon</source>
         <translation>다각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="85" />
+        <location filename="../../desktop/ui/panels/filters.py" line="87" />
         <source>Rectangle</source>
         <translation>사각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="85" />
+        <location filename="../../desktop/ui/panels/filters.py" line="87" />
         <source>Circle</source>
         <translation>원</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="114" />
+        <location filename="../../desktop/ui/panels/filters.py" line="117" />
         <source>Boundary file</source>
         <translation>경계 파일</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="188" />
+        <location filename="../../desktop/ui/panels/filters.py" line="200" />
         <source>Save area</source>
         <translation>구역 저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="191" />
+        <location filename="../../desktop/ui/panels/filters.py" line="203" />
         <source>Area “{name}” saved in the cache</source>
         <translation>구역 “{name}”을(를) 캐시에 저장했습니다</translation>
     </message>
@@ -2219,6 +2219,49 @@ Cache: {db}</source>
         <location filename="../../desktop/ui/live_widgets.py" line="738" />
         <source>Delete</source>
         <translation>삭제</translation>
+    </message>
+</context>
+<context>
+    <name>SharedStorePanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="49" />
+        <source>Shared store…</source>
+        <translation>공유 저장소…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="70" />
+        <source>Shared store</source>
+        <translation>공유 저장소</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="71" />
+        <source>The command post's shared store, postgresql://user@host:port/database (TLS options such as sslmode in the URL). Empty: work on this cache only.</source>
+        <translation>지휘소의 공유 저장소, postgresql://사용자@호스트:포트/데이터베이스 (sslmode 같은 TLS 옵션은 URL에). 비워 두면 이 캐시만으로 작업합니다.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="100" />
+        <source>Shared store: connecting…</source>
+        <translation>공유 저장소: 연결 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="144" />
+        <source>Shared store: online</source>
+        <translation>공유 저장소: 온라인</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="146" />
+        <source>, {n} changes waiting</source>
+        <translation>, 보내지 않은 변경 {n}건</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="149" />
+        <source>Shared store: offline since {time}, {n} changes waiting</source>
+        <translation>공유 저장소: {time}부터 오프라인, 보내지 않은 변경 {n}건</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="156" />
+        <source>Shared store: stopped ({error})</source>
+        <translation>공유 저장소: 중지됨 ({error})</translation>
     </message>
 </context>
 <context>

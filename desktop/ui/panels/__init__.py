@@ -27,6 +27,7 @@ PANELS = (
     "tasks",
     "tak_shapes",
     "report",
+    "shared_store",
     "help",
 )
 

@@ -1,0 +1,163 @@
+"""The shared store in the window: File → Shared store… (or ``sitmap open --shared URL``)
+connects this cache to the command post's PostgreSQL; the sync (:mod:`desktop.sync`) runs
+on its own thread, never on the GUI thread, and the status bar says "Shared store:
+online" or "offline since 16:42, 312 changes waiting". After a pull the index takes the
+new rows in, as after a live commit; triage and incidents pulled are picked up by their
+panels' own checks. The URL is kept in the settings without its password (the password
+goes to the system keyring where there is one, else it must come from $PGPASSWORD)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+from desktop.ui.panels.base import MenuEntry, Panel
+from desktop.ui.plain import plain_label
+
+log = logging.getLogger("sitmap.sync")
+
+
+class _Relay(QObject):
+    status = Signal(object)  # a desktop.sync.runner.Status, from the sync thread
+    stopped = Signal(str)  # why the sync ended (a message), from the sync thread
+
+
+class SharedStorePanel(Panel):
+    name = "shared_store"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.label = plain_label()  # the store's address and the driver's messages: data
+        self.label.setObjectName("sharedStoreStatus")
+        self.label.hide()
+        self.relay = _Relay()
+        self.relay.status.connect(self._on_status)
+        self.relay.stopped.connect(self._on_stopped)
+        self.url: str | None = None
+        self.last_status = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._password: str | None = None  # typed this session, kept nowhere else
+
+    def actions(self) -> list[MenuEntry]:
+        act = QAction(self.tr("Shared store…"), self.ctx.window)
+        act.setObjectName("sharedStoreAction")
+        act.triggered.connect(self.ask_url)
+        return [MenuEntry("file", act, separator_before=True)]
+
+    def status_widgets(self):
+        return [self.label]
+
+    def restore(self, settings) -> None:
+        url = os.environ.get("SITMAP_SHARED") or settings.value("url", "", type=str)
+        if url:
+            self.connect_to(url, save=False)
+
+    def save(self, settings) -> None:
+        from desktop.sync.connect import without_password
+
+        settings.setValue("url", without_password(self.url)[0] if self.url else "")
+
+    # connecting ----------------------------------------------------------------------------
+    def ask_url(self):
+        dlg = QInputDialog(self.ctx.window)
+        dlg.setWindowTitle(self.tr("Shared store"))
+        dlg.setLabelText(self.tr("The command post's shared store, postgresql://user@host:port/database "
+                                 "(TLS options such as sslmode in the URL). Empty: work on this cache only."))
+        dlg.setTextEchoMode(QLineEdit.EchoMode.Normal)
+        dlg.setTextValue(self._shown_url())
+        dlg.textValueSelected.connect(lambda text: self.connect_to(text.strip() or None))
+        dlg.open()
+        self.dialog = dlg
+        return dlg
+
+    def _shown_url(self) -> str:
+        from desktop.sync.connect import without_password
+
+        return without_password(self.url)[0] if self.url else ""
+
+    def connect_to(self, url: str | None, *, save: bool = True) -> None:
+        """Start syncing with ``url`` (None: stop). A password in the URL goes to the keyring
+        (or is kept for this session only); it is never written to the settings."""
+        from desktop.sync.connect import save_password, without_password
+
+        self.stop()
+        self.url = url
+        if not url:
+            self.label.hide()
+            return
+        bare, password = without_password(url)
+        if password and not save_password(bare, password):
+            self._password = password  # no keyring: this session only
+        elif password:
+            self._password = None
+        self.label.setText(self.tr("Shared store: connecting…"))
+        self.label.show()
+        self._start(bare)
+
+    def _start(self, bare_url: str) -> None:
+        from desktop.sync.connect import without_password
+        from desktop.sync.runner import Sync
+
+        url = bare_url
+        if self._password:
+            from urllib.parse import quote, urlsplit, urlunsplit
+
+            parts = urlsplit(bare_url)
+            user, _, host = parts.netloc.rpartition("@")
+            url = urlunsplit((parts.scheme, f"{user}:{quote(self._password, safe='')}@{host}", parts.path,
+                              parts.query, parts.fragment))
+        self._stop = threading.Event()
+        sync = Sync(self.ctx.db_path, url, operator=self.session.operator, on_status=self.relay.status.emit)
+        stop = self._stop
+
+        def run() -> None:
+            try:
+                sync.run(stop)
+            except Exception as exc:  # noqa: BLE001 - said in the status bar, never a traceback
+                from desktop.core.errors import SitmapError
+
+                if not isinstance(exc, SitmapError):
+                    log.exception("the shared store sync stopped")
+                self.relay.stopped.emit(str(exc))
+
+        self._thread = threading.Thread(target=run, name="sitmap-sync", daemon=True)
+        self._thread.start()
+        log.info("syncing with %s", without_password(bare_url)[0])
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    # what the sync says ------------------------------------------------------------------
+    def _on_status(self, s) -> None:
+        self.last_status = s
+        if s.online:
+            text = self.tr("Shared store: online")
+            if s.waiting:
+                text += self.tr(", {n} changes waiting").format(n=s.waiting)
+        else:
+            since = time.strftime("%H:%M", time.localtime(s.offline_since or time.time()))
+            text = self.tr("Shared store: offline since {time}, {n} changes waiting").format(time=since, n=s.waiting)
+        self.label.setText(text)
+        self.label.setToolTip(s.error or s.store)
+        if s.pulled:
+            self.ctx.worker.append()  # the new rows go into the index, as after a live commit
+
+    def _on_stopped(self, message: str) -> None:
+        self.label.setText(self.tr("Shared store: stopped ({error})").format(error=message))
+        self.label.setToolTip(message)
+
+    def shutdown(self) -> None:
+        self.stop()
+
+
+PANEL = SharedStorePanel

@@ -1,0 +1,63 @@
+"""The shared store in the real window: the sync runs on its own thread, the status bar says
+online / offline since HH:MM with the changes waiting, and what another workstation pushed
+reaches this window's index."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from desktop.cache import Cache
+from desktop.cache import triage
+from desktop.core.triage import TriageChange
+from desktop.sync.runner import Sync
+from tests.sync.conftest import pg_server, shared_url  # noqa: F401 (fixtures)
+from tests.sync.helpers import add_items, local_id, posts, q
+
+pytestmark = pytest.mark.webengine
+
+
+def test_window_syncs_with_shared_store(qtbot, tmp_path, pg_server, shared_url, js_errors):  # noqa: F811
+    from desktop.ui.main_window import MainWindow
+
+    mine, other = tmp_path / "mine.db", tmp_path / "other.db"
+    add_items(mine, posts("m", 3))
+    add_items(other, posts("o", 4))
+    Sync(other, shared_url).once()
+    win = MainWindow(mine, restore=False)
+    qtbot.addWidget(win)
+    win.show()
+    panel = win.panel("shared_store")
+    gui = threading.current_thread()
+    seen_threads = []
+    panel.relay.status.connect(lambda s: seen_threads.append(threading.current_thread()))
+    try:
+        panel.connect_to(shared_url)
+        assert panel._thread is not None and panel._thread is not gui
+        qtbot.waitUntil(lambda: panel.label.text() == "Shared store: online", timeout=20000)
+        # The other workstation's items are in this window's index, as after a live commit.
+        qtbot.waitUntil(lambda: win.last_result is not None and win.last_result.total == 7, timeout=20000)
+        assert all(t is gui for t in seen_threads)  # the label is set on the GUI thread only
+        # A triage change made here goes up; one made there comes down.
+        with Cache.open(other) as c:
+            triage.apply(c.conn, [local_id(other, "o1")],
+                         TriageChange(state="verified"), by="other-analyst")
+        Sync(other, shared_url).once()
+        qtbot.waitUntil(lambda: q(mine, "SELECT count(*) FROM triage WHERE state = 'verified'")[0][0] == 1,
+                        timeout=20000)
+        # The store goes away: offline since HH:MM, and the changes made meanwhile are counted.
+        pg_server.stop()
+        try:
+            qtbot.waitUntil(lambda: "offline since" in panel.label.text(), timeout=30000)
+            add_items(mine, posts("late", 2), name="late.json")
+            qtbot.waitUntil(lambda: "2 changes waiting" in panel.label.text(), timeout=30000)
+        finally:
+            pg_server.start()
+        qtbot.waitUntil(lambda: panel.label.text() == "Shared store: online", timeout=40000)
+    finally:
+        win.close()
+    assert panel._thread is None  # stopped with the window
+    Sync(other, shared_url).once()
+    with Cache.open(other) as c:
+        assert c.conn.execute("SELECT count(*) FROM items").fetchone()[0] == 9

@@ -641,6 +641,12 @@
         var cnt = document.createElement("b");
         cnt.textContent = " " + a.count;
         el.appendChild(cnt);
+        if (typeof a.possibly === "number" && a.possibly > 0) {  // possibly in: apart, never in the count
+          var maybe = document.createElement("i");
+          maybe.className = "sitmap-area-possibly";
+          maybe.textContent = " (+" + a.possibly + "?)";
+          el.appendChild(maybe);
+        }
       }
       var c = layer.getBounds().getCenter();
       L.marker(c, { icon: L.divIcon({ html: el, className: "sitmap-area-icon", iconSize: null }), interactive: false,

@@ -127,3 +127,16 @@ def test_details_say_how_an_item_was_placed(qtbot, window):
     win.session.select(ids["e0"], "map")
     qtbot.waitUntil(lambda: details.item()["id"] == ids["e0"], timeout=5000)
     assert details.field_text("placed") is None
+
+
+def test_the_map_labels_possibly_in_apart(qtbot, window, boundaries):
+    from tests.ui.conftest import run_js
+
+    win, _db_path, _ids = window
+    jongno = areas_from_file(boundaries, "code=11010")[0]
+    win.session.add_area(jongno)
+    _wait(qtbot, win, lambda r: r.area_detail.get(jongno.name, {}).get("possibly_in") == 20)
+    qtbot.waitUntil(lambda: run_js(qtbot, win.map, "(document.querySelector('.sitmap-area-possibly') || {}).textContent "
+                                                   "|| ''") == " (+20?)", timeout=10000)
+    label = run_js(qtbot, win.map, "document.querySelector('.sitmap-area-label').textContent")
+    assert label.endswith(" 41 (+20?)")

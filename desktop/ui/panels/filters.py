@@ -35,6 +35,7 @@ class FiltersDock(Panel):
         self.widget = FiltersPanel(self.session)
         self._area_seq = 0
         self._counts: dict[str, int] = {}
+        self._possibly: dict[str, int | None] = {}  # place/inferred items only "possibly in" each area
         w = self.widget
         w.drawRequested.connect(lambda m: ctx.bridge.send({"type": "draw", "mode": m}))
         w.loadBoundaryRequested.connect(self.pick_districts)
@@ -71,6 +72,7 @@ class FiltersDock(Panel):
         self.widget.set_top_tags(res.top_tags)
         self.widget.set_area_counts(res.area_counts, getattr(res, "area_detail", None))
         self._counts = dict(res.area_counts)
+        self._possibly = {k: v.get("possibly_in") for k, v in (getattr(res, "area_detail", None) or {}).items()}
         self._send_areas()
 
     def on_page_ready(self) -> None:
@@ -79,7 +81,8 @@ class FiltersDock(Panel):
     def _send_areas(self) -> None:
         self.ctx.bridge.send({"type": "areas", "areas": [
             {"id": e.name, "name": e.name, "geometry": e.area.to_geojson(), "exclude": e.area.exclude,
-             "visible": e.visible, "count": self._counts.get(e.name), "selected": e.active}
+             "visible": e.visible, "count": self._counts.get(e.name), "possibly": self._possibly.get(e.name),
+             "selected": e.active}
             for e in self.session.areas]})
 
     # drawing ------------------------------------------------------------------------------

@@ -76,7 +76,9 @@ def test_tak_package_round_trip(db, tmp_path, capsys):
     areas = {s.name: s for s in shapes if isinstance(s, DrawnShape)}
     assert set(areas) == {HOSTILE, "시청 앞"}  # the hostile name as text
     assert areas[HOSTILE].kind == "polygon" and len(areas[HOSTILE].points) == 73
-    assert all(s.uid.startswith(f"sitmap-{station}-area-") for s in areas.values())
+    assert all(s.uid.startswith("sitmap-area-") for s in areas.values())
+    assert [m.source_id.split("@")[0] for m in shapes if not isinstance(m, DrawnShape)] == [
+        f"sitmap-{station}-incident-1"]
     markers = [s for s in shapes if not isinstance(s, DrawnShape)]
     assert [m.callsign for m in markers] == ["광화문 집회"]  # the closed incident is not in it
 

@@ -5,10 +5,12 @@ Publishing: :func:`shapes_of` reads what Sitmap shows the field — every saved 
 polygon ``u-d-f`` per part, vertices as ``<link point="lat,lon"/>``, the ring closed; a
 circle received as one stays a circle ``u-d-c-c`` with ``<shape><ellipse/></shape>``)
 and every incident that is not closed (a marker at its point, or its area's centre, and
-its area as a polygon). Each shape has a stable uid, ``sitmap-<station>-area-<id>``,
-``sitmap-<station>-incident-<id>`` (``-area`` for its outline), where the station is a
-short id kept in the cache's meta table, so two workstations on one network do not
-overwrite each other's shapes. :class:`ShapePublisher` sends them over the TAK links
+its area as a polygon). Each shape has a stable uid: an area's from its name
+(``sitmap-area-<hash>``; names are unique, and the shared store matches areas by name,
+so workstations sharing one publish it once), an incident's from its shared uid when the
+cache syncs with a shared store, else ``sitmap-<station>-incident-<id>`` (``-area`` for
+its outline), the station a short id kept in the cache's meta table so two unrelated
+Sitmaps on one network do not overwrite each other's incidents. :class:`ShapePublisher` sends them over the TAK links
 (anything with ``send(bytes) -> bool``): all of them to a link that has just connected,
 then only what changed, and for a shape that went away (area deleted, incident closed)
 the shape once more with a stale time of now and a ``t-x-d-d`` delete. Names and remarks
@@ -26,8 +28,10 @@ never sent back.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 import math
 import secrets
 import sqlite3
@@ -48,6 +52,7 @@ from desktop.live.cot_out import _bytes, _event, clean_text
 log = logging.getLogger(__name__)
 
 STATION_KEY = "tak_station"
+_UID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]+")
 POLYGON_TYPE = "u-d-f"
 CIRCLE_TYPE = "u-d-c-c"
 INCIDENT_MARKER_TYPE = "b-m-p-s-m"
@@ -86,12 +91,38 @@ def uid_prefix(station: str) -> str:
     return f"sitmap-{station}-"
 
 
-def area_uid(station: str, area_id: int, part: int = 0) -> str:
-    return f"{uid_prefix(station)}area-{area_id}" + (f".{part + 1}" if part else "")
+def area_uid(name: str, part: int = 0) -> str:
+    """A saved area's uid, from its name: area names are unique in a cache and are the key
+    the shared store matches areas by, so every workstation publishes an area under the
+    same uid and saving it again moves the same shape."""
+    digest = hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()[:16]
+    return f"sitmap-area-{digest}" + (f".{part + 1}" if part else "")
 
 
-def incident_uid(station: str, incident_id: int, outline: bool = False) -> str:
-    return f"{uid_prefix(station)}incident-{incident_id}" + ("-area" if outline else "")
+def incident_uid(station: str, incident_id: int, outline: bool = False, shared: str | None = None) -> str:
+    """An incident's uid: from its shared uid when the cache syncs with a shared store (the
+    same on every workstation), else from the station and its id."""
+    if shared:
+        base = f"sitmap-incident-{_UID_UNSAFE.sub('_', shared)[:120]}"
+    else:
+        base = f"{uid_prefix(station)}incident-{incident_id}"
+    return base + ("-area" if outline else "")
+
+
+def shared_incident_uids(conn: sqlite3.Connection) -> dict[int, str]:
+    """Local incident id -> its uid in the shared store, for a cache that syncs with one
+    (the sync keeps ``sync.workstation`` and ``sync.<store>.inc.l<id>`` in the meta table;
+    an incident opened here is ``<workstation>:<id>``). Empty for a cache that does not."""
+    ws = conn.execute("SELECT value FROM meta WHERE key = 'sync.workstation'").fetchone()
+    if not ws:
+        return {}
+    out = {iid: f"{ws[0]}:{iid}" for (iid,) in conn.execute("SELECT id FROM incidents")}
+    for key, value in conn.execute("SELECT key, value FROM meta WHERE key LIKE 'sync.%.inc.l%'"):
+        try:
+            out[int(key.rsplit(".inc.l", 1)[1])] = value
+        except ValueError:
+            continue
+    return out
 
 
 # --- what is published -----------------------------------------------------------------------
@@ -174,14 +205,15 @@ def shapes_of(conn: sqlite3.Connection, station: str) -> list[Shape]:
         remarks = f"Sitmap area{' (excluded)' if exclude else ''}: {name}"
         if props.get("shape") == "circle" and props.get("center") and props.get("radius_m"):
             lon, lat = props["center"]
-            out.append(Shape(area_uid(station, aid), "circle", name, remarks, center=(lat, lon),
+            out.append(Shape(area_uid(name), "circle", name, remarks, center=(lat, lon),
                              radius_m=float(props["radius_m"]), colour=colour))
             continue
         for k, part in enumerate(_parts(area.geometry)):
-            out.append(Shape(area_uid(station, aid, k), "polygon", name if not k else f"{name} ({k + 1})", remarks,
+            out.append(Shape(area_uid(name, k), "polygon", name if not k else f"{name} ({k + 1})", remarks,
                              ring=_ring(part), colour=colour))
     rows = conn.execute("SELECT id, name, state, priority, lat, lon, area FROM incidents WHERE state != 'closed' "
                         "ORDER BY id").fetchall()
+    shared = shared_incident_uids(conn) if rows else {}
     for iid, name, state, priority, lat, lon, area_text in rows:
         colour = PRIORITY_COLOURS.get(priority, PRIORITY_COLOURS["routine"])
         remarks = f"Sitmap incident {iid}: {name} — {state}, {priority}"
@@ -195,11 +227,11 @@ def shapes_of(conn: sqlite3.Connection, station: str) -> list[Shape]:
             p = geom.representative_point()
             lat, lon = p.y, p.x
         if lat is not None:
-            out.append(Shape(incident_uid(station, iid), "marker", name, remarks, center=(float(lat), float(lon)),
+            out.append(Shape(incident_uid(station, iid, shared=shared.get(iid)), "marker", name, remarks, center=(float(lat), float(lon)),
                              colour=colour, what="incident"))
         if geom is not None:
             for k, part in enumerate(_parts(geom)):
-                uid = incident_uid(station, iid, outline=True) + (f".{k + 1}" if k else "")
+                uid = incident_uid(station, iid, outline=True, shared=shared.get(iid)) + (f".{k + 1}" if k else "")
                 out.append(Shape(uid, "polygon", name, remarks, ring=_ring(part), colour=colour, what="incident"))
     return out
 

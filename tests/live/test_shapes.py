@@ -113,10 +113,10 @@ def test_areas_and_incidents_reach_the_peer_as_shapes(relay, db):
     assert st.shapes == 5 and st.sent == 5
     got = {ev.get("uid"): ev for ev in relay.received(5)}
     s = relay.station
-    assert set(got) == {area_uid(s, aid), area_uid(s, cid), incident_uid(s, iid), incident_uid(s, jid),
+    assert set(got) == {area_uid("광장 구역"), area_uid("집결지"), incident_uid(s, iid), incident_uid(s, jid),
                         incident_uid(s, jid, outline=True)}
 
-    poly = got[area_uid(s, aid)]
+    poly = got[area_uid("광장 구역")]
     assert poly.get("type") == "u-d-f"
     ring = _vertices(poly)
     assert ring[0] == ring[-1] and len(ring) == 5 and set(ring[:-1]) == set(SQUARE)
@@ -125,7 +125,7 @@ def test_areas_and_incidents_reach_the_peer_as_shapes(relay, db):
     t, stale = _ts(poly.get("time")), _ts(poly.get("stale"))
     assert 86000 < stale - t < 86800  # a day: refreshed while Sitmap runs
 
-    assert got[area_uid(s, cid)].get("type") == "u-d-f" and len(_vertices(got[area_uid(s, cid)])) == 73
+    assert got[area_uid("집결지")].get("type") == "u-d-f" and len(_vertices(got[area_uid("집결지")])) == 73
     marker = got[incident_uid(s, iid)]
     assert marker.get("type") == "b-m-p-s-m" and marker.find("detail/contact").get("callsign") == "광화문 집회"
     assert (float(marker.find("point").get("lat")), float(marker.find("point").get("lon"))) == (37.5759, 126.9769)
@@ -147,7 +147,7 @@ def test_areas_and_incidents_reach_the_peer_as_shapes(relay, db):
     st = relay.publish()
     assert (st.changed, st.removed, st.sent) == (1, 1, 3)
     evs = relay.received(3)
-    again = next(e for e in evs if e.get("uid") == area_uid(s, aid))
+    again = next(e for e in evs if e.get("uid") == area_uid("광장 구역"))
     assert set(_vertices(again)[:-1]) == {(round(a, 7), b) for a, b in moved}
     gone = next(e for e in evs if e.get("uid") == incident_uid(s, iid))
     assert gone.get("stale") == gone.get("time")
@@ -161,7 +161,7 @@ def test_areas_and_incidents_reach_the_peer_as_shapes(relay, db):
     assert relay.publish().removed == 1
     evs = relay.received(2)
     assert {e.get("type") for e in evs} == {"u-d-f", "t-x-d-d"}
-    assert all(e.get("uid") == area_uid(s, cid) or e.find("detail/link").get("uid") == area_uid(s, cid) for e in evs)
+    assert all(e.get("uid") == area_uid("집결지") or e.find("detail/link").get("uid") == area_uid("집결지") for e in evs)
 
 
 def test_hostile_names_stay_text_in_the_published_xml(relay, db):
@@ -171,7 +171,7 @@ def test_hostile_names_stay_text_in_the_published_xml(relay, db):
     assert ev.find("detail/contact").get("callsign") == HOSTILE
     assert ev.find("detail/script") is None and ev.find("detail/img") is None
     assert HOSTILE in ev.find("detail/remarks").text
-    assert ev.get("uid") == area_uid(relay.station, aid)
+    assert ev.get("uid") == area_uid(HOSTILE)
 
 
 def test_a_reconnected_link_gets_everything_again(db):
@@ -247,7 +247,7 @@ def inbound(db):
     """Sitmap's live input (a real TCP server) with the writer and a shape receiver."""
     writer = LiveWriter(db, batch_s=0.01, purpose="public-order").start()
     changes = []
-    receiver = ShapeReceiver(on_change=changes.append, ignore_prefix=f"sitmap-{_station(db)}-")
+    receiver = ShapeReceiver(on_change=changes.append)  # Sitmap's own shapes (sitmap-…) never come back in
     writer.add_record_listener(receiver.on_records)
     server = TcpServer(writer, "127.0.0.1", 0).start()
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
@@ -334,7 +334,7 @@ def test_own_shapes_are_not_taken_back_in(inbound, db):
     assert receiver.ignored == 1 and set(_areas(db)) == {"광장 구역", "현장"}
     # An area from TAK is not published back.
     with Cache.open_readonly(db) as c:
-        assert [s.uid for s in shapes_of(c.conn, _station(db))] == [area_uid(_station(db), aid)]
+        assert [s.uid for s in shapes_of(c.conn, _station(db))] == [area_uid("광장 구역")]
 
 
 def test_pytak_peer_receives_the_shapes(relay, db):
@@ -386,7 +386,7 @@ def test_sitmap_listen_publishes_shapes_and_keeps_drawings(db, capsys):
     th.start()
     try:
         (ev,) = [ET.fromstring(f) for f in peer.events(1, 5)]
-        assert ev.get("uid") == area_uid(_station(db), aid) and ev.get("type") == "u-d-f"
+        assert ev.get("uid") == area_uid("광장 구역") and ev.get("type") == "u-d-f"
         assert ev.find("detail/contact").get("callsign") == "광장 구역"
         peer.send(_drawing("ANDROID-poly-cli", "u-d-f", points=CLOSED, name="현장 통제선"))
         assert wait_for(lambda: "현장 통제선" in _areas(db), 5)
@@ -427,13 +427,13 @@ def test_circles_multipolygons_and_big_outlines(db):
     bid = _save_area(db, "큰 구역", {"type": "Polygon", "coordinates": [list(big.exterior.coords)]})
     with Cache.open_readonly(db) as c:
         shapes = {s.uid: s for s in shapes_of(c.conn, station)}
-    assert set(shapes) == {area_uid(station, cid), area_uid(station, mid), area_uid(station, mid, 1),
-                           area_uid(station, bid)}
-    ev = ET.fromstring(shape_event(shapes[area_uid(station, cid)]))
+    assert set(shapes) == {area_uid("원"), area_uid("두 곳"), area_uid("두 곳", 1),
+                           area_uid("큰 구역")}
+    ev = ET.fromstring(shape_event(shapes[area_uid("원")]))
     assert ev.get("type") == "u-d-c-c" and ev.find("detail/shape/ellipse").get("major") == "150.0"
     assert (float(ev.find("point").get("lat")), float(ev.find("point").get("lon"))) == (37.57, 126.98)
-    assert shapes[area_uid(station, mid, 1)].name == "두 곳 (2)"
-    xml = shape_event(shapes[area_uid(station, bid)])
+    assert shapes[area_uid("두 곳", 1)].name == "두 곳 (2)"
+    xml = shape_event(shapes[area_uid("큰 구역")])
     n = len(_vertices(ET.fromstring(xml)))
     assert 100 < n <= MAX_VERTICES + 1 and len(xml) < 64 * 1024
     (back,) = parse_event(xml)  # and it reads back as the closed polygon it is
@@ -449,3 +449,19 @@ def test_a_file_with_drawings_counts_them(tmp_path):
         result = import_file(c, path, purpose="public-order")
     assert result.stats.accepted == 0
     assert any("2 drawn shapes" in n for n in result.stats.notes)
+
+
+def test_workstations_sharing_a_store_publish_one_shape_each(db):
+    """Areas are named the same everywhere; an incident shared through the store keeps its
+    shared uid, so two workstations on one TAK network do not draw it twice."""
+    with Cache.open(db) as c:
+        mine = incidents.create(c.conn, "여기서 연 사건", by="kim", lat=37.57, lon=126.98)
+        theirs = incidents.create(c.conn, "저기서 온 사건", by="lee", lat=37.56, lon=126.97)
+        with c.transaction() as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES ('sync.workstation', 'ws-a 1')")
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, 'ws-b:7')", (f"sync.store1.inc.l{theirs}",))
+    _save_area(db, "광장", _square_geojson())
+    with Cache.open_readonly(db) as c:
+        uids = {s.name: s.uid for s in shapes_of(c.conn, _station(db))}
+    assert uids == {"광장": area_uid("광장"), "여기서 연 사건": f"sitmap-incident-ws-a_1:{mine}",
+                    "저기서 온 사건": "sitmap-incident-ws-b:7"}

@@ -12,6 +12,7 @@ import pytest
 from desktop.cache import Cache, incidents
 from desktop.core.geo import circle
 from desktop.importers.xmlsafe import Dropped
+from desktop.live.shapes import area_uid
 from tests.live.test_shapes import CLOSED, HOSTILE, _drawing
 from tests.live.test_tasking import Hub, Peer
 
@@ -62,7 +63,7 @@ def test_areas_and_incidents_go_out_and_drawings_come_in(qtbot, window_on_tak):
     win.panels["filters"].save_area("집결지")
     (ev,) = _events(qtbot, peer, 1)
     assert ev.get("type") == "u-d-f" and ev.find("detail/contact").get("callsign") == "집결지"
-    assert ev.get("uid").endswith("-area-1")
+    assert ev.get("uid") == area_uid("집결지")
 
     # A circle drawn on the map and saved goes out as a circle.
     filters = win.panels["filters"]

@@ -3,15 +3,18 @@ areas, without Qt.
 
 Publishing: :func:`shapes_of` reads what Sitmap shows the field — every saved area (a
 polygon ``u-d-f`` per part, vertices as ``<link point="lat,lon"/>``, the ring closed; a
-circle received as one stays a circle ``u-d-c-c`` with ``<shape><ellipse/></shape>``)
+circle drawn on the map or received as one is a circle ``u-d-c-c`` with
+``<shape><ellipse/></shape>``)
 and every incident that is not closed (a marker at its point, or its area's centre, and
 its area as a polygon). Each shape has a stable uid: an area's from its name
 (``sitmap-area-<hash>``; names are unique, and the shared store matches areas by name,
 so workstations sharing one publish it once), an incident's from its shared uid when the
 cache syncs with a shared store, else ``sitmap-<station>-incident-<id>`` (``-area`` for
 its outline), the station a short id kept in the cache's meta table so two unrelated
-Sitmaps on one network do not overwrite each other's incidents. :class:`ShapePublisher` sends them over the TAK links
-(anything with ``send(bytes) -> bool``): all of them to a link that has just connected,
+Sitmaps on one network do not overwrite each other's incidents.
+
+:class:`ShapePublisher` sends them over the TAK links (anything with ``send(bytes) ->
+bool``): all of them to a link that has just connected,
 then only what changed, and for a shape that went away (area deleted, incident closed)
 the shape once more with a stale time of now and a ``t-x-d-d`` delete. Names and remarks
 go in through ElementTree (:mod:`desktop.live.cot_out`), never pasted into markup.
@@ -31,8 +34,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import math
+import re
 import secrets
 import sqlite3
 import time

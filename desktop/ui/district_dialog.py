@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -100,6 +101,7 @@ class DistrictDialog(QDialog):
 
     def _fill_builtin(self, text: str) -> None:
         tree = self.tree
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the first use reads the three levels (~1 s)
         tree.setUpdatesEnabled(False)
         tree.clear()
         tree.setSortingEnabled(False)
@@ -125,6 +127,7 @@ class DistrictDialog(QDialog):
             message(self, self.tr("Districts"), str(exc))
         finally:
             tree.setUpdatesEnabled(True)
+            QApplication.restoreOverrideCursor()
         tree.resizeColumnToContents(0)
 
     # a boundary file ------------------------------------------------------------------------

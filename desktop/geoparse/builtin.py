@@ -100,7 +100,7 @@ def entries() -> list[dict]:
         province = sido.get(u["code"][:2], {}).get("name")
         name = u["name"]
         aliases: list[str] = []
-        m = re.fullmatch(r"(.+시)(.+구)", name)
+        m = re.fullmatch(r"(.+시) ?(.+구)", name)
         if m:  # 수원시장안구: a 구 of a city
             aliases += [m.group(2), f"{m.group(1)} {m.group(2)}"]
             cities.setdefault((m.group(1), u["code"][:2]), []).append(u)

@@ -75,7 +75,7 @@ FAST_SUFFIXES = tuple(sorted((
     "에서", "에선", "에서는", "에서도", "에서의", "으로", "에", "에는", "에도", "의", "은", "는", "이", "가",
     "을", "를", "도", "까지", "부터", "와", "과", "랑", "이랑", "쪽", "앞", "앞에서", "역", "청", "일대", "근처",
     "부근", "인근", "주변", "방향", "방면", "사거리", "네거리", "삼거리", "광장", "입구", "출구", "시내", "내",
-    "측", "일원", "주민센터", "행정복지센터", "파출소", "지구대", "경찰서", "사무소",
+    "측", "일원", "주민센터", "행정복지센터", "파출소", "지구대", "경찰", "사무소",
 ), key=len, reverse=True))
 # Words after (or inside the word after) a name that say it is a place.
 PLACE_WORDS = frozenset((
@@ -118,6 +118,8 @@ class Mention:
     weak: bool = False  # a common word: kept only with support from another name
     hashtag: bool = False
     ambiguous_at_first: bool = False
+    unchecked: bool = False  # a common word the analyser has not been asked about yet
+    rest: str = ""  # what follows the name inside its word
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,11 +299,20 @@ class Geoparser:
         for key, s, e, word, rest, hashtag in found:
             common = self._common_noun(key)
             fast = rest == "" or rest.startswith(FAST_SUFFIXES) or not self.use_morphology
-            mention = Mention(key, s, e, word, [self.places[i] for i in self.ko[key]], hashtag=hashtag)
-            if fast and not common:
+            mention = Mention(key, s, e, word, [self.places[i] for i in self.ko[key]], hashtag=hashtag, rest=rest)
+            if (fast or hashtag) and not common:  # #광화문집회: a hashtag joins words without spaces
                 out.append(mention)
                 continue
             if hashtag and rest == "":
+                out.append(mention)
+                continue
+            if common and not hashtag and not text[e:].lstrip(" ").startswith(tuple(PLACE_WORDS)) and all(
+                    p.entry.kind in ("emd", "legal_dong") and key == p.entry.name[:-1] for p in mention.places):
+                # A 동 said without 동 that is also a common word (이동, 사이, 광장), with no place
+                # word after it, can only be kept with support from another name: the analyser
+                # is asked about it (below) only when the post has one.
+                mention.weak = True
+                mention.unchecked = True
                 out.append(mention)
                 continue
             if toks is None:
@@ -313,6 +324,21 @@ class Geoparser:
             out.append(mention)
         for key, s, e in self._latin(text):
             out.append(Mention(key, s, e, text[s:e], [self.places[i] for i in self.en[tuple(key.split())]]))
+        if any(m.unchecked for m in out):
+            if any(not m.weak for m in out):
+                if toks is None:
+                    toks = morph.tokens(text) if self.use_morphology else []
+                kept = []
+                for m in out:
+                    if m.unchecked:
+                        verdict = self._check(m.key, m.start, m.end, m.rest, toks, True)
+                        if verdict == "reject":
+                            continue
+                        m.weak = verdict == "weak"
+                    kept.append(m)
+                out = kept
+            else:
+                out = [m for m in out if not m.unchecked]  # nothing could support them
         for m in out:
             m.ambiguous_at_first = len({id(p.entry) for p in m.places}) > 1
         return out

@@ -174,14 +174,26 @@ def geoparse_batch(conn: sqlite3.Connection, batch_id: int) -> Summary | None:
     parser = parser_for(conn)
     use_profile = setting(conn, PROFILE)
     now = int(time.time() * 1000)
-    memo: dict[tuple, Result] = {}  # reposts and shared texts are parsed once
+    memo: dict[tuple, tuple[Result, str | None]] = {}  # reposts and shared texts are parsed once
+    items, inferences = [], []
     for r in rows:
         key = (r[1], _profile(r[2], r[3]) if use_profile else None)
-        res = memo.get(key)
-        if res is None:
-            res = memo[key] = parser.parse(*key)
+        hit = memo.get(key)
+        if hit is None:
+            res = parser.parse(*key)
+            hit = memo[key] = (res, json.dumps(res.inference.evidence(), ensure_ascii=False) if res.inference else None)
+        res, ev = hit
         summary.add(res)
-        _write(conn, r[0], (r[4], r[5], r[6], r[7], r[8]), res, now, summary)
+        if res.inference is not None:  # new rows of this transaction, all 'unknown': written in bulk
+            inf = res.inference
+            items.append((inf.lat, inf.lon, inf.radius_m, r[0]))
+            inferences.append((r[0], round(inf.confidence, 3), inf.radius_m, ev,
+                               inf.entry.id if inf.entry.id > 0 else None, now))
+    conn.executemany("UPDATE items SET lat = ?, lon = ?, radius_m = ?, precision = 'inferred' "
+                     "WHERE id = ? AND precision = 'unknown'", items)
+    conn.executemany("INSERT OR REPLACE INTO geo_inferences (item_id, confidence, radius_m, evidence, gazetteer_id, "
+                     "t_ms) VALUES (?, ?, ?, ?, ?, ?)", inferences)
+    summary.changed += len(items)
     summary.seconds = time.perf_counter() - t0
     return summary
 

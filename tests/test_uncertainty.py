@@ -278,3 +278,21 @@ def test_per_area_counts_follow_live_items(tmp_path, boundaries):
         want = area_breakdown(c.conn, Filter(), ar)
         assert res.area_detail[ar.name] == {k: want[k] for k in res.area_detail[ar.name]}
     c.close()
+
+
+def test_alert_rules_count_an_area_as_the_map_does(boundaries):
+    from shapely.geometry import mapping
+
+    from desktop.live.alert_rules import AlertRule, Evaluator, Row
+
+    jongno = _jongno(boundaries)
+    ev = Evaluator(AlertRule("종로 인파", "count", {"min_count": 1, "minutes": 5}, area=mapping(jongno.geometry),
+                             area_name="종로구"))
+    lat, lon = CITY_HALL
+    assert ev.inside(lat, lon)  # an exact point at City Hall is in 종로구's outline
+    assert not ev.inside(lat, lon, "place", 14_000)  # a city-wide place on the same point is not
+    assert ev.inside(GWANGHWAMUN[0], GWANGHWAMUN[1], "inferred", 250)
+    city = Row.from_db((1, T0, lat, lon, "post", "x", "[]", "서울", None, None, None, "place", 14_000))
+    near = Row.from_db((2, T0, GWANGHWAMUN[0], GWANGHWAMUN[1], "post", "x", "[]", "광화문", None, None, None,
+                        "inferred", 250))
+    assert not ev.matches(city) and ev.matches(near)

@@ -13,9 +13,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import numpy as np
 import shapely
 
 from desktop.core.geo import GeoError, area_from_geojson
+from desktop.core.uncertainty import UNCERTAIN, admit, radius_limit
 from desktop.core.model import normalise_tag
 
 KINDS = ("count", "spike", "emergency", "empty_area")
@@ -83,6 +85,8 @@ class Row:
     unit_uid: str | None
     callsign: str | None
     emergency: str | None
+    precision: str = "exact"
+    radius_m: float = 0.0  # a place or inferred item's uncertainty (core.uncertainty)
 
     @classmethod
     def from_db(cls, r: tuple) -> "Row":
@@ -92,8 +96,9 @@ class Row:
                 emergency = json.loads(r[10]).get("emergency")
             except (ValueError, AttributeError):
                 emergency = None
+        more = (r[11] or "exact", float(r[12] or 0.0)) if len(r) > 12 else ()
         return cls(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6] or "[]")), r[7] or "", r[8], r[9],
-                   emergency)
+                   emergency, *more)
 
 
 def _fold(s: str) -> str:
@@ -108,6 +113,7 @@ class Evaluator:
         if rule.area is not None:
             self.geom = area_from_geojson(rule.area_name or rule.name, rule.area).geometry
             shapely.prepare(self.geom)
+            self.limit = radius_limit(self.geom)
         self.minutes = float(p.get("minutes", 0) or 0)
         self.tags = {normalise_tag(t) for t in p.get("hashtags", ()) if normalise_tag(t)}
         self.words = [_fold(w) for w in p.get("keywords", ()) if w.strip()]
@@ -115,12 +121,15 @@ class Evaluator:
         self.sources = set(p.get("sources", ()))
         self.where = f" in {rule.area_name}" if rule.area_name else ""
 
-    def inside(self, lat: float | None, lon: float | None) -> bool:
+    def inside(self, lat: float | None, lon: float | None, precision: str = "exact", radius_m: float = 0.0) -> bool:
+        """In the rule's area as the map counts it: a place or inferred item only when its
+        circle is not much larger than the area (core.uncertainty.admit)."""
         if self.geom is None:
             return True
         if lat is None or lon is None:
             return False
-        return bool(shapely.intersects_xy(self.geom, lon, lat))
+        centre = np.array([bool(shapely.intersects_xy(self.geom, lon, lat))])
+        return bool(admit(centre, np.array([precision in UNCERTAIN]), np.array([radius_m or 0.0]), self.limit)[0])
 
     def matches(self, r: Row) -> bool:
         if self.kinds and r.kind not in self.kinds:
@@ -134,7 +143,7 @@ class Evaluator:
                 hit = any(w in text for w in self.words)
             if not hit:
                 return False
-        return self.inside(r.lat, r.lon)
+        return self.inside(r.lat, r.lon, r.precision, r.radius_m)
 
     def history_since(self, now: int) -> int | None:
         """How far back the cache must be read to fill this rule at start; None = not at all."""

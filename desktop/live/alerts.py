@@ -35,7 +35,8 @@ __all__ = ["KINDS", "Alert", "AlertEngine", "AlertRule", "delete_rule", "load_ru
            "set_rule_enabled"]
 
 log = logging.getLogger(__name__)
-_ROW_SQL = "SELECT id, t_ms, lat, lon, kind, source, hashtags, text, unit_uid, callsign, extra FROM items"
+_ROW_SQL = ("SELECT id, t_ms, lat, lon, kind, source, hashtags, text, unit_uid, callsign, extra, precision, radius_m "
+            "FROM items")
 _PARAMS_PER_QUERY = 900  # under SQLite's host-parameter limit
 
 

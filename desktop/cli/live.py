@@ -59,6 +59,9 @@ def register(subparsers) -> None:
     ls.add_argument("--publish-shapes", action="store_true",
                     help="send the saved areas and open incidents to the --tak servers as CoT shapes, kept up to "
                          "date (shapes drawn in the field become saved areas either way)")
+    ls.add_argument("--shared", metavar="URL", default=None,
+                    help="also keep the cache in step with the command post's shared store "
+                         "(postgresql://user@host:port/database): a headless ingest node")
     ls.add_argument("--every", type=float, default=5.0, help="seconds between status lines")
     ls.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     ls.set_defaults(func=cmd_listen)
@@ -180,6 +183,7 @@ def cmd_listen(args) -> int:
         publisher = _shape_publisher(args, inputs, writer)
         for inp in inputs:
             inp.start()
+        sync_thread = _start_sync(args, writer.db_path, operator, stop)
     except (OSError, ValueError) as exc:
         for inp in inputs:
             inp.stop()
@@ -214,6 +218,8 @@ def cmd_listen(args) -> int:
         for inp in inputs:
             inp.stop()
         writer.stop()
+        if sync_thread is not None:  # what the last commits wrote goes up before the end
+            _stop_sync(sync_thread, stop)
         engine.close()
         if shapes_cache is not None:
             shapes_cache.close()
@@ -221,6 +227,37 @@ def cmd_listen(args) -> int:
             signal.signal(signal.SIGTERM, previous)
     _print_status(inputs, writer)
     return EXIT_OK
+
+
+def _start_sync(args, db_path, operator, stop: threading.Event):
+    """With --shared: the sync (desktop.sync) on its own thread, printing its status lines;
+    what the feeds commit goes up, what the others do comes down. Stops with ``stop``."""
+    url = getattr(args, "shared", None)
+    if not url:
+        return None
+    from desktop.sync.runner import Sync
+
+    sync = Sync(db_path, url, operator=operator, on_status=lambda s: print(s.line(), flush=True))
+
+    def run() -> None:
+        try:
+            sync.run(stop)
+        except Exception as exc:  # noqa: BLE001 - one line, the feeds go on into the cache
+            print(f"sitmap: {exc}", file=sys.stderr, flush=True)
+
+    t = threading.Thread(target=run, name="sitmap-sync", daemon=True)
+    t.sync = sync
+    t.start()
+    return t
+
+
+def _stop_sync(thread, stop: threading.Event) -> None:
+    stop.set()
+    thread.join(timeout=15)
+    try:
+        print(thread.sync.once().line(), flush=True)
+    except Exception as exc:  # noqa: BLE001 - the cache has everything; the next sync sends it
+        print(f"sitmap: {exc}", file=sys.stderr, flush=True)
 
 
 def _print_task(change) -> None:

@@ -10,12 +10,15 @@ every ``interval`` seconds.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from desktop.cache import CacheError
+from desktop.cache.db import explain as cache_explain
 from desktop.sync import schema
 from desktop.sync.connect import StoreOffline, SyncError, connect, display, explain
 from desktop.sync.link import Link
@@ -208,6 +211,12 @@ class Sync:
                             break
                         if self._local_mark() != mark:
                             break
+                except (sqlite3.OperationalError, CacheError) as exc:
+                    # The cache is busy (an import, the live writer, a new file being set up):
+                    # nothing was lost, the cycle runs again in a moment.
+                    if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                        raise cache_explain(self.cache_path, exc) from None
+                    stop.wait(0.5)
                 except StoreOffline as exc:
                     if listener is not None:
                         try:

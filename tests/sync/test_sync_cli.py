@@ -212,3 +212,35 @@ def test_two_running_syncs_converge_within_two_seconds(tmp_path, shared_url):
             p.send_signal(signal.SIGTERM)
             p.communicate(timeout=20)
     assert pa.returncode == 0 and pb.returncode == 0
+
+
+def test_listen_is_a_headless_ingest_node(tmp_path, shared_url, capsys):
+    """``sitmap listen --shared``: what the feeds commit reaches the shared store."""
+    from tests.conftest import FIXTURES
+
+    node = tmp_path / "node.db"
+    capture = tmp_path / "capture.jsonl"
+    capture.write_bytes(b"")
+
+    def feed() -> None:  # the capture grows while the node listens
+        time.sleep(1.5)
+        with open(capture, "ab") as f:
+            f.write((FIXTURES / "x" / "stream_v2.jsonl").read_bytes())
+
+    import threading
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    code = main(["listen", "--db", str(node), "--jsonl", str(capture), "--shared", shared_url, "--duration", "5",
+                 "--every", "1"])
+    writer.join()
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "shared store: online" in out.out and "Traceback" not in out.err
+    local = q(node, "SELECT count(*) FROM items")[0][0]
+    assert local > 0
+    with psycopg.connect(shared_url) as conn:
+        assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == local
+    # A workstation with no feed of its own gets them.
+    assert sync_once(capsys, tmp_path / "ws.db", shared_url)[0] == 0
+    assert keys(tmp_path / "ws.db") == keys(node)

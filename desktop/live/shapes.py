@@ -168,6 +168,20 @@ def saved_circle(geometry_text: str) -> dict | None:
     return None
 
 
+def saved_properties(geometry_text: str) -> dict:
+    """What the window keeps of a saved area's Feature properties: a circle's centre and
+    radius, and for an area from TAK where it came from (``from``: ``TAK <uid>``)."""
+    props = dict(saved_circle(geometry_text) or {})
+    try:
+        obj = json.loads(geometry_text)
+        got = (obj.get("properties") or {}) if obj.get("type") == "Feature" else {}
+        if got.get("tak_uid") and got.get("from"):
+            props["from"] = clean_text(got["from"], 300)
+    except (ValueError, TypeError, AttributeError):
+        pass
+    return props
+
+
 def _ring(poly: Polygon) -> tuple[tuple[float, float], ...]:
     """The outer ring as (lat, lon), at most MAX_VERTICES points (simplified when longer;
     holes cannot be drawn by a TAK shape and are left out)."""

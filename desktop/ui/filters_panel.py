@@ -30,6 +30,7 @@ from desktop.core.geo import Area
 from desktop.core.triage import PRIORITIES, STATES
 from desktop.session import Session
 from desktop.ui.feed_model import triage_names
+from desktop.ui.plain import plain_tooltip
 
 PRECISIONS = ("exact", "place", "inferred", "unknown")
 CONFIDENCE_STEPS = 20  # the confidence slider moves in steps of 0.05 (0 = no minimum)
@@ -363,7 +364,10 @@ class FiltersPanel(QWidget):
             it.setCheckState(0, C.Checked if e.active else C.Unchecked)
             it.setCheckState(2, C.Checked if e.area.exclude else C.Unchecked)
             it.setCheckState(3, C.Checked if e.visible else C.Unchecked)
-            it.setToolTip(0, self.tr("Saved in the cache") if e.saved else self.tr("Not saved"))
+            tip = self.tr("Saved in the cache") if e.saved else self.tr("Not saved")
+            if e.area.properties.get("from"):  # e.g. "TAK ANDROID-…": where a received area came from (data)
+                tip += "\n" + str(e.area.properties["from"])
+            it.setToolTip(0, plain_tooltip(tip))
             self.area_tree.addTopLevelItem(it)
             if e.name == current:
                 self.area_tree.setCurrentItem(it)

@@ -86,6 +86,11 @@ def test_areas_and_incidents_go_out_and_drawings_come_in(qtbot, window_on_tak):
     entry = win.session.area(name)
     assert entry.saved and not entry.active and entry.area.geometry.geom_type == "Polygon"
     assert name in win.statusBar().currentMessage()
+    assert entry.area.properties["from"] == "TAK ANDROID-win-1"
+    tree = win.panels["filters"].widget.area_tree
+    (row,) = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount()) if tree.topLevelItem(i).text(0) == name]
+    tip = row.toolTip(0)
+    assert "TAK ANDROID-win-1" in tip and tip.startswith("<p")  # escaped into a plain-text tooltip
 
     delete = (b'<event version="2.0" uid="d1" type="t-x-d-d" how="h-g-i-g-o" time="2026-05-01T03:01:00Z" '
               b'start="2026-05-01T03:01:00Z" stale="2026-05-01T03:02:00Z"><point lat="0" lon="0" ce="9999999" '

@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from desktop.cache import Cache, CacheError
 from desktop.core.geo import GeoError, area_from_geojson, circle
-from desktop.live.shapes import circle_properties, saved_circle
+from desktop.live.shapes import circle_properties, saved_properties
 from desktop.ui.basemap_menu import district_context
 from desktop.ui.district_dialog import DistrictDialog
 from desktop.ui.filters_panel import FiltersPanel
@@ -164,8 +164,8 @@ class FiltersDock(Panel):
             for name, geom, exc in rows:
                 try:
                     area = area_from_geojson(name, geom, bool(exc))
-                    props = saved_circle(geom)
-                    if props:  # a circle stays a circle (TAK receives it as one)
+                    props = saved_properties(geom)
+                    if props:  # a circle stays a circle (TAK receives it as one); an area from TAK says so
                         area = replace(area, properties=props)
                     self.session.add_area(area, active=False, saved=True)
                 except GeoError as e:

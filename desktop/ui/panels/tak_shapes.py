@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.cache import CacheError
 from desktop.core.geo import GeoError, area_from_geojson
-from desktop.live.shapes import AreaChange, ShapePublisher, ShapeReceiver, ensure_station
+from desktop.live.shapes import AreaChange, ShapePublisher, ShapeReceiver, ensure_station, saved_properties
 from desktop.live.tak_client import TakClient
 from desktop.ui.panels.base import Panel
 
@@ -118,6 +119,7 @@ class TakShapesPanel(Panel):
             if row is None:
                 return
             area = area_from_geojson(change.name, json.loads(row[0]), bool(row[1]))
+            area = replace(area, properties=saved_properties(row[0]))  # "from TAK <uid>" for the list
         except (CacheError, GeoError, ValueError) as exc:
             log.warning("area %s from TAK not shown: %s", change.name, exc)
             return

@@ -17,7 +17,12 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def open_cache(tmp_path: Path) -> Cache:
-    return Cache.open(tmp_path / "c.db")
+    """A fresh cache. These tests check what each reader reads, so the geoparser (which would
+    place posts without coordinates from their text) is switched off by its setting; it is
+    tested on imports in tests/test_geoparse.py."""
+    cache = Cache.open(tmp_path / "c.db")
+    cache.set_meta("geoparse.on_import", "off")
+    return cache
 
 
 def utc(ms: int) -> str:

@@ -2,11 +2,13 @@
 
 A pull reads one page of ``changes`` with ``seq`` above the cursor (changes this
 workstation made are already in its cache and are skipped), fetches the rows they name,
-and writes them into the cache: items through the cache's writer (one batch of format
-``sync`` per page and purpose; they get local ids, matched to the store's by source and
-source id), everything else, and the new cursor, in one cache transaction. A stop before
-that commit pulls the same page again; items are unique on (source, source_id), so
-nothing is written twice.
+and writes them into the cache in one transaction with the new cursor: items as the
+cache's writer writes a file (a batch of format ``sync`` per page and purpose, INSERT OR
+IGNORE on (source, source_id), hashtag and full-text rows derived for the batch, the
+generation counted, so the window's index takes them in like an import; they get local
+ids, matched to the store's by source and source id), then triage, incidents, tasks,
+areas, rules and gazetteer entries. A stop before that commit pulls the same page again,
+and nothing is written twice.
 
 Triage is append-only on both sides: the history rows pulled are added, and each
 touched item's current triage is the store's history folded in ``seq`` order, then this
@@ -16,13 +18,12 @@ post concurrently both keep their row; the later seq is the current state everyw
 
 from __future__ import annotations
 
-import json
 import sqlite3
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from desktop.cache.writer import write_records
-from desktop.core.model import Item, Kind, Precision
+from desktop.cache.writer import ITEM_COLUMNS, bump_generation, derive_batch
 from desktop.sync.connect import display
 
 PAGE = 10_000
@@ -43,14 +44,6 @@ class Pulled:
         return sum(self.counts.values())
 
 
-def _item(r) -> Item:
-    return Item(kind=Kind(r[1]), source=r[2], source_id=r[3], t_ms=int(r[4]), lat=r[5], lon=r[6],
-                precision=Precision(r[7]), radius_m=r[8], text=r[9] or "", author=r[10], author_id=r[11], lang=r[12],
-                place_name=r[13], hashtags=tuple(json.loads(r[14] or "[]")), links=tuple(json.loads(r[15] or "[]")),
-                reply_to=r[16], quote_of=r[17], retweet_of=r[18], unit_uid=r[19], callsign=r[20],
-                extra=json.loads(r[21]) if r[21] else None, raw=r[22])
-
-
 def _local_item(conn: sqlite3.Connection, source: str | None, source_id: str | None) -> int | None:
     if source is None:
         return None
@@ -58,17 +51,37 @@ def _local_item(conn: sqlite3.Connection, source: str | None, source_id: str | N
     return int(r[0]) if r else None
 
 
+_INSERT = (f"INSERT OR IGNORE INTO items ({', '.join(ITEM_COLUMNS)}) "
+           f"VALUES ({', '.join('?' * len(ITEM_COLUMNS))})")
+
+
 def _write_items(link, rows: list, out: Pulled) -> None:
-    """Write shared item rows the cache lacks, one batch per (workstation, operator, purpose, case)."""
+    """Write shared item rows into the cache (inside the caller's transaction), one batch of
+    format ``sync`` per (workstation, operator, purpose, case), as the writer does for a file:
+    INSERT OR IGNORE on (source, source_id), then the hashtag and full-text rows derived for
+    the batch. The rows were checked where they were first read, so they go in as they are."""
     conn = link.cache.conn
-    fresh = [r for r in rows if _local_item(conn, r[2], r[3]) is None]
     groups: dict[tuple, list] = defaultdict(list)
-    for r in fresh:
+    for r in rows:
         groups[(r[23], r[24], r[25], r[26])].append(r)
+    now = int(time.time() * 1000)
+    wrote = False
     for (ws, operator, purpose, case_ref), group in groups.items():
-        stats = write_records(link.cache, (_item(r) for r in group), path=f"{display(link.url)} ({ws})", fmt="sync",
-                              keep_raw=True, operator=operator, purpose=purpose, case_ref=case_ref)
-        out.counts["items"] = out.counts.get("items", 0) + stats.accepted
+        batch_id = conn.execute(
+            "INSERT INTO batches (path, format, started_ms, operator, purpose, case_ref) VALUES (?, 'sync', ?, ?, ?, ?)",
+            (f"{display(link.url)} ({ws})", now, operator, purpose, case_ref)).lastrowid
+        cur = conn.executemany(_INSERT, [(*r[1:23], batch_id) for r in group])
+        accepted = cur.rowcount
+        if not accepted:
+            conn.execute("DELETE FROM batches WHERE id = ?", (batch_id,))
+            continue
+        derive_batch(conn, batch_id)
+        conn.execute("UPDATE batches SET finished_ms = ?, accepted = ?, duplicates = ?, notes = '[]' WHERE id = ?",
+                     (int(time.time() * 1000), accepted, len(group) - accepted, batch_id))
+        out.counts["items"] = out.counts.get("items", 0) + accepted
+        wrote = True
+    if wrote:
+        bump_generation(conn)
 
 
 def pull(link, *, page: int = PAGE) -> Pulled:
@@ -153,11 +166,10 @@ def pull(link, *, page: int = PAGE) -> Pulled:
                                  "WHERE h.item_id = ANY(%s) ORDER BY h.item_id, h.seq", (touched,)):
                 folds[r[0]].append(r)
 
-    if fetched.get("items") or extra_items:
-        _write_items(link, list(fetched.get("items", [])) + list(extra_items), out)
-
     last = int(changes[-1][0])
-    with link.cache.transaction():
+    with link.cache.transaction():  # the page and the new cursor commit together
+        if fetched.get("items") or extra_items:
+            _write_items(link, list(fetched.get("items", [])) + list(extra_items), out)
         _apply(link, fetched, folds, out)
         st.set_cursor(last)
     out.cursor = last

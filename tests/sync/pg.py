@@ -73,9 +73,29 @@ class Server:
         self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", USER, f"--pwfile={pwfile}",
                   "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
         pwfile.unlink()
+        self._tls()
         with open(self.data / "postgresql.conf", "a") as f:
             f.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.dir}'\n"
-                    "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 60\n")
+                    "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 60\n"
+                    "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
+
+    def _tls(self) -> None:
+        """A throwaway CA and a server certificate for 127.0.0.1 (TLS is on, not required);
+        ``ca_file`` verifies it, ``other_ca_file`` is a CA that did not sign it."""
+        from tests.live.helpers import issue, make_ca, write_pem
+
+        ca = make_ca("Sitmap test store CA")
+        key, cert = issue(ca, "127.0.0.1", server=True)
+        kp, cp = write_pem(self.data, "server", key, cert)
+        os.chmod(kp, 0o600)
+        if self.as_user:
+            pw = pwd.getpwnam("postgres")
+            for f in (kp, cp):
+                os.chown(f, pw.pw_uid, pw.pw_gid)
+        client = self.dir / "client"
+        client.mkdir()
+        self.ca_file = write_pem(client, "ca", *ca)[1]
+        self.other_ca_file = write_pem(client, "other", *make_ca("Someone else's CA"))[1]
 
     def start(self) -> None:
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start")

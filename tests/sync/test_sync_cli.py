@@ -35,6 +35,15 @@ def test_once_prints_status(tmp_path, shared_url, capsys):
     assert out.strip() == "shared store: online, pushed 3, pulled 0"
 
 
+def test_verified_tls(tmp_path, pg_server, shared_url, capsys):
+    db = tmp_path / "a.db"
+    add_items(db, posts("p", 2))
+    url = f"{shared_url}?sslmode=verify-full&sslrootcert={pg_server.ca_file}"
+    code, out, err = sync_once(capsys, db, url)
+    assert code == 0, err
+    assert out.strip() == "shared store: online, pushed 2, pulled 0"
+
+
 @pytest.mark.parametrize("case", ["password", "port", "database", "tls", "url"])
 def test_errors_are_one_clear_line(tmp_path, pg_server, shared_url, capsys, case):
     db = tmp_path / "a.db"
@@ -44,7 +53,8 @@ def test_errors_are_one_clear_line(tmp_path, pg_server, shared_url, capsys, case
         "password": (pg_server.url(name, password="wrong-secret"), "the password was refused"),
         "port": (pg_server.url(name, port=pg.free_port()), "cannot be reached"),
         "database": (pg_server.url("no_such_db"), "the database does not exist"),
-        "tls": (shared_url + "?sslmode=require", "SSL"),
+        "tls": (f"{shared_url}?sslmode=verify-full&sslrootcert={pg_server.other_ca_file}",
+                "the TLS certificate was refused"),
         "url": ("mysql://x@y/z", "expected a postgresql://"),
     }[case]
     code, out, err = sync_once(capsys, db, url)

@@ -586,104 +586,104 @@
 <context>
     <name>DistrictDialog</name>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="155" />
+        <location filename="../../desktop/ui/district_dialog.py" line="158" />
         <source>Districts — {name}</source>
         <translation>행정구역 — {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="58" />
-        <location filename="../../desktop/ui/district_dialog.py" line="156" />
+        <location filename="../../desktop/ui/district_dialog.py" line="59" />
+        <location filename="../../desktop/ui/district_dialog.py" line="159" />
         <source>Filter by name or code (e.g. 종로, Jongno, 11)</source>
         <translation>이름 또는 코드로 찾기 (예: 종로, Jongno, 11)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="54" />
+        <location filename="../../desktop/ui/district_dialog.py" line="55" />
         <source>Built-in: 시도 / 시군구 / 읍면동 (KOSTAT 2018)</source>
         <translation>기본 제공: 시도 / 시군구 / 읍면동 (통계청 2018)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="55" />
+        <location filename="../../desktop/ui/district_dialog.py" line="56" />
         <source>From a file…</source>
         <translation>파일에서…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="87" />
+        <location filename="../../desktop/ui/district_dialog.py" line="88" />
         <source>Districts — built-in (KOSTAT 2018)</source>
         <translation>행정구역 — 기본 제공 (통계청 2018)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="88" />
+        <location filename="../../desktop/ui/district_dialog.py" line="89" />
         <source>Search by name, in Korean or English (명동, Myeong, 종로구)</source>
         <translation>이름으로 검색, 한글 또는 영문 (명동, Myeong, 종로구)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="92" />
+        <location filename="../../desktop/ui/district_dialog.py" line="93" />
         <source>province</source>
         <translation>시도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="92" />
+        <location filename="../../desktop/ui/district_dialog.py" line="93" />
         <source>district</source>
         <translation>시군구</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="93" />
+        <location filename="../../desktop/ui/district_dialog.py" line="94" />
         <source>neighbourhood</source>
         <translation>읍면동</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="106" />
+        <location filename="../../desktop/ui/district_dialog.py" line="108" />
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="106" />
+        <location filename="../../desktop/ui/district_dialog.py" line="108" />
         <source>English</source>
         <translation>영문 이름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="106" />
+        <location filename="../../desktop/ui/district_dialog.py" line="108" />
         <source>Code</source>
         <translation>코드</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="106" />
+        <location filename="../../desktop/ui/district_dialog.py" line="108" />
         <source>Level</source>
         <translation>단계</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="125" />
+        <location filename="../../desktop/ui/district_dialog.py" line="127" />
         <source>Districts</source>
         <translation>행정구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="136" />
-        <location filename="../../desktop/ui/district_dialog.py" line="144" />
+        <location filename="../../desktop/ui/district_dialog.py" line="139" />
+        <location filename="../../desktop/ui/district_dialog.py" line="147" />
         <source>Boundary file</source>
         <translation>경계 파일</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="137" />
+        <location filename="../../desktop/ui/district_dialog.py" line="140" />
         <source>Boundaries (*.geojson *.json *.shp *.gpkg *.kml);;All files (*)</source>
         <translation>경계 파일 (*.geojson *.json *.shp *.gpkg *.kml);;모든 파일 (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="154" />
+        <location filename="../../desktop/ui/district_dialog.py" line="157" />
         <source>From a file: {name}</source>
         <translation>파일에서: {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="162" />
+        <location filename="../../desktop/ui/district_dialog.py" line="165" />
         <source>Province</source>
         <translation>시도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="65" />
+        <location filename="../../desktop/ui/district_dialog.py" line="66" />
         <source>Exclude these areas instead</source>
         <translation>이 구역을 제외</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/district_dialog.py" line="67" />
+        <location filename="../../desktop/ui/district_dialog.py" line="68" />
         <source>Names repeat across cities (중구, 강서구): the province tells them apart.</source>
         <translation>이름이 여러 도시에 있습니다 (중구, 강서구): 시도로 구별하세요.</translation>
     </message>
@@ -1086,52 +1086,52 @@ The details are in {log}.</source>
 <context>
     <name>FiltersDock</name>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="49" />
+        <location filename="../../desktop/ui/panels/filters.py" line="50" />
         <source>Filters</source>
         <translation>필터</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="52" />
+        <location filename="../../desktop/ui/panels/filters.py" line="53" />
         <source>Search text</source>
         <translation>본문 검색</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="55" />
+        <location filename="../../desktop/ui/panels/filters.py" line="56" />
         <source>Districts…</source>
         <translation>행정구역…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="57" />
+        <location filename="../../desktop/ui/panels/filters.py" line="58" />
         <source>Cancel drawing</source>
         <translation>그리기 취소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="87" />
+        <location filename="../../desktop/ui/panels/filters.py" line="90" />
         <source>Polygon</source>
         <translation>다각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="87" />
+        <location filename="../../desktop/ui/panels/filters.py" line="90" />
         <source>Rectangle</source>
         <translation>사각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="87" />
+        <location filename="../../desktop/ui/panels/filters.py" line="90" />
         <source>Circle</source>
         <translation>원</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="117" />
+        <location filename="../../desktop/ui/panels/filters.py" line="120" />
         <source>Boundary file</source>
         <translation>경계 파일</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="200" />
+        <location filename="../../desktop/ui/panels/filters.py" line="203" />
         <source>Save area</source>
         <translation>구역 저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="203" />
+        <location filename="../../desktop/ui/panels/filters.py" line="206" />
         <source>Area “{name}” saved in the cache</source>
         <translation>구역 “{name}”을(를) 캐시에 저장했습니다</translation>
     </message>
@@ -1139,185 +1139,248 @@ The details are in {log}.</source>
 <context>
     <name>FiltersPanel</name>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="54" />
+        <location filename="../../desktop/ui/filters_panel.py" line="55" />
         <source>Search text, Hangul included (Ctrl+F)</source>
         <translation>본문 검색, 한글 가능 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="62" />
+        <location filename="../../desktop/ui/filters_panel.py" line="63" />
         <source>Show</source>
         <translation>표시</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="64" />
+        <location filename="../../desktop/ui/filters_panel.py" line="65" />
         <source>Public posts</source>
         <translation>공개 게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="65" />
+        <location filename="../../desktop/ui/filters_panel.py" line="66" />
         <source>Officer field updates</source>
         <translation>경찰 현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="71" />
+        <location filename="../../desktop/ui/filters_panel.py" line="72" />
         <source>exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="71" />
+        <location filename="../../desktop/ui/filters_panel.py" line="72" />
         <source>place-only</source>
         <translation>장소만</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="71" />
+        <location filename="../../desktop/ui/filters_panel.py" line="72" />
         <source>inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="72" />
+        <location filename="../../desktop/ui/filters_panel.py" line="73" />
         <source>no position</source>
         <translation>위치 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="75" />
+        <location filename="../../desktop/ui/filters_panel.py" line="76" />
         <source>Location precision</source>
         <translation>위치 정확도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="86" />
+        <location filename="../../desktop/ui/filters_panel.py" line="87" />
         <source>Hide place and inferred positions less sure than this (exact positions always show; a place from the source counts as 0.5)</source>
         <translation>이 값보다 불확실한 장소·추정 위치를 숨깁니다 (정확한 위치는 항상 표시, 출처가 준 장소는 0.5)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="110" />
+        <location filename="../../desktop/ui/filters_panel.py" line="111" />
         <source>Sources</source>
         <translation>출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="118" />
+        <location filename="../../desktop/ui/filters_panel.py" line="119" />
         <source>Hashtags in the window</source>
         <translation>시간 범위 내 해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="126" />
+        <location filename="../../desktop/ui/filters_panel.py" line="127" />
         <source>Areas</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="129" />
+        <location filename="../../desktop/ui/filters_panel.py" line="130" />
         <source>Polygon</source>
         <translation>다각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="129" />
+        <location filename="../../desktop/ui/filters_panel.py" line="130" />
         <source>Rectangle</source>
         <translation>사각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="129" />
+        <location filename="../../desktop/ui/filters_panel.py" line="130" />
         <source>Circle</source>
         <translation>원</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="132" />
+        <location filename="../../desktop/ui/filters_panel.py" line="133" />
         <source>Draw an area on the map (Esc cancels)</source>
         <translation>지도에 구역을 그립니다 (Esc 취소)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="139" />
+        <location filename="../../desktop/ui/filters_panel.py" line="140" />
         <source>Area</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="139" />
+        <location filename="../../desktop/ui/filters_panel.py" line="140" />
         <source>Items</source>
         <translation>항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="139" />
+        <location filename="../../desktop/ui/filters_panel.py" line="140" />
         <source>Exclude</source>
         <translation>제외</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="139" />
+        <location filename="../../desktop/ui/filters_panel.py" line="140" />
         <source>Outline</source>
         <translation>윤곽</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="152" />
+        <location filename="../../desktop/ui/filters_panel.py" line="153" />
         <source>Districts…</source>
         <translation>행정구역…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="154" />
+        <location filename="../../desktop/ui/filters_panel.py" line="155" />
         <source>Pick districts: the built-in Korean districts (시도, 시군구, 읍면동) or a boundary file</source>
         <translation>행정구역 선택: 기본 제공 행정구역(시도, 시군구, 읍면동) 또는 경계 파일</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="156" />
+        <location filename="../../desktop/ui/filters_panel.py" line="157" />
         <source>Save</source>
         <translation>저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="157" />
+        <location filename="../../desktop/ui/filters_panel.py" line="158" />
         <source>Save the selected area in the cache</source>
         <translation>선택한 구역을 캐시에 저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="159" />
+        <location filename="../../desktop/ui/filters_panel.py" line="160" />
         <source>Remove</source>
         <translation>삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="195" />
-        <location filename="../../desktop/ui/filters_panel.py" line="212" />
+        <location filename="../../desktop/ui/filters_panel.py" line="196" />
+        <location filename="../../desktop/ui/filters_panel.py" line="213" />
         <source>Location confidence ≥ %1</source>
         <translation>위치 신뢰도 ≥ %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="238" />
+        <location filename="../../desktop/ui/filters_panel.py" line="239" />
         <source>State</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="240" />
+        <location filename="../../desktop/ui/filters_panel.py" line="241" />
         <source>Priority</source>
         <translation>우선순위</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="246" />
+        <location filename="../../desktop/ui/filters_panel.py" line="247" />
         <source>all</source>
         <translation>전체</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="247" />
+        <location filename="../../desktop/ui/filters_panel.py" line="248" />
         <source>{field}: {values}</source>
         <translation>{field}: {values}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="366" />
+        <location filename="../../desktop/ui/filters_panel.py" line="367" />
         <source>Saved in the cache</source>
         <translation>캐시에 저장됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="366" />
+        <location filename="../../desktop/ui/filters_panel.py" line="367" />
         <source>Not saved</source>
         <translation>저장 안 됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="406" />
+        <location filename="../../desktop/ui/filters_panel.py" line="410" />
         <source>%1 (+%2 possibly in)</source>
         <translation>%1 (+%2 포함 가능)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="407" />
+        <location filename="../../desktop/ui/filters_panel.py" line="411" />
         <source>exact %1, place %2, inferred %3</source>
         <translation>정확 %1, 장소 %2, 추정 %3</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/filters_panel.py" line="410" />
+        <location filename="../../desktop/ui/filters_panel.py" line="414" />
         <source>possibly in: %1 more place or inferred items whose circle reaches the area but is too large to count</source>
         <translation>포함 가능: 범위 원이 이 구역에 닿지만 너무 커서 세지 않은 장소·추정 항목 %1건</translation>
+    </message>
+</context>
+<context>
+    <name>GazetteerPanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="42" />
+        <source>Import places…</source>
+        <translation>장소 가져오기…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="43" />
+        <source>The agency's own places (squares, stations, police boxes, rally points) for placing posts from their text</source>
+        <translation>게시물을 본문으로 위치 지정할 때 쓰는 기관 자체 장소(광장, 역, 파출소, 집결지)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="56" />
+        <source>Import places (name, aliases, lat, lon, radius_m)</source>
+        <translation>장소 가져오기 (name, aliases, lat, lon, radius_m)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="57" />
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation>CSV 파일 (*.csv);;모든 파일 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="65" />
+        <source>Places not imported</source>
+        <translation>장소를 가져오지 못했습니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="71" />
+        <source>{n} places from {file}: {added} new, {updated} updated.</source>
+        <translation>{file}에서 장소 {n}곳: 새로 {added}곳, 갱신 {updated}곳.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="75" />
+        <source>Places imported</source>
+        <translation>장소를 가져왔습니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="76" />
+        <source>Place the posts without coordinates again with them now?</source>
+        <translation>좌표 없는 게시물의 위치를 지금 이 장소들로 다시 지정할까요?</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="88" />
+        <source>Placing posts</source>
+        <translation>게시물 위치 지정</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="89" />
+        <source>Placing posts from their text…</source>
+        <translation>게시물 본문으로 위치 지정 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="128" />
+        <source>{placed} of {posts} posts placed from their text, {ambiguous} ambiguous, {none} naming no place</source>
+        <translation>게시물 {posts}건 중 {placed}건을 본문으로 위치 지정, 모호 {ambiguous}건, 장소 언급 없음 {none}건</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="136" />
+        <source>Posts not placed</source>
+        <translation>게시물 위치를 지정하지 못했습니다</translation>
     </message>
 </context>
 <context>
@@ -2336,12 +2399,12 @@ Cache: {db}</source>
 <context>
     <name>TakShapesPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/tak_shapes.py" line="113" />
+        <location filename="../../desktop/ui/panels/tak_shapes.py" line="114" />
         <source>Area “{name}” removed on TAK</source>
         <translation>영역 “{name}”이(가) TAK에서 삭제됨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/tak_shapes.py" line="130" />
+        <location filename="../../desktop/ui/panels/tak_shapes.py" line="132" />
         <source>Area “{name}” received from TAK</source>
         <translation>TAK에서 영역 “{name}” 받음</translation>
     </message>

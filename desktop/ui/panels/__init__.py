@@ -20,6 +20,7 @@ PANELS = (
     "timeline",
     "map_tools",
     "imports",
+    "gazetteer",
     "export",
     "live",
     "chat",

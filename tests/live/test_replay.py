@@ -10,6 +10,8 @@ import pytest
 
 from desktop.cache import Cache
 from desktop.demo.generator import write_demo
+from desktop.demo.scenario import gazetteer_path
+from desktop.geoparse import gazetteer
 from desktop.cli.live import register as add_live_commands
 from desktop.live.cot_net import MulticastListener, TcpServer
 from desktop.live.files import JsonlTailer
@@ -37,6 +39,8 @@ def _count(db, sql):
 def test_replay_over_tcp_and_jsonl_into_the_cache(small_demo, tmp_path):
     live = tmp_path / "live.db"
     jsonl = tmp_path / "posts.jsonl"
+    with Cache.open(live) as c:  # the agency's places in the live cache too: its posts are placed alike
+        gazetteer.import_rows(c.conn, gazetteer.read_csv(gazetteer_path()), by="demo")
     writer = LiveWriter(live, purpose="public-order").start()
     srv = TcpServer(writer, "127.0.0.1", 0).start()
     tail = JsonlTailer(jsonl, writer, interval=0.02).start()

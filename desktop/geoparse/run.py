@@ -166,34 +166,43 @@ def geoparse_batch(conn: sqlite3.Connection, batch_id: int) -> Summary | None:
     if not setting(conn, ON_IMPORT):
         return None
     summary = Summary()
-    rows = conn.execute(_SELECT + "WHERE i.batch_id = ? AND i.precision = 'unknown' AND i.kind = 'post' "
-                        f"AND i.text != '' AND {_NOT_SCRUBBED}", (batch_id,)).fetchall()
-    if not rows:
-        return summary
+    sql = (_SELECT + "WHERE i.batch_id = ? AND i.id > ? AND i.precision = 'unknown' AND i.kind = 'post' "
+           f"AND i.text != '' AND {_NOT_SCRUBBED} ORDER BY i.id LIMIT {PAGE}")
     t0 = time.perf_counter()
-    parser = parser_for(conn)
+    parser = None
     use_profile = setting(conn, PROFILE)
     now = int(time.time() * 1000)
     memo: dict[tuple, tuple[Result, str | None]] = {}  # reposts and shared texts are parsed once
-    items, inferences = [], []
-    for r in rows:
-        key = (r[1], _profile(r[2], r[3]) if use_profile else None)
-        hit = memo.get(key)
-        if hit is None:
-            res = parser.parse(*key)
-            hit = memo[key] = (res, json.dumps(res.inference.evidence(), ensure_ascii=False) if res.inference else None)
-        res, ev = hit
-        summary.add(res)
-        if res.inference is not None:  # new rows of this transaction, all 'unknown': written in bulk
-            inf = res.inference
-            items.append((inf.lat, inf.lon, inf.radius_m, r[0]))
-            inferences.append((r[0], round(inf.confidence, 3), inf.radius_m, ev,
-                               inf.entry.id if inf.entry.id > 0 else None, now))
-    conn.executemany("UPDATE items SET lat = ?, lon = ?, radius_m = ?, precision = 'inferred' "
-                     "WHERE id = ? AND precision = 'unknown'", items)
-    conn.executemany("INSERT OR REPLACE INTO geo_inferences (item_id, confidence, radius_m, evidence, gazetteer_id, "
-                     "t_ms) VALUES (?, ?, ?, ?, ?, ?)", inferences)
-    summary.changed += len(items)
+    after = 0
+    while True:  # in pages, so a file of a million posts is never all in memory
+        rows = conn.execute(sql, (batch_id, after)).fetchall()
+        if not rows:
+            break
+        after = rows[-1][0]
+        if parser is None:
+            parser = parser_for(conn)
+        if len(memo) > 200_000:
+            memo.clear()
+        items, inferences = [], []
+        for r in rows:
+            key = (r[1], _profile(r[2], r[3]) if use_profile else None)
+            hit = memo.get(key)
+            if hit is None:
+                res = parser.parse(*key)
+                hit = memo[key] = (res, json.dumps(res.inference.evidence(), ensure_ascii=False)
+                                   if res.inference else None)
+            res, ev = hit
+            summary.add(res)
+            if res.inference is not None:  # new rows of this transaction, all 'unknown': written in bulk
+                inf = res.inference
+                items.append((inf.lat, inf.lon, inf.radius_m, r[0]))
+                inferences.append((r[0], round(inf.confidence, 3), inf.radius_m, ev,
+                                   inf.entry.id if inf.entry.id > 0 else None, now))
+        conn.executemany("UPDATE items SET lat = ?, lon = ?, radius_m = ?, precision = 'inferred' "
+                         "WHERE id = ? AND precision = 'unknown'", items)
+        conn.executemany("INSERT OR REPLACE INTO geo_inferences (item_id, confidence, radius_m, evidence, "
+                         "gazetteer_id, t_ms) VALUES (?, ?, ?, ?, ?, ?)", inferences)
+        summary.changed += len(items)
     summary.seconds = time.perf_counter() - t0
     return summary
 

@@ -99,12 +99,13 @@ def workstation(k: int, url: str, folder: str, seconds: float, rate: int, triage
                          by=me, t_ms=_now_ms())
         next_t += tick
         time.sleep(max(0.0, next_t - time.monotonic()))
+    changes = cache.conn.execute("SELECT count(*) FROM triage_history WHERE by = ?", (me,)).fetchone()[0]
     cache.close()
     time.sleep(3.0)  # let the last changes arrive
     stop.set()
     t.join(timeout=30)
     w.join(timeout=5)
-    results.put((k, n, item_lat, triage_lat))
+    results.put((k, n, item_lat, triage_lat, changes))
 
 
 def pct(values: list[float], p: float) -> float:
@@ -153,13 +154,14 @@ def main() -> int:
             tri = [x for r in got for x in r[3]]
             written = sum(r[1] for r in got)
             expected = written * (args.workstations - 1)
+            tri_expected = sum(r[4] for r in got) * (args.workstations - 1)
             print(f"{args.workstations} workstations, {args.seconds:.0f} s, {args.rate} items/s and "
                   f"{args.triage} triage changes/s each; {written} items written")
             print("| what | seen on the others | p50 | p95 | max |")
             print("|---|---|---|---|---|")
             print(f"| items | {len(items)} of {expected} | {pct(items, 50):.0f} ms | {pct(items, 95):.0f} ms | "
                   f"{max(items, default=float('nan')):.0f} ms |")
-            print(f"| triage changes | {len(tri)} | {pct(tri, 50):.0f} ms | {pct(tri, 95):.0f} ms | "
+            print(f"| triage changes | {len(tri)} of {tri_expected} | {pct(tri, 50):.0f} ms | {pct(tri, 95):.0f} ms | "
                   f"{max(tri, default=float('nan')):.0f} ms |")
 
             from desktop.sync.runner import Sync

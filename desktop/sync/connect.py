@@ -114,6 +114,8 @@ def explain(url: str, exc: BaseException) -> SyncError:
         return SyncError(f"{where}: the password was refused (give it in the URL, $PGPASSWORD or the system keyring)")
     if "certificate" in low or "ssl" in low and ("verify" in low or "handshake" in low or "alert" in low):
         return SyncError(f"{where}: the TLS certificate was refused ({_short(msg)})")
+    if "invalid response to ssl negotiation" in low or "unsupported frontend protocol" in low:
+        return SyncError(f"{where}: what answers at that address is not a PostgreSQL server ({_short(msg)})")
     if "does not exist" in low and "database" in low:
         return SyncError(f"{where}: the database does not exist on that server")
     if "role" in low and "does not exist" in low:

@@ -106,6 +106,24 @@ def push(link) -> Pushed:
     out = Pushed()
     marks: dict[str, int] = {}
     pg = link.pg
+    # One read snapshot of the cache for the whole push: a triage row or an incident line
+    # read here names an item that is in the same snapshot (it was written first).
+    conn.execute("BEGIN")
+    try:
+        _push_all(link, pg, out, marks)
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+    # The store has them: move the watermarks (a stop before this re-pushes, which is a no-op).
+    if marks:
+        with link.cache.transaction():
+            for table, mark in marks.items():
+                st.set_out(table, mark)
+    return out
+
+
+def _push_all(link, pg, out: Pushed, marks: dict) -> None:
+    conn, st, ws, op = link.cache.conn, link.state, link.ws, link.operator
     with pg.transaction():
         cur = pg.cursor()
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (schema.PUSH_LOCK,))
@@ -146,7 +164,8 @@ def push(link) -> Pushed:
             "duplicate_of, note) SELECT nextval('sitmap_seq'), %s, t.local_id, i.id, t.t_ms, t.by, t.origin, t.state, "
             "t.priority, t.tags, d.id, t.note FROM tmp_triage_history t JOIN items i ON i.source = t.source "
             "AND i.source_id = t.source_id LEFT JOIN items d ON d.source = t.dup_source AND d.source_id = t.dup_source_id "
-            "ORDER BY t.local_id ON CONFLICT (workstation, local_id) DO NOTHING RETURNING id, seq", col="h.id")
+            "ORDER BY t.local_id ON CONFLICT (workstation, local_id) DO NOTHING RETURNING id, seq", col="h.id",
+            keyed=True)
 
         # --- areas, gazetteer entries, alert rules
         _push_appendonly(
@@ -206,16 +225,10 @@ def push(link) -> Pushed:
             top = cur.execute("SELECT max(seq) FROM changes").fetchone()[0]
             cur.execute("SELECT pg_notify(%s, %s)", (schema.CHANNEL, str(top)))
         cur.execute("UPDATE workstations SET last_seen = now() WHERE id = %s", (ws,))
-    # The store has them: move the watermarks (a stop before this re-pushes, which is a no-op).
-    if marks:
-        with link.cache.transaction():
-            for table, mark in marks.items():
-                st.set_out(table, mark)
-    return out
 
 
 def _push_appendonly(link, cur, out: Pushed, marks: dict, table: str, select: str, cols: tuple, types: tuple,
-                     insert: str, *, where: str = "1", col: str = "id") -> None:
+                     insert: str, *, where: str = "1", col: str = "id", keyed: bool = False) -> None:
     conn, st = link.cache.conn, link.state
     lo = st.out(table)
     hi = _upper(conn, table, lo, where)
@@ -227,6 +240,18 @@ def _push_appendonly(link, cur, out: Pushed, marks: dict, table: str, select: st
         _copy(cur, f"tmp_{table}", cols, types, rows)
         ins = cur.execute(insert, (link.ws,)).fetchall()
         out.counts[table] = _log_changes(cur, table, link.ws, link.operator, ins)
+        if keyed:
+            # A row whose item the store does not have yet (beyond this push's chunk of items)
+            # went nowhere: the watermark stops below it and it goes with the next push.
+            left = cur.execute(f"SELECT t.local_id, t.source, t.source_id FROM tmp_{table} t WHERE NOT EXISTS "
+                               f"(SELECT 1 FROM {table} s WHERE s.workstation = %s AND s.local_id = t.local_id) "
+                               "ORDER BY 1", (link.ws,)).fetchall()
+            pushed_items = marks.get("items", st.out("items"))
+            for local_id, source, source_id in left:
+                r = conn.execute("SELECT id FROM items WHERE source = ? AND source_id = ?", (source, source_id)).fetchone()
+                if r is not None and r[0] > pushed_items:  # its item goes up with a later push
+                    hi = int(local_id) - 1
+                    break
     marks[table] = hi
     out.more |= hi - lo >= CHUNK
 
@@ -287,6 +312,16 @@ def _push_incidents(link, cur, out: Pushed, marks: dict) -> None:
         "AND (x.seq <= %s OR x.workstation = %s) AND NOT EXISTS (SELECT 1 FROM tmp_members t JOIN items i "
         "ON i.source = t.source AND i.source_id = t.source_id WHERE t.uid = n.uid AND i.id = x.item_id) "
         "RETURNING x.id, x.seq", (ws, list(uid.values()), st.cursor(), ws)).fetchall()
+    # A member the store does not have yet (beyond this push's chunk of items): the incident's
+    # lines go again with the next push, which then adds the member.
+    late = cur.execute("SELECT t.source, t.source_id FROM tmp_members t WHERE NOT EXISTS (SELECT 1 FROM items i "
+                       "WHERE i.source = t.source AND i.source_id = t.source_id)").fetchall()
+    pushed_items = marks.get("items", st.out("items"))
+    for source, source_id in late:
+        r = conn.execute("SELECT id FROM items WHERE source = ? AND source_id = ?", (source, source_id)).fetchone()
+        if r is not None and r[0] > pushed_items:
+            marks["incident_log"] = lo
+            break
     n = _log_changes(cur, "incident_items", ws, link.operator, added + removed)
     if n:
         out.counts["incident_items"] = n

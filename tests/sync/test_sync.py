@@ -159,3 +159,25 @@ def test_newer_shared_schema_refuses_client(tmp_path, shared_url):
         pg.execute("INSERT INTO sitmap_schema (version, store_id) SELECT 99, store_id FROM sitmap_schema LIMIT 1")
     with pytest.raises(SyncError, match=r"uses shared schema 99, newer than this Sitmap knows \(1\)"):
         once(a, shared_url)
+
+
+def test_triage_and_incident_of_items_beyond_a_push_chunk_are_held_not_lost(tmp_path, shared_url, monkeypatch):
+    from desktop.sync import push
+
+    monkeypatch.setattr(push, "CHUNK", 10)  # items go up ten per push; triage and incidents must wait for theirs
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    add_items(a, posts("p", 35))
+    with Cache.open(a) as c:
+        triage.apply(c.conn, [local_id(a, "p2"), local_id(a, "p30")], TriageChange(state="verified"), by="kim")
+        incidents.create(c.conn, "late members", by="kim", item_ids=[local_id(a, "p1"), local_id(a, "p33")])
+    s = once(a, shared_url)
+    assert s.waiting == 0
+    once(b, shared_url)
+    assert triage_of(b, "p30")[0] == "verified" and triage_of(b, "p2")[0] == "verified"
+    with Cache.open(b) as c:
+        inc = incidents.find(c.conn, "late members")
+        got = {q(b, "SELECT source_id FROM items WHERE id = ?", (i,))[0][0] for i in incidents.items_of(c.conn, inc["id"])}
+    assert got == {"p1", "p33"}
+    with psycopg.connect(shared_url) as pg:
+        assert pg.execute("SELECT count(*) FROM triage_history").fetchone()[0] == 2
+        assert pg.execute("SELECT count(*) FROM incident_log").fetchone()[0] == 2

@@ -412,3 +412,14 @@ def test_evaluation_command_prints_precision_recall_and_speed(capsys):
     assert main(["geoparse", "--evaluate", str(EVAL), "--seconds", "0.1"]) == 0
     out = capsys.readouterr().out
     assert "| precision |" in out and "confusion cases:" in out
+
+
+def test_hostile_text_is_bounded_and_harmless(parser):
+    import time
+
+    t0 = time.perf_counter()
+    res = parser.parse("광화문" * 5000 + " 중구" * 2000)
+    assert time.perf_counter() - t0 < 2.0 and res.inference.entry.name == "광화문광장"
+    for text in ("\x00광화문\x00", "\ud800 광화문", "#" * 300, "", "   ", "<b>광화문</b>"):
+        parser.parse(text)  # never raises
+    assert parser.parse("<script>alert(1)</script> 종로구").inference.entry.name == "종로구"

@@ -91,6 +91,8 @@ COMMON_USES = {
              {"한", "그릇", "먹", "맛집", "국물", "면", "면발", "사리", "집", "가게", "한그릇", "곱빼기"}),
     "동구": (set(), {"밖"}),
 }
+MAX_TEXT = 5_000  # characters of a post looked at (a post naming its place later is rare)
+MAX_NAMES = 30  # distinct names of one post weighed against each other
 NOUN_TAGS = frozenset(("NNP", "NNG", "NNB", "NR", "SN", "SL", "W_HASHTAG", "XSN"))
 
 
@@ -219,6 +221,8 @@ class Geoparser:
         for k, m in enumerate(runs):
             if k < skip_to:
                 continue
+            if len(out) >= 4 * MAX_NAMES:
+                break
             run, base = m.group(), m.start()
             hashtag = base > 0 and text[base - 1] == "#"
             multi = self._multi(text, runs, k) if run in self.ko_multi else None
@@ -240,6 +244,8 @@ class Geoparser:
                     break
                 out.append((run[i:best], base + i, base + best, run, run[best:], hashtag))
                 i = best
+                if len(out) >= 4 * MAX_NAMES:
+                    break
         return out
 
     def _multi(self, text: str, runs: list, k: int) -> tuple[str, int, int] | None:
@@ -393,10 +399,11 @@ class Geoparser:
 
     # --- deciding ------------------------------------------------------------------------
     def parse(self, text: str, profile: str | None = None) -> Result:
-        res = self._decide(self.mentions(text or ""))
+        """Place one post (and, when its text names nothing, its author's profile location)."""
+        res = self._decide(self.mentions((text or "")[:MAX_TEXT]))
         if res.status == "placed" or not profile:
             return res
-        prof = self._decide(self.mentions(profile))
+        prof = self._decide(self.mentions(profile[:MAX_TEXT]))
         if prof.status != "placed":
             return res
         inf = prof.inference
@@ -406,6 +413,10 @@ class Geoparser:
     def _decide(self, mentions: list[Mention]) -> Result:
         if not mentions:
             return Result("none")
+        # A name said again adds nothing: the first saying of each, and a bounded number of
+        # names, so a hostile text repeating names cannot make a post slow.
+        seen: set[str] = set()
+        mentions = [m for m in mentions if not (m.key in seen or seen.add(m.key))][:MAX_NAMES]
         # Support: another name of the post encloses this candidate or lies in it.
         supported: list[list[bool]] = []
         for i, m in enumerate(mentions):

@@ -39,9 +39,11 @@ def analyser():
                     raise MorphologyUnavailable("the Korean analyser (kiwipiepy) is not installed: "
                                                 "run scripts/bootstrap.sh") from None
                 try:
-                    _kiwi = Kiwi()
+                    kiwi = Kiwi()
+                    kiwi.tokenize("광화문 앞에서")  # the first call finishes loading (seconds): done here, once
                 except Exception as exc:  # a damaged model file
                     raise MorphologyUnavailable(f"the Korean analyser's model cannot be loaded: {exc}") from None
+                _kiwi = kiwi
     return _kiwi
 
 

@@ -36,8 +36,9 @@ class Pushed:
 def _log_changes(cur, tbl: str, ws: str, operator: str | None, returned: list[tuple]) -> int:
     """``returned``: (row id, seq) of the rows a statement changed."""
     if returned:
-        cur.executemany("INSERT INTO changes (seq, tbl, row_id, workstation, operator) VALUES (%s, %s, %s, %s, %s)",
-                        [(seq, tbl, rid, ws, operator) for rid, seq in returned])
+        with cur.copy("COPY changes (seq, tbl, row_id, workstation, operator) FROM STDIN") as cp:
+            for rid, seq in returned:
+                cp.write_row((seq, tbl, rid, ws, operator))
     return len(returned)
 
 

@@ -168,6 +168,10 @@ def pull(link, *, page: int = PAGE) -> Pulled:
 
     last = int(changes[-1][0])
     with link.cache.transaction():  # the page and the new cursor commit together
+        if st.cursor() != out.cursor:  # another sync of this cache took the page meanwhile
+            out.counts.clear()
+            out.cursor, out.more = st.cursor(), True
+            return out
         if fetched.get("items") or extra_items:
             _write_items(link, list(fetched.get("items", [])) + list(extra_items), out)
         _apply(link, fetched, folds, out)

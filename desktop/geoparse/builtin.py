@@ -12,7 +12,8 @@ Aliases, all derived from the data, never typed by hand:
   as 장안구 and 수원시 장안구, and the city itself (수원시, 수원) becomes a unit of kind
   ``si`` covering its 구;
 - 읍면동: the English name without the romanised numeral ("U 1(il)-dong" → u 1-dong), the
-  name without 동 (이태원동 → 이태원; two syllables or more);
+  name without 동 (이태원동 → 이태원; two syllables or more) and its romanised form without
+  number and suffix (Itaewon; five letters or more);
   numbered 행정동 of one 시군구 (우1동, 우2동, 우3동) give their 법정동 (우동, kind
   ``legal_dong``), because people name legal dongs more than administrative ones.
 
@@ -27,7 +28,7 @@ import re
 from functools import lru_cache
 
 # Bumped when the derived entries change: the cache's built-in rows are then replaced.
-VERSION = "kostat2018-3"
+VERSION = "kostat2018-4"
 
 _SIDO_SUFFIX = re.compile(r"(특별자치시|특별자치도|특별시|광역시|도)$")
 _NUMBERED = re.compile(r"^(.+?)\d+(?:·\d+)*동$")
@@ -69,6 +70,14 @@ def _bare(name: str) -> list[str]:
     if name.endswith("동") and len(name) >= 3 and not re.search(r"[0-9·]|가$", name[:-1]):
         return [name[:-1]]
     return []
+
+
+def _bare_english(name_eng: str) -> list[str]:
+    """The romanised 동 without number and suffix ("Itaewon 1(il)-dong" → Itaewon), when
+    that is one word of five letters or more (shorter ones are English words: Sang, Dong)."""
+    e = _ROMAN_NUM.sub("", name_eng)
+    m = re.fullmatch(r"\s*([A-Za-z]+)[\s-]*\d*[\s-]*dong\s*", e, re.I)
+    return [m.group(1)] if m and len(m.group(1)) >= 5 else []
 
 
 def _merge(members: list[dict]) -> tuple[float, float, float]:
@@ -122,7 +131,8 @@ def entries() -> list[dict]:
         parent_u = sgg.get(u["code"][:5])
         province = sido.get(u["code"][:2], {}).get("name")
         parent = f"{province} {parent_u['name']}" if parent_u and province else (province or None)
-        rows.append({"kind": "emd", "name": u["name"], "aliases": _english(u["name_eng"]) + _bare(u["name"]),
+        rows.append({"kind": "emd", "name": u["name"],
+                     "aliases": _english(u["name_eng"]) + _bare(u["name"]) + _bare_english(u["name_eng"]),
                      "code": u["code"],
                      "parent": parent, "lat": u["lat"], "lon": u["lon"], "radius_m": u["radius_m"]})
         m = _NUMBERED.match(u["name"])
@@ -133,7 +143,8 @@ def entries() -> list[dict]:
         if name in names and any(r["name"] == name and r["code"][:5] == _sgg for r in rows if r["kind"] == "emd"):
             continue  # the 행정동 of that name exists in the same 시군구
         lat, lon, radius = _merge(members)
-        rows.append({"kind": "legal_dong", "name": name, "aliases": _bare(name),
+        rows.append({"kind": "legal_dong", "name": name,
+                     "aliases": _bare(name) + sorted({a for m in members for a in _bare_english(m["name_eng"])}),
                      "code": ",".join(sorted(m["code"] for m in members)), "parent": members[0]["parent"],
                      "lat": lat, "lon": lon, "radius_m": radius})
     return rows

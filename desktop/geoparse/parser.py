@@ -444,6 +444,10 @@ class Geoparser:
             bare = [p for p in places if p.entry.kind in ("emd", "legal_dong") and m.key == p.entry.name[:-1]]
             if bare and len(bare) < len(places):
                 places = [p for p in places if p not in bare]
+            # A 법정동 and its own 행정동 (Itaewon: 이태원동, 이태원1동, 이태원2동) are one place: the 법정동.
+            legal = {c for p in places if p.entry.kind == "legal_dong" for c in p.codes}
+            if legal:
+                places = [p for p in places if not (p.entry.kind == "emd" and p.codes and p.codes[0] in legal)]
             # A landmark right after a unit it is not in (부산 시청) is not that landmark.
             prev = next((o for o in reversed(mentions) if o.end <= m.start and m.start - o.end <= 1), None)
             if prev is not None and prev.places and all(p.entry.origin == "builtin" for p in prev.places):

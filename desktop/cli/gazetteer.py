@@ -30,7 +30,7 @@ def _list(args) -> int:
     from desktop.cache import Cache
     from desktop.geoparse import gazetteer
 
-    with Cache.open(db_path(args)) as cache:
+    with Cache.open(db_path(args), create=False) as cache:
         if args.builtin:
             gazetteer.ensure_builtin(cache.conn)
         rows = gazetteer.entries(cache.conn, None if args.builtin else "user")

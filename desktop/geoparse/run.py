@@ -56,7 +56,8 @@ def parser_for(conn: sqlite3.Connection, *, load: bool = True) -> Geoparser:
         gazetteer.ensure_builtin(conn)
     have = conn.execute("SELECT 1 FROM meta WHERE key = ? AND value = ?",
                         (gazetteer.META_KEY, builtin.VERSION)).fetchone()
-    key = (have is not None, gazetteer.stamp(conn))
+    where = conn.execute("PRAGMA database_list").fetchone()
+    key = (where[2] if where else "", have is not None, gazetteer.stamp(conn))
     with _lock:
         p = _parsers.get(key)
     if p is None:

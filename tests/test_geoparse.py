@@ -332,6 +332,12 @@ def test_dry_run_writes_nothing_and_since_limits(tmp_path, capsys):
     assert main(["geoparse", "--db", str(db), "--since", "2026-11-14T13:03"]) == 0
     assert "2 posts without a position of their own: 1 placed" in capsys.readouterr().out
     assert _rows(db)["명동 거리 통제"][0] == "unknown" and _rows(db)["Jongno-gu traffic blocked"][0] == "inferred"
+    from desktop.audit import AuditLog
+
+    with AuditLog.open(db) as log:
+        consult, alter = log.entries(action="consult"), log.entries(action="alter")
+    assert consult[-1].detail["dry_run"] is True and consult[-1].detail["posts"] == 4
+    assert alter[-1].detail["placed"] == 1 and alter[-1].detail["since"] == "2026-11-14T13:03"
 
 
 def test_profile_setting_switches_the_weak_evidence_off(tmp_path):

@@ -54,9 +54,9 @@ def run(args) -> int:
         summary = geoparse_cache(cache, since_ms=since, dry_run=args.dry_run, progress=progress)
     if sys.stderr.isatty() and not args.progress:
         print(file=sys.stderr)
-    if not args.dry_run:
-        audit(args, "alter", objects={"geoparse": str(db_path(args))},
-              detail=dict(summary.as_json(), since=args.since))
+    # A run changes positions (alter); a dry run only reads the posts and counts (consult).
+    audit(args, "consult" if args.dry_run else "alter", objects={"geoparse": str(db_path(args))},
+          detail=dict(summary.as_json(), since=args.since, dry_run=args.dry_run))
     print(("dry run (nothing written): " if args.dry_run else "") + summary.line())
     if not args.dry_run:
         print(f"  {summary.changed} positions written or changed, {summary.cleared} earlier inferences withdrawn")

@@ -78,7 +78,9 @@ def test_a_name_inside_another_word_is_not_a_place(parser):
     "우동 한 그릇 먹고 왔다",
     "점심에 우동 먹었는데 맛있었음",
     "동구 밖 과수원길",
-    "서울역 광장 노숙인 집회" and "광장 안쪽은 아직 괜찮아요",
+    "광장 안쪽은 아직 괜찮아요",
+    "Jung Kook fans lining up",  # Jung-gu and Dong-gu only with their suffix
+    "Dong and Min are on their way",
 ])
 def test_common_words_are_not_placed(parser, text):
     res = parser.parse(text)

@@ -28,7 +28,7 @@ import re
 from functools import lru_cache
 
 # Bumped when the derived entries change: the cache's built-in rows are then replaced.
-VERSION = "kostat2018-4"
+VERSION = "kostat2018-5"
 
 _SIDO_SUFFIX = re.compile(r"(특별자치시|특별자치도|특별시|광역시|도)$")
 _NUMBERED = re.compile(r"^(.+?)\d+(?:·\d+)*동$")
@@ -51,14 +51,17 @@ def _units(level: str) -> tuple[dict, ...]:
                  for u in kostat.units(level))
 
 
-def _english(name_eng: str) -> list[str]:
-    """'Jongno-gu' → ['Jongno-gu', 'Jongno']; 'U 1(il)-dong' → ['U 1-dong']."""
+def _english(name_eng: str, name: str = "") -> list[str]:
+    """'Jongno-gu' → ['Jongno-gu', 'Jongno']; 'U 1(il)-dong' → ['U 1-dong']. The name
+    without its suffix only where the Korean one has two syllables or more before it
+    (종로구 → Jongno; 중구 and 동구 keep Jung-gu and Dong-gu: "jung" and "dong" alone are
+    other words)."""
     e = _ROMAN_NUM.sub("", name_eng).replace("  ", " ").strip()
     if not e or not re.fullmatch(r"[A-Za-z0-9 .'·-]+", e):
         return []
     out = [e]
     m = re.fullmatch(r"(.+?)[- ](gu|gun|si|do)", e, re.I)
-    if m and len(m.group(1)) >= 4 and not re.search(r"\d", m.group(1)):
+    if m and len(m.group(1)) >= 4 and not re.search(r"\d", m.group(1)) and len(name.replace(" ", "")) >= 3:
         out.append(m.group(1))
     return out
 
@@ -100,7 +103,7 @@ def entries() -> list[dict]:
             aliases.append(short)
             if u["name"].endswith("시"):
                 aliases.append(short + "시")
-        aliases += _english(u["name_eng"])
+        aliases += _english(u["name_eng"], u["name"])
         rows.append({"kind": "sido", "name": u["name"], "aliases": aliases, "code": u["code"], "parent": None,
                      "lat": u["lat"], "lon": u["lon"], "radius_m": u["radius_m"]})
     sgg = {u["code"]: u for u in units("sigungu")}
@@ -116,7 +119,7 @@ def entries() -> list[dict]:
             base = m.group(2)
         else:
             base = name
-            aliases += _english(u["name_eng"])
+            aliases += _english(u["name_eng"], name)
         if base[-1] in "구군시" and len(base) >= 3:
             aliases.append(base[:-1])
         rows.append({"kind": "sigungu", "name": name, "aliases": aliases, "code": u["code"], "parent": province,

@@ -15,7 +15,7 @@ import json
 import re
 from typing import Callable
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton,
                                QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
@@ -35,7 +35,10 @@ class DetailsPane(QWidget):
 
     ``confirm(url) -> bool`` and ``opener(QUrl)`` are attributes so tests (and a
     future policy of "never open links") can replace the dialog and the browser.
+    ``whoSaw(id)``: "Who saw this…" was pressed (the audit trail of the item).
     """
+
+    whoSaw = Signal(int)  # noqa: N815
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,6 +116,11 @@ class DetailsPane(QWidget):
         col.addWidget(scroll, 2)
 
         buttons = QHBoxLayout()
+        self.who_saw_button = QPushButton(self.tr("Who saw this…"))
+        self.who_saw_button.setObjectName("whoSawButton")
+        self.who_saw_button.setToolTip(self.tr("Everyone who viewed, changed, exported or sent this item (audit trail)"))
+        self.who_saw_button.clicked.connect(lambda: self._item and self.whoSaw.emit(int(self._item["id"])))
+        buttons.addWidget(self.who_saw_button)
         buttons.addStretch(1)
         self.open_button = QPushButton(self.tr("Open source in browser…"))
         self.open_button.clicked.connect(self.open_source)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
 
 from desktop.cache import Cache, CacheError
 from desktop.cache.writer import Cancelled
+from desktop.core.errors import SitmapError
 from desktop.importers import import_file
 from desktop.importers.base import ImportFailed
 from desktop.ui.plain import message, plain_progress
@@ -23,10 +24,12 @@ class ImportJob(QObject):
     progress = Signal(str, int)
     finished = Signal(list)
 
-    def __init__(self, db: Path, files: list[str]) -> None:
+    def __init__(self, db: Path, files: list[str], who: tuple = (None, None, None)) -> None:
         super().__init__()
         self.db, self.files = db, files
+        self.operator, self.purpose, self.case_ref = who
         self.cancel = threading.Event()
+        self.imported: list[tuple] = []  # (ImportResult, batch id) of each file stored
 
     @Slot()
     def run(self) -> None:
@@ -43,20 +46,27 @@ class ImportJob(QObject):
                     continue
                 try:
                     res = import_file(cache, f, progress=lambda n, f=f: self.progress.emit(f, n),
-                                      should_cancel=self.cancel.is_set)
+                                      should_cancel=self.cancel.is_set, operator=self.operator,
+                                      purpose=self.purpose, case_ref=self.case_ref)
+                    batch = cache.conn.execute("SELECT max(id) FROM batches WHERE path = ?",
+                                               (res.path,)).fetchone()[0]
+                    self.imported.append((res, batch))
                     lines.append(res.summary())
                     lines += [f"  skipped {s}" for s in res.skips[:5]]
                 except Cancelled:
                     lines.append(f"{f}: cancelled, nothing from it was stored")
-                except (ImportFailed, CacheError) as exc:
+                except (ImportFailed, CacheError, SitmapError) as exc:  # e.g. no purpose: nothing stored
                     lines.append(f"rejected {exc}")
         finally:
             cache.close()
         self.finished.emit(lines)
 
 
-def run_import_dialog(parent: QWidget, db: Path, files: list[str] | None = None) -> bool:
-    """Ask for files, import them with progress; True when something may have changed."""
+def run_import_dialog(parent: QWidget, db: Path, files: list[str] | None = None, *,
+                      who: tuple = (None, None, None), imported=None) -> bool:
+    """Ask for files, import them with progress; True when something may have changed.
+    ``who`` = (operator, purpose, case reference) the files are collected for;
+    ``imported(result, batch_id)`` runs (on this thread) for each file stored."""
     if files is None:
         files, _ = QFileDialog.getOpenFileNames(
             parent, QCoreApplication.translate("ImportDialog", "Import posts and field updates"), str(Path.home()),
@@ -68,7 +78,7 @@ def run_import_dialog(parent: QWidget, db: Path, files: list[str] | None = None)
     plain_progress(dlg)  # file names are data
     dlg.setMinimumDuration(300)
     thread = QThread(parent)
-    job = ImportJob(db, files)
+    job = ImportJob(db, files, who)
     job.moveToThread(thread)
     result: list[str] = []
     job.progress.connect(lambda f, n: dlg.setLabelText(QCoreApplication.translate("ImportDialog", "{file}: {n} records read").format(file=Path(f).name, n=n)))
@@ -82,6 +92,9 @@ def run_import_dialog(parent: QWidget, db: Path, files: list[str] | None = None)
 
         QApplication.processEvents()
     dlg.close()
+    if imported is not None:
+        for res, batch in job.imported:
+            imported(res, batch)
     show_result(parent, result)
     return True
 

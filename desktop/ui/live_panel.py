@@ -9,6 +9,7 @@ signals, and shows their state.
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from pathlib import Path
@@ -48,11 +49,15 @@ class LiveController(QObject):
         self._status_timer = QTimer(self, interval=1000)
         self._status_timer.timeout.connect(self._poll_status)
         self._tray: QSystemTrayIcon | None = None
+        # Who collects and why (operator, purpose, case reference): the window's session says;
+        # a controller on its own (a script) takes the environment's.
+        self.who = lambda: tuple(os.environ.get(k) for k in ("SITMAP_OPERATOR", "SITMAP_PURPOSE", "SITMAP_CASE"))
 
     # lifecycle --------------------------------------------------------------------------
     def ensure_writer(self) -> LiveWriter:
         if self.writer is None:
-            self.writer = LiveWriter(self.db_path).start()
+            operator, purpose, case_ref = self.who()
+            self.writer = LiveWriter(self.db_path, operator=operator, purpose=purpose, case_ref=case_ref).start()
             # Listeners run on the writer thread, after the commit: emit, Qt queues it.
             self.writer.add_listener(lambda ids, units, _stats: self.committed.emit(list(ids), bool(units)))
             self.engine = AlertEngine(self.db_path, on_alert=self.alertFired.emit, on_clear=self.alertCleared.emit)

@@ -147,6 +147,8 @@ class MainWindow(QMainWindow):
                 docks[d.object_name] = dock
                 if d.width:
                     widths.append((dock, d.width))
+                if d.hidden:
+                    dock.hide()
             for e in p.actions():
                 menu = self.menus[e.menu]
                 if e.separator_before and not menu.isEmpty():

@@ -148,3 +148,32 @@ def purpose_label(code: str | None, lang: str | None = None) -> str:
 
 
 __all__ = ["StartDialog", "complete", "purpose_label", "resolve", "ui_language"]
+
+
+def refuse_without_purpose(parent: QWidget | None, session, what: str, ask=None):
+    """No purpose, no collection: when the session cannot collect (no purpose, an unknown one,
+    or a case reference missing), say why in a box offering to set the purpose (``ask()``),
+    and return the box; None when collecting may go ahead."""
+    from PySide6.QtWidgets import QMessageBox
+
+    try:
+        purposes.require(session.purpose, what, session.case_ref)
+        return None
+    except SitmapError as exc:
+        if not session.purpose:
+            text = QCoreApplication.translate("StartDialog", "{what}: this session has no purpose, so nothing is collected (no purpose, "
+                                     "no collection). Say why you collect: File → Operator and purpose…").format(
+                what=what)
+        else:
+            text = str(exc)
+    title = QCoreApplication.translate("StartDialog", "No purpose, no collection")
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Cancel, parent)
+    box.setObjectName("noPurposeBox")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    set_button = box.addButton(QCoreApplication.translate("StartDialog", "Set the purpose…"),
+                               QMessageBox.ButtonRole.AcceptRole)
+    set_button.setObjectName("setPurposeButton")
+    if ask is not None:
+        set_button.clicked.connect(lambda: ask())
+    box.open()
+    return box

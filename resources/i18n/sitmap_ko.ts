@@ -2,27 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
-    <name />
-    <message>
-        <location filename="../../desktop/ui/start_dialog.py" line="165" />
-        <source>StartDialog</source>
-        <comment>{what}: this session has no purpose, so nothing is collected (no purpose, no collection). Say why you collect: File → Operator and purpose…</comment>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../desktop/ui/start_dialog.py" line="170" />
-        <source>StartDialog</source>
-        <comment>No purpose, no collection</comment>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../desktop/ui/start_dialog.py" line="174" />
-        <source>StartDialog</source>
-        <comment>Set the purpose…</comment>
-        <translation type="unfinished" />
-    </message>
-</context>
-<context>
     <name>AlertsPane</name>
     <message>
         <location filename="../../desktop/ui/live_widgets.py" line="266" />
@@ -91,27 +70,27 @@
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="51" />
         <source>All operators</source>
-        <translation type="unfinished" />
+        <translation>모든 근무자</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="54" />
         <source>All actions</source>
-        <translation type="unfinished" />
+        <translation>모든 행위</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="59" />
         <source>From</source>
-        <translation type="unfinished" />
+        <translation>부터</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="60" />
         <source>To</source>
-        <translation type="unfinished" />
+        <translation>까지</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="71" />
         <source>item number</source>
-        <translation type="unfinished" />
+        <translation>항목 번호</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="74" />
@@ -131,7 +110,7 @@
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="82" />
         <source>Workstation</source>
-        <translation type="unfinished" />
+        <translation>작업 단말</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="83" />
@@ -146,98 +125,98 @@
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="83" />
         <source>Case</source>
-        <translation type="unfinished" />
+        <translation>사건</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="84" />
         <source>Objects</source>
-        <translation type="unfinished" />
+        <translation>대상</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="84" />
         <source>Detail</source>
-        <translation type="unfinished" />
+        <translation>내용</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="95" />
         <source>Verify chain</source>
-        <translation type="unfinished" />
+        <translation>체인 검증</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="104" />
         <source>Copy head</source>
-        <translation type="unfinished" />
+        <translation>헤드 복사</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="106" />
-        <source>Note the head elsewhere (a notebook, a message to a supervisor): `sitmap audit verify --head` then proves nothing before it changed</source>
-        <translation type="unfinished" />
+        <source>Note the head elsewhere (a notebook, a message to a supervisor): 'sitmap audit verify --head SEQ:HASH' later proves that nothing up to it was changed</source>
+        <translation>헤드를 다른 곳(수첩, 감독자에게 보내는 메시지)에 적어 두세요: 나중에 'sitmap audit verify --head SEQ:HASH'로 그때까지의 기록이 바뀌지 않았음을 증명합니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="124" />
+        <location filename="../../desktop/ui/panels/audit.py" line="125" />
         <source>Head:</source>
-        <translation type="unfinished" />
+        <translation>헤드:</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="144" />
+        <location filename="../../desktop/ui/panels/audit.py" line="145" />
         <source>collect</source>
-        <translation type="unfinished" />
+        <translation>수집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="144" />
+        <location filename="../../desktop/ui/panels/audit.py" line="145" />
         <source>consult</source>
-        <translation type="unfinished" />
+        <translation>열람</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="144" />
+        <location filename="../../desktop/ui/panels/audit.py" line="145" />
         <source>alter</source>
-        <translation type="unfinished" />
+        <translation>변경</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="145" />
+        <location filename="../../desktop/ui/panels/audit.py" line="146" />
         <source>disclose</source>
-        <translation type="unfinished" />
+        <translation>제공</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="145" />
+        <location filename="../../desktop/ui/panels/audit.py" line="146" />
         <source>erase</source>
-        <translation type="unfinished" />
+        <translation>삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="145" />
+        <location filename="../../desktop/ui/panels/audit.py" line="146" />
         <source>session</source>
-        <translation type="unfinished" />
+        <translation>세션</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="148" />
-        <location filename="../../desktop/ui/panels/audit.py" line="151" />
+        <location filename="../../desktop/ui/panels/audit.py" line="149" />
+        <location filename="../../desktop/ui/panels/audit.py" line="152" />
         <source>Audit trail</source>
-        <translation type="unfinished" />
+        <translation>감사 기록</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="249" />
+        <location filename="../../desktop/ui/panels/audit.py" line="250" />
         <source>Time ({zone})</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="263" />
-        <source>{n} entries naming item {id}</source>
-        <translation type="unfinished" />
+        <translation>시각 ({zone})</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="264" />
-        <source>{n} entries</source>
-        <translation type="unfinished" />
+        <source>{n} entries naming item {id}</source>
+        <translation>항목 {id}에 관한 기록 {n}건</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/audit.py" line="265" />
-        <source>(empty)</source>
-        <translation type="unfinished" />
+        <source>{n} entries</source>
+        <translation>기록 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="317" />
+        <location filename="../../desktop/ui/panels/audit.py" line="266" />
+        <source>(empty)</source>
+        <translation>(없음)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="318" />
         <source>Audit head copied: {head}</source>
-        <translation type="unfinished" />
+        <translation>감사 기록 헤드를 복사했습니다: {head}</translation>
     </message>
 </context>
 <context>
@@ -345,12 +324,12 @@
     <message>
         <location filename="../../desktop/ui/details_pane.py" line="119" />
         <source>Who saw this…</source>
-        <translation type="unfinished" />
+        <translation>누가 봤나…</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/details_pane.py" line="121" />
         <source>Everyone who viewed, changed, exported or sent this item (audit trail)</source>
-        <translation type="unfinished" />
+        <translation>이 항목을 열람·변경·내보내기·전송한 모든 사람(감사 기록)</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/details_pane.py" line="125" />
@@ -1473,7 +1452,7 @@ Cache: {db}</source>
     <message>
         <location filename="../../desktop/ui/panels/imports.py" line="26" />
         <source>Importing files</source>
-        <translation type="unfinished" />
+        <translation>파일 가져오기</translation>
     </message>
 </context>
 <context>
@@ -2394,6 +2373,21 @@ Cache: {db}</source>
         <location filename="../../desktop/ui/start_dialog.py" line="143" />
         <source>view only</source>
         <translation>열람만</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="164" />
+        <source>{what}: this session has no purpose, so nothing is collected (no purpose, no collection). Say why you collect: File → Operator and purpose…</source>
+        <translation>{what}: 이 세션에는 목적이 없어 아무것도 수집하지 않습니다(목적 없이는 수집 없음). 수집하는 이유를 정하세요: 파일 → 근무자 및 목적…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="169" />
+        <source>No purpose, no collection</source>
+        <translation>목적 없이는 수집 없음</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/start_dialog.py" line="173" />
+        <source>Set the purpose…</source>
+        <translation>목적 정하기…</translation>
     </message>
 </context>
 <context>

@@ -28,6 +28,7 @@ PANELS = (
     "tasks",
     "tak_shapes",
     "report",
+    "audit",
     "shared_store",
     "help",
 )

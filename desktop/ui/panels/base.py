@@ -39,6 +39,7 @@ class Dock:
     area: Qt.DockWidgetArea
     tabify_with: str | None = None
     width: int | None = None  # initial width of a side dock
+    hidden: bool = False  # closed at first (View menu or its shortcut opens it)
 
 
 @dataclass
@@ -102,6 +103,26 @@ class Panel:
         from PySide6.QtCore import QCoreApplication
 
         return QCoreApplication.translate(type(self).__name__, text)
+
+    def record(self, method: str, *args, **kwargs):
+        """One audit entry through the window's :class:`~desktop.session.audit.SessionAudit`
+        (``method`` names what happened: ``opened``, ``altered``, ``disclosed``…). An entry
+        that cannot be written is said in a message box, never silently lost."""
+        audit = self.ctx.services.get("audit")
+        if audit is None:
+            return None
+        from desktop.core.errors import SitmapError
+
+        try:
+            return getattr(audit, method)(*args, **kwargs)
+        except SitmapError as exc:
+            import logging
+
+            from desktop.ui.plain import message
+
+            logging.getLogger("sitmap.audit").error("audit entry not written: %s", exc)
+            message(self.ctx.window, "Sitmap", str(exc), "critical", modal=False)
+            return None
 
     # what the panel adds to the window ------------------------------------------------
     def docks(self) -> list[Dock]:

@@ -34,6 +34,7 @@ class ExportJob(QObject):
         self.cancel = threading.Event()
         self.result = None
         self.done = False
+        self.ids = None  # the ids of the items the filter selected (for the audit entry)
         self.thread = threading.Thread(target=self._run, name="sitmap-export", daemon=True)
 
     def start(self) -> "ExportJob":
@@ -44,6 +45,11 @@ class ExportJob(QObject):
         try:
             res = export_cache(self.db, self.flt, self.fmt, self.out, progress=self.progress.emit,
                                should_cancel=self.cancel.is_set)
+            from desktop.cache import Cache
+            from desktop.cache.query import matching_ids
+
+            with Cache.open_readonly(self.db) as cache:  # what left Sitmap, for the audit entry
+                self.ids = [int(i) for i in matching_ids(cache.conn, self.flt)]
         except BaseException as exc:  # handed to the GUI thread, which reports it
             res = exc
         self.finished.emit(res)
@@ -131,6 +137,8 @@ class ExportPanel(Panel):
         elif isinstance(res, BaseException):
             sys.excepthook(type(res), res, res.__traceback__)  # a defect: logged, reported by the window
         else:
+            self.record("disclosed", job.ids or [], {"format": res.format, "file": str(res.path), "count": res.count,
+                                                     "matched": res.matched}, filter=job.flt.describe())
             text = self.tr("{n} items exported to {path}").format(n=f"{res.count:,}", path=str(res.path))
             left = res.matched - res.count
             if left:

@@ -26,10 +26,17 @@ class FeedPanel(Panel):
         self.widget.addWidget(self.details)
         self.widget.setSizes([560, 340])
         self.view.itemSelected.connect(lambda i: self.session.select(int(i), "feed"))
+        self.details.whoSaw.connect(self.who_saw)
         s = self.session
         s.events.connect("selected", self._selected)
         s.events.connect("span", lambda span: span and self.model.set_span(*span))
         s.events.connect("zone", self.model.set_display_zone)
+
+    def who_saw(self, item_id: int) -> None:
+        """The audit trail of this item (the audit panel, when the window has it)."""
+        view = self.ctx.services.get("audit_view")
+        if view is not None:
+            view.for_item(item_id)
 
     def docks(self) -> list[Dock]:
         return [Dock("feedDock", self.tr("Feed"), self.widget, Area.RightDockWidgetArea, width=520)]
@@ -37,6 +44,8 @@ class FeedPanel(Panel):
     def _selected(self, item_id: int | None) -> None:
         item = self.ctx.loader.load([item_id]).get(item_id) if item_id is not None else None
         self.details.show_item(item)
+        if item is not None:
+            self.record("opened", item_id)  # its details are read: a consultation
         if item_id is not None and self.session.selection_origin != "feed":
             self.view.select_item(item_id, scroll=True)
 

@@ -230,7 +230,7 @@ class IncidentsPanel(Panel):
         def named(name: str) -> None:
             self._write(lambda conn, by: cache_incidents.create(conn, name, by=by, item_ids=ids),
                         self.tr("Incident “{name}” opened with {n} items").format(name=name, n=len(ids)),
-                        choose=True)
+                        choose=True, audit=({"change": "create", "name": name}, ids, None))
 
         self.dialog = ask_text(self.ctx.window, self.tr("New incident"),
                                self.tr("Name of the new incident ({n} items):").format(n=len(ids)), named)
@@ -244,7 +244,9 @@ class IncidentsPanel(Panel):
             self._write(lambda conn, by: cache_incidents.create(conn, text, by=by, item_ids=ids, area=area,
                                                                 lat=lat, lon=lon),
                         self.tr("Incident “{name}” opened with {n} items").format(name=text, n=len(ids)),
-                        choose=True)
+                        choose=True, audit=({"change": "create", "name": text,
+                                             "place": "point" if lat is not None else "area" if area else None},
+                                            ids, None))
 
         self.dialog = ask_text(self.ctx.window, self.tr("New incident"),
                                self.tr("Name of the new incident ({n} items):").format(n=len(ids)), named,
@@ -276,7 +278,8 @@ class IncidentsPanel(Panel):
             self.ctx.status(self.tr("Select items in the review queue, the feed or on the map first"), 8000)
             return
         self._write(lambda conn, by: cache_incidents.add_items(conn, iid, ids, by=by),
-                    self.tr("{n} items added to the incident").format(n=len(ids)))
+                    self.tr("{n} items added to the incident").format(n=len(ids)),
+                    audit=({"change": "add"}, None, iid))
 
     def change_state(self) -> None:
         iid = self.current_id()
@@ -288,7 +291,9 @@ class IncidentsPanel(Panel):
             if state is None:
                 return
             self._write(lambda conn, by: cache_incidents.set_state(conn, iid, state, by=by, note=note or None),
-                        self.tr("Incident is now {state}").format(state=names.incident_state(state)))
+                        self.tr("Incident is now {state}").format(state=names.incident_state(state)),
+                        audit=({"change": "close" if state == "closed" else "state", "state": state,
+                                "note": note or None}, [], iid))
             if state == "closed" and self.session.incident == iid:
                 self.show_all()
 
@@ -303,7 +308,8 @@ class IncidentsPanel(Panel):
             return
         self.dialog = ask_text(self.ctx.window, self.tr("Note"), self.tr("Note for the incident's log:"),
                                lambda text: self._write(lambda conn, by: cache_incidents.log(conn, iid, text, by=by),
-                                                        self.tr("Note added to the incident")))
+                                                        self.tr("Note added to the incident"),
+                                                        audit=({"change": "note", "note": text}, [], iid)))
 
     def with_operator(self, fn) -> None:
         """Run ``fn(operator)``; the first time, ask who is working (kept for the next runs)."""
@@ -311,13 +317,20 @@ class IncidentsPanel(Panel):
         if asked is not None:
             self.dialog = asked
 
-    def _write(self, change, said: str, *, choose: bool = False) -> None:
+    def _write(self, change, said: str, *, choose: bool = False, audit: tuple | None = None) -> None:
+        """Make ``change(conn, by)``; ``audit`` = (detail, item ids, incident id) for its
+        ``alter`` entry (ids None: what the change returned; incident None: the new incident)."""
         def run(by: str) -> None:
             try:
                 out = change(self.ctx.writer().conn, by)
             except (TriageError, CacheError) as exc:
                 self.ctx.status(str(exc), 10000)
                 return
+            if audit is not None:
+                detail, ids, iid = audit
+                ids = out if ids is None and isinstance(out, list) else ids or []
+                iid = out if iid is None else iid
+                self.record("altered", ids, {k: v for k, v in detail.items() if v is not None}, incident=iid)
             self.refresh()
             if choose and isinstance(out, int):
                 name = next((self.list.topLevelItem(i).text(0) for i in range(self.list.topLevelItemCount())

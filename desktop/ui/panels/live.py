@@ -26,6 +26,8 @@ class LivePanel(Panel):
         super().__init__(ctx)
         self.live = LiveController(ctx.db_path, ctx.window)
         ctx.services["live"] = self.live
+        s = self.session
+        self.live.who = lambda: (s.operator, s.purpose, s.case_ref)
         self.status = plain_label()  # feed names, peers and errors: data
         self.status.setObjectName("feedStatus")
         self._closed = False
@@ -50,7 +52,16 @@ class LivePanel(Panel):
     def status_widgets(self):
         return [self.status]
 
-    def open_feeds(self) -> FeedsDialog:
+    def open_feeds(self):
+        """The Feeds dialog; without a purpose, the box that says why feeds stay off."""
+        from desktop.ui.start_dialog import refuse_without_purpose
+
+        if self.live.writer is None:
+            refused = refuse_without_purpose(self.ctx.window, self.session, self.tr("Live feeds"),
+                                             self.ctx.services.get("ask_who"))
+            if refused is not None:
+                self.refused = refused
+                return refused
         dlg = FeedsDialog(self.live, self.ctx.window)
         dlg.open()
         return dlg
@@ -81,6 +92,7 @@ class LivePanel(Panel):
             self.ctx.status(self.tr("Select a post with a position first"), 6000)
             return
         sent = self.live.push_post(item)
+        self.record("sent", item["id"], None, {"to": "field", "connections": sent})
         self.ctx.status(self.tr("Post sent to {n} TAK connection(s)").format(n=sent))
 
     def shutdown(self) -> None:

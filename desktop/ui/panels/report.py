@@ -36,6 +36,7 @@ class ReportJob(QObject):
         self.operator, self.purpose, self.map_png, self.tmp = operator, purpose, map_png, tmp
         self.result = None
         self.done = False
+        self.ids = None  # the ids of the items the filter selected (for the audit entry)
         self.thread = threading.Thread(target=self._run, name="sitmap-report", daemon=True)
 
     def start(self) -> "ReportJob":
@@ -50,6 +51,9 @@ class ReportJob(QObject):
             with Cache.open_readonly(self.db) as cache:
                 res = build_report(cache.conn, self.flt, self.out, lang=self.lang, operator=self.operator,
                                    purpose=self.purpose, map_png=self.map_png, progress=self.step.emit)
+                from desktop.cache.query import matching_ids
+
+                self.ids = [int(i) for i in matching_ids(cache.conn, self.flt)]
         except BaseException as exc:  # handed to the GUI thread, which reports it
             res = exc
         finally:
@@ -172,6 +176,8 @@ class ReportPanel(Panel):
         elif isinstance(res, BaseException):
             sys.excepthook(type(res), res, res.__traceback__)  # a defect: logged, reported by the window
         else:
+            self.record("disclosed", job.ids or [], {"format": "report", "file": str(job.out), "count": res.total,
+                                                     "lang": job.lang}, filter=job.flt.describe())
             self.ctx.status(self.tr("Report written to {path} ({n} items)").format(
                 path=str(job.out), n=f"{res.total:,}"), 10000)
 

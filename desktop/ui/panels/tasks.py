@@ -214,7 +214,7 @@ class TasksPanel(Panel):
         if not text:
             message(self.ctx.window, self.tr("Assign to unit"), self.tr("Say what the unit should do."), modal=False)
             return None
-        by = self.session.operator or "commander"
+        by = self.session.operator or "commander"  # (the window's start names the operator)
         self.ensure_tracker()
         lat = target.get("lat") if target.get("lat") is not None else unit.get("lat")
         lon = target.get("lon") if target.get("lon") is not None else unit.get("lon")
@@ -233,6 +233,9 @@ class TasksPanel(Panel):
             return None
         sent = sum(self.live._send(ev) for ev in events)
         who = task.get("callsign") or task["unit_uid"]
+        more = {"incident": target["incident_id"]} if target.get("incident_id") is not None else {}
+        self.record("sent", target.get("item_id"), str(unit["uid"]),
+                    {"task": task["code"], "callsign": task.get("callsign"), "sent": sent}, **more)
         if sent:
             self.ctx.status(self.tr("Task {code} sent to {unit}").format(code=task["code"], unit=who), 10000)
         else:

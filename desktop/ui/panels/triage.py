@@ -269,6 +269,7 @@ class TriagePanel(Panel):
                 self.ctx.status(str(exc), 10000)
                 return
             self._update_index(done)
+            self.record("altered", [t.item_id for t in done], {"triage": _change_detail(change)})
             self._refill(keep_row=row if row >= 0 else 0)
             self.ctx.status(said, 8000)
             self.view.setFocus()
@@ -317,6 +318,14 @@ class TriagePanel(Panel):
         settings.setValue("urgent_first", self.urgent_first.isChecked())
         if self.session.operator:
             settings.setValue("operator", self.session.operator)
+
+
+def _change_detail(change: TriageChange) -> dict:
+    """What a triage change set, as the audit entry keeps it (the same keys as ``sitmap triage``)."""
+    out = {"state": change.state, "priority": change.priority, "add_tags": list(change.add_tags),
+           "remove_tags": list(change.remove_tags), "duplicate_of": change.duplicate_of, "note": change.note,
+           "origin": "window"}
+    return {k: v for k, v in out.items() if v not in (None, [], "")}
 
 
 PANEL = TriagePanel

@@ -36,7 +36,7 @@ def settle(app, win, seconds: float = 1.5, gen: bool = True) -> None:
 
 
 SHOTS = ("window", "selected-post", "inferred", "area-filter", "density", "heatmap", "triage-queue", "incidents",
-         "tasks")
+         "tasks", "audit-trail")
 
 
 def main() -> int:
@@ -49,6 +49,10 @@ def main() -> int:
     out = Path(args.out)
     tmp = Path(tempfile.mkdtemp())
     os.environ["SITMAP_DATA_DIR"] = str(tmp)
+    # Who works and why, so the window starts without asking; no retention purge of the demo.
+    os.environ.setdefault("SITMAP_OPERATOR", "상황실1")
+    os.environ.setdefault("SITMAP_PURPOSE", "public-order")
+    os.environ["SITMAP_DAILY_PURGE"] = "0"
 
     from desktop.cache import Cache
     from desktop.demo.generator import write_demo
@@ -214,6 +218,37 @@ def main() -> int:
             win.grab().save(str(out / "screenshot-tasks.png"))
         finally:
             unit.stop()
+    # 8. The audit trail of a commander's session: filters, posts opened, triage, an export
+    # and the chain verified, newest first.
+    if "audit-trail" in only:
+        from PySide6.QtCore import Qt
+
+        from desktop.core.triage import TriageChange
+
+        win.session.update(incident=None, incident_name=None)
+        win.session.text = "광화문"
+        settle(app, win, 2.0)
+        win.flush_audit()
+        ids = [int(i) for i in win.feed_model.ids()[:3]]
+        for i in ids:
+            win.session.select(i, "feed")
+            settle(app, win, 0.3, gen=False)
+        win.panel("triage").apply(ids[:2], TriageChange(state="verified"), "")
+        job = win.panel("export").start_export(tmp / "광화문.geojson", "geojson")
+        while not job.done:
+            settle(app, win, 0.2, gen=False)
+        win.session.text = ""
+        settle(app, win, 1.0)
+        win.flush_audit()
+        audit = win.panel("audit")
+        audit.show_dock()
+        win.resize(1600, 1300)
+        settle(app, win, 0.5, gen=False)
+        win.resizeDocks([win.docks["timeDock"], win.docks["auditDock"]], [150, 440], Qt.Orientation.Vertical)
+        win.bridge.send({"type": "view", "center": [37.5695, 126.9775], "zoom": 15})
+        audit.verify()
+        settle(app, win, 1.5, gen=False)
+        win.grab().save(str(out / "screenshot-audit.png"))
     win.close()
     print("screenshots written to", out)
     return 0

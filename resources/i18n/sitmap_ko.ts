@@ -68,153 +68,158 @@
 <context>
     <name>AuditPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="51" />
+        <location filename="../../desktop/ui/panels/audit.py" line="65" />
         <source>All operators</source>
         <translation>모든 근무자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="54" />
+        <location filename="../../desktop/ui/panels/audit.py" line="68" />
         <source>All actions</source>
         <translation>모든 행위</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="59" />
+        <location filename="../../desktop/ui/panels/audit.py" line="73" />
         <source>From</source>
         <translation>부터</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="60" />
+        <location filename="../../desktop/ui/panels/audit.py" line="74" />
         <source>To</source>
         <translation>까지</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="71" />
+        <location filename="../../desktop/ui/panels/audit.py" line="85" />
         <source>item number</source>
         <translation>항목 번호</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="74" />
+        <location filename="../../desktop/ui/panels/audit.py" line="88" />
         <source>Show all</source>
         <translation>전체 보기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="82" />
+        <location filename="../../desktop/ui/panels/audit.py" line="96" />
         <source>Time</source>
         <translation>시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="82" />
+        <location filename="../../desktop/ui/panels/audit.py" line="96" />
         <source>Operator</source>
         <translation>담당자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="82" />
+        <location filename="../../desktop/ui/panels/audit.py" line="96" />
         <source>Workstation</source>
         <translation>작업 단말</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="83" />
+        <location filename="../../desktop/ui/panels/audit.py" line="97" />
         <source>Action</source>
         <translation>동작</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="83" />
+        <location filename="../../desktop/ui/panels/audit.py" line="97" />
         <source>Purpose</source>
         <translation>목적</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="83" />
+        <location filename="../../desktop/ui/panels/audit.py" line="97" />
         <source>Case</source>
         <translation>사건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="84" />
+        <location filename="../../desktop/ui/panels/audit.py" line="98" />
         <source>Objects</source>
         <translation>대상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="84" />
+        <location filename="../../desktop/ui/panels/audit.py" line="98" />
         <source>Detail</source>
         <translation>내용</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="95" />
+        <location filename="../../desktop/ui/panels/audit.py" line="111" />
         <source>Verify chain</source>
         <translation>체인 검증</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="104" />
+        <location filename="../../desktop/ui/panels/audit.py" line="120" />
         <source>Copy head</source>
         <translation>헤드 복사</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="106" />
+        <location filename="../../desktop/ui/panels/audit.py" line="122" />
         <source>Note the head elsewhere (a notebook, a message to a supervisor): 'sitmap audit verify --head SEQ:HASH' later proves that nothing up to it was changed</source>
         <translation>헤드를 다른 곳(수첩, 감독자에게 보내는 메시지)에 적어 두세요: 나중에 'sitmap audit verify --head SEQ:HASH'로 그때까지의 기록이 바뀌지 않았음을 증명합니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="125" />
+        <location filename="../../desktop/ui/panels/audit.py" line="141" />
         <source>Head:</source>
         <translation>헤드:</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="145" />
+        <location filename="../../desktop/ui/panels/audit.py" line="162" />
         <source>collect</source>
         <translation>수집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="145" />
+        <location filename="../../desktop/ui/panels/audit.py" line="162" />
         <source>consult</source>
         <translation>열람</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="145" />
+        <location filename="../../desktop/ui/panels/audit.py" line="162" />
         <source>alter</source>
         <translation>변경</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="146" />
+        <location filename="../../desktop/ui/panels/audit.py" line="163" />
         <source>disclose</source>
         <translation>제공</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="146" />
+        <location filename="../../desktop/ui/panels/audit.py" line="163" />
         <source>erase</source>
         <translation>삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="146" />
+        <location filename="../../desktop/ui/panels/audit.py" line="163" />
         <source>session</source>
         <translation>세션</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="149" />
-        <location filename="../../desktop/ui/panels/audit.py" line="152" />
+        <location filename="../../desktop/ui/panels/audit.py" line="166" />
+        <location filename="../../desktop/ui/panels/audit.py" line="169" />
         <source>Audit trail</source>
         <translation>감사 기록</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="250" />
+        <location filename="../../desktop/ui/panels/audit.py" line="282" />
         <source>Time ({zone})</source>
         <translation>시각 ({zone})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="264" />
+        <location filename="../../desktop/ui/panels/audit.py" line="296" />
         <source>{n} entries naming item {id}</source>
         <translation>항목 {id}에 관한 기록 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="265" />
+        <location filename="../../desktop/ui/panels/audit.py" line="297" />
         <source>{n} entries</source>
         <translation>기록 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="266" />
+        <location filename="../../desktop/ui/panels/audit.py" line="298" />
         <source>(empty)</source>
         <translation>(없음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="318" />
+        <location filename="../../desktop/ui/panels/audit.py" line="339" />
+        <source>OK: {n} entries, the chain holds</source>
+        <translation>정상: 기록 {n}건, 체인이 온전합니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/audit.py" line="350" />
         <source>Audit head copied: {head}</source>
         <translation>감사 기록 헤드를 복사했습니다: {head}</translation>
     </message>

@@ -272,7 +272,7 @@ def test_the_audit_dock_filters_and_finds_who_saw_an_item(qtbot, window, db, tmp
     win.session.select(ids["p3"], "feed")  # someone else opens another
     qtbot.waitUntil(lambda: panel.entries and panel.entries[0].objects == {"items": [ids["p3"]]}, timeout=5000)
     rows = panel.rows()
-    assert rows[0][1] == "op-lee" and rows[0][3] == "consult" and rows[0][6] == f'{{"items": [{ids["p3"]}]}}'
+    assert rows[0][1] == "op-lee" and rows[0][3] == "consult" and rows[0][6] == f'items: {ids["p3"]}'
     assert "KST" in panel.table.horizontalHeaderItem(0).text() and rows[0][0].startswith("20")
     # by operator, by action
     panel.operator.setCurrentIndex(panel.operator.findData("op-lee"))

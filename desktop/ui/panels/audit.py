@@ -32,9 +32,23 @@ POLL_MS = 2000
 
 
 def _json(value) -> str:
+    """An entry's objects or detail as one readable line: ``key: value; …``, id ranges as
+    ``4–6, 12``, strings as they are (the cell is plain text), anything else as JSON."""
     if value in (None, {}, []):
         return ""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_value(v)}" for k, v in sorted(value.items()) if v not in (None, [], {}, ""))
+    return _value(value)
+
+
+def _value(v) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, list) and v and all(isinstance(x, int) and not isinstance(x, bool) for x in v):
+        return ", ".join(str(x) for x in v)
+    if isinstance(v, list) and v and all(isinstance(x, list) and len(x) == 2 for x in v):
+        return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in v)
+    return json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
 
 
 class AuditPanel(Panel):
@@ -86,9 +100,11 @@ class AuditPanel(Panel):
         hdr.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hdr.setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setWordWrap(False)
+        self.table.setMinimumHeight(150)  # a few rows, whatever the docks beside it need
 
         self.count = plain_label()
         self.count.setObjectName("auditCount")
@@ -128,6 +144,7 @@ class AuditPanel(Panel):
         lay.addLayout(bottom)
 
         self._head = None  # the head the list was read at
+        self._placed = False  # the dock was once put below the time slider
         self._lookup = None
         self.entries: list = []  # what the table shows
         self._soon = QTimer(ctx.window, singleShot=True, interval=100)
@@ -158,9 +175,24 @@ class AuditPanel(Panel):
     def show_dock(self) -> None:
         dock = self.widget.parentWidget()
         if dock is not None:
+            if not self._placed:  # the first time ever: below the time slider, across the window
+                self._placed = True
+                win = self.ctx.window
+                time_dock = getattr(win, "docks", {}).get("timeDock")
+                if time_dock is not None and not dock.isFloating() \
+                        and win.dockWidgetArea(dock) == win.dockWidgetArea(time_dock):
+                    win.splitDockWidget(time_dock, dock, Qt.Orientation.Vertical)
+                    dock.show()
+                    win.resizeDocks([dock], [320], Qt.Orientation.Vertical)
             dock.show()
             dock.raise_()
         self.refresh(force=True)
+
+    def restore(self, settings) -> None:
+        self._placed = settings.value("placed", False, type=bool)
+
+    def save(self, settings) -> None:
+        settings.setValue("placed", self._placed)
 
     # reading -------------------------------------------------------------------------------
     def _log(self):
@@ -304,7 +336,7 @@ class AuditPanel(Panel):
         try:
             res = log_.verify()
             ok = res.ok
-            text = str(res)
+            text = self.tr("OK: {n} entries, the chain holds").format(n=f"{res.entries:,}") if ok else str(res)
         except SitmapError as exc:
             ok, text = False, f"FAILED: {exc}"
         self.verify_label.setText(text)

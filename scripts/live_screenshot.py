@@ -31,6 +31,9 @@ def pump(app, seconds: float) -> None:
 def main() -> int:
     tmp = Path(tempfile.mkdtemp())
     os.environ["SITMAP_DATA_DIR"] = str(tmp)
+    os.environ.setdefault("SITMAP_OPERATOR", "상황실1")  # who works and why: the window starts without asking
+    os.environ.setdefault("SITMAP_PURPOSE", "public-order")
+    os.environ["SITMAP_DAILY_PURGE"] = "0"
     from desktop.cache import Cache
     from desktop.demo.generator import write_demo
     from desktop.live.alert_rules import AlertRule

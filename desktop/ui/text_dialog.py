@@ -79,8 +79,9 @@ def ask_text(parent: QWidget | None, title: str, prompt: str, done: Callable[[st
 
 
 def with_operator(parent: QWidget | None, session, fn: Callable[[str], None]) -> TextDialog | None:
-    """Run ``fn(operator)``; the first time, ask who is working and keep the name in the
-    session for the next changes. Returns the dialog when it had to ask."""
+    """Run ``fn(operator)`` with the session's operator (named when the window started,
+    :mod:`desktop.ui.start_dialog`); only when there is none (a view-only start without a
+    name) ask once and keep the name in the session. Returns the dialog when it had to ask."""
     if session.operator:
         fn(session.operator)
         return None

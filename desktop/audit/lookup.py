@@ -3,9 +3,10 @@
 An entry names items in its objects: ``"items"`` (a list of ids, or of ``[first, last]``
 ranges as exports and reports record them) and ``"ids"`` (the ranges of an erasure).
 Answering "who saw item 123?" by parsing every entry would read the whole log each time,
-so the ranges are kept in an R*Tree (``lookup_items``: lo, hi and the entry's seq) in the
-audit file itself, built incrementally: :meth:`ItemLookup.update` reads only the entries
-added since the last update (``lookup_state``). The index is derived and not hashed: it
+so they are kept in the audit file itself: single ids in ``lookup_ids`` (item, seq; a
+B-tree), ranges in an R*Tree ``lookup_ranges`` (lo, hi, seq), built incrementally:
+:meth:`ItemLookup.update` reads only the entries added since the last update
+(``lookup_state``), optionally a bite at a time. The index is derived and not hashed: it
 proves nothing (the chain does) and is rebuilt when it does not match the log.
 """
 
@@ -19,7 +20,9 @@ from desktop.audit.log import AuditError, AuditLog, Entry
 
 KEYS = ("items", "ids")  # the object keys that name item ids or id ranges
 SCHEMA = """
-CREATE VIRTUAL TABLE IF NOT EXISTS lookup_items USING rtree_i32(id, lo, hi, +seq);
+CREATE TABLE IF NOT EXISTS lookup_ids (item INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (item, seq))
+    WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS lookup_ranges USING rtree_i32(id, lo, hi, +seq);
 CREATE TABLE IF NOT EXISTS lookup_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 BITE = 5000  # entries indexed per transaction
@@ -63,8 +66,9 @@ class ItemLookup:
         row = self.conn.execute("SELECT value FROM lookup_state WHERE key = 'seq'").fetchone()
         return int(row[0]) if row else 0
 
-    def update(self) -> int:
-        """Index the entries added since the last update; returns how many were read."""
+    def update(self, most: int | None = None) -> int:
+        """Index the entries added since the last update (at most ``most`` of them); returns
+        how many were read."""
         head = self.log.head()
         newest = head[0] if head else 0
         done = self.indexed()
@@ -72,20 +76,28 @@ class ItemLookup:
             self.rebuild()
             done = 0
         n = 0
-        while done < newest:
+        while done < newest and (most is None or n < most):
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
                 try:
+                    bite = BITE if most is None else max(1, min(BITE, most - n))
                     rows = self.conn.execute("SELECT seq, objects FROM entries WHERE seq > ? ORDER BY seq LIMIT ?",
-                                             (done, BITE)).fetchall()
-                    ranges = []
+                                             (done, bite)).fetchall()
+                    singles, ranges = [], []
                     for seq, objects in rows:
+                        if '"items"' not in objects and '"ids"' not in objects:
+                            continue  # names no item: not even parsed
                         try:
                             obj = json.loads(objects)
                         except (TypeError, ValueError):
                             continue
-                        ranges += [(lo, hi, seq) for lo, hi in ranges_of(obj)]
-                    self.conn.executemany("INSERT INTO lookup_items (lo, hi, seq) VALUES (?, ?, ?)", ranges)
+                        for lo, hi in ranges_of(obj):
+                            if lo == hi:
+                                singles.append((lo, seq))
+                            else:
+                                ranges.append((lo, hi, seq))
+                    self.conn.executemany("INSERT OR IGNORE INTO lookup_ids (item, seq) VALUES (?, ?)", singles)
+                    self.conn.executemany("INSERT INTO lookup_ranges (lo, hi, seq) VALUES (?, ?, ?)", ranges)
                     last = rows[-1][0] if rows else newest
                     self.conn.execute("INSERT INTO lookup_state (key, value) VALUES ('seq', ?) "
                                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (last,))
@@ -105,7 +117,8 @@ class ItemLookup:
     def rebuild(self) -> None:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.execute("DELETE FROM lookup_items")
+            self.conn.execute("DELETE FROM lookup_ids")
+            self.conn.execute("DELETE FROM lookup_ranges")
             self.conn.execute("DELETE FROM lookup_state")
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -116,9 +129,15 @@ class ItemLookup:
     def seqs(self, item_id: int) -> list[int]:
         """The seq of every entry that names ``item_id``, newest first (the index brought up to date)."""
         self.update()
-        rows = self.conn.execute("SELECT DISTINCT seq FROM lookup_items WHERE lo <= ? AND hi >= ? ORDER BY seq DESC",
-                                 (int(item_id), int(item_id))).fetchall()
+        i = int(item_id)
+        rows = self.conn.execute("SELECT seq FROM lookup_ids WHERE item = ? UNION "
+                                 "SELECT seq FROM lookup_ranges WHERE lo <= ? AND hi >= ? ORDER BY 1 DESC",
+                                 (i, i, i)).fetchall()
         return [r[0] for r in rows]
+
+    def up_to_date(self) -> bool:
+        head = self.log.head()
+        return self.indexed() == (head[0] if head else 0)
 
     def entries(self, item_id: int, limit: int | None = None) -> list[Entry]:
         """The entries that name ``item_id``, newest first."""

@@ -29,6 +29,7 @@ from desktop.ui.plain import plain_label, plain_tooltip
 log = logging.getLogger("sitmap.audit")
 LIMIT = 1000  # entries listed at most (newest first)
 POLL_MS = 2000
+CATCH_UP_MS, CATCH_UP_DELAY_MS, CATCH_UP_BITE = 100, 3000, 2000  # about 30 ms of indexing per bite
 
 
 def _json(value) -> str:
@@ -149,6 +150,10 @@ class AuditPanel(Panel):
         self.entries: list = []  # what the table shows
         self._soon = QTimer(ctx.window, singleShot=True, interval=100)
         self._soon.timeout.connect(self.refresh)
+        # The item index catches up with a long log in small bites, so "Who saw this…" answers at once.
+        self._catch_up = QTimer(ctx.window, interval=CATCH_UP_MS)
+        self._catch_up.timeout.connect(self._index_bite)
+        QTimer.singleShot(CATCH_UP_DELAY_MS, self._catch_up.start)
         self._poll = QTimer(ctx.window, interval=POLL_MS)  # another program writing the same log
         self._poll.timeout.connect(self.refresh)
         self._poll.start()
@@ -206,6 +211,15 @@ class AuditPanel(Panel):
         if self._lookup is None or self._lookup.log is not log_:
             self._lookup = ItemLookup(log_)
         return self._lookup
+
+    def _index_bite(self) -> None:
+        try:
+            lookup = self.lookup()
+            if lookup.update(most=CATCH_UP_BITE) == 0 or lookup.up_to_date():
+                self._catch_up.stop()  # up to date: later entries are indexed when asked
+        except SitmapError as exc:
+            log.warning("audit item index: %s", exc)
+            self._catch_up.stop()
 
     def _ms(self, edit: QDateTimeEdit) -> int:
         from desktop.core.timefmt import zone_for
@@ -351,6 +365,7 @@ class AuditPanel(Panel):
         return text
 
     def shutdown(self) -> None:
+        self._catch_up.stop()
         self._poll.stop()
         self._soon.stop()
 

@@ -101,6 +101,13 @@ class SessionAudit:
         """An item's details were shown."""
         return self.record("consult", objects={"items": [int(item_id)]})
 
+    def audit_viewed(self, what: str, item_id: int | None = None) -> Entry:
+        """The audit trail itself was read (``what``: "view", "who saw"), as ``sitmap audit show`` is."""
+        objects: dict = {"audit": what}
+        if item_id is not None:
+            objects["items"] = [int(item_id)]
+        return self.record("consult", objects=objects)
+
     # alteration ------------------------------------------------------------------------------
     def altered(self, item_ids: Iterable[int], detail: dict, *, incident: int | None = None) -> Entry:
         objects: dict = {"items": sorted({int(i) for i in item_ids})}

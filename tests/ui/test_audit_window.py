@@ -265,6 +265,7 @@ def test_the_audit_dock_filters_and_finds_who_saw_an_item(qtbot, window, db, tmp
     assert action in win.menus["view"].actions() and action.shortcut().toString() == "Ctrl+Shift+A"
     action.trigger()
     assert win.docks["auditDock"].isVisible()
+    assert _entries(db)[-1].objects == {"audit": "view"}  # reading the trail is recorded too
     win.session.select(ids["p2"], "feed")  # opened
     job = win.panel("export").start_export(tmp_path / "x.csv", "csv")  # exported, as a range
     qtbot.waitUntil(lambda: job.done, timeout=30000)
@@ -291,8 +292,10 @@ def test_the_audit_dock_filters_and_finds_who_saw_an_item(qtbot, window, db, tmp
     win.details.who_saw_button.click()
     assert panel.item.text() == str(ids["p2"])
     got = [(e.operator, e.action) for e in panel.entries]
-    assert got == [("op-lee", "consult"), ("test-operator", "disclose"), ("test-operator", "consult")], got
-    assert panel.count.text() == f"3 entries naming item {ids['p2']}"
+    assert got == [("op-lee", "consult"), ("op-lee", "consult"), ("test-operator", "disclose"),
+                   ("test-operator", "consult")], got
+    assert panel.entries[0].objects == {"audit": "who saw", "items": [ids["p2"]]}  # the question itself
+    assert panel.count.text() == f"4 entries naming item {ids['p2']}"
     # The lookup reads the index, not every entry: a second question parses nothing new.
     lookup = panel.lookup()
     assert lookup.update() == 0

@@ -174,11 +174,14 @@ class AuditPanel(Panel):
         show = QAction(self.tr("Audit trail"), self.ctx.window)
         show.setObjectName("auditAction")
         show.setShortcut(QKeySequence("Ctrl+Shift+A"))
-        show.triggered.connect(self.show_dock)
+        show.triggered.connect(lambda: self.show_dock())
         return [MenuEntry("view", show)]
 
-    def show_dock(self) -> None:
+    def show_dock(self, record: bool = True) -> None:
+        """Open the dock; opening it is recorded (reading the trail is a consultation too)."""
         dock = self.widget.parentWidget()
+        if record and (dock is None or not dock.isVisible()):
+            self.record("audit_viewed", "view")
         if dock is not None:
             if not self._placed:  # the first time ever: below the time slider, across the window
                 self._placed = True
@@ -328,7 +331,8 @@ class AuditPanel(Panel):
         self.use_from.setChecked(False)
         self.use_to.setChecked(False)
         self.item.setText(str(int(item_id)))
-        self.show_dock()
+        self.record("audit_viewed", "who saw", int(item_id))
+        self.show_dock(record=False)
 
     def clear_filters(self) -> None:
         for w in (self.operator, self.action, self.use_from, self.use_to, self.item):

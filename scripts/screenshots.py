@@ -225,7 +225,25 @@ def main() -> int:
 
         from desktop.core.triage import TriageChange
 
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
         win.session.update(incident=None, incident_name=None)
+        reports = tmp / "현장보고.csv"  # field reports from a spreadsheet, imported from File → Import…
+        reports.write_text("id,time,lat,lon,text\n" + "".join(
+            f"r{k},2026-11-14 17:{10 + k}:00,37.571,126.977,세종대로 현장 보고 {k}\n" for k in range(4)),
+            encoding="utf-8")
+
+        def close_result() -> None:
+            boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+            if boxes:
+                boxes[0].done(0)
+            else:
+                QTimer.singleShot(100, close_result)
+
+        QTimer.singleShot(100, close_result)
+        win.panel("imports").import_files([str(reports)])
+        settle(app, win, 2.0)
         win.session.text = "광화문"
         settle(app, win, 2.0)
         win.flush_audit()

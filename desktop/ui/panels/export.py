@@ -114,12 +114,14 @@ class ExportPanel(Panel):
         return job.start()
 
     def _progress(self, done: int, total: int) -> None:
-        if self.dialog is None:
+        dlg = self.dialog
+        if dlg is None:
             return
-        if self.dialog.maximum() != max(total, 1):
-            self.dialog.setMaximum(max(total, 1))
-        self.dialog.setValue(min(done, max(total, 1)))
-        self.dialog.setLabelText(self.tr("{done} of {total} items").format(done=f"{done:,}", total=f"{total:,}"))
+        if dlg.maximum() != max(total, 1):
+            dlg.setMaximum(max(total, 1))
+        dlg.setValue(min(done, max(total, 1)))  # (a modal dialog lets events run: the export may finish here)
+        if self.dialog is dlg:
+            dlg.setLabelText(self.tr("{done} of {total} items").format(done=f"{done:,}", total=f"{total:,}"))
 
     def _finished(self, res) -> None:
         job = self.job

@@ -68,158 +68,158 @@
 <context>
     <name>AuditPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="65" />
+        <location filename="../../desktop/ui/panels/audit.py" line="66" />
         <source>All operators</source>
         <translation>모든 근무자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="68" />
+        <location filename="../../desktop/ui/panels/audit.py" line="69" />
         <source>All actions</source>
         <translation>모든 행위</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="73" />
+        <location filename="../../desktop/ui/panels/audit.py" line="74" />
         <source>From</source>
         <translation>부터</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="74" />
+        <location filename="../../desktop/ui/panels/audit.py" line="75" />
         <source>To</source>
         <translation>까지</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="85" />
+        <location filename="../../desktop/ui/panels/audit.py" line="86" />
         <source>item number</source>
         <translation>항목 번호</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="88" />
+        <location filename="../../desktop/ui/panels/audit.py" line="89" />
         <source>Show all</source>
         <translation>전체 보기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="96" />
+        <location filename="../../desktop/ui/panels/audit.py" line="97" />
         <source>Time</source>
         <translation>시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="96" />
+        <location filename="../../desktop/ui/panels/audit.py" line="97" />
         <source>Operator</source>
         <translation>담당자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="96" />
+        <location filename="../../desktop/ui/panels/audit.py" line="97" />
         <source>Workstation</source>
         <translation>작업 단말</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="97" />
+        <location filename="../../desktop/ui/panels/audit.py" line="98" />
         <source>Action</source>
         <translation>동작</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="97" />
+        <location filename="../../desktop/ui/panels/audit.py" line="98" />
         <source>Purpose</source>
         <translation>목적</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="97" />
+        <location filename="../../desktop/ui/panels/audit.py" line="98" />
         <source>Case</source>
         <translation>사건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="98" />
+        <location filename="../../desktop/ui/panels/audit.py" line="99" />
         <source>Objects</source>
         <translation>대상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="98" />
+        <location filename="../../desktop/ui/panels/audit.py" line="99" />
         <source>Detail</source>
         <translation>내용</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="111" />
+        <location filename="../../desktop/ui/panels/audit.py" line="112" />
         <source>Verify chain</source>
         <translation>체인 검증</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="120" />
+        <location filename="../../desktop/ui/panels/audit.py" line="121" />
         <source>Copy head</source>
         <translation>헤드 복사</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="122" />
+        <location filename="../../desktop/ui/panels/audit.py" line="123" />
         <source>Note the head elsewhere (a notebook, a message to a supervisor): 'sitmap audit verify --head SEQ:HASH' later proves that nothing up to it was changed</source>
         <translation>헤드를 다른 곳(수첩, 감독자에게 보내는 메시지)에 적어 두세요: 나중에 'sitmap audit verify --head SEQ:HASH'로 그때까지의 기록이 바뀌지 않았음을 증명합니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="141" />
+        <location filename="../../desktop/ui/panels/audit.py" line="142" />
         <source>Head:</source>
         <translation>헤드:</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="162" />
+        <location filename="../../desktop/ui/panels/audit.py" line="167" />
         <source>collect</source>
         <translation>수집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="162" />
+        <location filename="../../desktop/ui/panels/audit.py" line="167" />
         <source>consult</source>
         <translation>열람</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="162" />
+        <location filename="../../desktop/ui/panels/audit.py" line="167" />
         <source>alter</source>
         <translation>변경</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="163" />
+        <location filename="../../desktop/ui/panels/audit.py" line="168" />
         <source>disclose</source>
         <translation>제공</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="163" />
+        <location filename="../../desktop/ui/panels/audit.py" line="168" />
         <source>erase</source>
         <translation>삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="163" />
+        <location filename="../../desktop/ui/panels/audit.py" line="168" />
         <source>session</source>
         <translation>세션</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="166" />
-        <location filename="../../desktop/ui/panels/audit.py" line="169" />
+        <location filename="../../desktop/ui/panels/audit.py" line="171" />
+        <location filename="../../desktop/ui/panels/audit.py" line="174" />
         <source>Audit trail</source>
         <translation>감사 기록</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="282" />
+        <location filename="../../desktop/ui/panels/audit.py" line="299" />
         <source>Time ({zone})</source>
         <translation>시각 ({zone})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="296" />
+        <location filename="../../desktop/ui/panels/audit.py" line="313" />
         <source>{n} entries naming item {id}</source>
         <translation>항목 {id}에 관한 기록 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="297" />
+        <location filename="../../desktop/ui/panels/audit.py" line="314" />
         <source>{n} entries</source>
         <translation>기록 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="298" />
+        <location filename="../../desktop/ui/panels/audit.py" line="315" />
         <source>(empty)</source>
         <translation>(없음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="339" />
+        <location filename="../../desktop/ui/panels/audit.py" line="357" />
         <source>OK: {n} entries, the chain holds</source>
         <translation>정상: 기록 {n}건, 체인이 온전합니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/audit.py" line="350" />
+        <location filename="../../desktop/ui/panels/audit.py" line="368" />
         <source>Audit head copied: {head}</source>
         <translation>감사 기록 헤드를 복사했습니다: {head}</translation>
     </message>
@@ -733,7 +733,7 @@ The details are in {log}.</source>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/export.py" line="103" />
-        <location filename="../../desktop/ui/panels/export.py" line="134" />
+        <location filename="../../desktop/ui/panels/export.py" line="136" />
         <source>Export</source>
         <translation>내보내기</translation>
     </message>
@@ -743,27 +743,27 @@ The details are in {log}.</source>
         <translation>{file}(으)로 내보내는 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="122" />
+        <location filename="../../desktop/ui/panels/export.py" line="124" />
         <source>{done} of {total} items</source>
         <translation>{total}개 중 {done}개 항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="132" />
+        <location filename="../../desktop/ui/panels/export.py" line="134" />
         <source>Export cancelled; no file was written.</source>
         <translation>내보내기를 취소했습니다. 파일은 만들어지지 않았습니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="135" />
+        <location filename="../../desktop/ui/panels/export.py" line="137" />
         <source>The export failed: {error}</source>
         <translation>내보내기에 실패했습니다: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="142" />
+        <location filename="../../desktop/ui/panels/export.py" line="144" />
         <source>{n} items exported to {path}</source>
         <translation>항목 {n}개를 {path}(으)로 내보냈습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/export.py" line="145" />
+        <location filename="../../desktop/ui/panels/export.py" line="147" />
         <source>({n} without a position left out)</source>
         <translation>(위치가 없는 {n}개 제외)</translation>
     </message>
@@ -1798,12 +1798,12 @@ Cache: {db}</source>
 <context>
     <name>OperatorPrompt</name>
     <message>
-        <location filename="../../desktop/ui/text_dialog.py" line="94" />
+        <location filename="../../desktop/ui/text_dialog.py" line="95" />
         <source>Operator</source>
         <translation>담당자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/text_dialog.py" line="95" />
+        <location filename="../../desktop/ui/text_dialog.py" line="96" />
         <source>Your name or call sign, recorded with every change you make:</source>
         <translation>이름 또는 호출부호 (모든 변경에 함께 기록됩니다):</translation>
     </message>

@@ -41,6 +41,7 @@ class PurgeJob(QObject):
         super().__init__()
         self.db, self.who = Path(db), who
         self.done = False
+        self.minimised = None  # MinimiseStats when the run pseudonymised or coarsened anything
         self.thread = threading.Thread(target=self._run, name="sitmap-purge", daemon=True)
 
     def start(self) -> "PurgeJob":
@@ -53,14 +54,24 @@ class PurgeJob(QObject):
         from desktop.cache.erase import purge
         from desktop.cache.outbox import Staged, Who
 
+        from desktop.cache import minimise
+
         try:
             with Cache.open(self.db) as cache:
-                if not purge(cache, dry_run=True).items:
-                    res = (None, [])
-                else:
+                stats, entries, rewrote = None, [], False
+                if purge(cache, dry_run=True).items:
                     staged = Staged("erase", Who(*self.who), objects={"purge": "daily"},
                                     detail={"by": "the window's daily retention purge"})
                     stats = purge(cache, audit=staged)
+                    rewrote = True
+                # Then minimisation (pseudonyms, coarsening), when the cache's settings ask for it.
+                self.minimised = None
+                if minimise.active(minimise.settings(cache.conn)) and \
+                        any(minimise.run(cache, dry_run=True).counts().values()):
+                    self.minimised = minimise.run(cache, audit=Staged(
+                        "alter", Who(*self.who), detail={"by": "the window's daily minimisation"}))
+                    rewrote = True
+                if rewrote:
                     with AuditLog.open(self.db) as audit_log:
                         entries = audit_log.drain(cache.conn)
                     from desktop.engine.snapshot import discard
@@ -69,7 +80,7 @@ class PurgeJob(QObject):
                     state = cache_state(cache.conn)
                     if state is not None:
                         discard(state)
-                    res = (stats, entries)
+                res = (stats, entries)
         except BaseException as exc:  # handed to the GUI thread, which reports it
             res = exc
         self.finished.emit(res)
@@ -119,15 +130,20 @@ class DailyPurge(QObject):
             sys.excepthook(type(res), res, res.__traceback__)
             return
         stats, entries = res
-        if stats is None:
+        if not entries:
             return
-        log.info("daily purge: %s", stats.summary())
         self.window.worker.reload()  # the cache was rewritten: read it again
         audit = getattr(self.window, "audit", None)
         if audit is not None:
             for e in entries:
                 for fn in list(audit.listeners):
                     fn(e)
+        minimised = getattr(self.job, "minimised", None)
+        if minimised is not None:
+            log.info("daily minimisation: %s", minimised.summary())
+        if stats is None:
+            return
+        log.info("daily purge: %s", stats.summary())
         self.window.statusBar().showMessage(self.tr("Retention purge: {n} items past their retention period "
                                                     "erased").format(n=f"{stats.items:,}"), 15000)
         self.purged.emit(stats)

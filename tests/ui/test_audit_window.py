@@ -418,3 +418,29 @@ def test_the_daily_purge_erases_expired_items_and_records_it(qtbot, tmp_path, js
         for f in folder.rglob("*"):
             if f.is_file():
                 assert marker not in f.read_bytes(), f
+
+
+def test_the_daily_run_also_minimises_when_the_cache_asks_for_it(qtbot, tmp_path, js_errors, monkeypatch):
+    from desktop.cache import minimise
+
+    monkeypatch.setenv("SITMAP_DAILY_PURGE", "1")
+    db = tmp_path / "min.db"
+    forty_days = int(time.time() * 1000) - 40 * 86_400_000
+    with Cache.open(db) as c:
+        write_records(c, [Item(kind=Kind.POST, source="x", source_id=f"p{k}", t_ms=forty_days + k, text=f"글 {k}",
+                               author="handle_visible", author_id="777", lat=37.57, lon=126.98,
+                               precision=Precision.EXACT) for k in range(3)], path="fixture", fmt="test")
+        minimise.set_settings(c, {"pseudonymise_after_days": "30"})
+    win = _open(qtbot, db)
+    try:
+        qtbot.waitUntil(lambda: win.daily_purge.last is not None, timeout=30000)
+        stats, entries = win.daily_purge.last
+        assert stats is None  # nothing was past its retention period
+        assert win.daily_purge.job.minimised.pseudonymised == 3
+        [e] = [x for x in _entries(db) if x.action == "alter" and x.objects == {"minimise": "run"}]
+        assert e.detail["counts"]["pseudonymised"] == 3 and e.operator == win.session.operator
+    finally:
+        win.close()
+    with Cache.open_readonly(db) as c:
+        authors = {r[0] for r in c.conn.execute("SELECT author FROM items")}
+    assert len(authors) == 1 and next(iter(authors)).startswith("~")

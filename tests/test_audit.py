@@ -120,14 +120,16 @@ CASES = [  # (name, argv after the command, action, a check of the entry's objec
      lambda o, d, t, ids, iid: o == {"incident": iid} and d["change"] == "close"),
     ("export", lambda t, ids, iid: ["export", "--out", str(t / "out.geojson"), "--kind", "post"], "disclose",
      lambda o, d, t, ids, iid: "post" in o["filter"].lower() and d["file"] == str(t / "out.geojson")
-     and d["format"] == "geojson" and d["count"] > 0),
+     and d["format"] == "geojson" and d["count"] > 0 and sum(b - a + 1 for a, b in o["items"]) == d["count"]),
     ("export --evidence", lambda t, ids, iid: ["export", "--evidence", "--out", str(t / "e.zip"), "--no-map",
                                                "--no-report"], ("alter", "disclose"),  # its items put on hold
-     lambda o, d, t, ids, iid: "filter" in o and d["format"] == "evidence" and d["count"] == 500),
+     lambda o, d, t, ids, iid: "filter" in o and d["format"] == "evidence" and d["count"] == 500
+     and sum(b - a + 1 for a, b in o["items"]) == d["count"]),
     ("evidence", lambda t, ids, iid: ["evidence", "--out", str(t / "case.zip"), "--no-map", "--no-report"],
      ("alter", "disclose"), lambda o, d, t, ids, iid: "filter" in o and d["file"] == str(t / "case.zip") and d["count"] == 500),
     ("report", lambda t, ids, iid: ["report", "--out", str(t / "sitrep.pdf"), "--no-map", "--lang", "en"], "disclose",
-     lambda o, d, t, ids, iid: "filter" in o and d["format"] == "report" and d["count"] == 500),
+     lambda o, d, t, ids, iid: "filter" in o and d["format"] == "report" and d["count"] == 500
+     and sum(b - a + 1 for a, b in o["items"]) == d["count"]),
     ("hold add", lambda t, ids, iid: ["hold", "add", str(ids[0]), "--reason", "사건 7"], "alter",
      lambda o, d, t, ids, iid: o == {"items": [[ids[0], ids[0]]]} and d == {"change": "hold", "reason": "사건 7",
                                                                          "count": 1}),

@@ -190,3 +190,12 @@ def reconcile(args) -> None:
 
     if getattr(args, "db", None) or paths.default_db().exists():
         move(db_path(args))
+
+
+def item_ranges(conn, flt) -> list[list[int]]:
+    """The ids a filter selects as ``[[first, last], …]``: how a disclosure names what it
+    handed over, so that "Who saw this…" finds it for any item it covered."""
+    from desktop.cache.erase import id_ranges
+    from desktop.cache.query import matching_ids
+
+    return id_ranges(int(i) for i in matching_ids(conn, flt))

@@ -74,7 +74,9 @@ def build(args, db: Path, flt, out: Path) -> int:
     with Cache.open(db, create=False) as cache:
         held = holds.add(cache, res.ids, reason=reason, by=operator, audit=staged(args, "alter"))
         drain(args, cache)
-    audit(args, "disclose", objects={"filter": flt.describe()},
+    from desktop.cache.erase import id_ranges
+
+    audit(args, "disclose", objects={"filter": flt.describe(), "items": id_ranges(res.ids)},
           detail={"format": "evidence", "file": str(out), "count": res.items, "raw": res.raw,
                   "files": len(res.files)})
     print(f"{out}: {res.items} items ({flt.describe()}), {len(res.files)} files, {res.raw} raw payloads")

@@ -8,7 +8,7 @@ import sys
 import time
 
 from desktop.cli.common import (EXIT_OK, add_audit_args, add_db, add_filter_args, audit, audit_head, db_path, err,
-                                filter_from_args)
+                                filter_from_args, item_ranges)
 
 
 class _Progress:
@@ -55,7 +55,8 @@ def run_tak_package(args) -> int:
         finally:
             if progress is not None:
                 progress.end()
-    entry = audit(args, "disclose", objects={"filter": flt.describe()},
+        items = item_ranges(cache.conn, flt)
+    entry = audit(args, "disclose", objects={"filter": flt.describe(), "items": items},
                   detail={"format": "tak-package", "file": str(res.path), "count": res.count, "matched": res.matched,
                           "shapes": n_shapes})
     print(f"{res.summary()}, with {n_shapes} shape{'s' if n_shapes != 1 else ''} (saved areas, open incidents) "
@@ -89,7 +90,8 @@ def run(args) -> int:
         finally:
             if progress is not None:
                 progress.end()
-    entry = audit(args, "disclose", objects={"filter": flt.describe()},
+        items = item_ranges(cache.conn, flt)
+    entry = audit(args, "disclose", objects={"filter": flt.describe(), "items": items},
                   detail={"format": res.format, "file": str(res.path), "count": res.count, "matched": res.matched})
     print(res.summary())
     print(f"audit head {entry.seq}:{entry.hash} (this export's entry; note it to check the trail later)")

@@ -7,7 +7,7 @@ import os
 import sys
 
 from desktop.cli.common import (EXIT_OK, add_audit_args, add_db, add_filter_args, audit, audit_head, db_path, err,
-                                filter_from_args)
+                                filter_from_args, item_ranges)
 
 
 def run(args) -> int:
@@ -40,7 +40,8 @@ def run(args) -> int:
         with Cache.open_readonly(db) as cache:
             data = build_report(cache.conn, flt, out, lang=args.lang, operator=operator, purpose=args.purpose,
                                 map_png=png, audit_head=audit_head(args))
-    entry = audit(args, "disclose", objects={"filter": flt.describe()},
+            items = item_ranges(cache.conn, flt)
+    entry = audit(args, "disclose", objects={"filter": flt.describe(), "items": items},
                   detail={"format": "report", "file": str(out), "count": data.total, "lang": args.lang})
     print(f"{out}: {flt.describe()} — {data.total} items, {len(data.incidents)} incidents, "
           f"{len(data.alerts)} alerts")

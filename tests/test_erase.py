@@ -246,3 +246,60 @@ def test_erasure_takes_holds_and_geo_evidence_with_the_item(env):
         assert c.conn.execute("SELECT count(*) FROM holds").fetchone()[0] == 0
         assert c.conn.execute("SELECT count(*) FROM geo_inferences").fetchone()[0] == 0
         assert c.conn.execute("SELECT count(*) FROM items").fetchone()[0] == 2
+
+
+@pytest.mark.parametrize("live", [False, True], ids=["import", "live"])
+def test_a_tweet_delete_and_scrub_geo_leave_no_trace(env, live):
+    """Compliance: a platform's delete notice erases the post as `sitmap erase` does (its
+    triage, history, incident link and hold go too) and a scrub_geo forgets positions; after
+    the import (at once) or a live feed (at the next compaction) no file holds their bytes."""
+    from desktop.cache import Cache
+    from desktop.cache.erase import compact
+    from desktop.cache.generation import compact_due
+    from desktop.cache.writer import write_records
+    from desktop.cli import main
+    from desktop.core.model import DeleteItem, ScrubGeo
+
+    data, db, src = env
+    src.mkdir()
+    marker, lat = f"withdrawn-{uuid.uuid4().hex[:12]}", 37.5812345
+    doomed = _tweet(1, f"{marker} 광화문", ["rally"])
+    scrubbed = _tweet(2, "위치를 지울 글", [])
+    scrubbed["coordinates"]["coordinates"] = [126.9812345, lat]
+    scrubbed["user"]["id_str"] = "424242"
+    assert main(["--db", str(db), "import", "--no-geoparse",
+                 str(_write(src / "a.jsonl", [doomed, scrubbed, _tweet(3, "keep", [])]))]) == 0
+    sid = doomed["id_str"]
+    with Cache.open(db) as c:
+        iid = c.conn.execute("SELECT id FROM items WHERE source_id = ?", (sid,)).fetchone()[0]
+    assert main(["--db", str(db), "triage", str(iid), "--state", "review", "--note", "checked"]) == 0
+    assert main(["--db", str(db), "hold", "add", str(iid), "--reason", "case 9"]) == 0
+    withdraw = [{"delete": {"status": {"id": int(sid), "id_str": sid, "user_id": 501, "user_id_str": "501"}}},
+                {"scrub_geo": {"user_id": 424242, "user_id_str": "424242", "up_to_status_id": 2**62,
+                               "up_to_status_id_str": str(2**62)}}]
+    if live:
+        from desktop.importers import ImportContext, ImportOptions
+        from desktop.importers.twitter_v1 import read
+
+        path = _write(src / "notices.jsonl", withdraw)
+        recs = list(read(path, ImportContext(path=path, options=ImportOptions())))
+        assert any(isinstance(r, DeleteItem) for r in recs) and any(isinstance(r, ScrubGeo) for r in recs)
+        with Cache.open(db) as c:
+            write_records(c, recs, path="live", fmt="x-v1", purpose="public-order", merge_withdrawals=False)
+            assert compact_due(c.conn)
+            compact(c)  # what the window's daily run or the next sitmap purge does
+            assert not compact_due(c.conn)
+    else:
+        assert main(["--db", str(db), "import", str(_write(src / "notices.jsonl", withdraw))]) == 0
+    with Cache.open_readonly(db) as c:
+        assert c.conn.execute("SELECT count(*) FROM items WHERE source_id = ?", (sid,)).fetchone()[0] == 0
+        for table in ("triage", "triage_history", "holds"):
+            assert c.conn.execute(f"SELECT count(*) FROM {table} WHERE item_id = ?", (iid,)).fetchone()[0] == 0
+        assert c.conn.execute("SELECT lat FROM items WHERE source_id = ?",
+                              (scrubbed["id_str"],)).fetchone()[0] is None
+    assert _hits([db.parent, data], [marker, "126.9812345", "37.5812345"]) == []
+    import struct
+    raw = struct.pack("<d", lat), struct.pack(">d", lat)  # SQLite stores REAL big-endian
+    for f in db.parent.rglob("*"):
+        if f.is_file() and "audit" not in f.name:
+            assert not any(r in f.read_bytes() for r in raw), f

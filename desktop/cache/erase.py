@@ -45,7 +45,7 @@ from typing import Iterable
 
 from desktop.cache.db import Cache, explain
 from desktop.cache.outbox import Staged, stage
-from desktop.cache.writer import bump_generation
+from desktop.cache.generation import COMPACT_DUE, bump_generation, compact_due, mark_compact_due
 
 DEFAULT_RETENTION_DAYS = 730
 REMOVED = "(removed with an erased item)"
@@ -204,7 +204,7 @@ def _load_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
     conn.execute("DELETE FROM temp.erase_ids WHERE id NOT IN (SELECT id FROM items)")
 
 
-def _apply(conn: sqlite3.Connection, plan: _Plan) -> None:
+def _apply(conn: sqlite3.Connection, plan: _Plan, merge_fts: bool = True, count_rewrite: bool = True) -> None:
     sub = "(SELECT id FROM temp.erase_ids)"
     c = conn
     c.execute(f"DELETE FROM triage_history WHERE item_id IN {sub}")
@@ -222,9 +222,27 @@ def _apply(conn: sqlite3.Connection, plan: _Plan) -> None:
     c.executemany("UPDATE alerts SET item_ids = ? WHERE id = ?", [(j, a) for a, j in plan.alerts])
     # The trigger items_ad removes each row's full-text entry and hashtag rows.
     c.execute(f"DELETE FROM items WHERE id IN {sub}")
-    # Deleted full-text entries stay in older segments until they are merged: merge them all.
-    c.execute("INSERT INTO items_fts (items_fts) VALUES ('optimize')")
-    bump_generation(c, rewrote=True)
+    if merge_fts:  # deleted full-text entries stay in older segments until merged: merge them all
+        c.execute("INSERT INTO items_fts (items_fts) VALUES ('optimize')")
+    else:  # a live feed's withdrawal: the merge and the rewrite wait for the next compaction
+        mark_compact_due(c)
+    if count_rewrite:
+        bump_generation(c, rewrote=True)
+
+
+def erase_rows(conn: sqlite3.Connection, item_ids: Iterable[int], *, merge_fts: bool = True,
+               count_rewrite: bool = True) -> ErasureStats:
+    """Erase these items inside the caller's open transaction, as :func:`erase` does (the
+    writer applies a source's withdrawals, tweet deletes, this way). The caller turns
+    ``secure_delete`` on for the connection and compacts after the commit (or leaves that,
+    with ``merge_fts`` False, to the next compaction: :data:`COMPACT_DUE` is set).
+    ``count_rewrite`` False: the caller counts the transaction itself (``bump_generation``)."""
+    _load_ids(conn, item_ids)
+    plan = _Plan(conn)
+    if plan.ids:
+        _apply(conn, plan, merge_fts=merge_fts, count_rewrite=count_rewrite)
+    conn.execute("DROP TABLE temp.erase_ids")
+    return plan.stats
 
 
 def erase(cache: Cache, item_ids: Iterable[int], *, reason: str, dry_run: bool = False,
@@ -356,9 +374,14 @@ def purge(cache: Cache, *, older_than_days: float | None = None, now_ms: int | N
 
 def compact(cache: Cache) -> bool:
     """Checkpoint the WAL, VACUUM, then checkpoint and truncate the WAL, so deleted rows are
-    in neither file. False when another connection kept a checkpoint from finishing."""
+    in neither file. False when another connection kept a checkpoint from finishing.
+    Withdrawals a live feed applied without merging the full-text index are merged first."""
     conn = cache.conn
     try:
+        if compact_due(conn):
+            with cache.transaction():
+                conn.execute("INSERT INTO items_fts (items_fts) VALUES ('optimize')")
+                conn.execute("DELETE FROM meta WHERE key = ?", (COMPACT_DUE,))
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # what can go now, without waiting for readers
         # VACUUM copies the database through a temporary one: on disk, not in memory, for a big cache.
         conn.execute("PRAGMA temp_store = FILE")
@@ -368,6 +391,9 @@ def compact(cache: Cache) -> bool:
             conn.execute("PRAGMA temp_store = MEMORY")
         # Waits (busy timeout) for readers, then copies every frame back and empties the WAL.
         busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if busy:  # the WAL may still hold old bytes: the next compaction tries again
+            with cache.transaction():
+                mark_compact_due(conn)
     except sqlite3.Error as exc:
         raise explain(cache.path, exc) from None
     return busy == 0

@@ -14,6 +14,7 @@ import time
 from typing import Callable, Iterable
 
 from desktop.cache.db import Cache, explain
+from desktop.cache.generation import bump_generation, mark_compact_due
 from desktop.core.model import DeleteItem, DeleteUnit, ImportStats, Item, Record, ScrubGeo, Unit
 
 CHUNK = 5000
@@ -78,11 +79,13 @@ def _scrub(conn: sqlite3.Connection, s: ScrubGeo) -> int:
         "ON CONFLICT (source, author_id) DO UPDATE SET up_to_id = max(up_to_id, excluded.up_to_id)",
         (s.source, s.author_id, up_to),
     )
+    where = "source = ? AND author_id = ? AND CAST(source_id AS INTEGER) <= ?"
+    # How an inferred position was reached goes with the position.
+    conn.execute(f"DELETE FROM geo_inferences WHERE item_id IN (SELECT id FROM items WHERE {where})",
+                 (s.source, s.author_id, up_to))
     cur = conn.execute(
         "UPDATE items SET lat = NULL, lon = NULL, precision = 'unknown', radius_m = NULL, place_name = NULL "
-        "WHERE source = ? AND author_id = ? AND lat IS NOT NULL AND CAST(source_id AS INTEGER) <= ?",
-        (s.source, s.author_id, up_to),
-    )
+        f"WHERE {where} AND lat IS NOT NULL", (s.source, s.author_id, up_to))
     return cur.rowcount
 
 
@@ -101,6 +104,7 @@ def write_records(
     purpose: str | None = None,
     case_ref: str | None = None,
     after_batch: Callable[[sqlite3.Connection, int], object] | None = None,
+    merge_withdrawals: bool = True,
 ) -> ImportStats:
     """Write one file's records in a single transaction and return what happened.
 
@@ -112,11 +116,18 @@ def write_records(
     crash) rolls the whole file back. ``progress`` gets the count of records read so far.
     ``after_batch(conn, batch_id)`` runs inside the transaction once the batch's rows are
     in (the geoparser places its posts without coordinates there, so they arrive placed).
+
+    What the source withdraws (tweet deletes, scrub_geo) is applied as an erasure is
+    (``erase.erase_rows`` with ``secure_delete`` on: triage, history, incident links and
+    holds go too) and the cache is marked for compaction (``generation.COMPACT_DUE``);
+    :func:`desktop.importers.import_file` compacts right after, the live writer leaves it to
+    the next compaction and passes ``merge_withdrawals=False`` (no full-text merge per batch).
     """
     stats = ImportStats()
     conn = cache.conn
     seen = 0
     rewrote = False  # did this file change or delete items written before it?
+    secure = conn.execute("PRAGMA secure_delete").fetchone()[0]  # turned on for withdrawals, then back
     try:
         with cache.transaction():
             if keep_raw and conn.execute("SELECT 1 FROM meta WHERE key = 'minimise.keep_raw' AND value = 'no'").fetchone():
@@ -157,7 +168,10 @@ def write_records(
                 elif isinstance(rec, DeleteUnit):
                     conn.execute("DELETE FROM units WHERE uid = ?", (rec.uid,))
                 elif isinstance(rec, ScrubGeo):
-                    rewrote |= _scrub(conn, rec) > 0
+                    conn.execute("PRAGMA secure_delete = ON")  # the forgotten positions' old bytes are zeroed
+                    if _scrub(conn, rec) > 0:
+                        rewrote = True
+                        mark_compact_due(conn)
             flush()
             derive_batch(conn, batch_id)
             # Withdrawn items: deletes in this file, and earlier deletes of items this file brought.
@@ -166,10 +180,15 @@ def write_records(
                 "AND t.source_id = i.source_id WHERE t.batch_id = ? OR i.batch_id = ?",
                 (batch_id, batch_id, batch_id)).fetchall()
             if doomed:
-                conn.executemany("DELETE FROM items WHERE id = ?", [(d[0],) for d in doomed])
+                from desktop.cache.erase import erase_rows
+
+                conn.execute("PRAGMA secure_delete = ON")  # the withdrawn rows' pages are zeroed
+                erase_rows(conn, [d[0] for d in doomed], merge_fts=merge_withdrawals, count_rewrite=False)
                 stats.accepted -= sum(1 for d in doomed if d[1])
                 stats.deleted += len(doomed)
-                rewrote |= any(not d[1] for d in doomed)
+                if any(not d[1] for d in doomed):
+                    rewrote = True
+                    mark_compact_due(conn)
             # A scrub_geo may have arrived before the posts it concerns.
             conn.execute(
                 "UPDATE items SET lat = NULL, lon = NULL, precision = 'unknown', radius_m = NULL, place_name = NULL "
@@ -190,23 +209,12 @@ def write_records(
             )
     except sqlite3.Error as exc:
         raise explain(cache.path, exc) from None
+    finally:
+        if not conn.in_transaction:
+            conn.execute(f"PRAGMA secure_delete = {int(secure)}")
     if progress:
         progress(seen)
     return stats
-
-
-def bump_generation(conn: sqlite3.Connection, *, rewrote: bool = False) -> None:
-    """Count a write transaction in ``meta`` (call it inside the transaction).
-
-    'generation' grows with every transaction that writes items, so a saved copy of the
-    map's index can tell it is out of date. 'rewrites' grows only when the transaction
-    deleted or changed items that were committed before it: while it stays the same,
-    the cache has only gained rows with higher ids and a saved index is brought up to
-    date by reading just those.
-    """
-    for key in ("generation", "rewrites") if rewrote else ("generation",):
-        conn.execute("INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) "
-                     "DO UPDATE SET value = CAST(value AS INTEGER) + 1", (key,))
 
 
 def derive_batch(conn: sqlite3.Connection, batch_id: int) -> None:

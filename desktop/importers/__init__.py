@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from desktop.cache import Cache
+from desktop.cache.generation import compact_due
 from desktop.cache.writer import write_records
 from desktop.importers.base import BadRecord, ImportContext, ImportFailed, ImportOptions, Skip
 from desktop.core import purposes
@@ -114,6 +115,12 @@ def import_file(
         operator=operator, purpose=purpose, case_ref=case_ref,
         after_batch=_geoparser(ctx) if ctx.options.geoparse else None,
     )
+    if compact_due(cache.conn):  # the file withdrew earlier items or positions: leave no trace of them
+        from desktop.cache.erase import compact
+
+        if not compact(cache):
+            stats.notes.append("withdrawn items are erased, but another program holds the cache open, so its files still "
+                     "hold their bytes until the next compaction (sitmap purge, or the window's daily run)")
     return ImportResult(str(p), fmt, stats, list(ctx.skips))
 
 

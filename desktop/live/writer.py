@@ -326,7 +326,8 @@ class LiveWriter:
                 recs = coalesce_units(recs)
                 st = write_records(self._cache, recs, path=label, fmt=fmt, keep_raw=self.keep_raw,
                                    operator=self.operator, purpose=self.purpose, case_ref=self.case_ref,
-                                   after_batch=_place if self.geoparse else None)
+                                   after_batch=_place if self.geoparse else None,
+                                   merge_withdrawals=False)  # merged at the next compaction
                 batch = self._cache.conn.execute("SELECT max(id) FROM batches WHERE format = ?", (fmt,)).fetchone()[0]
                 ids += [r[0] for r in self._cache.conn.execute("SELECT id FROM items WHERE batch_id = ?", (batch,))]
             except (CacheError, Exception) as exc:  # a locked or full disk must not end the feed

@@ -55,6 +55,8 @@ class PurgeJob(QObject):
         from desktop.cache.outbox import Staged, Who
 
         from desktop.cache import minimise
+        from desktop.cache.erase import compact
+        from desktop.cache.generation import compact_due
 
         try:
             with Cache.open(self.db) as cache:
@@ -71,6 +73,8 @@ class PurgeJob(QObject):
                     self.minimised = minimise.run(cache, audit=Staged(
                         "alter", Who(*self.who), detail={"by": "the window's daily minimisation"}))
                     rewrote = True
+                if not rewrote and compact_due(cache.conn):  # a live feed's withdrawals, not yet rewritten
+                    compact(cache)
                 if rewrote:
                     with AuditLog.open(self.db) as audit_log:
                         entries = audit_log.drain(cache.conn)

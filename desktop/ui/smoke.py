@@ -156,6 +156,31 @@ def check_builtin_districts() -> str:
     return f"{'/'.join(map(str, counts))} (시도/시군구/읍면동); 명동 = {u['qualified']} ({u['code']})"
 
 
+def check_geoparser() -> str:
+    """The Korean analyser's model loads (it is the bundle's largest part) and a post is
+    placed from its text: a particle read off, a name repeated across cities decided."""
+    from desktop.geoparse import morph
+    from desktop.geoparse.parser import Geoparser
+    from desktop.geoparse.run import in_memory_builtin
+
+    tags = {t.form: t.tag for t in morph.tokens("종로구에서 집회")}
+    if not any(form == "종로구" for form in tags):
+        raise RuntimeError(f"the analyser did not split the particle off: {tags}")
+    parser = Geoparser(in_memory_builtin())
+    res = parser.parse("부산 중구 남포동에서 실종 아동 목격")
+    inf = res.inference
+    if res.status != "placed" or inf is None or not (35.0 < inf.lat < 35.2 and 128.9 < inf.lon < 129.1):
+        raise RuntimeError(f"'부산 중구 남포동' was not placed in Busan: {res}")
+    return f"'부산 중구 남포동에서' placed at {inf.lat:.3f}, {inf.lon:.3f} ±{inf.radius_m:.0f} m ({inf.confidence:.2f})"
+
+
+def check_shared_store_driver() -> str:
+    """The shared store's driver and its compiled part load (no server is needed)."""
+    import psycopg
+
+    return f"psycopg {psycopg.__version__}, libpq {psycopg.pq.version()} ({psycopg.pq.__impl__})"
+
+
 def check_boundaries(tmp: Path, driver: str, suffix: str) -> str:
     """Writes two polygons in the Korean projection and reads them back as WGS84 areas."""
     import geopandas as gpd
@@ -216,6 +241,8 @@ def run_smoke_test() -> int:
             checks.run("live feed decoding", check_live_decoding)
             checks.run("GDAL and PROJ data", check_geo_data)
             checks.run("built-in districts", check_builtin_districts)
+            checks.run("geoparser", check_geoparser)
+            checks.run("shared store driver", check_shared_store_driver)
             checks.run("GeoPackage boundaries", lambda: check_boundaries(tmp_path, "GPKG", ".gpkg"))
             checks.run("GeoJSON boundaries", lambda: check_boundaries(tmp_path, "GeoJSON", ".geojson"))
             db = tmp_path / "smoke.db"

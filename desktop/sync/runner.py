@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -160,7 +160,7 @@ class Sync:
         except Exception:  # the cache is busy: the count stays as it was
             pass
         if (was_online or s.waiting != before) and self.on_status:
-            self.on_status(s)
+            self.on_status(replace(s))  # a copy: the listener may read it on another thread, later
 
     def _waiting_local(self) -> int:
         if self.link is not None:
@@ -201,7 +201,7 @@ class Sync:
                     mark = self._local_mark()
                     if self.on_status and (s.pushed or s.pulled or not getattr(self, "_reported", False)):
                         self._reported = True
-                        self.on_status(s)
+                        self.on_status(replace(s))  # a copy: the next cycle changes this one
                     # Wait for a notification, a local change or the interval.
                     while not stop.is_set():
                         woke = False

@@ -37,6 +37,13 @@ def test_window_syncs_with_shared_store(qtbot, tmp_path, pg_server, shared_url, 
         assert panel._thread is not None and panel._thread is not gui
         qtbot.waitUntil(lambda: panel.label.text() == "Shared store: online", timeout=20000)
         # The other workstation's items are in this window's index, as after a live commit.
+        # (The index, not the time window: the window was set from the first span, and
+        # whether the pull came before or after that is a race.)
+        counts = []
+        win.worker.worker.indexReady.connect(lambda info: counts.append(info["count"]))
+        qtbot.waitUntil(lambda: 7 in counts or (win.worker.worker.data is not None
+                                                and len(win.worker.worker.data.index) == 7), timeout=20000)
+        win.session.window = win.session.span  # all of it: the map shows the 7
         qtbot.waitUntil(lambda: win.last_result is not None and win.last_result.total == 7, timeout=20000)
         assert all(t is gui for t in seen_threads)  # the label is set on the GUI thread only
         # A triage change made here goes up; one made there comes down.

@@ -8,7 +8,8 @@ in km² (the page drops labels of units too small on screen), ``b`` [west, south
 north], ``g`` its outer and inner rings as flat [lon, lat, lon, lat…] lists of integers in
 units of 1e-5 degree (about a metre; the outlines are simplified by tens of metres anyway).
 
-Built once per level from :mod:`desktop.core.kostat` and kept in memory (lru_cache).
+Built once per level from :mod:`desktop.core.kostat` and kept in memory, on a thread as
+soon as a map is made (:func:`prepare`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import json
 import math
 import logging
 import threading
-from functools import lru_cache
 
 import numpy as np
 import shapely
@@ -47,9 +47,11 @@ def _label_point(geom) -> tuple[float, float]:
     return pt.y, pt.x
 
 
-@lru_cache(maxsize=3)
-def layer_json(level: str) -> bytes:
-    level = kostat.level_of(level)
+_built: dict[str, bytes] = {}
+_locks = {level: threading.Lock() for level in kostat.LEVELS}
+
+
+def _build(level: str) -> bytes:
     gdf = kostat.frame(level)
     feats = []
     for row in gdf.itertuples(index=False):
@@ -62,22 +64,48 @@ def layer_json(level: str) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def warm_up() -> None:
-    """Build the finer levels in the background once the page has asked for the first, so
-    zooming in to a city or a street does not wait for them."""
-    def run() -> None:
-        try:
-            for level in (kostat.SIGUNGU, kostat.EMD):
-                layer_json(level)
-        except Exception:  # the request itself will report it
-            pass
+def layer_json(level: str) -> bytes:
+    """A level's compact JSON, built once. A request that arrives while :func:`prepare`
+    is building it waits for that build instead of doing it again."""
+    level = kostat.level_of(level)
+    with _locks[level]:
+        if level not in _built:
+            _built[level] = _build(level)
+        return _built[level]
 
+
+def prepare() -> None:
+    """Build the coarsest level on a thread as soon as a map is made, so the page's request
+    for it is answered at once instead of holding the window's thread (where the page's
+    requests are served) while the boundary file is read."""
+    global _preparing
+    if not _preparing:
+        _preparing = True
+        threading.Thread(target=_quietly, args=((kostat.SIDO,),), name="sitmap-districts", daemon=True).start()
+
+
+def warm_up(delay_s: float = 5.0) -> None:
+    """The page has asked for the first level: build the finer ones a little later (after
+    the first frame; zooming to a city or a street then finds them ready). A request that
+    comes sooner builds its level itself."""
     global _warming
     if not _warming:
         _warming = True
-        threading.Thread(target=run, name="sitmap-districts", daemon=True).start()
+        t = threading.Timer(delay_s, _quietly, args=((kostat.SIGUNGU, kostat.EMD),))
+        t.daemon = True
+        t.name = "sitmap-districts"
+        t.start()
 
 
+def _quietly(levels) -> None:
+    try:
+        for level in levels:
+            layer_json(level)
+    except Exception:  # the request itself will report it
+        pass
+
+
+_preparing = False
 _warming = False
 
 

@@ -30,6 +30,9 @@ class MapView(QWebEngineView):
                  tiles: TileRegistry | None = None) -> None:
         """``tiles``: basemap tile layers served to the page at /tiles/… (packs, cached online)."""
         super().__init__(parent)
+        from desktop.page import districts
+
+        districts.prepare()  # the built-in district outlines, read off the window's thread
         self._shut = False
         self.options = options or ShellOptions()
         self.tiles = tiles

@@ -24,6 +24,7 @@ from PySide6.QtWebEngineCore import (
 )
 
 from desktop.page.assets import AssetStore
+from desktop.page.districts import URL_PREFIX as DISTRICTS_PREFIX
 from desktop.page.shell import HOST, PAGE_URL, SCHEME
 
 log = logging.getLogger("sitmap.page")
@@ -68,6 +69,23 @@ class _TileFetch(QRunnable):
         self.handler.tileReady.emit(self.key, found)
 
 
+class _AssetBuild(QRunnable):
+    """Builds an asset that takes long the first time (the built-in districts read from
+    their boundary files) off the GUI thread, where the page's requests are served."""
+
+    def __init__(self, handler: "SchemeHandler", key: int, path: str) -> None:
+        super().__init__()
+        self.handler, self.key, self.path = handler, key, path
+
+    def run(self) -> None:
+        try:
+            found = self.handler.store.get(self.path)
+        except Exception:  # never a crash: the page is told the asset is missing
+            log.exception("asset %s failed", self.path)
+            found = None
+        self.handler.assetReady.emit(self.key, found)
+
+
 class SchemeHandler(QWebEngineUrlSchemeHandler):
     """Serves ``sitmap://app/...`` from the asset store; everything else fails.
 
@@ -76,6 +94,7 @@ class SchemeHandler(QWebEngineUrlSchemeHandler):
     """
 
     tileReady = Signal(int, object)
+    assetReady = Signal(int, object)
 
     def __init__(self, store: AssetStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +108,7 @@ class SchemeHandler(QWebEngineUrlSchemeHandler):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(4)  # polite to a tile server, enough for a screenful
         self.tileReady.connect(self._tile_ready)
+        self.assetReady.connect(self._asset_ready)
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
         url = job.requestUrl()
@@ -102,6 +122,11 @@ class SchemeHandler(QWebEngineUrlSchemeHandler):
         if path == "/qwebchannel.js":
             data = _qt_resource(":/qtwebchannel/qwebchannel.js")
             found = (data, "text/javascript") if data is not None else None
+        elif path.startswith(DISTRICTS_PREFIX):  # built on first use: answered when ready
+            key = next(self._keys)
+            self._pending[key] = (job, path)
+            self._pool.start(_AssetBuild(self, key, path))
+            return
         else:
             found = self.store.get(path)
         if found is None:
@@ -120,6 +145,17 @@ class SchemeHandler(QWebEngineUrlSchemeHandler):
             self._pool.start(_TileFetch(self, key, source, hit[1:]))
             return
         self._finish_tile(job, path, self.store.get(path))
+
+    def _asset_ready(self, key: int, found) -> None:
+        job, path = self._pending.pop(key, (None, ""))
+        if job is None or not shiboken6.isValid(job):  # the page went away meanwhile
+            return
+        if found is None:
+            log.warning("page asked for a missing asset: %s", path)
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        self.served.append(path)
+        self._reply(job, found)
 
     def _tile_ready(self, key: int, found) -> None:
         job, path = self._pending.pop(key, (None, ""))

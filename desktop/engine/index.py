@@ -32,7 +32,7 @@ from desktop.core.geo import AreaMask
 from desktop.engine.source import Rows, cache_state, give_back_memory, read_all, read_since, read_tx, rewrites
 from desktop.core.model import KIND_CODES, PRECISION_CODES, Kind, Precision
 from desktop.core.triage import PRIORITY_CODE, STATE_CODE
-from desktop.core.uncertainty import PLACE_CONFIDENCE, is_uncertain, passes_confidence, possibly_in
+from desktop.core.uncertainty import PLACE_CONFIDENCE, circle_reaches, is_uncertain, passes_confidence, possibly_in
 from desktop.engine.unit_tracks import UnitTracks
 
 log = logging.getLogger("sitmap.index")
@@ -123,11 +123,37 @@ def _possibly_on(flt: Filter, r) -> np.ndarray:
     k = np.flatnonzero(cand)
     if not k.size:
         return out
-    admitted = _area_on(flt, r)[k] if not isinstance(r, ItemIndex) else r._area_mask(flt)[k]
+    if isinstance(r, ItemIndex):
+        return _possibly_on_index(flt, r, out)
+    admitted = _area_on(flt, r)[k]
     excluded = None
     if am.exclude is not None:
         excluded = AreaMask([a for a in flt.areas if a.exclude]).contains(r.lat64[k], r.lon64[k])
     out[k] = possibly_in(am.include, admitted, np.ones(k.size, bool), r.lat64[k], r.lon64[k], r.radius[k], excluded)
+    return out
+
+
+def _possibly_on_index(flt: Filter, idx: "ItemIndex", out: np.ndarray) -> np.ndarray:
+    """:func:`_possibly_on` over the whole index, testing each distinct circle once: places
+    and gazetteer matches repeat (a district's centre, a landmark), so at 1M there are a few
+    thousand circles for hundreds of thousands of items. The same answer as
+    core.uncertainty.possibly_in, which tests every candidate's circle."""
+    am = flt.area_mask
+    k, rep, inv = idx.circle_groups()
+    if not k.size:
+        return out
+    cand = ~idx._area_mask(flt)[k]
+    if am.exclude is not None:
+        cand &= ~AreaMask([a for a in flt.areas if a.exclude]).contains(idx.lat64[k], idx.lon64[k])
+    if not cand.any():
+        return out
+    needed = np.zeros(rep.size, bool)
+    needed[inv[cand]] = True
+    need = np.flatnonzero(needed)
+    at = k[rep[need]]
+    reach = np.zeros(rep.size, bool)
+    reach[need] = circle_reaches(am.include, idx.lat64[at], idx.lon64[at], idx.radius[at].astype(np.float64))
+    out[k] = cand & reach[inv]
     return out
 
 
@@ -212,7 +238,32 @@ class ItemIndex:
         """The index of the cache behind ``conn``; from its snapshot when that is still valid."""
         idx = cls()
         idx.reload(conn, snapshot=snapshot)
+        idx.circle_groups()  # while loading, so the first district filter does not pay for it
         return idx
+
+    def circle_groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The place and inferred items with a radius (positions ``k``) grouped by distinct
+        circle (centre and radius): ``rep`` one member of each group (positions into
+        ``k``), ``inv`` each member's group. Kept until the index changes."""
+        key = (self.epoch, self.version, len(self), self.max_id)
+        got = getattr(self, "_circles", None)
+        if got is not None and got[0] == key:
+            return got[1]
+        k = np.flatnonzero(is_uncertain(self.prec) & (self.radius > 0))
+        if k.size:
+            la, lo, rk = self.lat64[k], self.lon64[k], self.radius[k]
+            order = np.lexsort((rk, lo, la))
+            sla, slo, srk = la[order], lo[order], rk[order]
+            first = np.ones(order.size, bool)
+            first[1:] = (sla[1:] != sla[:-1]) | (slo[1:] != slo[:-1]) | (srk[1:] != srk[:-1])
+            inv = np.empty(order.size, np.intp)
+            inv[order] = np.cumsum(first) - 1
+            rep = order[first]
+        else:
+            rep, inv = np.zeros(0, np.intp), np.zeros(0, np.intp)
+        value = (k, rep, inv)
+        self._circles = (key, value)
+        return value
 
     def reload(self, conn: sqlite3.Connection, *, snapshot: bool = True) -> None:
         """Bring the index to the cache's current state: the saved snapshot if it still

@@ -56,6 +56,14 @@ def message(parent: QWidget | None, title: str, text: str, kind: str = "warning"
     return box
 
 
+def ask(parent: QWidget | None, title: str, text: str) -> bool:
+    """A yes/no question whose text is plain (it may name a file); True for Yes."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
 def plain_progress(dlg: QProgressDialog) -> QProgressDialog:
     """A progress dialog whose label (file names) is plain text."""
     label = plain_label()

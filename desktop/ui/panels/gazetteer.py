@@ -10,10 +10,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from desktop.ui.panels.base import MenuEntry, Panel
-from desktop.ui.plain import message, plain_progress
+from desktop.ui.plain import ask, message, plain_progress
 
 
 class _Relay(QObject):
@@ -71,10 +71,8 @@ class GazetteerPanel(Panel):
         text = self.tr("{n} places from {file}: {added} new, {updated} updated.").format(
             n=len(rows), file=Path(path).name, added=added, updated=updated)
         if place_again is None:
-            answer = QMessageBox.question(
-                self.ctx.window, self.tr("Places imported"),
-                text + "\n\n" + self.tr("Place the posts without coordinates again with them now?"))
-            place_again = answer == QMessageBox.StandardButton.Yes
+            place_again = ask(self.ctx.window, self.tr("Places imported"),
+                              text + "\n\n" + self.tr("Place the posts without coordinates again with them now?"))
         self.ctx.status(text)
         if place_again:
             self.place_posts()

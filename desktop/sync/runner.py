@@ -188,9 +188,8 @@ class Sync:
                     if self.link is None or self.link.pg.closed:
                         if self.link is not None:
                             self.link.reconnect()
-                        if listener is not None:
-                            listener.close()
-                            listener = None
+                        _close_quietly(listener)
+                        listener = None
                     if listener is None:
                         self._ensure()
                         listener = connect(self.url, autocommit=True)
@@ -217,39 +216,32 @@ class Sync:
                     if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
                         raise cache_explain(self.cache_path, exc) from None
                     stop.wait(0.5)
-                except StoreOffline as exc:
-                    if listener is not None:
-                        try:
-                            listener.close()
-                        except Exception:
-                            pass
-                        listener = None
-                    self._drop()
-                    self._reported = False
-                    self._offline(exc)
-                    stop.wait(backoff)
-                    backoff = min(backoff * 2, 10.0)
                 except Exception as exc:
-                    if not _driver_error(exc):
+                    if isinstance(exc, StoreOffline):
+                        err = exc
+                    elif _driver_error(exc):
+                        err = explain(self.url, exc)
+                        if not isinstance(err, StoreOffline):
+                            raise err from None
+                    else:
                         raise
-                    err = explain(self.url, exc)
-                    if not isinstance(err, StoreOffline):
-                        raise err from None
-                    if listener is not None:
-                        try:
-                            listener.close()
-                        except Exception:
-                            pass
-                        listener = None
+                    # The store went away: drop both connections, say so, retry with backoff.
+                    _close_quietly(listener)
+                    listener = None
                     self._drop()
                     self._reported = False
                     self._offline(err)
                     stop.wait(backoff)
                     backoff = min(backoff * 2, 10.0)
         finally:
-            if listener is not None:
-                try:
-                    listener.close()
-                except Exception:
-                    pass
+            _close_quietly(listener)
             self.close()
+
+
+def _close_quietly(conn) -> None:
+    """Close a connection that may already be broken (the store went away)."""
+    if conn is not None:
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 - a dead connection cannot be closed cleanly
+            pass

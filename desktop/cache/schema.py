@@ -322,6 +322,20 @@ _V4 = """
         );
 """
 
+_V5 = """
+        -- Erasures waiting to reach the shared store: written in the erasure's own transaction
+        -- only while the cache is linked to a shared store, removed as soon as the shared store
+        -- has them (so no identifier of an erased item outlives its erasure by more than one
+        -- push). ``reason`` is the audit action ('erase', 'purge', 'withdraw', 'minimise').
+        CREATE TABLE sync_erasures (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            t_ms INTEGER NOT NULL
+        );
+"""
+
 # SQL scripts, one per version; run by Cache._migrate inside one transaction each.
-MIGRATIONS = [_V1, _V2, _V3, _V4]
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5]
 SCHEMA_VERSION = len(MIGRATIONS)

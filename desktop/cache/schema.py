@@ -336,6 +336,27 @@ _V5 = """
         );
 """
 
+_V6 = """
+        -- Campaigns (hashtag drives such as #busanpolice #byhand): what makes a post part of one
+        -- (its hashtags, lower case without '#', and keywords, both JSON lists; any match counts),
+        -- the period [from_ms, to_ms) and optional areas, a JSON list of {"saved": name} (a row
+        -- of ``areas``) or {"district": code} (a built-in KOSTAT code). The figures are computed
+        -- from the items whenever they are asked for, never stored.
+        CREATE TABLE campaigns (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            hashtags TEXT NOT NULL DEFAULT '[]',
+            keywords TEXT NOT NULL DEFAULT '[]',
+            from_ms INTEGER NOT NULL,
+            to_ms INTEGER NOT NULL,
+            areas TEXT NOT NULL DEFAULT '[]',
+            created_by TEXT,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER,
+            CHECK (to_ms > from_ms)
+        );
+"""
+
 # SQL scripts, one per version; run by Cache._migrate inside one transaction each.
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5]
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6]
 SCHEMA_VERSION = len(MIGRATIONS)

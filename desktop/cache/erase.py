@@ -27,6 +27,11 @@ When another program holds the cache open a checkpoint cannot finish;
 ``ErasureStats.compacted`` is then False and running the erasure again (nothing left
 to erase) finishes it.
 
+While the cache is linked to a shared store (``meta`` 'sync.last_store'), the erasure also
+writes each item's source and source id to ``sync_erasures`` in the same transaction, with
+why ('erase', 'purge', 'withdraw'); the next push gives them to the store, which erases its
+copy and tells the other workstations, and deletes them here. An unlinked cache keeps none.
+
 Erased items are not tombstoned: importing the same file again brings them back.
 Tombstones are for withdrawals the source announces (tweet deletes).
 
@@ -204,9 +209,25 @@ def _load_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
     conn.execute("DELETE FROM temp.erase_ids WHERE id NOT IN (SELECT id FROM items)")
 
 
-def _apply(conn: sqlite3.Connection, plan: _Plan, merge_fts: bool = True, count_rewrite: bool = True) -> None:
+SYNC_LINK_KEY = "sync.last_store"  # meta key set while the cache is linked to a shared store
+
+
+def _stage_for_sync(conn: sqlite3.Connection, reason: str | None) -> None:
+    """While the cache is linked to a shared store, keep the identity of the items being
+    erased (source and source id only) until the store has it (``sync_erasures``; the push
+    removes the rows it delivered). An unlinked cache keeps nothing."""
+    if reason is None or conn.execute("SELECT 1 FROM meta WHERE key = ?", (SYNC_LINK_KEY,)).fetchone() is None:
+        return
+    conn.execute("INSERT INTO sync_erasures (source, source_id, reason, t_ms) SELECT source, source_id, ?, ? "
+                 "FROM items WHERE id IN (SELECT id FROM temp.erase_ids) AND source_id IS NOT NULL ORDER BY id",
+                 (reason, int(time.time() * 1000)))
+
+
+def _apply(conn: sqlite3.Connection, plan: _Plan, merge_fts: bool = True, count_rewrite: bool = True,
+           sync_reason: str | None = "erase") -> None:
     sub = "(SELECT id FROM temp.erase_ids)"
     c = conn
+    _stage_for_sync(c, sync_reason)
     c.execute(f"DELETE FROM triage_history WHERE item_id IN {sub}")
     c.execute(f"DELETE FROM triage WHERE item_id IN {sub}")
     c.execute(f"UPDATE triage SET duplicate_of = NULL WHERE duplicate_of IN {sub}")
@@ -231,22 +252,24 @@ def _apply(conn: sqlite3.Connection, plan: _Plan, merge_fts: bool = True, count_
 
 
 def erase_rows(conn: sqlite3.Connection, item_ids: Iterable[int], *, merge_fts: bool = True,
-               count_rewrite: bool = True) -> ErasureStats:
+               count_rewrite: bool = True, sync_reason: str | None = "withdraw") -> ErasureStats:
     """Erase these items inside the caller's open transaction, as :func:`erase` does (the
     writer applies a source's withdrawals, tweet deletes, this way). The caller turns
     ``secure_delete`` on for the connection and compacts after the commit (or leaves that,
     with ``merge_fts`` False, to the next compaction: :data:`COMPACT_DUE` is set).
-    ``count_rewrite`` False: the caller counts the transaction itself (``bump_generation``)."""
+    ``count_rewrite`` False: the caller counts the transaction itself (``bump_generation``).
+    ``sync_reason``: how the erasure reaches a linked shared store (None: it does not, as
+    for an erasure that came from the store)."""
     _load_ids(conn, item_ids)
     plan = _Plan(conn)
     if plan.ids:
-        _apply(conn, plan, merge_fts=merge_fts, count_rewrite=count_rewrite)
+        _apply(conn, plan, merge_fts=merge_fts, count_rewrite=count_rewrite, sync_reason=sync_reason)
     conn.execute("DROP TABLE temp.erase_ids")
     return plan.stats
 
 
 def erase(cache: Cache, item_ids: Iterable[int], *, reason: str, dry_run: bool = False,
-          compact_after: bool = True, audit: Staged | None = None) -> ErasureStats:
+          compact_after: bool = True, audit: Staged | None = None, sync_reason: str = "erase") -> ErasureStats:
     """Erase these items and what the cache holds about them (see the module text).
 
     Ids not in the cache are ignored. With ``dry_run`` nothing is changed and the counts say
@@ -275,7 +298,7 @@ def erase(cache: Cache, item_ids: Iterable[int], *, reason: str, dry_run: bool =
                 _load_ids(conn, item_ids)
                 plan = _Plan(conn)
                 if plan.ids:
-                    _apply(conn, plan)
+                    _apply(conn, plan, sync_reason=sync_reason)
                     if audit is not None:
                         stage(conn, audit, objects={"items": len(plan.ids), "ids": id_ranges(plan.ids)},
                               detail={"reason": reason, "counts": plan.stats.counts()})
@@ -364,7 +387,7 @@ def purge(cache: Cache, *, older_than_days: float | None = None, now_ms: int | N
                                        "kept_on_hold": exp.kept_on_hold, "by_purpose": exp.by_purpose})
     reason = (f"retention: older than {older_than_days:g} days" if older_than_days is not None
               else "retention: each purpose's period")
-    stats = erase(cache, exp.ids, reason=reason, dry_run=dry_run, audit=audit)
+    stats = erase(cache, exp.ids, reason=reason, dry_run=dry_run, audit=audit, sync_reason="purge")
     stats.kept_in_open_incidents = exp.kept_in_open_incidents
     stats.kept_on_hold = exp.kept_on_hold
     stats.by_purpose = dict(exp.by_purpose)

@@ -89,6 +89,8 @@ def pull(link, *, page: int = PAGE) -> Pulled:
     conn, st, ws = link.cache.conn, link.state, link.ws
     pg = link.pg
     out = Pulled(cursor=st.cursor())
+    if out.cursor:
+        _catch_up_erasures(link, out)
     with pg.transaction():
         cur = pg.cursor()
         changes = cur.execute("SELECT seq, tbl, row_id, workstation FROM changes WHERE seq > %s ORDER BY seq LIMIT %s",
@@ -135,6 +137,9 @@ def pull(link, *, page: int = PAGE) -> Pulled:
         for tbl, sql in queries.items():
             if ids.get(tbl):
                 fetched[tbl] = cur.execute(sql, (ids[tbl],)).fetchall()
+        if ids.get("erasures"):
+            fetched["erasures"] = cur.execute("SELECT source, source_id, reason FROM erasures WHERE id = ANY(%s) "
+                                              "ORDER BY seq", (ids["erasures"],)).fetchall()
         # Items these rows name that the cache does not have (older than --since): fetched now.
         wanted = set()
         for r in fetched.get("incident_items", []):
@@ -167,6 +172,8 @@ def pull(link, *, page: int = PAGE) -> Pulled:
                 folds[r[0]].append(r)
 
     last = int(changes[-1][0])
+    if fetched.get("erasures"):
+        conn.execute("PRAGMA secure_delete = ON")  # the erased rows' pages are zeroed
     with link.cache.transaction():  # the page and the new cursor commit together
         if st.cursor() != out.cursor:  # another sync of this cache took the page meanwhile
             out.counts.clear()
@@ -175,9 +182,87 @@ def pull(link, *, page: int = PAGE) -> Pulled:
         if fetched.get("items") or extra_items:
             _write_items(link, list(fetched.get("items", [])) + list(extra_items), out)
         _apply(link, fetched, folds, out)
+        _apply_erasures(link, fetched.get("erasures", []), out)
         st.set_cursor(last)
     out.cursor = last
+    _report_cursor(link, last)
     return out
+
+
+def _catch_up_erasures(link, out: Pulled) -> None:
+    """A workstation away for longer than the store keeps erasure records (they are pruned
+    once every recent workstation has them) checks its cache against the store: the items it
+    had from the store or gave to it that the store no longer has were erased meanwhile."""
+    conn, st = link.cache.conn, link.state
+    with link.pg.transaction():
+        row = link.pg.execute("SELECT value FROM store_meta WHERE key = 'erasures_pruned_to'").fetchone()
+    floor = int(row[0]) if row else 0
+    done = int(st.get_key("erasures_checked_to") or 0)
+    if out.cursor >= floor or done >= floor:
+        return
+    pushed = st.out("items")
+    mine = conn.execute("SELECT i.source, i.source_id FROM items i LEFT JOIN batches b ON b.id = i.batch_id "
+                        "WHERE i.source_id IS NOT NULL AND (i.id <= ? OR b.format = 'sync')", (pushed,)).fetchall()
+    gone: list[tuple] = []
+    with link.pg.transaction():
+        cur = link.pg.cursor()
+        cur.execute("CREATE TEMP TABLE tmp_mine (source text, source_id text) ON COMMIT DROP")
+        with cur.copy("COPY tmp_mine (source, source_id) FROM STDIN") as cp:
+            for r in mine:
+                cp.write_row(r)
+        gone = cur.execute("SELECT m.source, m.source_id FROM tmp_mine m WHERE NOT EXISTS (SELECT 1 FROM items i "
+                           "WHERE i.source = m.source AND i.source_id = m.source_id)").fetchall()
+    if gone:
+        conn.execute("PRAGMA secure_delete = ON")
+    with link.cache.transaction():
+        _apply_erasures(link, [(s, sid, "erase") for s, sid in gone], out)
+        st.put_key("erasures_checked_to", floor)
+
+
+def _report_cursor(link, seq: int) -> None:
+    """Tell the store how far this workstation has pulled (erasure records wait for that)."""
+    try:
+        with link.pg.transaction():
+            link.pg.execute("UPDATE workstations SET pulled_seq = greatest(pulled_seq, %s), last_seen = now() "
+                            "WHERE id = %s", (int(seq), link.ws))
+    except Exception as exc:  # the cursor is safe in the cache; the store hears of it next time
+        if not _driver_error(exc):
+            raise
+
+
+def _driver_error(exc: BaseException) -> bool:
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    return isinstance(exc, psycopg.Error)
+
+
+def _apply_erasures(link, rows, out: Pulled) -> None:
+    """Erase the local copies of items erased on another workstation (inside the pull's
+    transaction; not staged back to the store). A retention purge there keeps what this
+    workstation holds as evidence or has in an open incident: retention is each
+    workstation's own; an erasure or a source's withdrawal is applied whatever."""
+    from desktop.cache.erase import erase_rows
+
+    conn = link.cache.conn
+    doomed: list[int] = []
+    for source, source_id, reason in rows:
+        item = _local_item(conn, source, source_id)
+        if item is None:
+            continue
+        if reason == "purge" and conn.execute(
+                "SELECT 1 FROM holds WHERE item_id = ? UNION ALL SELECT 1 FROM incident_items x JOIN incidents n "
+                "ON n.id = x.incident_id WHERE x.item_id = ? AND n.state != 'closed' LIMIT 1", (item, item)).fetchone():
+            out.counts["erasures_kept"] = out.counts.get("erasures_kept", 0) + 1
+            continue
+        if reason == "withdraw":  # the source withdrew it: a later import of it is dropped too
+            conn.execute("INSERT OR IGNORE INTO tombstones (source, source_id, batch_id) VALUES (?, ?, NULL)",
+                         (source, source_id))
+        doomed.append(item)
+    if doomed:
+        erase_rows(conn, doomed, merge_fts=False, sync_reason=None)
+        out.counts["erasures"] = out.counts.get("erasures", 0) + len(doomed)
 
 
 def _apply(link, fetched: dict, folds: dict, out: Pulled) -> None:

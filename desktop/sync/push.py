@@ -57,11 +57,12 @@ def _upper(conn: sqlite3.Connection, table: str, after: int, where: str = "1") -
 
 
 def waiting(link) -> int:
-    """How many local changes wait to be pushed (items, triage, incident log, areas, rules,
-    gazetteer entries, audit entries)."""
+    """How many local changes wait to be pushed (erasures, items, triage, incident log, areas,
+    rules, gazetteer entries, audit entries)."""
     conn, st = link.cache.conn, link.state
     n = conn.execute("SELECT count(*) FROM items i LEFT JOIN batches b ON b.id = i.batch_id WHERE i.id > ? "
                      "AND coalesce(b.format, '') != 'sync'", (st.out("items"),)).fetchone()[0]
+    n += conn.execute("SELECT count(*) FROM sync_erasures").fetchone()[0]
     for table, extra in (("triage_history", "1"), ("incident_log", "1"), ("areas", "1"), ("alert_rules", "1"),
                          ("gazetteer", "origin = 'user'")):
         cond, params = st.not_pulled_sql(table)
@@ -117,7 +118,12 @@ def push(link) -> Pushed:
             conn.execute("COMMIT")
     # The store has them: move the watermarks (a stop before this re-pushes, which is a no-op).
     if marks:
+        erased_to = marks.pop("erasures", None)
+        if erased_to is not None:  # delivered erasures leave no identifier behind here
+            conn.execute("PRAGMA secure_delete = ON")
         with link.cache.transaction():
+            if erased_to is not None:
+                conn.execute("DELETE FROM sync_erasures WHERE id <= ?", (erased_to,))
             for table, mark in marks.items():
                 st.set_out(table, mark)
     return out
@@ -128,6 +134,9 @@ def _push_all(link, pg, out: Pushed, marks: dict) -> None:
     with pg.transaction():
         cur = pg.cursor()
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (schema.PUSH_LOCK,))
+
+        # --- erasures first: what was erased here goes from the store before anything refers to it
+        _push_erasures(link, cur, out, marks)
 
         # --- items (those this workstation read or received; pulled ones are in 'sync' batches)
         lo = st.out("items")
@@ -146,7 +155,8 @@ def _push_all(link, pg, out: Pushed, marks: dict) -> None:
                     f"INSERT INTO items (seq, {', '.join(_ITEM_COLS)}, geom, workstation, operator, purpose, case_ref) "
                     f"SELECT nextval('sitmap_seq'), {', '.join(_ITEM_COLS)}, "
                     "CASE WHEN lat IS NOT NULL THEN ST_SetSRID(ST_MakePoint(lon, lat), 4326) END, "
-                    "%s, operator, purpose, case_ref FROM tmp_items ORDER BY local_id "
+                    "%s, operator, purpose, case_ref FROM tmp_items t WHERE NOT EXISTS (SELECT 1 FROM erasures e "
+                    "WHERE e.source = t.source AND e.source_id = t.source_id) ORDER BY local_id "
                     "ON CONFLICT (source, source_id) DO NOTHING RETURNING id, seq", (ws,)).fetchall()
                 out.counts["items"] = _log_changes(cur, "items", ws, op, ins)
             marks["items"] = hi
@@ -226,6 +236,63 @@ def _push_all(link, pg, out: Pushed, marks: dict) -> None:
             top = cur.execute("SELECT max(seq) FROM changes").fetchone()[0]
             cur.execute("SELECT pg_notify(%s, %s)", (schema.CHANNEL, str(top)))
         cur.execute("UPDATE workstations SET last_seen = now() WHERE id = %s", (ws,))
+
+
+REMOVED = "(removed with an erased item)"  # as the cache's erasure writes it
+_QUOTE = 40  # the first characters of an erased item's text looked for in log rows and tasks
+
+
+def _push_erasures(link, cur, out: Pushed, marks: dict) -> None:
+    """Erasures made here: the store loses the items and what refers to them, as the cache's
+    erasure does (triage history, incident links; tasks and log rows keep their place but
+    lose the item and any quote of its text), and records each erasure for the other
+    workstations. Then the records every recent workstation has pulled are pruned."""
+    conn = link.cache.conn
+    rows = conn.execute("SELECT id, source, source_id, reason, t_ms FROM sync_erasures ORDER BY id LIMIT ?",
+                        (CHUNK,)).fetchall()
+    if rows:
+        _copy(cur, "tmp_erasures", ("local_id", "source", "source_id", "reason", "t_ms"),
+              ("bigint", "text", "text", "text", "bigint"), rows)
+        cur.execute("CREATE TEMP TABLE tmp_erased ON COMMIT DROP AS SELECT i.id, "
+                    "CASE WHEN i.id IN (SELECT item_id FROM incident_items UNION SELECT item_id FROM tasks "
+                    "UNION SELECT item_id FROM incident_log) THEN left(regexp_replace(btrim(i.text), '\\s+', ' ', 'g'), %s) "
+                    "END AS quote FROM items i JOIN tmp_erasures e ON e.source = i.source AND e.source_id = i.source_id",
+                    (_QUOTE,))
+        sub = "(SELECT id FROM tmp_erased)"
+        quotes = ("EXISTS (SELECT 1 FROM tmp_erased q WHERE length(q.quote) >= 4 "
+                  "AND strpos(regexp_replace({col}, '\\s+', ' ', 'g'), q.quote) > 0)")
+        cur.execute(f"DELETE FROM triage_history WHERE item_id IN {sub}")
+        cur.execute(f"UPDATE triage_history SET duplicate_of = NULL WHERE duplicate_of IN {sub}")
+        cur.execute(f"DELETE FROM incident_items WHERE item_id IN {sub}")
+        cur.execute(f"UPDATE tasks SET text = %s, reply = CASE WHEN reply IS NULL THEN NULL ELSE %s END "
+                    f"WHERE item_id IN {sub} OR {quotes.format(col='text')}", (REMOVED, REMOVED))
+        cur.execute(f"UPDATE tasks SET item_id = NULL WHERE item_id IN {sub}")
+        cur.execute(f"UPDATE incident_log SET text = %s WHERE {quotes.format(col='text')}", (REMOVED,))
+        cur.execute(f"UPDATE incident_log SET item_id = NULL WHERE item_id IN {sub}")
+        cur.execute(f"DELETE FROM items WHERE id IN {sub}")
+        ins = cur.execute("INSERT INTO erasures (seq, source, source_id, reason, workstation, t_ms) "
+                          "SELECT nextval('sitmap_seq'), source, source_id, reason, %s, t_ms FROM tmp_erasures "
+                          "ORDER BY local_id RETURNING id, seq", (link.ws,)).fetchall()
+        out.counts["erasures"] = _log_changes(cur, "erasures", link.ws, link.operator, ins)
+        marks["erasures"] = int(rows[-1][0])
+        out.more |= len(rows) >= CHUNK
+    prune_erasures(cur)
+
+
+def prune_erasures(cur) -> int:
+    """Drop the erasure records that every workstation seen within the horizon has pulled;
+    remember the highest seq dropped. Returns how many went."""
+    row = cur.execute("SELECT min(pulled_seq) FROM workstations WHERE last_seen > now() - make_interval(days => %s)",
+                      (schema.ERASURE_HORIZON_DAYS,)).fetchone()
+    floor = row[0] if row else None
+    if not floor:
+        return 0
+    gone = cur.execute("DELETE FROM erasures WHERE seq <= %s RETURNING seq", (floor,)).fetchall()
+    if gone:
+        cur.execute("INSERT INTO store_meta (key, value) VALUES ('erasures_pruned_to', %s) ON CONFLICT (key) DO UPDATE "
+                    "SET value = greatest(store_meta.value::bigint, excluded.value::bigint)::text",
+                    (str(max(g[0] for g in gone)),))
+    return len(gone)
 
 
 def _push_appendonly(link, cur, out: Pushed, marks: dict, table: str, select: str, cols: tuple, types: tuple,

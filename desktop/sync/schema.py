@@ -12,6 +12,7 @@ order and a reader that has seen seq N has seen everything below N.
 from __future__ import annotations
 
 PUSH_LOCK = 0x5349544D  # pg_advisory_xact_lock key held by every push (and by migrations)
+ERASURE_HORIZON_DAYS = 30  # erasure records wait this long for a workstation that is away
 CHANNEL = "sitmap_changes"  # NOTIFY channel; the payload is the newest seq, nothing else
 
 _V1 = """
@@ -234,8 +235,30 @@ CREATE TABLE audit_entries (
 CREATE INDEX audit_entries_t ON audit_entries (t_ms);
 """
 
+_V2 = """
+-- Erasures (a user's erase, a retention purge, a source's withdrawal) made on one
+-- workstation, for the others to apply: the item's identity only. The push that brings one
+-- removes the item and what refers to it here; pullers erase their copy. A row is kept
+-- until every workstation seen within ERASURE_HORIZON_DAYS has pulled past it, then pruned
+-- (``store_meta`` 'erasures_pruned_to' remembers how far, so a workstation that was away
+-- longer checks its cache against the store instead).
+CREATE TABLE erasures (
+    id bigserial PRIMARY KEY,
+    seq bigint NOT NULL,
+    source text NOT NULL,
+    source_id text NOT NULL,
+    reason text NOT NULL,
+    workstation text NOT NULL,
+    t_ms bigint NOT NULL
+);
+CREATE INDEX erasures_key ON erasures (source, source_id);
+CREATE INDEX erasures_seq ON erasures (seq);
+ALTER TABLE workstations ADD COLUMN pulled_seq bigint NOT NULL DEFAULT 0;
+CREATE TABLE store_meta (key text PRIMARY KEY, value text NOT NULL);
+"""
+
 # One SQL script per version; never edit a shipped entry, append a new one.
-MIGRATIONS = [_V1]
+MIGRATIONS = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables a pull reads, in the order their rows are applied (what a row refers to first).

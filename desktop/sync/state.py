@@ -53,6 +53,12 @@ class State:
         self.conn = conn
         self.prefix = f"sync.{store_id}."
 
+    def get_key(self, name: str) -> str | None:
+        return get(self.conn, self.prefix + name)
+
+    def put_key(self, name: str, value) -> None:
+        put(self.conn, self.prefix + name, value)
+
     def cursor(self) -> int:
         return int(get(self.conn, self.prefix + "cursor", "0") or 0)
 

@@ -10,6 +10,7 @@ import pytest
 from desktop.cache import Cache
 from desktop.cache import incidents, triage
 from desktop.core.triage import TriageChange
+from desktop.sync import schema
 from desktop.sync.connect import SyncError
 from desktop.sync.runner import Sync
 from tests.sync.helpers import add_items, keys, local_id, posts, q, triage_of
@@ -157,8 +158,22 @@ def test_newer_shared_schema_refuses_client(tmp_path, shared_url):
     once(a, shared_url)
     with psycopg.connect(shared_url, autocommit=True) as pg:
         pg.execute("INSERT INTO sitmap_schema (version, store_id) SELECT 99, store_id FROM sitmap_schema LIMIT 1")
-    with pytest.raises(SyncError, match=r"uses shared schema 99, newer than this Sitmap knows \(1\)"):
+    with pytest.raises(SyncError, match=rf"uses shared schema 99, newer than this Sitmap knows \({schema.SCHEMA_VERSION}\)"):
         once(a, shared_url)
+
+
+def test_a_store_made_by_an_older_sitmap_is_migrated(tmp_path, shared_url):
+    with psycopg.connect(shared_url, autocommit=True) as pg:  # what the first shared schema made
+        pg.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        pg.execute(schema.MIGRATIONS[0])
+        pg.execute("INSERT INTO sitmap_schema (version, store_id) VALUES (1, 'old0store')")
+    a = tmp_path / "a.db"
+    add_items(a, posts("p", 2))
+    assert once(a, shared_url).pushed == 2
+    with psycopg.connect(shared_url) as pg:
+        assert pg.execute("SELECT max(version), count(DISTINCT store_id) FROM sitmap_schema").fetchone() == (
+            schema.SCHEMA_VERSION, 1)
+        assert pg.execute("SELECT to_regclass('erasures') IS NOT NULL").fetchone()[0]
 
 
 def test_triage_and_incident_of_items_beyond_a_push_chunk_are_held_not_lost(tmp_path, shared_url, monkeypatch):

@@ -136,6 +136,8 @@ def write_records(
                 "INSERT INTO batches (path, format, started_ms, operator, purpose, case_ref) VALUES (?, ?, ?, ?, ?, ?)",
                 (path, fmt, int(time.time() * 1000), operator or None, purpose or None, case_ref or None),
             ).lastrowid
+            stats.batch_id = batch_id
+            wrote_tombstones = False
             rows: list[tuple] = []
 
             def flush() -> None:
@@ -165,6 +167,7 @@ def write_records(
                     # to forget a row it never saw).
                     conn.execute("INSERT OR IGNORE INTO tombstones (source, source_id, batch_id) VALUES (?, ?, ?)",
                                  (rec.source, rec.source_id, batch_id))
+                    wrote_tombstones = True
                 elif isinstance(rec, DeleteUnit):
                     conn.execute("DELETE FROM units WHERE uid = ?", (rec.uid,))
                 elif isinstance(rec, ScrubGeo):
@@ -175,10 +178,7 @@ def write_records(
             flush()
             derive_batch(conn, batch_id)
             # Withdrawn items: deletes in this file, and earlier deletes of items this file brought.
-            doomed = conn.execute(
-                "SELECT i.id, i.batch_id = ? FROM items i JOIN tombstones t ON t.source = i.source "
-                "AND t.source_id = i.source_id WHERE t.batch_id = ? OR i.batch_id = ?",
-                (batch_id, batch_id, batch_id)).fetchall()
+            doomed = withdrawn(conn, batch_id, wrote_tombstones)
             if doomed:
                 from desktop.cache.erase import erase_rows
 
@@ -215,6 +215,30 @@ def write_records(
     if progress:
         progress(seen)
     return stats
+
+
+# Two indexed lookups, never a scan of items: the tombstones this batch wrote (by
+# tombstones_batch, then the items' unique (source, source_id)) and this batch's items that an
+# earlier tombstone withdrew (by items_batch, then the tombstones' key). One query with
+# "t.batch_id = ? OR i.batch_id = ?" scanned the whole items table on every commit.
+WITHDRAWN_BY_BATCH = (
+    "SELECT i.id, i.batch_id = ?1 FROM tombstones t CROSS JOIN items i "
+    "ON i.source = t.source AND i.source_id = t.source_id WHERE t.batch_id = ?1")
+WITHDRAWN_ON_ARRIVAL = (
+    "SELECT i.id, 1 FROM items i CROSS JOIN tombstones t "
+    "ON t.source = i.source AND t.source_id = i.source_id WHERE i.batch_id = ?1")
+
+
+def withdrawn(conn: sqlite3.Connection, batch_id: int, wrote_tombstones: bool = True) -> list[tuple[int, int]]:
+    """The items a batch's tombstones withdraw and the batch's items that earlier tombstones
+    withdrew, as (id, came in this batch). Nothing is looked up when the batch wrote no
+    tombstones and the cache holds none (the live writer's usual commit)."""
+    found: dict[int, int] = {}
+    if wrote_tombstones:
+        found.update(conn.execute(WITHDRAWN_BY_BATCH, (batch_id,)).fetchall())
+    if conn.execute("SELECT 1 FROM tombstones LIMIT 1").fetchone() is not None:
+        found.update(conn.execute(WITHDRAWN_ON_ARRIVAL, (batch_id,)).fetchall())
+    return list(found.items())
 
 
 def derive_batch(conn: sqlite3.Connection, batch_id: int) -> None:

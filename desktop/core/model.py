@@ -149,3 +149,4 @@ class ImportStats:
     deleted: int = 0
     units: int = 0
     notes: list[str] = field(default_factory=list)
+    batch_id: int | None = None  # the batches row this write made (write_records)

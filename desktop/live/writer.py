@@ -328,7 +328,7 @@ class LiveWriter:
                                    operator=self.operator, purpose=self.purpose, case_ref=self.case_ref,
                                    after_batch=_place if self.geoparse else None,
                                    merge_withdrawals=False)  # merged at the next compaction
-                batch = self._cache.conn.execute("SELECT max(id) FROM batches WHERE format = ?", (fmt,)).fetchone()[0]
+                batch = st.batch_id  # the row write_records made (no lookup by format)
                 ids += [r[0] for r in self._cache.conn.execute("SELECT id FROM items WHERE batch_id = ?", (batch,))]
             except (CacheError, Exception) as exc:  # a locked or full disk must not end the feed
                 log.error("live write of %d records from %s failed: %s", len(recs), label, exc)

@@ -38,6 +38,7 @@ class Pulled:
     counts: dict[str, int] = field(default_factory=dict)
     cursor: int = 0
     more: bool = False
+    erased: bool = False  # an audit entry of received erasures waits in the cache's outbox
 
     @property
     def total(self) -> int:
@@ -186,7 +187,16 @@ def pull(link, *, page: int = PAGE) -> Pulled:
         st.set_cursor(last)
     out.cursor = last
     _report_cursor(link, last)
+    if out.erased:
+        _drain(link)
     return out
+
+
+def _drain(link) -> None:
+    from desktop.audit import AuditLog
+
+    with AuditLog.open(link.cache.path) as log:
+        log.drain(link.cache.conn)
 
 
 def _catch_up_erasures(link, out: Pulled) -> None:
@@ -217,6 +227,8 @@ def _catch_up_erasures(link, out: Pulled) -> None:
     with link.cache.transaction():
         _apply_erasures(link, [(s, sid, "erase") for s, sid in gone], out)
         st.put_key("erasures_checked_to", floor)
+    if out.erased:
+        _drain(link)
 
 
 def _report_cursor(link, seq: int) -> None:
@@ -261,8 +273,19 @@ def _apply_erasures(link, rows, out: Pulled) -> None:
                          (source, source_id))
         doomed.append(item)
     if doomed:
-        erase_rows(conn, doomed, merge_fts=False, sync_reason=None)
+        from desktop.cache.erase import id_ranges
+        from desktop.cache.outbox import Staged, Who, stage
+
+        stats = erase_rows(conn, doomed, merge_fts=False, sync_reason=None)
         out.counts["erasures"] = out.counts.get("erasures", 0) + len(doomed)
+        reasons: dict[str, int] = {}
+        for _s, _sid, reason in rows:
+            reasons[reason] = reasons.get(reason, 0) + 1
+        # This cache changed: its own trail says so, in the same transaction.
+        stage(conn, Staged("erase", Who(operator=link.operator)),
+              objects={"items": len(doomed), "ids": id_ranges(doomed)},
+              detail={"from": "shared store", "store": link.store_id, "reasons": reasons, "counts": stats.counts()})
+        out.erased = True
 
 
 def _apply(link, fetched: dict, folds: dict, out: Pulled) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import psycopg
 
+from desktop.audit import AuditLog
+
 from desktop.cache import Cache, erase, holds, incidents, triage
 from desktop.cache.writer import write_records
 from desktop.core.model import DeleteItem, Item, Kind, Precision
@@ -68,6 +70,10 @@ def test_erase_on_one_workstation_reaches_the_store_and_the_others(tmp_path, sha
     assert q(b, "SELECT count(*) FROM triage")[0][0] == 0
     assert q(b, "SELECT count(*) FROM sync_erasures")[0][0] == 0  # not sent back
     assert not any(MARK in r[0] for r in q(b, "SELECT text FROM incident_log"))
+    with AuditLog.open(b) as log:  # B's own trail records what the store erased in its cache
+        got = [e for e in log.entries(action="erase")]
+        assert len(got) == 1 and got[0].detail["from"] == "shared store" and got[0].objects["items"] == 1
+        assert got[0].detail["reasons"] == {"erase": 1} and log.verify().ok
     with Cache.open(b) as c:
         assert erase.compact(c)
     assert _files_contain(tmp_path / "b", MARK.encode()) == []

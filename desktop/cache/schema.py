@@ -357,6 +357,61 @@ _V6 = """
         );
 """
 
+# Version 7: the public channel. A complaint's reply (the "replied" mark beside its triage)
+# and appeals for help with the items that answer them.
+_V7 = """
+        -- A complaint answered: one row per item (no row: not replied). Each change is also a
+        -- triage_history row (note 'replied: …'), so the history stays the one record.
+        CREATE TABLE triage_replies (
+            item_id INTEGER PRIMARY KEY,   -- items.id
+            note TEXT NOT NULL,
+            replied_ms INTEGER NOT NULL,
+            replied_by TEXT NOT NULL
+        );
+
+        -- Appeals for help: draft -> queued -> sending -> sent (or failed when given up).
+        -- ``client_key`` is made with the appeal and goes out with it, so a 'sending' appeal
+        -- found on restart is looked for among the account's own posts before it is sent
+        -- again; ``remote_id`` is recorded before (in the same statement as) the state sent.
+        CREATE TABLE appeals (
+            id INTEGER PRIMARY KEY,
+            state TEXT NOT NULL DEFAULT 'draft'
+                CHECK (state IN ('draft', 'queued', 'sending', 'sent', 'failed')),
+            text_ko TEXT NOT NULL DEFAULT '',
+            text_en TEXT NOT NULL DEFAULT '',
+            image_path TEXT,
+            area TEXT,
+            hashtag TEXT,
+            channel TEXT NOT NULL CHECK (channel IN ('x', 'facebook')),
+            account TEXT NOT NULL,
+            client_key TEXT NOT NULL UNIQUE,
+            remote_id TEXT,
+            remote_url TEXT,
+            error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_ms INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            sent_ms INTEGER,
+            collected_ms INTEGER
+        );
+        CREATE INDEX appeals_state ON appeals (state);
+
+        -- The items (replies, comments) collected as an appeal's responses.
+        CREATE TABLE appeal_responses (
+            appeal_id INTEGER NOT NULL,
+            item_id INTEGER NOT NULL,
+            PRIMARY KEY (appeal_id, item_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX appeal_responses_item ON appeal_responses (item_id);
+
+        -- An erased item takes its reply note and its appeal link with it.
+        CREATE TRIGGER items_ad_channel AFTER DELETE ON items BEGIN
+            DELETE FROM triage_replies WHERE item_id = old.id;
+            DELETE FROM appeal_responses WHERE item_id = old.id;
+        END;
+"""
+
 # SQL scripts, one per version; run by Cache._migrate inside one transaction each.
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6]
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -8,6 +8,7 @@ archive importer, whose tweets are the same objects without ``user``.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +18,7 @@ from desktop.importers import jsonfile
 from desktop.importers.base import (
     BadRecord, ImportContext, check_latlon, hashtags_in, links_in, parse_time, place_radius_m,
 )
+from desktop.core.engagement import from_x_v1, with_metrics
 from desktop.core.model import DeleteItem, Item, Kind, Precision, Record, ScrubGeo, to_ms
 
 NAME = "x-v1"
@@ -172,6 +174,8 @@ def convert(tw: dict, *, raw: str | None = None, author: str | None = None, auth
         links=tuple(u for u in links if isinstance(u, str)) if links else (),
         reply_to=id_of(tw, "in_reply_to_status_id"), quote_of=quote_of,
         retweet_of=id_of(rt, "id") if isinstance(rt, dict) else None, raw=raw,
+        # A retweet's counts are its original's: kept on the original only.
+        extra=None if isinstance(rt, dict) else with_metrics(None, from_x_v1(tw, int(time.time() * 1000))),
     )
 
 

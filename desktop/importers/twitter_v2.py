@@ -9,6 +9,7 @@ id. Posts share the v1.1 id space (source ``x``), so a post seen by both is stor
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -16,6 +17,7 @@ from typing import Any, Iterator
 from desktop.importers import jsonfile
 from desktop.importers.base import BadRecord, ImportContext, check_latlon, parse_time
 from desktop.importers.twitter_v1 import SOURCE, box_position, id_of, plural, text_tags_links
+from desktop.core.engagement import from_x_v2, with_metrics
 from desktop.core.model import Item, Kind, Precision, Record
 
 NAME = "x-v2"
@@ -156,8 +158,15 @@ def convert(t: dict, places: dict, users: dict, included: dict, *, raw: str | No
         text=text, lat=lat, lon=lon, precision=precision, radius_m=radius,
         author=author if isinstance(author, str) and author else None, author_id=author_id,
         lang=lang if isinstance(lang, str) and lang != "und" else None, place_name=place_name,
-        hashtags=tuple(tags), links=tuple(u for u in links if isinstance(u, str)), raw=raw, **refs,
+        hashtags=tuple(tags), links=tuple(u for u in links if isinstance(u, str)), raw=raw,
+        # A repost's counts are its original's: kept on the original only.
+        extra=None if "retweet_of" in refs else with_metrics(None, from_x_v2(t.get("public_metrics"), _now_ms())),
+        **refs,
     )
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def _text_and_entities(t: dict) -> tuple[str, Any]:

@@ -33,12 +33,31 @@ _ITEM_SELECT = ("SELECT id, kind, source, source_id, t_ms, lat, lon, precision, 
                 "workstation, operator, purpose, case_ref FROM items")
 
 
+CHANGED_KEPT = 500  # items a pull reports as changed elsewhere (the rest are only counted)
+
+
+@dataclass(frozen=True)
+class ChangedElsewhere:
+    """An item whose current triage a pull changed: what it is now and who made the change
+    pulled (``by``; the fold keeps each field's latest value, so ``state`` may be older).
+    ``superseded``: the state it replaces was set by this workstation's operator (two people
+    triaged the same post; the later change in the store's order won)."""
+
+    item_id: int
+    by: str
+    state: str
+    priority: str
+    t_ms: int
+    superseded: bool = False
+
+
 @dataclass
 class Pulled:
     counts: dict[str, int] = field(default_factory=dict)
     cursor: int = 0
     more: bool = False
     erased: bool = False  # an audit entry of received erasures waits in the cache's outbox
+    changed_elsewhere: list = field(default_factory=list)  # ChangedElsewhere, at most CHANGED_KEPT
 
     @property
     def total(self) -> int:
@@ -372,6 +391,7 @@ def _apply(link, fetched: dict, folds: dict, out: Pulled) -> None:
 
     # Triage: the rows, then each touched item's current state folded from the whole history.
     refold: dict[int, int] = {}  # shared item id -> local item id
+    pulled_by: dict[int, str] = {}  # local item id -> who made its newest pulled row
     for (_id, s_item, source, source_id, t_ms, by, origin, state, priority, tags, d_source, d_source_id,
          note) in fetched.get("triage_history", []):
         item = _local_item(conn, source, source_id)
@@ -383,6 +403,7 @@ def _apply(link, fetched: dict, folds: dict, out: Pulled) -> None:
                            (item, t_ms, by, origin, state, priority, tags, dup, note))
         pulled("triage_history", cur.lastrowid)
         refold[s_item] = item
+        pulled_by[item] = by
     if refold:
         cond, params = st.not_pulled_sql("triage_history")
         out_mark = st.out("triage_history")
@@ -392,7 +413,16 @@ def _apply(link, fetched: dict, folds: dict, out: Pulled) -> None:
             rows += conn.execute(f"SELECT t_ms, by, origin, state, priority, tags, duplicate_of, note FROM triage_history "
                                  f"WHERE item_id = ? AND id > ? AND {cond} ORDER BY id",
                                  [item, out_mark, *params]).fetchall()
+            before = conn.execute("SELECT state, priority, updated_by FROM triage WHERE item_id = ?", (item,)).fetchone()
             _set_triage(conn, item, rows)
+            after = conn.execute("SELECT state, priority, updated_by, updated_ms FROM triage WHERE item_id = ?",
+                                 (item,)).fetchone()
+            if after is not None and (before is None or tuple(before) != tuple(after[:3])):
+                if len(out.changed_elsewhere) < CHANGED_KEPT:
+                    out.changed_elsewhere.append(ChangedElsewhere(
+                        item, pulled_by[item], after[0], after[1], int(after[3]),
+                        superseded=bool(before is not None and link.operator and before[2] == link.operator
+                                        and after[2] != link.operator)))
 
 
 def fold(rows) -> dict | None:

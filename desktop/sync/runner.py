@@ -41,6 +41,7 @@ class Status:
     cursor: int = 0
     error: str | None = None
     counts: dict = field(default_factory=dict)
+    changed_elsewhere: list = field(default_factory=list)  # pull.ChangedElsewhere of the last cycle
 
     def line(self) -> str:
         if self.online:
@@ -97,6 +98,7 @@ class Sync:
         """Push everything waiting, then pull until caught up. Raises SyncError/StoreOffline."""
         link = self._ensure()
         pushed = pulled = 0
+        changed: list = []
         try:
             while True:
                 p = push(link)
@@ -106,6 +108,7 @@ class Sync:
             while True:
                 r = pull(link)
                 pulled += r.total
+                changed += r.changed_elsewhere
                 if not r.more:
                     break
             left = waiting(link)
@@ -121,6 +124,7 @@ class Sync:
         s = self.status
         s.online, s.offline_since, s.error = True, None, None
         s.pushed, s.pulled, s.waiting, s.cursor = pushed, pulled, left, link.state.cursor()
+        s.changed_elsewhere = changed
         s.pushed_total += pushed
         s.pulled_total += pulled
         return s

@@ -156,6 +156,7 @@ class DetailsPane(QWidget):
             ("quote_of", self.tr("Quote of")),
             ("retweet_of", self.tr("Retweet of")),
             ("other", self.tr("Other")),
+            ("changed_elsewhere", self.tr("Changed elsewhere")),
         ]
 
     # -- public -------------------------------------------------------------------------
@@ -238,6 +239,7 @@ class DetailsPane(QWidget):
             "reply_to": item.get("reply_to") or "",
             "quote_of": item.get("quote_of") or "",
             "retweet_of": item.get("retweet_of") or "",
+            "changed_elsewhere": item.get("changed_elsewhere") or "",
         }
 
     def placed_text(self, item: dict) -> str:

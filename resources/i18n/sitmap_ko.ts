@@ -298,12 +298,12 @@
 <context>
     <name>DailyPurge</name>
     <message>
-        <location filename="../../desktop/ui/daily_purge.py" line="115" />
+        <location filename="../../desktop/ui/daily_purge.py" line="130" />
         <source>The retention purge failed: {error}</source>
         <translation>보존 기간 삭제에 실패했습니다: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/daily_purge.py" line="131" />
+        <location filename="../../desktop/ui/daily_purge.py" line="151" />
         <source>Retention purge: {n} items past their retention period erased</source>
         <translation>보존 기간 삭제: 보존 기간이 지난 항목 {n}건을 삭제했습니다</translation>
     </message>
@@ -322,7 +322,7 @@
     </message>
     <message>
         <location filename="../../desktop/ui/details_pane.py" line="87" />
-        <location filename="../../desktop/ui/details_pane.py" line="199" />
+        <location filename="../../desktop/ui/details_pane.py" line="200" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
@@ -467,102 +467,107 @@
         <translation>기타</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="193" />
+        <location filename="../../desktop/ui/details_pane.py" line="159" />
+        <source>Changed elsewhere</source>
+        <translation>다른 곳에서 변경</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="194" />
         <source>Field update</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="193" />
+        <location filename="../../desktop/ui/details_pane.py" line="194" />
         <source>Post</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="199" />
+        <location filename="../../desktop/ui/details_pane.py" line="200" />
         <source>Remarks</source>
         <translation>비고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="204" />
+        <location filename="../../desktop/ui/details_pane.py" line="205" />
         <source>EMERGENCY</source>
         <translation>긴급</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="220" />
+        <location filename="../../desktop/ui/details_pane.py" line="221" />
         <source>exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="220" />
+        <location filename="../../desktop/ui/details_pane.py" line="221" />
         <source>place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="220" />
+        <location filename="../../desktop/ui/details_pane.py" line="221" />
         <source>inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="221" />
+        <location filename="../../desktop/ui/details_pane.py" line="222" />
         <source>unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="231" />
+        <location filename="../../desktop/ui/details_pane.py" line="232" />
         <source>exact position, accuracy unknown (the sender did not say)</source>
         <translation>정확한 위치, 정확도 모름 (보낸 쪽이 알리지 않음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="251" />
+        <location filename="../../desktop/ui/details_pane.py" line="253" />
         <source>place from the source: %1, %2</source>
         <translation>출처가 준 장소: %1, %2</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="254" />
+        <location filename="../../desktop/ui/details_pane.py" line="256" />
         <source>placed from %1 in the text, %2, confidence %3</source>
         <translation>본문의 %1(으)로 추정, %2, 신뢰도 %3</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="257" />
+        <location filename="../../desktop/ui/details_pane.py" line="259" />
         <source>placed from the text, %2, confidence %3</source>
         <translation>본문으로 추정, %2, 신뢰도 %3</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="259" />
+        <location filename="../../desktop/ui/details_pane.py" line="261" />
         <source>(weak: the author's profile location)</source>
         <translation>(약함: 작성자 프로필의 위치)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="263" />
+        <location filename="../../desktop/ui/details_pane.py" line="265" />
         <source>gazetteer entry: %1</source>
         <translation>지명 사전 항목: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="261" />
+        <location filename="../../desktop/ui/details_pane.py" line="263" />
         <source>the agency's own</source>
         <translation>기관 자체 항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="290" />
+        <location filename="../../desktop/ui/details_pane.py" line="292" />
         <source>last report %1</source>
         <translation>마지막 보고 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="293" />
+        <location filename="../../desktop/ui/details_pane.py" line="295" />
         <source>stale after %1</source>
         <translation>%1 이후 만료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="315" />
+        <location filename="../../desktop/ui/details_pane.py" line="317" />
         <source>Open source in browser</source>
         <translation>원문을 브라우저에서 열기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="317" />
+        <location filename="../../desktop/ui/details_pane.py" line="319" />
         <source>Open this address in your web browser?</source>
         <translation>이 주소를 웹 브라우저에서 열까요?</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="318" />
+        <location filename="../../desktop/ui/details_pane.py" line="320" />
         <source>The page is outside Sitmap and may be hostile.</source>
         <translation>이 페이지는 Sitmap 밖에 있으며 위험할 수 있습니다.</translation>
     </message>
@@ -829,7 +834,7 @@ The details are in {log}.</source>
 <context>
     <name>FeedPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/feed.py" line="42" />
+        <location filename="../../desktop/ui/panels/feed.py" line="54" />
         <source>Feed</source>
         <translation>피드</translation>
     </message>
@@ -1337,32 +1342,32 @@ The details are in {log}.</source>
         <translation>{file}에서 장소 {n}곳: 새로 {added}곳, 갱신 {updated}곳.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/gazetteer.py" line="75" />
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="74" />
         <source>Places imported</source>
         <translation>장소를 가져왔습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/gazetteer.py" line="76" />
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="75" />
         <source>Place the posts without coordinates again with them now?</source>
         <translation>좌표 없는 게시물의 위치를 지금 이 장소들로 다시 지정할까요?</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/gazetteer.py" line="88" />
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="86" />
         <source>Placing posts</source>
         <translation>게시물 위치 지정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/gazetteer.py" line="89" />
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="87" />
         <source>Placing posts from their text…</source>
         <translation>게시물 본문으로 위치 지정 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/gazetteer.py" line="128" />
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="126" />
         <source>{placed} of {posts} posts placed from their text, {ambiguous} ambiguous, {none} naming no place</source>
         <translation>게시물 {posts}건 중 {placed}건을 본문으로 위치 지정, 모호 {ambiguous}건, 장소 언급 없음 {none}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/gazetteer.py" line="136" />
+        <location filename="../../desktop/ui/panels/gazetteer.py" line="134" />
         <source>Posts not placed</source>
         <translation>게시물 위치를 지정하지 못했습니다</translation>
     </message>
@@ -2271,42 +2276,62 @@ Cache: {db}</source>
 <context>
     <name>SharedStorePanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="49" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="52" />
         <source>Shared store…</source>
         <translation>공유 저장소…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="70" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="73" />
         <source>Shared store</source>
         <translation>공유 저장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="71" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="74" />
         <source>The command post's shared store, postgresql://user@host:port/database (TLS options such as sslmode in the URL). Empty: work on this cache only.</source>
         <translation>지휘소의 공유 저장소, postgresql://사용자@호스트:포트/데이터베이스 (sslmode 같은 TLS 옵션은 URL에). 비워 두면 이 캐시만으로 작업합니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="100" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="103" />
         <source>Shared store: connecting…</source>
         <translation>공유 저장소: 연결 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="144" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="147" />
         <source>Shared store: online</source>
         <translation>공유 저장소: 온라인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="146" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="149" />
         <source>, {n} changes waiting</source>
         <translation>, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="149" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="152" />
         <source>Shared store: offline since {time}, {n} changes waiting</source>
         <translation>공유 저장소: {time}부터 오프라인, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="156" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="177" />
+        <source>{by} changed your triage of {n} post(s) on another workstation: now {state}</source>
+        <translation>{by} 님이 다른 워크스테이션에서 내가 분류한 게시물 {n}건을 바꿨습니다: 현재 {state}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="181" />
+        <source>{n} post(s) triaged on another workstation ({who})</source>
+        <translation>다른 워크스테이션에서 게시물 {n}건이 분류되었습니다 ({who})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="198" />
+        <source>{by}, {time}: {state}, {priority}</source>
+        <translation>{by}, {time}: {state}, {priority}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="202" />
+        <source>(replaced your triage)</source>
+        <translation>(내 분류를 대체함)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="206" />
         <source>Shared store: stopped ({error})</source>
         <translation>공유 저장소: 중지됨 ({error})</translation>
     </message>

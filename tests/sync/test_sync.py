@@ -113,8 +113,14 @@ def test_concurrent_triage_latest_shared_seq_wins(tmp_path, shared_url):
     with Cache.open(b) as c:
         triage.apply(c.conn, [local_id(b, "p0")], TriageChange(state="false", priority="critical"), by="analyst-b")
     once(b, shared_url)  # B's change gets the earlier seq
-    once(a, shared_url)  # A's the later one
-    once(b, shared_url)
+    s = once(a, shared_url, operator="analyst-a")  # A's the later one: A's state stands, B's priority joins it
+    [ch] = s.changed_elsewhere
+    assert (ch.by, ch.state, ch.priority, ch.superseded) == ("analyst-b", "verified", "critical", False)
+    s = once(b, shared_url, operator="analyst-b")
+    # B is told that its triage was overtaken, by whom and what it is now.
+    [ch] = s.changed_elsewhere
+    assert (ch.item_id, ch.by, ch.state, ch.priority, ch.superseded) == (
+        local_id(b, "p0"), "analyst-a", "verified", "critical", True)
     for path in (a, b):
         assert triage_of(path, "p0") == ("verified", "critical", "analyst-a"), path.name
         hist = q(path, "SELECT by, state FROM triage_history ORDER BY id")

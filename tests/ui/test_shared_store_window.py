@@ -4,6 +4,7 @@ reaches this window's index."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -16,6 +17,11 @@ from tests.sync.conftest import pg_server, shared_url  # noqa: F401 (fixtures)
 from tests.sync.helpers import add_items, local_id, posts, q
 
 pytestmark = pytest.mark.webengine
+
+
+def waiting_in(label: str) -> int:
+    m = re.search(r"offline since \d\d:\d\d, (\d+) changes waiting", label)
+    return int(m.group(1)) if m else -1
 
 
 def test_window_syncs_with_shared_store(qtbot, tmp_path, pg_server, shared_url, js_errors):  # noqa: F811
@@ -53,12 +59,36 @@ def test_window_syncs_with_shared_store(qtbot, tmp_path, pg_server, shared_url, 
         Sync(other, shared_url).once()
         qtbot.waitUntil(lambda: q(mine, "SELECT count(*) FROM triage WHERE state = 'verified'")[0][0] == 1,
                         timeout=20000)
+        # Someone else changed it: the status bar says so, and so do the post's details.
+        o1 = local_id(mine, "o1")
+        qtbot.waitUntil(lambda: o1 in panel.changed, timeout=20000)
+        assert "1 post(s) triaged on another workstation (other-analyst)" in win.statusBar().currentMessage()
+        feed = win.panel("feed")
+        win.session.select(o1, "map")
+        qtbot.waitUntil(lambda: (feed.details.field_text("changed_elsewhere") or "").startswith("other-analyst, "),
+                        timeout=10000)
+        # This operator's own triage overtaken by a later change there: said as such.
+        with Cache.open(mine) as c:
+            triage.apply(c.conn, [local_id(mine, "o2")], TriageChange(state="verified"), by=win.session.operator)
+        qtbot.waitUntil(lambda: Sync(other, shared_url).once() and  # takes this window's change ...
+                        q(other, "SELECT count(*) FROM triage WHERE state = 'verified'")[0][0] == 2, timeout=20000)
+        with Cache.open(other) as c:  # ... and overrides it
+            triage.apply(c.conn, [local_id(other, "o2")], TriageChange(state="false"), by="other-analyst")
+        Sync(other, shared_url).once()
+        o2 = local_id(mine, "o2")
+        qtbot.waitUntil(lambda: o2 in panel.changed and panel.changed[o2].superseded, timeout=20000)
+        assert "other-analyst changed your triage of 1 post(s) on another workstation: now false" in \
+            win.statusBar().currentMessage()
+        win.session.select(o2, "map")
+        qtbot.waitUntil(lambda: "(replaced your triage)" in (feed.details.field_text("changed_elsewhere") or ""),
+                        timeout=10000)
         # The store goes away: offline since HH:MM, and the changes made meanwhile are counted.
         pg_server.stop()
         try:
             qtbot.waitUntil(lambda: "offline since" in panel.label.text(), timeout=30000)
+            before = waiting_in(panel.label.text())
             add_items(mine, posts("late", 2), name="late.json")
-            qtbot.waitUntil(lambda: "2 changes waiting" in panel.label.text(), timeout=30000)
+            qtbot.waitUntil(lambda: waiting_in(panel.label.text()) >= before + 2, timeout=30000)
         finally:
             pg_server.start()
         qtbot.waitUntil(lambda: panel.label.text() == "Shared store: online", timeout=40000)

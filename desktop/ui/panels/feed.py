@@ -27,10 +27,22 @@ class FeedPanel(Panel):
         self.widget.setSizes([560, 340])
         self.view.itemSelected.connect(lambda i: self.session.select(int(i), "feed"))
         self.details.whoSaw.connect(self.who_saw)
+        ctx.services["refresh_details"] = self.refresh_details
         s = self.session
         s.events.connect("selected", self._selected)
         s.events.connect("span", lambda span: span and self.model.set_span(*span))
         s.events.connect("zone", self.model.set_display_zone)
+
+    def _load(self, item_id: int | None) -> dict | None:
+        item = self.ctx.loader.load([item_id]).get(item_id) if item_id is not None else None
+        note = self.ctx.services.get("changed_elsewhere")
+        if item is not None and note is not None:
+            item = {**item, "changed_elsewhere": note(item_id)}
+        return item
+
+    def refresh_details(self) -> None:
+        """Show the selected item again (its triage changed), without counting a new look."""
+        self.details.show_item(self._load(self.session.selected))
 
     def who_saw(self, item_id: int) -> None:
         """The audit trail of this item (the audit panel, when the window has it)."""
@@ -42,7 +54,7 @@ class FeedPanel(Panel):
         return [Dock("feedDock", self.tr("Feed"), self.widget, Area.RightDockWidgetArea, width=520)]
 
     def _selected(self, item_id: int | None) -> None:
-        item = self.ctx.loader.load([item_id]).get(item_id) if item_id is not None else None
+        item = self._load(item_id)
         self.details.show_item(item)
         if item is not None:
             self.record("opened", item_id)  # its details are read: a consultation

@@ -44,6 +44,9 @@ class SharedStorePanel(Panel):
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._password: str | None = None  # typed this session, kept nowhere else
+        # Items whose triage another workstation changed this session: item id -> ChangedElsewhere.
+        self.changed: dict[int, object] = {}
+        ctx.services["changed_elsewhere"] = self.changed_text
 
     def actions(self) -> list[MenuEntry]:
         act = QAction(self.tr("Shared store…"), self.ctx.window)
@@ -151,6 +154,53 @@ class SharedStorePanel(Panel):
         self.label.setToolTip(s.error or s.store)
         if s.pulled:
             self.ctx.worker.append()  # the new rows go into the index, as after a live commit
+        if s.changed_elsewhere:
+            self._changed(s.changed_elsewhere)
+
+    # someone else changed it -----------------------------------------------------------------
+    CHANGED_KEPT = 5000
+
+    def _changed(self, changes: list) -> None:
+        """Say that another workstation changed posts' triage, first those whose triage was this
+        operator's; the details of such a post say it too."""
+        from desktop.ui.feed_model import triage_names
+
+        for ch in changes:
+            self.changed.pop(ch.item_id, None)
+            self.changed[ch.item_id] = ch
+        while len(self.changed) > self.CHANGED_KEPT:
+            self.changed.pop(next(iter(self.changed)))
+        names = triage_names()
+        mine = [c for c in changes if c.superseded]
+        if mine:
+            last = mine[-1]
+            text = self.tr("{by} changed your triage of {n} post(s) on another workstation: now {state}").format(
+                by=last.by, n=len(mine), state=names.state(last.state))
+        else:
+            who = sorted({c.by for c in changes})
+            text = self.tr("{n} post(s) triaged on another workstation ({who})").format(
+                n=len(changes), who=", ".join(who[:3]) + ("…" if len(who) > 3 else ""))
+        self.ctx.status(text, 15000)
+        sel = self.session.selected
+        refresh = self.ctx.services.get("refresh_details")
+        if sel is not None and sel in {c.item_id for c in changes} and refresh is not None:
+            refresh()
+
+    def changed_text(self, item_id: int | None) -> str:
+        """The details' line for an item another workstation changed this session ("" if none)."""
+        from desktop.core.timefmt import fmt
+        from desktop.ui.feed_model import triage_names
+
+        ch = self.changed.get(item_id) if item_id is not None else None
+        if ch is None:
+            return ""
+        names = triage_names()
+        text = self.tr("{by}, {time}: {state}, {priority}").format(
+            by=ch.by, time=fmt(ch.t_ms, self.session.zone), state=names.state(ch.state),
+            priority=names.priority(ch.priority))
+        if ch.superseded:
+            text += " " + self.tr("(replaced your triage)")
+        return text
 
     def _on_stopped(self, message: str) -> None:
         self.label.setText(self.tr("Shared store: stopped ({error})").format(error=message))

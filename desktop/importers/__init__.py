@@ -28,6 +28,8 @@ FORMAT_MODULES = {
     "x-archive": "twitter_archive",
     "x-v2": "twitter_v2",
     "x-v1": "twitter_v1",
+    "facebook-graph": "facebook_graph",
+    "facebook-export": "facebook_export",
     "geojson": "geojson",
     "ushahidi": "ushahidi",
     "csv": "csvfile",

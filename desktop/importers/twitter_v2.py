@@ -153,6 +153,8 @@ def convert(t: dict, places: dict, users: dict, included: dict, *, raw: str | No
     lat, lon, precision, radius, place_name = _position(t.get("geo"), places, tally)
     lang = t.get("lang")
     author = users.get(author_id) if author_id else None
+    conversation = id_of(t, "conversation_id")  # the thread's first post; kept for replies only
+    base = {"conversation_id": conversation} if conversation and conversation != tid else None
     return Item(
         kind=Kind.POST, source=SOURCE, source_id=tid, t_ms=parse_time(t["created_at"], None, assume_utc=True),
         text=text, lat=lat, lon=lon, precision=precision, radius_m=radius,
@@ -160,7 +162,7 @@ def convert(t: dict, places: dict, users: dict, included: dict, *, raw: str | No
         lang=lang if isinstance(lang, str) and lang != "und" else None, place_name=place_name,
         hashtags=tuple(tags), links=tuple(u for u in links if isinstance(u, str)), raw=raw,
         # A repost's counts are its original's: kept on the original only.
-        extra=None if "retweet_of" in refs else with_metrics(None, from_x_v2(t.get("public_metrics"), _now_ms())),
+        extra=base if "retweet_of" in refs else with_metrics(base, from_x_v2(t.get("public_metrics"), _now_ms())),
         **refs,
     )
 

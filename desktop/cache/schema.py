@@ -412,6 +412,12 @@ _V7 = """
         END;
 """
 
+# Version 8: conversation threads (a post and the replies and comments that answer it) are
+# followed down reply_to; replies are a small part of a cache, so the index holds only them.
+_V8 = """
+        CREATE INDEX items_reply_to ON items (source, reply_to) WHERE reply_to IS NOT NULL;
+"""
+
 # SQL scripts, one per version; run by Cache._migrate inside one transaction each.
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
 SCHEMA_VERSION = len(MIGRATIONS)

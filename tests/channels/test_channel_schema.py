@@ -15,9 +15,9 @@ def test_v7_tables_and_erasure_trigger(tmp_path):
     cache = Cache.open(tmp_path / "c.db")
     try:
         conn = cache.conn
-        assert SCHEMA_VERSION >= 7
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
-        assert {"triage_replies", "appeals", "appeal_responses", "items_ad_channel"} <= names
+        assert SCHEMA_VERSION >= 8
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger', 'index')")}
+        assert {"triage_replies", "appeals", "appeal_responses", "items_ad_channel", "items_reply_to"} <= names
         write_records(cache, [Item(kind=Kind.POST, source="facebook", source_id="1_2", t_ms=1, text="민원")],
                       path="test", fmt="facebook-graph", purpose="public-order")
         item_id = conn.execute("SELECT id FROM items").fetchone()[0]

@@ -3,7 +3,9 @@
 ``sitmap sync --db cache.db --shared postgresql://user@host:port/sitmap`` pushes what this
 workstation changed and pulls what the others did, then keeps doing so (woken by the
 store's notifications) until Ctrl+C, printing one status line whenever something moved
-or the store went offline or came back. ``--once`` pushes and pulls once and exits.
+or the store went offline or came back. ``--once`` pushes and pulls once and exits. ``--since`` (default 24h) says how far back
+the cache holds the store's items: a first sync takes only that span, and a later run with
+a wider one (``--since 7d``, ``--since all``) fetches what is missing, newest first.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ def register(sub) -> None:
                    help="postgresql://user@host:port/database (default: $SITMAP_SHARED)")
     p.add_argument("--once", action="store_true", help="push and pull once, then exit")
     p.add_argument("--since", default="24h", metavar="SPAN",
-                   help="pull items no older than this (24h, 90m, 2d, or 'all'; default 24h)")
+                   help="hold the store's items no older than this (24h, 90m, 2d, or 'all'; default 24h); "
+                        "a wider span than the cache holds fetches the older items, newest first")
     p.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
                    help="pull at least this often even without a notification (default 5)")
     p.set_defaults(func=run)

@@ -22,7 +22,8 @@ class Link:
     ws: str
     state: state.State
     operator: str | None = None
-    since_ms: int | None = None  # items older than this are not pulled
+    since_ms: int | None = None  # items older than this are not pulled (the cache's have_from)
+    want_from: int | None = None  # the earliest time asked for (None: all); older than since_ms: fetched
 
     @property
     def where(self) -> str:
@@ -52,7 +53,16 @@ class Link:
             if isinstance(exc, SyncError) or not _is_driver_error(exc):
                 raise
             raise explain(url, exc) from None
-        return cls(url, cache, pg, store_id, ws, state.State(cache.conn, store_id), operator, since_ms)
+        st = state.State(cache.conn, store_id)
+        have = st.get_key("have_from")
+        if have is None and since_ms is not None and st.cursor() == 0:
+            # Joining now, for the recent past only: the cache holds the store's items from then on.
+            with cache.transaction():
+                st.put_key("have_from", int(since_ms))
+            have = since_ms
+        link = cls(url, cache, pg, store_id, ws, st, operator, int(have) if have is not None else None)
+        link.want_from = since_ms
+        return link
 
     def reconnect(self) -> None:
         _close(self.pg)

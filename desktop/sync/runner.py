@@ -42,8 +42,13 @@ class Status:
     error: str | None = None
     counts: dict = field(default_factory=dict)
     changed_elsewhere: list = field(default_factory=list)  # pull.ChangedElsewhere of the last cycle
+    have_from: int | None = None  # the cache holds the store's items from then on (None: all)
+    store_span: tuple[int, int] | None = None  # the store's first and last item time
+    fetching: tuple[int, int] | None = None  # (read, total) while an older span is fetched
 
     def line(self) -> str:
+        if self.online and self.fetching:
+            return f"shared store: fetching older items, {self.fetching[0]} of {self.fetching[1]}"
         if self.online:
             return f"shared store: online, pushed {self.pushed}, pulled {self.pulled}" + (
                 f", {self.waiting} changes waiting" if self.waiting else "")
@@ -86,6 +91,50 @@ class Sync:
         self.on_status = on_status
         self.link: Link | None = None
         self.status = Status(online=False, store=display(url))
+        self._lock = threading.Lock()
+        self._want: int | None = None  # an earlier time asked for by the window (request_from)
+        self._stop: threading.Event | None = None
+
+    def request_from(self, t_ms: int) -> None:
+        """Ask for the store's items from ``t_ms`` on (any thread): fetched by the next cycle
+        when the cache does not hold them yet."""
+        with self._lock:
+            self._want = int(t_ms) if self._want is None else min(self._want, int(t_ms))
+
+    def _older_wanted(self, link: Link) -> int | None:
+        """The start of the span to fetch now, or None when the cache holds what was asked for."""
+        if link.since_ms is None:
+            return None
+        target = 0 if link.want_from is None else link.want_from
+        with self._lock:
+            if self._want is not None:
+                target = min(target, self._want)
+        return target if target < link.since_ms else None
+
+    def _fetch_older(self, link: Link) -> int:
+        from desktop.sync.fetch import fetch_span
+
+        start = self._older_wanted(link)
+        if start is None:
+            return 0
+        s = self.status
+
+        def progress(f) -> None:
+            s.fetching = (f.seen, f.total)
+            s.pulled = f.items
+            if self.on_status:
+                self.on_status(replace(s))
+
+        try:
+            got = fetch_span(link, start, link.since_ms, on_progress=progress, cancel=self._stop)
+        finally:
+            s.fetching = None
+        if got.complete:
+            link.want_from = start if link.want_from is None or start < link.want_from else link.want_from
+            with self._lock:
+                if self._want is not None and self._want >= start:
+                    self._want = None
+        return got.items
 
     # --- one cycle ------------------------------------------------------------------
 
@@ -111,7 +160,9 @@ class Sync:
                 changed += r.changed_elsewhere
                 if not r.more:
                     break
+            pulled += self._fetch_older(link)
             left = waiting(link)
+            span = _store_span(link)
         except SyncError:
             raise
         except Exception as exc:
@@ -125,6 +176,7 @@ class Sync:
         s.online, s.offline_since, s.error = True, None, None
         s.pushed, s.pulled, s.waiting, s.cursor = pushed, pulled, left, link.state.cursor()
         s.changed_elsewhere = changed
+        s.have_from, s.store_span = link.since_ms, span
         s.pushed_total += pushed
         s.pulled_total += pulled
         return s
@@ -182,6 +234,7 @@ class Sync:
     def run(self, stop: threading.Event) -> None:
         """Sync until ``stop`` is set. Errors that retrying cannot fix (a refused password,
         a newer shared schema) end the loop with SyncError; an unreachable store is retried."""
+        self._stop = stop
         listener = None
         last_pull = 0.0
         mark = None
@@ -214,6 +267,8 @@ class Sync:
                             break
                         if self._local_mark() != mark:
                             break
+                        if self.link is not None and self._older_wanted(self.link) is not None:
+                            break
                 except (sqlite3.OperationalError, CacheError) as exc:
                     # The cache is busy (an import, the live writer, a new file being set up):
                     # nothing was lost, the cycle runs again in a moment.
@@ -240,6 +295,12 @@ class Sync:
         finally:
             _close_quietly(listener)
             self.close()
+
+
+def _store_span(link: Link) -> tuple[int, int] | None:
+    from desktop.sync.fetch import store_span
+
+    return store_span(link)
 
 
 def _close_quietly(conn) -> None:

@@ -2276,62 +2276,67 @@ Cache: {db}</source>
 <context>
     <name>SharedStorePanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="52" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="55" />
         <source>Shared store…</source>
         <translation>공유 저장소…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="73" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="76" />
         <source>Shared store</source>
         <translation>공유 저장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="74" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="77" />
         <source>The command post's shared store, postgresql://user@host:port/database (TLS options such as sslmode in the URL). Empty: work on this cache only.</source>
         <translation>지휘소의 공유 저장소, postgresql://사용자@호스트:포트/데이터베이스 (sslmode 같은 TLS 옵션은 URL에). 비워 두면 이 캐시만으로 작업합니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="103" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="106" />
         <source>Shared store: connecting…</source>
         <translation>공유 저장소: 연결 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="147" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="155" />
+        <source>Shared store: fetching older posts, {done} of {total}</source>
+        <translation>공유 저장소: 이전 게시물을 가져오는 중, {total}건 중 {done}건</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="158" />
         <source>Shared store: online</source>
         <translation>공유 저장소: 온라인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="149" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="160" />
         <source>, {n} changes waiting</source>
         <translation>, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="152" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="163" />
         <source>Shared store: offline since {time}, {n} changes waiting</source>
         <translation>공유 저장소: {time}부터 오프라인, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="177" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="198" />
         <source>{by} changed your triage of {n} post(s) on another workstation: now {state}</source>
         <translation>{by} 님이 다른 워크스테이션에서 내가 분류한 게시물 {n}건을 바꿨습니다: 현재 {state}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="181" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="202" />
         <source>{n} post(s) triaged on another workstation ({who})</source>
         <translation>다른 워크스테이션에서 게시물 {n}건이 분류되었습니다 ({who})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="198" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="219" />
         <source>{by}, {time}: {state}, {priority}</source>
         <translation>{by}, {time}: {state}, {priority}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="202" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="223" />
         <source>(replaced your triage)</source>
         <translation>(내 분류를 대체함)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="206" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="227" />
         <source>Shared store: stopped ({error})</source>
         <translation>공유 저장소: 중지됨 ({error})</translation>
     </message>
@@ -2568,6 +2573,54 @@ Cache: {db}</source>
         <location filename="../../desktop/ui/panels/tasks.py" line="273" />
         <source>cancelled</source>
         <translation>취소됨</translation>
+    </message>
+</context>
+<context>
+    <name>ThreadDialog</name>
+    <message>
+        <location filename="../../desktop/ui/thread_dialog.py" line="28" />
+        <source>Thread</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/thread_dialog.py" line="34" />
+        <source>%1 items in this conversation (%2)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/thread_dialog.py" line="36" />
+        <source>The post that opened it is not in the cache.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/thread_dialog.py" line="38" />
+        <source>Only the first part of a very long thread is shown.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/thread_dialog.py" line="44" />
+        <source>Text</source>
+        <translation>본문</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/thread_dialog.py" line="44" />
+        <source>Author</source>
+        <translation>작성자</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/thread_dialog.py" line="44" />
+        <source>Time</source>
+        <translation>시간</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/thread_dialog.py" line="56" />
+        <source>(no author given)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../desktop/ui/thread_dialog.py" line="72" />
+        <source>Select</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>

@@ -98,3 +98,38 @@ def test_window_syncs_with_shared_store(qtbot, tmp_path, pg_server, shared_url, 
     Sync(other, shared_url).once()
     with Cache.open(other) as c:
         assert c.conn.execute("SELECT count(*) FROM items").fetchone()[0] == 9
+
+
+def test_window_joins_with_the_last_day_and_fetches_older_when_the_slider_goes_there(
+        qtbot, tmp_path, shared_url):  # noqa: F811
+    import time
+
+    from desktop.ui.main_window import MainWindow
+
+    mine, other = tmp_path / "mine.db", tmp_path / "other.db"
+    now = int(time.time() * 1000)
+    hour = 3_600_000
+    for d, back in enumerate((54 * hour, 30 * hour, 1 * hour)):
+        add_items(other, posts(f"d{d}-", 10, t0=now - back), name=f"day{d}.json")
+    Sync(other, shared_url).once()
+    add_items(mine, posts("m", 1, t0=now - 2 * hour))
+    win = MainWindow(mine, restore=False)
+    qtbot.addWidget(win)
+    win.show()
+    panel = win.panel("shared_store")
+    try:
+        panel.connect_to(shared_url)
+        qtbot.waitUntil(lambda: panel.last_status is not None and panel.last_status.online, timeout=20000)
+        # Only the last day came: the mine one and d2.
+        qtbot.waitUntil(lambda: q(mine, "SELECT count(*) FROM items")[0][0] == 11, timeout=20000)
+        assert panel.last_status.have_from is not None and panel.last_status.have_from > now - 25 * hour
+        # The slider reaches back to the store's first item ...
+        qtbot.waitUntil(lambda: win.session.span is not None and win.session.span[0] <= now - 54 * hour,
+                        timeout=10000)
+        # ... and going there fetches the older posts into the index.
+        win.session.window = (now - 55 * hour, now - 50 * hour)
+        qtbot.waitUntil(lambda: q(mine, "SELECT count(*) FROM items")[0][0] == 31, timeout=30000)
+        qtbot.waitUntil(lambda: win.last_result is not None and win.last_result.total == 10, timeout=20000)
+        assert panel.last_status.have_from <= now - 55 * hour
+    finally:
+        win.close()

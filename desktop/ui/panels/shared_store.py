@@ -30,6 +30,7 @@ class _Relay(QObject):
 
 class SharedStorePanel(Panel):
     name = "shared_store"
+    JOIN_SPAN_MS = 24 * 3600 * 1000  # what a workstation joining the store takes at first
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -47,6 +48,8 @@ class SharedStorePanel(Panel):
         # Items whose triage another workstation changed this session: item id -> ChangedElsewhere.
         self.changed: dict[int, object] = {}
         ctx.services["changed_elsewhere"] = self.changed_text
+        self._sync = None
+        self.session.events.connect("window", self._window_moved)
 
     def actions(self) -> list[MenuEntry]:
         act = QAction(self.tr("Shared store…"), self.ctx.window)
@@ -117,7 +120,11 @@ class SharedStorePanel(Panel):
             url = urlunsplit((parts.scheme, f"{user}:{quote(self._password, safe='')}@{host}", parts.path,
                               parts.query, parts.fragment))
         self._stop = threading.Event()
-        sync = Sync(self.ctx.db_path, url, operator=self.session.operator, on_status=self.relay.status.emit)
+        # Joining: the last day; older spans are fetched when the slider goes there (_window_moved).
+        since = int(time.time() * 1000) - self.JOIN_SPAN_MS
+        sync = Sync(self.ctx.db_path, url, operator=self.session.operator, since_ms=since,
+                    on_status=self.relay.status.emit)
+        self._sync = sync
         stop = self._stop
 
         def run() -> None:
@@ -135,6 +142,7 @@ class SharedStorePanel(Panel):
         log.info("syncing with %s", without_password(bare_url)[0])
 
     def stop(self) -> None:
+        self._sync = None
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
@@ -143,7 +151,10 @@ class SharedStorePanel(Panel):
     # what the sync says ------------------------------------------------------------------
     def _on_status(self, s) -> None:
         self.last_status = s
-        if s.online:
+        if s.online and s.fetching:
+            text = self.tr("Shared store: fetching older posts, {done} of {total}").format(
+                done=f"{s.fetching[0]:,}", total=f"{s.fetching[1]:,}")
+        elif s.online:
             text = self.tr("Shared store: online")
             if s.waiting:
                 text += self.tr(", {n} changes waiting").format(n=s.waiting)
@@ -152,10 +163,20 @@ class SharedStorePanel(Panel):
             text = self.tr("Shared store: offline since {time}, {n} changes waiting").format(time=since, n=s.waiting)
         self.label.setText(text)
         self.label.setToolTip(s.error or s.store)
+        if s.online and s.store_span:  # the slider reaches back to the store's first item
+            self.session.widen_span(s.store_span[0], s.store_span[1] + 1)
         if s.pulled:
             self.ctx.worker.append()  # the new rows go into the index, as after a live commit
         if s.changed_elsewhere:
             self._changed(s.changed_elsewhere)
+
+    def _window_moved(self, window) -> None:
+        """The slider went before what the cache holds of the store: fetch that span."""
+        s, sync = self.last_status, self._sync
+        if window is None or sync is None or s is None or not s.online or s.have_from is None:
+            return
+        if window[0] < s.have_from:
+            sync.request_from(int(window[0]))
 
     # someone else changed it -----------------------------------------------------------------
     CHANGED_KEPT = 5000

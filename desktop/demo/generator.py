@@ -150,6 +150,24 @@ def _place_posts(conn: sqlite3.Connection, batch_id: int, stats: DemoStats) -> N
         stats.notes.append(f"geoparser: {summary.line()}")
 
 
+def define_campaigns(cache: Cache, sc: dict | None = None) -> list[str]:
+    """The scenario's campaigns (Busan's #busanpolice #byhand drive and its Safe Busan one),
+    defined in the cache unless a campaign of that name is there already; returns those added."""
+    from desktop.campaigns import store
+
+    sc = sc or scn.load()
+    clock = scn.Clock(sc)
+    added = []
+    for c in sc.get("campaigns", ()):
+        if cache.conn.execute("SELECT 1 FROM campaigns WHERE name = ?", (c["name"],)).fetchone():
+            continue
+        store.add(cache, c["name"], hashtags=c.get("hashtags", ()), keywords=c.get("keywords", ()),
+                  from_ms=clock.ms(c["from"]), to_ms=clock.ms(c["to"]),
+                  areas=[("district", d) for d in c.get("districts", ())], by="demo")
+        added.append(c["name"])
+    return added
+
+
 def write_demo(
     cache: Cache,
     *,
@@ -166,7 +184,8 @@ def write_demo(
 
     With ``geoparse`` the scenario's landmarks (``data/demo_gazetteer.csv``) join the
     cache's gazetteer and the posts without coordinates are placed from their text, in
-    the same transaction (as an import does).
+    the same transaction (as an import does). The scenario's campaigns are defined too
+    (:func:`define_campaigns`).
     """
     sc = scn.load()
     n = int(sc["default_size"]) if size is None else int(size)
@@ -210,6 +229,7 @@ def write_demo(
             _apply_withdrawals(conn, batch_id, stats)
             if geoparse and stats.accepted:
                 _place_posts(conn, batch_id, stats)
+            define_campaigns(cache, sc)
             t2 = time.perf_counter()
             for uid, info in roles.items():
                 if uid in latest:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Iterator
@@ -64,6 +65,10 @@ class _Stream:
         self.p_official = off["share"] if off["accounts"] else 0.0
         self.official = np.array([a[0] for a in off["accounts"]], dtype=object)
         self.official_ids = np.array([a[1] for a in off["accounts"]], dtype=object)
+        # Engagement counts as X v2 gives them (public_metrics), kept in extra["metrics"]; drawn
+        # from a random stream of their own so the rest of the day does not move.
+        self.engagement = spec.get("engagement")
+        self.key = zlib.crc32(self.name.encode())
         # Place-only posts name an area; each centre may have its own list.
         default = plan.area_choice(spec["areas"])
         if self.where["type"] == "around":
@@ -276,17 +281,41 @@ def _posts(plan: _Plan, st: _Stream, rng: np.random.Generator, a: int, b: int, n
     handles, ids = plan.authors[st.region]
     who = (len(handles) * rng.random(n) ** 2).astype(np.int64)  # skewed: low indices post most
     author, author_id = handles[who], ids[who]
+    off = None
     if st.p_official:
         off = rng.random(n) < st.p_official
         pick = rng.integers(0, len(st.official), int(off.sum()))
         author[off], author_id[off] = st.official[pick], st.official_ids[pick]
+    extra = _metrics(plan, st, a, n, off) if st.engagement else np.full(n, "", dtype=object)
     return {
+        "extra": extra,
         "t_ms": t, "lat": lat, "lon": lon, "precision": _PRECISIONS[prec],
         "radius_m": np.where(place, plan.area_r[area], NAN), "text": text, "author": author, "author_id": author_id,
         "lang": np.where(ko, "ko", "en").astype(object),
         "place_name": np.where(place, np.where(ko, plan.area_ko[area], plan.area_en[area]), "").astype(object),
         "hashtags": st.tags.json[tags], "links": links_json,
     }
+
+
+def _metrics(plan: _Plan, st: _Stream, a: int, n: int, official) -> np.ndarray:
+    """extra["metrics"] JSON for a share of the posts: likes, reposts, replies, quotes and
+    impressions, as counted an hour after the scenario's end; official accounts get more."""
+    spec = st.engagement
+    rng = np.random.default_rng([plan.seed, 3, st.key, a])
+    has = rng.random(n) < spec["share"]
+    boost = np.where(official, spec.get("official_factor", 1.0), 1.0) if official is not None else np.ones(n)
+    likes = rng.poisson(rng.gamma(0.8, spec["likes_mean"] / 0.8, n) * boost)
+    reposts = rng.binomial(likes, 0.25)
+    replies = rng.binomial(likes, 0.12)
+    quotes = rng.binomial(reposts, 0.1)
+    impressions = (likes + 1) * rng.integers(20, 90, n)
+    captured = plan.clock.end_ms + 3_600_000
+    out = np.full(n, "", dtype=object)
+    for i in np.flatnonzero(has):
+        out[i] = (f'{{"metrics": {{"likes": {likes[i]}, "reposts": {reposts[i]}, "replies": {replies[i]}, '
+                  f'"quotes": {quotes[i]}, "impressions": {impressions[i]}, "captured_ms": {captured}, '
+                  f'"from": "x-v2"}}}}')
+    return out
 
 
 def _reports(plan: _Plan, u: _Unit, rng: np.random.Generator, a: int, b: int) -> dict | None:
@@ -335,7 +364,7 @@ def _slice(plan: _Plan, k: int) -> Chunk:
     rng = np.random.default_rng([plan.seed, 1, k])
     parts = [_posts(plan, st, rng, a, b, int(c[k])) for st, c in zip(plan.streams, plan.slice_counts) if c[k]]
     cols = ["t_ms", "lat", "lon", "precision", "radius_m", "text", "author", "author_id", "lang", "place_name",
-            "hashtags", "links"]
+            "hashtags", "links", "extra"]
     if parts:
         posts = {c: np.concatenate([p[c] for p in parts]) for c in cols}
     else:
@@ -350,7 +379,7 @@ def _slice(plan: _Plan, k: int) -> Chunk:
         posts["source_id"] = sid.astype(str).astype(object)
     empty = np.full(n_posts, "", dtype=object)
     posts.update(kind=np.full(n_posts, "post", dtype=object), source=np.full(n_posts, "x", dtype=object),
-                 unit_uid=empty, callsign=empty, extra=empty)
+                 unit_uid=empty, callsign=empty)
     latest = {}
     reps = []
     for u in plan.units:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import queue
 import socket
-import statistics
 import sys
 import tempfile
 import time
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp())
     os.environ["SITMAP_DATA_DIR"] = str(tmp)
+    os.environ.setdefault("SITMAP_PURPOSE", "public-order")  # no purpose, no collection
     db = tmp / "flood.db"
     with Cache.open(db) as c:
         write_demo(c, seed=7)
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    if not win.session.purpose:
+        win.session.purpose = os.environ["SITMAP_PURPOSE"]
     win.set_live(True)
     # One trusted peer sends everything: lift the per-peer rate cap for this measurement.
     win.live.live.start_tcp_server("127.0.0.1", port, rate=args.rate * 2, burst=args.rate * 5)
@@ -77,31 +80,77 @@ def main(argv: list[str] | None = None) -> int:
 
     timer = QTimer(interval=10)
     timer.timeout.connect(tick)
-    results = mp.Queue()
-    sender = mp.get_context("fork").Process(target=_sender, args=("tcp", port, args.rate, args.seconds, False, results))
+    ctx = mp.get_context("spawn")  # a fork of a process running Qt threads is not safe
+    results, ready = ctx.Queue(), ctx.Event()
+    sender = ctx.Process(target=_sender, args=("tcp", port, args.rate, args.seconds, False, results, ready))
     applied = [0]
     win.resultApplied.connect(lambda _r: applied.__setitem__(0, applied[0] + 1))
-    before = win.live.live.writer.stats().accepted
-    t0 = time.perf_counter()
-    timer.start()
+    writer = win.live.live.writer
+    before = writer.stats()
+    last_commit = [0.0]
+
+    def on_commit(ids, units, stats):  # writer thread
+        if stats.accepted:
+            last_commit[0] = time.time()
+
+    writer.add_listener(on_commit)
     sender.start()
-    deadline = time.time() + args.seconds + 30
-    while sender.is_alive() and time.time() < deadline:
+    # The sender builds every message before its first send; the clock starts then (a deadline
+    # that included the build cut the sender off, and the run reported 0 offered).
+    limit = time.time() + 600
+    while not ready.is_set() and sender.is_alive() and time.time() < limit:
+        app.processEvents()
+        time.sleep(0.01)
+    last[0] = time.perf_counter()
+    timer.start()
+    res = None
+    limit = time.time() + args.seconds * 3 + 120
+    while res is None and time.time() < limit:
         app.processEvents()
         time.sleep(0.001)
-    win.live.live.writer.flush(30)
-    elapsed = time.perf_counter() - t0
+        try:
+            res = results.get_nowait()
+        except queue.Empty:
+            if not sender.is_alive() and results.empty():
+                break
+    sent_wall = time.time()
+    sender.join(10)
+    if res is None:
+        print("gui_flood: the sender did not finish", file=sys.stderr)
+        return 1
+    # Drain: until nothing moved for 2 s (at most 120 s), the window running meanwhile.
+    inputs = lambda: list(win.live.live.inputs.values())  # noqa: E731
+    moved, still, limit = None, time.time(), time.time() + 120
+    while time.time() - still < 2.0 and time.time() < limit:
+        now = (writer.stats().committed, writer.stats().queued, tuple(i.status.messages for i in inputs()))
+        if now != moved:
+            moved, still = now, time.time()
+        app.processEvents()
+        time.sleep(0.005)
     timer.stop()
-    sent = results.get(timeout=10) if not results.empty() else {"sent": 0}
-    accepted = win.live.live.writer.stats().accepted - before
-    status = [s.line() for s in (inp.status for inp in win.live.live.inputs.values())]
+    writer.remove_listener(on_commit)
+    after = writer.stats()
+    statuses = [i.status for i in inputs()]
+    parsed = sum(st.messages for st in statuses)
+    input_dropped = sum(st.dropped for st in statuses)
+    malformed = sum(st.malformed for st in statuses)
+    stored = after.accepted - before.accepted
+    writer_dropped = after.dropped - before.dropped
+    span = max(last_commit[0], sent_wall) - res["first_wall"]
     lates.sort()
     q = lambda p: lates[min(len(lates) - 1, int(p * len(lates)))] if lates else float("nan")  # noqa: E731
-    print(f"flood: {sent['sent']:,} CoT messages offered at {args.rate:,}/s for {args.seconds:.0f} s over TCP")
-    print(f"stored: {accepted:,} in {elapsed:.1f} s = {accepted / elapsed:,.0f}/s; window redraws: {applied[0]}")
+    print(f"flood: {res['sent']:,} CoT messages offered at {args.rate:,}/s over TCP, sent in {res['send_s']:.1f} s"
+          + (f" ({res['send_errors']} send errors)" if res.get("send_errors") else ""))
+    print(f"parsed {parsed:,}; stored {stored:,}; dropped {input_dropped + writer_dropped:,} "
+          f"(input {input_dropped:,}, writer queue {writer_dropped:,}); malformed {malformed:,}; "
+          f"not received {res['sent'] - parsed - input_dropped - malformed:,}")
+    print(f"stored {stored / span:,.0f}/s from the first send to the last commit ({span:.1f} s, "
+          f"of which {max(0.0, last_commit[0] - sent_wall):.1f} s after the last send); window redraws: {applied[0]}")
     print(f"GUI event-loop latency (10 ms timer lateness): p50 {q(0.5):.1f} ms, p95 {q(0.95):.1f} ms, "
-          f"p99 {q(0.99):.1f} ms, max {lates[-1] if lates else float('nan'):.1f} ms over {len(lates):,} ticks")
-    print("input:", "; ".join(status))
+          f"p99 {q(0.99):.1f} ms, max {lates[-1] if lates else float('nan'):.1f} ms over {len(lates):,} ticks; "
+          f"stalls over 200 ms: {sum(1 for v in lates if v > 200)}")
+    print("input:", "; ".join(st.line() for st in statuses))
+    print(f"load average {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
     win.close()
     return 0
 

@@ -107,7 +107,7 @@ class MulticastListener(NetInput):
                     self._status.malformed()
             if good:
                 self._status.messages(good)
-            self._emit(records)
+            self._emit(records, messages=good)
 
 
 class _Peer:
@@ -240,4 +240,4 @@ class TcpServer(NetInput):
         self._count_drops(drops)
         if good:
             self._status.messages(good)
-        self._emit(records)
+        self._emit(records, messages=good)

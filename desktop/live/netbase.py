@@ -78,11 +78,13 @@ class NetInput:
     def _run(self) -> None:
         raise NotImplementedError
 
-    def _emit(self, records: list[Record], auth: str = AUTH_PLAIN) -> None:
+    def _emit(self, records: list[Record], auth: str = AUTH_PLAIN, messages: int | None = None) -> None:
+        """Hand records to the sink; when it refuses them, the ``messages`` they came from
+        (default: one per record) are counted as dropped, as every other drop is counted."""
         if records:
             codec.tag_records(records, self.label, auth)
             if self.sink(records, self.label) is False:
-                self._status.dropped(len(records))
+                self._status.dropped(len(records) if messages is None else messages)
 
     def _bucket(self, ip: str) -> TokenBucket:
         """The rate limit of one remote address (used only on the input's own thread)."""

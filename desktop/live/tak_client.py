@@ -267,7 +267,7 @@ class TakClient(NetInput):
         self._count(drops)
         if good:
             self._status.messages(good)
-        self._emit(records, self.auth)
+        self._emit(records, self.auth, messages=good)
 
     def _count(self, drops: list) -> None:
         for d in drops:

@@ -36,7 +36,7 @@ def settle(app, win, seconds: float = 1.5, gen: bool = True) -> None:
 
 
 SHOTS = ("window", "selected-post", "inferred", "area-filter", "density", "heatmap", "triage-queue", "incidents",
-         "tasks", "audit-trail")
+         "tasks", "audit-trail", "thread")
 
 
 def main() -> int:
@@ -61,6 +61,11 @@ def main() -> int:
     db = tmp / "demo.db"
     with Cache.open(db) as c:
         write_demo(c, seed=7)
+        if "thread" in only:  # a Page's complaint board beside the demo incident
+            from desktop.importers import import_file
+
+            import_file(c, ROOT / "tests/fixtures/facebook/page_feed.json", purpose="public-order")
+            import_file(c, ROOT / "tests/fixtures/facebook/post_comments.json", purpose="public-order")
     app = make_app()
     install_translations(app, "en")
     from desktop.ui.main_window import MainWindow
@@ -267,6 +272,19 @@ def main() -> int:
         audit.verify()
         settle(app, win, 1.5, gen=False)
         win.grab().save(str(out / "screenshot-audit.png"))
+    # 9. A complaint's conversation on a Page: Thread… from the Page's answer to a comment.
+    if "thread" in only:
+        with Cache.open_readonly(db) as c:
+            answer = c.conn.execute("SELECT id FROM items WHERE source_id = '201234567890123_300000000000002'"
+                                    ).fetchone()[0]
+        win.session.update(incident=None, incident_name=None, text="")
+        win.session.select(int(answer), "feed")
+        settle(app, win, 1.0, gen=False)
+        win.details.thread_button.click()
+        dlg = win.panel("feed").thread_dialog
+        settle(app, win, 1.0, gen=False)
+        dlg.grab().save(str(out / "screenshot-thread.png"))
+        dlg.close()
     win.close()
     print("screenshots written to", out)
     return 0

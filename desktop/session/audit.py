@@ -101,6 +101,10 @@ class SessionAudit:
         """An item's details were shown."""
         return self.record("consult", objects={"items": [int(item_id)]})
 
+    def thread_viewed(self, item_ids: Iterable[int], root: str | None) -> Entry:
+        """A conversation thread was shown (Thread…): the items it showed, as ranges."""
+        return self.record("consult", objects={"thread": root, "items": id_ranges(item_ids)})
+
     def audit_viewed(self, what: str, item_id: int | None = None) -> Entry:
         """The audit trail itself was read (``what``: "view", "who saw"), as ``sitmap audit show`` is."""
         objects: dict = {"audit": what}

@@ -20,6 +20,7 @@ from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton,
                                QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
+from desktop.cache.threads import has_thread
 from desktop.engine import feed_rows
 from desktop.ui.plain import plain_label
 from desktop.core.timefmt import KST
@@ -39,6 +40,7 @@ class DetailsPane(QWidget):
     """
 
     whoSaw = Signal(int)  # noqa: N815
+    threadRequested = Signal(int)  # noqa: N815  "Thread…": the conversation this item is in
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,6 +123,11 @@ class DetailsPane(QWidget):
         self.who_saw_button.setToolTip(self.tr("Everyone who viewed, changed, exported or sent this item (audit trail)"))
         self.who_saw_button.clicked.connect(lambda: self._item and self.whoSaw.emit(int(self._item["id"])))
         buttons.addWidget(self.who_saw_button)
+        self.thread_button = QPushButton(self.tr("Thread…"))
+        self.thread_button.setObjectName("threadButton")
+        self.thread_button.setToolTip(self.tr("The post and the replies or comments of its conversation"))
+        self.thread_button.clicked.connect(lambda: self._item and self.threadRequested.emit(int(self._item["id"])))
+        buttons.addWidget(self.thread_button)
         buttons.addStretch(1)
         self.open_button = QPushButton(self.tr("Open source in browser…"))
         self.open_button.clicked.connect(self.open_source)
@@ -185,6 +192,7 @@ class DetailsPane(QWidget):
         self.outside_label.hide()
         self._url = feed_rows.source_url(item) if item else None
         self.open_button.setEnabled(self._url is not None)
+        self.thread_button.setEnabled(has_thread(item))
         if item is None:
             self.stack.setCurrentIndex(0)
             return

@@ -70,3 +70,18 @@ def plain_progress(dlg: QProgressDialog) -> QProgressDialog:
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     dlg.setLabel(label)
     return dlg
+
+
+def plain_tree_item(parent, texts: list[str], *, tooltip: str | None = None, data=None):
+    """A tree row showing ``texts`` literally (a QTreeWidgetItem's text is never markup;
+    its tooltip is, so it goes through :func:`plain_tooltip`). ``parent`` is the tree or
+    the parent row; ``data`` is kept under the UserRole of column 0."""
+    from PySide6.QtWidgets import QTreeWidgetItem
+
+    row = QTreeWidgetItem(parent, [str(t) for t in texts])
+    if tooltip:
+        for col in range(len(texts)):
+            row.setToolTip(col, plain_tooltip(tooltip))
+    if data is not None:
+        row.setData(0, Qt.ItemDataRole.UserRole, data)
+    return row

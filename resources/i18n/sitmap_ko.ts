@@ -311,263 +311,273 @@
 <context>
     <name>DetailsPane</name>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="55" />
+        <location filename="../../desktop/ui/details_pane.py" line="57" />
         <source>Select an item in the feed or on the map to see its details.</source>
         <translation>피드나 지도에서 항목을 선택하면 자세한 내용이 표시됩니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="80" />
+        <location filename="../../desktop/ui/details_pane.py" line="82" />
         <source>Not in the current view: outside the time window or the filters.</source>
         <translation>지금 보이는 범위 밖의 항목입니다: 시간 범위나 필터를 벗어났습니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="87" />
-        <location filename="../../desktop/ui/details_pane.py" line="200" />
+        <location filename="../../desktop/ui/details_pane.py" line="89" />
+        <location filename="../../desktop/ui/details_pane.py" line="208" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="119" />
+        <location filename="../../desktop/ui/details_pane.py" line="121" />
         <source>Who saw this…</source>
         <translation>누가 봤나…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="121" />
+        <location filename="../../desktop/ui/details_pane.py" line="123" />
         <source>Everyone who viewed, changed, exported or sent this item (audit trail)</source>
         <translation>이 항목을 열람·변경·내보내기·전송한 모든 사람(감사 기록)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="125" />
+        <location filename="../../desktop/ui/details_pane.py" line="126" />
+        <source>Thread…</source>
+        <translation>스레드…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="128" />
+        <source>The post and the replies or comments of its conversation</source>
+        <translation>게시물과 그 대화의 답글·댓글</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="132" />
         <source>Open source in browser…</source>
         <translation>원문을 브라우저에서 열기…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="134" />
+        <location filename="../../desktop/ui/details_pane.py" line="141" />
         <source>Time</source>
         <translation>시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="135" />
+        <location filename="../../desktop/ui/details_pane.py" line="142" />
         <source>Author</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="136" />
+        <location filename="../../desktop/ui/details_pane.py" line="143" />
         <source>Author ID</source>
         <translation>작성자 ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="137" />
+        <location filename="../../desktop/ui/details_pane.py" line="144" />
         <source>Callsign</source>
         <translation>호출부호</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="138" />
+        <location filename="../../desktop/ui/details_pane.py" line="145" />
         <source>Unit UID</source>
         <translation>부대 UID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="139" />
+        <location filename="../../desktop/ui/details_pane.py" line="146" />
         <source>CoT type</source>
         <translation>CoT 유형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="140" />
+        <location filename="../../desktop/ui/details_pane.py" line="147" />
         <source>Team / role</source>
         <translation>팀 / 역할</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="141" />
+        <location filename="../../desktop/ui/details_pane.py" line="148" />
         <source>Course / speed</source>
         <translation>방향 / 속도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="142" />
+        <location filename="../../desktop/ui/details_pane.py" line="149" />
         <source>Position source</source>
         <translation>위치 출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="143" />
+        <location filename="../../desktop/ui/details_pane.py" line="150" />
         <source>Stale after</source>
         <translation>만료 시각</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="144" />
+        <location filename="../../desktop/ui/details_pane.py" line="151" />
         <source>Chat</source>
         <translation>채팅</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="145" />
+        <location filename="../../desktop/ui/details_pane.py" line="152" />
         <source>Unit now</source>
         <translation>부대 현재 상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="146" />
+        <location filename="../../desktop/ui/details_pane.py" line="153" />
         <source>Source</source>
         <translation>출처</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="147" />
+        <location filename="../../desktop/ui/details_pane.py" line="154" />
         <source>Source ID</source>
         <translation>출처 ID</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="148" />
+        <location filename="../../desktop/ui/details_pane.py" line="155" />
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="149" />
+        <location filename="../../desktop/ui/details_pane.py" line="156" />
         <source>Hashtags</source>
         <translation>해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="150" />
+        <location filename="../../desktop/ui/details_pane.py" line="157" />
         <source>Location</source>
         <translation>위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="151" />
+        <location filename="../../desktop/ui/details_pane.py" line="158" />
         <source>How placed</source>
         <translation>위치 추정 근거</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="152" />
+        <location filename="../../desktop/ui/details_pane.py" line="159" />
         <source>Coordinates</source>
         <translation>좌표</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="153" />
+        <location filename="../../desktop/ui/details_pane.py" line="160" />
         <source>Place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="154" />
+        <location filename="../../desktop/ui/details_pane.py" line="161" />
         <source>Links</source>
         <translation>링크</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="155" />
+        <location filename="../../desktop/ui/details_pane.py" line="162" />
         <source>Reply to</source>
         <translation>답글 대상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="156" />
+        <location filename="../../desktop/ui/details_pane.py" line="163" />
         <source>Quote of</source>
         <translation>인용 원문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="157" />
+        <location filename="../../desktop/ui/details_pane.py" line="164" />
         <source>Retweet of</source>
         <translation>리트윗 원문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="158" />
+        <location filename="../../desktop/ui/details_pane.py" line="165" />
         <source>Other</source>
         <translation>기타</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="159" />
+        <location filename="../../desktop/ui/details_pane.py" line="166" />
         <source>Changed elsewhere</source>
         <translation>다른 곳에서 변경</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="194" />
+        <location filename="../../desktop/ui/details_pane.py" line="202" />
         <source>Field update</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="194" />
+        <location filename="../../desktop/ui/details_pane.py" line="202" />
         <source>Post</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="200" />
+        <location filename="../../desktop/ui/details_pane.py" line="208" />
         <source>Remarks</source>
         <translation>비고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="205" />
+        <location filename="../../desktop/ui/details_pane.py" line="213" />
         <source>EMERGENCY</source>
         <translation>긴급</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="221" />
+        <location filename="../../desktop/ui/details_pane.py" line="229" />
         <source>exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="221" />
+        <location filename="../../desktop/ui/details_pane.py" line="229" />
         <source>place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="221" />
+        <location filename="../../desktop/ui/details_pane.py" line="229" />
         <source>inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="222" />
+        <location filename="../../desktop/ui/details_pane.py" line="230" />
         <source>unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="232" />
+        <location filename="../../desktop/ui/details_pane.py" line="240" />
         <source>exact position, accuracy unknown (the sender did not say)</source>
         <translation>정확한 위치, 정확도 모름 (보낸 쪽이 알리지 않음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="253" />
+        <location filename="../../desktop/ui/details_pane.py" line="261" />
         <source>place from the source: %1, %2</source>
         <translation>출처가 준 장소: %1, %2</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="256" />
+        <location filename="../../desktop/ui/details_pane.py" line="264" />
         <source>placed from %1 in the text, %2, confidence %3</source>
         <translation>본문의 %1(으)로 추정, %2, 신뢰도 %3</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="259" />
+        <location filename="../../desktop/ui/details_pane.py" line="267" />
         <source>placed from the text, %2, confidence %3</source>
         <translation>본문으로 추정, %2, 신뢰도 %3</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="261" />
+        <location filename="../../desktop/ui/details_pane.py" line="269" />
         <source>(weak: the author's profile location)</source>
         <translation>(약함: 작성자 프로필의 위치)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="265" />
+        <location filename="../../desktop/ui/details_pane.py" line="273" />
         <source>gazetteer entry: %1</source>
         <translation>지명 사전 항목: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="263" />
+        <location filename="../../desktop/ui/details_pane.py" line="271" />
         <source>the agency's own</source>
         <translation>기관 자체 항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="292" />
+        <location filename="../../desktop/ui/details_pane.py" line="300" />
         <source>last report %1</source>
         <translation>마지막 보고 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="295" />
+        <location filename="../../desktop/ui/details_pane.py" line="303" />
         <source>stale after %1</source>
         <translation>%1 이후 만료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="317" />
+        <location filename="../../desktop/ui/details_pane.py" line="325" />
         <source>Open source in browser</source>
         <translation>원문을 브라우저에서 열기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="319" />
+        <location filename="../../desktop/ui/details_pane.py" line="327" />
         <source>Open this address in your web browser?</source>
         <translation>이 주소를 웹 브라우저에서 열까요?</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="320" />
+        <location filename="../../desktop/ui/details_pane.py" line="328" />
         <source>The page is outside Sitmap and may be hostile.</source>
         <translation>이 페이지는 Sitmap 밖에 있으며 위험할 수 있습니다.</translation>
     </message>
@@ -834,7 +844,7 @@ The details are in {log}.</source>
 <context>
     <name>FeedPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/feed.py" line="54" />
+        <location filename="../../desktop/ui/panels/feed.py" line="66" />
         <source>Feed</source>
         <translation>피드</translation>
     </message>
@@ -2580,22 +2590,22 @@ Cache: {db}</source>
     <message>
         <location filename="../../desktop/ui/thread_dialog.py" line="28" />
         <source>Thread</source>
-        <translation type="unfinished" />
+        <translation>스레드</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/thread_dialog.py" line="34" />
         <source>%1 items in this conversation (%2)</source>
-        <translation type="unfinished" />
+        <translation>이 대화의 항목 %1개 (%2)</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/thread_dialog.py" line="36" />
         <source>The post that opened it is not in the cache.</source>
-        <translation type="unfinished" />
+        <translation>대화를 시작한 게시물은 캐시에 없습니다.</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/thread_dialog.py" line="38" />
         <source>Only the first part of a very long thread is shown.</source>
-        <translation type="unfinished" />
+        <translation>매우 긴 스레드라 앞부분만 보여 줍니다.</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/thread_dialog.py" line="44" />
@@ -2615,12 +2625,12 @@ Cache: {db}</source>
     <message>
         <location filename="../../desktop/ui/thread_dialog.py" line="56" />
         <source>(no author given)</source>
-        <translation type="unfinished" />
+        <translation>(작성자 정보 없음)</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/thread_dialog.py" line="72" />
         <source>Select</source>
-        <translation type="unfinished" />
+        <translation>선택</translation>
     </message>
 </context>
 <context>

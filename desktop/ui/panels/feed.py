@@ -27,6 +27,7 @@ class FeedPanel(Panel):
         self.widget.setSizes([560, 340])
         self.view.itemSelected.connect(lambda i: self.session.select(int(i), "feed"))
         self.details.whoSaw.connect(self.who_saw)
+        self.details.threadRequested.connect(self.show_thread)
         ctx.services["refresh_details"] = self.refresh_details
         s = self.session
         s.events.connect("selected", self._selected)
@@ -49,6 +50,17 @@ class FeedPanel(Panel):
         view = self.ctx.services.get("audit_view")
         if view is not None:
             view.for_item(item_id)
+
+    def show_thread(self, item_id: int) -> None:
+        """The conversation this item is in (Thread…): read, recorded as consulted, shown."""
+        from desktop.cache.threads import thread
+        from desktop.ui.thread_dialog import ThreadDialog
+
+        data = thread(self.ctx.writer().conn, item_id)
+        self.thread_dialog = ThreadDialog(data, item_id, self.ctx.window,
+                                          select=lambda i: self.session.select(int(i), "thread"))
+        self.record("thread_viewed", [int(d["id"]) for d in data["items"]], data["root"])
+        self.thread_dialog.open()
 
     def docks(self) -> list[Dock]:
         return [Dock("feedDock", self.tr("Feed"), self.widget, Area.RightDockWidgetArea, width=520)]

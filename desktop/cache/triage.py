@@ -231,3 +231,65 @@ def stamp(conn: sqlite3.Connection) -> tuple[int, int]:
 
 
 __all__ = ["ORIGINS", "add_category", "apply", "categories", "codes", "get", "history", "stamp", "transaction"]
+
+
+# -- replies to complaints ---------------------------------------------------------------------
+# "Replied" sits beside the triage state (a complaint may be verified, actioned or closed and
+# answered or not): one row per answered item in ``triage_replies`` with the reply's note,
+# and a triage_history row ("replied: …" or "reply withdrawn") for each change.
+REPLIED_PREFIX = "replied: "
+UNREPLIED_NOTE = "reply withdrawn"
+MAX_REPLY_CHARS = 4000
+
+
+def replied(conn: sqlite3.Connection, item_ids: Iterable[int], note: str, *, by: str,
+            t_ms: int | None = None) -> dict[int, dict]:
+    """Mark these items replied to, with ``note`` (what was answered, where); one transaction.
+    Marking again replaces the note. Returns the items' replies after it."""
+    by = check_by(by)
+    ids = clean_ids(item_ids)
+    if not ids:
+        raise TriageError("no items to mark replied")
+    text = (note or "").strip()
+    if not text:
+        raise TriageError("say what was replied (the reply note)")
+    if len(text) > MAX_REPLY_CHARS:
+        raise TriageError(f"the reply note is {len(text)} characters, over {MAX_REPLY_CHARS}")
+    t = now_ms() if t_ms is None else int(t_ms)
+    with transaction(conn):
+        check_items(conn, ids)
+        for i in ids:
+            conn.execute("INSERT INTO triage_replies (item_id, note, replied_ms, replied_by) VALUES (?, ?, ?, ?) "
+                         "ON CONFLICT (item_id) DO UPDATE SET note = excluded.note, replied_ms = excluded.replied_ms, "
+                         "replied_by = excluded.replied_by", (i, text, t, by))
+            conn.execute("INSERT INTO triage_history (item_id, t_ms, by, origin, note) VALUES (?, ?, ?, 'commander', ?)",
+                         (i, t, by, REPLIED_PREFIX + text))
+    return replies(conn, ids)
+
+
+def unreplied(conn: sqlite3.Connection, item_ids: Iterable[int], *, by: str, t_ms: int | None = None) -> list[int]:
+    """Take the replied mark off these items (those that had it); returns their ids."""
+    by = check_by(by)
+    ids = clean_ids(item_ids)
+    t = now_ms() if t_ms is None else int(t_ms)
+    done = []
+    with transaction(conn):
+        check_items(conn, ids)
+        for i in ids:
+            if conn.execute("DELETE FROM triage_replies WHERE item_id = ?", (i,)).rowcount:
+                conn.execute("INSERT INTO triage_history (item_id, t_ms, by, origin, note) "
+                             "VALUES (?, ?, ?, 'commander', ?)", (i, t, by, UNREPLIED_NOTE))
+                done.append(i)
+    return done
+
+
+def replies(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[int, dict]:
+    """``{item_id: {"note", "replied_ms", "replied_by"}}`` for the items that are replied to."""
+    ids = clean_ids(item_ids)
+    out: dict[int, dict] = {}
+    for part in _chunks(ids):
+        q = ",".join("?" * len(part))
+        for i, note, t, by in conn.execute(
+                f"SELECT item_id, note, replied_ms, replied_by FROM triage_replies WHERE item_id IN ({q})", part):
+            out[i] = {"note": note, "replied_ms": t, "replied_by": by}
+    return out

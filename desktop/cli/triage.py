@@ -46,20 +46,40 @@ def run(args) -> int:
     if args.duplicate_of is not None:
         [dup] = _ids([args.duplicate_of])
     state = args.state or ("duplicate" if dup is not None else None)
-    change = TriageChange(state=state, priority=args.priority, add_tags=tuple(args.tag), remove_tags=tuple(args.untag),
-                          duplicate_of=dup, note=args.note)
+    if args.replied is not None and args.unreplied:
+        raise TriageError("--replied and --unreplied exclude each other")
+    reply_only = (state is None and args.priority is None and not args.tag and not args.untag and dup is None
+                  and not args.note and (args.replied is not None or args.unreplied))  # no triage change of its own
+    change = None if reply_only else TriageChange(
+        state=state, priority=args.priority, add_tags=tuple(args.tag), remove_tags=tuple(args.untag),
+        duplicate_of=dup, note=args.note)
     with Cache.open(db_path(args), create=False) as cache:
         before = triage.get(cache.conn, ids)
-        after = triage.apply(cache.conn, ids, change, by=by, origin=args.origin)
+        unmarked: set[int] = set()
+        with triage.transaction(cache.conn):  # the triage and the reply change together or not at all
+            if change is not None:
+                triage.apply(cache.conn, ids, change, by=by, origin=args.origin)
+            if args.replied is not None:
+                triage.replied(cache.conn, ids, args.replied, by=by)
+            elif args.unreplied:
+                unmarked = set(triage.unreplied(cache.conn, ids, by=by))
+        now = triage.get(cache.conn, ids)
+        after = [now[i] for i in ids]
     if not after:
         raise TriageError("no items to triage")
+    reply = {"replied": args.replied.strip()} if args.replied is not None else (
+        {"replied": None} if args.unreplied else {})
     audit(args, "alter", objects={"items": [t.item_id for t in after]},
           detail={"triage": {k: v for k, v in (("state", state), ("priority", args.priority),
                                                 ("add_tags", list(args.tag)), ("remove_tags", list(args.untag)),
                                                 ("duplicate_of", dup), ("note", args.note), ("origin", args.origin))
-                             if v not in (None, [], "")}})
+                             if v not in (None, [], "")} | reply})
     for t in after:
         line = f"item {t.item_id}: {describe_change(before[t.item_id], t)}"
+        if args.replied is not None:
+            line += " · replied"
+        elif args.unreplied:
+            line += " · reply withdrawn" if t.item_id in unmarked else " · was not replied to"
         print(line + (f" (note: {args.note.strip()})" if args.note and args.note.strip() else ""))
     return EXIT_OK
 
@@ -77,6 +97,9 @@ def register(sub) -> None:
     p.add_argument("--untag", action="append", default=[], metavar="CATEGORY", help="remove a category")
     p.add_argument("--duplicate-of", metavar="ID", help="the item these repeat (sets the state duplicate)")
     p.add_argument("--note", metavar="TEXT", help="a note kept with the change")
+    p.add_argument("--replied", metavar="NOTE", help="mark the items replied to (a complaint answered), with what "
+                                                     "was replied; again to change the note")
+    p.add_argument("--unreplied", action="store_true", help="take the replied mark off")
     p.add_argument("--origin", choices=["commander", "officer"], default="commander",
                    help="officer: the change was reported by a unit in the field")
     add_by(p)

@@ -164,6 +164,7 @@ class DetailsPane(QWidget):
             ("retweet_of", self.tr("Retweet of")),
             ("other", self.tr("Other")),
             ("changed_elsewhere", self.tr("Changed elsewhere")),
+            ("replied", self.tr("Replied")),
         ]
 
     # -- public -------------------------------------------------------------------------
@@ -248,7 +249,15 @@ class DetailsPane(QWidget):
             "quote_of": item.get("quote_of") or "",
             "retweet_of": item.get("retweet_of") or "",
             "changed_elsewhere": item.get("changed_elsewhere") or "",
+            "replied": self.replied_text(item.get("replied")),
         }
+
+    def replied_text(self, reply: dict | None) -> str:
+        """'the note — by, when' for a complaint that was answered ('' when it was not)."""
+        if not isinstance(reply, dict):
+            return ""
+        when = feed_rows.dual_time(reply["replied_ms"], KST) if reply.get("replied_ms") is not None else ""
+        return _fill(self.tr("%1 (%2, %3)"), str(reply.get("note") or ""), str(reply.get("replied_by") or ""), when)
 
     def placed_text(self, item: dict) -> str:
         """How an uncertain position was reached: "placed from '광화문' in the text, ±250 m,

@@ -322,7 +322,7 @@
     </message>
     <message>
         <location filename="../../desktop/ui/details_pane.py" line="89" />
-        <location filename="../../desktop/ui/details_pane.py" line="208" />
+        <location filename="../../desktop/ui/details_pane.py" line="209" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
@@ -482,102 +482,112 @@
         <translation>다른 곳에서 변경</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="202" />
+        <location filename="../../desktop/ui/details_pane.py" line="167" />
+        <source>Replied</source>
+        <translation>답변함</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="203" />
         <source>Field update</source>
         <translation>현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="202" />
+        <location filename="../../desktop/ui/details_pane.py" line="203" />
         <source>Post</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="208" />
+        <location filename="../../desktop/ui/details_pane.py" line="209" />
         <source>Remarks</source>
         <translation>비고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="213" />
+        <location filename="../../desktop/ui/details_pane.py" line="214" />
         <source>EMERGENCY</source>
         <translation>긴급</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="229" />
+        <location filename="../../desktop/ui/details_pane.py" line="230" />
         <source>exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="229" />
+        <location filename="../../desktop/ui/details_pane.py" line="230" />
         <source>place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="229" />
+        <location filename="../../desktop/ui/details_pane.py" line="230" />
         <source>inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="230" />
+        <location filename="../../desktop/ui/details_pane.py" line="231" />
         <source>unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="240" />
+        <location filename="../../desktop/ui/details_pane.py" line="241" />
         <source>exact position, accuracy unknown (the sender did not say)</source>
         <translation>정확한 위치, 정확도 모름 (보낸 쪽이 알리지 않음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="261" />
+        <location filename="../../desktop/ui/details_pane.py" line="260" />
+        <source>%1 (%2, %3)</source>
+        <translation>%1 (%2, %3)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/details_pane.py" line="270" />
         <source>place from the source: %1, %2</source>
         <translation>출처가 준 장소: %1, %2</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="264" />
+        <location filename="../../desktop/ui/details_pane.py" line="273" />
         <source>placed from %1 in the text, %2, confidence %3</source>
         <translation>본문의 %1(으)로 추정, %2, 신뢰도 %3</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="267" />
+        <location filename="../../desktop/ui/details_pane.py" line="276" />
         <source>placed from the text, %2, confidence %3</source>
         <translation>본문으로 추정, %2, 신뢰도 %3</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="269" />
+        <location filename="../../desktop/ui/details_pane.py" line="278" />
         <source>(weak: the author's profile location)</source>
         <translation>(약함: 작성자 프로필의 위치)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="273" />
+        <location filename="../../desktop/ui/details_pane.py" line="282" />
         <source>gazetteer entry: %1</source>
         <translation>지명 사전 항목: %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="271" />
+        <location filename="../../desktop/ui/details_pane.py" line="280" />
         <source>the agency's own</source>
         <translation>기관 자체 항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="300" />
+        <location filename="../../desktop/ui/details_pane.py" line="309" />
         <source>last report %1</source>
         <translation>마지막 보고 %1</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="303" />
+        <location filename="../../desktop/ui/details_pane.py" line="312" />
         <source>stale after %1</source>
         <translation>%1 이후 만료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="325" />
+        <location filename="../../desktop/ui/details_pane.py" line="334" />
         <source>Open source in browser</source>
         <translation>원문을 브라우저에서 열기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="327" />
+        <location filename="../../desktop/ui/details_pane.py" line="336" />
         <source>Open this address in your web browser?</source>
         <translation>이 주소를 웹 브라우저에서 열까요?</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/details_pane.py" line="328" />
+        <location filename="../../desktop/ui/details_pane.py" line="337" />
         <source>The page is outside Sitmap and may be hostile.</source>
         <translation>이 페이지는 Sitmap 밖에 있으며 위험할 수 있습니다.</translation>
     </message>
@@ -844,7 +854,7 @@ The details are in {log}.</source>
 <context>
     <name>FeedPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/feed.py" line="66" />
+        <location filename="../../desktop/ui/panels/feed.py" line="72" />
         <source>Feed</source>
         <translation>피드</translation>
     </message>
@@ -2838,8 +2848,8 @@ Cache: {db}</source>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/triage.py" line="105" />
-        <source>J/K move · V verified · F false · D duplicate · R in review · 1/2/3 priority · N note · Enter map</source>
-        <translation>J/K 이동 · V 확인됨 · F 허위 · D 중복 · R 검토 중 · 1/2/3 우선순위 · N 메모 · Enter 지도</translation>
+        <source>J/K move · V verified · F false · D duplicate · R in review · 1/2/3 priority · N note · A replied · Enter map</source>
+        <translation>J/K 이동 · V 확인됨 · F 허위 · D 중복 · R 검토 중 · 1/2/3 우선순위 · N 메모 · A 답변함 · Enter 지도</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/triage.py" line="136" />
@@ -2896,6 +2906,21 @@ Cache: {db}</source>
         <location filename="../../desktop/ui/panels/triage.py" line="243" />
         <source>Note added to {n} items</source>
         <translation>항목 {n}건에 메모를 남김</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="250" />
+        <source>Replied</source>
+        <translation>답변함</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="251" />
+        <source>What was replied to {n} items (where, by whom):</source>
+        <translation>항목 {n}개에 답변한 내용 (어디서, 누가):</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/triage.py" line="266" />
+        <source>{n} items marked replied</source>
+        <translation>항목 {n}개 답변함으로 표시</translation>
     </message>
 </context>
 </TS>

@@ -72,3 +72,33 @@ def test_thread_dialog_from_a_comment(qtbot, window):
     dlg.select_button.click()
     qtbot.waitUntil(lambda: win.session.selected == ids[POST], timeout=5000)
     dlg.close()
+
+
+def test_replied_from_the_queue_shows_in_the_details(qtbot, window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from desktop.cache.triage import replies
+
+    win, ids, db = window
+    panel = win.panel("triage")
+    qtbot.waitUntil(lambda: panel.model.row_of(ids[COMMENT]) is not None, timeout=20000)
+    panel.view.select_row(panel.model.row_of(ids[COMMENT]))
+    with AuditLog.open(db) as log:
+        before = log.head()[0]
+    QTest.keyClick(panel.view, Qt.Key.Key_A)
+    dlg = panel.dialog
+    qtbot.waitUntil(dlg.isVisible, timeout=5000)
+    dlg.edit.setText("<b>댓글</b>로 단속 일정 안내함")
+    dlg.accept()
+    with Cache.open_readonly(db) as c:
+        got = replies(c.conn, [ids[COMMENT]])
+    assert got[ids[COMMENT]]["note"] == "<b>댓글</b>로 단속 일정 안내함"
+    assert got[ids[COMMENT]]["replied_by"] == "test-operator"
+    with AuditLog.open(db) as log:
+        new = [e for e in log.entries() if e.seq > before and e.action == "alter"]
+    assert [(e.objects, e.detail["triage"]["replied"]) for e in new] == [({"items": [ids[COMMENT]]},
+                                                                          "<b>댓글</b>로 단속 일정 안내함")]
+    win.session.select(ids[COMMENT], "feed")
+    qtbot.waitUntil(lambda: (win.details.field_text("replied") or "").startswith("<b>댓글</b>"), timeout=5000)
+    assert "test-operator" in win.details.field_text("replied")

@@ -39,6 +39,12 @@ class FeedPanel(Panel):
         note = self.ctx.services.get("changed_elsewhere")
         if item is not None and note is not None:
             item = {**item, "changed_elsewhere": note(item_id)}
+        if item is not None:
+            from desktop.cache.triage import replies
+
+            reply = replies(self.ctx.writer().conn, [item_id]).get(item_id)
+            if reply is not None:
+                item = {**item, "replied": reply}
         return item
 
     def refresh_details(self) -> None:

@@ -103,7 +103,7 @@ class TriagePanel(Panel):
         lay.addLayout(top)
         lay.addWidget(self.view, 1)
         keys = plain_label(self.tr("J/K move · V verified · F false · D duplicate · R in review · "
-                                   "1/2/3 priority · N note · Enter map"))
+                                   "1/2/3 priority · N note · A replied · Enter map"))
         keys.setWordWrap(True)
         keys.setEnabled(False)
         lay.addWidget(keys)
@@ -112,7 +112,7 @@ class TriagePanel(Panel):
             k.Key_V: lambda: self.mark("verified"), k.Key_F: lambda: self.mark("false"),
             k.Key_R: lambda: self.mark("review"), k.Key_D: self.mark_duplicate,
             k.Key_1: lambda: self.set_priority("routine"), k.Key_2: lambda: self.set_priority("urgent"),
-            k.Key_3: lambda: self.set_priority("critical"), k.Key_N: self.add_note,
+            k.Key_3: lambda: self.set_priority("critical"), k.Key_N: self.add_note, k.Key_A: self.mark_replied,
             k.Key_Return: self.open_on_map, k.Key_Enter: self.open_on_map,
         }
         self._feed_ids = np.zeros(0, np.int64)
@@ -241,6 +241,32 @@ class TriagePanel(Panel):
         self.dialog = ask_text(self.ctx.window, self.tr("Note"), self.tr("Note on {n} items:").format(n=len(ids)),
                                lambda text: self.apply(ids, TriageChange(note=text),
                                                        self.tr("Note added to {n} items").format(n=len(ids))))
+
+    def mark_replied(self) -> None:
+        """A: the selected complaints were answered; the note says what was replied."""
+        ids = self.view.selected_ids()
+        if not ids:
+            return
+        self.dialog = ask_text(self.ctx.window, self.tr("Replied"),
+                               self.tr("What was replied to {n} items (where, by whom):").format(n=len(ids)),
+                               lambda text: self.reply(ids, text))
+
+    def reply(self, ids: list[int], note: str) -> None:
+        """Mark ``ids`` replied to with ``note`` (recorded as a triage change)."""
+        def run(by: str) -> None:
+            try:
+                cache_triage.replied(self.ctx.writer().conn, ids, note, by=by)
+            except (TriageError, CacheError) as exc:
+                self.ctx.status(str(exc), 10000)
+                return
+            self.record("altered", ids, {"triage": {"replied": note.strip(), "origin": "window"}})
+            refresh = self.ctx.services.get("refresh_details")
+            if refresh is not None:
+                refresh()
+            self.ctx.status(self.tr("{n} items marked replied").format(n=len(ids)), 8000)
+            self.view.setFocus()
+
+        self.with_operator(run)
 
     def open_on_map(self) -> None:
         idx = self.view.currentIndex()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import socket
 import statistics
 import sys
@@ -98,7 +99,26 @@ def _sender(transport: str, port: int, rate: int, seconds: float, proto: bool, o
     out.put({"sent": sent, "send_errors": errors, "send_s": time.monotonic() - began, "first_wall": first_wall})
 
 
-def run(transport: str, rate: int, seconds: float, proto: bool, db: Path) -> dict:
+def socket_drops(port: int) -> int | None:
+    """Datagrams the kernel dropped for the UDP sockets bound to ``port`` (Linux), or None."""
+    try:
+        lines = Path("/proc/net/udp").read_text().splitlines()[1:]
+    except OSError:
+        return None
+    total = 0
+    for line in lines:
+        f = line.split()
+        if len(f) >= 13 and int(f[1].split(":")[1], 16) == port:
+            total += int(f[12])
+    return total
+
+
+# The UDP input before and after its receive loop moved into a process of its own: the earlier
+# design received and parsed on one thread with the old default buffer request (4 MiB).
+UDP_DESIGNS = {"old": {"receiver": "thread", "rcvbuf": 4 << 20}, "new": {}}
+
+
+def run(transport: str, rate: int, seconds: float, proto: bool, db: Path, design: str = "new") -> dict:
     from desktop.live.cot_net import MulticastListener, TcpServer
     from desktop.live.writer import LiveWriter
 
@@ -115,7 +135,7 @@ def run(transport: str, rate: int, seconds: float, proto: bool, db: Path) -> dic
 
     writer.add_listener(on_commit)
     if transport == "udp":
-        inp = MulticastListener(writer, GROUP, 0, "127.0.0.1", rcvbuf=8 << 20, rate=1e9, burst=1e9).start()
+        inp = MulticastListener(writer, GROUP, 0, "127.0.0.1", rate=1e9, burst=1e9, **UDP_DESIGNS[design]).start()
     else:
         inp = TcpServer(writer, "127.0.0.1", 0, rate=1e9, burst=1e9).start()
     ctx = mp.get_context("spawn")
@@ -133,6 +153,7 @@ def run(transport: str, rate: int, seconds: float, proto: bool, db: Path) -> dic
             last, still = now, time.monotonic()
         time.sleep(0.1)
     st = inp.status
+    kernel_drops = socket_drops(inp.port) if transport == "udp" else None
     inp.stop()
     writer.stop()
     ws = writer.stats()
@@ -143,9 +164,12 @@ def run(transport: str, rate: int, seconds: float, proto: bool, db: Path) -> dic
     elapsed = max(last_commit[0] - res["first_wall"], res["send_s"])
     q95 = lat[int(0.95 * (len(lat) - 1))] if lat else 0.0
     return {
-        "transport": transport, "encoding": "protobuf" if proto else "xml", "target_rate": rate,
+        "transport": transport, "design": design if transport == "udp" else "-",
+        "receive_buffer": getattr(inp, "receive_buffer", 0), "encoding": "protobuf" if proto else "xml",
+        "target_rate": rate,
         "seconds": seconds, **res, "parsed": st.messages, "input_dropped": st.dropped, "malformed": st.malformed,
         "lost_before_input": res["sent"] - st.messages - st.dropped - st.malformed,
+        "socket_drops": kernel_drops,
         "writer_dropped": ws.dropped, "committed_items": ws.accepted, "batches": ws.batches,
         "ingest_rate": round(ws.accepted / elapsed, 1) if elapsed else 0.0, "first_send_to_last_commit_s": round(elapsed, 2),
         "commit_latency_ms": {"p50": round(statistics.median(lat), 1) if lat else 0.0, "p95": round(q95, 1),
@@ -154,12 +178,35 @@ def run(transport: str, rate: int, seconds: float, proto: bool, db: Path) -> dic
     }
 
 
+def table(results: list[dict]) -> str:
+    head = ("transport", "design", "rcvbuf MiB", "sent", "parsed", "lost in socket", "loss %", "input drops",
+            "writer drops", "stored", "stored/s", "commit p95 ms")
+    cells = [head]
+    for r in results:
+        lost = r["socket_drops"] if r.get("socket_drops") is not None else r["lost_before_input"]
+        cells.append((f"{r['transport']}/{r['encoding']}", r["design"],
+                      f"{r['receive_buffer'] / 2**20:.1f}" if r["receive_buffer"] else "-", f"{r['sent']:,}",
+                      f"{r['parsed']:,}", f"{lost:,}",
+                      f"{100 * lost / r['sent']:.2f}" if r["sent"] else "-", f"{r['input_dropped']:,}",
+                      f"{r['writer_dropped']:,}", f"{r['committed_items']:,}", f"{r['ingest_rate']:,.0f}",
+                      f"{r['commit_latency_ms']['p95']}"))
+    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
+    out = []
+    for k, row in enumerate(cells):
+        out.append("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        if k == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--transport", choices=["udp", "tcp", "both"], default="both")
     ap.add_argument("--proto", choices=["xml", "protobuf"], default="xml")
     ap.add_argument("--rate", type=int, default=10_000, help="messages a second (default 10,000)")
     ap.add_argument("--seconds", type=float, default=5.0, help="how long to send (at most 60)")
+    ap.add_argument("--udp-design", choices=["old", "new", "both"], default="both",
+                    help="UDP: receive and parse on one thread (old) or receive in a process of its own (new)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     ap.add_argument("--switch-interval", type=float, default=None, metavar="S",
                     help="sys.setswitchinterval for this process (e.g. 0.0005; the default is 0.005)")
@@ -171,11 +218,16 @@ def main(argv: list[str] | None = None) -> int:
     seconds = min(args.seconds, 60.0)
     results = []
     for transport in (["udp", "tcp"] if args.transport == "both" else [args.transport]):
-        with tempfile.TemporaryDirectory() as d:
-            results.append(run(transport, args.rate, seconds, args.proto == "protobuf", Path(d) / "flood.db"))
+        designs = (["old", "new"] if args.udp_design == "both" else [args.udp_design]) if transport == "udp" else ["new"]
+        for design in designs:
+            with tempfile.TemporaryDirectory() as d:
+                results.append(run(transport, args.rate, seconds, args.proto == "protobuf", Path(d) / "flood.db",
+                                   design))
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
+    print(table(results))
+    print(f"load average {' / '.join(f'{v:.2f}' for v in os.getloadavg())}\n")
     for r in results:
         lat = r["commit_latency_ms"]
         print(f"{r['transport']}/{r['encoding']}: sent {r['sent']} at {r['target_rate']}/s for {r['send_s']:.1f} s; "

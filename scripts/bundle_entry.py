@@ -8,6 +8,9 @@ import sys
 
 
 def main() -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # the live inputs' spawned processes start through this entry
     if sys.argv[1:] == ["--smoke-test"]:
         from desktop.ui.smoke import run_smoke_test
 

@@ -14,6 +14,7 @@ cells.
 from __future__ import annotations
 
 import base64
+import json
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -27,6 +28,11 @@ from desktop.engine.window_agg import Grid, WindowAgg
 
 MAX_POINTS = 4000  # above this many in view the page gets density cells instead
 NICE_BINS_MS = [60_000 * m for m in (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440)]
+
+
+def page_json(message: dict) -> str:
+    """A message for the page as the bridge sends it (compact JSON, text as is)."""
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
 def b64(a: np.ndarray) -> str:
@@ -71,6 +77,9 @@ class Result:
     # per listed area: {"items", "exact", "place", "inferred", "possibly_in"} (core.uncertainty)
     area_detail: dict = field(default_factory=dict)
     units: list = field(default_factory=list)
+    # The page's "units" message, serialised on the worker's thread (not the window's) so
+    # the window only hands it on, and only when it differs from the last one sent.
+    units_json: str = ""
     compute_ms: float = 0.0
 
 
@@ -156,6 +165,7 @@ class MapData:
                                     "place": int(sums.area_prec[i, 1]), "inferred": int(sums.area_prec[i, 2]),
                                     "possibly_in": int(sums.area_possible[i])} for i, a in enumerate(req.areas)}
         res.units = self.units(flt)
+        res.units_json = page_json({"type": "units", "units": res.units})
         return res
 
     def _area_masks(self, req: Request, flt: Filter) -> list:
@@ -229,4 +239,4 @@ class MapData:
         return self.index.units.window(self.conn, start, end, now)
 
 
-__all__ = ["MapData", "Request", "Result", "View", "MAX_POINTS", "TRACK_POINTS", "bin_size", "b64"]
+__all__ = ["MapData", "Request", "Result", "View", "MAX_POINTS", "TRACK_POINTS", "bin_size", "b64", "page_json"]

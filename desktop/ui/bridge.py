@@ -25,6 +25,9 @@ COALESCE = {"items", "units", "areas", "view", "select", "settings", "draw", "fi
             "builtinDistricts"}
 
 
+_TEXT = "\x00text"  # key of a queued message that is already serialised (send_text)
+
+
 class BridgeError(ValueError):
     pass
 
@@ -123,21 +126,37 @@ class Bridge(QObject):
         self.rejected = 0
         self.last_rendered: dict | None = None
         self.sent = 0
+        self.unchanged = 0  # messages not sent because the page already had them (send_text)
+        self._last_text: dict[str, str] = {}  # kind -> the text the page last got (send_text)
 
     # Python → page --------------------------------------------------------------
     def send(self, message: dict) -> None:
+        kind = message.get("type")
+        if _TEXT not in message:
+            self._last_text.pop(kind, None)  # the page's copy now comes from this message
         if not self.is_ready:
-            kind = message.get("type")
             if kind in COALESCE:
                 self._queue = [m for m in self._queue if m.get("type") != kind]
             self._queue.append(message)
             return
         self.sent += 1
-        self.toPage.emit(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+        text = message.get(_TEXT)
+        self.toPage.emit(text if text is not None else json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+
+    def send_text(self, kind: str, text: str) -> None:
+        """Send a message already serialised (elsewhere than on the window's thread, e.g.
+        ``engine.mapdata.page_json``), and only when the page does not have that very text
+        already: a page that is reloading gets it again once ready."""
+        if self._last_text.get(kind) == text:
+            self.unchanged += 1
+            return
+        self.send({"type": kind, _TEXT: text})
+        self._last_text[kind] = text
 
     def reset(self) -> None:
         """The page is reloading (or its renderer died): queue again until it is ready."""
         self.is_ready = False
+        self._last_text.clear()  # a new page has nothing yet
 
     # page → Python --------------------------------------------------------------
     def _reject(self, what: str, exc: Exception) -> None:

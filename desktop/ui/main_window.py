@@ -278,7 +278,10 @@ class MainWindow(QMainWindow):
         self.last_result = res
         if res.page is not None:
             self.bridge.send(res.page)
-        self.bridge.send({"type": "units", "units": res.units})
+        if res.units_json:  # serialised by the worker; sent only when the units or their tracks changed
+            self.bridge.send_text("units", res.units_json)
+        else:
+            self.bridge.send({"type": "units", "units": res.units})
         for p in self.panels.values():
             p.on_result(res)
         self.status.setText(describe_filter(res.flt, self.session.zone))

@@ -61,10 +61,12 @@ class Figures:
     engagement: dict = field(default_factory=dict)  # posts_with_counts, total, impressions (estimated), by source
     top_posts: list[dict] = field(default_factory=list)
     author_keys: frozenset = field(default_factory=frozenset, repr=False)
+    area_names: list[dict] = field(default_factory=list)  # kind, value, name (a district's qualified name)
 
     def to_json(self) -> dict:
         return {
-            "campaign": self.campaign.to_json(), "computed_ms": self.computed_ms, "level": self.level,
+            "campaign": self.campaign.to_json(), "area_names": self.area_names, "computed_ms": self.computed_ms,
+            "level": self.level,
             "posts": self.posts,
             "time_series": {"start_ms": self.bin0_ms, "bin_ms": self.bin_ms, "counts": list(self.bins)},
             "districts": self.districts, "placement": self.placement, "geolocated": self.precision,
@@ -131,6 +133,16 @@ def campaign_areas(conn: sqlite3.Connection, c: Campaign) -> list:
     return out
 
 
+def _district_name(code: str) -> str:
+    from desktop.core import kostat
+    from desktop.core.geo import GeoError
+
+    try:
+        return kostat.resolve(code)["qualified"]
+    except GeoError:
+        return code
+
+
 def compute(conn: sqlite3.Connection, c: Campaign, *, level: str = "sigungu", top: int = TOP_POSTS,
             now_ms: int | None = None) -> Figures:
     """The figures of campaign ``c`` over the cache ``conn`` (see the module's text)."""
@@ -138,6 +150,7 @@ def compute(conn: sqlite3.Connection, c: Campaign, *, level: str = "sigungu", to
 
     level = kostat.level_of(level)
     f = Figures(campaign=c, computed_ms=int(time.time() * 1000) if now_ms is None else int(now_ms), level=level)
+    f.area_names = [{"kind": k, "value": v, "name": v if k == "saved" else _district_name(v)} for k, v in c.areas]
     rows = _matching_rows(conn, c)
     n = len(rows)
     ids = np.fromiter((r[0] for r in rows), np.int64, n)

@@ -245,10 +245,10 @@ def _num(v: float) -> str:
 class _Doc:
     """fpdf2 with Sitmap's fonts, header and footer."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, labels: dict[str, str] | None = None) -> None:
         from fpdf import FPDF
 
-        L = LABELS[lang]
+        L = {**LABELS[lang], **(labels or {})}  # another report (a campaign's) brings its own title and footer
 
         class Doc(FPDF):
             def footer(self) -> None:

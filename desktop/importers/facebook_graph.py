@@ -82,6 +82,19 @@ def _record(obj: Any, raw: str, where: str, ctx: ImportContext, tally: "_Tally")
     yield from _entries(data, _post_of_paging(obj.get("paging")), where, ctx, tally)
 
 
+def comment_page_items(page: Any, post_id: str, where: str, ctx: ImportContext) -> Iterator[Item]:
+    """The comments of one ``/{post-id}/comments`` page whose post is known (collecting an
+    appeal's answers); the same conversion and skips as a file."""
+    tally = _Tally()
+    try:
+        if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+            raise BadRecord("not a Graph comments page")
+        yield from _entries(page["data"], post_id, where, ctx, tally)
+    except jsonfile.RECORD_ERRORS as exc:
+        ctx.skip(where, jsonfile.reason(exc))
+    tally.report(ctx)
+
+
 def _post_of_paging(paging: Any) -> str | None:
     """The post a comments response belongs to, read from its paging URLs (None for a feed)."""
     if not isinstance(paging, dict):

@@ -263,8 +263,8 @@ class Handler(BaseHTTPRequestHandler):
 class StandIn(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), Handler)
+    def __init__(self, port: int = 0):
+        super().__init__(("127.0.0.1", port), Handler)
         self.state = State()
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)

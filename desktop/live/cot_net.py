@@ -23,6 +23,7 @@ from desktop.live.codec import Malformed, StreamFramer
 from desktop.live.netbase import POLL_S, READ_BYTES, NetInput, Sink
 from desktop.live.status import FeedState
 from desktop.live.tak_client import TakClient, TlsConfig
+from desktop.live.parse_pool import STREAM, UDP, OrderedParser, ParsePool
 from desktop.live.udp_receiver import Receiver, receive_buffer
 from desktop.core.model import Record
 
@@ -43,15 +44,19 @@ class MulticastListener(NetInput):
     ``receiver="process"`` (the default) a spawned process does nothing but receive
     (:mod:`desktop.live.udp_receiver`) and this input's thread parses what it hands over;
     ``receiver="thread"`` receives and parses on the one thread (the earlier design, kept
-    so the benchmark can measure both).
+    so the benchmark can measure both). With ``parsers`` (a
+    :class:`~desktop.live.parse_pool.ParsePool`) the datagrams are parsed in its worker
+    processes, in order; when they are busy the receiver's bounded queue fills and counts drops.
     """
 
     kind = "udp"
 
     def __init__(self, sink: Sink, group: str = "239.2.3.1", port: int = 6969, interface: str = "127.0.0.1",
                  *, label: str | None = None, max_event_bytes: int = MAX_EVENT_BYTES, rcvbuf: int = 32 << 20,
-                 rate: float = 1000.0, burst: float = 5000.0, receiver: str = "process"):
+                 rate: float = 1000.0, burst: float = 5000.0, receiver: str = "process",
+                 parsers: ParsePool | None = None):
         super().__init__(sink, label, max_event_bytes, default_label=f"udp://{group}:{port}")
+        self.parsers = parsers  # parse in these worker processes (None: on this input's thread)
         if receiver not in ("process", "thread"):
             raise ValueError(f"receiver must be 'process' or 'thread', not {receiver!r}")
         self.group, self.port, self.interface, self.rcvbuf = group, port, interface, rcvbuf
@@ -102,6 +107,8 @@ class MulticastListener(NetInput):
         rx = self._receiver = Receiver(self._sock)
         rx.start()
         counted = 0  # the receiver's drops already added to the status
+        self._ordered = (OrderedParser(self.parsers, UDP, self.max_event_bytes, self._parsed,
+                                       name=f"sitmap-parse-{self.label}") if self.parsers is not None else None)
         try:
             while not self._stop.is_set():
                 try:
@@ -121,9 +128,22 @@ class MulticastListener(NetInput):
                     rx.restart()
         finally:
             rx.stop()
+            if self._ordered is not None:
+                self._ordered.close()
+                self._ordered = None
 
     def _parse(self, grams: list[tuple[bytes, str]]) -> None:
         cap = self.max_event_bytes
+        if self._ordered is not None:
+            payloads = []
+            for g, ip in grams:
+                if len(g) > cap or not self._bucket(ip).take():
+                    self._status.dropped()
+                else:
+                    payloads.append(g)
+            if payloads:
+                self._ordered.submit(payloads, self._stop)  # waits while the parsers are busy
+            return
         records: list[Record] = []
         good = 0
         for g, ip in grams:
@@ -192,14 +212,18 @@ class TcpServer(NetInput):
     byte. Caps: ``max_per_peer`` connections per remote address, ``max_connections``
     in all, ``rate``/``burst`` messages a second per remote address (a token bucket;
     messages over it are dropped and counted) and ``max_event_bytes`` per message.
+    With ``parsers`` (a :class:`~desktop.live.parse_pool.ParsePool`) the frames are parsed
+    in its worker processes, in order; while they are busy this input stops reading, so
+    the senders' connections fill and they slow down.
     """
 
     kind = "tcp"
 
     def __init__(self, sink: Sink, host: str = "127.0.0.1", port: int = 4242, *, label: str | None = None,
                  max_per_peer: int = 4, max_connections: int = 64, rate: float = 1000.0, burst: float = 5000.0,
-                 max_event_bytes: int = MAX_EVENT_BYTES):
+                 max_event_bytes: int = MAX_EVENT_BYTES, parsers: ParsePool | None = None):
         super().__init__(sink, label, max_event_bytes, default_label=f"tcp://{host}:{port}")
+        self.parsers = parsers  # parse in these worker processes (None: on this input's thread)
         self.host, self.port = host, port
         self.max_per_peer, self.max_connections = max_per_peer, max_connections
         self.rate, self.burst = rate, burst
@@ -229,6 +253,8 @@ class TcpServer(NetInput):
     def _run(self) -> None:
         sel = selectors.DefaultSelector()
         sel.register(self._lsock, selectors.EVENT_READ, None)
+        self._ordered = (OrderedParser(self.parsers, STREAM, self.max_event_bytes, self._parsed,
+                                       name=f"sitmap-parse-{self.label}") if self.parsers is not None else None)
         try:
             while not self._stop.is_set():
                 for key, _ in sel.select(POLL_S):
@@ -240,6 +266,9 @@ class TcpServer(NetInput):
             for peer in list(self._peers.values()):
                 self._drop_peer(sel, peer)
             sel.close()
+            if self._ordered is not None:
+                self._ordered.close()
+                self._ordered = None
 
     def _accept(self, sel: selectors.BaseSelector) -> None:
         try:
@@ -292,6 +321,19 @@ class TcpServer(NetInput):
         records: list[Record] = []
         good = 0
         drops = []
+        if self._ordered is not None:
+            payloads = []
+            for frame in peer.framer.feed(data):
+                if isinstance(frame, Dropped):
+                    drops.append(frame)
+                elif not bucket.take():
+                    self._status.dropped()
+                else:
+                    payloads.append((frame.data, frame.proto))
+            self._count_drops(drops)
+            if payloads:
+                self._ordered.submit(payloads, self._stop)  # waits while the parsers are busy: reading stops
+            return
         for frame in peer.framer.feed(data):
             if isinstance(frame, Dropped):
                 drops.append(frame)

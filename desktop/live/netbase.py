@@ -86,6 +86,16 @@ class NetInput:
             if self.sink(records, self.label) is False:
                 self._status.dropped(len(records) if messages is None else messages)
 
+    _ordered = None  # an OrderedParser while the input parses in worker processes
+
+    def _parsed(self, records: list[Record], messages: int, malformed: int) -> None:
+        """Records parsed in a worker process (OrderedParser's thread, in the input's order)."""
+        if malformed:
+            self._status.malformed(malformed)
+        if messages:
+            self._status.messages(messages)
+        self._emit(records, messages=messages)
+
     def _bucket(self, ip: str) -> TokenBucket:
         """The rate limit of one remote address (used only on the input's own thread)."""
         bucket = self._buckets.get(ip)

@@ -23,7 +23,7 @@ from desktop.cli.common import (EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, EXI
 # of this package; a dotted name is imported as written (a command kept elsewhere).
 COMMANDS = ("window", "imports", "demo", "stats", "query", "export", "snapshot", "tiles", "live", "triage", "incident",
             "evidence", "video", "report", "audit", "erase", "purposes", "hold", "gazetteer", "geoparse",
-            "minimise", "sync", "campaign")
+            "minimise", "sync", "campaign", "appeal")
 
 log = logging.getLogger("sitmap")
 

@@ -36,7 +36,7 @@ def settle(app, win, seconds: float = 1.5, gen: bool = True) -> None:
 
 
 SHOTS = ("window", "selected-post", "inferred", "area-filter", "density", "heatmap", "triage-queue", "incidents",
-         "tasks", "audit-trail", "thread")
+         "tasks", "audit-trail", "thread", "campaign")
 
 
 def main() -> int:
@@ -285,6 +285,22 @@ def main() -> int:
         settle(app, win, 1.0, gen=False)
         dlg.grab().save(str(out / "screenshot-thread.png"))
         dlg.close()
+    # 10. The demo's Busan campaign beside Safe Busan: its districts coloured on the map by
+    # their posts, the two time series, the figures side by side and the top posts.
+    if "campaign" in only:
+        from PySide6.QtCore import Qt
+
+        win.session.update(incident=None, incident_name=None, text="")
+        panel = win.panel("campaigns")
+        dock = win.docks["campaignsDock"]
+        dock.show()
+        dock.raise_()
+        win.resizeDocks([dock], [620], Qt.Orientation.Horizontal)
+        panel.reload(select="부산경찰 아동학대 예방 #byhand")
+        panel.compare.setCurrentText("안전부산")
+        win.bridge.send({"type": "view", "center": [35.150, 129.050], "zoom": 11})
+        settle(app, win, 3.0, gen=False)
+        win.grab().save(str(out / "screenshot-campaign.png"))
     win.close()
     print("screenshots written to", out)
     return 0

@@ -22,7 +22,31 @@ LOG_LEVELS = {"debug", "info", "warning", "error"}
 DRAW_KINDS = {"polygon", "rectangle", "circle"}
 # Messages where only the latest matters while the page is not ready yet.
 COALESCE = {"items", "units", "areas", "view", "select", "settings", "draw", "fit", "i18n", "tiles", "districts",
-            "builtinDistricts"}
+            "builtinDistricts", "choropleth"}
+MAX_CHOROPLETH = 4000  # districts in one choropleth message (읍면동: 3,504)
+_CODE_LEN = {"sido": 2, "sigungu": 5, "emd": 7}
+
+
+def choropleth_message(level: str, counts: dict[str, int] | None) -> dict:
+    """The page message that colours the built-in districts of ``level`` by ``counts``
+    (KOSTAT code -> count); ``counts`` None or empty clears it. Checked here: the level is one
+    of three, every code is that level's digits, every count a positive whole number."""
+    if not counts:
+        return {"type": "choropleth", "level": "", "codes": [], "counts": []}
+    if level not in _CODE_LEN:
+        raise BridgeError(f"choropleth: unknown district level {level!r}")
+    if len(counts) > MAX_CHOROPLETH:
+        raise BridgeError(f"choropleth: {len(counts)} districts, at most {MAX_CHOROPLETH}")
+    codes, ns = [], []
+    for code, n in counts.items():
+        if not (isinstance(code, str) and code.isascii() and code.isdigit() and len(code) == _CODE_LEN[level]):
+            raise BridgeError(f"choropleth: {code!r} is not a {level} code")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise BridgeError(f"choropleth: the count of {code} is not a whole number")
+        if n:
+            codes.append(code)
+            ns.append(n)
+    return {"type": "choropleth", "level": level, "codes": codes, "counts": ns}
 
 
 _TEXT = "\x00text"  # key of a queued message that is already serialised (send_text)

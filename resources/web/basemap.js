@@ -220,6 +220,39 @@
         self._S.log("error", "built-in districts " + id + ": " + st.failed);
       }).then(function () { self._loading[id] = false; });
     },
+    /** A campaign's counts per district (the "choropleth" message: data only, validated in
+     *  Python): each counted unit of that level filled by its share of the largest count. */
+    setChoropleth: function (level, counts) {
+      var ch = this._st.choropleth;
+      ch.level = level || ""; ch.counts = counts || {}; ch.max = 0; ch.filled = 0;
+      for (var k in ch.counts) if (Object.prototype.hasOwnProperty.call(ch.counts, k)) ch.max = Math.max(ch.max, ch.counts[k]);
+      if (ch.level) this._load(ch.level);
+      this.redraw();
+    },
+    _fillChoropleth: function (ctx, scale, o, nw, se) {
+      var ch = this._st.choropleth, d = ch.level && this._data[ch.level];
+      ch.filled = 0;
+      if (!d || !ch.max) return;
+      ctx.save();
+      for (var fi = 0; fi < d.feats.length; fi++) {
+        var f = d.feats[fi], n = ch.counts[f.code];
+        if (!n || f.e < nw.lng || f.w > se.lng || f.n < se.lat || f.s > nw.lat) continue;
+        var t = Math.sqrt(n / ch.max);  // square root: a few busy districts do not wash out the rest
+        ctx.fillStyle = "rgb(" + Math.round(222 - 190 * t) + "," + Math.round(235 - 150 * t) + "," +
+                        Math.round(247 - 70 * t) + ")";
+        ctx.globalAlpha = 0.75;
+        ctx.beginPath();
+        for (var ri = 0; ri < f.rings.length; ri++) {
+          var xy = f.rings[ri];
+          ctx.moveTo(xy[0] * scale - o.x, xy[1] * scale - o.y);
+          for (var p = 2; p < xy.length; p += 2) ctx.lineTo(xy[p] * scale - o.x, xy[p + 1] * scale - o.y);
+          ctx.closePath();
+        }
+        ctx.fill("evenodd");
+        ch.filled++;
+      }
+      ctx.restore();
+    },
     /** At street zoom the 시군구 named where it is seen: at the area-weighted mean of the
      *  label points of its 읍면동 in view (a 읍면동 code starts with its 시군구's). */
     _visibleParents: function (emd, scale, o, pad, size) {
@@ -258,6 +291,7 @@
       var nw = map.containerPointToLatLng([-pad, -pad]), se = map.containerPointToLatLng([size.x + pad, size.y + pad]);
       var thin = st.thin, outlines = 0, labels = [];
       ctx.lineJoin = "round"; ctx.lineCap = "round";
+      this._fillChoropleth(ctx, scale, o, nw, se);
       ctx.globalAlpha = thin ? 0.55 : 0.85;
       var inView = {};
       for (var li = 0; li <= finest; li++) {
@@ -328,6 +362,7 @@
       outline: "loading", outlineFeatures: 0, layers: [], tilesLoaded: 0, tilesFailed: 0, tilesMissing: 0,
       context: 0, contextLabels: 0, showing: "",
       districts: { show: true, thin: false, level: "", outlines: 0, labels: [], parentLabels: [], labelCount: 0, redraws: 0,
+                   choropleth: { level: "", counts: {}, max: 0, filled: 0 },
                    ms: 0, loaded: {},
                    failed: "" },
     });
@@ -470,6 +505,10 @@
     S.basemap = {
       setTileLayers: function (list) { pushed.tiles++; setTileLayers(list); },
       setBuiltinDistricts: setBuiltinDistricts,
+      setChoropleth: function (level, counts) {
+        if (level && !map.hasLayer(districtLayer)) districtLayer.addTo(map);
+        districtLayer.setChoropleth(level, counts);
+      },
       setContext: function (fc) { pushed.context++; setContext(fc); },
       refresh: refreshStatus, state: st,
     };

@@ -161,6 +161,14 @@
     tiles: function (m) { S.basemap.setTileLayers(m.layers || []); },
     districts: function (m) { S.basemap.setContext(m.features || null); },
     builtinDistricts: function (m) { S.basemap.setBuiltinDistricts({ show: m.show !== false }); },
+    choropleth: function (m) {  // parallel lists of district codes and counts, checked again here
+      var counts = {}, codes = Array.isArray(m.codes) ? m.codes : [], ns = Array.isArray(m.counts) ? m.counts : [];
+      var level = m.level === "sido" || m.level === "sigungu" || m.level === "emd" ? m.level : "";
+      for (var i = 0; i < codes.length && i < ns.length; i++) {
+        if (typeof codes[i] === "string" && /^[0-9]{2,7}$/.test(codes[i]) && typeof ns[i] === "number" && ns[i] > 0) counts[codes[i]] = ns[i];
+      }
+      S.basemap.setChoropleth(level, counts);
+    },
     view: function (m) { S.map.setView([m.center[0], m.center[1]], m.zoom, { animate: false }); },
     settings: function (m) {
       if ("heat" in m) S.layers.items.setHeat(!!m.heat);

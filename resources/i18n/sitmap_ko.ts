@@ -38,6 +38,112 @@
     </message>
 </context>
 <context>
+    <name>AppealsDialog</name>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="68" />
+        <source>Appeals</source>
+        <translation>호소문</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="73" />
+        <source>No.</source>
+        <translation>번호</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="73" />
+        <source>State</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="73" />
+        <source>Account</source>
+        <translation>계정</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="73" />
+        <source>Text</source>
+        <translation>본문</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="74" />
+        <source>Responses</source>
+        <translation>응답</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="81" />
+        <source>New…</source>
+        <translation>새로 만들기…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="82" />
+        <source>Publish…</source>
+        <translation>게시…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="83" />
+        <source>Collect replies</source>
+        <translation>답글 수집</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="84" />
+        <source>Show responses on the map</source>
+        <translation>응답을 지도에 표시</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="88" />
+        <source>Close</source>
+        <translation>닫기</translation>
+    </message>
+</context>
+<context>
+    <name>AppealsPanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="128" />
+        <source>Appeals…</source>
+        <translation>호소문…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="159" />
+        <source>No account is configured yet: sitmap appeal account add NAME --channel x|facebook</source>
+        <translation>설정된 계정이 아직 없습니다: sitmap appeal account add 이름 --channel x|facebook</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="179" />
+        <source>Appeal {n} saved ({state})</source>
+        <translation>호소문 {n} 저장됨 ({state})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="192" />
+        <source>Publish appeal</source>
+        <translation>호소문 게시</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="193" />
+        <source>Not published</source>
+        <translation>게시하지 않음</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="207" />
+        <source>Appeal {n} published: {id}</source>
+        <translation>호소문 {n} 게시됨: {id}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="209" />
+        <source>Appeal {n} is still queued: {error}</source>
+        <translation>호소문 {n}은(는) 아직 대기 중입니다: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="234" />
+        <source>No responses collected yet</source>
+        <translation>아직 수집된 응답이 없습니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="248" />
+        <source>{n} responses shown on the map</source>
+        <translation>응답 {n}건을 지도에 표시</translation>
+    </message>
+</context>
+<context>
     <name>AssignDialog</name>
     <message>
         <location filename="../../desktop/ui/panels/tasks.py" line="50" />
@@ -261,6 +367,251 @@
         <location filename="../../desktop/ui/basemap_menu.py" line="62" />
         <source>Tile packs (*.mbtiles *.pmtiles);;All files (*)</source>
         <translation>타일 팩 (*.mbtiles *.pmtiles);;모든 파일 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>CampaignDialog</name>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="95" />
+        <source>words, separated by commas</source>
+        <translation>쉼표로 구분한 단어</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="103" />
+        <source>saved areas or districts, separated by commas (empty: anywhere)</source>
+        <translation>저장한 지역 또는 행정구역, 쉼표로 구분 (비우면 전체)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="104" />
+        <source>Name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="105" />
+        <source>Hashtags</source>
+        <translation>해시태그</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="106" />
+        <source>Keywords</source>
+        <translation>키워드</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="107" />
+        <source>From</source>
+        <translation>부터</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="108" />
+        <source>To</source>
+        <translation>까지</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="109" />
+        <source>Areas</source>
+        <translation>구역</translation>
+    </message>
+</context>
+<context>
+    <name>CampaignsPanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="145" />
+        <source>New…</source>
+        <translation>새로 만들기…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="146" />
+        <source>Edit…</source>
+        <translation>편집…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="147" />
+        <source>Remove</source>
+        <translation>삭제</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="153" />
+        <source>Districts on the map</source>
+        <translation>지도에 지역 표시</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="155" />
+        <source>Compare with</source>
+        <translation>비교 대상</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="162" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="289" />
+        <source>Figure</source>
+        <translation>항목</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="163" />
+        <source>District</source>
+        <translation>구역</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="163" />
+        <source>In</source>
+        <translation>포함</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="163" />
+        <source>Exact</source>
+        <translation>정확</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="164" />
+        <source>Place</source>
+        <translation>장소</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="164" />
+        <source>Inferred</source>
+        <translation>추정</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="164" />
+        <source>Possibly in</source>
+        <translation>포함 가능</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="165" />
+        <source>Time</source>
+        <translation>시간</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="165" />
+        <source>Author</source>
+        <translation>작성자</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="165" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="287" />
+        <source>Engagement</source>
+        <translation>참여도</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="166" />
+        <source>Text</source>
+        <translation>본문</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="185" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="189" />
+        <source>Campaigns</source>
+        <translation>캠페인</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="225" />
+        <source>(none)</source>
+        <translation>(없음)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="265" />
+        <source>No campaign. New… defines one by its hashtags and period.</source>
+        <translation>캠페인이 없습니다. 새로 만들기…에서 해시태그와 기간으로 정의하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="272" />
+        <source>{name}: {tags}, {period} ({utc}); {n} posts</source>
+        <translation>{name}: {tags}, {period} ({utc}); 게시물 {n}건</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="281" />
+        <source>Posts</source>
+        <translation>게시물</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="281" />
+        <source>Unique authors</source>
+        <translation>작성자 수</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="282" />
+        <source>New authors</source>
+        <translation>신규 작성자</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="282" />
+        <source>Returning authors</source>
+        <translation>재참여 작성자</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="283" />
+        <source>Located exactly</source>
+        <translation>정확한 위치</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="283" />
+        <source>Located by place</source>
+        <translation>장소명 위치</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="284" />
+        <source>Located by inference</source>
+        <translation>추정 위치</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="284" />
+        <source>Not located</source>
+        <translation>위치 없음</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="285" />
+        <source>In a district</source>
+        <translation>지역에 포함</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="285" />
+        <source>Districts with posts</source>
+        <translation>게시물이 있는 지역 수</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="286" />
+        <source>Posts with engagement counts</source>
+        <translation>참여도 수치가 있는 게시물</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="287" />
+        <source>Impressions (estimated)</source>
+        <translation>노출 수 (추정)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="288" />
+        <source>Busiest interval</source>
+        <translation>가장 많은 구간</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="288" />
+        <source>Authors in both</source>
+        <translation>양쪽 모두의 작성자</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="328" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="365" />
+        <source>Campaign</source>
+        <translation>캠페인</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="338" />
+        <source>New campaign</source>
+        <translation>새 캠페인</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="350" />
+        <source>Edit campaign</source>
+        <translation>캠페인 편집</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="359" />
+        <source>Remove campaign</source>
+        <translation>캠페인 삭제</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="360" />
+        <source>Remove the campaign {name}? Its posts stay.</source>
+        <translation>캠페인 {name}을(를) 삭제할까요? 게시물은 그대로 남습니다.</translation>
     </message>
 </context>
 <context>
@@ -1235,7 +1586,7 @@ The details are in {log}.</source>
     <message>
         <location filename="../../desktop/ui/filters_panel.py" line="140" />
         <source>Area</source>
-        <translation>구역</translation>
+        <translation>지역</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/filters_panel.py" line="140" />
@@ -1717,27 +2068,27 @@ Cache: {db}</source>
         <translation>근무자 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="285" />
+        <location filename="../../desktop/ui/main_window.py" line="288" />
         <source>{n} items · {v} in view · {ms:.0f} ms</source>
         <translation>{n}건 · 화면 {v}건 · {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="299" />
+        <location filename="../../desktop/ui/main_window.py" line="302" />
         <source>The cache is empty: import files (Ctrl+I) or run 'sitmap demo'.</source>
         <translation>캐시가 비어 있습니다: 파일을 가져오거나 (Ctrl+I) 'sitmap demo'를 실행하세요.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="325" />
+        <location filename="../../desktop/ui/main_window.py" line="328" />
         <source>stale</source>
         <translation>응답 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="325" />
+        <location filename="../../desktop/ui/main_window.py" line="328" />
         <source>reporting</source>
         <translation>보고 중</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="326" />
+        <location filename="../../desktop/ui/main_window.py" line="329" />
         <source>Unit {callsign}: last report {when} ({state})</source>
         <translation>부대 {callsign}: 마지막 보고 {when} ({state})</translation>
     </message>
@@ -1818,6 +2169,60 @@ Cache: {db}</source>
         <location filename="../../desktop/ui/live_widgets.py" line="765" />
         <source>Type</source>
         <translation>종류</translation>
+    </message>
+</context>
+<context>
+    <name>NewAppealDialog</name>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="28" />
+        <source>New appeal</source>
+        <translation>새 호소문</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="38" />
+        <source>Choose…</source>
+        <translation>선택…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="43" />
+        <source>Ready to publish (queued)</source>
+        <translation>게시 준비됨 (대기)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="45" />
+        <source>Account</source>
+        <translation>계정</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="46" />
+        <source>Korean text</source>
+        <translation>한국어 본문</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="47" />
+        <source>English text</source>
+        <translation>영어 본문</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="48" />
+        <source>Hashtag</source>
+        <translation>해시태그</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="49" />
+        <source>Area</source>
+        <translation>지역</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="50" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="58" />
+        <source>Image</source>
+        <translation>이미지</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="58" />
+        <source>Images (*.png *.jpg *.jpeg *.gif)</source>
+        <translation>이미지 (*.png *.jpg *.jpeg *.gif)</translation>
     </message>
 </context>
 <context>
@@ -2019,7 +2424,7 @@ Cache: {db}</source>
         <location filename="../../desktop/ui/live_widgets.py" line="391" />
         <location filename="../../desktop/ui/live_widgets.py" line="446" />
         <source>Area</source>
-        <translation>구역</translation>
+        <translation>지역</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/live_widgets.py" line="391" />

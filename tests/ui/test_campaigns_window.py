@@ -1,0 +1,126 @@
+"""The Campaigns dock on the real window and page: the demo's campaigns listed, the view's
+figures equal to desktop.campaigns' own, the districts coloured on the map through the
+validated choropleth message (numbers and codes only), a campaign added from the dialog,
+the audit entries."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desktop.audit import AuditLog
+from desktop.cache import Cache
+from desktop.cache.writer import write_records
+from desktop.core.model import Item, Kind, Precision
+from desktop.ui.bridge import BridgeError, choropleth_message
+from tests.ui.conftest import run_js
+
+pytestmark = pytest.mark.webengine
+NAME = "부산경찰 아동학대 예방 #byhand"
+HOSTILE = '<img src=x onerror="window.pwned=1">손팻말 #busanpolice'
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, js_errors):
+    from desktop.demo.generator import write_demo
+    from desktop.ui.main_window import MainWindow
+
+    db = tmp_path / "c.db"
+    with Cache.open(db) as c:
+        write_demo(c, seed=7, size=3000)
+        t = c.conn.execute("SELECT from_ms FROM campaigns WHERE name = ?", (NAME,)).fetchone()[0] + 60_000
+        write_records(c, [Item(kind=Kind.POST, source="x", source_id="hostile", t_ms=t, text=HOSTILE,
+                               lat=35.1631, lon=129.1636, precision=Precision.EXACT, author="<b>x</b>",
+                               hashtags=("busanpolice",),
+                               extra={"metrics": {"likes": 100000, "captured_ms": t, "from": "x-v2"}})],
+                      path="t", fmt="test")
+    win = MainWindow(db, restore=False)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.bridge.is_ready and win.last_result is not None, timeout=60000)
+    yield win, db
+    win.close()
+
+
+def _choro(qtbot, win) -> dict:
+    return json.loads(run_js(qtbot, win.map, "JSON.stringify(sitmap.state.basemap.districts.choropleth)"))
+
+
+def _cell(table, row, col) -> str:
+    return table.item(row, col).text()
+
+
+def test_campaign_view_and_its_districts_on_the_map(qtbot, window):
+    from desktop.campaigns import compute, get
+
+    win, db = window
+    panel = win.panels["campaigns"]
+    panel.reload()
+    names = [panel.list.itemText(i) for i in range(panel.list.count())]
+    assert sorted(names) == sorted([NAME, "안전부산"])
+    panel.list.setCurrentText(NAME)
+    with Cache.open_readonly(db) as c:
+        f = compute(c.conn, get(c.conn, NAME))
+    assert panel.figures.posts == f.posts
+    assert _cell(panel.table, 0, 1) == str(f.posts)
+    assert panel.districts.rowCount() == len(f.districts)
+    assert [_cell(panel.districts, r, 0) for r in range(3)] == [d["name"] for d in f.districts[:3]]
+    assert panel.chart.series == [f.bins]
+    # the hostile post leads the top posts, as plain text in the table
+    assert _cell(panel.top, 0, 3) == HOSTILE and _cell(panel.top, 0, 1) == "<b>x</b>"
+    # the map: the districts with posts are filled, by their counts, and nothing else came to the page
+    win.bridge.send({"type": "view", "center": [35.15, 129.06], "zoom": 11})
+    expect = {d["code"]: d["in"] for d in f.districts if d["in"]}
+    qtbot.waitUntil(lambda: _choro(qtbot, win)["filled"] > 0, timeout=20000)
+    st = _choro(qtbot, win)
+    assert st["level"] == "sigungu" and st["counts"] == expect and st["max"] == max(expect.values())
+    assert st["filled"] == len(expect)  # all of them are in view over Busan
+    assert run_js(qtbot, win.map, "window.pwned === undefined") is True
+    assert run_js(qtbot, win.map, "document.body.innerText.indexOf('손팻말') < 0") is True
+    # compare: a second column with the other campaign's figures
+    panel.compare.setCurrentText("안전부산")
+    assert panel.other is not None and not panel.table.isColumnHidden(2)
+    assert _cell(panel.table, 0, 2) == str(panel.other.posts)
+    # off the map
+    panel.on_map.setChecked(False)
+    qtbot.waitUntil(lambda: _choro(qtbot, win)["max"] == 0, timeout=10000)
+    assert _choro(qtbot, win)["filled"] == 0
+    with AuditLog.open(db) as log:
+        consults = [e.objects for e in log.entries(action="consult") if isinstance(e.objects, dict)
+                    and e.objects.get("campaign")]
+    assert consults and consults[-1]["campaign"] == NAME and consults[-1]["compared_with"] == "안전부산"
+    assert consults[-1]["items"]
+
+
+def test_add_a_campaign_from_the_dialog(qtbot, window):
+    from desktop.ui.panels.campaigns import CampaignDialog
+
+    win, db = window
+    panel = win.panels["campaigns"]
+    with Cache.open_readonly(db) as c:
+        a, b = c.conn.execute("SELECT from_ms, to_ms FROM campaigns WHERE name = ?", (NAME,)).fetchone()
+    dlg = CampaignDialog(win, "new", span=(a, b))
+    qtbot.addWidget(dlg)
+    dlg.name.setText("해운대 kids")
+    dlg.tags.setText("#kids, #byhand")
+    dlg.areas.setText("해운대구")
+    assert panel._save(dlg, None)
+    assert panel.list.currentText() == "해운대 kids"
+    f = panel.figures
+    assert f.campaign.hashtags == ("kids", "byhand") and (f.campaign.from_ms, f.campaign.to_ms) == (a, b)
+    assert f.posts > 0 and {d["code"] for d in f.districts if d["in"]} == {"21090"}
+    with AuditLog.open(db) as log:
+        alters = [e.detail["change"] for e in log.entries(action="alter")]
+    assert alters == ["campaign add"]
+
+
+def test_choropleth_message_is_checked():
+    assert choropleth_message("sigungu", {"21090": 3, "21050": 0}) == {
+        "type": "choropleth", "level": "sigungu", "codes": ["21090"], "counts": [3]}
+    assert choropleth_message("sigungu", None)["codes"] == []
+    for level, counts in (("gu", {"21090": 1}), ("sigungu", {"2109": 1}), ("sigungu", {"21090": -1}),
+                          ("sigungu", {"2109x": 1}), ("sido", {"21": 1.5}), ("sigungu", {"<b>": 1})):
+        with pytest.raises(BridgeError):
+            choropleth_message(level, counts)

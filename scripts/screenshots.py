@@ -36,7 +36,7 @@ def settle(app, win, seconds: float = 1.5, gen: bool = True) -> None:
 
 
 SHOTS = ("window", "selected-post", "inferred", "area-filter", "density", "heatmap", "triage-queue", "incidents",
-         "tasks", "audit-trail", "thread", "campaign")
+         "tasks", "audit-trail", "thread", "campaign", "appeal")
 
 
 def main() -> int:
@@ -301,6 +301,48 @@ def main() -> int:
         win.bridge.send({"type": "view", "center": [35.150, 129.050], "zoom": 11})
         settle(app, win, 3.0, gen=False)
         win.grab().save(str(out / "screenshot-campaign.png"))
+    # 11. An appeal for help published (to the loopback stand-in of X, never a real account),
+    # its replies collected and shown on the map as the appeal's responses.
+    if "appeal" in only:
+        import keyring
+        from keyrings.alt.file import PlaintextKeyring
+
+        from desktop.channels import accounts
+        from desktop.channels.accounts import Account
+        from tests.channels.server import X_TOKEN, StandIn
+
+        kr = PlaintextKeyring()
+        kr.file_path = str(tmp / "keyring.cfg")
+        keyring.set_keyring(kr)
+        standin = StandIn().start()
+        accounts.add(Account("busan-x", "x", base_url=standin.url, label="@busanpolice"), X_TOKEN)
+        panel = win.panel("appeals")
+        panel.confirm = lambda title, text: True
+        win.session.update(incident=None, incident_name=None, text="")
+        dlg = panel.open()
+        dlg.new_button.click()
+        new = panel.new_dialog
+        new.ko.setPlainText("실종 아동을 찾습니다. 7세 남아, 노란 점퍼. 보신 분은 112 또는 스마트 국민제보 앱으로 알려 주세요")
+        new.en.setPlainText("Missing boy, 7, yellow jacket. Please call 112.")
+        new.tag.setText("부산경찰")
+        new.accept()
+        dlg.publish_button.click()
+        tid = standin.state.tweets[-1]["id"]
+        for k, (text, name) in enumerate((("남포동 근처에서 아이를 봤어요", "seen_it"),
+                                          ("자갈치역 3번 출구 쪽으로 걸어갔어요", "jagalchi_m"),
+                                          ("I saw a boy in a yellow jacket near BIFF square, 남포동", "visitor_bsn"),
+                                          ("광복로 쪽에서도 본 것 같아요", "gwangbok"))):
+            standin.add_reply(tid, text, user={"id": f"33000001{k}", "username": name},
+                              created_at=f"2026-11-14T08:{10 + k * 7}:00.000Z")
+        dlg.collect_button.click()
+        dlg.map_button.click()
+        settle(app, win, 2.0)
+        win.bridge.send({"type": "view", "center": [35.0985, 129.030], "zoom": 15})
+        settle(app, win, 2.5, gen=False)
+        dlg.grab().save(str(out / "screenshot-appeals-dialog.png"))
+        dlg.hide()
+        win.grab().save(str(out / "screenshot-appeal-responses.png"))
+        standin.stop()
     win.close()
     print("screenshots written to", out)
     return 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton, QTreeWidget, QVBoxLayout)
+                               QHBoxLayout, QHeaderView, QLineEdit, QPlainTextEdit, QPushButton, QTreeWidget, QVBoxLayout)
 
 from desktop.core.errors import SitmapError
 from desktop.ui.panels.base import MenuEntry, Panel
@@ -73,6 +73,11 @@ class AppealsDialog(QDialog):
         self.tree.setHeaderLabels([self.tr("No."), self.tr("State"), self.tr("Account"), self.tr("Text"),
                                    self.tr("Responses")])
         self.tree.setRootIsDecorated(False)
+        hdr = self.tree.header()
+        hdr.setStretchLastSection(False)
+        for c in range(5):
+            hdr.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch if c == 3 else
+                                     QHeaderView.ResizeMode.ResizeToContents)
         col.addWidget(self.tree, 1)
         self.status = plain_label()
         self.status.setWordWrap(True)

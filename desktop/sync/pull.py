@@ -157,6 +157,9 @@ def pull(link, *, page: int = PAGE) -> Pulled:
         for tbl, sql in queries.items():
             if ids.get(tbl):
                 fetched[tbl] = cur.execute(sql, (ids[tbl],)).fetchall()
+        if ids.get("scrubs"):
+            fetched["scrubs"] = cur.execute("SELECT source, author_id, up_to_id::text FROM scrubs WHERE id = ANY(%s)",
+                                            (ids["scrubs"],)).fetchall()
         if ids.get("erasures"):
             fetched["erasures"] = cur.execute("SELECT source, source_id, reason FROM erasures WHERE id = ANY(%s) "
                                               "ORDER BY seq", (ids["erasures"],)).fetchall()
@@ -203,6 +206,7 @@ def pull(link, *, page: int = PAGE) -> Pulled:
             _write_items(link, list(fetched.get("items", [])) + list(extra_items), out)
         _apply(link, fetched, folds, out)
         _apply_erasures(link, fetched.get("erasures", []), out)
+        _apply_scrubs(link, fetched.get("scrubs", []), out)
         st.set_cursor(last)
     out.cursor = last
     _report_cursor(link, last)
@@ -267,6 +271,28 @@ def _driver_error(exc: BaseException) -> bool:
     except ImportError:
         return False
     return isinstance(exc, psycopg.Error)
+
+
+def _apply_scrubs(link, rows, out: Pulled) -> None:
+    """A source's scrub_geo that reached another workstation: the same rule here (it also
+    holds for posts imported later), and the positions it covers forgotten now."""
+    from desktop.cache.writer import _scrub  # the writer's own rule, so both agree
+    from desktop.core.model import ScrubGeo
+
+    from desktop.sync.push import scrubs_signature
+
+    conn = link.cache.conn
+    if not rows:
+        return
+    all_sent = link.state.get_key("scrubs_sent") == scrubs_signature(conn)
+    changed = 0
+    for source, author_id, up_to in rows:
+        changed += _scrub(conn, ScrubGeo(source, author_id, up_to))
+    out.counts["scrubs"] = out.counts.get("scrubs", 0) + len(rows)
+    if all_sent:  # the rules here are the store's: the next push need not send them back
+        link.state.put_key("scrubs_sent", scrubs_signature(conn))
+    if changed:
+        bump_generation(conn, rewrote=True)
 
 
 def _apply_erasures(link, rows, out: Pulled) -> None:

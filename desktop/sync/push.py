@@ -119,11 +119,14 @@ def push(link) -> Pushed:
     # The store has them: move the watermarks (a stop before this re-pushes, which is a no-op).
     if marks:
         erased_to = marks.pop("erasures", None)
+        scrubs_sig = marks.pop("scrubs", None)
         if erased_to is not None:  # delivered erasures leave no identifier behind here
             conn.execute("PRAGMA secure_delete = ON")
         with link.cache.transaction():
             if erased_to is not None:
                 conn.execute("DELETE FROM sync_erasures WHERE id <= ?", (erased_to,))
+            if scrubs_sig is not None:
+                st.put_key("scrubs_sent", scrubs_sig)
             for table, mark in marks.items():
                 st.set_out(table, mark)
     return out
@@ -137,6 +140,9 @@ def _push_all(link, pg, out: Pushed, marks: dict) -> None:
 
         # --- erasures first: what was erased here goes from the store before anything refers to it
         _push_erasures(link, cur, out, marks)
+
+        # --- scrub_geo rules (few; sent whenever the local set changed)
+        _push_scrubs(link, cur, out, marks)
 
         # --- items (those this workstation read or received; pulled ones are in 'sync' batches)
         lo = st.out("items")
@@ -159,6 +165,8 @@ def _push_all(link, pg, out: Pushed, marks: dict) -> None:
                     "WHERE e.source = t.source AND e.source_id = t.source_id) ORDER BY local_id "
                     "ON CONFLICT (source, source_id) DO NOTHING RETURNING id, seq", (ws,)).fetchall()
                 out.counts["items"] = _log_changes(cur, "items", ws, op, ins)
+                if ins:  # positions a scrub_geo already forgot stay forgotten
+                    cur.execute(_SCRUB_ITEMS + " AND i.id = ANY(%s)", ([r[0] for r in ins],))
             marks["items"] = hi
             out.more |= hi - lo >= CHUNK
 
@@ -277,6 +285,36 @@ def _push_erasures(link, cur, out: Pushed, marks: dict) -> None:
         marks["erasures"] = int(rows[-1][0])
         out.more |= len(rows) >= CHUNK
     prune_erasures(cur)
+
+
+_SCRUB_ITEMS = ("UPDATE items i SET lat = NULL, lon = NULL, geom = NULL, precision = 'unknown', radius_m = NULL, "
+                "place_name = NULL FROM scrubs s WHERE s.source = i.source AND s.author_id = i.author_id "
+                "AND i.lat IS NOT NULL AND i.source_id ~ '^[0-9]{1,19}$' AND i.source_id::numeric <= s.up_to_id")
+
+
+def scrubs_signature(conn: sqlite3.Connection) -> str:
+    """Changes whenever the cache's scrub_geo rules change (they only ever grow)."""
+    n, total = conn.execute("SELECT count(*), coalesce(sum(up_to_id), 0) FROM scrubs").fetchone()
+    return f"{n}:{total}"
+
+
+def _push_scrubs(link, cur, out: Pushed, marks: dict) -> None:
+    conn = link.cache.conn
+    sig = scrubs_signature(conn)
+    if link.state.get_key("scrubs_sent") == sig:
+        return
+    rows = conn.execute("SELECT source, author_id, up_to_id FROM scrubs").fetchall()
+    if rows:
+        _copy(cur, "tmp_scrubs", ("source", "author_id", "up_to_id"), ("text", "text", "numeric"), rows)
+        ins = cur.execute(
+            "INSERT INTO scrubs (seq, source, author_id, up_to_id, workstation) SELECT nextval('sitmap_seq'), "
+            "source, author_id, up_to_id, %s FROM tmp_scrubs ON CONFLICT (source, author_id) DO UPDATE SET "
+            "up_to_id = excluded.up_to_id, seq = excluded.seq, workstation = excluded.workstation "
+            "WHERE excluded.up_to_id > scrubs.up_to_id RETURNING id, seq", (link.ws,)).fetchall()
+        if ins:
+            cur.execute(_SCRUB_ITEMS + " AND s.id = ANY(%s)", ([r[0] for r in ins],))
+            out.counts["scrubs"] = _log_changes(cur, "scrubs", link.ws, link.operator, ins)
+    marks["scrubs"] = sig
 
 
 def prune_erasures(cur) -> int:

@@ -255,6 +255,18 @@ CREATE INDEX erasures_key ON erasures (source, source_id);
 CREATE INDEX erasures_seq ON erasures (seq);
 ALTER TABLE workstations ADD COLUMN pulled_seq bigint NOT NULL DEFAULT 0;
 CREATE TABLE store_meta (key text PRIMARY KEY, value text NOT NULL);
+
+-- scrub_geo from a source: an author's positions up to a post id are forgotten, in the
+-- store's items now and in any pushed later (the rule stays, as it does in each cache).
+CREATE TABLE scrubs (
+    id bigserial PRIMARY KEY,
+    seq bigint NOT NULL,
+    source text NOT NULL,
+    author_id text NOT NULL,
+    up_to_id numeric NOT NULL,
+    workstation text NOT NULL,
+    UNIQUE (source, author_id)
+);
 """
 
 # One SQL script per version; never edit a shipped entry, append a new one.

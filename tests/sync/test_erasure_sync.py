@@ -151,3 +151,35 @@ def test_records_are_pruned_and_a_workstation_away_longer_catches_up(tmp_path, s
     s = once(c3, shared_url)
     assert s.online
     assert keys(c3) == [("x", "p1"), ("x", "p2")] == keys(b)
+
+
+def test_scrub_geo_reaches_the_store_and_the_others_and_holds_for_later_pushes(tmp_path, shared_url):
+    from desktop.core.model import ScrubGeo
+
+    a, b, c3 = tmp_path / "a.db", tmp_path / "b.db", tmp_path / "c.db"
+    mk = lambda k, author: Item(kind=Kind.POST, source="x", source_id=str(1000 + k), t_ms=T0 + k * 1000,  # noqa: E731
+                                text=f"post {k}", lat=37.5 + k * 1e-3, lon=127.0, precision=Precision.EXACT,
+                                author=author, author_id=author)
+    export = [mk(k, "u1" if k < 4 else "u2") for k in range(6)]
+    add_items(a, export[:5])
+    Sync(a, shared_url).once()
+    Sync(b, shared_url).once()
+    with Cache.open(a) as c:  # u1 asks to forget the positions of its posts up to 1002
+        write_records(c, [ScrubGeo("x", "u1", "1002")], path="scrub.jsonl", fmt="x", purpose="public-order")
+    assert Sync(a, shared_url).once().pushed >= 1
+    with psycopg.connect(shared_url) as pg:
+        rows = dict(pg.execute("SELECT source_id, lat IS NULL AND geom IS NULL FROM items").fetchall())
+    assert rows == {"1000": True, "1001": True, "1002": True, "1003": False, "1004": False}
+    Sync(b, shared_url).once()
+    placed = dict(q(b, "SELECT source_id, lat IS NULL FROM items"))
+    assert placed == {"1000": 1, "1001": 1, "1002": 1, "1003": 0, "1004": 0}
+    assert q(b, "SELECT source, author_id, up_to_id FROM scrubs") == [("x", "u1", 1002)]
+    assert Sync(b, shared_url).once().pushed == 0  # the rule is not sent back
+    # A workstation that had the same export (with positions) pushes it later: still forgotten.
+    add_items(c3, export)
+    Sync(c3, shared_url).once()
+    with psycopg.connect(shared_url) as pg:
+        assert pg.execute("SELECT count(*) FROM items WHERE source_id IN ('1000', '1001', '1002') "
+                          "AND lat IS NOT NULL").fetchone()[0] == 0
+        assert pg.execute("SELECT lat IS NOT NULL FROM items WHERE source_id = '1005'").fetchone()[0]
+    assert dict(q(c3, "SELECT source_id, lat IS NULL FROM items"))["1001"] == 1  # and in its cache too

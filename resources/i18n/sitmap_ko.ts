@@ -70,27 +70,27 @@
         <translation>응답</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="81" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="86" />
         <source>New…</source>
         <translation>새로 만들기…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="82" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="87" />
         <source>Publish…</source>
         <translation>게시…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="83" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="88" />
         <source>Collect replies</source>
         <translation>답글 수집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="84" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="89" />
         <source>Show responses on the map</source>
         <translation>응답을 지도에 표시</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="88" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="93" />
         <source>Close</source>
         <translation>닫기</translation>
     </message>
@@ -98,47 +98,52 @@
 <context>
     <name>AppealsPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="128" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="133" />
         <source>Appeals…</source>
         <translation>호소문…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="159" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="158" />
+        <source>Appeal {n} was left sending: now {state}</source>
+        <translation>호소문 {n}이(가) 전송 중에 멈췄습니다: 이제 {state}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="176" />
         <source>No account is configured yet: sitmap appeal account add NAME --channel x|facebook</source>
         <translation>설정된 계정이 아직 없습니다: sitmap appeal account add 이름 --channel x|facebook</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="179" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="196" />
         <source>Appeal {n} saved ({state})</source>
         <translation>호소문 {n} 저장됨 ({state})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="192" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="209" />
         <source>Publish appeal</source>
         <translation>호소문 게시</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="193" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="210" />
         <source>Not published</source>
         <translation>게시하지 않음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="207" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="224" />
         <source>Appeal {n} published: {id}</source>
         <translation>호소문 {n} 게시됨: {id}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="209" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="226" />
         <source>Appeal {n} is still queued: {error}</source>
         <translation>호소문 {n}은(는) 아직 대기 중입니다: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="234" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="251" />
         <source>No responses collected yet</source>
         <translation>아직 수집된 응답이 없습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="248" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="265" />
         <source>{n} responses shown on the map</source>
         <translation>응답 {n}건을 지도에 표시</translation>
     </message>

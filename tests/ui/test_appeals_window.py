@@ -80,3 +80,19 @@ def test_appeal_from_the_window(qtbot, setup):
     assert acts[1:] == [("alter", None), ("disclose", "queued"), ("disclose", "sent"), ("collect", None),
                         ("alter", None)]
     dlg.close()
+
+
+def test_an_appeal_left_sending_is_checked_when_the_dialog_opens(qtbot, setup):
+    from desktop.channels import appeals
+
+    win, standin, db = setup
+    conn = win.panel("appeals").ctx.writer().conn
+    acc = accounts.get("busan-x")
+    a = appeals.add(conn, text_ko="목격자를 찾습니다", account=acc, by="kim", queue=True)
+    accounts.client(acc).post(a.text)  # it went out, then the process stopped
+    with conn:
+        conn.execute("UPDATE appeals SET state = 'sending', attempts = 1 WHERE id = ?", (a.id,))
+    win.panel("appeals").action.trigger()
+    got = appeals.get(conn, a.id)
+    assert got.state == "sent" and got.remote_id == standin.state.tweets[0]["id"] and len(standin.state.tweets) == 1
+    assert "left sending: now sent" in win.panel("appeals").dialog.status.text()

@@ -141,9 +141,21 @@ class AppealsPanel(Panel):
     def open(self) -> AppealsDialog:
         if self.dialog is None:
             self.dialog = AppealsDialog(self)
+        self.recover()
         self.dialog.refresh()
         self.dialog.show()
         return self.dialog
+
+    def recover(self) -> None:
+        """Appeals a stopped run left 'sending' are checked against their account's own posts
+        (recorded as sent when found, queued again when not) before anything else is done."""
+        from desktop.channels import accounts, appeals
+
+        conn = self.ctx.writer().conn
+        if not appeals.list_appeals(conn, ("sending",)):
+            return
+        for a in appeals.recover(conn, lambda ap: accounts.client(accounts.get(ap.account)), self._audit):
+            self._say(self.tr("Appeal {n} was left sending: now {state}").format(n=a.id, state=a.state))
 
     def _audit(self, action: str, objects: dict, detail: dict) -> None:
         self.record("record", action, objects=objects, detail=detail)

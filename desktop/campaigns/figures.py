@@ -27,6 +27,7 @@ import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -194,22 +195,18 @@ def districts(lat: np.ndarray, lon: np.ndarray, prec: np.ndarray, radius: np.nda
     in it; and the placement totals (in_districts, vague, outside, unplaced)."""
     import shapely
 
-    from desktop.core import kostat
-    from desktop.core.uncertainty import M_PER_DEG, circle_reaches, radius_limit
+    from desktop.core.uncertainty import M_PER_DEG, circle_reaches
 
     n = lat.shape[0]
     placed = ~np.isnan(lat)
     placement = {"in_districts": 0, "vague": 0, "outside": 0, "unplaced": int((~placed).sum())}
     if not placed.any():
         return [], placement
-    units = kostat.units(level)
-    geoms = [u["geometry"] for u in units]
-    tree = shapely.STRtree(geoms)
+    units, geoms, tree, limits = _district_index(level)
     k = np.flatnonzero(placed)
     qi, qg = tree.query(shapely.points(lon[k], lat[k]), predicate="intersects")
     where = np.full(n, -1, np.int64)
     where[k[qi[::-1]]] = qg[::-1]  # the first district each point is in (boundaries touch only at edges)
-    limits = np.array([radius_limit(g) for g in geoms], np.float32)
     unc = np.isin(prec, ("place", "inferred")) & (radius > 0)
     r32 = radius.astype(np.float32)
     has = where >= 0
@@ -247,6 +244,20 @@ def districts(lat: np.ndarray, lon: np.ndarray, prec: np.ndarray, radius: np.nda
         out.append({"code": u["code"], "name": u["qualified"], "name_eng": u["qualified_eng"], **d})
     out.sort(key=lambda d: (-d["in"], -d["possibly_in"], d["code"]))
     return out, placement
+
+
+@lru_cache(maxsize=3)
+def _district_index(level: str):
+    """A level's units, their geometries, an STRtree over them and each one's radius limit
+    (built once per level: the boundaries never change while Sitmap runs)."""
+    import shapely
+
+    from desktop.core import kostat
+    from desktop.core.uncertainty import radius_limit
+
+    units = kostat.units(level)
+    geoms = [u["geometry"] for u in units]
+    return units, geoms, shapely.STRtree(geoms), np.array([radius_limit(g) for g in geoms], np.float32)
 
 
 def _author_key(r: tuple) -> tuple[str, str, bool] | None:

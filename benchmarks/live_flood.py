@@ -118,10 +118,14 @@ def socket_drops(port: int) -> int | None:
 UDP_DESIGNS = {"old": {"receiver": "thread", "rcvbuf": 4 << 20}, "new": {}}
 
 
-def run(transport: str, rate: int, seconds: float, proto: bool, db: Path, design: str = "new") -> dict:
+def run(transport: str, rate: int, seconds: float, proto: bool, db: Path, design: str = "new",
+        parsers: str = "inline") -> dict:
     from desktop.live.cot_net import MulticastListener, TcpServer
     from desktop.live.writer import LiveWriter
 
+    from desktop.live.parse_pool import ParsePool
+
+    pool = ParsePool().start() if parsers == "pool" else None  # started before the clock
     writer = LiveWriter(db, purpose="public-order").start()
     latencies: list[float] = []
     lock = threading.Lock()
@@ -135,9 +139,10 @@ def run(transport: str, rate: int, seconds: float, proto: bool, db: Path, design
 
     writer.add_listener(on_commit)
     if transport == "udp":
-        inp = MulticastListener(writer, GROUP, 0, "127.0.0.1", rate=1e9, burst=1e9, **UDP_DESIGNS[design]).start()
+        inp = MulticastListener(writer, GROUP, 0, "127.0.0.1", rate=1e9, burst=1e9, parsers=pool,
+                                **UDP_DESIGNS[design]).start()
     else:
-        inp = TcpServer(writer, "127.0.0.1", 0, rate=1e9, burst=1e9).start()
+        inp = TcpServer(writer, "127.0.0.1", 0, rate=1e9, burst=1e9, parsers=pool).start()
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     p = ctx.Process(target=_sender, args=(transport, inp.port, rate, seconds, proto, q))
@@ -156,6 +161,8 @@ def run(transport: str, rate: int, seconds: float, proto: bool, db: Path, design
     kernel_drops = socket_drops(inp.port) if transport == "udp" else None
     inp.stop()
     writer.stop()
+    if pool is not None:
+        pool.close()
     ws = writer.stats()
     with lock:
         lat = sorted(latencies)
@@ -164,7 +171,7 @@ def run(transport: str, rate: int, seconds: float, proto: bool, db: Path, design
     elapsed = max(last_commit[0] - res["first_wall"], res["send_s"])
     q95 = lat[int(0.95 * (len(lat) - 1))] if lat else 0.0
     return {
-        "transport": transport, "design": design if transport == "udp" else "-",
+        "transport": transport, "design": (design if transport == "udp" else "-") + f"/{parsers}",
         "receive_buffer": getattr(inp, "receive_buffer", 0), "encoding": "protobuf" if proto else "xml",
         "target_rate": rate,
         "seconds": seconds, **res, "parsed": st.messages, "input_dropped": st.dropped, "malformed": st.malformed,
@@ -207,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=5.0, help="how long to send (at most 60)")
     ap.add_argument("--udp-design", choices=["old", "new", "both"], default="both",
                     help="UDP: receive and parse on one thread (old) or receive in a process of its own (new)")
+    ap.add_argument("--parsers", choices=["inline", "pool", "both"], default="both",
+                    help="parse on the input's thread (inline, the single-process path) or in worker processes")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     ap.add_argument("--switch-interval", type=float, default=None, metavar="S",
                     help="sys.setswitchinterval for this process (e.g. 0.0005; the default is 0.005)")
@@ -220,9 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     for transport in (["udp", "tcp"] if args.transport == "both" else [args.transport]):
         designs = (["old", "new"] if args.udp_design == "both" else [args.udp_design]) if transport == "udp" else ["new"]
         for design in designs:
-            with tempfile.TemporaryDirectory() as d:
-                results.append(run(transport, args.rate, seconds, args.proto == "protobuf", Path(d) / "flood.db",
-                                   design))
+            for parsers in (["inline", "pool"] if args.parsers == "both" else [args.parsers]):
+                if design == "old" and parsers == "pool":
+                    continue  # the old UDP receive loop parses on its own thread
+                with tempfile.TemporaryDirectory() as d:
+                    results.append(run(transport, args.rate, seconds, args.proto == "protobuf",
+                                       Path(d) / "flood.db", design, parsers))
     if args.json:
         print(json.dumps(results, indent=2))
         return 0

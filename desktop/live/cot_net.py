@@ -224,6 +224,8 @@ class TcpServer(NetInput):
                  max_event_bytes: int = MAX_EVENT_BYTES, parsers: ParsePool | None = None):
         super().__init__(sink, label, max_event_bytes, default_label=f"tcp://{host}:{port}")
         self.parsers = parsers  # parse in these worker processes (None: on this input's thread)
+        if parsers is not None:
+            self.stream_wait_s = 30.0  # end-to-end backpressure: the writer's queue, the parsers, the socket
         self.host, self.port = host, port
         self.max_per_peer, self.max_connections = max_per_peer, max_connections
         self.rate, self.burst = rate, burst

@@ -83,10 +83,16 @@ class NetInput:
         (default: one per record) are counted as dropped, as every other drop is counted."""
         if records:
             codec.tag_records(records, self.label, auth)
-            if self.sink(records, self.label) is False:
+            put = getattr(self.sink, "put", None) if self.stream_wait_s else None
+            refused = (put(records, self.label, wait_s=self.stream_wait_s) if put is not None
+                       else self.sink(records, self.label)) is False
+            if refused:
                 self._status.dropped(len(records) if messages is None else messages)
 
     _ordered = None  # an OrderedParser while the input parses in worker processes
+    # A stream input waits this long for room in a LiveWriter (backpressure: it stops reading
+    # and its sender slows); a datagram input waits the writer's short default, then drops.
+    stream_wait_s: float | None = None
 
     def _parsed(self, records: list[Record], messages: int, malformed: int) -> None:
         """Records parsed in a worker process (OrderedParser's thread, in the input's order)."""

@@ -110,14 +110,15 @@ class LiveWriter:
         self._error: str | None = None
 
     # --- producers ---------------------------------------------------------------------
-    def put(self, records: Iterable[Record], source_label: str) -> bool:
+    def put(self, records: Iterable[Record], source_label: str, wait_s: float | None = None) -> bool:
         """Queue records from feed ``source_label``; False when they were dropped because
-        the queue stayed full for ``put_wait_s`` (or the writer is stopped)."""
+        the queue stayed full for ``put_wait_s`` (or ``wait_s``: a stream input waits longer,
+        so its sender slows down instead of losing messages) or the writer is stopped."""
         recs = list(records)
         if not recs:
             return True
         n = len(recs)
-        deadline = time.monotonic() + self.put_wait_s
+        deadline = time.monotonic() + (self.put_wait_s if wait_s is None else wait_s)
         with self._cond:
             while self._queued + n > self.max_queue and not self._stopping:
                 left = deadline - time.monotonic()

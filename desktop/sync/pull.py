@@ -157,6 +157,10 @@ def pull(link, *, page: int = PAGE) -> Pulled:
         for tbl, sql in queries.items():
             if ids.get(tbl):
                 fetched[tbl] = cur.execute(sql, (ids[tbl],)).fetchall()
+        if ids.get("campaigns"):
+            from desktop.sync import campaigns
+
+            fetched["campaigns"] = campaigns.fetch(cur, ids["campaigns"])
         if ids.get("scrubs"):
             fetched["scrubs"] = cur.execute("SELECT source, author_id, up_to_id::text FROM scrubs WHERE id = ANY(%s)",
                                             (ids["scrubs"],)).fetchall()
@@ -207,6 +211,10 @@ def pull(link, *, page: int = PAGE) -> Pulled:
         _apply(link, fetched, folds, out)
         _apply_erasures(link, fetched.get("erasures", []), out)
         _apply_scrubs(link, fetched.get("scrubs", []), out)
+        if fetched.get("campaigns"):
+            from desktop.sync import campaigns
+
+            campaigns.apply(link, fetched["campaigns"], out)
         st.set_cursor(last)
     out.cursor = last
     _report_cursor(link, last)

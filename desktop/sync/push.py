@@ -63,6 +63,9 @@ def waiting(link) -> int:
     n = conn.execute("SELECT count(*) FROM items i LEFT JOIN batches b ON b.id = i.batch_id WHERE i.id > ? "
                      "AND coalesce(b.format, '') != 'sync'", (st.out("items"),)).fetchone()[0]
     n += conn.execute("SELECT count(*) FROM sync_erasures").fetchone()[0]
+    from desktop.sync import campaigns
+
+    n += campaigns.waiting(link)
     for table, extra in (("triage_history", "1"), ("incident_log", "1"), ("areas", "1"), ("alert_rules", "1"),
                          ("gazetteer", "origin = 'user'")):
         cond, params = st.not_pulled_sql(table)
@@ -120,6 +123,7 @@ def push(link) -> Pushed:
     if marks:
         erased_to = marks.pop("erasures", None)
         scrubs_sig = marks.pop("scrubs", None)
+        campaigns_agreed = marks.pop("campaigns", None)
         if erased_to is not None:  # delivered erasures leave no identifier behind here
             conn.execute("PRAGMA secure_delete = ON")
         with link.cache.transaction():
@@ -127,6 +131,8 @@ def push(link) -> Pushed:
                 conn.execute("DELETE FROM sync_erasures WHERE id <= ?", (erased_to,))
             if scrubs_sig is not None:
                 st.put_key("scrubs_sent", scrubs_sig)
+            if campaigns_agreed is not None:
+                st.put_key("campaigns", campaigns_agreed)
             for table, mark in marks.items():
                 st.set_out(table, mark)
     return out
@@ -218,6 +224,11 @@ def _push_all(link, pg, out: Pushed, marks: dict) -> None:
             "created_ms) SELECT nextval('sitmap_seq'), %s, local_id, name, kind, params, area_name, area, enabled != 0, "
             "created_ms FROM tmp_alert_rules ORDER BY local_id ON CONFLICT (workstation, local_id) DO NOTHING "
             "RETURNING id, seq")
+
+        # --- campaign definitions (few, edited in place: by what the store last agreed on)
+        from desktop.sync import campaigns
+
+        campaigns.push(link, cur, out, marks, _copy, _log_changes)
 
         # --- incidents: every incident with a new local log line goes up as it is now
         _push_incidents(link, cur, out, marks)

@@ -229,7 +229,9 @@ class Sync:
         return tuple(conn.execute(f"SELECT max(id) FROM {t}").fetchone()[0] for t in
                      ("items", "triage_history", "incident_log", "areas", "alert_rules", "gazetteer")) + tuple(
             conn.execute("SELECT max(coalesce(delivered_ms, 0) + coalesce(acknowledged_ms, 0) + coalesce(done_ms, 0) "
-                         "+ coalesce(on_scene_ms, 0) + id) FROM tasks").fetchone())
+                         "+ coalesce(on_scene_ms, 0) + id) FROM tasks").fetchone()) + tuple(
+            conn.execute("SELECT (SELECT count(*) FROM campaigns), (SELECT max(coalesce(updated_ms, created_ms)) FROM "
+                         "campaigns), (SELECT max(id) FROM sync_erasures), (SELECT count(*) FROM scrubs)").fetchone())
 
     def run(self, stop: threading.Event) -> None:
         """Sync until ``stop`` is set. Errors that retrying cannot fix (a refused password,

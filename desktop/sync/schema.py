@@ -267,6 +267,24 @@ CREATE TABLE scrubs (
     workstation text NOT NULL,
     UNIQUE (source, author_id)
 );
+
+-- Campaign definitions, by name; the latest change wins (``changed_ms``); a removal is a
+-- row with ``removed`` so that the other workstations remove theirs too.
+CREATE TABLE campaigns (
+    id bigserial PRIMARY KEY,
+    seq bigint NOT NULL,
+    name text NOT NULL UNIQUE,
+    hashtags text NOT NULL,
+    keywords text NOT NULL,
+    from_ms bigint NOT NULL,
+    to_ms bigint NOT NULL,
+    areas text NOT NULL,
+    created_by text,
+    created_ms bigint NOT NULL,
+    changed_ms bigint NOT NULL,
+    removed boolean NOT NULL DEFAULT false,
+    workstation text NOT NULL
+);
 """
 
 # One SQL script per version; never edit a shipped entry, append a new one.

@@ -21,6 +21,7 @@ from desktop.live.alerts import Alert, AlertEngine
 from desktop.live.cot_net import MulticastListener, TcpServer
 from desktop.live.cot_out import chat_event, marker_event, post_marker_event
 from desktop.live.files import DropFolderWatcher, JsonlTailer
+from desktop.live.parse_pool import shared_pool
 from desktop.live.tak_client import TakClient, TlsConfig
 from desktop.live.writer import LiveWriter
 from desktop.core.model import Item, Kind, Precision
@@ -77,14 +78,21 @@ class LiveController(QObject):
         self._poll_status()
         return self.inputs[key]
 
+    # CoT is parsed in worker processes (desktop.live.parse_pool), never on this process's
+    # threads beside the window; False parses on each input's thread (the benchmark's peer).
+    parse_in_workers = True
+
+    def _parsers(self):
+        return shared_pool() if self.parse_in_workers else None
+
     def start_multicast(self, group: str = "239.2.3.1", port: int = 6969, interface: str = "127.0.0.1"):
         return self._add("udp", {"group": group, "port": port, "interface": interface},
-                         lambda: MulticastListener(self.ensure_writer(), group, port, interface))
+                         lambda: MulticastListener(self.ensure_writer(), group, port, interface, parsers=self._parsers()))
 
     def start_tcp_server(self, host: str = "127.0.0.1", port: int = 4242, **caps):
         """``caps``: per-peer limits (rate, burst, max_per_peer) for trusted high-volume peers."""
         return self._add("tcp", {"host": host, "port": port, **caps},
-                         lambda: TcpServer(self.ensure_writer(), host, port, **caps))
+                         lambda: TcpServer(self.ensure_writer(), host, port, parsers=self._parsers(), **caps))
 
     def start_tak(self, host: str, port: int, tls: TlsConfig | None = None):
         cfg = {"host": host, "port": port, "tls": None if tls is None else

@@ -435,186 +435,207 @@
         <translation>삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="153" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="148" />
+        <source>Report…</source>
+        <translation>보고서…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="154" />
         <source>Districts on the map</source>
         <translation>지도에 지역 표시</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="155" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="156" />
         <source>Compare with</source>
         <translation>비교 대상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="162" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="289" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="163" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="291" />
         <source>Figure</source>
         <translation>항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="163" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="164" />
         <source>District</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="163" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="164" />
         <source>In</source>
         <translation>포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="163" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="164" />
         <source>Exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="164" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="165" />
         <source>Place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="164" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="165" />
         <source>Inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="164" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="165" />
         <source>Possibly in</source>
         <translation>포함 가능</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="165" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="166" />
         <source>Time</source>
         <translation>시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="165" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="166" />
         <source>Author</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="165" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="287" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="166" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="289" />
         <source>Engagement</source>
         <translation>참여도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="166" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="167" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="185" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="189" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="187" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="191" />
         <source>Campaigns</source>
         <translation>캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="225" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="227" />
         <source>(none)</source>
         <translation>(없음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="265" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="267" />
         <source>No campaign. New… defines one by its hashtags and period.</source>
         <translation>캠페인이 없습니다. 새로 만들기…에서 해시태그와 기간으로 정의하세요.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="272" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="274" />
         <source>{name}: {tags}, {period} ({utc}); {n} posts</source>
         <translation>{name}: {tags}, {period} ({utc}); 게시물 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="281" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="283" />
         <source>Posts</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="281" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="283" />
         <source>Unique authors</source>
         <translation>작성자 수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="282" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="284" />
         <source>New authors</source>
         <translation>신규 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="282" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="284" />
         <source>Returning authors</source>
         <translation>재참여 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="283" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="285" />
         <source>Located exactly</source>
         <translation>정확한 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="283" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="285" />
         <source>Located by place</source>
         <translation>장소명 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="284" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="286" />
         <source>Located by inference</source>
         <translation>추정 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="284" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="286" />
         <source>Not located</source>
         <translation>위치 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="285" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="287" />
         <source>In a district</source>
         <translation>지역에 포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="285" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="287" />
         <source>Districts with posts</source>
         <translation>게시물이 있는 지역 수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="286" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="288" />
         <source>Posts with engagement counts</source>
         <translation>참여도 수치가 있는 게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="287" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="289" />
         <source>Impressions (estimated)</source>
         <translation>노출 수 (추정)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="288" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="290" />
         <source>Busiest interval</source>
         <translation>가장 많은 구간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="288" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="290" />
         <source>Authors in both</source>
         <translation>양쪽 모두의 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="328" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="365" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="330" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="416" />
         <source>Campaign</source>
         <translation>캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="338" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="340" />
         <source>New campaign</source>
         <translation>새 캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="350" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="352" />
         <source>Edit campaign</source>
         <translation>캠페인 편집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="359" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="362" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="396" />
+        <source>Campaign report</source>
+        <translation>캠페인 보고서</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="363" />
+        <source>PDF report (*.pdf);;JSON (*.json);;CSV (*.csv)</source>
+        <translation>PDF 보고서 (*.pdf);;JSON (*.json);;CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="403" />
+        <source>Campaign report written: {path}</source>
+        <translation>캠페인 보고서 작성: {path}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="410" />
         <source>Remove campaign</source>
         <translation>캠페인 삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="360" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="411" />
         <source>Remove the campaign {name}? Its posts stay.</source>
         <translation>캠페인 {name}을(를) 삭제할까요? 게시물은 그대로 남습니다.</translation>
     </message>

@@ -124,3 +124,29 @@ def test_choropleth_message_is_checked():
                           ("sigungu", {"2109x": 1}), ("sido", {"21": 1.5}), ("sigungu", {"<b>": 1})):
         with pytest.raises(BridgeError):
             choropleth_message(level, counts)
+
+
+@pytest.mark.parametrize("suffix", ["pdf", "json", "csv"])
+def test_report_from_the_dock(qtbot, window, tmp_path, suffix):
+    import shutil
+    import subprocess
+
+    win, db = window
+    panel = win.panels["campaigns"]
+    panel.reload(select=NAME)
+    panel.compare.setCurrentText("안전부산")
+    out = tmp_path / f"r.{suffix}"
+    assert panel.write_report(str(out), lang="en")
+    if suffix == "pdf" and shutil.which("pdftotext"):
+        text = " ".join(subprocess.run(["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True, text=True,
+                                       check=True).stdout.split())
+        assert "Campaign report" in text and NAME in text and "Compared with 안전부산" in text
+        assert f"{panel.figures.posts:,}" in text
+    elif suffix == "json":
+        assert json.loads(out.read_text(encoding="utf-8"))["posts"] == panel.figures.posts
+    else:
+        assert out.read_text(encoding="utf-8-sig").startswith("section,key,label,metric,value")
+    with AuditLog.open(db) as log:
+        (e,) = [e for e in log.entries(action="disclose")]
+    assert e.objects["campaign"] == NAME and e.objects["items"] and e.detail["format"] == f"campaign {suffix}"
+    assert e.detail["compared_with"] == "안전부산"

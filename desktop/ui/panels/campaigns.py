@@ -145,8 +145,9 @@ class CampaignsPanel(Panel):
         self.add_btn = QPushButton(self.tr("New…"), objectName="campaignNew")
         self.edit_btn = QPushButton(self.tr("Edit…"), objectName="campaignEdit")
         self.remove_btn = QPushButton(self.tr("Remove"), objectName="campaignRemove")
+        self.report_btn = QPushButton(self.tr("Report…"), objectName="campaignReport")
         top.addWidget(self.list, 1)
-        for b in (self.add_btn, self.edit_btn, self.remove_btn):
+        for b in (self.add_btn, self.edit_btn, self.remove_btn, self.report_btn):
             top.addWidget(b)
         second = QHBoxLayout()
         self.compare = QComboBox(objectName="campaignCompare")
@@ -179,6 +180,7 @@ class CampaignsPanel(Panel):
         self.add_btn.clicked.connect(self.add_campaign)
         self.edit_btn.clicked.connect(self.edit_campaign)
         self.remove_btn.clicked.connect(self.remove_campaign)
+        self.report_btn.clicked.connect(self.ask_report)
         self._loading = False
 
     def docks(self) -> list[Dock]:
@@ -351,6 +353,55 @@ class CampaignsPanel(Panel):
         while dlg.exec() == QDialog.DialogCode.Accepted:
             if self._save(dlg, c.name):
                 return
+
+    def ask_report(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        if self.figures is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self.ctx.window, self.tr("Campaign report"), "",
+                                              self.tr("PDF report (*.pdf);;JSON (*.json);;CSV (*.csv)"))
+        if path:
+            self.write_report(path)
+
+    def write_report(self, path: str, lang: str | None = None) -> bool:
+        """The shown campaign's figures (and the compared one's, side by side) to ``path``: a
+        PDF, JSON or CSV by its suffix; a ``disclose`` entry names the posts it covers."""
+        from pathlib import Path
+
+        from desktop.campaigns import compare
+
+        f, g = self.figures, self.other
+        if f is None:
+            return False
+        fmt_name = Path(path).suffix.lower().lstrip(".")
+        cmp = compare(f, g) if g is not None else None
+        if lang is None:  # the window's language (Korean unless the window speaks English)
+            from PySide6.QtWidgets import QApplication
+
+            lang = "ko" if getattr(QApplication.instance(), "_sitmap_translators", None) else "en"
+        try:
+            if fmt_name == "pdf":
+                from desktop.report.campaign import build_campaign_report
+
+                build_campaign_report(f.to_json(), path, lang=lang, operator=self.ctx.session.operator or "",
+                                      purpose=self.ctx.session.purpose or "", comparison=cmp)
+            elif fmt_name in ("json", "csv"):
+                from desktop.exports.campaign import write
+
+                write(f.to_json(), path, fmt_name, cmp)
+            else:
+                raise SitmapError(f"{path}: a campaign report is .pdf, .json or .csv")
+        except SitmapError as exc:
+            message(self.ctx.window, self.tr("Campaign report"), str(exc))
+            return False
+        ids = set(f.ids.tolist()) | (set(g.ids.tolist()) if g is not None else set())
+        detail = {"format": f"campaign {fmt_name}", "file": str(path), "count": f.posts}
+        if g is not None:
+            detail["compared_with"] = g.campaign.name
+        self.record("disclosed", sorted(ids), detail, campaign=f.campaign.name)
+        self.ctx.status(self.tr("Campaign report written: {path}").format(path=path))
+        return True
 
     def remove_campaign(self) -> None:
         from desktop.campaigns import store

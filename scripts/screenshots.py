@@ -341,6 +341,12 @@ def main() -> int:
         settle(app, win, 2.5, gen=False)
         dlg.grab().save(str(out / "screenshot-appeals-dialog.png"))
         dlg.hide()
+        import sqlite3
+
+        with sqlite3.connect(f"file:{win.ctx.db_path}?mode=ro", uri=True) as ro:  # the response that names 남포동
+            rid = ro.execute("SELECT id FROM items WHERE text = '남포동 근처에서 아이를 봤어요'").fetchone()[0]
+        win.session.select(int(rid), "map")
+        settle(app, win, 1.5, gen=False)
         win.grab().save(str(out / "screenshot-appeal-responses.png"))
         standin.stop()
     win.close()

@@ -312,6 +312,7 @@ def _apply_erasures(link, rows, out: Pulled) -> None:
 
     conn = link.cache.conn
     doomed: list[int] = []
+    reasons: dict[str, int] = {}  # of the items erased here
     for source, source_id, reason in rows:
         item = _local_item(conn, source, source_id)
         if item is None:
@@ -325,15 +326,13 @@ def _apply_erasures(link, rows, out: Pulled) -> None:
             conn.execute("INSERT OR IGNORE INTO tombstones (source, source_id, batch_id) VALUES (?, ?, NULL)",
                          (source, source_id))
         doomed.append(item)
+        reasons[reason] = reasons.get(reason, 0) + 1
     if doomed:
         from desktop.cache.erase import id_ranges
         from desktop.cache.outbox import Staged, Who, stage
 
         stats = erase_rows(conn, doomed, merge_fts=False, sync_reason=None)
         out.counts["erasures"] = out.counts.get("erasures", 0) + len(doomed)
-        reasons: dict[str, int] = {}
-        for _s, _sid, reason in rows:
-            reasons[reason] = reasons.get(reason, 0) + 1
         # This cache changed: its own trail says so, in the same transaction.
         stage(conn, Staged("erase", Who(operator=link.operator)),
               objects={"items": len(doomed), "ids": id_ranges(doomed)},

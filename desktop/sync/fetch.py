@@ -87,5 +87,10 @@ def fetch_span(link, start_ms: int, end_ms: int, *, on_progress: Callable[[Fetch
         if not full:
             break
         upper = oldest
+    if out.complete:  # the whole span is in (also when the store had nothing in it)
+        now = have_from(link)
+        if now is None or start_ms < now:
+            with link.cache.transaction():
+                link.state.put_key(HAVE_FROM, start_ms)
     link.since_ms = have_from(link)
     return out

@@ -89,3 +89,23 @@ def test_fetch_pages_split_at_equal_times_and_cancel_keeps_what_committed(tmp_pa
     finally:
         link.close()
     assert keys(c) == keys(a)
+
+
+def test_an_empty_older_span_is_fetched_once_and_then_held(tmp_path, shared_url):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    add_items(a, posts("p", 3, t0=T0 + 5 * DAY))
+    Sync(a, shared_url).once()
+    Sync(b, shared_url, since_ms=T0 + 4 * DAY).once()
+    assert len(keys(b)) == 3
+    sync = Sync(b, shared_url, since_ms=T0 + 4 * DAY)
+    sync.request_from(T0)  # nothing there in the store
+    s = sync.once()
+    assert s.have_from == T0 and s.pulled == 0
+    again = Sync(b, shared_url, since_ms=T0 + 4 * DAY)
+    again.request_from(T0)
+    link = again._ensure()
+    try:
+        assert have_from(link) == T0
+        assert again._older_wanted(link) is None  # asked once, held: the loop does not fetch again
+    finally:
+        again.close()

@@ -105,12 +105,17 @@ def build_inputs(args, writer) -> list:
     from desktop.live.files import DropFolderWatcher, JsonlTailer
 
     inputs: list = []
+    parsers = None
+    if args.udp or args.tcp:  # CoT is parsed in worker processes, as in the window
+        from desktop.live.parse_pool import shared_pool
+
+        parsers = shared_pool()
     for spec in args.udp:
         group, port = _hostport(spec, 6969, "--udp")
-        inputs.append(MulticastListener(writer, group, port, args.interface))
+        inputs.append(MulticastListener(writer, group, port, args.interface, parsers=parsers))
     for spec in args.tcp:
         host, port = _hostport(spec, 4242, "--tcp")
-        inputs.append(TcpServer(writer, host, port))
+        inputs.append(TcpServer(writer, host, port, parsers=parsers))
     tls = None
     if args.ca or args.cert or args.key:
         if not (args.ca and args.cert and args.key):

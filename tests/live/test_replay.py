@@ -122,3 +122,41 @@ def test_cli_replay_and_listen(small_demo, tmp_path, capsys):
     assert _count(live, "SELECT count(*) FROM items") == _count(small_demo, "SELECT count(*) FROM items WHERE kind='post'")
     args = _parser().parse_args(["listen", "--db", str(live)])
     assert args.func(args) == 1
+
+
+def test_listen_parses_cot_over_tcp_in_worker_processes(tmp_path, capsys):
+    """``sitmap listen --tcp``: the CoT stream is parsed by the shared worker processes (as in
+    the window) and every event is stored once."""
+    import socket
+    import time
+
+    from desktop.live import parse_pool
+    from tests.live.helpers import cot
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    live = tmp_path / "live.db"
+    args = _parser().parse_args(["listen", "--db", str(live), "--tcp", f"127.0.0.1:{port}", "--duration", "8",
+                                 "--every", "0.5"])
+    done = {}
+    th = threading.Thread(target=lambda: done.setdefault("rc", args.func(args)))
+    th.start()
+    try:
+        assert wait_for(lambda: parse_pool._shared is not None, 10)
+        sent = False
+        end = time.monotonic() + 6
+        while not sent and time.monotonic() < end:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=2) as c:
+                    c.sendall(b"".join(cot(f"U-{k}", lat=37.5 + k * 1e-4) for k in range(200)))
+                    sent = True
+            except OSError:
+                time.sleep(0.1)
+        assert sent
+    finally:
+        th.join(30)
+    assert done.get("rc") == 0
+    assert parse_pool._shared is not None and parse_pool._shared.workers >= 1  # the worker processes parsed them
+    assert _count(live, "SELECT count(*) FROM items") == 200
+    assert _count(live, "SELECT count(DISTINCT unit_uid) FROM items") == 200

@@ -253,10 +253,13 @@ class Sync:
                         self._ensure()
                         listener = connect(self.url, autocommit=True)
                         listener.execute(f"LISTEN {schema.CHANNEL}")
+                    # The mark is read before the push: a change written while the cycle ran
+                    # (after its push read the cache) differs from it and wakes the next cycle.
+                    # (Rows the pull writes differ from it too: one more, quiet, cycle.)
+                    mark = self._local_mark()
                     s = self.cycle()
                     backoff = 1.0
                     last_pull = time.monotonic()
-                    mark = self._local_mark()
                     if self.on_status and (s.pushed or s.pulled or not getattr(self, "_reported", False)):
                         self._reported = True
                         self.on_status(replace(s))  # a copy: the next cycle changes this one

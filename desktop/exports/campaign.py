@@ -13,9 +13,9 @@ import csv
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 
+from desktop.core.atomic import write_atomic
 from desktop.core.errors import SitmapError
 from desktop.core.timefmt import fmt, iso_utc
 from desktop.exports.csv import defuse
@@ -89,31 +89,6 @@ def csv_rows(fig: dict, comparison: dict | None = None) -> list[tuple]:
     return rows
 
 
-def _atomic(out: Path, data: bytes) -> None:
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise CampaignExportError(f"cannot write {out}: the folder {folder} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise CampaignExportError(f"cannot write {out}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, out)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise CampaignExportError(f"cannot write {out}: {exc.strerror or exc}") from None
-
-
 def write(fig: dict, out: str | os.PathLike, fmt_name: str, comparison: dict | None = None) -> None:
     """Write ``fig`` as ``fmt_name`` ("json" or "csv") to ``out``."""
     out = Path(out)
@@ -128,4 +103,4 @@ def write(fig: dict, out: str | os.PathLike, fmt_name: str, comparison: dict | N
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
     else:
         raise CampaignExportError(f"unknown format {fmt_name!r}: json, csv or pdf")
-    _atomic(out, data)
+    write_atomic(out, data, error=CampaignExportError)

@@ -19,12 +19,12 @@ import logging
 import os
 import re
 import sqlite3
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
 from desktop.core import paths
+from desktop.core.atomic import write_atomic
 from desktop.core.errors import SitmapError
 from desktop.core.filters import Filter
 from desktop.core.timefmt import fmt, fmt_range
@@ -519,29 +519,7 @@ def _render(data: ReportData, lang: str, *, operator: str, purpose: str, filter_
 
 
 def _write_atomic(out: Path, blob: bytes) -> None:
-    out = Path(out)
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise ReportError(f"cannot write the report {out}: the folder {folder} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise ReportError(f"cannot write the report {out}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # as an ordinary new file, not mkstemp's owner-only
-        os.replace(tmp, out)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise ReportError(f"cannot write the report {out}: {exc.strerror or exc}") from None
+    write_atomic(out, blob, error=ReportError, what="the report ")
 
 
 def build_report(conn: sqlite3.Connection, flt: Filter, out: str | os.PathLike, *, lang: str = "ko",

@@ -161,7 +161,6 @@ class MulticastListener(NetInput):
 
     def _run_inline(self) -> None:
         sock = self._sock
-        cap = self.max_event_bytes
         while not self._stop.is_set():
             try:
                 first = sock.recvfrom(READ_BYTES)
@@ -181,20 +180,7 @@ class MulticastListener(NetInput):
                     break
                 except OSError:
                     break
-            records: list[Record] = []
-            good = 0
-            for g, addr in grams:
-                if len(g) > cap or not self._bucket(addr[0]).take():
-                    self._status.dropped()
-                    continue
-                try:
-                    records += codec.datagram_records(g, cap)
-                    good += 1
-                except Malformed:
-                    self._status.malformed()
-            if good:
-                self._status.messages(good)
-            self._emit(records, messages=good)
+            self._parse([(g, addr[0]) for g, addr in grams])  # on this thread: no parsers here
 
 
 class _Peer:

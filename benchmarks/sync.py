@@ -115,6 +115,22 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
+def throwaway_store():
+    """A PostgreSQL with PostGIS in a temporary folder, as the tests start it (the caller
+    cleans it up), or None after saying why it cannot run here."""
+    from tests.sync import pg
+
+    why = pg.missing()
+    if why:
+        print(f"cannot start PostgreSQL: {why}", file=sys.stderr)
+        return None
+    server = pg.Server()
+    server.init()
+    server.start()
+    server.make_template()
+    return server
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", help="an existing store (default: a throwaway PostgreSQL)")
@@ -127,16 +143,9 @@ def main() -> int:
     server = None
     url = args.shared
     if not url:
-        from tests.sync import pg
-
-        why = pg.missing()
-        if why:
-            print(f"cannot start PostgreSQL: {why}", file=sys.stderr)
+        server = throwaway_store()
+        if server is None:
             return 1
-        server = pg.Server()
-        server.init()
-        server.start()
-        server.make_template()
         url = server.new_database()
     try:
         with tempfile.TemporaryDirectory(prefix="sitmap-sync-bench-") as folder:

@@ -43,18 +43,12 @@ def main() -> int:
         raise SystemExit(f"{args.db}: write it first with .venv/bin/python -m benchmarks.interactive --sizes 100k")
 
     from benchmarks import interactive_child as ch
-    from benchmarks.sync import workstation
+    from benchmarks.sync import throwaway_store, workstation
     from desktop.sync.runner import Sync
-    from tests.sync import pg
 
-    why = pg.missing()
-    if why:
-        print(f"cannot start PostgreSQL: {why}", file=sys.stderr)
+    server = throwaway_store()
+    if server is None:
         return 1
-    server = pg.Server()
-    server.init()
-    server.start()
-    server.make_template()
     url = server.new_database()
     folder = tempfile.mkdtemp(prefix="sitmap-sync-slider-")
     try:

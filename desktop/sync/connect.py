@@ -157,3 +157,12 @@ def connect(url: str, *, autocommit: bool = False):
         raise explain(url, exc) from None
     except (OSError, ValueError) as exc:
         raise explain(url, exc) from None
+
+
+def is_driver_error(exc: BaseException) -> bool:
+    """Whether ``exc`` came from the database driver (what :func:`explain` turns into one line)."""
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    return isinstance(exc, psycopg.Error)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from desktop.cache import Cache
 from desktop.sync import schema, state
-from desktop.sync.connect import SyncError, connect, display, explain
+from desktop.sync.connect import SyncError, connect, display, explain, is_driver_error
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Link:
         except BaseException as exc:
             _close(pg)
             cache.close()
-            if isinstance(exc, SyncError) or not _is_driver_error(exc):
+            if isinstance(exc, SyncError) or not is_driver_error(exc):
                 raise
             raise explain(url, exc) from None
         st = state.State(cache.conn, store_id)
@@ -82,14 +82,6 @@ def _close(pg) -> None:
         pg.close()
     except Exception:
         pass
-
-
-def _is_driver_error(exc: BaseException) -> bool:
-    try:
-        import psycopg
-    except ImportError:
-        return False
-    return isinstance(exc, psycopg.Error)
 
 
 def ensure_schema(pg, url: str, client: str | None = None) -> str:
@@ -125,7 +117,7 @@ def ensure_schema(pg, url: str, client: str | None = None) -> str:
     except SyncError:
         raise
     except Exception as exc:
-        if _is_driver_error(exc):
+        if is_driver_error(exc):
             raise explain(url, exc) from None
         raise
 

@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from desktop.cache.writer import ITEM_COLUMNS, bump_generation, derive_batch
-from desktop.sync.connect import display
+from desktop.sync.connect import display, is_driver_error
 
 PAGE = 10_000
 
@@ -269,16 +269,8 @@ def _report_cursor(link, seq: int) -> None:
             link.pg.execute("UPDATE workstations SET pulled_seq = greatest(pulled_seq, %s), last_seen = now() "
                             "WHERE id = %s", (int(seq), link.ws))
     except Exception as exc:  # the cursor is safe in the cache; the store hears of it next time
-        if not _driver_error(exc):
+        if not is_driver_error(exc):
             raise
-
-
-def _driver_error(exc: BaseException) -> bool:
-    try:
-        import psycopg
-    except ImportError:
-        return False
-    return isinstance(exc, psycopg.Error)
 
 
 def _apply_scrubs(link, rows, out: Pulled) -> None:

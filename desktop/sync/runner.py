@@ -20,7 +20,7 @@ from typing import Callable
 from desktop.cache import CacheError
 from desktop.cache.db import explain as cache_explain
 from desktop.sync import schema
-from desktop.sync.connect import StoreOffline, SyncError, connect, display, explain
+from desktop.sync.connect import StoreOffline, SyncError, connect, display, explain, is_driver_error
 from desktop.sync.link import Link
 from desktop.sync.pull import pull
 from desktop.sync.push import push, waiting
@@ -70,14 +70,6 @@ def waiting_offline(cache_path: str | Path) -> int:
         if not store:
             return 0
         return waiting(SimpleNamespace(cache=cache, state=state.State(cache.conn, store)))
-
-
-def _driver_error(exc: BaseException) -> bool:
-    try:
-        import psycopg
-    except ImportError:
-        return False
-    return isinstance(exc, psycopg.Error)
 
 
 class Sync:
@@ -166,7 +158,7 @@ class Sync:
         except SyncError:
             raise
         except Exception as exc:
-            if not _driver_error(exc):
+            if not is_driver_error(exc):
                 raise
             err = explain(self.url, exc)
             if isinstance(err, StoreOffline):
@@ -283,7 +275,7 @@ class Sync:
                 except Exception as exc:
                     if isinstance(exc, StoreOffline):
                         err = exc
-                    elif _driver_error(exc):
+                    elif is_driver_error(exc):
                         err = explain(self.url, exc)
                         if not isinstance(err, StoreOffline):
                             raise err from None

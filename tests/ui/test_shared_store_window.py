@@ -126,6 +126,11 @@ def test_window_joins_with_the_last_day_and_fetches_older_when_the_slider_goes_t
         # The slider reaches back to the store's first item ...
         qtbot.waitUntil(lambda: win.session.span is not None and win.session.span[0] <= now - 54 * hour,
                         timeout=10000)
+        # ... while a window that showed everything stays on what the cache holds: widening
+        # is not going there, and joining does not fetch the whole store.
+        assert win.session.window[0] >= panel.last_status.have_from
+        assert panel._sync._want is None
+        assert q(mine, "SELECT count(*) FROM items")[0][0] == 11
         # ... and going there fetches the older posts into the index.
         win.session.window = (now - 55 * hour, now - 50 * hour)
         qtbot.waitUntil(lambda: q(mine, "SELECT count(*) FROM items")[0][0] == 31, timeout=30000)

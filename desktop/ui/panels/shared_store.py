@@ -42,6 +42,7 @@ class SharedStorePanel(Panel):
         self.relay.stopped.connect(self._on_stopped)
         self.url: str | None = None
         self.last_status = None
+        self._widening = False  # the span is growing to the store's: not the user moving the window
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._password: str | None = None  # typed this session, kept nowhere else
@@ -164,16 +165,41 @@ class SharedStorePanel(Panel):
         self.label.setText(text)
         self.label.setToolTip(s.error or s.store)
         if s.online and s.store_span:  # the slider reaches back to the store's first item
-            self.session.widen_span(s.store_span[0], s.store_span[1] + 1)
+            self._widen_to_store(s)
         if s.pulled:
             self.ctx.worker.append()  # the new rows go into the index, as after a live commit
         if s.changed_elsewhere:
             self._changed(s.changed_elsewhere)
 
+    def _widen_to_store(self, s) -> None:
+        """The slider reaches back to the store's first item, but widening the span moves no
+        window's start back (that is not the user going there, and following it would fetch the
+        whole store on joining); a first view starts at what the cache holds. What the window
+        then shows is fetched as when the user moves it."""
+        before = self.session.window
+        self._widening = True
+        try:
+            self.session.widen_span(s.store_span[0], s.store_span[1] + 1)
+        finally:
+            self._widening = False
+        w = self.session.window
+        if w is None or None in w:
+            return
+        start = w[0]
+        if before is not None and None not in before:
+            start = max(start, int(before[0]))
+        elif s.have_from is not None and w[0] < s.have_from < w[1]:
+            start = int(s.have_from)
+        if start != w[0]:
+            self.session.window = (start, int(w[1]))
+        self._window_moved(self.session.window)
+
     def _window_moved(self, window) -> None:
         """The slider went before what the cache holds of the store: fetch that span."""
         s, sync = self.last_status, self._sync
         if window is None or sync is None or s is None or not s.online or s.have_from is None:
+            return
+        if self._widening:
             return
         if window[0] < s.have_from:
             sync.request_from(int(window[0]))

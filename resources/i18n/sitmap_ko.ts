@@ -40,57 +40,57 @@
 <context>
     <name>AppealsDialog</name>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="68" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="106" />
         <source>Appeals</source>
         <translation>호소문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="73" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="111" />
         <source>No.</source>
         <translation>번호</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="73" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="111" />
         <source>State</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="73" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="111" />
         <source>Account</source>
         <translation>계정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="73" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="111" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="74" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="112" />
         <source>Responses</source>
         <translation>응답</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="86" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="124" />
         <source>New…</source>
         <translation>새로 만들기…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="87" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="125" />
         <source>Publish…</source>
         <translation>게시…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="88" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="126" />
         <source>Collect replies</source>
         <translation>답글 수집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="89" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="127" />
         <source>Show responses on the map</source>
         <translation>응답을 지도에 표시</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="93" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="131" />
         <source>Close</source>
         <translation>닫기</translation>
     </message>
@@ -98,52 +98,72 @@
 <context>
     <name>AppealsPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="133" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="176" />
         <source>Appeals…</source>
         <translation>호소문…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="158" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="198" />
+        <source>Wait: the last publication or collection is still running</source>
+        <translation>기다려 주십시오: 이전 게시 또는 수집이 아직 진행 중입니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="239" />
         <source>Appeal {n} was left sending: now {state}</source>
         <translation>호소문 {n}이(가) 전송 중에 멈췄습니다: 이제 {state}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="176" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="241" />
+        <source>Checking appeals left sending…</source>
+        <translation>전송 중에 멈춘 호소문을 확인하는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="259" />
         <source>No account is configured yet: sitmap appeal account add NAME --channel x|facebook</source>
         <translation>설정된 계정이 아직 없습니다: sitmap appeal account add 이름 --channel x|facebook</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="196" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="279" />
         <source>Appeal {n} saved ({state})</source>
         <translation>호소문 {n} 저장됨 ({state})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="209" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="298" />
         <source>Publish appeal</source>
         <translation>호소문 게시</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="210" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="299" />
         <source>Not published</source>
         <translation>게시하지 않음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="224" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="308" />
         <source>Appeal {n} published: {id}</source>
         <translation>호소문 {n} 게시됨: {id}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="226" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="310" />
         <source>Appeal {n} is still queued: {error}</source>
         <translation>호소문 {n}은(는) 아직 대기 중입니다: {error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="251" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="312" />
+        <source>Publishing appeal {n} on {account}…</source>
+        <translation>호소문 {n}을(를) {account}에 게시하는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="331" />
+        <source>Collecting the replies to appeal {n}…</source>
+        <translation>호소문 {n}의 답글을 수집하는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/appeals.py" line="342" />
         <source>No responses collected yet</source>
         <translation>아직 수집된 응답이 없습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="265" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="356" />
         <source>{n} responses shown on the map</source>
         <translation>응답 {n}건을 지도에 표시</translation>
     </message>
@@ -2200,53 +2220,53 @@ Cache: {db}</source>
 <context>
     <name>NewAppealDialog</name>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="28" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="66" />
         <source>New appeal</source>
         <translation>새 호소문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="38" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="76" />
         <source>Choose…</source>
         <translation>선택…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="43" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="81" />
         <source>Ready to publish (queued)</source>
         <translation>게시 준비됨 (대기)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="45" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="83" />
         <source>Account</source>
         <translation>계정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="46" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="84" />
         <source>Korean text</source>
         <translation>한국어 본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="47" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="85" />
         <source>English text</source>
         <translation>영어 본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="48" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="86" />
         <source>Hashtag</source>
         <translation>해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="49" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="87" />
         <source>Area</source>
         <translation>지역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="50" />
-        <location filename="../../desktop/ui/panels/appeals.py" line="58" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="88" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="96" />
         <source>Image</source>
         <translation>이미지</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/appeals.py" line="58" />
+        <location filename="../../desktop/ui/panels/appeals.py" line="96" />
         <source>Images (*.png *.jpg *.jpeg *.gif)</source>
         <translation>이미지 (*.png *.jpg *.jpeg *.gif)</translation>
     </message>
@@ -2727,67 +2747,67 @@ Cache: {db}</source>
 <context>
     <name>SharedStorePanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="55" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="56" />
         <source>Shared store…</source>
         <translation>공유 저장소…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="76" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="77" />
         <source>Shared store</source>
         <translation>공유 저장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="77" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="78" />
         <source>The command post's shared store, postgresql://user@host:port/database (TLS options such as sslmode in the URL). Empty: work on this cache only.</source>
         <translation>지휘소의 공유 저장소, postgresql://사용자@호스트:포트/데이터베이스 (sslmode 같은 TLS 옵션은 URL에). 비워 두면 이 캐시만으로 작업합니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="106" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="107" />
         <source>Shared store: connecting…</source>
         <translation>공유 저장소: 연결 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="155" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="156" />
         <source>Shared store: fetching older posts, {done} of {total}</source>
         <translation>공유 저장소: 이전 게시물을 가져오는 중, {total}건 중 {done}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="158" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="159" />
         <source>Shared store: online</source>
         <translation>공유 저장소: 온라인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="160" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="161" />
         <source>, {n} changes waiting</source>
         <translation>, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="163" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="164" />
         <source>Shared store: offline since {time}, {n} changes waiting</source>
         <translation>공유 저장소: {time}부터 오프라인, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="198" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="224" />
         <source>{by} changed your triage of {n} post(s) on another workstation: now {state}</source>
         <translation>{by} 님이 다른 워크스테이션에서 내가 분류한 게시물 {n}건을 바꿨습니다: 현재 {state}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="202" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="228" />
         <source>{n} post(s) triaged on another workstation ({who})</source>
         <translation>다른 워크스테이션에서 게시물 {n}건이 분류되었습니다 ({who})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="219" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="245" />
         <source>{by}, {time}: {state}, {priority}</source>
         <translation>{by}, {time}: {state}, {priority}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="223" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="249" />
         <source>(replaced your triage)</source>
         <translation>(내 분류를 대체함)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="227" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="253" />
         <source>Shared store: stopped ({error})</source>
         <translation>공유 저장소: 중지됨 ({error})</translation>
     </message>

@@ -64,13 +64,22 @@ def test_appeal_from_the_window(qtbot, setup):
     panel.confirm = lambda title, text: True
     standin.fault("POST", "/2/tweets", "503")
     dlg.publish_button.click()
+    qtbot.waitUntil(lambda: not panel.busy(), timeout=30000)
     assert "still queued" in dlg.status.text() and "503" in dlg.status.text() and standin.state.tweets == []
+    # The service answers slowly: the click returns at once, the window says what it is
+    # doing and sends nothing else meanwhile, and the post goes out once.
+    standin.fault("POST", "/2/tweets", ("sleep", 1.5))
     dlg.publish_button.click()
-    assert len(standin.state.tweets) == 1 and "published" in dlg.status.text()
+    assert panel.busy() and not dlg.publish_button.isEnabled() and standin.state.tweets == []
+    assert "Publishing appeal 1 on busan-x" in dlg.status.text()
+    dlg.publish_button.click()  # disabled: nothing happens
+    qtbot.waitUntil(lambda: not panel.busy(), timeout=30000)
+    assert len(standin.state.tweets) == 1 and "published" in dlg.status.text() and dlg.publish_button.isEnabled()
     assert dlg.tree.topLevelItem(0).text(1) == "sent"
     tid = standin.state.tweets[0]["id"]
     standin.add_reply(tid, "남포동 근처에서 아이를 봤어요", user={"id": "3300000002", "username": "seen_it"})
     dlg.collect_button.click()
+    qtbot.waitUntil(lambda: not panel.busy(), timeout=30000)
     assert "1 response(s) linked" in dlg.status.text()
     dlg.map_button.click()
     assert win.session.incident is not None and win.session.incident_name == "Appeal 1 responses"
@@ -93,6 +102,7 @@ def test_an_appeal_left_sending_is_checked_when_the_dialog_opens(qtbot, setup):
     with conn:
         conn.execute("UPDATE appeals SET state = 'sending', attempts = 1 WHERE id = ?", (a.id,))
     win.panel("appeals").action.trigger()
+    qtbot.waitUntil(lambda: not win.panel("appeals").busy(), timeout=30000)
     got = appeals.get(conn, a.id)
     assert got.state == "sent" and got.remote_id == standin.state.tweets[0]["id"] and len(standin.state.tweets) == 1
     assert "left sending: now sent" in win.panel("appeals").dialog.status.text()

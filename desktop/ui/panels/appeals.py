@@ -7,11 +7,21 @@ error leaves it queued and says why); Collect replies reads the answers into the
 placed from their text; Show on map makes the answers an incident and shows it. Every
 publication attempt and collection goes into the audit trail. All text is shown through
 :mod:`desktop.ui.plain`.
+
+Whatever talks to a service (publishing, checking an appeal left sending, collecting
+replies) runs on a thread of its own with its own connection to the cache (:class:`ChannelJob`),
+so a slow or unreachable service never freezes the window; its audit entries and its
+outcome come back to the window's thread in the order they happened.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import sys
+import threading
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QHeaderView, QLineEdit, QPlainTextEdit, QPushButton, QTreeWidget, QVBoxLayout)
@@ -19,6 +29,34 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from desktop.core.errors import SitmapError
 from desktop.ui.panels.base import MenuEntry, Panel
 from desktop.ui.plain import ask, message, plain_label, plain_tree_item
+
+
+class ChannelJob(QObject):
+    """One piece of work against a service on a Python thread, with its own cache; its
+    signals arrive on the GUI thread (queued, in the order they were emitted)."""
+
+    audited = Signal(str, object, object)  # action, objects, detail: one audit entry
+    finished = Signal(object)  # the work's result, or the exception that stopped it
+
+    def __init__(self, db: Path, work: Callable) -> None:
+        super().__init__()
+        self.db, self.work = db, work
+        self.done = False
+        self.thread = threading.Thread(target=self._run, name="sitmap-appeal", daemon=True)
+
+    def start(self) -> "ChannelJob":
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        from desktop.cache import Cache
+
+        try:
+            with Cache.open(self.db) as cache:
+                res = self.work(cache, lambda action, objects, detail: self.audited.emit(action, objects, detail))
+        except BaseException as exc:  # handed to the GUI thread, which says it
+            res = exc
+        self.finished.emit(res)
 
 
 class NewAppealDialog(QDialog):
@@ -123,6 +161,11 @@ class AppealsDialog(QDialog):
     def say(self, text: str) -> None:
         self.status.setText(text)
 
+    def set_busy(self, busy: bool) -> None:
+        """While a publication or collection runs, nothing else is sent."""
+        for b in (self.publish_button, self.collect_button):
+            b.setEnabled(not busy)
+
 
 class AppealsPanel(Panel):
     name = "appeals"
@@ -134,6 +177,7 @@ class AppealsPanel(Panel):
         self.action.setObjectName("appealsAction")
         self.action.triggered.connect(self.open)
         self.confirm = lambda title, text: ask(ctx.window, title, text)  # tests answer it
+        self.job: ChannelJob | None = None  # the publication, check or collection running
 
     def actions(self) -> list[MenuEntry]:
         return [MenuEntry("tools", self.action)]
@@ -141,21 +185,60 @@ class AppealsPanel(Panel):
     def open(self) -> AppealsDialog:
         if self.dialog is None:
             self.dialog = AppealsDialog(self)
-        self.recover()
         self.dialog.refresh()
         self.dialog.show()
+        self.recover()
         return self.dialog
 
-    def recover(self) -> None:
+    # work against a service, off the GUI thread ----------------------------------------
+    def busy(self) -> bool:
+        return self.job is not None and not self.job.done
+
+    def _wait(self) -> None:
+        self._say(self.tr("Wait: the last publication or collection is still running"))
+
+    def _run(self, work: Callable, done: Callable, doing: str, select: int | None = None) -> ChannelJob | None:
+        """Run ``work(cache, record)`` on a thread; ``done(result)`` back on this one."""
+        if self.busy():
+            self._wait()
+            return None
+        self.job = job = ChannelJob(self.ctx.db_path, work)
+        job.audited.connect(self._audit)
+        job.finished.connect(lambda res: self._finished(job, res, done, select))
+        if self.dialog is not None:
+            self.dialog.set_busy(True)
+        self._say(doing)
+        return job.start()
+
+    def _finished(self, job: ChannelJob, res, done: Callable, select: int | None) -> None:
+        job.done = True
+        if self.dialog is not None:
+            self.dialog.set_busy(False)
+        if isinstance(res, SitmapError):
+            self._say(str(res))
+        elif isinstance(res, BaseException):
+            sys.excepthook(type(res), res, res.__traceback__)  # a defect: logged, reported by the window
+        else:
+            done(res)
+        if self.dialog is not None:
+            self.dialog.refresh(select=select)
+
+    def recover(self) -> ChannelJob | None:
         """Appeals a stopped run left 'sending' are checked against their account's own posts
-        (recorded as sent when found, queued again when not) before anything else is done."""
+        (recorded as sent when found, queued again when not) before anything else is sent."""
         from desktop.channels import accounts, appeals
 
-        conn = self.ctx.writer().conn
-        if not appeals.list_appeals(conn, ("sending",)):
-            return
-        for a in appeals.recover(conn, lambda ap: accounts.client(accounts.get(ap.account)), self._audit):
-            self._say(self.tr("Appeal {n} was left sending: now {state}").format(n=a.id, state=a.state))
+        if self.busy() or not appeals.list_appeals(self.ctx.writer().conn, ("sending",)):
+            return None
+
+        def work(cache, record):
+            return appeals.recover(cache.conn, lambda ap: accounts.client(accounts.get(ap.account)), record)
+
+        def done(found):
+            for a in found:
+                self._say(self.tr("Appeal {n} was left sending: now {state}").format(n=a.id, state=a.state))
+
+        return self._run(work, done, self.tr("Checking appeals left sending…"))
 
     def _audit(self, action: str, objects: dict, detail: dict) -> None:
         self.record("record", action, objects=objects, detail=detail)
@@ -196,49 +279,57 @@ class AppealsPanel(Panel):
         self._say(self.tr("Appeal {n} saved ({state})").format(n=a.id, state=a.state))
         return a.id
 
-    def publish(self, appeal_id: int) -> None:
+    def publish(self, appeal_id: int) -> ChannelJob | None:
+        """Ask with the exact text and account; on yes, publish on a thread of its own."""
         from desktop.channels import accounts, appeals
 
+        if self.busy():
+            return self._wait()
         conn = self.ctx.writer().conn
         try:
             a = appeals.get(conn, appeal_id)
             acc = accounts.get(a.account)
             if a.state == "draft":
                 a = appeals.queue(conn, a.id)
-            shown_text, shown_account = a.text, acc.name
-            if not self.confirm(self.tr("Publish appeal"), appeals.confirmation(a, acc)):
-                return self._say(self.tr("Not published"))
-            from PySide6.QtWidgets import QApplication
-
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
-                a = appeals.publish(conn, a.id, accounts.client(acc), acc, confirmed_text=shown_text,
-                                    confirmed_account=shown_account, record=self._audit)
-            finally:
-                QApplication.restoreOverrideCursor()
         except SitmapError as exc:
-            return self._say(str(exc))
-        if self.dialog is not None:
-            self.dialog.refresh(select=a.id)
-        if a.state == "sent":
-            self._say(self.tr("Appeal {n} published: {id}").format(n=a.id, id=a.remote_id))
-        else:
-            self._say(self.tr("Appeal {n} is still queued: {error}").format(n=a.id, error=a.error or ""))
+            self._say(str(exc))
+            return None
+        shown_text, shown_account = a.text, acc.name
+        if not self.confirm(self.tr("Publish appeal"), appeals.confirmation(a, acc)):
+            self._say(self.tr("Not published"))
+            return None
 
-    def collect(self, appeal_id: int) -> None:
+        def work(cache, record):
+            return appeals.publish(cache.conn, a.id, accounts.client(acc), acc, confirmed_text=shown_text,
+                                   confirmed_account=shown_account, record=record)
+
+        def done(sent):
+            if sent.state == "sent":
+                self._say(self.tr("Appeal {n} published: {id}").format(n=sent.id, id=sent.remote_id))
+            else:
+                self._say(self.tr("Appeal {n} is still queued: {error}").format(n=sent.id, error=sent.error or ""))
+
+        return self._run(work, done, self.tr("Publishing appeal {n} on {account}…").format(n=a.id, account=acc.name),
+                         select=a.id)
+
+    def collect(self, appeal_id: int) -> ChannelJob | None:
         from desktop.channels import accounts, appeals
 
-        try:
-            a = appeals.get(self.ctx.writer().conn, appeal_id)
-            got = appeals.collect(self.ctx.writer(), a.id, accounts.client(accounts.get(a.account)),
-                                  operator=self.session.operator or None, purpose=self.session.purpose or None,
-                                  case_ref=self.session.case_ref or None, record=self._audit)
-        except SitmapError as exc:
-            return self._say(str(exc))
-        self.ctx.worker.reload()
-        if self.dialog is not None:
-            self.dialog.refresh(select=a.id)
-        self._say(got.line())
+        s = self.session
+        operator, purpose, case_ref = s.operator or None, s.purpose or None, s.case_ref or None
+
+        def work(cache, record):
+            a = appeals.get(cache.conn, appeal_id)
+            got = appeals.collect(cache, a.id, accounts.client(accounts.get(a.account)), operator=operator,
+                                  purpose=purpose, case_ref=case_ref, record=record)
+            return got
+
+        def done(got):
+            self.ctx.worker.reload()
+            self._say(got.line())
+
+        return self._run(work, done, self.tr("Collecting the replies to appeal {n}…").format(n=appeal_id),
+                         select=appeal_id)
 
     def show_responses(self, appeal_id: int) -> None:
         """The answers as an incident ("Appeal N responses"), shown on the map and in the feed."""

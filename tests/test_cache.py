@@ -103,7 +103,7 @@ def test_reimport_is_a_no_op_and_derived_rows_follow(tmp_path):
     assert q("SELECT count(*) FROM items") == 50
     assert q("SELECT count(*) FROM item_tags WHERE tag='광화문'") == 50
     assert q("SELECT count(*) FROM items_geo") == 50
-    assert q("SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"광화문 집회\"'") == 50
+    assert q("SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"광화문\" AND \"화문 \" AND \"문 집\" AND \" 집회\"'") == 50
 
 
 def test_failure_mid_file_rolls_back_the_whole_file(tmp_path):

@@ -176,7 +176,7 @@ def test_kill_mid_import_keeps_committed_files_and_rerun_completes(tmp_path):
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == 150_100
     assert conn.execute("SELECT count(*) FROM (SELECT source_id FROM items GROUP BY source, source_id HAVING count(*) > 1)").fetchone()[0] == 0
-    assert conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"소식 149\"'").fetchone()[0] > 0
+    assert conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"소식 \" AND \"식 1\" AND \" 14\" AND \"149\"'").fetchone()[0] > 0
     conn.close()
 
 

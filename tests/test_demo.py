@@ -192,7 +192,7 @@ def test_write_demo_matches_the_writer_and_is_idempotent(tmp_path):
         assert fast.conn.execute(q).fetchall() == slow.conn.execute(q).fetchall()
     q = "SELECT * FROM units ORDER BY uid"
     assert [r[:-1] for r in fast.conn.execute(q)] == [r[:-1] for r in slow.conn.execute(q)]
-    assert fast.conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH '청계광장'").fetchone()[0] > 0
+    assert fast.conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"청계광\" AND \"계광장\"'").fetchone()[0] > 0
     fast.conn.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")
 
     indexes = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"

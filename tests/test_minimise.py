@@ -118,8 +118,8 @@ def test_old_handles_and_positions_leave_no_trace(env, capsys):
                                   "FROM items ORDER BY source_id").fetchall()
         secret = bytes.fromhex(cache.conn.execute("SELECT value FROM meta WHERE key = 'minimise.secret'")
                                .fetchone()[0])
-        assert cache.conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH 'Alpha'").fetchone()[0] == 0
-        assert cache.conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH 'Incident'").fetchone()[0] == 1
+        assert cache.conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"Alp\" AND \"lph\" AND \"pha\"'").fetchone()[0] == 0
+        assert cache.conn.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"Inc\" AND \"cid\" AND \"ent\"'").fetchone()[0] == 1
     by_sid = {r[0]: r for r in rows}
     a0, a1, b = (by_sid[t["id_str"]] for t in old)
     assert a0[1] == a0[2] == a1[1] == a1[2] == minimise.pseudonym(secret, "x", "9001", "HandleAlphaQx")

@@ -11,6 +11,7 @@ from typing import Iterator
 
 import sqlite_utils
 
+from desktop.cache import fts
 from desktop.cache.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from desktop.core.errors import SitmapError
 
@@ -99,6 +100,7 @@ class Cache:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
         self.conn.execute("PRAGMA temp_store=MEMORY")
+        fts.register(self.conn)  # the text search's row check (desktop.core.textsearch)
 
     def _newer_message(self, version: int) -> str:
         return (f"cache {self.path} was written by a newer Sitmap (schema {version}; this version knows up to "

@@ -418,6 +418,17 @@ _V8 = """
         CREATE INDEX items_reply_to ON items (source, reply_to) WHERE reply_to IS NOT NULL;
 """
 
+# Version 9: the full-text index keeps no positions and no column sizes (a third of the
+# size, built faster); searches check the candidate rows' text instead (desktop.core.textsearch).
+# Rebuilt from the items for existing caches; the items_ad trigger is unchanged.
+_V9 = """
+        DROP TABLE items_fts;
+        CREATE VIRTUAL TABLE items_fts USING fts5 (
+            text, author, content='items', content_rowid='id', tokenize='trigram', detail=none, columnsize=0
+        );
+        INSERT INTO items_fts (items_fts) VALUES ('rebuild');
+"""
+
 # SQL scripts, one per version; run by Cache._migrate inside one transaction each.
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from desktop.core import textsearch
 from desktop.core.geo import Area, AreaMask
 from desktop.core.model import Kind, Precision, normalise_tag
 from desktop.core.timefmt import fmt_range
@@ -50,10 +51,6 @@ def parse_text(text: str) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(p for p in phrases if p)), list(dict.fromkeys(words))
 
 
-def _fts_phrase(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
 def _like_escape(term: str) -> str:
     return re.sub(r"([\\%_])", r"\\\1", term)
 
@@ -66,9 +63,22 @@ def _text_where(a: str, terms: list[str]) -> tuple[list[str], list]:
     short = [t for t in terms if len(t) < 3]
     if long:
         # Trigram index: any substring of three or more characters, Hangul included; one
-        # MATCH of quoted strings joined by AND, so no term is ever an operator.
+        # MATCH of quoted trigrams joined by AND, so no term is ever an operator. The index
+        # keeps no positions, so a term longer than one trigram is then checked in the
+        # candidate rows: an exact substring answers at once (C), the case-folded check
+        # (textsearch.has_term) only the rest.
         clauses.append(f"{a}.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-        params.append(" AND ".join(_fts_phrase(t) for t in long))
+        params.append(textsearch.match_expression(long))
+        check = [t for t in long if textsearch.needs_check(t)]
+        fn = textsearch.FUNCTION
+        if len(check) <= MAX_LIKE_CLAUSES:
+            for term in check:
+                clauses.append(f"(instr({a}.text, ?) OR instr(coalesce({a}.author, ''), ?) OR {fn}({a}.text, {a}.author, ?))")
+                params += [term, term, term]
+        else:
+            clauses.append(f"NOT EXISTS (SELECT 1 FROM json_each(?) j WHERE NOT (instr({a}.text, j.value) "
+                           f"OR instr(coalesce({a}.author, ''), j.value) OR {fn}({a}.text, {a}.author, j.value)))")
+            params.append(json.dumps(check, ensure_ascii=False))
     # Too short for trigrams (e.g. two-syllable Korean words): scan the rows left.
     if len(short) <= MAX_LIKE_CLAUSES:
         for term in short:

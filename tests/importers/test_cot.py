@@ -91,7 +91,7 @@ def test_single_police_unit_event(cache):
     assert (u["lat"], u["lon"], u["t_ms"], u["stale_ms"]) == (37.5759, 126.9769, row["t_ms"], extra["stale_ms"])
     assert (u["course"], u["speed"]) == (182.4, 1.35)
     # Full-text search finds Hangul in the remarks.
-    hit = cache.conn.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH '폴리스라인'").fetchall()
+    hit = cache.conn.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH '\"폴리스\" AND \"리스라\" AND \"스라인\"'").fetchall()
     assert len(hit) == 1
 
 

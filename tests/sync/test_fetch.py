@@ -46,7 +46,7 @@ def test_join_with_the_recent_past_then_fetch_older_on_demand(tmp_path, shared_u
     assert Sync(b, shared_url).once().pulled == 2
     # Fetched items are in sync batches: not pushed back as B's own.
     assert Sync(b, shared_url).once().pushed == 0
-    assert q(b, "SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"d0- post\"'")[0][0] == 10
+    assert q(b, "SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"d0-\" AND \"0- \" AND \" po\" AND \"ost\"'")[0][0] == 10
 
 
 def test_fetch_pages_split_at_equal_times_and_cancel_keeps_what_committed(tmp_path, shared_url):

@@ -50,7 +50,7 @@ def test_items_deduplicated_and_converge(tmp_path, shared_url):
     assert q(a, "SELECT b.format, b.purpose FROM items i JOIN batches b ON b.id = i.batch_id "
                 "WHERE i.source_id = 'b3'")[0] == ("sync", "public-order")
     # The full-text index covers pulled items.
-    assert q(a, "SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"b post\"'")[0][0] == 10
+    assert q(a, "SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"b p\" AND \"pos\" AND \"ost\"'")[0][0] == 10
 
 
 def test_triage_and_incidents_converge(tmp_path, shared_url):

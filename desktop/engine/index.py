@@ -194,7 +194,8 @@ class ItemIndex:
         self.last_change: Change | None = None
         self.generation = 0
         self.rewrites = 0
-        self.snapshot_state: str = "none"  # how the last load went: none, rebuilt, snapshot, snapshot+append
+        self.snapshot_state: str = "none"  # how the last load went: none, rebuilt, snapshot, snapshot+append, partial
+        self.loaded_from_ms: int | None = None  # a partial index (a load cancelled or under way): its oldest time
         self.triage_version = 0  # grows whenever triage or incident membership changed
         self._triage_stamp: tuple[int, int] | None = None  # the cache's triage stamp the columns describe
         self._f32: tuple | None = None
@@ -265,9 +266,30 @@ class ItemIndex:
         self._circles = (key, value)
         return value
 
-    def reload(self, conn: sqlite3.Connection, *, snapshot: bool = True) -> None:
+    def reload(self, conn: sqlite3.Connection, *, snapshot: bool = True, chunked: bool = True,
+               progress=None) -> None:
         """Bring the index to the cache's current state: the saved snapshot if it still
-        describes the cache (plus rows added since), otherwise every row, then saved."""
+        describes the cache (plus rows added since), otherwise every row, then saved.
+
+        Every row is read in time chunks on reader threads (``engine.loading``; ``progress``
+        gets a ``loading.Progress`` after each chunk), or with ``chunked=False`` (and for a
+        cache without a file, or inside the caller's transaction) in one read in id order."""
+        if chunked and not conn.in_transaction:
+            with read_tx(conn):
+                state = cache_state(conn)
+                snap_ok = snapshot and state is not None and index_snapshot.open_valid(state) is not None
+            if state is not None and not snap_ok:
+                from desktop.engine.loading import IndexLoad
+
+                load = IndexLoad(conn, snapshot=snapshot, like=self)
+                try:
+                    new = load.run(progress)
+                finally:
+                    load.close()
+                self.__dict__.clear()
+                self.__dict__.update(new.__dict__)
+                self.last_change = None
+                return
         with read_tx(conn):
             state = cache_state(conn)
             snap = index_snapshot.open_valid(state) if snapshot and state is not None else None

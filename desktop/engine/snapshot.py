@@ -181,6 +181,14 @@ def save(index: ColumnIndex, state: CacheState) -> Snapshot:
     for name in BASE_NAMES:
         base.adopt(name, index.cols[name])
     base.save(tmp / "items", spare)
+    return _finish(index, state, tmp, spare)
+
+
+def _finish(index: ColumnIndex, state: CacheState, tmp: Path, spare: int) -> Snapshot:
+    """Write everything but the item columns (already in ``tmp/items``), then put the
+    folder in place: its ``meta.json`` is written last, and only a complete folder is renamed."""
+    folder = snapshot_dir(state)
+    n = len(index)
     index.tagc.save(tmp / "tags", max(SPARE_MIN, index.tagc.n // 8))
     index.cells.save(tmp / "cells")
     meta = {
@@ -197,6 +205,54 @@ def save(index: ColumnIndex, state: CacheState) -> Snapshot:
     os.replace(tmp, folder)
     shutil.rmtree(old, ignore_errors=True)
     return _open(folder, meta, False)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+class Draft:
+    """A snapshot written while the index loads: the item columns are memory-mapped files
+    in a temporary folder that the loader fills chunk by chunk (at their final positions),
+    so nothing is copied when the load completes. Only :meth:`commit` (after the last
+    chunk) writes ``meta.json`` and renames the folder into place: a cancelled or crashed
+    load leaves a temporary folder that :func:`open_valid` never reads (and the next draft
+    of the same cache, or :func:`discard`, removes)."""
+
+    _seq = 0
+
+    def __init__(self, state: CacheState, n: int, dtypes: dict[str, np.dtype]) -> None:
+        folder = snapshot_dir(state)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        for p in folder.parent.glob(f"{folder.name}.tmp*"):  # left by a load that did not finish
+            pid = p.name[len(folder.name) + 4:].split("-")[0]
+            if not pid.isdigit() or int(pid) == os.getpid() or not _alive(int(pid)):
+                shutil.rmtree(p, ignore_errors=True)
+        Draft._seq += 1
+        self.state = state
+        self.tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}-{Draft._seq}")
+        self.spare = max(SPARE_MIN, n // 8)
+        (self.tmp / "items").mkdir(parents=True)
+        self.bufs = {name: np.lib.format.open_memmap(self.tmp / "items" / f"{name}.npy", mode="w+", dtype=dtypes[name],
+                                                     shape=(n + self.spare,)) for name in BASE_NAMES}
+
+    def commit(self, index: ColumnIndex) -> Snapshot:
+        """The index is complete (its base columns are this draft's buffers): save the rest
+        and open the snapshot."""
+        for buf in self.bufs.values():
+            buf.flush()
+        self.bufs = {}
+        return _finish(index, self.state, self.tmp, self.spare)
+
+    def abandon(self) -> None:
+        self.bufs = {}
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def discard(state: CacheState) -> bool:

@@ -226,3 +226,68 @@ def rewrites(conn: sqlite3.Connection) -> int:
 def snapshot_dir(state: CacheState) -> Path:
     """The snapshot folder of one cache file: under the data folder, named by the file's path."""
     return data_dir() / "index" / hashlib.sha1(state.path.encode("utf-8")).hexdigest()[:16]
+
+
+# --- reading in time chunks (the first open: most recent first, see engine.loading) ------
+
+def tables(conn: sqlite3.Connection) -> tuple[list[str], list[str], list[str]]:
+    """The sorted distinct sources, unit uids and hashtags: the code tables of a full read."""
+    return _distinct(conn, "source", "items"), _distinct(conn, "unit_uid", "items"), _distinct(conn, "tag", "item_tags")
+
+
+def _distinct(conn: sqlite3.Connection, column: str, table: str) -> list[str]:
+    """Sorted distinct non-NULL values of an indexed column, one index seek per value (a few
+    dozen sources and tags among millions of rows: DISTINCT would walk the whole index)."""
+    sql = (f"WITH RECURSIVE v(x) AS (SELECT min({column}) FROM {table} WHERE {column} IS NOT NULL UNION ALL "
+           f"SELECT (SELECT min({column}) FROM {table} WHERE {column} > v.x) FROM v WHERE v.x IS NOT NULL) "
+           "SELECT x FROM v WHERE x IS NOT NULL")
+    return [r[0] for r in conn.execute(sql)]
+
+
+def time_bins(conn: sqlite3.Connection, max_id: int, nbins: int = 4096) -> tuple[int, int, np.ndarray]:
+    """(t0, width, counts): items with id <= ``max_id`` (call it in the read transaction that
+    found ``max_id``: that is all of them) per time bin ``[t0 + k*width, t0 + (k+1)*width)``,
+    counted as ranges of the time index (no table rows are read; a GROUP BY would sort)."""
+    lo, hi = conn.execute("SELECT min(t_ms), max(t_ms) FROM items WHERE id <= ?", (max_id,)).fetchone()
+    if lo is None:
+        return 0, 1, np.zeros(0, np.int64)
+    width = max(1, -(-(hi - lo + 1) // nbins))
+    rows = conn.execute(
+        "WITH RECURSIVE b(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM b WHERE k < :last) "
+        "SELECT (SELECT count(*) FROM items INDEXED BY items_t WHERE t_ms >= :lo + k * :w AND t_ms < :lo + (k + 1) * :w) "
+        "FROM b", {"last": (hi - lo) // width, "lo": lo, "w": width}).fetchall()
+    return lo, width, np.array([r[0] for r in rows], np.int64)
+
+
+class SpanReader:
+    """Reads the items of one time span on its own connection (a thread of its own: SQLite
+    lets other threads run while it steps), as numbers, with the codes of ``tables``."""
+
+    def __init__(self, conn: sqlite3.Connection, sources: list[str], units: list[str], tags: list[str]) -> None:
+        self.conn = conn
+        self.params = list(sources) + list(units)
+        prec_case = "CASE i.precision " + " ".join(f"WHEN '{p}' THEN {c}" for p, c in PREC_OF.items()) + " END"
+        self.sql = (f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), i.kind = 'field_update', "
+                    f"{prec_case}, coalesce(i.radius_m, 0), {_case('i.source', len(sources))}, "
+                    f"CASE WHEN {_REPORT} THEN {_case('i.unit_uid', len(units))} ELSE -1 END, {_CONF} "
+                    "FROM items i INDEXED BY items_t WHERE i.t_ms >= ? AND i.t_ms < ? AND i.id <= ?")
+        # Hashtag codes from a temporary table (the main file may be read-only: temp is not).
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS index_tag_code (tag TEXT PRIMARY KEY, code INTEGER) WITHOUT ROWID")
+        conn.execute("DELETE FROM temp.index_tag_code")
+        conn.executemany("INSERT INTO temp.index_tag_code VALUES (?, ?)", [(t, i) for i, t in enumerate(tags)])
+        self.tag_sql = ("SELECT t.item_id, d.code FROM items i INDEXED BY items_t CROSS JOIN item_tags t INDEXED BY "
+                        "item_tags_item CROSS JOIN temp.index_tag_code d WHERE t.item_id = i.id AND d.tag = t.tag "
+                        "AND i.t_ms >= ? AND i.t_ms < ? AND i.id <= ?")
+
+    def read(self, lo_ms: int, hi_ms: int, max_id: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Columns of the items with ``lo_ms <= t_ms < hi_ms`` and id <= ``max_id`` sorted by
+        (time, id), and their hashtag entries (item id, code)."""
+        span = [lo_ms, hi_ms, max_id]
+        parts = [_columns(a) for a in _numbers(self.conn.execute(self.sql, self.params + span), 10)]
+        cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]} if parts else _columns(np.zeros((0, 10)))
+        del parts
+        order = np.lexsort((cols["id"], cols["t"]))
+        cols = {name: c[order] for name, c in cols.items()}
+        pairs = np.concatenate(list(_numbers(self.conn.execute(self.tag_sql, span), 2, np.int64))
+                               or [np.zeros((0, 2), np.int64)])
+        return cols, pairs[:, 0].copy(), pairs[:, 1].astype(np.int32)

@@ -1,0 +1,407 @@
+"""The first open of a cache without a usable snapshot: the index read in time chunks,
+most recent first, so the map answers on the latest items within seconds while the rest
+comes in behind them.
+
+The plan comes from the time index alone (items per time bin, no table rows): the total,
+and for each chunk its exact row count, hence its final place in the time-sorted
+columns. The columns are allocated once at their full length, as the memory-mapped
+files of a snapshot draft (``snapshot.Draft``), and every chunk is written straight to
+its final rows: the loaded part is always the suffix ``[start, n)``, and a partial
+index is views of it (nothing copied). Chunks are read on their own connections by
+``READERS`` threads (SQLite lets other threads run while it steps through rows, so the
+two cores both work), each inside one read transaction that saw the same cache state
+as the plan; the loader places them in order. Only the last chunk lets the draft be
+committed, so a cancelled or crashed load never leaves a snapshot that could be
+adopted; a cancelled load can go on (:meth:`IndexLoad.resume`) while the cache is
+unchanged.
+
+What holds memory (10M items): the columns, 56 bytes per item (file-backed pages of
+the draft, written back by the system), two triage bytes per item, the hashtag entries
+(12 bytes each, kept per chunk and joined when an index is published), the id map of a
+published index (4 bytes per id), and per reader one chunk of rows in flight (Python
+tuples, about 100 bytes per item, CHUNK_ROWS at a time). The one-shot read held every
+row as float64 first, then the typed columns, then the sorted copies.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from desktop.cache import triage as triage_store
+from desktop.engine import snapshot as index_snapshot
+from desktop.engine.areagrid import mercator
+from desktop.engine.cellindex import CellIndex
+from desktop.engine.columns import Columns
+from desktop.engine.source import CacheState, SpanReader, cache_state, read_tx, tables, time_bins
+from desktop.engine.unit_tracks import UnitTracks
+
+log = logging.getLogger("sitmap.index")
+
+FIRST_SPAN_MS = 86_400_000  # the first chunk: the most recent day ...
+FIRST_ROWS = 400_000  # ... or its most recent part when the day holds more rows than this
+CHUNK_ROWS = 250_000
+READERS = 2
+
+
+class Cancelled(Exception):
+    """The load was cancelled (:meth:`IndexLoad.cancel`)."""
+
+
+class CacheChanged(Exception):
+    """Older items were deleted or changed after the load was planned: plan again."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int  # rows placed
+    total: int
+    seconds: float  # since the load started
+    eta_s: float | None  # estimated seconds left (None until a chunk was timed)
+    span: tuple[int, int] | None  # time span of the loaded rows (first, last t_ms)
+    complete: bool
+    first_ms: int | None = None  # start of the loaded span, for "older items not loaded"
+
+
+@dataclass
+class _Chunk:
+    lo: int
+    hi: int  # t_ms in [lo, hi)
+    start: int  # final positions [start, end)
+    end: int
+
+
+def plan_chunks(t0: int, width: int, counts: np.ndarray, first_rows: int = FIRST_ROWS,
+                chunk_rows: int = CHUNK_ROWS, first_span_ms: int = FIRST_SPAN_MS) -> list[_Chunk]:
+    """Chunks of whole time bins, most recent first: the first one the most recent day or
+    ``first_rows`` rows, whichever is fewer (at least one bin), then about ``chunk_rows`` each."""
+    out: list[_Chunk] = []
+    end = int(counts.sum())
+    b = counts.size
+    if not end:
+        return out
+    last_t = t0 + width * int(np.flatnonzero(counts)[-1] + 1)
+    limit, first = first_rows, True
+    while b > 0:
+        a, rows = b, 0
+        while a > 0:
+            c = int(counts[a - 1])
+            if rows and rows + c > limit:
+                break
+            if first and rows and t0 + width * (a - 1) < last_t - first_span_ms:
+                break
+            rows += c
+            a -= 1
+        out.append(_Chunk(t0 + width * a, t0 + width * b, end - rows, end))
+        end -= rows
+        b = a
+        limit, first = chunk_rows, False
+    out[-1].lo = -2**63  # the oldest chunk takes everything before (there is nothing)
+    out[0].hi = 2**63 - 1
+    return [c for c in out if c.end > c.start]
+
+
+class IndexLoad:
+    """One chunked load of the index of the cache behind ``conn`` (see the module text).
+
+    Run it with :meth:`step` (one chunk placed per call; the caller answers the map in
+    between, on the same thread) or :meth:`run`. ``partial()`` is an index of the rows in so
+    far; ``index`` the complete one once :attr:`complete`."""
+
+    def __init__(self, conn: sqlite3.Connection, *, snapshot: bool = True, readers: int = READERS,
+                 first_rows: int = FIRST_ROWS, chunk_rows: int = CHUNK_ROWS, like=None) -> None:
+        from desktop.engine.index import BASE, TRIAGE
+
+        self.conn = conn
+        self.like = like  # the index this one replaces (its version counters continue)
+        self.t_start = time.perf_counter()
+        with read_tx(conn):
+            state = cache_state(conn)
+            if state is None:
+                raise ValueError("a chunked load needs a cache file")
+            self.state: CacheState = state
+            self.sources, self.units_names, self.tags = tables(conn)
+            t0, width, counts = time_bins(conn, state.max_id)
+            self.tri, self.tri_stamp = triage_store.codes(conn), triage_store.stamp(conn)
+        self.chunks = plan_chunks(t0, width, counts, first_rows, chunk_rows)
+        self.total = int(counts.sum())
+        self.path = state.path
+        self.readers = max(1, readers)
+        self._snapshot = snapshot
+        self.draft = index_snapshot.Draft(state, self.total, BASE) if snapshot and self.total else None
+        if self.draft is not None:
+            self.bufs = self.draft.bufs
+        else:
+            self.bufs = {name: np.zeros(self.total, dt) for name, dt in BASE.items()}
+        self.triage_cols = {name: np.zeros(self.total, dt) for name, dt in TRIAGE.items()}
+        self.cells = CellIndex()
+        self.placed = 0  # chunks placed (in order)
+        self.start = self.total  # the loaded rows are [start, total)
+        self._tags: list[tuple[np.ndarray, np.ndarray]] = []  # per placed chunk: positions, codes
+        self._unit_rows: list[tuple] = []
+        self._results: dict[int, object] = {}
+        self._cond = threading.Condition()
+        self._next = 0  # next chunk a reader takes
+        self._stop = False
+        self._threads: list[threading.Thread] = []
+        self._conns: list[sqlite3.Connection] = []
+        self._timed_rows, self._timed_s = 0, 0.0
+        self.index = None
+        self._published = None
+        self._done_at_start = 0
+        if not self.chunks:
+            self._finish()
+        else:
+            self._start_readers()
+
+    # readers -----------------------------------------------------------------------
+    def _start_readers(self) -> None:
+        self._stop = False
+        self._next = self.placed
+        for k in range(min(self.readers, max(1, len(self.chunks) - self.placed))):
+            c = sqlite3.connect(f"file:{Path(self.path).as_uri()[7:]}?mode=ro", uri=True, check_same_thread=False)
+            self._conns.append(c)
+            th = threading.Thread(target=self._read_loop, args=(c,), name=f"sitmap-index-read{k}", daemon=True)
+            self._threads.append(th)
+            th.start()
+
+    def _read_loop(self, conn: sqlite3.Connection) -> None:
+        try:
+            conn.execute("BEGIN")
+            got = conn.execute("SELECT value FROM meta WHERE key = 'rewrites'").fetchone()
+            if int(got[0] if got and got[0] is not None else 0) != self.state.rewrites:
+                raise CacheChanged()
+            reader = SpanReader(conn, self.sources, self.units_names, self.tags)
+        except Exception as exc:  # noqa: BLE001 - handed to the loader's thread
+            with self._cond:
+                self._results[-1] = exc
+                self._cond.notify_all()
+            return
+        while True:
+            with self._cond:
+                # At most one chunk waiting per reader beyond the one being placed (memory).
+                while not self._stop and self._next - self.placed > self.readers:
+                    self._cond.wait()
+                if self._stop or self._next >= len(self.chunks):
+                    break
+                k = self._next
+                self._next += 1
+            ch = self.chunks[k]
+            t0 = time.perf_counter()
+            try:
+                cols, tag_ids, tag_codes = reader.read(ch.lo, ch.hi, self.state.max_id)
+                cols["mx"], cols["my"] = mercator(cols["lat64"], cols["lon64"])
+                out: object = (cols, tag_ids, tag_codes, time.perf_counter() - t0)
+            except Exception as exc:  # noqa: BLE001 - an interrupt (cancel) or a broken file
+                out = exc
+            with self._cond:
+                self._results[k] = out
+                self._cond.notify_all()
+            if isinstance(out, Exception):
+                break
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+    def _stop_readers(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        for c in self._conns:
+            c.interrupt()
+        for th in self._threads:
+            th.join()
+        for c in self._conns:
+            c.close()
+        self._threads, self._conns = [], []
+        self._results = {}
+
+    # placing ------------------------------------------------------------------------
+    @property
+    def complete(self) -> bool:
+        return self.placed >= len(self.chunks)
+
+    def step(self) -> bool:
+        """Wait for the next chunk (most recent first) and put it in place; True when
+        everything is in (the complete index is then :attr:`index`)."""
+        if self.complete:
+            return True
+        k = self.placed
+        if self._stop or not self._threads:  # cancel requested, or cancelled and not resumed
+            self._stop_readers()
+            raise Cancelled()
+        with self._cond:
+            while k not in self._results and -1 not in self._results and not self._stop:
+                self._cond.wait()
+            got = self._results.pop(k, None) or self._results.get(-1)
+        if got is None:  # cancelled while waiting
+            self._stop_readers()
+            raise Cancelled()
+        if isinstance(got, Exception):
+            self._stop_readers()
+            if isinstance(got, sqlite3.OperationalError) and "interrupt" in str(got):
+                raise Cancelled() from got
+            raise got
+        cols, tag_ids, tag_codes, secs = got
+        ch = self.chunks[k]
+        n = cols["id"].shape[0]
+        if n != ch.end - ch.start:  # the plan's counts were of the same state: never, unless the file broke
+            self._stop_readers()
+            raise CacheChanged()
+        cols["cell"] = self.cells.assign(cols["mx"], cols["my"])
+        for name, buf in self.bufs.items():
+            buf[ch.start: ch.end] = cols[name]
+        # Hashtag entries at their items' positions (this chunk's ids, sorted, to positions).
+        by_id = np.argsort(cols["id"])
+        sid = cols["id"][by_id]
+        j = np.searchsorted(sid, tag_ids)
+        pos = ch.start + by_id[np.minimum(j, max(n - 1, 0))]
+        order = np.argsort(pos, kind="stable")
+        self._tags.append((pos[order].astype(np.int64), tag_codes[order]))
+        u = cols["unit"] >= 0
+        if u.any():
+            self._unit_rows.append(tuple(cols[c][u] for c in ("unit", "t", "id", "lat64", "lon64")))
+        self._timed_rows += n
+        self._timed_s += secs
+        with self._cond:
+            self.placed += 1
+            self.start = ch.start
+            self._cond.notify_all()
+        if self.complete:
+            self._finish()
+        return self.complete
+
+    def run(self, progress: Callable[[Progress], None] | None = None, cancelled: Callable[[], bool] | None = None):
+        """Step to the end (``progress`` after every chunk); the complete index."""
+        while not self.complete:
+            if cancelled is not None and cancelled():
+                self.cancel()
+                raise Cancelled()
+            self.step()
+            if progress is not None:
+                progress(self.progress())
+        return self.index
+
+    def progress(self) -> Progress:
+        done = self.total - self.start
+        el = time.perf_counter() - self.t_start
+        eta = None
+        if done > self._done_at_start:
+            rate = (done - self._done_at_start) / max(el, 1e-6)
+            eta = (self.total - done) / rate if not self.complete else 0.0
+        span = None
+        if self.complete:
+            span = self.index.span() if self.index is not None else None
+        elif done:
+            span = (int(self.bufs["t"][self.start]), int(self.bufs["t"][self.total - 1]))
+        return Progress(done, self.total, el, eta, span, self.complete, span[0] if span else None)
+
+    def request_cancel(self) -> None:
+        """From any thread: make the running or next :meth:`step` raise :class:`Cancelled` soon
+        (chunks being read are interrupted)."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        for c in list(self._conns):
+            try:
+                c.interrupt()
+            except sqlite3.Error:
+                pass
+
+    def cancel(self) -> None:
+        """Stop reading (chunks being read are interrupted); what is placed stays usable and
+        :meth:`resume` can go on while the cache is unchanged. The draft is kept for that."""
+        self._stop_readers()
+
+    def resume(self) -> bool:
+        """Go on after :meth:`cancel`; False if the cache changed meanwhile (plan again)."""
+        with read_tx(self.conn):
+            now = cache_state(self.conn)
+        if now is None or now.rewrites != self.state.rewrites or not now.same_file(
+                {"path": self.state.path, "device": self.state.device, "inode": self.state.inode}):
+            return False
+        self.t_start = time.perf_counter()
+        self._done_at_start = self.total - self.start
+        self._start_readers()
+        return True
+
+    def close(self) -> None:
+        """Stop and drop an incomplete draft (the window closes, or a new load replaces this one)."""
+        self._stop_readers()
+        if not self.complete and self.draft is not None:
+            self.draft.abandon()
+            self.draft = None
+
+    # indexes ---------------------------------------------------------------------------
+    def partial(self):
+        """An index of the rows placed so far (views of the columns; nothing copied)."""
+        if self._published is not None and self._published[0] == self.placed:
+            return self._published[1]
+        idx = self._index_of(self.start)
+        self._published = (self.placed, idx)
+        return idx
+
+    def _index_of(self, start: int):
+        from desktop.engine.index import ItemIndex
+
+        idx = ItemIndex()
+        n = self.total - start
+        like = self.like
+        if like is not None:
+            idx.version, idx.epoch, idx.triage_version = like.version + 1, like.epoch + 1, like.triage_version + 1
+        cols = Columns(n)
+        for name, buf in self.bufs.items():
+            cols.adopt(name, buf[start: self.total])
+        for name, buf in self.triage_cols.items():
+            cols.adopt(name, buf[start: self.total])
+        idx.cols = cols
+        idx.ids = index_snapshot.IdMap.build(idx.id)
+        pos = np.concatenate([p for p, _ in reversed(self._tags)]) if self._tags else np.zeros(0, np.int64)
+        codes = np.concatenate([c for _, c in reversed(self._tags)]) if self._tags else np.zeros(0, np.int32)
+        idx.tagc = Columns(int(pos.size))
+        idx.tagc.add("tag_item", pos - start)
+        idx.tagc.add("tag_of", codes)
+        idx.units = UnitTracks()
+        if self._unit_rows:
+            idx.units.add(self.units_names, *(np.concatenate(x) for x in zip(*self._unit_rows)))
+        else:
+            idx.units.names = list(self.units_names)
+        idx.cells = self.cells
+        idx.sources = list(self.sources)
+        idx._set_tags(self.tags)
+        idx.max_id = self.state.max_id
+        idx.generation, idx.rewrites = self.state.generation, self.state.rewrites
+        idx._apply_codes(*self.tri)
+        idx._triage_stamp = self.tri_stamp
+        idx.snapshot_state = "partial" if start > 0 else "rebuilt"
+        idx.loaded_from_ms = int(idx.t[0]) if n and start > 0 else None
+        return idx
+
+    def _finish(self) -> None:
+        from desktop.engine.index import TRIAGE
+
+        self._stop_readers()
+        idx = self._index_of(0)
+        if self.draft is not None:
+            try:
+                snap = self.draft.commit(idx)
+            except OSError as exc:  # a read-only or full disk only costs the next start its speed
+                log.warning("index snapshot not saved: %s", exc)
+                self.draft.abandon()
+            else:
+                idx.cols, idx.tagc, idx.ids = snap.cols, snap.tagc, snap.ids  # same data, file-backed copy-on-write
+                for name in TRIAGE:
+                    idx.cols.add(name, self.triage_cols[name], spare=max(0, idx.cols.capacity() - len(idx)))
+            self.draft = None
+        self.bufs = {}
+        self.index = idx
+        self._published = None
+        self._tags, self._unit_rows = [], []

@@ -1,0 +1,146 @@
+"""The first open read in time chunks, most recent first (engine.loading): the same index
+as the one-shot read, a partial index that answers like the cache on the part it holds,
+cancel and resume, and no half-written snapshot ever adopted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from desktop.cache import Cache
+from desktop.cache.query import matching_ids
+from desktop.cache.writer import write_records
+from desktop.core.filters import Filter
+from desktop.core.model import Item, Kind, Precision
+from desktop.engine import snapshot as index_snapshot
+from desktop.engine.index import ItemIndex
+from desktop.engine.loading import Cancelled, IndexLoad, plan_chunks
+from desktop.engine.mapdata import MapData
+from desktop.engine.source import cache_state, snapshot_dir
+from tests.test_index import BOX, T0, TAGS, assert_same, make_items
+
+
+def _ties(n: int, seed: int) -> list[Item]:
+    """Items on a handful of timestamps (ties in time across chunk edges), some unplaced,
+    some placed by name with a radius."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        t = T0 + 3600_000 * int(rng.integers(0, 6)) + int(rng.integers(0, 3))
+        k = rng.random()
+        lat, lon, prec, radius = 37.57 + rng.normal(0, 0.01), 126.98 + rng.normal(0, 0.01), Precision.EXACT, None
+        if k < 0.1:
+            lat = lon = None
+            prec = Precision.UNKNOWN
+        elif k < 0.25:
+            prec, radius, lat, lon = Precision.PLACE, 800.0, 37.57, 126.98
+        tags = tuple(rng.choice(TAGS, size=int(rng.integers(0, 3)), replace=False))
+        out.append(Item(kind=Kind.POST, source="x", source_id=f"tie{i}", t_ms=t, lat=lat, lon=lon, precision=prec,
+                        radius_m=radius, text=f"동시 {i} " + " ".join("#" + x for x in tags), hashtags=tags))
+    return out
+
+
+@pytest.fixture
+def cache(tmp_path):
+    c = Cache.open(tmp_path / "c.db")
+    write_records(c, make_items(3000, 1, "a", t_span=12 * 3600_000), path="a", fmt="test")
+    write_records(c, _ties(1500, 2), path="t", fmt="test")
+    write_records(c, make_items(500, 3, "b", t_span=30 * 3600_000), path="b", fmt="test")  # ids out of time order
+    yield c
+    c.close()
+
+
+FILTERS = [Filter(), Filter(kinds=("post",), hashtags=("집회",)), Filter(areas=(BOX,)),
+           Filter(text="현장 1", sources=("x",)), Filter(precisions=("place",)), Filter(kinds=("field_update",))]
+
+
+def _chunked(cache, **kw) -> IndexLoad:
+    return IndexLoad(cache.conn, first_rows=kw.pop("first_rows", 300), chunk_rows=kw.pop("chunk_rows", 400), **kw)
+
+
+def _answers_equal(a: ItemIndex, b: ItemIndex, conn) -> None:
+    for f in FILTERS:
+        sa, sb = a.select(f, conn), b.select(f, conn)
+        assert np.array_equal(a.id[sa.pos], b.id[sb.pos]), f.describe()
+        assert a.top_tags(sa) == b.top_tags(sb)
+        assert np.array_equal(np.sort(a.id[sa.pos]), np.sort(matching_ids(conn, f))), f.describe()
+        t0 = int(a.t[0])
+        for x, y in zip(a.histogram(t0, 600_000, 200, a.static_mask(f, conn)),
+                        b.histogram(t0, 600_000, 200, b.static_mask(f, conn))):
+            assert np.array_equal(x, y)
+    ma, mb = MapData(a, conn), MapData(b, conn)
+    assert ma.units(Filter()) == mb.units(Filter()) and ma.units(Filter())
+
+
+def test_chunked_load_equals_the_one_shot_read(cache):
+    load = _chunked(cache, snapshot=False)
+    assert len(load.chunks) >= 8
+    idx = load.run()
+    one = ItemIndex()
+    one.reload(cache.conn, snapshot=False, chunked=False)
+    assert_same(idx, one)
+    assert np.array_equal(idx.conf, one.conf, equal_nan=True)
+    _answers_equal(idx, one, cache.conn)
+
+
+def test_the_plan_puts_the_most_recent_rows_first_and_covers_every_row():
+    counts = np.array([5, 0, 7, 300, 2, 2, 1000, 1, 1])
+    chunks = plan_chunks(100, 10, counts, first_rows=3, chunk_rows=10)
+    assert chunks[0].end == counts.sum() and chunks[-1].start == 0
+    assert all(a.start == b.end and a.lo == b.hi for a, b in zip(chunks, chunks[1:]))
+    assert chunks[0].end - chunks[0].start == 2  # the newest bins up to the first chunk's size
+    big = next(c for c in chunks if c.end - c.start == 1000)  # a bin is never split
+    assert big.hi - big.lo == 10
+
+
+def test_a_partial_index_answers_like_the_cache_on_the_span_it_holds(cache):
+    load = _chunked(cache, snapshot=False)
+    load.step()
+    part = load.partial()
+    assert 0 < len(part) < load.total and part.snapshot_state == "partial"
+    t_last = cache.conn.execute("SELECT max(t_ms) FROM items").fetchone()[0]
+    assert part.span()[1] == t_last and part.loaded_from_ms == part.span()[0]
+    for f in FILTERS:
+        f = f.with_(start_ms=part.loaded_from_ms)
+        got = part.id[part.select(f, cache.conn).pos]
+        assert np.array_equal(np.sort(got), np.sort(matching_ids(cache.conn, f))), f.describe()
+    for _ in range(3):
+        load.step()
+    more = load.partial()
+    assert len(more) > len(part) and more.epoch == part.epoch  # both replace the same earlier index
+    load.close()
+
+
+def test_cancel_keeps_the_part_loaded_then_resume_finishes_and_saves(cache):
+    state = cache_state(cache.conn)
+    load = _chunked(cache)
+    load.step()
+    load.step()
+    load.request_cancel()  # as the window's Cancel does, from another thread
+    with pytest.raises(Cancelled):
+        load.step()
+    part = load.partial()
+    assert 0 < len(part) < load.total
+    assert index_snapshot.open_valid(state) is None  # nothing adoptable yet
+    assert any(p.name.startswith(snapshot_dir(state).name + ".tmp") for p in snapshot_dir(state).parent.iterdir())
+    assert load.resume()
+    idx = load.run()
+    one = ItemIndex()
+    one.reload(cache.conn, snapshot=False, chunked=False)
+    assert_same(idx, one)
+    again = ItemIndex.load(cache.conn)
+    assert again.snapshot_state == "snapshot"
+    assert_same(again, one)
+    _answers_equal(again, one, cache.conn)
+    assert not any(".tmp" in p.name for p in snapshot_dir(state).parent.iterdir())
+
+
+def test_an_unfinished_draft_is_never_adopted(cache):
+    state = cache_state(cache.conn)
+    load = _chunked(cache)
+    load.step()
+    load.cancel()  # as if the process died here: the draft folder stays behind
+    assert index_snapshot.open_valid(state) is None
+    idx = ItemIndex.load(cache.conn)  # a fresh load: rebuilt, and the leftover removed
+    assert idx.snapshot_state == "rebuilt" and len(idx) == load.total
+    assert ItemIndex.load(cache.conn).snapshot_state == "snapshot"

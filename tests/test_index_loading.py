@@ -14,7 +14,7 @@ from desktop.core.filters import Filter
 from desktop.core.model import Item, Kind, Precision
 from desktop.engine import snapshot as index_snapshot
 from desktop.engine.index import ItemIndex
-from desktop.engine.loading import Cancelled, IndexLoad, plan_chunks
+from desktop.engine.loading import Cancelled, plan_chunks
 from desktop.engine.mapdata import MapData
 from desktop.engine.source import cache_state, snapshot_dir
 from tests.test_index import BOX, T0, TAGS, assert_same, make_items
@@ -55,7 +55,7 @@ FILTERS = [Filter(), Filter(kinds=("post",), hashtags=("집회",)), Filter(areas
 
 
 def _chunked(cache, **kw) -> IndexLoad:
-    return IndexLoad(cache.conn, first_rows=kw.pop("first_rows", 300), chunk_rows=kw.pop("chunk_rows", 400), **kw)
+    return ItemIndex.start_load(cache.conn, first_rows=kw.pop("first_rows", 300), chunk_rows=kw.pop("chunk_rows", 400), **kw)
 
 
 def _answers_equal(a: ItemIndex, b: ItemIndex, conn) -> None:

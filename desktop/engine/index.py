@@ -27,6 +27,7 @@ from desktop.engine import snapshot as index_snapshot
 from desktop.engine.areagrid import area_contains, mercator
 from desktop.engine.cellindex import CellIndex
 from desktop.engine.columns import Columns, merge_slots, moved_positions
+from desktop.engine.loading import IndexLoad
 from desktop.core.filters import Filter
 from desktop.core.geo import AreaMask
 from desktop.engine.source import Rows, cache_state, give_back_memory, read_all, read_since, read_tx, rewrites
@@ -242,6 +243,12 @@ class ItemIndex:
         idx.circle_groups()  # while loading, so the first district filter does not pay for it
         return idx
 
+    @classmethod
+    def start_load(cls, conn: sqlite3.Connection, **kw) -> IndexLoad:
+        """A chunked load of every row, most recent first (``engine.loading``), not yet run:
+        step it, or ``run`` it. Keywords go to :class:`IndexLoad`."""
+        return IndexLoad(conn, cls, BASE, TRIAGE, **kw)
+
     def circle_groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The place and inferred items with a radius (positions ``k``) grouped by distinct
         circle (centre and radius): ``rep`` one member of each group (positions into
@@ -279,9 +286,7 @@ class ItemIndex:
                 state = cache_state(conn)
                 snap_ok = snapshot and state is not None and index_snapshot.open_valid(state) is not None
             if state is not None and not snap_ok:
-                from desktop.engine.loading import IndexLoad
-
-                load = IndexLoad(conn, snapshot=snapshot, like=self)
+                load = self.start_load(conn, snapshot=snapshot, like=self)
                 try:
                     new = load.run(progress)
                 finally:

@@ -31,7 +31,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -115,10 +115,13 @@ class IndexLoad:
     between, on the same thread) or :meth:`run`. ``partial()`` is an index of the rows in so
     far; ``index`` the complete one once :attr:`complete`."""
 
-    def __init__(self, conn: sqlite3.Connection, *, snapshot: bool = True, readers: int = READERS,
-                 first_rows: int = FIRST_ROWS, chunk_rows: int = CHUNK_ROWS, like=None) -> None:
-        from desktop.engine.index import BASE, TRIAGE
-
+    def __init__(self, conn: sqlite3.Connection, make: Callable[[], Any], base: dict, triage: dict, *,
+                 snapshot: bool = True, readers: int = READERS, first_rows: int = FIRST_ROWS,
+                 chunk_rows: int = CHUNK_ROWS, like=None) -> None:
+        # ``make`` builds an empty index (``ItemIndex``: it starts loads, see ItemIndex.start_load);
+        # ``base``/``triage`` its column types (saved in the snapshot / read from the triage table).
+        self.make, self.triage_names = make, list(triage)
+        BASE, TRIAGE = base, triage
         self.conn = conn
         self.like = like  # the index this one replaces (its version counters continue)
         self.t_start = time.perf_counter()
@@ -350,9 +353,7 @@ class IndexLoad:
         return idx
 
     def _index_of(self, start: int):
-        from desktop.engine.index import ItemIndex
-
-        idx = ItemIndex()
+        idx = self.make()
         n = self.total - start
         like = self.like
         if like is not None:
@@ -386,8 +387,6 @@ class IndexLoad:
         return idx
 
     def _finish(self) -> None:
-        from desktop.engine.index import TRIAGE
-
         self._stop_readers()
         idx = self._index_of(0)
         if self.draft is not None:
@@ -398,7 +397,7 @@ class IndexLoad:
                 self.draft.abandon()
             else:
                 idx.cols, idx.tagc, idx.ids = snap.cols, snap.tagc, snap.ids  # same data, file-backed copy-on-write
-                for name in TRIAGE:
+                for name in self.triage_names:
                     idx.cols.add(name, self.triage_cols[name], spare=max(0, idx.cols.capacity() - len(idx)))
             self.draft = None
         self.bufs = {}

@@ -58,6 +58,7 @@ class Pulled:
     more: bool = False
     erased: bool = False  # an audit entry of received erasures waits in the cache's outbox
     changed_elsewhere: list = field(default_factory=list)  # ChangedElsewhere, at most CHANGED_KEPT
+    alerts: list = field(default_factory=list)  # sync.alerts.Elsewhere: fired or cleared on another workstation
 
     @property
     def total(self) -> int:
@@ -124,6 +125,7 @@ def pull(link, *, page: int = PAGE) -> Pulled:
                 ids[tbl].append(row_id)
         ids = {k: list(dict.fromkeys(v)) for k, v in ids.items()}
         fetched: dict[str, list] = {}
+        wanted_alert_items: set = set()
         if ids.get("items"):
             sql = _ITEM_SELECT + " WHERE id = ANY(%s)"
             params: list = [ids["items"]]
@@ -161,6 +163,13 @@ def pull(link, *, page: int = PAGE) -> Pulled:
             from desktop.sync import campaigns
 
             fetched["campaigns"] = campaigns.fetch(cur, ids["campaigns"])
+        if ids.get("alerts"):
+            from desktop.sync import alerts
+
+            fetched["alerts"] = alerts.fetch(cur, ids["alerts"])
+            for r in fetched["alerts"]:  # their items, if older than what the cache holds
+                for source, source_id in (r[10] if isinstance(r[10], list) else []):
+                    wanted_alert_items.add((source, source_id))
         if ids.get("scrubs"):
             fetched["scrubs"] = cur.execute("SELECT source, author_id, up_to_id::text FROM scrubs WHERE id = ANY(%s)",
                                             (ids["scrubs"],)).fetchall()
@@ -168,7 +177,7 @@ def pull(link, *, page: int = PAGE) -> Pulled:
             fetched["erasures"] = cur.execute("SELECT source, source_id, reason FROM erasures WHERE id = ANY(%s) "
                                               "ORDER BY seq", (ids["erasures"],)).fetchall()
         # Items these rows name that the cache does not have (older than --since): fetched now.
-        wanted = set()
+        wanted = set(wanted_alert_items)
         for r in fetched.get("incident_items", []):
             wanted.add((r[2], r[3]))
         for r in fetched.get("incident_log", []):
@@ -215,6 +224,10 @@ def pull(link, *, page: int = PAGE) -> Pulled:
             from desktop.sync import campaigns
 
             campaigns.apply(link, fetched["campaigns"], out)
+        if fetched.get("alerts"):
+            from desktop.sync import alerts
+
+            out.alerts = alerts.apply(link, fetched["alerts"], out)
         st.set_cursor(last)
     out.cursor = last
     _report_cursor(link, last)

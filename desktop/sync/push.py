@@ -66,6 +66,9 @@ def waiting(link) -> int:
     from desktop.sync import campaigns
 
     n += campaigns.waiting(link)
+    from desktop.sync import alerts
+
+    n += alerts.waiting(link)
     for table, extra in (("triage_history", "1"), ("incident_log", "1"), ("areas", "1"), ("alert_rules", "1"),
                          ("gazetteer", "origin = 'user'")):
         cond, params = st.not_pulled_sql(table)
@@ -229,6 +232,11 @@ def _push_all(link, pg, out: Pushed, marks: dict) -> None:
         from desktop.sync import campaigns
 
         campaigns.push(link, cur, out, marks, _copy, _log_changes)
+
+        # --- fired alerts and their clearing (after the items they name)
+        from desktop.sync import alerts
+
+        alerts.push(link, cur, out, marks, _copy, _log_changes)
 
         # --- incidents: every incident with a new local log line goes up as it is now
         _push_incidents(link, cur, out, marks)

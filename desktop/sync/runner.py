@@ -42,6 +42,7 @@ class Status:
     error: str | None = None
     counts: dict = field(default_factory=dict)
     changed_elsewhere: list = field(default_factory=list)  # pull.ChangedElsewhere of the last cycle
+    alerts: list = field(default_factory=list)  # sync.alerts.Elsewhere of the last cycle
     have_from: int | None = None  # the cache holds the store's items from then on (None: all)
     store_span: tuple[int, int] | None = None  # the store's first and last item time
     fetching: tuple[int, int] | None = None  # (read, total) while an older span is fetched
@@ -140,6 +141,7 @@ class Sync:
         link = self._ensure()
         pushed = pulled = 0
         changed: list = []
+        fired: list = []
         try:
             while True:
                 p = push(link)
@@ -150,6 +152,7 @@ class Sync:
                 r = pull(link)
                 pulled += r.total
                 changed += r.changed_elsewhere
+                fired += r.alerts
                 if not r.more:
                     break
             pulled += self._fetch_older(link)
@@ -168,6 +171,7 @@ class Sync:
         s.online, s.offline_since, s.error = True, None, None
         s.pushed, s.pulled, s.waiting, s.cursor = pushed, pulled, left, link.state.cursor()
         s.changed_elsewhere = changed
+        s.alerts = fired
         s.have_from, s.store_span = link.since_ms, span
         s.pushed_total += pushed
         s.pulled_total += pulled
@@ -220,6 +224,7 @@ class Sync:
         conn = self.link.cache.conn
         return tuple(conn.execute(f"SELECT max(id) FROM {t}").fetchone()[0] for t in
                      ("items", "triage_history", "incident_log", "areas", "alert_rules", "gazetteer")) + tuple(
+            conn.execute("SELECT max(id), max(cleared_ms) FROM alerts").fetchone()) + tuple(
             conn.execute("SELECT max(coalesce(delivered_ms, 0) + coalesce(acknowledged_ms, 0) + coalesce(done_ms, 0) "
                          "+ coalesce(on_scene_ms, 0) + id) FROM tasks").fetchone()) + tuple(
             conn.execute("SELECT (SELECT count(*) FROM campaigns), (SELECT max(coalesce(updated_ms, created_ms)) FROM "

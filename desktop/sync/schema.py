@@ -287,8 +287,36 @@ CREATE TABLE campaigns (
 );
 """
 
+# Version 3: fired alerts, so that an alert raised on one workstation (or the headless
+# ingest node) reaches them all (desktop.sync.alerts). Their items are the store's own rows:
+# an erasure there takes the reference with the item.
+_V3 = """
+CREATE TABLE alerts (
+    id bigserial PRIMARY KEY,
+    seq bigint NOT NULL,
+    workstation text NOT NULL,
+    local_id bigint NOT NULL,
+    operator text,
+    rule_name text NOT NULL,
+    kind text NOT NULL,
+    episode text NOT NULL,
+    t_ms bigint NOT NULL,
+    area_name text,
+    message text NOT NULL,
+    cleared_ms bigint,
+    UNIQUE (workstation, local_id)
+);
+CREATE INDEX alerts_t ON alerts (t_ms);
+CREATE TABLE alert_items (
+    alert_id bigint NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+    item_id bigint NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    PRIMARY KEY (alert_id, item_id)
+);
+CREATE INDEX alert_items_item ON alert_items (item_id);
+"""
+
 # One SQL script per version; never edit a shipped entry, append a new one.
-MIGRATIONS = [_V1, _V2]
+MIGRATIONS = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables a pull reads, in the order their rows are applied (what a row refers to first).

@@ -397,42 +397,42 @@
 <context>
     <name>CampaignDialog</name>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="95" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="96" />
         <source>words, separated by commas</source>
         <translation>쉼표로 구분한 단어</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="103" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="104" />
         <source>saved areas or districts, separated by commas (empty: anywhere)</source>
         <translation>저장한 지역 또는 행정구역, 쉼표로 구분 (비우면 전체)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="104" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="105" />
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="105" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="106" />
         <source>Hashtags</source>
         <translation>해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="106" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="107" />
         <source>Keywords</source>
         <translation>키워드</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="107" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="108" />
         <source>From</source>
         <translation>부터</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="108" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="109" />
         <source>To</source>
         <translation>까지</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="109" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="110" />
         <source>Areas</source>
         <translation>구역</translation>
     </message>
@@ -440,222 +440,222 @@
 <context>
     <name>CampaignsPanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="145" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="157" />
         <source>New…</source>
         <translation>새로 만들기…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="146" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="158" />
         <source>Edit…</source>
         <translation>편집…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="147" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="159" />
         <source>Remove</source>
         <translation>삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="148" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="160" />
         <source>Report…</source>
         <translation>보고서…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="154" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="166" />
         <source>Districts on the map</source>
         <translation>지도에 지역 표시</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="156" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="168" />
         <source>Compare with</source>
         <translation>비교 대상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="163" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="291" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="175" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="368" />
         <source>Figure</source>
         <translation>항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="164" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="176" />
         <source>District</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="164" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="176" />
         <source>In</source>
         <translation>포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="164" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="176" />
         <source>Exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="165" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="177" />
         <source>Place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="165" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="177" />
         <source>Inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="165" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="177" />
         <source>Possibly in</source>
         <translation>포함 가능</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="166" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="178" />
         <source>Time</source>
         <translation>시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="166" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="178" />
         <source>Author</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="166" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="289" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="178" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="366" />
         <source>Engagement</source>
         <translation>참여도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="167" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="179" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="187" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="191" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="207" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="211" />
         <source>Campaigns</source>
         <translation>캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="227" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="303" />
         <source>(none)</source>
         <translation>(없음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="267" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="344" />
         <source>No campaign. New… defines one by its hashtags and period.</source>
         <translation>캠페인이 없습니다. 새로 만들기…에서 해시태그와 기간으로 정의하세요.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="274" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="351" />
         <source>{name}: {tags}, {period} ({utc}); {n} posts</source>
         <translation>{name}: {tags}, {period} ({utc}); 게시물 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="283" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="360" />
         <source>Posts</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="283" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="360" />
         <source>Unique authors</source>
         <translation>작성자 수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="284" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="361" />
         <source>New authors</source>
         <translation>신규 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="284" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="361" />
         <source>Returning authors</source>
         <translation>재참여 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="285" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="362" />
         <source>Located exactly</source>
         <translation>정확한 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="285" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="362" />
         <source>Located by place</source>
         <translation>장소명 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="286" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="363" />
         <source>Located by inference</source>
         <translation>추정 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="286" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="363" />
         <source>Not located</source>
         <translation>위치 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="287" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="364" />
         <source>In a district</source>
         <translation>지역에 포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="287" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="364" />
         <source>Districts with posts</source>
         <translation>게시물이 있는 지역 수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="288" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="365" />
         <source>Posts with engagement counts</source>
         <translation>참여도 수치가 있는 게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="289" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="366" />
         <source>Impressions (estimated)</source>
         <translation>노출 수 (추정)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="290" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="367" />
         <source>Busiest interval</source>
         <translation>가장 많은 구간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="290" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="367" />
         <source>Authors in both</source>
         <translation>양쪽 모두의 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="330" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="416" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="407" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="493" />
         <source>Campaign</source>
         <translation>캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="340" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="417" />
         <source>New campaign</source>
         <translation>새 캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="352" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="429" />
         <source>Edit campaign</source>
         <translation>캠페인 편집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="362" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="396" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="439" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="473" />
         <source>Campaign report</source>
         <translation>캠페인 보고서</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="363" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="440" />
         <source>PDF report (*.pdf);;JSON (*.json);;CSV (*.csv)</source>
         <translation>PDF 보고서 (*.pdf);;JSON (*.json);;CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="403" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="480" />
         <source>Campaign report written: {path}</source>
         <translation>캠페인 보고서 작성: {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="410" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="487" />
         <source>Remove campaign</source>
         <translation>캠페인 삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="411" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="488" />
         <source>Remove the campaign {name}? Its posts stay.</source>
         <translation>캠페인 {name}을(를) 삭제할까요? 게시물은 그대로 남습니다.</translation>
     </message>
@@ -2787,27 +2787,32 @@ Cache: {db}</source>
         <translation>공유 저장소: {time}부터 오프라인, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="224" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="219" />
+        <source>{rule} (on {workstation})</source>
+        <translation>{rule} ({workstation}에서)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="242" />
         <source>{by} changed your triage of {n} post(s) on another workstation: now {state}</source>
         <translation>{by} 님이 다른 워크스테이션에서 내가 분류한 게시물 {n}건을 바꿨습니다: 현재 {state}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="228" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="246" />
         <source>{n} post(s) triaged on another workstation ({who})</source>
         <translation>다른 워크스테이션에서 게시물 {n}건이 분류되었습니다 ({who})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="245" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="263" />
         <source>{by}, {time}: {state}, {priority}</source>
         <translation>{by}, {time}: {state}, {priority}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="249" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="267" />
         <source>(replaced your triage)</source>
         <translation>(내 분류를 대체함)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="253" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="271" />
         <source>Shared store: stopped ({error})</source>
         <translation>공유 저장소: 중지됨 ({error})</translation>
     </message>

@@ -138,3 +138,37 @@ def test_window_joins_with_the_last_day_and_fetches_older_when_the_slider_goes_t
         assert panel.last_status.have_from <= now - 55 * hour
     finally:
         win.close()
+
+
+def test_an_alert_fired_on_another_workstation_is_told_in_this_window(qtbot, tmp_path, shared_url):  # noqa: F811
+    import time
+
+    from desktop.live.alerts import AlertEngine, AlertRule, save_rule
+    from desktop.ui.main_window import MainWindow
+
+    mine, node = tmp_path / "mine.db", tmp_path / "node.db"
+    now = int(time.time() * 1000)
+    with Cache.open(node) as c:
+        save_rule(c, AlertRule(name="광화문 집결", kind="count", params={"min_count": 3, "minutes": 30}))
+    engine = AlertEngine(node, clock=lambda: now)
+    add_items(node, posts("n", 3, t0=now - 60_000))
+    with Cache.open(node) as c:
+        (fired,) = engine.on_commit([r[0] for r in c.conn.execute("SELECT id FROM items")], False)
+    engine.close()
+    Sync(node, shared_url, operator="ingest-node").once()
+    add_items(mine, posts("m", 1, t0=now - 120_000))
+    win = MainWindow(mine, restore=False)
+    qtbot.addWidget(win)
+    win.show()
+    told = []
+    win.ctx.services["live"].alertFired.connect(told.append)
+    pane = win.panel("alerts").widget.list
+    try:
+        win.panel("shared_store").connect_to(shared_url)
+        qtbot.waitUntil(lambda: pane.count() == 1, timeout=30000)
+        (alert,) = told
+        assert alert.message == fired.message and len(alert.item_ids) == 3
+        assert alert.rule_name == "광화문 집결 (on ingest-node)"
+        assert pane.item(0).text().endswith("광화문 집결 (on ingest-node)\n" + fired.message)
+    finally:
+        win.close()

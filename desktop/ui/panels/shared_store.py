@@ -170,6 +170,8 @@ class SharedStorePanel(Panel):
             self.ctx.worker.append()  # the new rows go into the index, as after a live commit
         if s.changed_elsewhere:
             self._changed(s.changed_elsewhere)
+        if s.alerts:
+            self._alerts(s.alerts)
 
     def _widen_to_store(self, s) -> None:
         """The slider reaches back to the store's first item, but widening the span moves no
@@ -203,6 +205,22 @@ class SharedStorePanel(Panel):
             return
         if window[0] < s.have_from:
             sync.request_from(int(window[0]))
+
+    # alerts fired elsewhere ------------------------------------------------------------------
+    def _alerts(self, elsewhere: list) -> None:
+        """An alert another workstation (or the ingest node) fired or cleared is told here as
+        this window's own are: in the Alerts dock, rung and notified, naming where it fired."""
+        from desktop.live.alerts import Alert
+
+        live = self.ctx.services.get("live")
+        if live is None:
+            return
+        for e in elsewhere:
+            where = self.tr("{rule} (on {workstation})").format(rule=e.rule_name or e.kind,
+                                                                 workstation=e.operator or e.workstation)
+            alert = Alert(e.local_id, 0, where, e.kind, e.t_ms, e.area_name, e.message, e.item_ids, e.episode,
+                          e.cleared_ms)
+            (live.alertFired if e.new and e.cleared_ms is None else live.alertCleared).emit(alert)
 
     # someone else changed it -----------------------------------------------------------------
     CHANGED_KEPT = 5000

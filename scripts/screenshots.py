@@ -319,6 +319,17 @@ def main() -> int:
         panel = win.panel("appeals")
         panel.confirm = lambda title, text: True
         win.session.update(incident=None, incident_name=None, text="")
+        from desktop.ui.bridge import choropleth_message
+
+        win.bridge.send(choropleth_message("sigungu", None))  # no campaign's districts from an earlier step
+
+        def wait_for(job) -> None:  # publishing and collecting run on a thread of their own
+            import time
+
+            while job is not None and not job.done:
+                app.processEvents()
+                time.sleep(0.02)
+
         dlg = panel.open()
         dlg.new_button.click()
         new = panel.new_dialog
@@ -327,6 +338,7 @@ def main() -> int:
         new.tag.setText("부산경찰")
         new.accept()
         dlg.publish_button.click()
+        wait_for(panel.job)
         tid = standin.state.tweets[-1]["id"]
         for k, (text, name) in enumerate((("남포동 근처에서 아이를 봤어요", "seen_it"),
                                           ("자갈치역 3번 출구 쪽으로 걸어갔어요", "jagalchi_m"),
@@ -335,6 +347,7 @@ def main() -> int:
             standin.add_reply(tid, text, user={"id": f"33000001{k}", "username": name},
                               created_at=f"2026-11-14T08:{10 + k * 7}:00.000Z")
         dlg.collect_button.click()
+        wait_for(panel.job)
         dlg.map_button.click()
         settle(app, win, 2.0)
         win.bridge.send({"type": "view", "center": [35.0985, 129.030], "zoom": 15})

@@ -150,3 +150,55 @@ def test_report_from_the_dock(qtbot, window, tmp_path, suffix):
         (e,) = [e for e in log.entries(action="disclose")]
     assert e.objects["campaign"] == NAME and e.objects["items"] and e.detail["format"] == f"campaign {suffix}"
     assert e.detail["compared_with"] == "안전부산"
+
+
+def test_live_rows_refresh_a_shown_campaign_off_the_window_thread(qtbot, window):
+    """Posts arriving through the live writer: a visible campaign's figures follow (computed
+    on a helper thread, no new consult entry); a hidden dock waits until it is shown."""
+    win, db = window
+    panel = win.panels["campaigns"]
+    panel.live_refresh_ms = 50
+    panel.raise_dock()
+    panel.list.setCurrentText(NAME)
+    before = panel.figures.posts
+    def campaign_consults() -> int:
+        with AuditLog.open(db) as log:
+            return sum(1 for e in log.entries(action="consult") if isinstance(e.objects, dict)
+                       and e.objects.get("campaign"))
+
+    consults = campaign_consults()
+    t = panel.figures.campaign.from_ms + 120_000
+    win.session.purpose = win.session.purpose or "public-order"
+    writer = win.live.live.ensure_writer()
+
+    def post(k: int) -> Item:
+        return Item(kind=Kind.POST, source="x", source_id=f"live-{k}", t_ms=t + k, text=f"현장 {k} #busanpolice",
+                    lat=35.1631, lon=129.1636, precision=Precision.EXACT, author=f"a{k}", hashtags=("busanpolice",))
+
+    threads = set()
+    real = panel._compute
+
+    def spy(*args):
+        import threading
+
+        threads.add(threading.current_thread().name)
+        real(*args)
+
+    panel._compute = spy
+    assert writer.put([post(k) for k in range(3)], "test") and writer.flush()
+    qtbot.waitUntil(lambda: panel.figures.posts == before + 3, timeout=30000)
+    assert threads == {"sitmap-campaign-figures"}
+    assert _cell(panel.table, 0, 1) == str(before + 3)
+    assert campaign_consults() == consults  # a refresh of what the user chose is not a new consultation
+    # hidden: new rows wait; shown again: refreshed
+    from PySide6.QtWidgets import QDockWidget
+
+    win.findChild(QDockWidget, "campaignsDock").hide()
+    assert writer.put([post(k) for k in range(3, 5)], "test") and writer.flush()
+    qtbot.waitUntil(lambda: panel._stale, timeout=30000)
+    assert panel.figures.posts == before + 3
+    dock = win.findChild(QDockWidget, "campaignsDock")
+    dock.show()
+    dock.raise_()
+    qtbot.waitUntil(lambda: panel.figures.posts == before + 5, timeout=30000)
+    assert _cell(panel.table, 0, 1) == str(before + 5)

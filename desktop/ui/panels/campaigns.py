@@ -7,9 +7,10 @@ adding, editing and removing one are ``alter`` entries."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
-from PySide6.QtCore import QDateTime, QSize, Qt, QTimeZone
+from PySide6.QtCore import QDateTime, QObject, QSize, Qt, QTimer, QTimeZone, Signal
 from PySide6.QtGui import QAction, QColor, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateTimeEdit, QDialog, QDialogButtonBox,
                                QFormLayout, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QSizePolicy,
@@ -129,8 +130,19 @@ class CampaignDialog(QDialog):
                 "areas": [a.strip() for a in self.areas.text().split(",") if a.strip()]}
 
 
+class _Figures(QObject):
+    """Carries figures computed on a helper thread back to the window's thread."""
+
+    ready = Signal(object)  # (generation, figures, other) or (generation, SitmapError)
+
+
 class CampaignsPanel(Panel):
     name = "campaigns"
+    # New rows (a live feed, an import) refresh the shown campaign at most this often, only
+    # while the dock is visible, computed on a helper thread: computing the figures on the
+    # window's thread at every index update stalled it for seconds under a live flood.
+    # 0: on the window's thread at every index update (the earlier design).
+    live_refresh_ms = 5000
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -182,6 +194,14 @@ class CampaignsPanel(Panel):
         self.remove_btn.clicked.connect(self.remove_campaign)
         self.report_btn.clicked.connect(self.ask_report)
         self._loading = False
+        self._stale = False  # rows came in while the dock was hidden
+        self._gen = 0  # the newest figures asked for; older answers are dropped
+        self._busy = False
+        self._carrier = _Figures()
+        self._carrier.ready.connect(self._refreshed)
+        self._live_timer = QTimer(ctx.window, singleShot=True)
+        self._live_timer.timeout.connect(self._live_refresh)
+        self._watching = False
 
     def docks(self) -> list[Dock]:
         return [Dock("campaignsDock", self.tr("Campaigns"), self.widget, Area.RightDockWidgetArea,
@@ -200,8 +220,66 @@ class CampaignsPanel(Panel):
             dock.raise_()
         self.reload()
 
-    def on_index(self, *_args) -> None:
+    def on_index(self, info: dict | None = None, *_args) -> None:
+        if info and info.get("added") and self.live_refresh_ms > 0:
+            if not self._live_timer.isActive():
+                self._live_timer.start(self.live_refresh_ms)
+            return
         self.reload()
+
+    # -- refreshing for new rows, off the window's thread ---------------------------------
+    def _live_refresh(self) -> None:
+        if not self._watching:
+            dock = self.ctx.window.findChild(QWidget, "campaignsDock")
+            if dock is not None:
+                self._watching = True
+                dock.visibilityChanged.connect(  # after the dock is on screen
+                    lambda shown: shown and self._stale and QTimer.singleShot(0, self._live_refresh))
+        name = self.list.currentText()
+        if not name or self._loading:
+            return
+        if not self.widget.isVisible():
+            self._stale = True  # refreshed when the dock is shown
+            return
+        if self._busy:  # one computation at a time; ask again later
+            self._live_timer.start(self.live_refresh_ms)
+            return
+        self._stale = False
+        self._busy = True
+        self._gen += 1
+        gen, other = self._gen, self.compare.currentText() if self.compare.currentIndex() > 0 else ""
+        threading.Thread(target=self._compute, args=(gen, name, other), name="sitmap-campaign-figures",
+                         daemon=True).start()
+
+    def _compute(self, gen: int, name: str, other: str) -> None:  # helper thread
+        from desktop.campaigns import compute, get
+
+        try:
+            with self._conn() as cache:
+                f = compute(cache.conn, get(cache.conn, name))
+                g = compute(cache.conn, get(cache.conn, other)) if other and other != name else None
+            out = (gen, f, g)
+        except SitmapError as exc:
+            out = (gen, exc)
+        except Exception as exc:  # a helper thread reports, never dies silently
+            out = (gen, SitmapError(f"cannot compute the campaign's figures: {exc}"))
+        self._carrier.ready.emit(out)
+
+    def _refreshed(self, out) -> None:
+        self._busy = False
+        if out[0] != self._gen:
+            return  # the user chose another campaign meanwhile (or the window closed)
+        if len(out) == 2:
+            self.summary.setText(str(out[1]))
+            return
+        # The campaign the user consulted (its consult entry was written then), with newer rows.
+        self.figures, self.other = out[1], out[2]
+        self._show()
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        self._live_timer.stop()
+        self._gen += 1  # a computation still running is not shown
 
     # -- data ----------------------------------------------------------------------------
     def _conn(self):
@@ -236,6 +314,7 @@ class CampaignsPanel(Panel):
     def show_selected(self) -> None:
         if self._loading:
             return
+        self._gen += 1  # a refresh still computing for the previous choice is not shown
         from desktop.campaigns import compute, get
 
         name = self.list.currentText()

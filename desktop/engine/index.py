@@ -243,6 +243,14 @@ class ItemIndex:
         idx.circle_groups()  # while loading, so the first district filter does not pay for it
         return idx
 
+    @staticmethod
+    def snapshot_usable(conn: sqlite3.Connection) -> bool:
+        """Whether :meth:`load` would open a saved snapshot (or the cache has no file, which
+        the one-shot read serves) rather than read every row in chunks."""
+        with read_tx(conn):
+            state = cache_state(conn)
+            return state is None or index_snapshot.open_valid(state) is not None
+
     @classmethod
     def start_load(cls, conn: sqlite3.Connection, **kw) -> IndexLoad:
         """A chunked load of every row, most recent first (``engine.loading``), not yet run:

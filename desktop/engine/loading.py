@@ -116,8 +116,8 @@ class IndexLoad:
     far; ``index`` the complete one once :attr:`complete`."""
 
     def __init__(self, conn: sqlite3.Connection, make: Callable[[], Any], base: dict, triage: dict, *,
-                 snapshot: bool = True, readers: int = READERS, first_rows: int = FIRST_ROWS,
-                 chunk_rows: int = CHUNK_ROWS, like=None) -> None:
+                 snapshot: bool = True, readers: int | None = None, first_rows: int | None = None,
+                 chunk_rows: int | None = None, like=None) -> None:
         # ``make`` builds an empty index (``ItemIndex``: it starts loads, see ItemIndex.start_load);
         # ``base``/``triage`` its column types (saved in the snapshot / read from the triage table).
         self.make, self.triage_names = make, list(triage)
@@ -133,10 +133,10 @@ class IndexLoad:
             self.sources, self.units_names, self.tags = tables(conn)
             t0, width, counts = time_bins(conn, state.max_id)
             self.tri, self.tri_stamp = triage_store.codes(conn), triage_store.stamp(conn)
-        self.chunks = plan_chunks(t0, width, counts, first_rows, chunk_rows)
+        self.chunks = plan_chunks(t0, width, counts, first_rows or FIRST_ROWS, chunk_rows or CHUNK_ROWS)
         self.total = int(counts.sum())
         self.path = state.path
-        self.readers = max(1, readers)
+        self.readers = max(1, readers or READERS)
         self._snapshot = snapshot
         self.draft = index_snapshot.Draft(state, self.total, BASE) if snapshot and self.total else None
         if self.draft is not None:

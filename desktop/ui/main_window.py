@@ -100,6 +100,10 @@ class MainWindow(QMainWindow):
         self.status = plain_label()  # the filter's description names areas and hashtags: data
         self.status.setObjectName("statusText")
         self.statusBar().addWidget(self.status, 1)
+        from desktop.ui.load_status import LoadStatus
+
+        self.load_status = LoadStatus(self.worker, lambda: self.session.zone)  # the first open's progress and Cancel
+        self.statusBar().addPermanentWidget(self.load_status)
         self.counts = plain_label()
         self.statusBar().addPermanentWidget(self.counts)
         self.who_status = plain_label()  # the operator's name is data
@@ -305,7 +309,8 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()  # e.g. "the cache is empty", now outdated
         self.session.widen_span(span[0], span[1] + 1)
         self.schedule()
-        self.daily_purge.index_ready()
+        if not info.get("partial"):  # not while the first open is still reading the cache
+            self.daily_purge.index_ready()
 
     def _page_ready(self, _info: dict) -> None:
         # A reloaded page (renderer crash) starts empty: replay everything.

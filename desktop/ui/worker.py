@@ -13,18 +13,22 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from desktop.cache import Cache, CacheError
 from desktop.engine.index import ItemIndex
+from desktop.engine.loading import CacheChanged, Cancelled, IndexLoad
 from desktop.engine.mapdata import MapData, Request
 
 log = logging.getLogger("sitmap.worker")
 APPEND_BITE = 2500  # rows merged per step (about 28 ms at 10M items)
+PUBLISH_EVERY_S = 2.0  # while a load runs, the map gets the part loaded this often (and after the first chunk)
 
 
 class QueryWorker(QObject):
     indexReady = Signal(object)  # dict: span, sources, count, load_ms
     resultReady = Signal(object)  # mapdata.Result
     failed = Signal(str)
+    loadProgress = Signal(object)  # dict: done, total, eta_s, span, complete, cancelled, seconds
     _wake = Signal()
     _more = Signal()
+    _step_next = Signal()
 
     def __init__(self, db_path: Path) -> None:
         super().__init__()
@@ -35,14 +39,32 @@ class QueryWorker(QObject):
         self.cache: Cache | None = None
         self._wake.connect(self._process)
         self._more.connect(self.append, Qt.ConnectionType.QueuedConnection)
+        self._step_next.connect(self._step, Qt.ConnectionType.QueuedConnection)
+        self._load: IndexLoad | None = None  # a chunked load under way
+        self._stopped: IndexLoad | None = None  # a cancelled one (its part is shown; it can go on)
+        self._append_due = False
+        self._load_t0 = 0.0
+        self._published_at: float | None = None
 
     @Slot()
     def load(self) -> None:
+        """(Re)build the index: from its snapshot at once when that still describes the cache,
+        else read in chunks, most recent first (engine.loading), one chunk per step so the
+        map is answered in between; the part already in is shown from the first chunk on."""
         t0 = time.perf_counter()
+        self._end_load()
         try:
             if self.cache is None:
                 self.cache = Cache.open_readonly(self.db_path)
-            index = ItemIndex.load(self.cache.conn)
+            conn = self.cache.conn
+            if ItemIndex.snapshot_usable(conn):
+                index = ItemIndex.load(conn)
+            else:
+                self._load = ItemIndex.start_load(conn, like=self.data.index if self.data else None)
+                self._load_t0, self._published_at = t0, None
+                self._emit_progress()
+                self._step_next.emit()
+                return
         except CacheError as exc:
             self.failed.emit(str(exc))
             return
@@ -50,14 +72,117 @@ class QueryWorker(QObject):
             log.exception("index load failed")
             self.failed.emit(f"cannot load the cache: {exc}")
             return
+        self._publish(index, t0)
+
+    def _publish(self, index: ItemIndex, t0: float, **extra) -> None:
         self.data = MapData(index, self.cache.conn)
         self.indexReady.emit({"span": index.span(), "sources": list(index.sources), "count": len(index),
-                              "load_ms": (time.perf_counter() - t0) * 1000})
+                              "load_ms": (time.perf_counter() - t0) * 1000, "partial": index.loaded_from_ms is not None,
+                              "loaded_from": index.loaded_from_ms, **extra})
         self._process()
+
+    def _emit_progress(self, **extra) -> None:
+        p = self._load.progress() if self._load is not None else None
+        if p is None:
+            return
+        self.loadProgress.emit({"done": p.done, "total": p.total, "eta_s": p.eta_s, "span": p.span,
+                                "complete": p.complete, "seconds": p.seconds, "cancelled": False, **extra})
+
+    @Slot()
+    def _step(self) -> None:
+        """One chunk of a running load; answers waiting requests, then queues the next."""
+        load = self._load
+        if load is None:
+            return
+        try:
+            done = load.step()
+        except Cancelled:
+            self._cancelled()
+            return
+        except CacheChanged:
+            log.info("the cache changed under the index load: starting again")
+            self.load()
+            return
+        except Exception as exc:
+            log.exception("index load failed")
+            self.failed.emit(f"cannot load the cache: {exc}")
+            self._cancelled()
+            return
+        now = time.perf_counter()
+        if done:
+            self._load = None
+            self._emit_progress_of(load)
+            self._publish(load.index, self._load_t0)
+            if self._append_due:
+                self._append_due = False
+                self._more.emit()
+            return
+        if self._published_at is None or now - self._published_at >= PUBLISH_EVERY_S:
+            self._published_at = now
+            self._publish(load.partial(), self._load_t0)
+        self._emit_progress()
+        self._process()
+        self._step_next.emit()
+
+    def _emit_progress_of(self, load, **extra) -> None:
+        keep, self._load = self._load, load
+        try:
+            self._emit_progress(**extra)
+        finally:
+            self._load = keep
+
+    def _cancelled(self) -> None:
+        """The load stopped: the part already in stays in use (and can be completed)."""
+        load = self._load
+        if load is None:
+            return
+        self._stopped = load
+        self._load = None
+        if load.placed:
+            self._publish(load.partial(), self._load_t0)
+        self._emit_progress_of(load, cancelled=True)
+        if self._append_due:
+            self._append_due = False
+            self._more.emit()
+
+    def cancel_load(self) -> None:
+        """Thread-safe: stop the running load after (or inside) the chunk being read."""
+        load = self._load
+        if load is not None:
+            load.request_cancel()
+
+    @Slot()
+    def load_rest(self) -> None:
+        """After a cancel: go on from where the load stopped (or start again if the cache
+        changed meanwhile)."""
+        load, self._stopped = self._stopped, None
+        if load is None or self._load is not None:
+            return
+        if load.resume():
+            self._load = load
+            self._load_t0, self._published_at = time.perf_counter(), time.perf_counter()
+            self._emit_progress()
+            self._step_next.emit()
+        else:
+            load.close()
+            self.load()
+
+    def _end_load(self) -> None:
+        for load in (self._load, self._stopped):
+            if load is not None:
+                load.close()
+        self._load = self._stopped = None
+
+    @property
+    def loading(self) -> bool:
+        return self._load is not None
 
     @Slot()
     def append(self) -> None:
         """New rows were committed (a live feed, an import): merge them, then redraw."""
+        if self._load is not None:  # merged when the load is complete (or cancelled)
+            self._append_due = True
+            return
         if self.data is None or self.cache is None:
             self.load()
             return
@@ -106,6 +231,7 @@ class QueryWorker(QObject):
         self.resultReady.emit(res)
 
     def close(self) -> None:
+        self._end_load()
         if self.cache is not None:
             self.cache.close()
             self.cache = None
@@ -132,7 +258,16 @@ class WorkerThread:
 
         QMetaObject.invokeMethod(self.worker, "append", Qt.ConnectionType.QueuedConnection)
 
+    def cancel_load(self) -> None:
+        self.worker.cancel_load()
+
+    def load_rest(self) -> None:
+        from PySide6.QtCore import QMetaObject, Qt
+
+        QMetaObject.invokeMethod(self.worker, "load_rest", Qt.ConnectionType.QueuedConnection)
+
     def stop(self) -> None:
+        self.worker.cancel_load()  # a load under way stops at once
         if self.thread.isRunning():
             self.thread.quit()
             self.thread.wait(10000)

@@ -471,7 +471,7 @@
     </message>
     <message>
         <location filename="../../desktop/ui/panels/campaigns.py" line="175" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="368" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="370" />
         <source>Figure</source>
         <translation>항목</translation>
     </message>
@@ -517,7 +517,7 @@
     </message>
     <message>
         <location filename="../../desktop/ui/panels/campaigns.py" line="178" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="366" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="368" />
         <source>Engagement</source>
         <translation>참여도</translation>
     </message>
@@ -533,129 +533,129 @@
         <translation>캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="303" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="305" />
         <source>(none)</source>
         <translation>(없음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="344" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="346" />
         <source>No campaign. New… defines one by its hashtags and period.</source>
         <translation>캠페인이 없습니다. 새로 만들기…에서 해시태그와 기간으로 정의하세요.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="351" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="353" />
         <source>{name}: {tags}, {period} ({utc}); {n} posts</source>
         <translation>{name}: {tags}, {period} ({utc}); 게시물 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="360" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="362" />
         <source>Posts</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="360" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="362" />
         <source>Unique authors</source>
         <translation>작성자 수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="361" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="363" />
         <source>New authors</source>
         <translation>신규 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="361" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="363" />
         <source>Returning authors</source>
         <translation>재참여 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="362" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="364" />
         <source>Located exactly</source>
         <translation>정확한 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="362" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="364" />
         <source>Located by place</source>
         <translation>장소명 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="363" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="365" />
         <source>Located by inference</source>
         <translation>추정 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="363" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="365" />
         <source>Not located</source>
         <translation>위치 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="364" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="366" />
         <source>In a district</source>
         <translation>지역에 포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="364" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="366" />
         <source>Districts with posts</source>
         <translation>게시물이 있는 지역 수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="365" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="367" />
         <source>Posts with engagement counts</source>
         <translation>참여도 수치가 있는 게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="366" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="368" />
         <source>Impressions (estimated)</source>
         <translation>노출 수 (추정)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="367" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="369" />
         <source>Busiest interval</source>
         <translation>가장 많은 구간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="367" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="369" />
         <source>Authors in both</source>
         <translation>양쪽 모두의 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="407" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="493" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="409" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="495" />
         <source>Campaign</source>
         <translation>캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="417" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="419" />
         <source>New campaign</source>
         <translation>새 캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="429" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="431" />
         <source>Edit campaign</source>
         <translation>캠페인 편집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="439" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="473" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="441" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="475" />
         <source>Campaign report</source>
         <translation>캠페인 보고서</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="440" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="442" />
         <source>PDF report (*.pdf);;JSON (*.json);;CSV (*.csv)</source>
         <translation>PDF 보고서 (*.pdf);;JSON (*.json);;CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="480" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="482" />
         <source>Campaign report written: {path}</source>
         <translation>캠페인 보고서 작성: {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="487" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="489" />
         <source>Remove campaign</source>
         <translation>캠페인 삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="488" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="490" />
         <source>Remove the campaign {name}? Its posts stay.</source>
         <translation>캠페인 {name}을(를) 삭제할까요? 게시물은 그대로 남습니다.</translation>
     </message>
@@ -2052,6 +2052,59 @@ Cache: {db}</source>
     </message>
 </context>
 <context>
+    <name>LoadStatus</name>
+    <message>
+        <location filename="../../desktop/ui/load_status.py" line="16" />
+        <source>estimating…</source>
+        <translation>예상 시간 계산 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/load_status.py" line="19" />
+        <source>about {s} s left</source>
+        <translation>약 {s}초 남음</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/load_status.py" line="20" />
+        <source>about {m} min {s} s left</source>
+        <translation>약 {m}분 {s}초 남음</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/load_status.py" line="38" />
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/load_status.py" line="40" />
+        <source>Stop reading the cache; what is loaded stays on the map</source>
+        <translation>캐시 읽기를 멈춥니다. 이미 불러온 항목은 지도에 남습니다</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/load_status.py" line="41" />
+        <source>Load the rest</source>
+        <translation>나머지 불러오기</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/load_status.py" line="53" />
+        <source>Cancelling…</source>
+        <translation>취소하는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/load_status.py" line="73" />
+        <source>Showing {span}; older items not loaded ({done} of {total})</source>
+        <translation>{span} 표시 중, 이전 항목은 불러오지 않음 ({total}개 중 {done}개)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/load_status.py" line="76" />
+        <source>Loading cancelled; nothing loaded yet</source>
+        <translation>불러오기 취소됨, 아직 불러온 항목 없음</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/load_status.py" line="87" />
+        <source>Loading the index: {done} of {total} items, {left}</source>
+        <translation>색인 불러오는 중: {total}개 중 {done}개, {left}</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../../desktop/ui/main_window.py" line="54" />
@@ -2094,47 +2147,47 @@ Cache: {db}</source>
         <translation>도구(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="172" />
+        <location filename="../../desktop/ui/main_window.py" line="176" />
         <source>Panels</source>
         <translation>패널</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="177" />
+        <location filename="../../desktop/ui/main_window.py" line="181" />
         <source>Operator and purpose…</source>
         <translation>근무자 및 목적…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="179" />
+        <location filename="../../desktop/ui/main_window.py" line="183" />
         <source>Quit</source>
         <translation>종료</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="205" />
+        <location filename="../../desktop/ui/main_window.py" line="209" />
         <source>no operator</source>
         <translation>근무자 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="288" />
+        <location filename="../../desktop/ui/main_window.py" line="292" />
         <source>{n} items · {v} in view · {ms:.0f} ms</source>
         <translation>{n}건 · 화면 {v}건 · {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="302" />
+        <location filename="../../desktop/ui/main_window.py" line="306" />
         <source>The cache is empty: import files (Ctrl+I) or run 'sitmap demo'.</source>
         <translation>캐시가 비어 있습니다: 파일을 가져오거나 (Ctrl+I) 'sitmap demo'를 실행하세요.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="328" />
+        <location filename="../../desktop/ui/main_window.py" line="333" />
         <source>stale</source>
         <translation>응답 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="328" />
+        <location filename="../../desktop/ui/main_window.py" line="333" />
         <source>reporting</source>
         <translation>보고 중</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/main_window.py" line="329" />
+        <location filename="../../desktop/ui/main_window.py" line="334" />
         <source>Unit {callsign}: last report {when} ({state})</source>
         <translation>부대 {callsign}: 마지막 보고 {when} ({state})</translation>
     </message>

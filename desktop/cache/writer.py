@@ -33,20 +33,63 @@ class Cancelled(Exception):
     """The user cancelled; the file's transaction was rolled back."""
 
 
-def _json_list(values: tuple[str, ...]) -> str:
-    # Most posts have no links and few tags: skip the encoder for the empty case (hot path).
-    return json.dumps(values, ensure_ascii=False) if values else "[]"
+class Rows(list):
+    """Item rows already built elsewhere (a worker process: :mod:`desktop.importers.pipeline`),
+    each :func:`item_values` of one Item, in file order. ``write_records`` takes one in
+    place of that many Items."""
 
 
-def item_row(it: Item, batch_id: int, keep_raw: bool) -> tuple:
+# A file bigger than this many items, written into an empty items table, has the table's
+# secondary indexes dropped during the insert and made again after it (one sort each,
+# instead of one B-tree update per row per index).
+DEFER_INDEXES_AT = 200_000
+
+
+def item_values(it: Item, keep_raw: bool) -> tuple:
+    """An item's row without its batch id (see :func:`insert_sql`)."""
     return (
         it.kind.value, it.source, it.source_id, it.t_ms, it.lat, it.lon, it.precision.value, it.radius_m,
         it.text, it.author, it.author_id, it.lang, it.place_name,
         _json_list(it.hashtags), _json_list(it.links),
         it.reply_to, it.quote_of, it.retweet_of, it.unit_uid, it.callsign,
         json.dumps(it.extra, ensure_ascii=False) if it.extra else None,
-        it.raw if keep_raw else None, batch_id,
+        it.raw if keep_raw else None,
     )
+
+
+def insert_sql(batch_id: int) -> str:
+    """The item insert for :func:`item_values` rows, the batch id written into the statement."""
+    cols = ITEM_COLUMNS[:-1]
+    return (f"INSERT OR IGNORE INTO items ({', '.join(ITEM_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(cols))}, {int(batch_id)})")
+
+
+def keeps_raw(conn: sqlite3.Connection, keep_raw: bool) -> bool:
+    """Whether original payloads are kept: asked for, and the cache does not refuse them
+    (``sitmap minimise --set keep_raw=no``)."""
+    return keep_raw and not conn.execute(
+        "SELECT 1 FROM meta WHERE key = 'minimise.keep_raw' AND value = 'no'").fetchone()
+
+
+def defer_item_indexes(conn: sqlite3.Connection) -> list[str]:
+    """In an empty items table, drop its secondary indexes and return the statements
+    that make them again. The UNIQUE (source, source_id) index stays: INSERT OR IGNORE needs it."""
+    if conn.execute("SELECT 1 FROM items LIMIT 1").fetchone():
+        return []
+    found = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'items' "
+                         "AND sql IS NOT NULL ORDER BY name").fetchall()
+    for name, _ in found:
+        conn.execute('DROP INDEX "{}"'.format(name.replace('"', '""')))
+    return [sql for _, sql in found]
+
+
+def _json_list(values: tuple[str, ...]) -> str:
+    # Most posts have no links and few tags: skip the encoder for the empty case (hot path).
+    return json.dumps(values, ensure_ascii=False) if values else "[]"
+
+
+def item_row(it: Item, batch_id: int, keep_raw: bool) -> tuple:
+    return item_values(it, keep_raw) + (batch_id,)
 
 
 def _upsert_unit(conn: sqlite3.Connection, u: Unit, batch_id: int) -> None:
@@ -105,6 +148,7 @@ def write_records(
     case_ref: str | None = None,
     after_batch: Callable[[sqlite3.Connection, int], object] | None = None,
     merge_withdrawals: bool = True,
+    expected_items: int = 0,
 ) -> ImportStats:
     """Write one file's records in a single transaction and return what happened.
 
@@ -122,16 +166,20 @@ def write_records(
     holds go too) and the cache is marked for compaction (``generation.COMPACT_DUE``);
     :func:`desktop.importers.import_file` compacts right after, the live writer leaves it to
     the next compaction and passes ``merge_withdrawals=False`` (no full-text merge per batch).
+
+    ``records`` may hold :class:`Rows` (items built in a worker process) among the records.
+    ``expected_items`` (a guess; 0 when unknown) of :data:`DEFER_INDEXES_AT` or more into an
+    empty cache has the items table's secondary indexes made once after the insert.
     """
     stats = ImportStats()
     conn = cache.conn
     seen = 0
+    deferred: list[str] = []
     rewrote = False  # did this file change or delete items written before it?
     secure = conn.execute("PRAGMA secure_delete").fetchone()[0]  # turned on for withdrawals, then back
     try:
         with cache.transaction():
-            if keep_raw and conn.execute("SELECT 1 FROM meta WHERE key = 'minimise.keep_raw' AND value = 'no'").fetchone():
-                keep_raw = False  # the cache keeps no original payloads (sitmap minimise --set keep_raw=no)
+            keep_raw = keeps_raw(conn, keep_raw)
             batch_id = conn.execute(
                 "INSERT INTO batches (path, format, started_ms, operator, purpose, case_ref) VALUES (?, ?, ?, ?, ?, ?)",
                 (path, fmt, int(time.time() * 1000), operator or None, purpose or None, case_ref or None),
@@ -142,15 +190,34 @@ def write_records(
 
             def flush() -> None:
                 if rows:
-                    cur = conn.executemany(_INSERT_ITEM, rows)
+                    cur = conn.executemany(many, rows)
                     stats.accepted += cur.rowcount
                     stats.duplicates += len(rows) - cur.rowcount
                     rows.clear()
 
+            many = insert_sql(batch_id)
+            if expected_items >= DEFER_INDEXES_AT:
+                deferred = defer_item_indexes(conn)
+
+            def restore() -> None:
+                while deferred:
+                    conn.execute(deferred.pop(0))
+
             for rec in records:
+                if type(rec) is Rows:
+                    flush()
+                    seen += len(rec)
+                    cur = conn.executemany(many, rec)
+                    stats.accepted += cur.rowcount
+                    stats.duplicates += len(rec) - cur.rowcount
+                    if progress:
+                        progress(seen)
+                    if should_cancel and should_cancel():
+                        raise Cancelled()
+                    continue
                 seen += 1
                 if isinstance(rec, Item):
-                    rows.append(item_row(rec, batch_id, keep_raw))
+                    rows.append(item_values(rec, keep_raw))
                     if len(rows) >= CHUNK:
                         flush()
                         if progress:
@@ -171,11 +238,13 @@ def write_records(
                 elif isinstance(rec, DeleteUnit):
                     conn.execute("DELETE FROM units WHERE uid = ?", (rec.uid,))
                 elif isinstance(rec, ScrubGeo):
+                    restore()  # the scrub looks items up by author
                     conn.execute("PRAGMA secure_delete = ON")  # the forgotten positions' old bytes are zeroed
                     if _scrub(conn, rec) > 0:
                         rewrote = True
                         mark_compact_due(conn)
             flush()
+            restore()
             derive_batch(conn, batch_id)
             # Withdrawn items: deletes in this file, and earlier deletes of items this file brought.
             doomed = withdrawn(conn, batch_id, wrote_tombstones)

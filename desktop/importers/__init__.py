@@ -16,7 +16,8 @@ from typing import Callable
 
 from desktop.cache import Cache
 from desktop.cache.generation import compact_due
-from desktop.cache.writer import write_records
+from desktop.cache.writer import keeps_raw, write_records
+from desktop.importers import pipeline
 from desktop.importers.base import BadRecord, ImportContext, ImportFailed, ImportOptions, Skip
 from desktop.core import purposes
 from desktop.core.model import ImportStats
@@ -95,8 +96,12 @@ def import_file(
     operator: str | None = None,
     purpose: str | None = None,
     case_ref: str | None = None,
+    parallel: bool | None = None,
 ) -> ImportResult:
     """Import one file atomically. Raises ImportFailed (nothing written) or CacheError.
+
+    ``parallel`` reads the file in a worker process while this one writes (both cores;
+    :mod:`desktop.importers.pipeline`); None decides by the file's size.
 
     No purpose, no collection: ``purpose`` (a code of :mod:`desktop.core.purposes`) must be
     given, and ``case_ref`` where the purpose needs one, else PurposeError names the file
@@ -110,13 +115,29 @@ def import_file(
     elif fmt not in FORMAT_MODULES:
         raise ImportFailed(p, f"unknown format {fmt!r} (choose one of: {', '.join(FORMATS)})")
     ctx = ImportContext(path=p, options=options or ImportOptions())
-    records = _module(fmt).read(p, ctx)
-    stats = write_records(
-        cache, records, path=str(p), fmt=fmt, keep_raw=ctx.options.keep_raw, progress=progress,
-        should_cancel=should_cancel, notes=lambda: ctx.notes, skipped=lambda: ctx.skipped,
-        operator=operator, purpose=purpose, case_ref=case_ref,
-        after_batch=_geoparser(ctx) if ctx.options.geoparse else None,
-    )
+    if parallel is None:
+        parallel = pipeline.worthwhile(p)
+    reader = None
+    if parallel:
+        reader = pipeline.Reader(FORMAT_MODULES[fmt], p, ctx, keeps_raw(cache.conn, ctx.options.keep_raw))
+        records = iter(reader)
+    else:
+        records = _module(fmt).read(p, ctx)
+    try:
+        size = p.stat().st_size
+    except OSError:
+        size = 0
+    try:
+        stats = write_records(
+            cache, records, path=str(p), fmt=fmt, keep_raw=ctx.options.keep_raw, progress=progress,
+            should_cancel=should_cancel, notes=lambda: ctx.notes, skipped=lambda: ctx.skipped,
+            operator=operator, purpose=purpose, case_ref=case_ref,
+            after_batch=_geoparser(ctx) if ctx.options.geoparse else None,
+            expected_items=size // 1000,  # a guess (a post is 1-5 kB): only decides deferring indexes
+        )
+    finally:
+        if reader is not None:
+            reader.close()
     if compact_due(cache.conn):  # the file withdrew earlier items or positions: leave no trace of them
         from desktop.cache.erase import compact
 

@@ -1,0 +1,190 @@
+"""A file read in a worker process (desktop.importers.pipeline) lands in the cache exactly
+as a one-process import puts it there: same rows, counts, skips and notes; a refused,
+cancelled or broken read leaves the cache unchanged. Real files, real caches, a real
+spawned process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from desktop.cache import Cache
+from desktop.cache.writer import Cancelled
+from desktop.importers import ImportFailed, import_file, pipeline
+from desktop.importers.base import ImportOptions
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "x" / "stream_v1.jsonl"
+COLUMNS = ("kind, source, source_id, t_ms, lat, lon, precision, radius_m, text, author, author_id, lang, place_name, "
+           "hashtags, links, reply_to, quote_of, retweet_of, unit_uid, callsign, extra, raw")
+
+
+def capture(path: Path, n: int, *, deletes_every: int = 0, bad_every: int = 0) -> Path:
+    """``n`` posts cycled from the fixture with fresh ids, with delete notices and broken lines among them."""
+    posts = []
+    for line in FIXTURE.read_bytes().splitlines():
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if "id_str" in obj and "user" in obj:
+            posts.append(obj)
+    first = 1550707825439739904
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            post = dict(posts[i % len(posts)], id=first + i * 4096, id_str=str(first + i * 4096))
+            fh.write(json.dumps(post, ensure_ascii=False) + "\n")
+            if deletes_every and i % deletes_every == deletes_every - 1:
+                sid = str(first + (i - 3) * 4096)
+                fh.write(json.dumps({"delete": {"status": {"id": int(sid), "id_str": sid, "user_id": 1,
+                                                           "user_id_str": "1"}, "timestamp_ms": "1658480000000"}}) + "\n")
+            if bad_every and i % bad_every == 0:
+                fh.write('{"created_at": "Fri Jul 22 10:00:00 +0000 2022", "id_str": \n')
+    return path
+
+
+def rows(cache: Cache) -> list[tuple]:
+    out = []
+    for r in cache.conn.execute(f"SELECT {COLUMNS} FROM items ORDER BY id"):
+        r = list(r)
+        if r[20]:  # when metrics and follower counts were captured is the import's own clock
+            extra = json.loads(r[20])
+            for v in extra.values():
+                if isinstance(v, dict):
+                    v.pop("captured_ms", None)
+            r[20] = extra
+        out.append(tuple(r))
+    return out
+
+
+def derived(cache: Cache) -> tuple:
+    q = cache.conn.execute
+    return (q("SELECT tag, item_id FROM item_tags ORDER BY tag, item_id").fetchall(),
+            q("SELECT source, source_id FROM tombstones ORDER BY 1, 2").fetchall(),
+            q("SELECT count(*) FROM items_fts WHERE items_fts MATCH '\"광화문\"'").fetchone()[0],
+            sorted(r[0] for r in q("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'items'")))
+
+
+def run(tmp_path: Path, name: str, f: Path, parallel: bool, **kw):
+    c = Cache.open(tmp_path / f"{name}.db")
+    seen: list[int] = []
+    res = import_file(c, f, fmt="x-v1", purpose="public-order", parallel=parallel, progress=seen.append,
+                      options=ImportOptions(geoparse=False, keep_raw=True), **kw)
+    return c, res, seen
+
+
+@pytest.mark.parametrize("defer", [False, True])
+def test_worker_read_gives_the_same_cache(tmp_path, monkeypatch, defer):
+    from desktop.cache import writer
+
+    if defer:  # the items indexes dropped during the insert and made again after it
+        monkeypatch.setattr(writer, "DEFER_INDEXES_AT", 1)
+    f = capture(tmp_path / "c.jsonl", 12_000, deletes_every=997, bad_every=1501)
+    a, ra, seen_a = run(tmp_path, "serial", f, False)
+    b, rb, seen_b = run(tmp_path, "parallel", f, True)
+    try:
+        assert ra.stats.accepted > 10_000 and ra.stats.deleted > 0 and ra.stats.skipped > 0
+        assert (ra.stats.accepted, ra.stats.duplicates, ra.stats.skipped, ra.stats.deleted, ra.stats.notes) == \
+               (rb.stats.accepted, rb.stats.duplicates, rb.stats.skipped, rb.stats.deleted, rb.stats.notes)
+        assert [str(s) for s in ra.skips] == [str(s) for s in rb.skips]  # the same line numbers
+        assert rows(a) == rows(b) and derived(a) == derived(b)
+        assert seen_a[-1] == seen_b[-1] and len(seen_b) > 2  # progress as the file goes, to the same count
+        a.conn.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
+        b.conn.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
+        # Importing it again through the worker adds nothing.
+        again = import_file(b, f, fmt="x-v1", purpose="public-order", parallel=True,
+                            options=ImportOptions(geoparse=False, keep_raw=True))
+        assert again.stats.accepted == 0 and again.stats.duplicates == rb.stats.accepted
+    finally:
+        a.close()
+        b.close()
+
+
+def _state(c: Cache) -> tuple:
+    q = c.conn.execute
+    return (q("SELECT count(*) FROM items").fetchone()[0], q("SELECT count(*) FROM batches").fetchone()[0],
+            q("SELECT count(*) FROM item_tags").fetchone()[0],
+            sorted(r[0] for r in q("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'items'")))
+
+
+def test_a_file_refused_late_leaves_the_cache_unchanged(tmp_path):
+    f = capture(tmp_path / "c.jsonl", 6000)
+    with open(f, "ab") as fh:  # then more lines in another encoding than it had good ones
+        fh.write(("{\"text\": \"caf\xe9\"}\n".encode("latin-1")) * 7000)
+    c = Cache.open(tmp_path / "c.db")
+    try:
+        import_file(c, capture(tmp_path / "first.jsonl", 10), fmt="x-v1", purpose="public-order", parallel=False)
+        before = _state(c)
+        with pytest.raises(ImportFailed) as err:
+            import_file(c, f, fmt="x-v1", purpose="public-order", parallel=True)
+        assert str(err.value).startswith(f"{f}: not UTF-8 text (invalid byte at line 6001")
+        assert _state(c) == before
+    finally:
+        c.close()
+
+
+def test_cancel_stops_the_worker_and_keeps_nothing(tmp_path):
+    f = capture(tmp_path / "c.jsonl", 30_000)
+    c = Cache.open(tmp_path / "c.db")
+    readers = []
+    orig = pipeline.Reader.__init__
+
+    def spy(self, *a, **kw):
+        orig(self, *a, **kw)
+        readers.append(self)
+
+    pipeline.Reader.__init__ = spy
+    try:
+        before = _state(c)
+        with pytest.raises(Cancelled):
+            import_file(c, f, fmt="x-v1", purpose="public-order", parallel=True, should_cancel=lambda: True)
+        assert _state(c) == before
+        assert readers and not readers[0]._proc.is_alive()
+    finally:
+        pipeline.Reader.__init__ = orig
+        c.close()
+
+
+def test_a_killed_reader_fails_the_file_cleanly(tmp_path):
+    f = capture(tmp_path / "c.jsonl", 30_000)
+    c = Cache.open(tmp_path / "c.db")
+    try:
+        before = _state(c)
+        killed = []
+
+        def progress(n: int) -> None:
+            if not killed:
+                killed.append(n)
+                os.kill(reader_pid(), signal.SIGKILL)
+
+        readers = []
+        orig = pipeline.Reader.__init__
+
+        def spy(self, *a, **kw):
+            orig(self, *a, **kw)
+            readers.append(self)
+
+        def reader_pid() -> int:
+            return readers[0].pid
+
+        pipeline.Reader.__init__ = spy
+        try:
+            with pytest.raises(ImportFailed, match="the reading process stopped unexpectedly"):
+                import_file(c, f, fmt="x-v1", purpose="public-order", parallel=True, progress=progress)
+        finally:
+            pipeline.Reader.__init__ = orig
+        assert killed and _state(c) == before
+        # The cache is fine for the next import.
+        assert import_file(c, f, fmt="x-v1", purpose="public-order", parallel=True).stats.accepted > 20_000
+    finally:
+        c.close()
+
+
+def test_only_big_files_use_a_worker(tmp_path, monkeypatch):
+    small = capture(tmp_path / "s.jsonl", 10)
+    assert not pipeline.worthwhile(small)
+    monkeypatch.setattr(pipeline, "MIN_BYTES", 1)
+    assert pipeline.worthwhile(small) == ((os.cpu_count() or 1) > 1)

@@ -39,10 +39,13 @@ def _unit(name):
 
 
 def post(sid, t, *, tags=(), text="", lat=None, lon=None, prec=Precision.UNKNOWN, r=None, author="a", aid=None,
-         lang="ko", metrics=None, kind=Kind.POST, source="x"):
+         lang="ko", metrics=None, kind=Kind.POST, source="x", followers=None):
+    extra = {"metrics": metrics} if metrics else {}
+    if followers is not None:
+        extra["author_followers"] = {"n": followers, "captured_ms": DAY + 9 * H}
     return Item(kind=kind, source=source, source_id=sid, t_ms=t, text=text or " ".join("#" + x for x in tags),
                 lat=lat, lon=lon, precision=prec, radius_m=r, author=author, author_id=aid or author, lang=lang,
-                hashtags=tuple(tags), extra={"metrics": metrics} if metrics else None)
+                hashtags=tuple(tags), extra=extra or None)
 
 
 @pytest.fixture
@@ -54,15 +57,16 @@ def busan(tmp_path):
         # in the period, with a campaign tag
         post("p1", DAY + 10 * 60_000, tags=("busanpolice", "byhand"), lat=jung["lat"], lon=jung["lon"],
              prec=Precision.EXACT, author="old", metrics={"likes": 5, "reposts": 1, "impressions": 900,
-                                                           "captured_ms": DAY + 9 * H, "from": "x-v2"}),
+                                                           "captured_ms": DAY + 9 * H, "from": "x-v2"}, followers=1200),
         post("p2", DAY + 20 * 60_000, tags=("BusanPolice",), lat=haeundae["lat"], lon=haeundae["lon"],
              prec=Precision.PLACE, r=300.0, author="new1", lang="en",
-             metrics={"likes": 40, "reposts": 9, "replies": 2, "captured_ms": DAY + 9 * H, "from": "x-v2"}),
+             metrics={"likes": 40, "reposts": 9, "replies": 2, "captured_ms": DAY + 9 * H, "from": "x-v2"},
+             followers=300),
         # an inferred circle far larger than 부산진구 (centre inside it): vague, possibly in its neighbours
         post("p3", DAY + 2 * H, tags=("kids",), lat=jin["lat"], lon=jin["lon"], prec=Precision.INFERRED, r=9000.0,
              author="new2"),
         # no position at all; matched by a keyword in the text, no hashtag
-        post("p4", DAY + 3 * H, text="아동학대 예방 손팻말 만들었어요", author="new1"),
+        post("p4", DAY + 3 * H, text="아동학대 예방 손팻말 만들었어요", author="new1", followers=350),
         # exact, at sea off Busan: outside every district
         post("p5", DAY + 3 * H + 1, tags=("byhand",), lat=34.9, lon=129.3, prec=Precision.EXACT, author="new3",
              lang=None),
@@ -148,6 +152,10 @@ def test_figures_count_every_post_once_and_honestly(busan):
     assert dict(map(tuple, f.languages)) == {"ko": 3, "en": 1, "und": 1}
     assert f.engagement["posts_with_counts"] == 2 and f.engagement["total"] == 6 + 51
     assert f.engagement["impressions_estimated"] == 900
+    # the estimated audience from the authors' follower counts: per post, then each author once
+    assert f.engagement["posts_with_followers"] == 3
+    assert f.engagement["potential_impressions_estimated"] == 1200 + 300 + 350
+    assert f.engagement["reach_estimated"] == 1200 + 350  # new1 once, at the larger count
     assert [p["source_id"] for p in f.top_posts] == ["p2", "p1"]
     assert f.top_posts[0]["metrics"] == {"likes": 40, "reposts": 9, "replies": 2}
     assert f.top_posts[0]["captured_ms"] == DAY + 9 * H
@@ -234,3 +242,37 @@ def test_the_demo_defines_its_busan_campaign(tmp_path):
         assert f.authors["returning"] > 0 and f.authors["new"] > 0  # the campaign starts an hour into the day
         assert {"busanpolice", "byhand", "kids", "childabuseprevention"} <= {
             t for (t,) in cache.conn.execute("SELECT DISTINCT tag FROM item_tags")}
+
+
+def test_x_imports_keep_the_authors_follower_counts_for_the_estimated_audience(tmp_path):
+    from pathlib import Path
+
+    from desktop.importers import import_file
+
+    fixture = Path(__file__).parent / "fixtures" / "x" / "stream_v1.jsonl"
+    expect = {}
+    for line in fixture.read_bytes().decode("utf-8", "replace").splitlines():  # (it has broken lines)
+        try:
+            tw = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(tw, dict) and isinstance(tw.get("user"), dict) and "followers_count" in tw["user"]:
+            expect[tw.get("id_str")] = tw["user"]["followers_count"]
+    page = {"data": [
+        {"id": "1864000000000000001", "text": "#busanpolice 손팻말", "author_id": "11", "created_at": "2026-11-14T01:00:00.000Z"},
+        {"id": "1864000000000000002", "text": "RT @a: #busanpolice", "author_id": "12",
+         "created_at": "2026-11-14T01:05:00.000Z", "referenced_tweets": [{"type": "retweeted", "id": "1864000000000000001"}]},
+        {"id": "1864000000000000003", "text": "no metrics asked", "author_id": "13", "created_at": "2026-11-14T01:06:00.000Z"}],
+        "includes": {"users": [{"id": "11", "username": "a", "public_metrics": {"followers_count": 5120}},
+                               {"id": "12", "username": "b", "public_metrics": {"followers_count": 40}},
+                               {"id": "13", "username": "c"}]}}
+    v2 = tmp_path / "search.json"
+    v2.write_text(json.dumps(page, ensure_ascii=False), encoding="utf-8")
+    with Cache.open(tmp_path / "x.db") as cache:
+        import_file(cache, fixture, purpose="campaign")
+        import_file(cache, v2, purpose="campaign")
+        got = {sid: (json.loads(e) or {}).get("author_followers", {}).get("n") if e else None
+               for sid, e in cache.conn.execute("SELECT source_id, extra FROM items")}
+    stored_v1 = {k: v for k, v in expect.items() if k in got}
+    assert stored_v1 and all(got[k] == v for k, v in stored_v1.items())  # retweets too: the retweeter's own
+    assert (got["1864000000000000001"], got["1864000000000000002"], got["1864000000000000003"]) == (5120, 40, None)

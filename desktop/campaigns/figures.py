@@ -298,6 +298,32 @@ def _name_of(rows: list[tuple], key: tuple) -> str:
     return key[1]
 
 
+def _audience(rows: list[tuple]) -> dict:
+    """The estimated audience from the authors' follower counts when the posts were read
+    (``extra.author_followers``; core.engagement): potential impressions sum them post by
+    post, reach sums each distinct author's once (their largest count). Estimates: neither
+    is what people saw."""
+    posts = impressions = 0
+    by_author: dict = {}
+    for r in rows:
+        extra = r[10]
+        if not extra or '"author_followers"' not in extra:
+            continue
+        try:
+            n = json.loads(extra)["author_followers"]["n"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            continue
+        posts += 1
+        impressions += n
+        key = _author_key(r)
+        if key is not None:
+            by_author[key] = max(n, by_author.get(key, 0))
+    return {"posts_with_followers": posts, "potential_impressions_estimated": impressions,
+            "reach_estimated": sum(by_author.values())}
+
+
 def _engagement(conn: sqlite3.Connection, f: Figures, rows: list[tuple], top: int) -> None:
     scored = []
     total = impressions = 0
@@ -322,7 +348,7 @@ def _engagement(conn: sqlite3.Connection, f: Figures, rows: list[tuple], top: in
     scored.sort(key=lambda x: (-x[0], -x[1], x[2]))
     f.engagement = {"posts_with_counts": len(scored), "posts_without_counts": len(rows) - len(scored),
                     "total": total, "impressions_estimated": impressions,
-                    "by_source": [[k, v] for k, v in by_source.most_common()]}
+                    "by_source": [[k, v] for k, v in by_source.most_common()], **_audience(rows)}
     best = scored[:top]
     if not best:
         f.top_posts = []
@@ -353,6 +379,8 @@ COMPARE_ROWS = (
     ("posts with engagement counts", lambda f: f.engagement.get("posts_with_counts", 0)),
     ("engagement", lambda f: f.engagement.get("total", 0)),
     ("impressions (estimated)", lambda f: f.engagement.get("impressions_estimated", 0)),
+    ("potential impressions (estimated)", lambda f: f.engagement.get("potential_impressions_estimated", 0)),
+    ("reach (estimated)", lambda f: f.engagement.get("reach_estimated", 0)),
     ("busiest bin", lambda f: (f.peak() or (None, 0))[1]),
 )
 

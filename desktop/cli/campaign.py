@@ -147,6 +147,9 @@ def _show_text(f, zone: str) -> list[str]:
     e = f.engagement
     lines.append(f"  engagement {e['total']} over {e['posts_with_counts']} posts with counts "
                  f"({e['posts_without_counts']} without); impressions (estimated) {e['impressions_estimated']}")
+    if e.get("posts_with_followers"):
+        lines.append(f"  audience (estimated, from {e['posts_with_followers']} posts' author follower counts): "
+                     f"potential impressions {e['potential_impressions_estimated']}, reach {e['reach_estimated']}")
     for i, t in enumerate(f.top_posts[:5], 1):
         text = " ".join((t["text"] or "").split())[:80]
         cap = f", counts as of {fmt(t['captured_ms'], zone)}" if t.get("captured_ms") else ""

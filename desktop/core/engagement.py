@@ -20,6 +20,15 @@ Sources and their fields:
 
 A repost carries the counts of the post it reposts, so :func:`from_x_v2` and
 :func:`from_x_v1` are not called for reposts (the original post is counted once).
+
+The author's follower count when the post was read goes apart, in
+``items.extra["author_followers"]`` (``{"n": 5120, "captured_ms": …}``), for every post a
+repost included: the estimated audience of a campaign is built from it (X v1.1
+``user.followers_count``; X v2 ``includes.users[].public_metrics.followers_count`` when the
+request asked for ``user.fields=public_metrics``). Estimates, in the sense the media-monitoring
+trade uses them: *potential impressions* sum the followers of each post's author, post by
+post; *reach* sums the followers of the distinct authors once each. Neither is what people
+saw.
 """
 
 from __future__ import annotations
@@ -105,6 +114,22 @@ def from_facebook(post: Any, captured_ms: int) -> dict | None:
     return out
 
 
+def followers(count: Any, captured_ms: int) -> dict | None:
+    """The author's follower count as kept in ``extra["author_followers"]`` (None if unusable)."""
+    n = _count(count)
+    return None if n is None else {"n": n, "captured_ms": int(captured_ms)}
+
+
+def with_followers(extra: dict | None, count: Any, captured_ms: int) -> dict | None:
+    """``extra`` with the author's follower count added (a new dict; unchanged when unknown)."""
+    f = followers(count, captured_ms)
+    if f is None:
+        return extra
+    out = dict(extra or {})
+    out["author_followers"] = f
+    return out
+
+
 def with_metrics(extra: dict | None, metrics: dict | None) -> dict | None:
     """``extra`` with ``metrics`` added under "metrics" (a new dict; None stays None)."""
     if not metrics:
@@ -124,4 +149,5 @@ def score(metrics: Any) -> int | None:
     return sum(vals) if vals else None
 
 
-__all__ = ["ALL_KEYS", "ENGAGEMENT_KEYS", "from_facebook", "from_x_v1", "from_x_v2", "score", "with_metrics"]
+__all__ = ["ALL_KEYS", "ENGAGEMENT_KEYS", "followers", "from_facebook", "from_x_v1", "from_x_v2", "score",
+           "with_followers", "with_metrics"]

@@ -73,7 +73,8 @@ def csv_rows(fig: dict, comparison: dict | None = None) -> list[tuple]:
             add("district", d["code"], d["name"], m, d[m])
     for lang, n in fig["languages"]:
         add("language", lang, "", "posts", n)
-    for k in ("posts_with_counts", "posts_without_counts", "total", "impressions_estimated"):
+    for k in ("posts_with_counts", "posts_without_counts", "total", "impressions_estimated", "posts_with_followers",
+              "potential_impressions_estimated", "reach_estimated"):
         add("engagement", "", "", k, fig["engagement"].get(k, 0))
     for rank, p in enumerate(fig["top_posts"], 1):
         key = f"{p['source']}:{p['source_id']}"

@@ -18,7 +18,7 @@ from desktop.importers import jsonfile
 from desktop.importers.base import (
     BadRecord, ImportContext, check_latlon, hashtags_in, links_in, parse_time, place_radius_m,
 )
-from desktop.core.engagement import from_x_v1, with_metrics
+from desktop.core.engagement import from_x_v1, with_followers, with_metrics
 from desktop.core.model import DeleteItem, Item, Kind, Precision, Record, ScrubGeo, to_ms
 
 NAME = "x-v1"
@@ -174,9 +174,16 @@ def convert(tw: dict, *, raw: str | None = None, author: str | None = None, auth
         links=tuple(u for u in links if isinstance(u, str)) if links else (),
         reply_to=id_of(tw, "in_reply_to_status_id"), quote_of=quote_of,
         retweet_of=id_of(rt, "id") if isinstance(rt, dict) else None, raw=raw,
-        # A retweet's counts are its original's: kept on the original only.
-        extra=None if isinstance(rt, dict) else with_metrics(None, from_x_v1(tw, int(time.time() * 1000))),
+        # A retweet's counts are its original's: kept on the original only. Its author's
+        # followers are the retweeter's own.
+        extra=_extra(tw, rt, user),
     )
+
+
+def _extra(tw: dict, rt: Any, user: Any) -> dict | None:
+    now = int(time.time() * 1000)
+    extra = None if isinstance(rt, dict) else with_metrics(None, from_x_v1(tw, now))
+    return with_followers(extra, user.get("followers_count"), now) if isinstance(user, dict) else extra
 
 
 def id_of(obj: dict, key: str) -> str | None:

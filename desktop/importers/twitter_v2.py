@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from desktop.importers import jsonfile
 from desktop.importers.base import BadRecord, ImportContext, check_latlon, parse_time
 from desktop.importers.twitter_v1 import SOURCE, box_position, id_of, plural, text_tags_links
-from desktop.core.engagement import from_x_v2, with_metrics
+from desktop.core.engagement import from_x_v2, with_followers, with_metrics
 from desktop.core.model import Item, Kind, Precision, Record
 
 NAME = "x-v2"
@@ -68,6 +68,8 @@ def _page(page: dict, raw: str, where: str, ctx: ImportContext, tally: _Tally) -
               if isinstance(p, dict) and isinstance(p.get("id"), str)}
     users = {u["id"]: u.get("username") for u in includes.get("users") or ()
              if isinstance(u, dict) and isinstance(u.get("id"), str)}
+    followers = {u["id"]: u["public_metrics"].get("followers_count") for u in includes.get("users") or ()
+                 if isinstance(u, dict) and isinstance(u.get("id"), str) and isinstance(u.get("public_metrics"), dict)}
     included = {t["id"]: t for t in includes.get("tweets") or ()
                 if isinstance(t, dict) and isinstance(t.get("id"), str)}
     errors = page.get("errors")
@@ -95,7 +97,7 @@ def _page(page: dict, raw: str, where: str, ctx: ImportContext, tally: _Tally) -
     for i, t in enumerate(posts, 1):
         w = where if single else f"{where}, post {i}"
         item_raw = raw if single else (jsonfile.raw_json(t) if keep_raw else None)
-        item = _one(t, w, item_raw, ctx, places, users, included, tally)
+        item = _one(t, w, item_raw, ctx, places, users, included, tally, followers)
         if item is not None:
             tally.remember(item.source_id)
             yield item
@@ -106,17 +108,17 @@ def _page(page: dict, raw: str, where: str, ctx: ImportContext, tally: _Tally) -
             continue
         tally.remember(t["id"])
         item_raw = jsonfile.raw_json(t) if keep_raw else None
-        item = _one(t, f"{where}, included post {i}", item_raw, ctx, places, users, included, tally)
+        item = _one(t, f"{where}, included post {i}", item_raw, ctx, places, users, included, tally, followers)
         if item is not None:
             yield item
 
 
 def _one(t: Any, where: str, raw: str | None, ctx: ImportContext, places: dict, users: dict, included: dict,
-         tally: _Tally) -> Item | None:
+         tally: _Tally, followers: dict | None = None) -> Item | None:
     try:
         if not isinstance(t, dict):
             raise BadRecord("not a JSON object")
-        item = convert(t, places, users, included, raw=raw, tally=tally)
+        item = convert(t, places, users, included, raw=raw, tally=tally, followers=followers)
     except jsonfile.RECORD_ERRORS as exc:
         ctx.skip(where, jsonfile.reason(exc))
         return None
@@ -124,8 +126,9 @@ def _one(t: Any, where: str, raw: str | None, ctx: ImportContext, places: dict, 
 
 
 def convert(t: dict, places: dict, users: dict, included: dict, *, raw: str | None = None,
-            tally: _Tally | None = None) -> Item:
-    """One v2 post as an Item, joining its place and author from the page's includes.
+            tally: _Tally | None = None, followers: dict | None = None) -> Item:
+    """One v2 post as an Item, joining its place and author (and the author's follower count,
+    ``followers``: user id -> count) from the page's includes.
 
     Raises BadRecord, or KeyError/TypeError and the like for a malformed object.
     """
@@ -161,8 +164,11 @@ def convert(t: dict, places: dict, users: dict, included: dict, *, raw: str | No
         author=author if isinstance(author, str) and author else None, author_id=author_id,
         lang=lang if isinstance(lang, str) and lang != "und" else None, place_name=place_name,
         hashtags=tuple(tags), links=tuple(u for u in links if isinstance(u, str)), raw=raw,
-        # A repost's counts are its original's: kept on the original only.
-        extra=base if "retweet_of" in refs else with_metrics(base, from_x_v2(t.get("public_metrics"), _now_ms())),
+        # A repost's counts are its original's: kept on the original only; its author's
+        # followers are the reposter's own.
+        extra=with_followers(base if "retweet_of" in refs else with_metrics(base, from_x_v2(t.get("public_metrics"),
+                                                                                           _now_ms())),
+                             (followers or {}).get(author_id), _now_ms()),
         **refs,
     )
 

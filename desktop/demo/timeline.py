@@ -286,7 +286,7 @@ def _posts(plan: _Plan, st: _Stream, rng: np.random.Generator, a: int, b: int, n
         off = rng.random(n) < st.p_official
         pick = rng.integers(0, len(st.official), int(off.sum()))
         author[off], author_id[off] = st.official[pick], st.official_ids[pick]
-    extra = _metrics(plan, st, a, n, off) if st.engagement else np.full(n, "", dtype=object)
+    extra = _metrics(plan, st, a, n, off, who) if st.engagement else np.full(n, "", dtype=object)
     return {
         "extra": extra,
         "t_ms": t, "lat": lat, "lon": lon, "precision": _PRECISIONS[prec],
@@ -297,10 +297,17 @@ def _posts(plan: _Plan, st: _Stream, rng: np.random.Generator, a: int, b: int, n
     }
 
 
-def _metrics(plan: _Plan, st: _Stream, a: int, n: int, official) -> np.ndarray:
+def _metrics(plan: _Plan, st: _Stream, a: int, n: int, official, who: np.ndarray) -> np.ndarray:
     """extra["metrics"] JSON for a share of the posts: likes, reposts, replies, quotes and
-    impressions, as counted an hour after the scenario's end; official accounts get more."""
+    impressions, as counted an hour after the scenario's end; official accounts get more.
+    The same posts carry their author's follower count (``author_followers``), one count per
+    author (skewed: a few accounts have most of the followers; official ones tens of thousands)."""
     spec = st.engagement
+    frng = np.random.default_rng([plan.seed, 4, zlib.crc32(str(st.region).encode())])
+    per_author = np.exp(frng.normal(5.3, 1.5, len(plan.authors[st.region][0]))).astype(np.int64)
+    followers = per_author[who]
+    if official is not None:
+        followers = np.where(official, 48_000 + (who % 7) * 3_100, followers)
     rng = np.random.default_rng([plan.seed, 3, st.key, a])
     has = rng.random(n) < spec["share"]
     boost = np.where(official, spec.get("official_factor", 1.0), 1.0) if official is not None else np.ones(n)
@@ -314,7 +321,7 @@ def _metrics(plan: _Plan, st: _Stream, a: int, n: int, official) -> np.ndarray:
     for i in np.flatnonzero(has):
         out[i] = (f'{{"metrics": {{"likes": {likes[i]}, "reposts": {reposts[i]}, "replies": {replies[i]}, '
                   f'"quotes": {quotes[i]}, "impressions": {impressions[i]}, "captured_ms": {captured}, '
-                  f'"from": "x-v2"}}}}')
+                  f'"from": "x-v2"}}, "author_followers": {{"n": {followers[i]}, "captured_ms": {captured}}}}}')
     return out
 
 

@@ -58,10 +58,10 @@ LABELS: dict[str, dict[str, str]] = {
         "top_posts": "Top posts by engagement",
         "engagement_note": ("Engagement is the sum of likes, reposts, replies, quotes, bookmarks, reactions, comments "
                             "and shares as the source gave them ({with_} of {posts} posts have counts), as captured "
-                            "at the time shown. Impressions are the source's estimate: {impressions}. From the "
-                            "authors' follower counts ({with_f} posts), estimated: potential impressions "
-                            "{potential} (followers per post), reach {reach} (followers of the distinct authors); "
-                            "neither is what people saw."),
+                            "at the time shown. Impressions are the source's estimate: {impressions}."),
+        "audience_note": ("From the authors' follower counts when read ({with_f} posts), estimated: potential "
+                          "impressions {potential} (followers per post), reach {reach} (followers of the distinct "
+                          "authors). Neither is what people saw."),
         "no_engagement": "No post of the campaign came with engagement counts.",
         "when": "Time",
         "author": "Author",
@@ -106,9 +106,9 @@ LABELS: dict[str, dict[str, str]] = {
         "top_posts": "참여도 상위 게시물",
         "engagement_note": ("참여도는 출처가 제공한 좋아요, 리포스트, 답글, 인용, 북마크, 반응, 댓글, 공유의 합입니다 "
                             "(게시물 {posts}건 중 {with_}건에 수치가 있음). 수치는 표시된 수집 시각 기준입니다. "
-                            "노출 수는 출처의 추정치입니다: {impressions}. 작성자 팔로워 수(게시물 {with_f}건) 기준 추정: "
-                            "잠재 노출 {potential}(게시물별 팔로워 합), 도달 {reach}(서로 다른 작성자의 팔로워 합). "
-                            "실제로 본 사람 수가 아닙니다."),
+                            "노출 수는 출처의 추정치입니다: {impressions}."),
+        "audience_note": ("수집 당시 작성자 팔로워 수(게시물 {with_f}건) 기준 추정: 잠재 노출 {potential}(게시물별 "
+                          "팔로워 합), 도달 {reach}(서로 다른 작성자의 팔로워 합). 실제로 본 사람 수가 아닙니다."),
         "no_engagement": "참여도 수치가 있는 캠페인 게시물이 없습니다.",
         "when": "시각",
         "author": "작성자",
@@ -195,10 +195,11 @@ def _render(fig: dict, lang: str, *, operator: str, purpose: str, generated_ms: 
     doc.heading(L["top_posts"])
     e = fig["engagement"]
     doc.para(L["engagement_note"].format(with_=_n(e.get("posts_with_counts", 0)), posts=_n(fig["posts"]),
-                                         impressions=_n(e.get("impressions_estimated", 0)),
-                                         with_f=_n(e.get("posts_with_followers", 0)),
-                                         potential=_n(e.get("potential_impressions_estimated", 0)),
-                                         reach=_n(e.get("reach_estimated", 0))), size=8.5)
+                                         impressions=_n(e.get("impressions_estimated", 0))), size=8.5)
+    if e.get("posts_with_followers"):
+        doc.para(L["audience_note"].format(with_f=_n(e["posts_with_followers"]),
+                                           potential=_n(e.get("potential_impressions_estimated", 0)),
+                                           reach=_n(e.get("reach_estimated", 0))), size=8.5)
     pdf.ln(1)
     if fig["top_posts"]:
         rows = [[fmt(t["t_ms"]), plain(t["author"] or "", 30), plain(t["text"], 160), _n(t["engagement"]),

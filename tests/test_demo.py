@@ -226,3 +226,29 @@ def test_write_demo_honours_earlier_deletes(tmp_path):
     assert stats.accepted == SMALL - 1 and stats.deleted == 1
     assert not cache.conn.execute("SELECT 1 FROM items WHERE source_id = ?", (first_post[2],)).fetchone()
     cache.conn.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")  # raises if out of step
+
+
+def test_slices_drawn_in_a_worker_process_are_the_same(tmp_path, monkeypatch):
+    """A big demo's slices come from a spawned worker process: the same rows, and the same cache."""
+    here = [(c.rows, c.reports, c.latest) for c in generator.chunks(3, 4000)]
+    there = [(c.rows, c.reports, c.latest) for c in generator.chunks_in_worker(3, 4000)]
+    assert repr(there) == repr(here) and len(here[0][0]) == 4000  # repr: NaN stands for NULL, and NaN != NaN
+    caches = []
+    for at in (10**9, 1):
+        monkeypatch.setattr(generator, "WORKER_AT", at)
+        c = Cache.open(tmp_path / f"w{at}.db")
+        stats = write_demo(c, seed=5, size=SMALL, geoparse=False)
+        caches.append((stats.accepted, stats.units, _dump(c), c.conn.execute("SELECT * FROM units ORDER BY uid").fetchall()))
+        c.close()
+    assert caches[0][0] == SMALL and caches[0][:3] == caches[1][:3]
+    assert [r[:-1] for r in caches[0][3]] == [r[:-1] for r in caches[1][3]]
+
+
+def test_leaving_the_worker_early_stops_it():
+    it = generator.chunks_in_worker(3, 2 * timeline.CHUNK + 10)  # three slices; the queue holds two
+    first = next(it)
+    assert repr(first.rows[:100]) == repr(next(generator.chunks(3, 2 * timeline.CHUNK + 10)).rows[:100])
+    it.close()  # the process is ended, not left drawing into a full queue
+    import multiprocessing
+
+    assert not [p for p in multiprocessing.active_children() if p.name == "sitmap-demo-draw"]

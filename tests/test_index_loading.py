@@ -83,14 +83,15 @@ def test_chunked_load_equals_the_one_shot_read(cache):
     _answers_equal(idx, one, cache.conn)
 
 
-def test_the_plan_puts_the_most_recent_rows_first_and_covers_every_row():
-    counts = np.array([5, 0, 7, 300, 2, 2, 1000, 1, 1])
-    chunks = plan_chunks(100, 10, counts, first_rows=3, chunk_rows=10)
-    assert chunks[0].end == counts.sum() and chunks[-1].start == 0
-    assert all(a.start == b.end and a.lo == b.hi for a, b in zip(chunks, chunks[1:]))
-    assert chunks[0].end - chunks[0].start == 2  # the newest bins up to the first chunk's size
-    big = next(c for c in chunks if c.end - c.start == 1000)  # a bin is never split
-    assert big.hi - big.lo == 10
+def test_the_plan_cuts_older_rows_at_sampled_quantiles_back_to_the_start():
+    t = np.sort(np.random.default_rng(1).integers(0, 1_000_000, 6400))
+    chunks = plan_chunks(2_000_000, t, 100_000, chunk_rows=10_000)
+    assert chunks[0].lo == 2_000_000 and chunks[0].hi == 2**63 - 1 and chunks[-1].lo == -2**63
+    assert all(a.lo == b.hi and a.lo > b.lo for a, b in zip(chunks, chunks[1:]))
+    assert len(chunks) == 11
+    inner = [c.hi - c.lo for c in chunks[2:-1]]
+    assert max(inner) < 2.5 * min(inner)  # about equal counts for a uniform sample
+    assert [(c.lo, c.hi) for c in plan_chunks(5, np.zeros(0, np.int64), 0)] == [(5, 2**63 - 1)]
 
 
 def test_a_partial_index_answers_like_the_cache_on_the_span_it_holds(cache):

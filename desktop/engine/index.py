@@ -236,10 +236,11 @@ class ItemIndex:
 
     # building -----------------------------------------------------------------------
     @classmethod
-    def load(cls, conn: sqlite3.Connection, *, snapshot: bool = True) -> "ItemIndex":
-        """The index of the cache behind ``conn``; from its snapshot when that is still valid."""
+    def load(cls, conn: sqlite3.Connection, *, snapshot: bool = True, progress=None) -> "ItemIndex":
+        """The index of the cache behind ``conn``; from its snapshot when that is still valid
+        (else read in chunks; ``progress`` as in :meth:`reload`)."""
         idx = cls()
-        idx.reload(conn, snapshot=snapshot)
+        idx.reload(conn, snapshot=snapshot, progress=progress)
         idx.circle_groups()  # while loading, so the first district filter does not pay for it
         return idx
 

@@ -2,9 +2,12 @@
 most recent first, so the map answers on the latest items within seconds while the rest
 comes in behind them.
 
-The plan comes from the time index alone (items per time bin, no table rows): the total,
-and for each chunk its exact row count, hence its final place in the time-sorted
-columns. The columns are allocated once at their full length, as the memory-mapped
+The plan reads no table rows: the total (SQLite counts a b-tree by its pages), the first
+chunk's start from the time index (the most recent day, or its newest ``FIRST_ROWS``
+rows), and the older chunks' time edges from a sample of rows spread over the id range
+(about ``CHUNK_ROWS`` each). Chunks are placed newest first from the end of the
+time-sorted columns, so each one's place is known when it arrives; the columns are
+allocated once at their full length, as the memory-mapped
 files of a snapshot draft (``snapshot.Draft``), and every chunk is written straight to
 its final rows: the loaded part is always the suffix ``[start, n)``, and a partial
 index is views of it (nothing copied). Chunks are read on their own connections by
@@ -40,13 +43,13 @@ from desktop.engine import snapshot as index_snapshot
 from desktop.engine.areagrid import mercator
 from desktop.engine.cellindex import CellIndex
 from desktop.engine.columns import Columns
-from desktop.engine.source import CacheState, SpanReader, cache_state, read_tx, tables, time_bins
+from desktop.engine.source import CacheState, SpanReader, cache_state, read_tx, tables
 from desktop.engine.unit_tracks import UnitTracks
 
 log = logging.getLogger("sitmap.index")
 
 FIRST_SPAN_MS = 86_400_000  # the first chunk: the most recent day ...
-FIRST_ROWS = 400_000  # ... or its most recent part when the day holds more rows than this
+FIRST_ROWS = 150_000  # ... or its most recent part when the day holds more rows than this
 CHUNK_ROWS = 250_000
 READERS = 2
 
@@ -73,39 +76,52 @@ class Progress:
 @dataclass
 class _Chunk:
     lo: int
-    hi: int  # t_ms in [lo, hi)
-    start: int  # final positions [start, end)
-    end: int
+    hi: int  # t_ms in [lo, hi); its rows' positions are known once the newer chunks are placed
 
 
-def plan_chunks(t0: int, width: int, counts: np.ndarray, first_rows: int = FIRST_ROWS,
-                chunk_rows: int = CHUNK_ROWS, first_span_ms: int = FIRST_SPAN_MS) -> list[_Chunk]:
-    """Chunks of whole time bins, most recent first: the first one the most recent day or
-    ``first_rows`` rows, whichever is fewer (at least one bin), then about ``chunk_rows`` each."""
-    out: list[_Chunk] = []
-    end = int(counts.sum())
-    b = counts.size
-    if not end:
-        return out
-    last_t = t0 + width * int(np.flatnonzero(counts)[-1] + 1)
-    limit, first = first_rows, True
-    while b > 0:
-        a, rows = b, 0
-        while a > 0:
-            c = int(counts[a - 1])
-            if rows and rows + c > limit:
-                break
-            if first and rows and t0 + width * (a - 1) < last_t - first_span_ms:
-                break
-            rows += c
-            a -= 1
-        out.append(_Chunk(t0 + width * a, t0 + width * b, end - rows, end))
-        end -= rows
-        b = a
-        limit, first = chunk_rows, False
-    out[-1].lo = -2**63  # the oldest chunk takes everything before (there is nothing)
-    out[0].hi = 2**63 - 1
-    return [c for c in out if c.end > c.start]
+def plan_chunks(first_lo: int, older_t: np.ndarray, n_older: int, chunk_rows: int = CHUNK_ROWS) -> list[_Chunk]:
+    """Time spans, most recent first: ``[first_lo, +inf)``, then spans of about
+    ``chunk_rows`` of the ``n_older`` rows before it, cut at quantiles of ``older_t`` (a
+    sorted sample of their times), the last reaching back to -inf."""
+    out = [_Chunk(first_lo, 2**63 - 1)]
+    k = -(-n_older // chunk_rows) if n_older else 0
+    cuts: list[int] = []
+    if k > 1 and older_t.size:
+        q = np.quantile(older_t, np.arange(k - 1, 0, -1) / k, method="lower").astype(np.int64)
+        cuts = sorted({int(x) for x in q if x < first_lo}, reverse=True)
+    hi = first_lo
+    for c in cuts:
+        if c < hi:
+            out.append(_Chunk(c, hi))
+            hi = c
+    if n_older:
+        out.append(_Chunk(-2**63, hi))
+    return out
+
+
+def _plan(conn: sqlite3.Connection, total: int, max_id: int, first_rows: int, chunk_rows: int) -> list[_Chunk]:
+    """The chunks, from the time index and a sample of rows by id (no scan: the first chunk
+    is a walk of ``first_rows`` index entries, the sample one seek per point)."""
+    if not total:
+        return []
+    t_max = conn.execute("SELECT max(t_ms) FROM items").fetchone()[0]
+    cut = conn.execute("SELECT t_ms FROM items INDEXED BY items_t ORDER BY t_ms DESC LIMIT 1 OFFSET ?",
+                       (first_rows - 1,)).fetchone()
+    first_lo = t_max - FIRST_SPAN_MS if cut is None else max(int(cut[0]), t_max - FIRST_SPAN_MS)
+    if cut is not None and int(cut[0]) == first_lo:
+        first_lo += 1  # the cut time itself goes with the older rows (the first chunk stays within first_rows)
+    first_lo = min(first_lo, t_max)
+    n_first = conn.execute("SELECT count(*) FROM items INDEXED BY items_t WHERE t_ms >= ?", (first_lo,)).fetchone()[0]
+    n_older = total - n_first
+    min_id = conn.execute("SELECT min(id) FROM items").fetchone()[0]
+    points = min(max_id - min_id + 1, 64 * (n_older // chunk_rows + 1))
+    step = max(1.0, (max_id - min_id + 1) / max(points, 1))
+    sample = conn.execute(
+        "WITH RECURSIVE s(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM s WHERE k + 1 < :n) "
+        "SELECT (SELECT t_ms FROM items WHERE id >= :lo + CAST(k * :step AS INTEGER) ORDER BY id LIMIT 1) FROM s",
+        {"n": points, "lo": min_id, "step": step}).fetchall()
+    t = np.sort(np.array([r[0] for r in sample if r[0] is not None and r[0] < first_lo], np.int64))
+    return plan_chunks(first_lo, t, n_older, chunk_rows)
 
 
 class IndexLoad:
@@ -131,10 +147,9 @@ class IndexLoad:
                 raise ValueError("a chunked load needs a cache file")
             self.state: CacheState = state
             self.sources, self.units_names, self.tags = tables(conn)
-            t0, width, counts = time_bins(conn, state.max_id)
+            self.total = conn.execute("SELECT count(*) FROM items").fetchone()[0]  # all ids are <= max_id here
+            self.chunks = _plan(conn, self.total, state.max_id, first_rows or FIRST_ROWS, chunk_rows or CHUNK_ROWS)
             self.tri, self.tri_stamp = triage_store.codes(conn), triage_store.stamp(conn)
-        self.chunks = plan_chunks(t0, width, counts, first_rows or FIRST_ROWS, chunk_rows or CHUNK_ROWS)
-        self.total = int(counts.sum())
         self.path = state.path
         self.readers = max(1, readers or READERS)
         self._snapshot = snapshot
@@ -254,19 +269,20 @@ class IndexLoad:
                 raise Cancelled() from got
             raise got
         cols, tag_ids, tag_codes, secs = got
-        ch = self.chunks[k]
         n = cols["id"].shape[0]
-        if n != ch.end - ch.start:  # the plan's counts were of the same state: never, unless the file broke
+        start, end = self.start - n, self.start
+        last = k == len(self.chunks) - 1
+        if start < 0 or (last and start != 0):  # the readers saw the plan's rows: never, unless the file broke
             self._stop_readers()
             raise CacheChanged()
         cols["cell"] = self.cells.assign(cols["mx"], cols["my"])
         for name, buf in self.bufs.items():
-            buf[ch.start: ch.end] = cols[name]
+            buf[start:end] = cols[name]
         # Hashtag entries at their items' positions (this chunk's ids, sorted, to positions).
         by_id = np.argsort(cols["id"])
         sid = cols["id"][by_id]
         j = np.searchsorted(sid, tag_ids)
-        pos = ch.start + by_id[np.minimum(j, max(n - 1, 0))]
+        pos = start + by_id[np.minimum(j, max(n - 1, 0))]
         order = np.argsort(pos, kind="stable")
         self._tags.append((pos[order].astype(np.int64), tag_codes[order]))
         u = cols["unit"] >= 0
@@ -276,7 +292,7 @@ class IndexLoad:
         self._timed_s += secs
         with self._cond:
             self.placed += 1
-            self.start = ch.start
+            self.start = start
             self._cond.notify_all()
         if self.complete:
             self._finish()
@@ -404,3 +420,24 @@ class IndexLoad:
         self.index = idx
         self._published = None
         self._tags, self._unit_rows = [], []
+
+
+def text_progress(stream) -> Callable[[Progress], None]:
+    """A ``progress`` callback for the command line: one line on ``stream`` (rewritten in
+    place on a terminal, a line per ten percent otherwise)."""
+    tty = hasattr(stream, "isatty") and stream.isatty()
+    shown = [-1]
+
+    def show(p: Progress) -> None:
+        pct = 100 * p.done // max(p.total, 1)
+        if not tty and not p.complete and pct // 10 == shown[0]:
+            return
+        shown[0] = pct // 10
+        left = "" if p.eta_s is None or p.complete else f", about {p.eta_s:.0f} s left"
+        line = f"index: {p.done:,} of {p.total:,} items ({pct} %){left}"
+        if p.complete:
+            line += f" in {p.seconds:.1f} s"
+        stream.write(("\r" + line + ("\n" if p.complete else "")) if tty else line + "\n")
+        stream.flush()
+
+    return show

@@ -244,21 +244,6 @@ def _distinct(conn: sqlite3.Connection, column: str, table: str) -> list[str]:
     return [r[0] for r in conn.execute(sql)]
 
 
-def time_bins(conn: sqlite3.Connection, max_id: int, nbins: int = 4096) -> tuple[int, int, np.ndarray]:
-    """(t0, width, counts): items with id <= ``max_id`` (call it in the read transaction that
-    found ``max_id``: that is all of them) per time bin ``[t0 + k*width, t0 + (k+1)*width)``,
-    counted as ranges of the time index (no table rows are read; a GROUP BY would sort)."""
-    lo, hi = conn.execute("SELECT min(t_ms), max(t_ms) FROM items WHERE id <= ?", (max_id,)).fetchone()
-    if lo is None:
-        return 0, 1, np.zeros(0, np.int64)
-    width = max(1, -(-(hi - lo + 1) // nbins))
-    rows = conn.execute(
-        "WITH RECURSIVE b(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM b WHERE k < :last) "
-        "SELECT (SELECT count(*) FROM items INDEXED BY items_t WHERE t_ms >= :lo + k * :w AND t_ms < :lo + (k + 1) * :w) "
-        "FROM b", {"last": (hi - lo) // width, "lo": lo, "w": width}).fetchall()
-    return lo, width, np.array([r[0] for r in rows], np.int64)
-
-
 class SpanReader:
     """Reads the items of one time span on its own connection (a thread of its own: SQLite
     lets other threads run while it steps), as numbers, with the codes of ``tables``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from desktop.engine.mapdata import MapData, Request, View
@@ -14,12 +15,13 @@ def render_png(db: Path, flt, out: Path, size: tuple[int, int] = (1600, 1000), z
 
     from desktop.cache import Cache
     from desktop.engine.index import ItemIndex
+    from desktop.engine.loading import text_progress
     from desktop.ui.app import make_app
     from desktop.ui.map_view import MapView
 
     app = make_app()
     cache = Cache.open_readonly(db)
-    data = MapData(ItemIndex.load(cache.conn), cache.conn)
+    data = MapData(ItemIndex.load(cache.conn, progress=text_progress(sys.stderr)), cache.conn)  # the first open says how far
     view = MapView()
     view.resize(*size)
     view.show()

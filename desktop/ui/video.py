@@ -10,6 +10,7 @@ time is written on it (plain text, ``QPainter``). Frames go to a GIF (Pillow) or
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -106,6 +107,7 @@ def render_frames(db: Path, flt, frames: list[Frame], size: tuple[int, int], *, 
     Raises VideoFailed when the page does not start or draw."""
     from desktop.cache import Cache
     from desktop.engine.index import ItemIndex
+    from desktop.engine.loading import text_progress
     from desktop.ui.app import make_app
     from desktop.ui.map_view import MapView
 
@@ -113,7 +115,7 @@ def render_frames(db: Path, flt, frames: list[Frame], size: tuple[int, int], *, 
     cache = Cache.open_readonly(db)
     view = None
     try:
-        data = MapData(ItemIndex.load(cache.conn), cache.conn)
+        data = MapData(ItemIndex.load(cache.conn, progress=text_progress(sys.stderr)), cache.conn)  # the first open says how far
         view = MapView()
         view.resize(*size)
         view.show()

@@ -46,15 +46,24 @@ def _packers():
 _PACK = None
 
 
+def pack(records) -> list:
+    """Records as compact tuples (items and units by their fields; others as they are)."""
+    global _PACK
+    if _PACK is None:
+        _PACK = _packers()
+    get = _PACK.get
+    out = []
+    for r in records:
+        how = get(type(r))
+        out.append((how[0], tuple(getattr(r, n) for n in how[1])) if how else (-1, r))
+    return out
+
+
 def parse_batch(kind: str, payloads: list, cap: int) -> tuple[list, int, int]:
     """Parse ``payloads`` (datagrams, or ``(bytes, is_proto)`` stream frames) into packed
     records; returns (packed records, messages parsed, malformed)."""
-    global _PACK
     from desktop.live import codec
 
-    if _PACK is None:
-        _PACK = _packers()
-    pack = _PACK
     out: list = []
     good = malformed = 0
     for p in payloads:
@@ -64,9 +73,7 @@ def parse_batch(kind: str, payloads: list, cap: int) -> tuple[list, int, int]:
             malformed += 1
             continue
         good += 1
-        for r in recs:
-            how = pack.get(type(r))
-            out.append((how[0], tuple(getattr(r, n) for n in how[1])) if how else (-1, r))
+        out += pack(recs)
     return out, good, malformed
 
 

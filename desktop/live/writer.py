@@ -8,7 +8,11 @@ everything queued at most every ``batch_s`` (or as soon as ``batch_max`` records
 wait), writes each feed's share through :func:`desktop.cache.writer.write_records`
 (one transaction per feed and batch, batch rows with format ``live:<feed>``) and then
 calls each listener with the new item ids: a stored message is committed before
-anything anywhere is told about it. Record listeners (task tracking) then get the
+anything anywhere is told about it. With ``process=True`` the statements run in a
+writer process of their own (one spawned process with its own connection; this thread
+hands it each feed's batch as compact tuples and waits), so the writing takes no
+interpreter time from the process that owns the window; everything else (queue,
+listeners, jobs, audit) stays here. Record listeners (task tracking) then get the
 cycle's records themselves, on the writer thread with its connection, including what
 the cache does not store (chat receipts).
 """
@@ -16,10 +20,12 @@ the cache does not store (chat receipts).
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
@@ -75,7 +81,7 @@ class LiveWriter:
     def __init__(self, db_path: str | Path, *, max_queue: int = 50_000, batch_s: float = 0.05,
                  batch_max: int = 2_000, put_wait_s: float = 0.25, keep_raw: bool = False,
                  operator: str | None = None, purpose: str | None = None, case_ref: str | None = None,
-                 audit_every_s: float = AUDIT_EVERY_S):
+                 audit_every_s: float = AUDIT_EVERY_S, process: bool = False):
         """``operator``, ``purpose`` and ``case_ref`` say who collects and why: ``start()``
         refuses without a purpose (PurposeError, nothing opened or written), every batch row
         keeps the three, and the audit log beside the cache gets one ``collect`` entry per
@@ -97,6 +103,9 @@ class LiveWriter:
         # Items before the unit reports between them, so a batch inserts its items in a few
         # statements (False: one insert per CoT message, the earlier design; benchmarks' peer).
         self.group_items = True
+        self.process = process  # write in a process of its own (the window's writer does)
+        self._proc: ProcessPoolExecutor | None = None
+        self.process_restarts = 0
         self._cond = threading.Condition()
         self._queue: deque[tuple[float, str, list[Record], int]] = deque()
         self._queued = 0
@@ -210,9 +219,11 @@ class LiveWriter:
             self._cache = None
             raise
         self._stopping = False
+        if self.process:
+            self._proc = self._new_process()
         self._thread = threading.Thread(target=self._run, name="sitmap-live-writer", daemon=True)
         self._thread.start()
-        if self.geoparse:
+        if self.geoparse and not self.process:
             from desktop.geoparse.run import warm
 
             threading.Thread(target=warm, name="sitmap-geoparse-warm", daemon=True).start()
@@ -226,6 +237,13 @@ class LiveWriter:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._proc is not None:
+            proc, self._proc = self._proc, None
+            try:
+                proc.submit(_proc_close).result(timeout)
+            except Exception:  # a dead writer process has nothing to close
+                pass
+            proc.shutdown(wait=True, cancel_futures=True)
         if self._cache is not None:
             self._cache.close()
             self._cache = None
@@ -330,12 +348,14 @@ class LiveWriter:
                 recs = coalesce_units(recs)
                 if self.group_items:
                     recs = items_first(recs)
-                st = write_records(self._cache, recs, path=label, fmt=fmt, keep_raw=self.keep_raw,
-                                   operator=self.operator, purpose=self.purpose, case_ref=self.case_ref,
-                                   after_batch=_place if self.geoparse else None,
-                                   merge_withdrawals=False)  # merged at the next compaction
-                batch = st.batch_id  # the row write_records made (no lookup by format)
-                ids += [r[0] for r in self._cache.conn.execute("SELECT id FROM items WHERE batch_id = ?", (batch,))]
+                opts = {"keep_raw": self.keep_raw, "operator": self.operator, "purpose": self.purpose,
+                        "case_ref": self.case_ref, "geoparse": self.geoparse}
+                if self._proc is not None:
+                    st, new_ids = self._write_in_process(recs, label, fmt, opts)
+                else:
+                    st, new_ids = write_feed(self._cache, recs, label, fmt, **opts)
+                batch = st.batch_id
+                ids += new_ids
             except (CacheError, Exception) as exc:  # a locked or full disk must not end the feed
                 log.error("live write of %d records from %s failed: %s", len(recs), label, exc)
                 with self._cond:
@@ -409,6 +429,38 @@ class LiveWriter:
             del self._collected[label]
         self._audit_due = time.monotonic() + self.audit_every_s
 
+    # --- the writer process ------------------------------------------------------------------
+    def _new_process(self) -> ProcessPoolExecutor:
+        proc = ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"))
+        proc.submit(_proc_open, str(self.db_path), self.geoparse)  # imports and opens meanwhile
+        return proc
+
+    def _write_in_process(self, recs: list[Record], label: str, fmt: str, opts: dict):
+        """One feed's batch through the writer process. A process that died is replaced and
+        the batch written again: its items are unique by source and id, unit reports keep
+        the newest, so a batch the dead process had committed is not stored twice (its new
+        ids are then missing from this commit's notice; the index reads new rows by id)."""
+        from desktop.live.parse_pool import pack
+
+        packed = pack(recs)
+        for attempt in range(2):
+            proc = self._proc
+            try:
+                return proc.submit(_proc_write, str(self.db_path), packed, label, fmt, opts).result()
+            except BrokenProcessPool:
+                log.warning("the live writer process ended; starting it again")
+                self.process_restarts += 1
+                proc.shutdown(wait=False, cancel_futures=True)
+                self._proc = self._new_process()
+        # Twice in a row: write here rather than lose the batch.
+        return write_feed(self._cache, recs, label, fmt, **opts)
+
+    def process_pid(self) -> int | None:
+        """The writer process's id (None when writing in this process or not started)."""
+        proc = self._proc
+        procs = getattr(proc, "_processes", None) if proc is not None else None
+        return next(iter(procs)) if procs else None
+
     def _notify(self, ids: list[int], units_changed: bool, stats: CommitStats) -> None:
         with self._cond:
             listeners = list(self._listeners)
@@ -432,6 +484,48 @@ class LiveWriter:
                 log.exception("live record listener %r failed", fn)
                 if self._cache.conn.in_transaction:
                     self._cache.conn.rollback()
+
+
+def write_feed(cache: Cache, recs: list[Record], label: str, fmt: str, *, keep_raw: bool, operator, purpose,
+               case_ref, geoparse: bool):
+    """Write one feed's batch in one transaction; (stats, the new item ids)."""
+    st = write_records(cache, recs, path=label, fmt=fmt, keep_raw=keep_raw, operator=operator, purpose=purpose,
+                       case_ref=case_ref, after_batch=_place if geoparse else None,
+                       merge_withdrawals=False)  # merged at the next compaction
+    # The batch row write_records made (no lookup by format).
+    ids = [r[0] for r in cache.conn.execute("SELECT id FROM items WHERE batch_id = ?", (st.batch_id,))]
+    return st, ids
+
+
+# In the writer process: its one connection.
+_PROC: dict = {}
+
+
+def _proc_open(db_path: str, geoparse: bool) -> int:
+    import os
+
+    if _PROC.get("path") != db_path:
+        _proc_close()
+        _PROC["cache"], _PROC["path"] = Cache.open(db_path), db_path
+    if geoparse:
+        from desktop.geoparse.run import warm
+
+        warm()
+    return os.getpid()
+
+
+def _proc_write(db_path: str, packed: list, label: str, fmt: str, opts: dict):
+    from desktop.live.parse_pool import unpack
+
+    _proc_open(db_path, False)
+    return write_feed(_PROC["cache"], unpack(packed), label, fmt, **opts)
+
+
+def _proc_close() -> None:
+    cache = _PROC.pop("cache", None)
+    _PROC.pop("path", None)
+    if cache is not None:
+        cache.close()
 
 
 def _place(conn, batch_id: int) -> None:

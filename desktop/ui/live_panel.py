@@ -58,7 +58,9 @@ class LiveController(QObject):
     def ensure_writer(self) -> LiveWriter:
         if self.writer is None:
             operator, purpose, case_ref = self.who()
-            self.writer = LiveWriter(self.db_path, operator=operator, purpose=purpose, case_ref=case_ref).start()
+            # The statements run in a writer process: no interpreter time taken from the window.
+            self.writer = LiveWriter(self.db_path, operator=operator, purpose=purpose, case_ref=case_ref,
+                                     process=self.write_in_process).start()
             # Listeners run on the writer thread, after the commit: emit, Qt queues it.
             self.writer.add_listener(lambda ids, units, _stats: self.committed.emit(list(ids), bool(units)))
             self.engine = AlertEngine(self.db_path, on_alert=self.alertFired.emit, on_clear=self.alertCleared.emit)
@@ -77,6 +79,8 @@ class LiveController(QObject):
         self.configs[key] = dict(config)
         self._poll_status()
         return self.inputs[key]
+
+    write_in_process = True  # False: the writer's statements on its thread here (the earlier design)
 
     # CoT is parsed in worker processes (desktop.live.parse_pool), never on this process's
     # threads beside the window; False parses on each input's thread (the benchmark's peer).

@@ -36,7 +36,54 @@ def settle(app, win, seconds: float = 1.5, gen: bool = True) -> None:
 
 
 SHOTS = ("window", "selected-post", "inferred", "area-filter", "density", "heatmap", "triage-queue", "incidents",
-         "tasks", "audit-trail", "thread", "campaign", "appeal")
+         "tasks", "audit-trail", "thread", "campaign", "appeal", "first-open")
+
+
+def first_open(app, db: Path, out: Path) -> None:
+    """The first open of a cache without an index snapshot: mid-load (progress, time left,
+    Cancel; the map already on the newest part), then after Cancel (what is shown, Load the
+    rest). The demo is small, so the load is cut into small chunks and held after the
+    third chunk for the picture (the real reading code runs before and after)."""
+    import threading
+
+    from desktop.engine import loading
+    from desktop.engine.source import SpanReader
+    from desktop.ui.main_window import MainWindow
+
+    saved = loading.FIRST_ROWS, loading.CHUNK_ROWS, loading.READERS, SpanReader.read
+    gate, calls, real = threading.Event(), [], SpanReader.read
+
+    def gated(self, *a):
+        calls.append(1)
+        if len(calls) > 3:
+            gate.wait(60)
+        return real(self, *a)
+
+    loading.FIRST_ROWS, loading.CHUNK_ROWS, loading.READERS = 1500, 1200, 1
+    SpanReader.read = gated
+    try:
+        win = MainWindow(db, restore=False)
+        win.resize(1600, 1000)
+        win.show()
+        end = time.time() + 60
+        while time.time() < end and not (win.load_status.state == "loading" and win.worker.worker.data is not None):
+            app.processEvents()
+            time.sleep(0.02)
+        win.bridge.send({"type": "view", "center": [37.5695, 126.9775], "zoom": 15})
+        settle(app, win, 2.5)
+        win.grab().save(str(out / "screenshot-first-open.png"))
+        win.load_status.cancel.click()
+        gate.set()
+        end = time.time() + 30
+        while time.time() < end and win.load_status.state != "cancelled":
+            app.processEvents()
+            time.sleep(0.02)
+        settle(app, win, 2.0)
+        win.grab().save(str(out / "screenshot-first-open-cancelled.png"))
+        win.close()
+    finally:
+        gate.set()
+        loading.FIRST_ROWS, loading.CHUNK_ROWS, loading.READERS, SpanReader.read = saved
 
 
 def main() -> int:
@@ -69,6 +116,11 @@ def main() -> int:
     app = make_app()
     install_translations(app, "en")
     from desktop.ui.main_window import MainWindow
+
+    if "first-open" in only:
+        first_open(app, db, out)
+        if only == {"first-open"}:
+            return 0
 
     win = MainWindow(db, restore=False)
     win.resize(1600, 1000)

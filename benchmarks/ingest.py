@@ -1,6 +1,7 @@
 """How fast items get into a fresh cache.
 
-    .venv/bin/python -m benchmarks.ingest [--size 1000000] [--tweets 200000] [--variants]
+    .venv/bin/python -m benchmarks.ingest [--size 1000000] [--tweets 200000] [--design old|new|both]
+                                          [--geoparse] [--variants]
 
 Measures (a) the demo incident written by write_demo into a new cache file, with the
 time spent on derived indexes (hashtag rows, R-tree, full-text) reported on their own
@@ -9,6 +10,14 @@ rows; (b) an X v1.1 streaming capture made from the demo's posts, imported throu
 ``executemany`` of the same rows into a bare table without indexes or constraints.
 ``--variants`` also runs the demo insert the slower ways it avoids (one row per
 statement; indexes kept during the insert) so the choices stay justified.
+
+``--design`` picks what is measured: ``new`` (the full-text index without positions,
+schema 9; the X file read in a worker process while this one writes; the items indexes
+made once after a big load into an empty cache), ``old`` (the positional full-text index
+of schemas 1-8, the file read and written in one process, indexes kept during the
+insert), or ``both`` in the same run (the default). The geoparser (placing posts without
+coordinates from their text, on by default in the app) is measured on its own row with
+``--geoparse``; the other rows leave it off, so they time the writing itself.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import math
 import os
 import platform
 import re
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -33,7 +43,8 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from desktop.cache import Cache  # noqa: E402
+from desktop.cache import Cache, writer  # noqa: E402
+from desktop.cache.fts import OLD_DDL  # noqa: E402
 from desktop.demo import generator, scenario  # noqa: E402
 from desktop.demo.generator import chunks, write_demo  # noqa: E402
 
@@ -63,14 +74,19 @@ class _TimedConn:
         return getattr(self._conn, name)
 
 
-def fresh_cache(d: Path, name: str) -> Cache:
+def fresh_cache(d: Path, name: str, design: str = "new") -> Cache:
     p = d / name
     for suffix in ("", "-wal", "-shm"):
         Path(str(p) + suffix).unlink(missing_ok=True)
-    return Cache.open(p)
+    cache = Cache.open(p)
+    if design == "old":  # the full-text index of schemas 1-8 (positions kept)
+        cache.conn.execute("DROP TABLE items_fts")
+        cache.conn.execute(OLD_DDL)
+    return cache
 
 
-def run_demo(d: Path, size: int, *, rows_per_insert: int | None = None, keep_indexes: bool = False):
+def run_demo(d: Path, size: int, *, rows_per_insert: int | None = None, keep_indexes: bool = False,
+             design: str = "new", geoparse: bool = False):
     """write_demo into a fresh cache; returns (stats, seconds per derived table)."""
     parts: dict[str, float] = {}
     orig_derive, orig_defer, orig_rows = generator.derive_batch, generator._defer_item_indexes, generator.ROWS_PER_INSERT
@@ -80,8 +96,8 @@ def run_demo(d: Path, size: int, *, rows_per_insert: int | None = None, keep_ind
     if rows_per_insert:
         generator.ROWS_PER_INSERT = rows_per_insert
     try:
-        cache = fresh_cache(d, "demo.db")
-        stats = write_demo(cache, seed=7, size=size)
+        cache = fresh_cache(d, "demo.db", design)
+        stats = write_demo(cache, seed=7, size=size, geoparse=geoparse)
         cache.close()
     finally:
         generator.derive_batch, generator._defer_item_indexes = orig_derive, orig_defer
@@ -212,23 +228,27 @@ def write_capture(path: Path, n: int) -> int:
     return written
 
 
-def run_x_import(d: Path, n: int):
-    """(items accepted, seconds, None) or (0, 0, why not)."""
+def run_x_import(d: Path, capture: Path, design: str = "new", geoparse: bool = False):
+    """(items accepted, seconds, CPU seconds of this process)."""
+    from desktop.importers import import_file
+    from desktop.importers.base import ImportOptions
+
+    cache = fresh_cache(d, "x.db", design)
+    defer = writer.DEFER_INDEXES_AT
+    if design == "old":
+        writer.DEFER_INDEXES_AT = 2**62
     try:
-        from desktop.importers import import_file
-        from desktop.importers import twitter_v1  # noqa: F401  (present only once written)
-    except ImportError:
-        return 0, 0.0, "x-v1 importer not available", 0.0
-    capture = d / "capture.jsonl"
-    t0 = time.perf_counter()
-    write_capture(capture, n)
-    setup = time.perf_counter() - t0
-    cache = fresh_cache(d, "x.db")
-    t0 = time.perf_counter()
-    result = import_file(cache, capture, fmt="x-v1", purpose="public-order")
-    spent = time.perf_counter() - t0
-    cache.close()
-    return result.stats.accepted, spent, None, setup
+        k0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = import_file(cache, capture, fmt="x-v1", purpose="public-order", parallel=design == "new",
+                             options=ImportOptions(geoparse=geoparse))
+        spent, cpu = time.perf_counter() - t0, time.process_time() - c0
+        k1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the reading worker, ended and waited for
+        worker = (k1.ru_utime + k1.ru_stime) - (k0.ru_utime + k0.ru_stime)
+    finally:
+        writer.DEFER_INDEXES_AT = defer
+        cache.close()
+    return result.stats.accepted, spent, cpu, worker
 
 
 # --- reporting ------------------------------------------------------------------------------
@@ -268,45 +288,69 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", type=int, default=1_000_000, help="demo items (default 1,000,000)")
     ap.add_argument("--tweets", type=int, default=200_000, help="posts in the X v1.1 capture (default 200,000)")
+    ap.add_argument("--design", choices=("old", "new", "both"), default="both")
+    ap.add_argument("--geoparse", action="store_true", help="also time the geoparser on the demo and the X import")
     ap.add_argument("--variants", action="store_true", help="also run the slower insert strategies")
     ap.add_argument("--dir", type=Path, default=None, help="where the caches go (default: a temporary folder)")
     args = ap.parse_args(argv)
+    designs = ("old", "new") if args.design == "both" else (args.design,)
 
     before = machine()
+    rows: list[tuple] = []
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         d = Path(tmp)
-        print(f"demo: {args.size:,} items …", file=sys.stderr)
-        st, parts = run_demo(d, args.size)
-        n = st.items
-        derived = sum(parts.values())
-        rest = st.total_s - st.derive_s
-        rows = [
-            ("demo → cache, without derived indexes", n, rest, f"≥{TARGET_DEMO:,}"),
-            ("  generating rows (numpy)", n, st.generate_s, ""),
-            (f"  items insert ({generator.ROWS_PER_INSERT} rows/statement)", n, st.insert_s, ""),
-            ("  items indexes rebuilt after insert", n, st.index_s, ""),
-            ("  units, batch row and commit", n, rest - st.generate_s - st.insert_s - st.index_s, ""),
-            ("demo → cache, total with derived indexes", n, st.total_s, f"≥{TARGET_DEMO:,}"),
-        ]
-        names = {"item_tags": "hashtag rows", "items_geo": "R-tree", "items_fts": "full-text (FTS5 trigram)"}
-        for table_name, secs in parts.items():
-            rows.append((f"  derived: {names.get(table_name, table_name)}", n, secs, ""))
-        if abs(st.derive_s - derived) > 0.05:
-            rows.append(("  derived: other", n, st.derive_s - derived, ""))
+        for design in designs:
+            print(f"demo ({design}): {args.size:,} items …", file=sys.stderr)
+            st, parts = run_demo(d, args.size, design=design)
+            n = st.items
+            derived = sum(parts.values())
+            rest = st.total_s - st.derive_s
+            fts = "full-text (FTS5 trigram, positions)" if design == "old" else "full-text (FTS5 trigram, detail=none)"
+            rows += [
+                (f"[{design}] demo → cache, total with every index", n, st.total_s, f"≥{TARGET_DEMO:,}"),
+                ("  generating rows (numpy)", n, st.generate_s, ""),
+                (f"  items insert ({generator.ROWS_PER_INSERT} rows/statement)", n, st.insert_s, ""),
+                ("  items indexes made after insert", n, st.index_s, ""),
+                ("  units, batch row and commit", n, rest - st.generate_s - st.insert_s - st.index_s, ""),
+            ]
+            names = {"item_tags": "hashtag rows", "items_fts": fts}
+            for table_name, secs in parts.items():
+                rows.append((f"  {names.get(table_name, table_name)}", n, secs, ""))
+            if abs(st.derive_s - derived) > 0.05:
+                rows.append(("  other derived (campaigns)", n, st.derive_s - derived, ""))
+        if args.geoparse:
+            print("demo with the geoparser …", file=sys.stderr)
+            st, parts = run_demo(d, args.size, design=designs[-1], geoparse=True)
+            rows.append((f"[{designs[-1]}] demo → cache with the geoparser", st.items, st.total_s, ""))
+            rows.append(("  geoparser alone (placing posts from their text)", st.items,
+                         st.derive_s - sum(parts.values()), ""))
         if args.variants:
             print("variants …", file=sys.stderr)
             v1, _ = run_demo(d, args.size, rows_per_insert=1)
             rows.append(("variant: 1 row/statement (insert only)", n, v1.insert_s, ""))
             v2, _ = run_demo(d, args.size, keep_indexes=True)
             rows.append(("variant: indexes kept during insert (insert only)", n, v2.insert_s, ""))
-        print(f"x-v1 import: {args.tweets:,} posts …", file=sys.stderr)
-        got, secs, why, setup = run_x_import(d, args.tweets)
-        label = f"x-v1 JSONL → import_file ({args.tweets:,} posts)"
-        rows.append((label, got, why or secs, "—"))
-        if not why:
-            rows.append(("  (setup: writing the capture, not timed above)", args.tweets, setup, ""))
+        print(f"x-v1 capture: {args.tweets:,} posts …", file=sys.stderr)
+        capture = d / "capture.jsonl"
+        t0 = time.perf_counter()
+        write_capture(capture, args.tweets)
+        setup = time.perf_counter() - t0
+        mb = capture.stat().st_size / 2**20
+        for design in designs:
+            print(f"x-v1 import ({design}) …", file=sys.stderr)
+            got, secs, cpu, worker = run_x_import(d, capture, design)
+            how = "reader in a worker process" if design == "new" else "one process"
+            rows.append((f"[{design}] x-v1 JSONL → import_file ({how})", got, secs, "≥40,000"))
+            rows.append((f"  CPU of the writing process ({cpu / secs:.0%} of the time)", got, cpu, ""))
+            if design == "new":
+                rows.append(("  CPU of the reading worker process", got, worker, ""))
+            rows.append(("  bound by CPU alone (each process on a core of its own)", got, max(cpu, worker), ""))
+        if args.geoparse:
+            got, secs, _, _ = run_x_import(d, capture, designs[-1], geoparse=True)
+            rows.append((f"[{designs[-1]}] x-v1 import with the geoparser", got, secs, ""))
+        rows.append((f"  (setup: writing the {mb:,.0f} MB capture, not timed above)", args.tweets, setup, ""))
         print("floor …", file=sys.stderr)
-        rows.append(("peer: bare executemany, 1 table, no indexes", n, run_floor(d, args.size), "floor"))
+        rows.append(("peer: bare executemany, 1 table, no indexes", args.size, run_floor(d, args.size), "floor"))
     print(table(rows))
     print(f"\nmachine: {before}")
     print(f"after:   load average {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")

@@ -27,7 +27,7 @@ from desktop.engine import snapshot as index_snapshot
 from desktop.engine.areagrid import area_contains, mercator
 from desktop.engine.cellindex import CellIndex
 from desktop.engine.columns import Columns, merge_slots, moved_positions
-from desktop.engine.loading import IndexLoad
+from desktop.engine.loading import CacheChanged, IndexLoad
 from desktop.core.filters import Filter
 from desktop.core.geo import AreaMask
 from desktop.engine.source import Rows, cache_state, give_back_memory, read_all, read_since, read_tx, rewrites
@@ -295,11 +295,16 @@ class ItemIndex:
                 state = cache_state(conn)
                 snap_ok = snapshot and state is not None and index_snapshot.open_valid(state) is not None
             if state is not None and not snap_ok:
-                load = self.start_load(conn, snapshot=snapshot, like=self)
-                try:
-                    new = load.run(progress)
-                finally:
-                    load.close()
+                for attempt in (1, 2):
+                    load = self.start_load(conn, snapshot=snapshot, like=self)
+                    try:
+                        new = load.run(progress)
+                        break
+                    except CacheChanged:  # older items deleted while reading: once more, from that state
+                        if attempt == 2:
+                            raise
+                    finally:
+                        load.close()
                 self.__dict__.clear()
                 self.__dict__.update(new.__dict__)
                 self.last_change = None

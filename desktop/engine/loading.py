@@ -20,8 +20,8 @@ unchanged.
 
 What holds memory (10M items): the columns, 56 bytes per item (file-backed pages of
 the draft, written back by the system), two triage bytes per item, the hashtag entries
-(12 bytes each, kept per chunk and joined when an index is published), the id map of a
-published index (4 bytes per id), and per reader one chunk of rows in flight (Python
+(12 bytes each, filled from the end like the columns; a partial index copies their
+positions, 8 bytes each), the id map of a published index (4 bytes per id), and per reader one chunk of rows in flight (Python
 tuples, about 100 bytes per item, CHUNK_ROWS at a time). The one-shot read held every
 row as float64 first, then the typed columns, then the sorted copies.
 """
@@ -150,10 +150,16 @@ class IndexLoad:
             self.total = conn.execute("SELECT count(*) FROM items").fetchone()[0]  # all ids are <= max_id here
             self.chunks = _plan(conn, self.total, state.max_id, first_rows or FIRST_ROWS, chunk_rows or CHUNK_ROWS)
             self.tri, self.tri_stamp = triage_store.codes(conn), triage_store.stamp(conn)
+            n_tags = conn.execute("SELECT count(*) FROM item_tags").fetchone()[0]
         self.path = state.path
         self.readers = max(1, readers or READERS)
         self._snapshot = snapshot
-        self.draft = index_snapshot.Draft(state, self.total, BASE) if snapshot and self.total else None
+        self.draft = None
+        if snapshot and self.total:
+            try:
+                self.draft = index_snapshot.Draft(state, self.total, BASE)
+            except OSError as exc:  # a read-only or full disk: the load works, the next start reads again
+                log.warning("index snapshot not written: %s", exc)
         if self.draft is not None:
             self.bufs = self.draft.bufs
         else:
@@ -162,7 +168,9 @@ class IndexLoad:
         self.cells = CellIndex()
         self.placed = 0  # chunks placed (in order)
         self.start = self.total  # the loaded rows are [start, total)
-        self._tags: list[tuple[np.ndarray, np.ndarray]] = []  # per placed chunk: positions, codes
+        # Hashtag entries, sorted by item position, filled from the end like the columns.
+        self.tag_pos, self.tag_code = np.zeros(n_tags, np.int64), np.zeros(n_tags, np.int32)
+        self.tag_start = n_tags
         self._unit_rows: list[tuple] = []
         self._results: dict[int, object] = {}
         self._cond = threading.Condition()
@@ -284,7 +292,13 @@ class IndexLoad:
         j = np.searchsorted(sid, tag_ids)
         pos = start + by_id[np.minimum(j, max(n - 1, 0))]
         order = np.argsort(pos, kind="stable")
-        self._tags.append((pos[order].astype(np.int64), tag_codes[order]))
+        m = order.size
+        if m > self.tag_start:
+            self._stop_readers()
+            raise CacheChanged()
+        self.tag_pos[self.tag_start - m: self.tag_start] = pos[order]
+        self.tag_code[self.tag_start - m: self.tag_start] = tag_codes[order]
+        self.tag_start -= m
         u = cols["unit"] >= 0
         if u.any():
             self._unit_rows.append(tuple(cols[c][u] for c in ("unit", "t", "id", "lat64", "lon64")))
@@ -381,11 +395,10 @@ class IndexLoad:
             cols.adopt(name, buf[start: self.total])
         idx.cols = cols
         idx.ids = index_snapshot.IdMap.build(idx.id)
-        pos = np.concatenate([p for p, _ in reversed(self._tags)]) if self._tags else np.zeros(0, np.int64)
-        codes = np.concatenate([c for _, c in reversed(self._tags)]) if self._tags else np.zeros(0, np.int32)
+        pos, codes = self.tag_pos[self.tag_start:], self.tag_code[self.tag_start:]
         idx.tagc = Columns(int(pos.size))
-        idx.tagc.add("tag_item", pos - start)
-        idx.tagc.add("tag_of", codes)
+        idx.tagc.adopt("tag_item", pos - start if start else pos)  # a partial index: its own positions
+        idx.tagc.adopt("tag_of", codes)
         idx.units = UnitTracks()
         if self._unit_rows:
             idx.units.add(self.units_names, *(np.concatenate(x) for x in zip(*self._unit_rows)))
@@ -419,7 +432,8 @@ class IndexLoad:
         self.bufs = {}
         self.index = idx
         self._published = None
-        self._tags, self._unit_rows = [], []
+        self._unit_rows = []
+        self.tag_pos = self.tag_code = np.zeros(0)
 
 
 def text_progress(stream) -> Callable[[Progress], None]:

@@ -113,9 +113,9 @@ class QueryWorker(QObject):
             self._load = None
             self._emit_progress_of(load)
             self._publish(load.index, self._load_t0)
-            if self._append_due:
-                self._append_due = False
-                self._more.emit()
+            # Rows committed during the load (or merged into a cancelled part) come in now.
+            self._append_due = False
+            self._more.emit()
             return
         if self._published_at is None or now - self._published_at >= PUBLISH_EVERY_S:
             self._published_at = now

@@ -6,6 +6,9 @@ store's notifications) until Ctrl+C, printing one status line whenever something
 or the store went offline or came back. ``--once`` pushes and pulls once and exits. ``--since`` (default 24h) says how far back
 the cache holds the store's items: a first sync takes only that span, and a later run with
 a wider one (``--since 7d``, ``--since all``) fetches what is missing, newest first.
+``--area`` (a built-in district, a saved area or a box ``W,S,E,N``) holds only the items
+placed there (``--with-unplaced``: and those without a position); ``--area all`` lifts it
+and fetches what the area left out.
 """
 
 from __future__ import annotations
@@ -39,8 +42,19 @@ def run(args) -> int:
     if not url:
         raise ValueError("say which shared store: --shared postgresql://user@host:port/database (or $SITMAP_SHARED)")
     operator = audit_fields(args)[0]
+    from desktop.sync.link import KEEP
+
+    area = KEEP
+    if args.area is not None and args.area.strip().lower() in ("all", "everywhere", ""):
+        area = None
+    elif args.area is not None:
+        from desktop.cache import Cache
+        from desktop.sync.fetch import resolve_area
+
+        with Cache.open(db_path(args)) as cache:
+            area = resolve_area(cache.conn, args.area, unplaced=args.with_unplaced)
     sync = Sync(db_path(args), url, operator=operator, since_ms=parse_since(args.since), interval=args.interval,
-                on_status=lambda s: print(s.line(), flush=True))
+                on_status=lambda s: print(s.line(), flush=True), area=area)
     if args.once:
         s = sync.once()
         print(s.line(), flush=True)
@@ -68,6 +82,11 @@ def register(sub) -> None:
     p.add_argument("--since", default="24h", metavar="SPAN",
                    help="hold the store's items no older than this (24h, 90m, 2d, or 'all'; default 24h); "
                         "a wider span than the cache holds fetches the older items, newest first")
+    p.add_argument("--area", default=None, metavar="PLACE",
+                   help="hold only the store's items placed here: a built-in district (종로구), a saved area or a "
+                        "box W,S,E,N; 'all' lifts it (default: what this cache chose before, else everywhere)")
+    p.add_argument("--with-unplaced", action="store_true",
+                   help="with --area: the items without a position come too")
     p.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
                    help="pull at least this often even without a notification (default 5)")
     p.set_defaults(func=run)

@@ -13,6 +13,9 @@ from desktop.sync import schema, state
 from desktop.sync.connect import SyncError, connect, display, explain, is_driver_error
 
 
+KEEP = object()  # Link.open(area=KEEP): the area this cache joined with before
+
+
 @dataclass
 class Link:
     url: str
@@ -24,6 +27,7 @@ class Link:
     operator: str | None = None
     since_ms: int | None = None  # items older than this are not pulled (the cache's have_from)
     want_from: int | None = None  # the earliest time asked for (None: all); older than since_ms: fetched
+    area: object = None  # fetch.JoinArea: the cache holds the store's items there only (None: everywhere)
 
     @property
     def where(self) -> str:
@@ -31,7 +35,9 @@ class Link:
 
     @classmethod
     def open(cls, cache_path: str | Path, url: str, *, operator: str | None = None,
-             since_ms: int | None = None) -> "Link":
+             since_ms: int | None = None, area: object = KEEP) -> "Link":
+        """``area``: a fetch.JoinArea to hold the store's items there only, None for every
+        place, KEEP (the default) for what this cache chose before."""
         cache = Cache.open(cache_path)
         try:
             pg = connect(url)
@@ -62,6 +68,19 @@ class Link:
             have = since_ms
         link = cls(url, cache, pg, store_id, ws, st, operator, int(have) if have is not None else None)
         link.want_from = since_ms
+        from desktop.sync.fetch import AREA, AREA_REFETCH, join_area
+
+        if area is not KEEP:
+            new = area.to_json() if area is not None else None
+            if new != st.get_key(AREA):
+                with cache.transaction():
+                    if new is None:
+                        cache.conn.execute("DELETE FROM meta WHERE key = ?", (st.prefix + AREA,))
+                    else:
+                        st.put_key(AREA, new)
+                    if st.cursor() > 0:  # held already: fetch the span again under the new area
+                        st.put_key(AREA_REFETCH, 1)
+        link.area = join_area(link)
         return link
 
     def reconnect(self) -> None:

@@ -132,6 +132,10 @@ def pull(link, *, page: int = PAGE) -> Pulled:
             if link.since_ms is not None:
                 sql += " AND t_ms >= %s"
                 params.append(link.since_ms)
+            if getattr(link, "area", None) is not None:  # a join limited to an area (sync.fetch)
+                where, wp = link.area.sql()
+                sql += where
+                params += wp
             fetched["items"] = cur.execute(sql + " ORDER BY id", params).fetchall()
         queries = {
             "areas": "SELECT id, name, geometry, exclude, created_ms FROM areas WHERE id = ANY(%s)",

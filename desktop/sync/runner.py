@@ -21,7 +21,7 @@ from desktop.cache import CacheError
 from desktop.cache.db import explain as cache_explain
 from desktop.sync import schema
 from desktop.sync.connect import StoreOffline, SyncError, connect, display, explain, is_driver_error
-from desktop.sync.link import Link
+from desktop.sync.link import KEEP, Link
 from desktop.sync.pull import pull
 from desktop.sync.push import push, waiting
 
@@ -43,6 +43,7 @@ class Status:
     counts: dict = field(default_factory=dict)
     changed_elsewhere: list = field(default_factory=list)  # pull.ChangedElsewhere of the last cycle
     alerts: list = field(default_factory=list)  # sync.alerts.Elsewhere of the last cycle
+    area: str | None = None  # the join's area ("종로구"), when the cache holds the store's items there only
     have_from: int | None = None  # the cache holds the store's items from then on (None: all)
     store_span: tuple[int, int] | None = None  # the store's first and last item time
     fetching: tuple[int, int] | None = None  # (read, total) while an older span is fetched
@@ -52,7 +53,8 @@ class Status:
             return f"shared store: fetching older items, {self.fetching[0]} of {self.fetching[1]}"
         if self.online:
             return f"shared store: online, pushed {self.pushed}, pulled {self.pulled}" + (
-                f", {self.waiting} changes waiting" if self.waiting else "")
+                f", {self.waiting} changes waiting" if self.waiting else "") + (
+                f" (holding {self.area} only)" if self.area else "")
         since = time.strftime("%H:%M", time.localtime(self.offline_since or time.time()))
         return f"shared store: offline since {since}, {self.waiting} changes waiting"
 
@@ -75,8 +77,9 @@ def waiting_offline(cache_path: str | Path) -> int:
 
 class Sync:
     def __init__(self, cache_path: str | Path, url: str, *, operator: str | None = None, since_ms: int | None = None,
-                 interval: float = 5.0, on_status: Callable[[Status], None] | None = None):
+                 interval: float = 5.0, on_status: Callable[[Status], None] | None = None, area: object = KEEP):
         self.cache_path = Path(cache_path)
+        self.area = area  # fetch.JoinArea, None (every place) or KEEP (what the cache joined with)
         self.url = url
         self.operator = operator
         self.since_ms = since_ms
@@ -104,6 +107,27 @@ class Sync:
                 target = min(target, self._want)
         return target if target < link.since_ms else None
 
+    def _refetch_area(self, link: Link) -> int:
+        """The join's area changed: the held span again, under the new one (once; resumed
+        after a stop)."""
+        from desktop.sync.fetch import AREA_REFETCH, fetch_span
+
+        if not link.state.get_key(AREA_REFETCH):
+            return 0
+        got = fetch_span(link, link.since_ms or 0, 2**62, on_progress=self._progress, cancel=self._stop)
+        self.status.fetching = None
+        if got.complete:
+            with link.cache.transaction():
+                link.cache.conn.execute("DELETE FROM meta WHERE key = ?", (link.state.prefix + AREA_REFETCH,))
+        return got.items
+
+    def _progress(self, f) -> None:
+        s = self.status
+        s.fetching = (f.seen, f.total)
+        s.pulled = f.items
+        if self.on_status:
+            self.on_status(replace(s))
+
     def _fetch_older(self, link: Link) -> int:
         from desktop.sync.fetch import fetch_span
 
@@ -111,15 +135,8 @@ class Sync:
         if start is None:
             return 0
         s = self.status
-
-        def progress(f) -> None:
-            s.fetching = (f.seen, f.total)
-            s.pulled = f.items
-            if self.on_status:
-                self.on_status(replace(s))
-
         try:
-            got = fetch_span(link, start, link.since_ms, on_progress=progress, cancel=self._stop)
+            got = fetch_span(link, start, link.since_ms, on_progress=self._progress, cancel=self._stop)
         finally:
             s.fetching = None
         if got.complete:
@@ -133,7 +150,8 @@ class Sync:
 
     def _ensure(self) -> Link:
         if self.link is None:
-            self.link = Link.open(self.cache_path, self.url, operator=self.operator, since_ms=self.since_ms)
+            self.link = Link.open(self.cache_path, self.url, operator=self.operator, since_ms=self.since_ms,
+                                  area=self.area)
         return self.link
 
     def cycle(self) -> Status:
@@ -155,6 +173,7 @@ class Sync:
                 fired += r.alerts
                 if not r.more:
                     break
+            pulled += self._refetch_area(link)
             pulled += self._fetch_older(link)
             left = waiting(link)
             span = _store_span(link)
@@ -173,6 +192,7 @@ class Sync:
         s.changed_elsewhere = changed
         s.alerts = fired
         s.have_from, s.store_span = link.since_ms, span
+        s.area = link.area.describe() if link.area is not None else None
         s.pushed_total += pushed
         s.pulled_total += pulled
         return s

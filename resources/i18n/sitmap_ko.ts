@@ -2835,37 +2835,42 @@ Cache: {db}</source>
         <translation>, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="164" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="163" />
+        <source> (holding {area} only)</source>
+        <translation> ({area}만 보유)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="166" />
         <source>Shared store: offline since {time}, {n} changes waiting</source>
         <translation>공유 저장소: {time}부터 오프라인, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="219" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="221" />
         <source>{rule} (on {workstation})</source>
         <translation>{rule} ({workstation}에서)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="242" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="244" />
         <source>{by} changed your triage of {n} post(s) on another workstation: now {state}</source>
         <translation>{by} 님이 다른 워크스테이션에서 내가 분류한 게시물 {n}건을 바꿨습니다: 현재 {state}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="246" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="248" />
         <source>{n} post(s) triaged on another workstation ({who})</source>
         <translation>다른 워크스테이션에서 게시물 {n}건이 분류되었습니다 ({who})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="263" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="265" />
         <source>{by}, {time}: {state}, {priority}</source>
         <translation>{by}, {time}: {state}, {priority}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="267" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="269" />
         <source>(replaced your triage)</source>
         <translation>(내 분류를 대체함)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="271" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="273" />
         <source>Shared store: stopped ({error})</source>
         <translation>공유 저장소: 중지됨 ({error})</translation>
     </message>

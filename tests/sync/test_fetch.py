@@ -109,3 +109,64 @@ def test_an_empty_older_span_is_fetched_once_and_then_held(tmp_path, shared_url)
         assert again._older_wanted(link) is None  # asked once, held: the loop does not fetch again
     finally:
         again.close()
+
+
+def busan_posts(prefix: str, n: int, t0: int) -> list[Item]:
+    return [Item(kind=Kind.POST, source="x", source_id=f"{prefix}{k}", t_ms=t0 + k * 1000, text=f"{prefix} 남포동 {k}",
+                 lat=35.098 + k * 1e-4, lon=129.03 + k * 1e-4, precision=Precision.EXACT, author=f"b{k}")
+            for k in range(n)]
+
+
+def unplaced(prefix: str, n: int, t0: int) -> list[Item]:
+    return [Item(kind=Kind.POST, source="x", source_id=f"{prefix}{k}", t_ms=t0 + k * 1000, text=f"{prefix} where? {k}",
+                 author=f"u{k}") for k in range(n)]
+
+
+def test_a_join_limited_to_an_area_holds_only_what_is_placed_there_until_lifted(tmp_path, shared_url):
+    from desktop.cache import triage
+    from desktop.core.triage import TriageChange
+    from desktop.sync.fetch import resolve_area
+    from tests.sync.helpers import local_id
+
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    add_items(a, posts("seoul", 6, t0=T0), name="seoul.json")  # 광화문, in 종로구
+    add_items(a, busan_posts("busan", 4, T0), name="busan.json")
+    add_items(a, unplaced("nowhere", 3, T0), name="unplaced.json")
+    Sync(a, shared_url).once()
+    with Cache.open(b) as c:
+        jongno = resolve_area(c.conn, "종로구")
+    assert jongno.name == "서울특별시 종로구"
+    s = Sync(b, shared_url, area=jongno).once()
+    assert s.area == "서울특별시 종로구" and "(holding 서울특별시 종로구 only)" in s.line()
+    assert {k[1] for k in keys(b)} == {f"seoul{k}" for k in range(6)}
+    # New items come the same way; one placed elsewhere that a triage names comes with it.
+    add_items(a, posts("seoul-late", 2, t0=T0 + DAY) + busan_posts("busan-late", 2, T0 + DAY), name="late.json")
+    with Cache.open(a) as c:
+        triage.apply(c.conn, [local_id(a, "busan1")], TriageChange(state="verified"), by="analyst-a")
+    Sync(a, shared_url).once()
+    Sync(b, shared_url).once()  # no area given: the one it joined with
+    assert {k[1] for k in keys(b)} == {f"seoul{k}" for k in range(6)} | {"seoul-late0", "seoul-late1", "busan1"}
+    # A box, with the items without a position, on another cache.
+    c2 = tmp_path / "c.db"
+    with Cache.open(c2) as c:
+        box = resolve_area(c.conn, "129.0,35.0,129.1,35.2", unplaced=True)
+    Sync(c2, shared_url, area=box).once()
+    assert {k[1] for k in keys(c2)} == ({f"busan{k}" for k in range(4)} | {"busan-late0", "busan-late1"}
+                                        | {f"nowhere{k}" for k in range(3)})
+    # Lifted: what the area left out is fetched, nothing twice.
+    s = Sync(b, shared_url, area=None).once()
+    assert s.area is None and keys(b) == keys(a) and s.pulled == len(keys(a)) - 9
+    assert Sync(b, shared_url).once().pulled == 0
+    with Cache.open(b) as c:
+        assert c.conn.execute("SELECT count(*) FROM meta WHERE key LIKE 'sync.%.area%'").fetchone()[0] == 0
+
+
+def test_an_area_that_is_not_understood_is_said(tmp_path):
+    import pytest
+
+    from desktop.sync.fetch import resolve_area
+
+    with Cache.open(tmp_path / "x.db") as c:
+        for bad, says in (("129.1,35.0,129.0,35.2", "west below east"), ("어디구", "not a box W,S,E,N, a saved area")):
+            with pytest.raises(ValueError, match=says):
+                resolve_area(c.conn, bad)

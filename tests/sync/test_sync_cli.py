@@ -256,3 +256,20 @@ def test_listen_is_a_headless_ingest_node(tmp_path, shared_url, capsys):
     # A workstation with no feed of its own gets them.
     assert sync_once(capsys, tmp_path / "ws.db", shared_url)[0] == 0
     assert keys(tmp_path / "ws.db") == keys(node)
+
+
+def test_area_on_the_command_line(tmp_path, shared_url, capsys):
+    from desktop.cli import main
+    from tests.sync.test_fetch import busan_posts
+
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    add_items(a, posts("p", 3) + busan_posts("busan", 2, posts("x", 1)[0].t_ms))
+    assert sync_once(capsys, a, shared_url)[0] == 0
+    code = main(["sync", "--db", str(b), "--shared", shared_url, "--once", "--since", "all", "--area", "부산 중구"])
+    out = capsys.readouterr()
+    assert code == 0 and out.err == "" and "(holding 부산광역시 중구 only)" in out.out
+    with Cache.open(b) as c:
+        assert sorted(r[0] for r in c.conn.execute("SELECT source_id FROM items")) == ["busan0", "busan1"]
+    code = main(["sync", "--db", str(b), "--shared", shared_url, "--once", "--area", "아무데나구"])
+    out = capsys.readouterr()
+    assert code != 0 and "--area '아무데나구'" in out.err and "Traceback" not in out.err

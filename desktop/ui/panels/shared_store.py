@@ -159,6 +159,8 @@ class SharedStorePanel(Panel):
             text = self.tr("Shared store: online")
             if s.waiting:
                 text += self.tr(", {n} changes waiting").format(n=s.waiting)
+            if s.area:  # joined for an area only (sitmap sync --area)
+                text += self.tr(" (holding {area} only)").format(area=s.area)
         else:
             since = time.strftime("%H:%M", time.localtime(s.offline_since or time.time()))
             text = self.tr("Shared store: offline since {time}, {n} changes waiting").format(time=since, n=s.waiting)

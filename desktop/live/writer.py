@@ -507,10 +507,10 @@ def _proc_open(db_path: str, geoparse: bool) -> int:
     if _PROC.get("path") != db_path:
         _proc_close()
         _PROC["cache"], _PROC["path"] = Cache.open(db_path), db_path
-    if geoparse:
+    if geoparse:  # as the writer thread does in its own process
         from desktop.geoparse.run import warm
 
-        warm()
+        threading.Thread(target=warm, name="sitmap-geoparse-warm", daemon=True).start()
     return os.getpid()
 
 

@@ -33,6 +33,7 @@ class LiveController(QObject):
     """Owns the live writer, the inputs and the alert engine for one cache."""
 
     committed = Signal(list, bool)  # new item ids, units changed (GUI thread)
+    chatCommitted = Signal(list)  # ids of new chat messages among them (found on the writer thread)
     alertFired = Signal(object)  # desktop.live.alerts.Alert
     alertCleared = Signal(object)  # the Alert whose episode ended (cleared_ms set)
     statusChanged = Signal(list)  # FeedStatus per input
@@ -63,11 +64,30 @@ class LiveController(QObject):
                                      process=self.write_in_process).start()
             # Listeners run on the writer thread, after the commit: emit, Qt queues it.
             self.writer.add_listener(lambda ids, units, _stats: self.committed.emit(list(ids), bool(units)))
+            self.writer.add_listener(self._find_chat)
             self.engine = AlertEngine(self.db_path, on_alert=self.alertFired.emit, on_clear=self.alertCleared.emit)
             self.writer.add_listener(self.engine.on_commit)
             self.engine.start(5.0)
             self._status_timer.start()
         return self.writer
+
+    def _find_chat(self, ids: list, _units, _stats) -> None:
+        """Writer thread, after a commit: which new rows are chat messages (read on a
+        connection of this thread's own, so the window's thread never scans a flood's rows)."""
+        if not ids:
+            return
+        conn = getattr(self, "_chat_conn", None)
+        if conn is None:
+            from desktop.cache import Cache
+
+            conn = self._chat_conn = Cache.open_readonly(self.db_path)
+        rows = conn.conn.execute(
+            "SELECT id FROM items WHERE id >= ? AND id <= ? AND kind = 'field_update' AND extra LIKE '%\"chat\":%'",
+            (min(ids), max(ids))).fetchall()
+        wanted = set(ids)
+        found = [r[0] for r in rows if r[0] in wanted]
+        if found:
+            self.chatCommitted.emit(found)
 
     def _add(self, key: str, config: dict, make) -> object:
         """Start input ``key`` as ``config`` says; one already running that way is kept
@@ -142,6 +162,10 @@ class LiveController(QObject):
         if self.writer is not None:
             self.writer.stop()
             self.writer = None
+        conn = getattr(self, "_chat_conn", None)
+        if conn is not None:  # the writer thread that used it has ended
+            self._chat_conn = None
+            conn.close()
 
     def _poll_status(self) -> None:
         self.statusChanged.emit([inp.status for inp in self.inputs.values()])

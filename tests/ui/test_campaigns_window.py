@@ -185,7 +185,7 @@ def test_live_rows_refresh_a_shown_campaign_off_the_window_thread(qtbot, window)
         real(*args)
 
     panel._compute = spy
-    assert writer.put([post(k) for k in range(3)], "test") and writer.flush()
+    assert writer.put([post(k) for k in range(3)], "test") and writer.flush(60)
     qtbot.waitUntil(lambda: panel.figures.posts == before + 3, timeout=30000)
     assert threads == {"sitmap-campaign-figures"}
     assert _cell(panel.table, 0, 1) == str(before + 3)
@@ -194,7 +194,7 @@ def test_live_rows_refresh_a_shown_campaign_off_the_window_thread(qtbot, window)
     from PySide6.QtWidgets import QDockWidget
 
     win.findChild(QDockWidget, "campaignsDock").hide()
-    assert writer.put([post(k) for k in range(3, 5)], "test") and writer.flush()
+    assert writer.put([post(k) for k in range(3, 5)], "test") and writer.flush(60)
     qtbot.waitUntil(lambda: panel._stale, timeout=30000)
     assert panel.figures.posts == before + 3
     dock = win.findChild(QDockWidget, "campaignsDock")

@@ -273,6 +273,15 @@ class CampaignsPanel(Panel):
             self.summary.setText(str(out[1]))
             return
         # The campaign the user consulted (its consult entry was written then), with newer rows.
+        def same(a, b) -> bool:
+            if a is None or b is None:
+                return a is b
+            ja, jb = a.to_json(), b.to_json()
+            ja.pop("computed_ms", None), jb.pop("computed_ms", None)
+            return ja == jb
+
+        if same(out[1], self.figures) and same(out[2], self.other):
+            return  # rows came that are not the campaign's (a flood of unit reports): nothing to redraw
         self.figures, self.other = out[1], out[2]
         self._show()
 

@@ -1,7 +1,8 @@
 """The Field chat dock: messages from and to officers over TAK, next to the feed.
 
-New chat rows are read by id range as they are committed (no scan); a clicked message
-selects its item."""
+The live writer's thread finds the new chat rows among each commit (the window's thread
+never scans a flood's rows); they are loaded here at most four times a second. A clicked
+message selects its item."""
 
 from __future__ import annotations
 
@@ -20,12 +21,11 @@ class ChatPanel(Panel):
         super().__init__(ctx)
         self.live = ctx.services["live"]
         self.widget = ChatPane()
-        self._new_max = 0
-        self._seen = self._max_id()
+        self._pending: list[int] = []
         self._closed = False
         self._timer = QTimer(ctx.window, singleShot=True, interval=COALESCE_MS)
         self._timer.timeout.connect(self._check)
-        self.live.committed.connect(self._committed)
+        self.live.chatCommitted.connect(self._committed)
         self.widget.sendRequested.connect(self._send)
         self.widget.messageClicked.connect(lambda i: self.session.select(int(i), "chat"))
 
@@ -35,30 +35,22 @@ class ChatPanel(Panel):
     def on_result(self, res) -> None:
         self.widget.set_units(res.units)
 
-    def _max_id(self) -> int:
-        row = self.ctx.loader.conn.execute("SELECT max(id) FROM items").fetchone()
-        return int(row[0] or 0)
-
-    def _committed(self, ids: list, _units_changed: bool) -> None:
+    def _committed(self, ids: list) -> None:
         if self._closed:
             return
-        if ids:
-            self._new_max = max(self._new_max, max(ids))
+        self._pending += ids
         if not self._timer.isActive():
             self._timer.start()
 
     def _check(self) -> None:
-        if self._closed or self._new_max <= self._seen:
+        ids, self._pending = sorted(set(self._pending)), []
+        if self._closed or not ids:
             return
-        loader = self.ctx.loader
-        rows = loader.conn.execute(
-            "SELECT id FROM items WHERE id > ? AND id <= ? AND kind = 'field_update' AND extra LIKE '%\"chat\":%'",
-            (self._seen, self._new_max)).fetchall()
-        self._seen = self._new_max
-        if rows:
-            for item in loader.load([r[0] for r in rows]).values():
-                if (item.get("extra") or {}).get("chat"):
-                    self.widget.add_message(item)
+        got = self.ctx.loader.load(ids)
+        for i in ids:
+            item = got.get(i)
+            if item and (item.get("extra") or {}).get("chat"):
+                self.widget.add_message(item)
 
     def _send(self, text: str, to_uid: str, to_callsign: str) -> None:
         sent = self.live.send_chat(text, to_uid or None, to_callsign or None)

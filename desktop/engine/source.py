@@ -26,6 +26,7 @@ from desktop.core.uncertainty import PLACE_CONFIDENCE
 
 PREC_OF = {p.value: c for p, c in PRECISION_CODES.items()}
 CHUNK = 200_000
+SPAN_BATCH = 32_768  # rows per fetch when reading a time span on a reader thread
 NO_POS = 999.0  # stands for NULL lat/lon in the numeric rows (valid coordinates never reach it)
 
 # Python's truthiness of extra["chat"], in SQL: a chat message is not a position report.
@@ -54,10 +55,10 @@ class Rows:
         return int(self.cols["id"].shape[0])
 
 
-def _numbers(cur: sqlite3.Cursor, ncols: int, dtype=np.float64) -> Iterator[np.ndarray]:
-    """The rows of a numbers-only cursor as 2-D arrays of up to CHUNK rows."""
+def _numbers(cur: sqlite3.Cursor, ncols: int, dtype=np.float64, batch: int = CHUNK) -> Iterator[np.ndarray]:
+    """The rows of a numbers-only cursor as 2-D arrays of up to ``batch`` rows."""
     while True:
-        rows = cur.fetchmany(CHUNK)
+        rows = cur.fetchmany(batch)
         if not rows:
             return
         yield np.fromiter(itertools.chain.from_iterable(rows), dtype, len(rows) * ncols).reshape(-1, ncols)
@@ -268,11 +269,12 @@ class SpanReader:
         """Columns of the items with ``lo_ms <= t_ms < hi_ms`` and id <= ``max_id`` sorted by
         (time, id), and their hashtag entries (item id, code)."""
         span = [lo_ms, hi_ms, max_id]
-        parts = [_columns(a) for a in _numbers(self.conn.execute(self.sql, self.params + span), 10)]
+        # Small fetches: each row is a tuple of ten Python numbers (~400 bytes) until converted.
+        parts = [_columns(a) for a in _numbers(self.conn.execute(self.sql, self.params + span), 10, batch=SPAN_BATCH)]
         cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]} if parts else _columns(np.zeros((0, 10)))
         del parts
         order = np.lexsort((cols["id"], cols["t"]))
         cols = {name: c[order] for name, c in cols.items()}
-        pairs = np.concatenate(list(_numbers(self.conn.execute(self.tag_sql, span), 2, np.int64))
+        pairs = np.concatenate(list(_numbers(self.conn.execute(self.tag_sql, span), 2, np.int64, SPAN_BATCH))
                                or [np.zeros((0, 2), np.int64)])
         return cols, pairs[:, 0].copy(), pairs[:, 1].astype(np.int32)

@@ -145,3 +145,20 @@ def test_an_unfinished_draft_is_never_adopted(cache):
     idx = ItemIndex.load(cache.conn)  # a fresh load: rebuilt, and the leftover removed
     assert idx.snapshot_state == "rebuilt" and len(idx) == load.total
     assert ItemIndex.load(cache.conn).snapshot_state == "snapshot"
+
+
+def test_the_command_line_progress_counts_up_to_the_total(cache, monkeypatch):
+    import io
+
+    from desktop.engine import loading
+
+    monkeypatch.setattr(loading, "FIRST_ROWS", 300)
+    monkeypatch.setattr(loading, "CHUNK_ROWS", 400)
+    out = io.StringIO()
+    idx = ItemIndex.load(cache.conn, progress=loading.text_progress(out))
+    lines = out.getvalue().splitlines()
+    assert idx.snapshot_state == "rebuilt" and len(lines) >= 3
+    assert lines[-1].startswith(f"index: {len(idx):,} of {len(idx):,} items (100 %) in ")
+    assert "s left" in lines[0]
+    assert ItemIndex.load(cache.conn, progress=loading.text_progress(out)).snapshot_state == "snapshot"
+    assert out.getvalue().splitlines() == lines  # a snapshot opens without a word

@@ -471,7 +471,7 @@
     </message>
     <message>
         <location filename="../../desktop/ui/panels/campaigns.py" line="175" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="370" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="379" />
         <source>Figure</source>
         <translation>항목</translation>
     </message>
@@ -517,7 +517,7 @@
     </message>
     <message>
         <location filename="../../desktop/ui/panels/campaigns.py" line="178" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="368" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="377" />
         <source>Engagement</source>
         <translation>참여도</translation>
     </message>
@@ -533,129 +533,129 @@
         <translation>캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="305" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="314" />
         <source>(none)</source>
         <translation>(없음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="346" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="355" />
         <source>No campaign. New… defines one by its hashtags and period.</source>
         <translation>캠페인이 없습니다. 새로 만들기…에서 해시태그와 기간으로 정의하세요.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="353" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="362" />
         <source>{name}: {tags}, {period} ({utc}); {n} posts</source>
         <translation>{name}: {tags}, {period} ({utc}); 게시물 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="362" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="371" />
         <source>Posts</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="362" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="371" />
         <source>Unique authors</source>
         <translation>작성자 수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="363" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="372" />
         <source>New authors</source>
         <translation>신규 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="363" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="372" />
         <source>Returning authors</source>
         <translation>재참여 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="364" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="373" />
         <source>Located exactly</source>
         <translation>정확한 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="364" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="373" />
         <source>Located by place</source>
         <translation>장소명 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="365" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="374" />
         <source>Located by inference</source>
         <translation>추정 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="365" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="374" />
         <source>Not located</source>
         <translation>위치 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="366" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="375" />
         <source>In a district</source>
         <translation>지역에 포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="366" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="375" />
         <source>Districts with posts</source>
         <translation>게시물이 있는 지역 수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="367" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="376" />
         <source>Posts with engagement counts</source>
         <translation>참여도 수치가 있는 게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="368" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="377" />
         <source>Impressions (estimated)</source>
         <translation>노출 수 (추정)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="369" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="378" />
         <source>Busiest interval</source>
         <translation>가장 많은 구간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="369" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="378" />
         <source>Authors in both</source>
         <translation>양쪽 모두의 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="409" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="495" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="418" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="504" />
         <source>Campaign</source>
         <translation>캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="419" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="428" />
         <source>New campaign</source>
         <translation>새 캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="431" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="440" />
         <source>Edit campaign</source>
         <translation>캠페인 편집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="441" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="475" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="450" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="484" />
         <source>Campaign report</source>
         <translation>캠페인 보고서</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="442" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="451" />
         <source>PDF report (*.pdf);;JSON (*.json);;CSV (*.csv)</source>
         <translation>PDF 보고서 (*.pdf);;JSON (*.json);;CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="482" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="491" />
         <source>Campaign report written: {path}</source>
         <translation>캠페인 보고서 작성: {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="489" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="498" />
         <source>Remove campaign</source>
         <translation>캠페인 삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="490" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="499" />
         <source>Remove the campaign {name}? Its posts stay.</source>
         <translation>캠페인 {name}을(를) 삭제할까요? 게시물은 그대로 남습니다.</translation>
     </message>
@@ -687,7 +687,7 @@
         <translation>현장 대화</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/chat.py" line="65" />
+        <location filename="../../desktop/ui/panels/chat.py" line="57" />
         <source>Message stored; sent to {n} TAK connection(s)</source>
         <translation>메시지를 저장했습니다. TAK 연결 {n}개로 보냈습니다</translation>
     </message>
@@ -2492,7 +2492,7 @@ Cache: {db}</source>
     <message>
         <location filename="../../desktop/ui/live_widgets.py" line="370" />
         <source>Everywhere</source>
-        <translation>전 지역</translation>
+        <translation>모든 곳</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/live_widgets.py" line="372" />
@@ -2798,79 +2798,107 @@ Cache: {db}</source>
     </message>
 </context>
 <context>
-    <name>SharedStorePanel</name>
+    <name>SharedStoreDialog</name>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="42" />
+        <source>Shared store</source>
+        <translation type="unfinished">공유 저장소</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="45" />
+        <source>The command post's shared store, postgresql://user@host:port/database (TLS options such as sslmode in the URL). Empty: work on this cache only.</source>
+        <translation type="unfinished">지휘소의 공유 저장소, postgresql://사용자@호스트:포트/데이터베이스 (sslmode 같은 TLS 옵션은 URL에). 비워 두면 이 캐시만으로 작업합니다.</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="51" />
+        <source>Everywhere</source>
+        <translation>모든 곳</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="52" />
+        <source>Only in an area:</source>
+        <translation>지역 안에서만:</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="55" />
+        <source>a district (종로구), a saved area or a box W,S,E,N</source>
+        <translation>행정구역(종로구), 저장된 영역 또는 상자 W,S,E,N</translation>
+    </message>
     <message>
         <location filename="../../desktop/ui/panels/shared_store.py" line="56" />
+        <source>and the posts without a position</source>
+        <translation>위치 없는 게시물도 함께</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="57" />
+        <source>Hold the store's items</source>
+        <translation>공유 저장소 항목 보유 범위</translation>
+    </message>
+</context>
+<context>
+    <name>SharedStorePanel</name>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="122" />
         <source>Shared store…</source>
         <translation>공유 저장소…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="77" />
-        <source>Shared store</source>
-        <translation>공유 저장소</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="78" />
-        <source>The command post's shared store, postgresql://user@host:port/database (TLS options such as sslmode in the URL). Empty: work on this cache only.</source>
-        <translation>지휘소의 공유 저장소, postgresql://사용자@호스트:포트/데이터베이스 (sslmode 같은 TLS 옵션은 URL에). 비워 두면 이 캐시만으로 작업합니다.</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="107" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="170" />
         <source>Shared store: connecting…</source>
         <translation>공유 저장소: 연결 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="156" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="219" />
         <source>Shared store: fetching older posts, {done} of {total}</source>
         <translation>공유 저장소: 이전 게시물을 가져오는 중, {total}건 중 {done}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="159" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="222" />
         <source>Shared store: online</source>
         <translation>공유 저장소: 온라인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="161" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="224" />
         <source>, {n} changes waiting</source>
         <translation>, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="163" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="226" />
         <source> (holding {area} only)</source>
         <translation> ({area}만 보유)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="166" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="229" />
         <source>Shared store: offline since {time}, {n} changes waiting</source>
         <translation>공유 저장소: {time}부터 오프라인, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="221" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="284" />
         <source>{rule} (on {workstation})</source>
         <translation>{rule} ({workstation}에서)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="244" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="307" />
         <source>{by} changed your triage of {n} post(s) on another workstation: now {state}</source>
         <translation>{by} 님이 다른 워크스테이션에서 내가 분류한 게시물 {n}건을 바꿨습니다: 현재 {state}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="248" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="311" />
         <source>{n} post(s) triaged on another workstation ({who})</source>
         <translation>다른 워크스테이션에서 게시물 {n}건이 분류되었습니다 ({who})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="265" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="328" />
         <source>{by}, {time}: {state}, {priority}</source>
         <translation>{by}, {time}: {state}, {priority}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="269" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="332" />
         <source>(replaced your triage)</source>
         <translation>(내 분류를 대체함)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="273" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="336" />
         <source>Shared store: stopped ({error})</source>
         <translation>공유 저장소: 중지됨 ({error})</translation>
     </message>

@@ -174,3 +174,45 @@ def test_an_alert_fired_on_another_workstation_is_told_in_this_window(qtbot, tmp
         assert pane.item(0).text().endswith("광화문 집결 (on ingest-node)\n" + fired.message)
     finally:
         win.close()
+
+
+def test_the_dialog_joins_for_an_area_and_says_so(qtbot, tmp_path, shared_url):  # noqa: F811
+    import time
+
+    from desktop.ui.main_window import MainWindow
+    from tests.sync.test_fetch import busan_posts
+
+    mine, other = tmp_path / "mine.db", tmp_path / "other.db"
+    now = int(time.time() * 1000)
+    add_items(other, posts("seoul", 3, t0=now - 60_000) + busan_posts("busan", 2, now - 60_000))
+    Sync(other, shared_url).once()
+    Cache.open(mine).close()
+    win = MainWindow(mine, restore=False)
+    qtbot.addWidget(win)
+    win.show()
+    panel = win.panel("shared_store")
+    try:
+        dlg = panel.ask_url()
+        dlg.url.setText(shared_url)
+        assert dlg.everywhere.isChecked()
+        qtbot.keyClicks(dlg.area, "x")  # typing an area chooses "only in an area"
+        assert dlg.in_area.isChecked()
+        dlg.area.setText("어디에도없는구")
+        dlg._ok()  # not understood: said in the dialog, which stays open
+        assert dlg.result() == 0, dlg.error.text()
+        assert "not a box W,S,E,N, a saved area or a built-in district" in dlg.error.text()
+        dlg.area.setText("부산 중구")
+        dlg._ok()
+        assert dlg.result() == 1
+        qtbot.waitUntil(lambda: panel.label.text() == "Shared store: online (holding 부산광역시 중구 only)",
+                        timeout=30000)
+        assert sorted(r[0] for r in q(mine, "SELECT source_id FROM items")) == ["busan0", "busan1"]
+        # Everywhere again: what the area left out comes.
+        dlg = panel.ask_url()
+        assert dlg.in_area.isChecked()  # it says what the cache holds now
+        dlg.everywhere.setChecked(True)
+        dlg._ok()
+        qtbot.waitUntil(lambda: q(mine, "SELECT count(*) FROM items")[0][0] == 5, timeout=30000)
+        qtbot.waitUntil(lambda: panel.label.text() == "Shared store: online", timeout=30000)
+    finally:
+        win.close()

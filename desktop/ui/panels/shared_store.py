@@ -4,7 +4,9 @@ on its own thread, never on the GUI thread, and the status bar says "Shared stor
 online" or "offline since 16:42, 312 changes waiting". After a pull the index takes the
 new rows in, as after a live commit; triage and incidents pulled are picked up by their
 panels' own checks. The URL is kept in the settings without its password (the password
-goes to the system keyring where there is one, else it must come from $PGPASSWORD)."""
+goes to the system keyring where there is one, else it must come from $PGPASSWORD). The
+dialog also says where the cache holds the store's items: everywhere, or only in an area
+(a district, a saved area or a box, as ``sitmap sync --area``), kept by the cache."""
 
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QInputDialog, QLineEdit
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QRadioButton,
+                               QVBoxLayout)
 
+from desktop.sync.link import KEEP
 from desktop.ui.panels.base import MenuEntry, Panel
 from desktop.ui.plain import plain_label
 
@@ -26,6 +30,71 @@ log = logging.getLogger("sitmap.sync")
 class _Relay(QObject):
     status = Signal(object)  # a desktop.sync.runner.Status, from the sync thread
     stopped = Signal(str)  # why the sync ended (a message), from the sync thread
+
+
+class SharedStoreDialog(QDialog):
+    """The store's URL and where this cache holds its items; OK checks the area first."""
+
+    def __init__(self, panel: "SharedStorePanel") -> None:
+        super().__init__(panel.ctx.window)
+        self.panel = panel
+        self.setObjectName("sharedStoreDialog")
+        self.setWindowTitle(self.tr("Shared store"))
+        self.resize(560, 0)
+        col = QVBoxLayout(self)
+        intro = plain_label(self.tr("The command post's shared store, postgresql://user@host:port/database "
+                                    "(TLS options such as sslmode in the URL). Empty: work on this cache only."))
+        intro.setWordWrap(True)
+        col.addWidget(intro)
+        self.url = QLineEdit(panel._shown_url())
+        self.url.setObjectName("sharedStoreUrl")
+        col.addWidget(self.url)
+        form = QFormLayout()
+        self.everywhere = QRadioButton(self.tr("Everywhere"))
+        self.in_area = QRadioButton(self.tr("Only in an area:"))
+        self.area = QLineEdit()
+        self.area.setObjectName("sharedStoreArea")
+        self.area.setPlaceholderText(self.tr("a district (종로구), a saved area or a box W,S,E,N"))
+        self.unplaced = QCheckBox(self.tr("and the posts without a position"))
+        form.addRow(self.tr("Hold the store's items"), self.everywhere)
+        form.addRow(self.in_area, self.area)
+        form.addRow("", self.unplaced)
+        col.addLayout(form)
+        now = panel.last_status.area if panel.last_status is not None else None
+        (self.in_area if now else self.everywhere).setChecked(True)
+        self.error = plain_label()
+        self.error.setObjectName("sharedStoreError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b91c1c;")
+        col.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._ok)
+        buttons.rejected.connect(self.reject)
+        col.addWidget(buttons)
+        self.area.textEdited.connect(lambda _t: self.in_area.setChecked(True))
+        self.unplaced.setEnabled(self.in_area.isChecked())
+        self.in_area.toggled.connect(self.unplaced.setEnabled)
+
+    def choice(self):
+        """The area asked for: a fetch.JoinArea, None (everywhere), or KEEP (unchanged: the
+        area field left empty while the cache holds an area). ValueError when not understood."""
+        if self.everywhere.isChecked():
+            return None
+        text = self.area.text().strip()
+        if not text:
+            return KEEP
+        from desktop.sync.fetch import resolve_area
+
+        return resolve_area(self.panel.ctx.writer().conn, text, unplaced=self.unplaced.isChecked())
+
+    def _ok(self) -> None:
+        try:
+            area = self.choice()
+        except ValueError as exc:
+            self.error.setText(str(exc))
+            return
+        self.accept()
+        self.panel.connect_to(self.url.text().strip() or None, area=area)
 
 
 class SharedStorePanel(Panel):
@@ -46,6 +115,7 @@ class SharedStorePanel(Panel):
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._password: str | None = None  # typed this session, kept nowhere else
+        self._area = KEEP  # where the cache holds the store's items (sync.fetch.JoinArea, None: everywhere)
         # Items whose triage another workstation changed this session: item id -> ChangedElsewhere.
         self.changed: dict[int, object] = {}
         ctx.services["changed_elsewhere"] = self.changed_text
@@ -72,14 +142,8 @@ class SharedStorePanel(Panel):
         settings.setValue("url", without_password(self.url)[0] if self.url else "")
 
     # connecting ----------------------------------------------------------------------------
-    def ask_url(self):
-        dlg = QInputDialog(self.ctx.window)
-        dlg.setWindowTitle(self.tr("Shared store"))
-        dlg.setLabelText(self.tr("The command post's shared store, postgresql://user@host:port/database "
-                                 "(TLS options such as sslmode in the URL). Empty: work on this cache only."))
-        dlg.setTextEchoMode(QLineEdit.EchoMode.Normal)
-        dlg.setTextValue(self._shown_url())
-        dlg.textValueSelected.connect(lambda text: self.connect_to(text.strip() or None))
+    def ask_url(self) -> SharedStoreDialog:
+        dlg = SharedStoreDialog(self)
         dlg.open()
         self.dialog = dlg
         return dlg
@@ -89,13 +153,16 @@ class SharedStorePanel(Panel):
 
         return without_password(self.url)[0] if self.url else ""
 
-    def connect_to(self, url: str | None, *, save: bool = True) -> None:
+    def connect_to(self, url: str | None, *, save: bool = True, area=KEEP) -> None:
         """Start syncing with ``url`` (None: stop). A password in the URL goes to the keyring
-        (or is kept for this session only); it is never written to the settings."""
+        (or is kept for this session only); it is never written to the settings. ``area``: a
+        fetch.JoinArea, None for every place; by default what the cache joined with."""
         from desktop.sync.connect import save_password, without_password
+
 
         self.stop()
         self.url = url
+        self._area = area
         if not url:
             self.label.hide()
             return
@@ -124,7 +191,7 @@ class SharedStorePanel(Panel):
         # Joining: the last day; older spans are fetched when the slider goes there (_window_moved).
         since = int(time.time() * 1000) - self.JOIN_SPAN_MS
         sync = Sync(self.ctx.db_path, url, operator=self.session.operator, since_ms=since,
-                    on_status=self.relay.status.emit)
+                    on_status=self.relay.status.emit, area=self._area)
         self._sync = sync
         stop = self._stop
 

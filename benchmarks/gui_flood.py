@@ -131,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--switch-interval", type=float, default=None, help="sys.setswitchinterval for the run")
     args = ap.parse_args(argv)
     if args.root is None:
-        rest = [a for a in (argv if argv is not None else sys.argv[1:]) if not a.startswith("--design")]
+        rest = [f"--rate={args.rate}", f"--seconds={args.seconds}", f"--parsers={args.parsers}",
+                f"--step-every={args.step_every}"] + (["--profile"] if args.profile else []) \
+            + ([f"--switch-interval={args.switch_interval}"] if args.switch_interval else [])
         designs = ["old", "new"] if args.design == "both" else [args.design]
         print(f"load average before {' / '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
         for design in designs:
@@ -275,14 +277,27 @@ def run(args) -> int:
     if res is None:
         print("gui_flood: the sender did not finish", file=sys.stderr)
         return 1
-    # Drain: until nothing moved for 2 s (at most 120 s), the window running meanwhile.
+    # Drain: until every message offered is accounted for and drawn, or nothing moved for
+    # 10 s (a stall of the window's loop must not end the wait), at most 180 s.
     inputs = lambda: list(win.live.live.inputs.values())  # noqa: E731
-    moved, still, limit = None, time.time(), time.time() + 120
-    while time.time() - still < 2.0 and time.time() < limit:
+
+    def settled() -> bool:
+        st = [i.status for i in inputs()]
+        got = sum(x.messages + x.malformed for x in st)
+        stored_ = writer.stats().accepted - before.accepted
+        return (got >= res["sent"] and writer.stats().queued == 0
+                and stored_ + sum(x.dropped for x in st) >= sum(x.messages for x in st)
+                and bool(drawn) and drawn[-1][1] >= stored_)
+
+    moved, still, limit = None, time.time(), time.time() + 180
+    while time.time() - still < 10.0 and time.time() < limit and not settled():
         now = (writer.stats().committed, writer.stats().queued, tuple(i.status.messages for i in inputs()),
                len(drawn))
         if now != moved:
             moved, still = now, time.time()
+        app.processEvents()
+        time.sleep(0.005)
+    for _ in range(20):  # the last redraw's frame
         app.processEvents()
         time.sleep(0.005)
     timer.stop()

@@ -106,7 +106,7 @@ def build_inputs(args, writer) -> list:
 
     inputs: list = []
     parsers = None
-    if args.udp or args.tcp:  # CoT is parsed in worker processes, as in the window
+    if args.udp or args.tcp or args.tak:  # CoT is parsed in worker processes, as in the window
         from desktop.live.parse_pool import shared_pool
 
         parsers = shared_pool()
@@ -123,7 +123,7 @@ def build_inputs(args, writer) -> list:
         tls = TlsConfig(args.ca, args.cert, args.key, password=args.key_password)
     for spec in args.tak:
         host, port = _hostport(spec, 8089 if tls else 8087, "--tak")
-        inputs.append(TakClient(writer, host, port, tls))
+        inputs.append(TakClient(writer, host, port, tls, parsers=parsers))
     for folder in args.folder:
         inputs.append(DropFolderWatcher(folder, writer.import_file))
     for path in args.jsonl:

@@ -94,13 +94,15 @@ class NetInput:
     # and its sender slows); a datagram input waits the writer's short default, then drops.
     stream_wait_s: float | None = None
 
+    auth = AUTH_PLAIN  # how the peer was authenticated, tagged on its records
+
     def _parsed(self, records: list[Record], messages: int, malformed: int) -> None:
         """Records parsed in a worker process (OrderedParser's thread, in the input's order)."""
         if malformed:
             self._status.malformed(malformed)
         if messages:
             self._status.messages(messages)
-        self._emit(records, messages=messages)
+        self._emit(records, self.auth, messages=messages)
 
     def _bucket(self, ip: str) -> TokenBucket:
         """The rate limit of one remote address (used only on the input's own thread)."""

@@ -21,6 +21,7 @@ from desktop.importers.xmlsafe import MAX_EVENT_BYTES, Dropped
 from desktop.live import codec
 from desktop.live.codec import AUTH_PLAIN, AUTH_TLS, Malformed, StreamFramer
 from desktop.live.netbase import POLL_S, READ_BYTES, NetInput, Sink
+from desktop.live.parse_pool import STREAM, OrderedParser, ParsePool
 from desktop.live.status import FeedState
 from desktop.core.model import Record
 from desktop.core.errors import SitmapError
@@ -102,7 +103,7 @@ class TakClient(NetInput):
     def __init__(self, sink: Sink, host: str, port: int = 8089, tls: TlsConfig | None = None, *,
                  label: str | None = None, backoff_initial: float = 1.0, backoff_max: float = 30.0,
                  connect_timeout: float = 10.0, stable_s: float = 10.0, max_event_bytes: int = MAX_EVENT_BYTES,
-                 max_outgoing: int = 1000):
+                 max_outgoing: int = 1000, parsers: ParsePool | None = None):
         scheme = "tls" if tls else "tcp"
         super().__init__(sink, label, max_event_bytes, default_label=f"{scheme}://{host}:{port}")
         self.host, self.port, self.tls = host, port, tls
@@ -115,6 +116,11 @@ class TakClient(NetInput):
         self._connected = False
         self._wake_r = self._wake_w = None
         self._ctx: ssl.SSLContext | None = None
+        # Parse in these worker processes, as the listeners do (None: on this thread). The
+        # server then waits for the writer and the parsers: reading stops, the server slows.
+        self.parsers = parsers
+        if parsers is not None:
+            self.stream_wait_s = 30.0
 
     @property
     def where(self) -> str:
@@ -165,6 +171,16 @@ class TakClient(NetInput):
         return min(self.backoff_max, self.backoff_initial * (2 ** min(attempt, 30))) * random.uniform(0.5, 1.0)
 
     def _run(self) -> None:
+        self._ordered = (OrderedParser(self.parsers, STREAM, self.max_event_bytes, self._parsed,
+                                       name=f"sitmap-parse-{self.label}") if self.parsers is not None else None)
+        try:
+            self._sessions()
+        finally:
+            if self._ordered is not None:
+                self._ordered.close()  # what is in flight is emitted first
+                self._ordered = None
+
+    def _sessions(self) -> None:
         attempt = 0
         while not self._stop.is_set():
             self._status.state(FeedState.CONNECTING)
@@ -255,6 +271,17 @@ class TakClient(NetInput):
         records: list[Record] = []
         good = 0
         drops = []
+        if self._ordered is not None:
+            payloads = []
+            for frame in framer.feed(data):
+                if isinstance(frame, Dropped):
+                    drops.append(frame)
+                else:
+                    payloads.append((frame.data, frame.proto))
+            self._count(drops)
+            if payloads:
+                self._ordered.submit(payloads, self._stop)  # waits while the parsers are busy: reading stops
+            return
         for frame in framer.feed(data):
             if isinstance(frame, Dropped):
                 drops.append(frame)

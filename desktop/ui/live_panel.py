@@ -121,7 +121,8 @@ class LiveController(QObject):
     def start_tak(self, host: str, port: int, tls: TlsConfig | None = None):
         cfg = {"host": host, "port": port, "tls": None if tls is None else
                {"ca": tls.ca_file, "cert": tls.cert_file, "key": tls.key_file}}
-        return self._add("tak", cfg, lambda: TakClient(self.ensure_writer(), host, port, tls=tls))
+        return self._add("tak", cfg, lambda: TakClient(self.ensure_writer(), host, port, tls=tls,
+                                                       parsers=self._parsers()))
 
     def start_folder(self, folder: str):
         return self._add("folder", {"path": folder},

@@ -123,3 +123,52 @@ def test_busy_parsers_make_a_tcp_sender_wait(pool):
     finally:
         release.set()
         srv.stop()
+
+
+def test_tak_client_frames_parsed_in_workers_across_reconnects(pool, tmp_path):
+    """The client that connects out to a TAK server hands its frames to the parsers as the
+    listeners do: in order, malformed counted, across a reconnect, over TLS tagged tls."""
+    import ssl
+
+    from desktop.live.tak_client import TakClient, TlsConfig
+    from tests.live.helpers import issue, make_ca, write_pem
+    from tests.live.test_cot_net import _Server
+
+    def payload(n: int) -> bytes:
+        if n == 1:
+            return b"".join(cot(f"K-{k}", t=_t(k)) for k in range(200)) + b"<event uid='broken'></evt>"
+        return b"".join(stream_frame(proto_message(f"Q-{k}", t_ms=1_777_777_777_000 + k)) for k in range(50))
+
+    got = Collector()
+    srv = _Server(payload, close_after=True)
+    client = TakClient(got, "127.0.0.1", srv.port, backoff_initial=0.05, backoff_max=0.1, parsers=pool).start()
+    try:
+        assert wait_for(lambda: len(got.items()) >= 250 and client.status.malformed == 1, timeout=30)
+        assert client._ordered is not None  # noqa: SLF001  (parsed in the pool, not on the client's thread)
+    finally:
+        client.stop()
+        srv.close()
+    uids = got.uids()
+    assert uids[:250] == [f"K-{k}" for k in range(200)] + [f"Q-{k}" for k in range(50)]
+    assert all(i.extra["auth"] == "unauthenticated" for i in got.items())
+
+    tmp = tmp_path
+    ca = make_ca("Pool Test CA")
+    _, ca_pem = write_pem(tmp, "ca", *ca)
+    skey, spem = write_pem(tmp, "server", *issue(ca, "127.0.0.1", server=True))
+    ckey, cpem = write_pem(tmp, "client", *issue(ca, "officer-2", server=False))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(spem, skey)
+    ctx.load_verify_locations(ca_pem)
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    tls_got = Collector()
+    srv = _Server(lambda n: b"".join(cot(f"S-{k}", t=_t(k)) for k in range(20)), ctx=ctx)
+    client = TakClient(tls_got, "127.0.0.1", srv.port, TlsConfig(str(ca_pem), str(cpem), str(ckey)),
+                       backoff_initial=0.05, parsers=pool).start()
+    try:
+        assert wait_for(lambda: len(tls_got.items()) == 20, timeout=30)
+    finally:
+        client.stop()
+        srv.close()
+    assert tls_got.uids() == [f"S-{k}" for k in range(20)]
+    assert all(i.extra["auth"] == "tls" for i in tls_got.items())

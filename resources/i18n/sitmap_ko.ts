@@ -2802,35 +2802,35 @@ Cache: {db}</source>
     <message>
         <location filename="../../desktop/ui/panels/shared_store.py" line="42" />
         <source>Shared store</source>
-        <translation type="unfinished">공유 저장소</translation>
+        <translation>공유 저장소</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/panels/shared_store.py" line="45" />
         <source>The command post's shared store, postgresql://user@host:port/database (TLS options such as sslmode in the URL). Empty: work on this cache only.</source>
-        <translation type="unfinished">지휘소의 공유 저장소, postgresql://사용자@호스트:포트/데이터베이스 (sslmode 같은 TLS 옵션은 URL에). 비워 두면 이 캐시만으로 작업합니다.</translation>
+        <translation>지휘소의 공유 저장소, postgresql://사용자@호스트:포트/데이터베이스 (sslmode 같은 TLS 옵션은 URL에). 비워 두면 이 캐시만으로 작업합니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="51" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="53" />
         <source>Everywhere</source>
         <translation>모든 곳</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="52" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="54" />
         <source>Only in an area:</source>
         <translation>지역 안에서만:</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="55" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="57" />
         <source>a district (종로구), a saved area or a box W,S,E,N</source>
         <translation>행정구역(종로구), 저장된 영역 또는 상자 W,S,E,N</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="56" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="58" />
         <source>and the posts without a position</source>
         <translation>위치 없는 게시물도 함께</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="57" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="59" />
         <source>Hold the store's items</source>
         <translation>공유 저장소 항목 보유 범위</translation>
     </message>
@@ -2838,67 +2838,67 @@ Cache: {db}</source>
 <context>
     <name>SharedStorePanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="122" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="126" />
         <source>Shared store…</source>
         <translation>공유 저장소…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="170" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="174" />
         <source>Shared store: connecting…</source>
         <translation>공유 저장소: 연결 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="219" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="223" />
         <source>Shared store: fetching older posts, {done} of {total}</source>
         <translation>공유 저장소: 이전 게시물을 가져오는 중, {total}건 중 {done}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="222" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="226" />
         <source>Shared store: online</source>
         <translation>공유 저장소: 온라인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="224" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="228" />
         <source>, {n} changes waiting</source>
         <translation>, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="226" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="230" />
         <source> (holding {area} only)</source>
         <translation> ({area}만 보유)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="229" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="233" />
         <source>Shared store: offline since {time}, {n} changes waiting</source>
         <translation>공유 저장소: {time}부터 오프라인, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="284" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="288" />
         <source>{rule} (on {workstation})</source>
         <translation>{rule} ({workstation}에서)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="307" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="311" />
         <source>{by} changed your triage of {n} post(s) on another workstation: now {state}</source>
         <translation>{by} 님이 다른 워크스테이션에서 내가 분류한 게시물 {n}건을 바꿨습니다: 현재 {state}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="311" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="315" />
         <source>{n} post(s) triaged on another workstation ({who})</source>
         <translation>다른 워크스테이션에서 게시물 {n}건이 분류되었습니다 ({who})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="328" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="332" />
         <source>{by}, {time}: {state}, {priority}</source>
         <translation>{by}, {time}: {state}, {priority}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="332" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="336" />
         <source>(replaced your triage)</source>
         <translation>(내 분류를 대체함)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="336" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="340" />
         <source>Shared store: stopped ({error})</source>
         <translation>공유 저장소: 중지됨 ({error})</translation>
     </message>

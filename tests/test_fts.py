@@ -118,6 +118,7 @@ def test_new_index_finds_what_the_old_one_found(both, case):
     "kelvin", "KELVIN", "\u212aelvin", "İstanbul", "istanbul", "ＡＢＣＤ", "ａｂｃｄ", "ΣΟΦΙΑ", "σοφια", "ςοφια",
     "광화문 집회", '"광화문 집회"', "광화문", "문 집회", "집회", "x", '"x AND y"', "NEAR(a b)", "a_b%", "\\'",
     " ".join(f"w{i}" for i in range(1500)), " ".join(f"word{i}" for i in range(40)), "\ufffe\ufffe\ufffe",
+    "\ufffd\ufffd\ufffd", "\uffff\ufffe\ufffd", "광화문 집", "부상 경찰", "Kelvin \u212aelvin", "50%_x", "a_b%",
 ])
 def test_fixed_cases_match_the_old_index(both, typed):
     fill(both, [("Kelvin \u212aELVIN kelvin", None), ("İSTANBUL istanbul", "ＡＢＣＤ"), ("ΣΟΦΙΑ σοφια", "ςοφια"),
@@ -165,3 +166,6 @@ def test_a_parse_of_the_typed_text_is_what_both_ask_for():
     assert textsearch.match_expression(["광화문 집회"]) == '"광화문" AND "화문 " AND "문 집" AND " 집회"'
     assert textsearch.match_expression(['a"bc']) == '"a""b" AND """bc"'
     assert not textsearch.needs_check("광화문") and textsearch.needs_check("광화문 ")
+    # Where case cannot matter the check is instr; a letter, or a character a letter folds into, needs folding.
+    assert textsearch.case_blind("광화문 집회 2024!") and not textsearch.case_blind("광화문 a")
+    assert not textsearch.case_blind("k") and not textsearch.case_blind("\u212a") and not textsearch.case_blind("\ufffd")

@@ -65,16 +65,23 @@ def _text_where(a: str, terms: list[str]) -> tuple[list[str], list]:
         # Trigram index: any substring of three or more characters, Hangul included; one
         # MATCH of quoted trigrams joined by AND, so no term is ever an operator. The index
         # keeps no positions, so a term longer than one trigram is then checked in the
-        # candidate rows: an exact substring answers at once (C), the case-folded check
-        # (textsearch.has_term) only the rest.
+        # candidate rows, folding case as the index does: instr where case cannot matter
+        # (Hangul, digits), else LIKE (ASCII case) answers most rows and the exact check
+        # (textsearch.has_term) the rest.
         clauses.append(f"{a}.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
         params.append(textsearch.match_expression(long))
         check = [t for t in long if textsearch.needs_check(t)]
         fn = textsearch.FUNCTION
         if len(check) <= MAX_LIKE_CLAUSES:
             for term in check:
-                clauses.append(f"(instr({a}.text, ?) OR instr(coalesce({a}.author, ''), ?) OR {fn}({a}.text, {a}.author, ?))")
-                params += [term, term, term]
+                if textsearch.case_blind(term):
+                    clauses.append(f"(instr({a}.text, ?) OR instr(coalesce({a}.author, ''), ?))")
+                    params += [term, term]
+                    continue
+                clauses.append(f"({a}.text LIKE ? ESCAPE '\\' OR coalesce({a}.author, '') LIKE ? ESCAPE '\\' "
+                               f"OR {fn}({a}.text, {a}.author, ?))")
+                pat = f"%{_like_escape(term)}%"
+                params += [pat, pat, term]
         else:
             clauses.append(f"NOT EXISTS (SELECT 1 FROM json_each(?) j WHERE NOT (instr({a}.text, j.value) "
                            f"OR instr(coalesce({a}.author, ''), j.value) OR {fn}({a}.text, {a}.author, j.value)))")

@@ -34,6 +34,17 @@ def has_term(text: str | None, author: str | None, term: str | None) -> int:
     return 1 if author and t in author.translate(FOLD) else 0
 
 
+# Characters some other character folds into ("k" for the Kelvin sign, "σ" for "ς"…).
+_FOLD_TARGETS = frozenset(FOLD.values())
+
+
+def case_blind(term: str) -> bool:
+    """Whether case cannot matter for ``term``: none of its characters folds or is folded
+    into, so a folded text holds it exactly where the text itself does (``instr``
+    answers; Hangul, digits and most punctuation are such characters)."""
+    return not any(ord(c) in FOLD or ord(c) in _FOLD_TARGETS for c in term)
+
+
 def _quoted(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
 

@@ -57,6 +57,7 @@ class Pulled:
     cursor: int = 0
     more: bool = False
     erased: bool = False  # an audit entry of received erasures waits in the cache's outbox
+    audited: bool = False  # another audit entry (adopted minimisation settings) waits there
     changed_elsewhere: list = field(default_factory=list)  # ChangedElsewhere, at most CHANGED_KEPT
     alerts: list = field(default_factory=list)  # sync.alerts.Elsewhere: fired or cleared on another workstation
 
@@ -167,6 +168,10 @@ def pull(link, *, page: int = PAGE) -> Pulled:
             from desktop.sync import campaigns
 
             fetched["campaigns"] = campaigns.fetch(cur, ids["campaigns"])
+        if ids.get("minimise"):
+            from desktop.sync import minimise
+
+            fetched["minimise"] = minimise.fetch(cur)
         if ids.get("alerts"):
             from desktop.sync import alerts
 
@@ -232,10 +237,14 @@ def pull(link, *, page: int = PAGE) -> Pulled:
             from desktop.sync import alerts
 
             out.alerts = alerts.apply(link, fetched["alerts"], out)
+        if fetched.get("minimise"):
+            from desktop.sync import minimise
+
+            out.audited |= minimise.apply(link, fetched["minimise"], out)
         st.set_cursor(last)
     out.cursor = last
     _report_cursor(link, last)
-    if out.erased:
+    if out.erased or out.audited:
         _drain(link)
     return out
 
@@ -275,7 +284,7 @@ def _catch_up_erasures(link, out: Pulled) -> None:
     with link.cache.transaction():
         _apply_erasures(link, [(s, sid, "erase") for s, sid in gone], out)
         st.put_key("erasures_checked_to", floor)
-    if out.erased:
+    if out.erased or out.audited:
         _drain(link)
 
 

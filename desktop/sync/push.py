@@ -66,9 +66,9 @@ def waiting(link) -> int:
     from desktop.sync import campaigns
 
     n += campaigns.waiting(link)
-    from desktop.sync import alerts
+    from desktop.sync import alerts, minimise
 
-    n += alerts.waiting(link)
+    n += alerts.waiting(link) + minimise.waiting(link)
     for table, extra in (("triage_history", "1"), ("incident_log", "1"), ("areas", "1"), ("alert_rules", "1"),
                          ("gazetteer", "origin = 'user'")):
         cond, params = st.not_pulled_sql(table)
@@ -127,6 +127,7 @@ def push(link) -> Pushed:
         erased_to = marks.pop("erasures", None)
         scrubs_sig = marks.pop("scrubs", None)
         campaigns_agreed = marks.pop("campaigns", None)
+        minimise_agreed = marks.pop("minimise", None)
         if erased_to is not None:  # delivered erasures leave no identifier behind here
             conn.execute("PRAGMA secure_delete = ON")
         with link.cache.transaction():
@@ -136,6 +137,8 @@ def push(link) -> Pushed:
                 st.put_key("scrubs_sent", scrubs_sig)
             if campaigns_agreed is not None:
                 st.put_key("campaigns", campaigns_agreed)
+            if minimise_agreed is not None:
+                st.put_key("minimise", minimise_agreed)
             for table, mark in marks.items():
                 st.set_out(table, mark)
     return out
@@ -234,9 +237,14 @@ def _push_all(link, pg, out: Pushed, marks: dict) -> None:
         campaigns.push(link, cur, out, marks, _copy, _log_changes)
 
         # --- fired alerts and their clearing (after the items they name)
-        from desktop.sync import alerts
+        from desktop.sync import alerts, minimise
 
         alerts.push(link, cur, out, marks, _copy, _log_changes)
+
+        # --- the minimisation policy, then the store minimises its own rows (after new items)
+        policy = minimise.push(link, cur, out, marks, _log_changes)
+        if out.counts.get("items") or out.counts.get(minimise.KEY):
+            minimise.run_in_store(cur, policy)
 
         # --- incidents: every incident with a new local log line goes up as it is now
         _push_incidents(link, cur, out, marks)

@@ -1,7 +1,7 @@
 """How fast items get into a fresh cache.
 
     .venv/bin/python -m benchmarks.ingest [--size 1000000] [--tweets 200000] [--design old|new|both]
-                                          [--geoparse] [--variants]
+                                          [--repeat N] [--geoparse] [--variants]
 
 Measures (a) the demo incident written by write_demo into a new cache file, with the
 time spent on derived indexes (hashtag rows, R-tree, full-text) reported on their own
@@ -294,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tweets", type=int, default=200_000, help="posts in the X v1.1 capture (default 200,000)")
     ap.add_argument("--design", choices=("old", "new", "both"), default="both")
     ap.add_argument("--geoparse", action="store_true", help="also time the geoparser on the demo and the X import")
+    ap.add_argument("--repeat", type=int, default=1, help="rounds over the designs; the best run of each is shown")
     ap.add_argument("--variants", action="store_true", help="also run the slower insert strategies")
     ap.add_argument("--dir", type=Path, default=None, help="where the caches go (default: a temporary folder)")
     args = ap.parse_args(argv)
@@ -303,9 +304,15 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple] = []
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         d = Path(tmp)
+        best: dict[str, tuple] = {}
+        for rnd in range(args.repeat):  # round robin, the best run of each: the machine's load moves
+            for design in designs:
+                print(f"round {rnd + 1}: demo ({design}): {args.size:,} items …", file=sys.stderr)
+                got_demo = run_demo(d, args.size, design=design)
+                if design not in best or got_demo[0].total_s < best[design][0].total_s:
+                    best[design] = got_demo
         for design in designs:
-            print(f"demo ({design}): {args.size:,} items …", file=sys.stderr)
-            st, parts = run_demo(d, args.size, design=design)
+            st, parts = best[design]
             n = st.items
             derived = sum(parts.values())
             rest = st.total_s - st.derive_s
@@ -341,9 +348,15 @@ def main(argv: list[str] | None = None) -> int:
         write_capture(capture, args.tweets)
         setup = time.perf_counter() - t0
         mb = capture.stat().st_size / 2**20
+        best_x: dict[str, tuple] = {}
+        for rnd in range(args.repeat):
+            for design in designs:
+                print(f"round {rnd + 1}: x-v1 import ({design}) …", file=sys.stderr)
+                got_x = run_x_import(d, capture, design)
+                if design not in best_x or got_x[1] < best_x[design][1]:
+                    best_x[design] = got_x
         for design in designs:
-            print(f"x-v1 import ({design}) …", file=sys.stderr)
-            got, secs, cpu, worker = run_x_import(d, capture, design)
+            got, secs, cpu, worker = best_x[design]
             how = "reader in a worker process" if design == "new" else "one process"
             rows.append((f"[{design}] x-v1 JSONL → import_file ({how})", got, secs, "≥40,000"))
             rows.append((f"  CPU of the writing process ({cpu / secs:.0%} of the time)", got, cpu, ""))

@@ -11,8 +11,9 @@ this cache changed its own since it last agreed (they go up with its next push),
 so in this workstation's audit trail. The cache's own runs (the window's daily run,
 ``sitmap minimise``, ``sitmap purge``) then minimise its copies, with its own secret.
 
-The store minimises its own rows (:func:`run_in_store`) whenever the settings reach it and
-after every push that brought items: posts older than the limits, not in an incident, get
+The store minimises its own rows (:func:`run_in_store`) whenever the settings reach it and at
+least hourly (all of them; posts age past the limits), and after every push that brought
+items (those items): posts older than the limits, not in an incident, get
 a pseudonym from the store's own secret (``store_meta`` 'minimise_secret', made at the first
 run that needs it) and lose their raw payload; exact positions are snapped to the grid.
 PostgreSQL frees the old row versions at its next VACUUM (see ARCHITECTURE).
@@ -118,21 +119,34 @@ def _secret(cur) -> bytes:
 
 
 _SPARED = "i.id NOT IN (SELECT item_id FROM incident_items WHERE NOT removed)"
+FULL_PASS_MS = 3_600_000  # posts age past the limits: the whole store is looked at hourly
 
 
-def run_in_store(cur, s: dict | None, *, now_ms: int | None = None) -> dict[str, int]:
-    """Apply the settings to the store's items (inside the push's transaction); the counts."""
+def full_pass_due(cur, s: dict | None, *, now_ms: int | None = None) -> bool:
+    """Whether the store's last whole pass is older than FULL_PASS_MS (posts age past the
+    limits with no new settings and no new items)."""
+    if not s or not (local.active(s) or s.get("keep_raw") == "no"):
+        return False
+    row = cur.execute("SELECT value FROM store_meta WHERE key = 'minimise_ran_ms'").fetchone()
+    now = int(time.time() * 1000) if now_ms is None else int(now_ms)
+    return row is None or now - int(row[0]) >= FULL_PASS_MS
+
+
+def run_in_store(cur, s: dict | None, *, ids: list[int] | None = None, now_ms: int | None = None) -> dict[str, int]:
+    """Apply the settings to the store's items (``ids``: only those; inside the push's
+    transaction); the counts."""
     counts = {"pseudonymised": 0, "coarsened": 0, "raw_dropped": 0}
-    if not s:
+    if not s or not (local.active(s) or s.get("keep_raw") == "no"):
         return counts
+    only, only_p = (" AND i.id = ANY(%s)", [list(ids)]) if ids is not None else ("", [])
     now = int(time.time() * 1000) if now_ms is None else int(now_ms)
     pseudo, coarse = local._days(s.get("pseudonymise_after_days", "off")), local._days(s.get("coarsen_after_days", "off"))
     if pseudo is not None:
         rows = cur.execute(
             f"SELECT i.id, i.source, i.author_id, i.author FROM items i WHERE i.kind = 'post' AND i.t_ms < %s "
             f"AND {_SPARED} AND ((i.author_id IS NOT NULL AND left(i.author_id, 1) != '~') "
-            "OR (i.author_id IS NULL AND i.author IS NOT NULL AND left(i.author, 1) != '~'))",
-            (now - int(pseudo * _DAY_MS),)).fetchall()
+            "OR (i.author_id IS NULL AND i.author IS NOT NULL AND left(i.author, 1) != '~'))" + only,
+            (now - int(pseudo * _DAY_MS), *only_p)).fetchall()
         if rows:
             key = _secret(cur)
             cur.execute("CREATE TEMP TABLE tmp_pseudo (id bigint, p text) ON COMMIT DROP")
@@ -144,8 +158,8 @@ def run_in_store(cur, s: dict | None, *, now_ms: int | None = None) -> dict[str,
     if coarse is not None:
         grid = float(s.get("coarsen_grid_m", local.DEFAULTS["coarsen_grid_m"]))
         rows = cur.execute(f"SELECT i.id, i.lat, i.lon FROM items i WHERE i.kind = 'post' AND i.precision = 'exact' "
-                           f"AND i.lat IS NOT NULL AND i.t_ms < %s AND {_SPARED}",
-                           (now - int(coarse * _DAY_MS),)).fetchall()
+                           f"AND i.lat IS NOT NULL AND i.t_ms < %s AND {_SPARED}" + only,
+                           (now - int(coarse * _DAY_MS), *only_p)).fetchall()
         if rows:
             cur.execute("CREATE TEMP TABLE tmp_coarse (id bigint, lat double precision, lon double precision) "
                         "ON COMMIT DROP")
@@ -156,6 +170,10 @@ def run_in_store(cur, s: dict | None, *, now_ms: int | None = None) -> dict[str,
                 "UPDATE items i SET lat = t.lat, lon = t.lon, geom = ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326), "
                 "precision = 'place', radius_m = %s FROM tmp_coarse t WHERE i.id = t.id",
                 (grid * math.sqrt(2) / 2,)).rowcount
+    if ids is None:
+        cur.execute("INSERT INTO store_meta (key, value) VALUES ('minimise_ran_ms', %s) ON CONFLICT (key) DO UPDATE "
+                    "SET value = excluded.value", (str(now),))
     if s.get("keep_raw") == "no":
-        counts["raw_dropped"] = cur.execute("UPDATE items SET raw = NULL WHERE raw IS NOT NULL").rowcount
+        counts["raw_dropped"] = cur.execute("UPDATE items i SET raw = NULL WHERE raw IS NOT NULL" + only,
+                                            only_p).rowcount
     return counts

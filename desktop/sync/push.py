@@ -27,6 +27,7 @@ _ITEM_COLS = tuple(c for c in ITEM_COLUMNS if c != "batch_id")
 class Pushed:
     counts: dict[str, int] = field(default_factory=dict)
     more: bool = False  # a table had more than CHUNK rows waiting
+    item_ids: list = field(default_factory=list)  # the store's ids of the items this push added
 
     @property
     def total(self) -> int:
@@ -177,6 +178,7 @@ def _push_all(link, pg, out: Pushed, marks: dict) -> None:
                     "WHERE e.source = t.source AND e.source_id = t.source_id) ORDER BY local_id "
                     "ON CONFLICT (source, source_id) DO NOTHING RETURNING id, seq", (ws,)).fetchall()
                 out.counts["items"] = _log_changes(cur, "items", ws, op, ins)
+                out.item_ids = [r[0] for r in ins]
                 if ins:  # positions a scrub_geo already forgot stay forgotten
                     cur.execute(_SCRUB_ITEMS + " AND i.id = ANY(%s)", ([r[0] for r in ins],))
             marks["items"] = hi
@@ -243,8 +245,10 @@ def _push_all(link, pg, out: Pushed, marks: dict) -> None:
 
         # --- the minimisation policy, then the store minimises its own rows (after new items)
         policy = minimise.push(link, cur, out, marks, _log_changes)
-        if out.counts.get("items") or out.counts.get(minimise.KEY):
+        if out.counts.get(minimise.KEY) or minimise.full_pass_due(cur, policy):  # the whole store
             minimise.run_in_store(cur, policy)
+        elif out.item_ids:  # the items this push added
+            minimise.run_in_store(cur, policy, ids=out.item_ids)
 
         # --- incidents: every incident with a new local log line goes up as it is now
         _push_incidents(link, cur, out, marks)

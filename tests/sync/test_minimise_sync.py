@@ -106,3 +106,24 @@ def test_a_cache_with_its_own_settings_is_not_overwritten_before_it_pushes(tmp_p
     with Cache.open(a) as cache:
         s = minimise.settings(cache.conn)
     assert s["pseudonymise_after_days"] == "7" and s["keep_raw"] == "yes"
+
+
+def test_the_store_looks_at_all_its_rows_again_as_they_age(tmp_path, shared_url):
+    from desktop.sync import minimise as shared
+
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    add_items(a, people("aging", 29), name="posts.json")  # not old enough yet
+    with Cache.open(a) as cache:
+        minimise.set_settings(cache, {"pseudonymise_after_days": "30"})
+    Sync(a, shared_url).once()
+    assert not store_rows(shared_url)["aging0"][0].startswith("~")
+    with psycopg.connect(shared_url) as pg:
+        policy = shared.fetch(pg.cursor())["settings"]
+        assert not shared.full_pass_due(pg.cursor(), policy)  # just done
+        later = int(time.time() * 1000) + 2 * DAY
+        assert shared.full_pass_due(pg.cursor(), policy, now_ms=later)
+        got = shared.run_in_store(pg.cursor(), policy, now_ms=later)
+    assert got["pseudonymised"] == 3 and store_rows(shared_url)["aging0"][0].startswith("~")
+    Sync(b, shared_url, since_ms=None).once()
+    with Cache.open(b) as cache:
+        assert all(r[0].startswith("~") for r in cache.conn.execute("SELECT author FROM items"))

@@ -179,6 +179,7 @@ class IndexLoad:
         self._threads: list[threading.Thread] = []
         self._conns: list[sqlite3.Connection] = []
         self._timed_rows, self._timed_s = 0, 0.0
+        self.rows_by_id = 0  # rows the readers read in id order (see SpanReader.read)
         self.index = None
         self._published = None
         self._done_at_start = 0
@@ -232,6 +233,8 @@ class IndexLoad:
                 self._cond.notify_all()
             if isinstance(out, Exception):
                 break
+        with self._cond:
+            self.rows_by_id += reader.rows_by_id
         try:
             conn.execute("ROLLBACK")
         except sqlite3.Error:

@@ -27,6 +27,7 @@ from desktop.core.uncertainty import PLACE_CONFIDENCE
 PREC_OF = {p.value: c for p, c in PRECISION_CODES.items()}
 CHUNK = 200_000
 SPAN_BATCH = 32_768  # rows per fetch when reading a time span on a reader thread
+DENSE_GAP = 16  # ids further apart than this within a span are not read as one id range
 NO_POS = 999.0  # stands for NULL lat/lon in the numeric rows (valid coordinates never reach it)
 
 # Python's truthiness of extra["chat"], in SQL: a chat message is not a position report.
@@ -251,30 +252,67 @@ class SpanReader:
 
     def __init__(self, conn: sqlite3.Connection, sources: list[str], units: list[str], tags: list[str]) -> None:
         self.conn = conn
+        self.rows_by_id = 0  # rows read in id order so far (the rest through the time index)
         self.params = list(sources) + list(units)
         prec_case = "CASE i.precision " + " ".join(f"WHEN '{p}' THEN {c}" for p, c in PREC_OF.items()) + " END"
         self.sql = (f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), i.kind = 'field_update', "
                     f"{prec_case}, coalesce(i.radius_m, 0), {_case('i.source', len(sources))}, "
                     f"CASE WHEN {_REPORT} THEN {_case('i.unit_uid', len(units))} ELSE -1 END, {_CONF} "
-                    "FROM items i INDEXED BY items_t WHERE i.t_ms >= ? AND i.t_ms < ? AND i.id <= ?")
+                    "FROM items i INDEXED BY items_t WHERE i.t_ms >= ? AND i.t_ms < ? AND i.id <= ? "
+                    "AND (i.id < ? OR i.id > ?)")
+        self.sql_ids = self.sql.split(" FROM items i ")[0] + (
+            " FROM items i NOT INDEXED WHERE i.id >= ? AND i.id <= ? AND i.t_ms >= ? AND i.t_ms < ?")
         # Hashtag codes from a temporary table (the main file may be read-only: temp is not).
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS index_tag_code (tag TEXT PRIMARY KEY, code INTEGER) WITHOUT ROWID")
         conn.execute("DELETE FROM temp.index_tag_code")
         conn.executemany("INSERT INTO temp.index_tag_code VALUES (?, ?)", [(t, i) for i, t in enumerate(tags)])
         self.tag_sql = ("SELECT t.item_id, d.code FROM items i INDEXED BY items_t CROSS JOIN item_tags t INDEXED BY "
                         "item_tags_item CROSS JOIN temp.index_tag_code d WHERE t.item_id = i.id AND d.tag = t.tag "
-                        "AND i.t_ms >= ? AND i.t_ms < ? AND i.id <= ?")
+                        "AND i.t_ms >= ? AND i.t_ms < ? AND i.id <= ? AND (i.id < ? OR i.id > ?)")
+        self.tag_ids_sql = ("SELECT t.item_id, d.code FROM item_tags t INDEXED BY item_tags_item CROSS JOIN "
+                            "temp.index_tag_code d WHERE t.item_id >= ? AND t.item_id <= ? AND d.tag = t.tag")
 
     def read(self, lo_ms: int, hi_ms: int, max_id: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
         """Columns of the items with ``lo_ms <= t_ms < hi_ms`` and id <= ``max_id`` sorted by
-        (time, id), and their hashtag entries (item id, code)."""
-        span = [lo_ms, hi_ms, max_id]
+        (time, id), and their hashtag entries (item id, code).
+
+        Items mostly arrive in time order, so most of a span's ids form one dense range:
+        those rows are read from the table and the hashtag index in id order (pages in file
+        order, rows outside the span skipped; about a third faster than a lookup per row
+        through the time index), and only the others (a late import) through the time index."""
+        ids = np.fromiter(itertools.chain.from_iterable(self.conn.execute(
+            "SELECT id FROM items INDEXED BY items_t WHERE t_ms >= ? AND t_ms < ? AND id <= ?",
+            (lo_ms, hi_ms, max_id))), np.int64)
+        a, b = 1, 0  # the dense id range (none)
+        if ids.size >= 64:
+            # The run of ids around the median without a gap over DENSE_GAP: the rows written
+            # together; ids beyond a gap (another import's) go through the time index.
+            ids.sort()
+            m = ids.size // 2
+            breaks = np.flatnonzero(np.diff(ids) > DENSE_GAP)
+            k = int(np.searchsorted(breaks, m))
+            lo_i = int(breaks[k - 1]) + 1 if k > 0 else 0
+            hi_i = int(breaks[k]) if k < breaks.size else ids.size - 1
+            if hi_i - lo_i + 1 >= ids.size // 4:
+                a, b = int(ids[lo_i]), int(ids[hi_i])
+        parts = []
         # Small fetches: each row is a tuple of ten Python numbers (~400 bytes) until converted.
-        parts = [_columns(a) for a in _numbers(self.conn.execute(self.sql, self.params + span), 10, batch=SPAN_BATCH)]
+        if b >= a:
+            parts += [_columns(x) for x in _numbers(self.conn.execute(self.sql_ids, self.params + [a, b, lo_ms, hi_ms]),
+                                                    10, batch=SPAN_BATCH)]
+            self.rows_by_id += sum(p["id"].shape[0] for p in parts)
+        parts += [_columns(x) for x in _numbers(self.conn.execute(self.sql, self.params + [lo_ms, hi_ms, max_id, a, b]),
+                                                10, batch=SPAN_BATCH)]
         cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]} if parts else _columns(np.zeros((0, 10)))
         del parts
         order = np.lexsort((cols["id"], cols["t"]))
         cols = {name: c[order] for name, c in cols.items()}
-        pairs = np.concatenate(list(_numbers(self.conn.execute(self.tag_sql, span), 2, np.int64, SPAN_BATCH))
-                               or [np.zeros((0, 2), np.int64)])
+        pairs = [np.zeros((0, 2), np.int64)]
+        if b >= a:
+            got = np.concatenate(list(_numbers(self.conn.execute(self.tag_ids_sql, [a, b]), 2, np.int64, SPAN_BATCH))
+                                 or pairs)
+            j = np.minimum(np.searchsorted(ids, got[:, 0]), max(ids.size - 1, 0))
+            pairs.append(got[ids[j] == got[:, 0]])  # entries of rows in the span
+        pairs += list(_numbers(self.conn.execute(self.tag_sql, [lo_ms, hi_ms, max_id, a, b]), 2, np.int64, SPAN_BATCH))
+        pairs = np.concatenate(pairs)
         return cols, pairs[:, 0].copy(), pairs[:, 1].astype(np.int32)

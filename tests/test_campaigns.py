@@ -276,3 +276,57 @@ def test_x_imports_keep_the_authors_follower_counts_for_the_estimated_audience(t
     stored_v1 = {k: v for k, v in expect.items() if k in got}
     assert stored_v1 and all(got[k] == v for k, v in stored_v1.items())  # retweets too: the retweeter's own
     assert (got["1864000000000000001"], got["1864000000000000002"], got["1864000000000000003"]) == (5120, 40, None)
+
+
+def _precincts(path, jung, haeundae) -> None:
+    """Two police precincts as boxes around two districts' label points, and a feature
+    without a name (left out)."""
+    def box(u, d=0.02):
+        la, lo = u["lat"], u["lon"]
+        return {"type": "Polygon", "coordinates": [[[lo - d, la - d], [lo + d, la - d], [lo + d, la + d],
+                                                     [lo - d, la + d], [lo - d, la - d]]]}
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "중부경찰서 관할", "code": "P-21"}, "geometry": box(jung)},
+        {"type": "Feature", "properties": {"name": "해운대경찰서 관할"}, "geometry": box(haeundae)},
+        {"type": "Feature", "properties": {"note": "no name"}, "geometry": box(jung, 0.5)}]}
+    path.write_text(json.dumps(fc, ensure_ascii=False), encoding="utf-8")
+
+
+def test_figures_by_the_features_of_a_loaded_boundary_file(busan, tmp_path):
+    from desktop.basemap.places import boundary_context
+    from desktop.campaigns.figures import BoundarySet
+    from desktop.ui.bridge import choropleth_message
+
+    path = tmp_path / "precincts.geojson"
+    _precincts(path, _unit("부산 중구"), _unit("해운대구"))
+    bs = BoundarySet.read(path)
+    assert [u["qualified"] for u in bs.units] == ["중부경찰서 관할", "해운대경찰서 관할"]
+    c = store.add(busan, "부산", hashtags=["busanpolice", "byhand", "kids"], keywords=["아동학대"], from_ms=DAY,
+                  to_ms=DAY + 5 * H)
+    f = compute(busan.conn, c, boundaries=bs)
+    assert f.level == "loaded" and f.to_json()["boundaries"] == "precincts.geojson"
+    by = {d["name"]: d for d in f.districts}
+    assert by["중부경찰서 관할"]["exact"] == 1 and by["중부경찰서 관할"]["code"] == "P-21"
+    assert by["해운대경찰서 관할"]["place"] == 1 and by["해운대경찰서 관할"]["code"] == by["해운대경찰서 관할"]["key"]
+    built_in = compute(busan.conn, c)
+    assert f.placement["unplaced"] == built_in.placement["unplaced"]  # the same posts, other units
+    # The map colours the loaded layer's features by the same keys the page's layer carries.
+    keys = {ft["properties"]["k"]: ft["properties"]["name"] for ft in boundary_context(path)["features"]}
+    msg = choropleth_message("loaded", {d["key"]: d["in"] for d in f.districts if d["in"]})
+    assert {keys[k] for k in msg["codes"]} == {"중부경찰서 관할", "해운대경찰서 관할"}
+
+
+def test_campaign_cli_counts_by_a_boundary_file(busan, tmp_path, capsys):
+    from desktop.cli import main
+
+    path = tmp_path / "precincts.geojson"
+    _precincts(path, _unit("부산 중구"), _unit("해운대구"))
+    db = str(busan.path)
+    store.add(busan, "부산", hashtags=["busanpolice", "byhand", "kids"], from_ms=DAY, to_ms=DAY + 5 * H)
+    NAME = "부산"
+    assert main(["campaign", "show", NAME, "--db", db, "--boundaries", str(path), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["boundaries"] == "precincts.geojson" and {d["name"] for d in got["districts"]} == {
+        "중부경찰서 관할", "해운대경찰서 관할"}
+    assert main(["campaign", "show", NAME, "--db", db, "--boundaries", str(tmp_path / "none.json")]) != 0
+    assert "--boundaries" in capsys.readouterr().err

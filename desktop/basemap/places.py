@@ -244,8 +244,9 @@ def search(query: str, limit: int = 10) -> list[dict]:
 
 
 def boundary_context(source, tolerance: float = 0.0002) -> dict:
-    """A boundary file as the basemap's district context: outlines with name, name_eng
-    and code only (nothing else from the file reaches the page), lightly simplified."""
+    """A boundary file as the basemap's district context: outlines with name, name_eng,
+    code and the feature's row ``k`` only (nothing else from the file reaches the page),
+    lightly simplified."""
     import shapely
     from shapely.geometry import mapping
 
@@ -253,12 +254,13 @@ def boundary_context(source, tolerance: float = 0.0002) -> dict:
 
     gdf = read_boundaries(source) if isinstance(source, (str, Path)) else source
     feats = []
-    for _i, r in gdf.iterrows():
+    for i, r in gdf.iterrows():
         name = r.get("name") or r.get("NAME") or r.get("SIG_KOR_NM") or r.get("adm_nm")
         if r.geometry is None or r.geometry.is_empty or not name:
             continue
         geom = shapely.set_precision(shapely.simplify(r.geometry, tolerance), 1e-5)
         props = {"name": str(name), "name_eng": str(r.get("name_eng") or r.get("SIG_ENG_NM") or ""),
-                 "code": str(r.get("code") or r.get("SIG_CD") or "")}
+                 "code": str(r.get("code") or r.get("SIG_CD") or ""),
+                 "k": str(i)}  # the feature's row: what a campaign over this file is coloured by
         feats.append({"type": "Feature", "properties": props, "geometry": mapping(geom)})
     return {"type": "FeatureCollection", "features": feats}

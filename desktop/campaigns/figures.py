@@ -23,6 +23,7 @@ the sources that give counts have them, and each count is as of its ``captured_m
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import time
 from collections import Counter
@@ -63,11 +64,12 @@ class Figures:
     top_posts: list[dict] = field(default_factory=list)
     author_keys: frozenset = field(default_factory=frozenset, repr=False)
     area_names: list[dict] = field(default_factory=list)  # kind, value, name (a district's qualified name)
+    boundaries: str | None = None  # a loaded boundary set's name, when the districts are its features
 
     def to_json(self) -> dict:
         return {
             "campaign": self.campaign.to_json(), "area_names": self.area_names, "computed_ms": self.computed_ms,
-            "level": self.level,
+            "level": self.level, **({"boundaries": self.boundaries} if self.boundaries else {}),
             "posts": self.posts,
             "time_series": {"start_ms": self.bin0_ms, "bin_ms": self.bin_ms, "counts": list(self.bins)},
             "districts": self.districts, "placement": self.placement, "geolocated": self.precision,
@@ -145,12 +147,15 @@ def _district_name(code: str) -> str:
 
 
 def compute(conn: sqlite3.Connection, c: Campaign, *, level: str = "sigungu", top: int = TOP_POSTS,
-            now_ms: int | None = None) -> Figures:
-    """The figures of campaign ``c`` over the cache ``conn`` (see the module's text)."""
+            now_ms: int | None = None, boundaries: "BoundarySet | None" = None) -> Figures:
+    """The figures of campaign ``c`` over the cache ``conn`` (see the module's text); per
+    built-in district of ``level``, or per feature of a loaded ``boundaries`` set (a police
+    station's precincts, say)."""
     from desktop.core import kostat
 
-    level = kostat.level_of(level)
-    f = Figures(campaign=c, computed_ms=int(time.time() * 1000) if now_ms is None else int(now_ms), level=level)
+    level = "loaded" if boundaries is not None else kostat.level_of(level)
+    f = Figures(campaign=c, computed_ms=int(time.time() * 1000) if now_ms is None else int(now_ms), level=level,
+                boundaries=boundaries.name if boundaries is not None else None)
     f.area_names = [{"kind": k, "value": v, "name": v if k == "saved" else _district_name(v)} for k, v in c.areas]
     rows = _matching_rows(conn, c)
     n = len(rows)
@@ -180,7 +185,8 @@ def compute(conn: sqlite3.Connection, c: Campaign, *, level: str = "sigungu", to
     # how posts were placed
     pc = Counter(prec.tolist())
     f.precision = {p: int(pc.get(p, 0)) for p in ("exact", "place", "inferred", "unknown")}
-    f.districts, f.placement = districts(lat, lon, prec, radius, level)
+    f.districts, f.placement = districts(lat, lon, prec, radius, level,
+                                         index=boundaries.index() if boundaries is not None else None)
     # who posted
     _authors(conn, f, rows)
     f.languages = [[k, v] for k, v in Counter((r[9] or "und") for r in rows).most_common()]
@@ -189,10 +195,11 @@ def compute(conn: sqlite3.Connection, c: Campaign, *, level: str = "sigungu", to
     return f
 
 
-def districts(lat: np.ndarray, lon: np.ndarray, prec: np.ndarray, radius: np.ndarray, level: str = "sigungu"
-              ) -> tuple[list[dict], dict]:
-    """Per built-in district: the posts counted in it (by precision) and those only possibly
-    in it; and the placement totals (in_districts, vague, outside, unplaced)."""
+def districts(lat: np.ndarray, lon: np.ndarray, prec: np.ndarray, radius: np.ndarray, level: str = "sigungu",
+              *, index: tuple | None = None) -> tuple[list[dict], dict]:
+    """Per built-in district (or per unit of ``index``, a loaded set's): the posts counted in
+    it (by precision) and those only possibly in it; and the placement totals (in_districts,
+    vague, outside, unplaced)."""
     import shapely
 
     from desktop.core.uncertainty import M_PER_DEG, circle_reaches
@@ -202,7 +209,7 @@ def districts(lat: np.ndarray, lon: np.ndarray, prec: np.ndarray, radius: np.nda
     placement = {"in_districts": 0, "vague": 0, "outside": 0, "unplaced": int((~placed).sum())}
     if not placed.any():
         return [], placement
-    units, geoms, tree, limits = _district_index(level)
+    units, geoms, tree, limits = index if index is not None else _district_index(level)
     k = np.flatnonzero(placed)
     qi, qg = tree.query(shapely.points(lon[k], lat[k]), predicate="intersects")
     where = np.full(n, -1, np.int64)
@@ -241,9 +248,64 @@ def districts(lat: np.ndarray, lon: np.ndarray, prec: np.ndarray, radius: np.nda
     out = []
     for g, d in counts.items():
         u = units[g]
-        out.append({"code": u["code"], "name": u["qualified"], "name_eng": u["qualified_eng"], **d})
+        out.append({"code": u["code"], "name": u["qualified"], "name_eng": u["qualified_eng"],
+                    **({"key": u["key"]} if "key" in u else {}), **d})
     out.sort(key=lambda d: (-d["in"], -d["possibly_in"], d["code"]))
     return out, placement
+
+
+class BoundarySet:
+    """A loaded boundary file as the campaign's districts: one unit per polygon feature,
+    named by its name property (as the map's district context names it), keyed by the
+    feature's row in the file (``key``, what the map's loaded layer is coloured by) and coded
+    by its own code property where it has one."""
+
+    def __init__(self, name: str, gdf) -> None:
+        from desktop.core.geo import clean_geometry
+
+        self.name = name
+        self.units: list[dict] = []
+        for idx, r in gdf.iterrows():
+            label = _first(r, ("name", "NAME", "SIG_KOR_NM", "adm_nm"))
+            if r.geometry is None or r.geometry.is_empty or not label:
+                continue
+            eng = _first(r, ("name_eng", "SIG_ENG_NM")) or ""
+            self.units.append({"key": str(idx), "code": str(_first(r, ("code", "SIG_CD")) or idx),
+                               "qualified": str(label), "qualified_eng": str(eng),
+                               "geometry": clean_geometry(str(label), r.geometry)})
+        if not self.units:
+            from desktop.campaigns.store import CampaignError
+
+            raise CampaignError(f"{name}: no feature of the boundary file has a name (name, NAME, SIG_KOR_NM or adm_nm)")
+        self._index = None
+
+    @classmethod
+    def read(cls, path) -> "BoundarySet":
+        """A boundary file geopandas reads (GeoJSON, Shapefile, GeoPackage…), in WGS84."""
+        from pathlib import Path
+
+        from desktop.core.geo import read_boundaries
+
+        return cls(Path(path).name, read_boundaries(path))
+
+    def index(self) -> tuple:
+        if self._index is None:
+            import shapely
+
+            from desktop.core.uncertainty import radius_limit
+
+            geoms = [u["geometry"] for u in self.units]
+            self._index = (self.units, geoms, shapely.STRtree(geoms),
+                           np.array([radius_limit(g) for g in geoms], np.float32))
+        return self._index
+
+
+def _first(row, names: tuple) -> object:
+    for n in names:
+        v = row.get(n)
+        if v is not None and not (isinstance(v, float) and math.isnan(v)) and str(v).strip():
+            return v
+    return None
 
 
 @lru_cache(maxsize=3)

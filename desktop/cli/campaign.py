@@ -34,10 +34,25 @@ def _who(args) -> str | None:
     return (getattr(args, "by", None) or os.environ.get("SITMAP_OPERATOR") or "").strip() or None
 
 
-def _figures(conn, name: str, level: str):
+def _figures(conn, name: str, level: str, boundaries=None):
     from desktop.campaigns import compute, get
 
-    return compute(conn, get(conn, name), level=level)
+    return compute(conn, get(conn, name), level=level, boundaries=boundaries)
+
+
+def _boundaries(args):
+    """--boundaries FILE read once (a command comparing two campaigns counts both over it)."""
+    path = getattr(args, "boundaries", None)
+    if not path:
+        return None
+    from desktop.campaigns.figures import BoundarySet
+    from desktop.core.errors import OptionError
+    from desktop.core.geo import GeoError
+
+    try:
+        return BoundarySet.read(path)
+    except GeoError as exc:
+        raise OptionError(f"--boundaries {path!r}: {exc}") from None
 
 
 def _ranges(ids) -> list[list[int]]:
@@ -138,7 +153,7 @@ def _show_text(f, zone: str) -> list[str]:
     if peak:
         lines.append(f"  busiest {f.bin_ms // 60_000} min: {fmt(peak[0], zone)} with {peak[1]} posts")
     p = f.placement
-    lines.append(f"  districts ({f.level}): {p['in_districts']} posts in one, {p['vague']} too vague for any "
+    lines.append(f"  districts ({f.boundaries or f.level}): {p['in_districts']} posts in one, {p['vague']} too vague for any "
                  f"(counted as possibly in), {p['outside']} outside every district, {p['unplaced']} without a position")
     for d in f.districts[:15]:
         lines.append(f"    {d['name']}: {d['in']} (exact {d['exact']}, place {d['place']}, inferred {d['inferred']})"
@@ -161,7 +176,7 @@ def run_show(args) -> int:
     from desktop.cache import Cache
 
     with Cache.open_readonly(db_path(args)) as cache:
-        f = _figures(cache.conn, args.name, args.level)
+        f = _figures(cache.conn, args.name, args.level, _boundaries(args))
     audit(args, "consult", objects={"campaign": f.campaign.name, "items": _ranges(f.ids)},
           detail={"view": "campaign show", "count": f.posts})
     if args.json:
@@ -176,7 +191,8 @@ def run_compare(args) -> int:
     from desktop.campaigns import compare
 
     with Cache.open_readonly(db_path(args)) as cache:
-        a, b = _figures(cache.conn, args.a, args.level), _figures(cache.conn, args.b, args.level)
+        bs = _boundaries(args)
+        a, b = _figures(cache.conn, args.a, args.level, bs), _figures(cache.conn, args.b, args.level, bs)
     cmp = compare(a, b)
     audit(args, "consult", objects={"campaigns": [a.campaign.name, b.campaign.name],
                                     "items": _ranges(set(a.ids.tolist()) | set(b.ids.tolist()))},
@@ -204,8 +220,9 @@ def run_report(args) -> int:
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
         raise ValueError(f"--out: the folder {out.parent} does not exist")
     with Cache.open_readonly(db_path(args)) as cache:
-        f = _figures(cache.conn, args.name, args.level)
-        other = _figures(cache.conn, args.compare, args.level) if args.compare else None
+        bs = _boundaries(args)
+        f = _figures(cache.conn, args.name, args.level, bs)
+        other = _figures(cache.conn, args.compare, args.level, bs) if args.compare else None
     cmp = compare(f, other) if other is not None else None
     fig = f.to_json()
     if args.format == "pdf":
@@ -291,6 +308,9 @@ def register(sub) -> None:
         s.add_argument("--json", action="store_true", help="as JSON")
         s.add_argument("--level", default="sigungu", choices=["sido", "sigungu", "emd"],
                        help="the districts to count by (default 시군구)")
+        s.add_argument("--boundaries", metavar="FILE", default=None,
+                       help="count by the features of this boundary file instead (GeoJSON, Shapefile, GeoPackage…; "
+                            "e.g. police station precincts), named by their name property")
         add_audit_args(s)
         s.set_defaults(func=fn)
 
@@ -303,6 +323,8 @@ def register(sub) -> None:
     rp.add_argument("--compare", metavar="OTHER", default=None, help="add another campaign side by side")
     rp.add_argument("--level", default="sigungu", choices=["sido", "sigungu", "emd"],
                     help="the districts to count by (default 시군구)")
+    rp.add_argument("--boundaries", metavar="FILE", default=None,
+                    help="count by the features of this boundary file instead (named by their name property)")
     rp.add_argument("--operator", metavar="NAME", default=None, help="who makes the report (default: $SITMAP_OPERATOR)")
     rp.add_argument("--purpose", metavar="TEXT", default="", help="what the report is for")
     add_audit_args(rp)

@@ -174,14 +174,14 @@ def _render(fig: dict, lang: str, *, operator: str, purpose: str, generated_ms: 
     busiest = [i for i in order[:BUSIEST] if counts[i] > 0]
     doc.histogram(SimpleNamespace(histogram=Histogram(ts["start_ms"], ts["bin_ms"], counts, busiest)))
 
-    doc.heading(L["districts"])
+    doc.heading(L["districts"] + (f" ({plain(fig['boundaries'], 60)})" if fig.get("boundaries") else ""))
     p = fig["placement"]
     doc.para(L["districts_note"].format(vague=_n(p.get("vague", 0)), outside=_n(p.get("outside", 0)),
                                         unplaced=_n(p.get("unplaced", 0))), size=8.5)
     pdf.ln(1)
     if fig["districts"]:
         key = "name_eng" if lang == "en" else "name"
-        rows = [[plain(d[key], 60), _n(d["in"]), _n(d["exact"]), _n(d["place"]), _n(d["inferred"]),
+        rows = [[plain(d.get(key) or d["name"], 60), _n(d["in"]), _n(d["exact"]), _n(d["place"]), _n(d["inferred"]),
                  _n(d["possibly_in"])] for d in fig["districts"][:40]]
         doc.table([L["district"], L["in"], L["exact"], L["place"], L["inferred"], L["possibly_in"]], rows,
                   (62, 20, 24, 24, 24, 26), align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"))

@@ -29,17 +29,20 @@ _CODE_LEN = {"sido": 2, "sigungu": 5, "emd": 7}
 
 def choropleth_message(level: str, counts: dict[str, int] | None) -> dict:
     """The page message that colours the built-in districts of ``level`` by ``counts``
-    (KOSTAT code -> count); ``counts`` None or empty clears it. Checked here: the level is one
-    of three, every code is that level's digits, every count a positive whole number."""
+    (KOSTAT code -> count), or with ``level`` "loaded" the features of the loaded boundary
+    layer (its ``k``, the feature's row -> count); ``counts`` None or empty clears it. Checked
+    here: the level is one of four, every code is that level's digits (a row: 1 to 7), every
+    count a positive whole number."""
     if not counts:
         return {"type": "choropleth", "level": "", "codes": [], "counts": []}
-    if level not in _CODE_LEN:
+    if level not in _CODE_LEN and level != "loaded":
         raise BridgeError(f"choropleth: unknown district level {level!r}")
     if len(counts) > MAX_CHOROPLETH:
         raise BridgeError(f"choropleth: {len(counts)} districts, at most {MAX_CHOROPLETH}")
     codes, ns = [], []
     for code, n in counts.items():
-        if not (isinstance(code, str) and code.isascii() and code.isdigit() and len(code) == _CODE_LEN[level]):
+        if not (isinstance(code, str) and code.isascii() and code.isdigit()
+                and (len(code) == _CODE_LEN[level] if level in _CODE_LEN else 1 <= len(code) <= 7)):
             raise BridgeError(f"choropleth: {code!r} is not a {level} code")
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise BridgeError(f"choropleth: the count of {code} is not a whole number")

@@ -462,6 +462,31 @@
       labels.forEach(function (l) { L.DomUtil.setPosition(l.el, map.latLngToLayerPoint(l.at)); });
     }
 
+    // A campaign's counts over the loaded boundary layer (the "choropleth" message with
+    // level "loaded": feature rows -> counts, checked in Python and again in sitmap.js).
+    var contextCounts = {}, contextMax = 0;
+    function contextStyle(f) {
+      var n = contextCounts[(f.properties || {}).k];
+      if (!n || !contextMax) return { color: DISTRICT, weight: 1, opacity: 0.7, fill: false };
+      var t = Math.sqrt(n / contextMax);  // as the built-in districts' fill
+      return { color: DISTRICT, weight: 1, opacity: 0.7, fill: true, fillOpacity: 0.75,
+               fillColor: "rgb(" + Math.round(222 - 190 * t) + "," + Math.round(235 - 150 * t) + "," +
+                          Math.round(247 - 70 * t) + ")" };
+    }
+    function setContextChoropleth(counts) {
+      contextCounts = counts || {}; contextMax = 0;
+      var filled = 0;
+      for (var k in contextCounts) if (Object.prototype.hasOwnProperty.call(contextCounts, k)) {
+        contextMax = Math.max(contextMax, contextCounts[k]);
+      }
+      if (contextLayer) {
+        contextLayer.setStyle(contextStyle);
+        contextLayer.eachLayer(function (l) { if (contextCounts[(l.feature.properties || {}).k]) filled++; });
+      }
+      st.contextChoropleth = { max: contextMax, filled: filled };
+    }
+    st.contextChoropleth = { max: 0, filled: 0 };
+
     function setContext(fc) {
       if (contextLayer) map.removeLayer(contextLayer);
       labels.forEach(function (l) { L.DomUtil.remove(l.el); });
@@ -470,9 +495,10 @@
       if (feats.length) {
         contextLayer = L.geoJSON(fc, {
           renderer: L.canvas({ pane: "sitmapContext", padding: 0.3 }), interactive: false,
-          style: function () { return { color: DISTRICT, weight: 1, opacity: 0.7, fill: false }; },
+          style: contextStyle,
         }).addTo(map);
       }
+      setContextChoropleth(contextCounts);
       feats.forEach(function (f) {
         var p = f.properties || {}, name = p.name || p.name_eng;
         var at = f.geometry && labelPoint(f.geometry);
@@ -506,6 +532,12 @@
       setTileLayers: function (list) { pushed.tiles++; setTileLayers(list); },
       setBuiltinDistricts: setBuiltinDistricts,
       setChoropleth: function (level, counts) {
+        if (level === "loaded") {  // the loaded boundary layer's features; the built-in ones clear
+          districtLayer.setChoropleth("", {});
+          setContextChoropleth(counts);
+          return;
+        }
+        setContextChoropleth({});
         if (level && !map.hasLayer(districtLayer)) districtLayer.addTo(map);
         districtLayer.setChoropleth(level, counts);
       },

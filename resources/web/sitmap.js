@@ -163,9 +163,10 @@
     builtinDistricts: function (m) { S.basemap.setBuiltinDistricts({ show: m.show !== false }); },
     choropleth: function (m) {  // parallel lists of district codes and counts, checked again here
       var counts = {}, codes = Array.isArray(m.codes) ? m.codes : [], ns = Array.isArray(m.counts) ? m.counts : [];
-      var level = m.level === "sido" || m.level === "sigungu" || m.level === "emd" ? m.level : "";
+      var level = m.level === "sido" || m.level === "sigungu" || m.level === "emd" || m.level === "loaded" ? m.level : "";
+      var code = level === "loaded" ? /^[0-9]{1,7}$/ : /^[0-9]{2,7}$/;  // "loaded": the boundary layer's rows
       for (var i = 0; i < codes.length && i < ns.length; i++) {
-        if (typeof codes[i] === "string" && /^[0-9]{2,7}$/.test(codes[i]) && typeof ns[i] === "number" && ns[i] > 0) counts[codes[i]] = ns[i];
+        if (typeof codes[i] === "string" && code.test(codes[i]) && typeof ns[i] === "number" && ns[i] > 0) counts[codes[i]] = ns[i];
       }
       S.basemap.setChoropleth(level, counts);
     },

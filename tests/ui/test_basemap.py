@@ -216,3 +216,32 @@ def test_vector_pack_draws_streets_offline(qtbot, js_errors, tmp_path, schema):
     finally:
         view.shutdown()
         reg.close()
+
+
+def test_a_campaign_colours_the_loaded_boundary_layer(qtbot, map_view, tmp_path):
+    """The "choropleth" message with level "loaded" fills the loaded layer's features by
+    their row, through the real bridge; the built-in districts' fill clears meanwhile."""
+    from desktop.basemap.places import boundary_context
+    from desktop.ui.bridge import choropleth_message
+
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": f"관할 {k}"}, "geometry": {"type": "Polygon", "coordinates": [[
+            [126.95 + k * 0.02, 37.55], [126.97 + k * 0.02, 37.55], [126.97 + k * 0.02, 37.57],
+            [126.95 + k * 0.02, 37.57], [126.95 + k * 0.02, 37.55]]]}} for k in range(3)]}
+    path = tmp_path / "precincts.geojson"
+    path.write_text(json.dumps(fc, ensure_ascii=False), encoding="utf-8")
+    ctx = boundary_context(path)
+    assert [f["properties"]["k"] for f in ctx["features"]] == ["0", "1", "2"]
+    map_view.bridge.send({"type": "districts", "features": ctx})
+    map_view.bridge.send({"type": "view", "center": [37.56, 126.98], "zoom": 13})
+    qtbot.waitUntil(lambda: _state(qtbot, map_view)["context"] == 3, timeout=10000)
+    map_view.bridge.send(choropleth_message("loaded", {"0": 5, "2": 1}))
+    qtbot.waitUntil(lambda: _state(qtbot, map_view)["contextChoropleth"]["filled"] == 2, timeout=10000)
+    assert _state(qtbot, map_view)["contextChoropleth"]["max"] == 5
+    assert _state(qtbot, map_view)["districts"]["choropleth"]["max"] == 0
+    # a code that is not a row is dropped on the page too
+    map_view.bridge.send_text("choropleth", json.dumps({"type": "choropleth", "level": "loaded",
+                                                         "codes": ["<b>", "1"], "counts": [3, 2]}))
+    qtbot.waitUntil(lambda: _state(qtbot, map_view)["contextChoropleth"]["filled"] == 1, timeout=10000)
+    map_view.bridge.send(choropleth_message("loaded", None))
+    qtbot.waitUntil(lambda: _state(qtbot, map_view)["contextChoropleth"]["filled"] == 0, timeout=10000)

@@ -211,12 +211,18 @@ class ChatPane(QWidget):
         self._seen: set[int] = set()
 
     def set_units(self, units: list[dict]) -> None:
+        # The recipients only: a result under a flood of position reports brings the same
+        # units with new positions twice a second, and the list is rebuilt only when they change.
+        wanted = sorted(((u.get("callsign") or u["uid"]), u["uid"], u.get("callsign") or "") for u in units)
+        if wanted == getattr(self, "_recipients", None):
+            return
+        self._recipients = wanted
         current = self.to.currentData()
         self.to.blockSignals(True)
         self.to.clear()
         self.to.addItem(self.tr("All Chat Rooms"), ("", ""))
-        for u in sorted(units, key=lambda u: u.get("callsign") or u["uid"]):
-            self.to.addItem(u.get("callsign") or u["uid"], (u["uid"], u.get("callsign") or ""))
+        for label, uid, callsign in wanted:
+            self.to.addItem(label, (uid, callsign))
         i = self.to.findData(current)
         self.to.setCurrentIndex(max(i, 0))
         self.to.blockSignals(False)

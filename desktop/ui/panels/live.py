@@ -6,6 +6,7 @@ committed. The live controller is shared with the chat and alert panels as the
 from __future__ import annotations
 
 import logging
+import time
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -17,6 +18,11 @@ from desktop.ui.plain import plain_label
 
 log = logging.getLogger("sitmap.live")
 COALESCE_MS = 250
+# While commits keep coming (a flood), one index merge and one redraw per FLOOD_MS: the
+# picture stays within about a second of the cache, and the window's thread and the query
+# worker are not asked to redraw four times a second.
+FLOOD_MS = 750
+FLOOD_GAP_S = 2.0  # commits closer than this to the last merge are a flood
 
 
 class LivePanel(Panel):
@@ -34,6 +40,7 @@ class LivePanel(Panel):
         # Commits come up to twenty times a second in a flood: merge them into the index
         # once a quarter second, so the GUI thread stays free.
         self._append_timer = QTimer(ctx.window, singleShot=True, interval=COALESCE_MS)
+        self._last_apply = float("-inf")
         self._append_timer.timeout.connect(self._apply_commits)
         self.live.committed.connect(self._committed)
         self.live.statusChanged.connect(self._status)
@@ -69,12 +76,16 @@ class LivePanel(Panel):
     def _status(self, statuses: list) -> None:
         self.status.setText("  |  ".join(s.line() for s in statuses))
 
+    flood_ms = FLOOD_MS  # COALESCE_MS: every commit after a quarter second (the earlier design)
+
     def _committed(self, ids: list, units_changed: bool) -> None:
         if not self._closed and not self._append_timer.isActive():
-            self._append_timer.start()
+            flood = time.monotonic() - self._last_apply < FLOOD_GAP_S
+            self._append_timer.start(self.flood_ms if flood else COALESCE_MS)
 
     def _apply_commits(self) -> None:
         if not self._closed:
+            self._last_apply = time.monotonic()
             self.ctx.worker.append()
 
     def place_marker(self, lat: float, lon: float) -> None:

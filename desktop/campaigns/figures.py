@@ -97,7 +97,10 @@ def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _matching_rows(conn: sqlite3.Connection, c: Campaign) -> list[tuple]:
+def matching_rows(conn: sqlite3.Connection, c: Campaign) -> list[tuple]:
+    """The public posts of the campaign's period with any of its hashtags or keywords (its
+    areas not applied): id, t_ms, lat, lon, precision, radius_m, source, author_id, author,
+    lang, extra, in time order."""
     conds, params = [], []
     if c.hashtags:
         conds.append(f"i.id IN (SELECT item_id FROM item_tags WHERE tag IN ({', '.join('?' * len(c.hashtags))}) "
@@ -157,7 +160,7 @@ def compute(conn: sqlite3.Connection, c: Campaign, *, level: str = "sigungu", to
     f = Figures(campaign=c, computed_ms=int(time.time() * 1000) if now_ms is None else int(now_ms), level=level,
                 boundaries=boundaries.name if boundaries is not None else None)
     f.area_names = [{"kind": k, "value": v, "name": v if k == "saved" else _district_name(v)} for k, v in c.areas]
-    rows = _matching_rows(conn, c)
+    rows = matching_rows(conn, c)
     n = len(rows)
     ids = np.fromiter((r[0] for r in rows), np.int64, n)
     t = np.fromiter((r[1] for r in rows), np.int64, n)

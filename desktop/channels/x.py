@@ -12,6 +12,10 @@
   account's own recent posts, to find an appeal that was published but not recorded.
 - ``GET /2/tweets/search/recent?query=conversation_id:{id}&…`` — the replies to an appeal
   (the last 7 days), paged by ``meta.next_token``; its pages are read by the X v2 importer.
+- ``GET /2/tweets/counts/recent?query=…&granularity=minute|hour|day&start_time=…&end_time=…`` —
+  how many public posts matched a query in the last 7 days, ``{"data": [{"start", "end",
+  "tweet_count"}], "meta": {"total_tweet_count", "next_token"}}``: a campaign's volume on X,
+  against what the cache holds.
 
 Post text is weighed as X weighs it: 280, where most CJK characters (Hangul among them)
 count 2 and a link counts 23, so a Korean appeal holds about 140 characters.
@@ -115,6 +119,39 @@ class XClient:
                                       "tweet.fields": "created_at,text"}, what="the account's recent posts")
         data = r.data.get("data") if isinstance(r.data, dict) else None
         return [t for t in data or () if isinstance(t, dict)] if isinstance(data, list) else []
+
+    def counts_recent(self, query: str, *, start_time: str | None = None, end_time: str | None = None,
+                      granularity: str = "hour", max_pages: int = 10) -> tuple[list[dict], int]:
+        """X's counts of the posts matching ``query`` (the last 7 days at most): the bins
+        ``{"start", "end", "tweet_count"}`` in time order and the total."""
+        if granularity not in ("minute", "hour", "day"):
+            raise ChannelError(f"X: granularity {granularity!r} is minute, hour or day")
+        if not query.strip() or len(query) > 512:
+            raise ChannelError(f"X: a counts query is 1 to 512 characters ({len(query)} here)")
+        params: dict = {"query": query, "granularity": granularity}
+        if start_time:
+            params["start_time"] = start_time
+        if end_time:
+            params["end_time"] = end_time
+        bins: list[dict] = []
+        total = 0
+        for _ in range(max_pages):
+            r = self.http.request("GET", "/2/tweets/counts/recent", params=params, what="counting posts")
+            page = r.data if isinstance(r.data, dict) else {}
+            for b in page.get("data") or ():
+                n = b.get("tweet_count") if isinstance(b, dict) else None
+                if isinstance(n, int) and not isinstance(n, bool) and n >= 0 and isinstance(b.get("start"), str) \
+                        and isinstance(b.get("end"), str):
+                    bins.append({"start": b["start"], "end": b["end"], "tweet_count": n})
+            meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
+            t = meta.get("total_tweet_count")
+            total += t if isinstance(t, int) and not isinstance(t, bool) else 0
+            token = meta.get("next_token")
+            if not isinstance(token, str) or not token:
+                break
+            params = {**params, "next_token": token}
+        bins.sort(key=lambda b: b["start"])
+        return bins, total
 
     def conversation(self, conversation_id: str, *, since_id: str | None = None,
                      max_pages: int = 20) -> Iterator[dict]:

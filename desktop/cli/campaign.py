@@ -1,10 +1,12 @@
-"""``sitmap campaign add|edit|list|show|remove|compare|report``: hashtag campaigns and their figures.
+"""``sitmap campaign add|edit|list|show|remove|compare|report|volume``: hashtag campaigns and their figures.
 
 ``sitmap campaign add "부산경찰 #byhand" --tag busanpolice --tag byhand --from 2026-11-14T14:00 --to 2026-11-14T19:00``
 defines one; ``show`` prints its figures (times in KST, ``--utc`` for UTC), ``compare A B``
 two side by side, ``report NAME --format json|csv|pdf --out FILE`` writes them. Changes are
 ``alter`` entries in the audit trail, committed with the change; ``show`` and ``compare``
 are ``consult`` entries and a report a ``disclose`` entry, naming the posts they covered.
+``volume NAME --account X`` asks X how many posts match the campaign (the last 7 days) and
+sets that beside what the cache holds (a ``collect`` entry: counts, no posts).
 """
 
 from __future__ import annotations
@@ -210,6 +212,40 @@ def run_compare(args) -> int:
     return EXIT_OK
 
 
+def run_volume(args) -> int:
+    """X's counts of the campaign beside the cache's X posts of it, per bin, and the coverage."""
+    from desktop.cache import Cache
+    from desktop.campaigns import get
+    from desktop.channels import accounts
+    from desktop.channels.volume import volume
+    from desktop.core.timefmt import fmt
+
+    acc = accounts.get(args.account)
+    if acc.channel != "x":
+        raise ValueError(f"--account {args.account!r} is a {acc.channel} account; counting posts needs an X account")
+    with Cache.open_readonly(db_path(args)) as cache:
+        c = get(cache.conn, args.name)
+        client = accounts.client(acc)
+        try:
+            v = volume(cache.conn, c, client, granularity=args.granularity)
+        finally:
+            client.close()
+    audit(args, "collect", objects={"campaign": c.name, "x_counts": v.on_x},
+          detail={"what": "X post counts (no posts)", "account": acc.name, "query": v.query,
+                  "granularity": v.granularity, "from_ms": v.start_ms, "to_ms": v.end_ms})
+    if args.json:
+        print(json.dumps(v.to_json(), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    zone = "UTC" if args.utc else "Asia/Seoul"
+    cov = f"{v.coverage:.0%}" if v.coverage is not None else "–"
+    print(f"{c.name}: X counts {v.on_x} posts for {v.query} from {fmt(v.start_ms, zone)} to {fmt(v.end_ms, zone)}; "
+          f"the cache holds {v.in_cache} of them ({cov})")
+    for b in v.bins:
+        if b["on_x"] or b["in_cache"]:
+            print(f"  {fmt(b['start_ms'], zone)}  X {b['on_x']:>6}  cache {b['in_cache']:>6}")
+    return EXIT_OK
+
+
 def run_report(args) -> int:
     from pathlib import Path
 
@@ -313,6 +349,17 @@ def register(sub) -> None:
                             "e.g. police station precincts), named by their name property")
         add_audit_args(s)
         s.set_defaults(func=fn)
+
+    vo = verbs.add_parser("volume", help="X's counts of a campaign's posts (last 7 days) beside the cache's: its "
+                                         "coverage (asks X through a configured account)")
+    add_db(vo)
+    vo.add_argument("name", metavar="NAME")
+    vo.add_argument("--account", required=True, metavar="NAME", help="the X account to ask with (sitmap appeal account)")
+    vo.add_argument("--granularity", choices=["minute", "hour", "day"], default="hour")
+    vo.add_argument("--utc", action="store_true", help="times in UTC (default KST)")
+    vo.add_argument("--json", action="store_true", help="as JSON")
+    add_audit_args(vo)
+    vo.set_defaults(func=run_volume)
 
     rp = verbs.add_parser("report", help="write a campaign's figures as JSON, CSV or a PDF report")
     add_db(rp)

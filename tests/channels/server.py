@@ -57,6 +57,8 @@ class State:
     fb_posts: list[dict] = field(default_factory=list)
     comments: dict[str, list[dict]] = field(default_factory=dict)  # post id -> comments
     page_size: int = 100
+    public: list[dict] = field(default_factory=list)  # every public post X would count: created_at, text
+    count_page_bins: int = 24  # bins per counts page (the rest behind meta.next_token)
     next_id: int = 1864700000000000001
     remaining: int = 299
     app_usage: dict = field(default_factory=lambda: {"call_count": 3, "total_cputime": 1, "total_time": 2})
@@ -185,6 +187,8 @@ class Handler(BaseHTTPRequestHandler):
                    for t in reversed(st.tweets) if t["created_at"] >= start]
             return self._json(200, {"data": own, "meta": {"result_count": len(own)}} if own else
                               {"meta": {"result_count": 0}}, self._x_limits())
+        if method == "GET" and path == "/2/tweets/counts/recent":
+            return self._counts(seen)
         if method == "GET" and path == "/2/tweets/search/recent":
             q = seen.params.get("query", "")
             if not q.startswith("conversation_id:"):
@@ -204,6 +208,57 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(200, page, self._x_limits())
         return self._json(404, {"title": "Not Found Error", "type": "about:blank", "status": 404,
                                 "detail": f"no route {path}"})
+
+    def _counts(self, seen: Seen) -> None:
+        """``/2/tweets/counts/recent`` as documented: bins of the granularity between start_time
+        (default: 7 days ago) and end_time (default: now - 30 s), a query of terms joined by
+        OR (a hashtag, a word or a "quoted phrase"), at most 7 days back, paged by next_token."""
+        from datetime import datetime, timedelta, timezone
+
+        st = self.server.state
+        p = seen.params
+        q = p.get("query", "")
+        gran = p.get("granularity", "hour")
+        if not q or gran not in ("minute", "hour", "day"):
+            return self._json(400, {"title": "Invalid Request", "detail": "query/granularity", "status": 400})
+
+        def t(v, default):
+            return datetime.fromisoformat(v.replace("Z", "+00:00")) if v else default
+
+        now = datetime.now(timezone.utc)
+        start, end = t(p.get("start_time"), now - timedelta(days=7)), t(p.get("end_time"), now - timedelta(seconds=30))
+        if start < now - timedelta(days=7, seconds=5) or end > now - timedelta(seconds=10) or start >= end:
+            return self._json(400, {"title": "Invalid Request", "status": 400,
+                                    "detail": "start_time must be within the last 7 days and end_time 10 s before now"})
+        terms = [x.strip().strip('"').lower() for x in q.split(" OR ")]
+        step = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}[gran]
+        floor = start.replace(second=0, microsecond=0)
+        if gran in ("hour", "day"):
+            floor = floor.replace(minute=0)
+        if gran == "day":
+            floor = floor.replace(hour=0)
+        bins, at = [], floor
+        while at < end:
+            bins.append([max(at, start), min(at + step, end), 0])
+            at += step
+        for post in st.public:
+            when = datetime.fromisoformat(post["created_at"].replace("Z", "+00:00"))
+            text = post["text"].lower()
+            if start <= when < end and any(term in text for term in terms):
+                for b in bins:
+                    if b[0] <= when < b[1]:
+                        b[2] += 1
+        first = int(p.get("next_token", "0") or 0)
+        chunk = bins[first:first + st.count_page_bins]
+
+        def iso(d):
+            return d.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+        page = {"data": [{"end": iso(b[1]), "start": iso(b[0]), "tweet_count": b[2]} for b in chunk],
+                "meta": {"total_tweet_count": sum(b[2] for b in chunk)}}
+        if first + st.count_page_bins < len(bins):
+            page["meta"]["next_token"] = str(first + st.count_page_bins)
+        return self._json(200, page, self._x_limits())
 
     # -- Graph API --------------------------------------------------------------------------
     def _graph(self, method: str, path: str, seen: Seen, *, after_fault) -> None:

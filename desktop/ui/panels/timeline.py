@@ -162,6 +162,14 @@ class TimelinePanel(Panel):
         else:
             self._live_timer.stop()
 
+    def on_index(self, info: dict) -> None:
+        # New rows merged while live: follow now in the same turn, so the window's move and
+        # the rows reach the worker as one request; the periodic tick waits a whole interval
+        # again (under a flood it never fires, and each merge is one redraw instead of two).
+        if info.get("added") and self.session.live and self._live_timer.isActive():
+            self._live_timer.start()
+            self.live_tick()
+
     def live_tick(self, now_ms: int | None = None) -> None:
         span = self.session.span
         if span is None:

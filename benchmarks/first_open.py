@@ -9,7 +9,8 @@ Both designs read the same file after one untimed pass that brings it into the p
 cache (both then read warm pages; a cold disk adds the same read time to both). "Usable"
 is when an index answers a query on the most recent items: the first chunk for the
 chunked load (the most recent day, or its newest ``loading.FIRST_ROWS`` rows), the end
-for the one-shot read. Peak RSS is the child's VmHWM (it counts the snapshot draft's
+for the one-shot read. CPU time is the child's (all its threads): on a busy machine the
+wall times follow the load, the CPU time much less. Peak RSS is the child's VmHWM (it counts the snapshot draft's
 file-backed pages the loader writes, which the system can drop at will: RssFile).
 """
 
@@ -19,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -51,6 +53,8 @@ def child(mode: str, db: str, out: str) -> None:
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)  # the demo files may predate the newest schema
     res: dict = {"mode": mode, "rss_start_mb": _mb("VmRSS")}
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = ru.ru_utime + ru.ru_stime
     t0 = time.perf_counter()
 
     def usable(idx: ItemIndex) -> dict:
@@ -82,6 +86,8 @@ def child(mode: str, db: str, out: str) -> None:
         idx = load.index
         res["full_s"] = time.perf_counter() - t0
     res["rows"] = len(idx)
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    res["cpu_s"] = ru.ru_utime + ru.ru_stime - cpu0  # all threads: what the load costs, whatever else runs
     res["peak_rss_mb"] = _mb("VmHWM")
     res["rss_anon_mb"], res["rss_file_mb"] = _mb("RssAnon"), _mb("RssFile")
     # The answers must not depend on the design: a digest of the time and id columns.
@@ -126,13 +132,13 @@ def main() -> int:
         for mode in (("chunked", "one-shot") if k % 2 == 0 else ("one-shot", "chunked")):
             rows.append(run_child(mode, args.db))
     digests = {json.dumps(r["digest"]) for r in rows}
-    print("| design | rows | usable after | rows then (span) | full index + snapshot | peak RSS | RSS anon / file at end |")
-    print("|---|---|---|---|---|---|---|")
+    print("| design | rows | usable after | rows then (span) | full index + snapshot | CPU time | peak RSS | RSS anon / file at end |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         u = r["usable"]
         span_min = u["span_ms"] / 60_000
         print(f"| {r['mode']} | {r['rows']:,} | {u['s']:.2f} s | {u['rows']:,} ({span_min:.0f} min) | {r['full_s']:.2f} s "
-              f"| {r['peak_rss_mb']:,.0f} MB | {r['rss_anon_mb']:,.0f} / {r['rss_file_mb']:,.0f} MB |")
+              f"| {r['cpu_s']:.1f} s | {r['peak_rss_mb']:,.0f} MB | {r['rss_anon_mb']:,.0f} / {r['rss_file_mb']:,.0f} MB |")
     print(f"# load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; "
           f"same index in every run: {'yes' if len(digests) == 1 else 'NO'}")
     chunked = [r for r in rows if r["mode"] == "chunked"]

@@ -255,9 +255,12 @@ class SpanReader:
         self.rows_by_id = 0  # rows read in id order so far (the rest through the time index)
         self.params = list(sources) + list(units)
         prec_case = "CASE i.precision " + " ".join(f"WHEN '{p}' THEN {c}" for p, c in PREC_OF.items()) + " END"
-        self.sql = (f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), i.kind = 'field_update', "
-                    f"{prec_case}, coalesce(i.radius_m, 0), {_case('i.source', len(sources))}, "
-                    f"CASE WHEN {_REPORT} THEN {_case('i.unit_uid', len(units))} ELSE -1 END, {_CONF} "
+        # The four small codes in one number (fewer Python objects per row: most of a read's
+        # time is turning values into them): kind + 2 prec + 8 source + 2**19 (unit + 1).
+        self.sql = (f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), "
+                    f"(i.kind = 'field_update') + 2 * ({prec_case}) + 8 * ({_case('i.source', len(sources))}) + "
+                    f"{1 << 19} * (CASE WHEN {_REPORT} THEN {_case('i.unit_uid', len(units))} ELSE -1 END + 1), "
+                    f"coalesce(i.radius_m, 0), {_CONF} "
                     "FROM items i INDEXED BY items_t WHERE i.t_ms >= ? AND i.t_ms < ? AND i.id <= ? "
                     "AND (i.id < ? OR i.id > ?)")
         self.sql_ids = self.sql.split(" FROM items i ")[0] + (
@@ -271,6 +274,12 @@ class SpanReader:
                         "AND i.t_ms >= ? AND i.t_ms < ? AND i.id <= ? AND (i.id < ? OR i.id > ?)")
         self.tag_ids_sql = ("SELECT t.item_id, d.code FROM item_tags t INDEXED BY item_tags_item CROSS JOIN "
                             "temp.index_tag_code d WHERE t.item_id >= ? AND t.item_id <= ? AND d.tag = t.tag")
+
+    @staticmethod
+    def _cols(a: np.ndarray) -> dict[str, np.ndarray]:
+        p = a[:, 4].astype(np.int64)
+        return _columns(np.column_stack([a[:, 0], a[:, 1], a[:, 2], a[:, 3], p & 1, (p >> 1) & 3, a[:, 5],
+                                         (p >> 3) & 0xFFFF, (p >> 19) - 1, a[:, 6]]))
 
     def read(self, lo_ms: int, hi_ms: int, max_id: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
         """Columns of the items with ``lo_ms <= t_ms < hi_ms`` and id <= ``max_id`` sorted by
@@ -298,11 +307,11 @@ class SpanReader:
         parts = []
         # Small fetches: each row is a tuple of ten Python numbers (~400 bytes) until converted.
         if b >= a:
-            parts += [_columns(x) for x in _numbers(self.conn.execute(self.sql_ids, self.params + [a, b, lo_ms, hi_ms]),
-                                                    10, batch=SPAN_BATCH)]
+            parts += [self._cols(x) for x in _numbers(self.conn.execute(self.sql_ids, self.params + [a, b, lo_ms, hi_ms]),
+                                                      7, batch=SPAN_BATCH)]
             self.rows_by_id += sum(p["id"].shape[0] for p in parts)
-        parts += [_columns(x) for x in _numbers(self.conn.execute(self.sql, self.params + [lo_ms, hi_ms, max_id, a, b]),
-                                                10, batch=SPAN_BATCH)]
+        parts += [self._cols(x) for x in _numbers(self.conn.execute(self.sql, self.params + [lo_ms, hi_ms, max_id, a, b]),
+                                                  7, batch=SPAN_BATCH)]
         cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]} if parts else _columns(np.zeros((0, 10)))
         del parts
         order = np.lexsort((cols["id"], cols["t"]))

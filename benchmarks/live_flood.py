@@ -119,14 +119,16 @@ UDP_DESIGNS = {"old": {"receiver": "thread", "rcvbuf": 4 << 20}, "new": {}}
 
 
 def run(transport: str, rate: int, seconds: float, proto: bool, db: Path, design: str = "new",
-        parsers: str = "inline") -> dict:
+        parsers: str = "inline", writer_in: str = "thread") -> dict:
     from desktop.live.cot_net import MulticastListener, TcpServer
     from desktop.live.writer import LiveWriter
 
     from desktop.live.parse_pool import ParsePool
 
     pool = ParsePool().start() if parsers == "pool" else None  # started before the clock
-    writer = LiveWriter(db, purpose="public-order").start()
+    writer = LiveWriter(db, purpose="public-order", process=writer_in == "process").start()
+    if writer_in == "process":
+        assert writer.flush(120)  # the writer process's start-up is not the flood's
     latencies: list[float] = []
     lock = threading.Lock()
 
@@ -171,7 +173,9 @@ def run(transport: str, rate: int, seconds: float, proto: bool, db: Path, design
     elapsed = max(last_commit[0] - res["first_wall"], res["send_s"])
     q95 = lat[int(0.95 * (len(lat) - 1))] if lat else 0.0
     return {
-        "transport": transport, "design": (design if transport == "udp" else "-") + f"/{parsers}",
+        "transport": transport,
+        "design": (design if transport == "udp" else "-") + f"/{parsers}" + ("/writer process" if writer_in == "process"
+                                                                             else ""),
         "receive_buffer": getattr(inp, "receive_buffer", 0), "encoding": "protobuf" if proto else "xml",
         "target_rate": rate,
         "seconds": seconds, **res, "parsed": st.messages, "input_dropped": st.dropped, "malformed": st.malformed,
@@ -216,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="UDP: receive and parse on one thread (old) or receive in a process of its own (new)")
     ap.add_argument("--parsers", choices=["inline", "pool", "both"], default="both",
                     help="parse on the input's thread (inline, the single-process path) or in worker processes")
+    ap.add_argument("--writer", choices=["thread", "process", "both"], default="thread",
+                    help="the writer's statements on its thread in this process (thread) or in a writer process")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     ap.add_argument("--switch-interval", type=float, default=None, metavar="S",
                     help="sys.setswitchinterval for this process (e.g. 0.0005; the default is 0.005)")
@@ -232,9 +238,10 @@ def main(argv: list[str] | None = None) -> int:
             for parsers in (["inline", "pool"] if args.parsers == "both" else [args.parsers]):
                 if design == "old" and parsers == "pool":
                     continue  # the old UDP receive loop parses on its own thread
-                with tempfile.TemporaryDirectory() as d:
-                    results.append(run(transport, args.rate, seconds, args.proto == "protobuf",
-                                       Path(d) / "flood.db", design, parsers))
+                for writer_in in (["thread", "process"] if args.writer == "both" else [args.writer]):
+                    with tempfile.TemporaryDirectory() as d:
+                        results.append(run(transport, args.rate, seconds, args.proto == "protobuf",
+                                           Path(d) / "flood.db", design, parsers, writer_in))
     if args.json:
         print(json.dumps(results, indent=2))
         return 0

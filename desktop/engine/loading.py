@@ -18,12 +18,16 @@ committed, so a cancelled or crashed load never leaves a snapshot that could be
 adopted; a cancelled load can go on (:meth:`IndexLoad.resume`) while the cache is
 unchanged.
 
-What holds memory (10M items): the columns, 56 bytes per item (file-backed pages of
-the draft, written back by the system), two triage bytes per item, the hashtag entries
-(12 bytes each, filled from the end like the columns; a partial index copies their
-positions, 8 bytes each), the id map of a published index (4 bytes per id), and per reader one chunk of rows in flight (Python
-tuples, about 100 bytes per item, CHUNK_ROWS at a time). The one-shot read held every
-row as float64 first, then the typed columns, then the sorted copies.
+What holds memory (10M items, measured by benchmarks.first_open: peak 1.15-1.18 GB
+against 2.06 GB for the one-shot read): the columns, 56 bytes per item (file-backed
+dirty pages of the draft, which the system writes back and may drop), two triage bytes
+per item, the hashtag entries (12 bytes each, filled from the end like the columns; a
+published partial index copies their positions, 8 bytes each), the id map of a published
+index (4 bytes per id), per reader the chunk being read (Python tuples of seven numbers,
+``source.SPAN_BATCH`` rows at a time, then the chunk's typed columns, about 60 bytes
+per row, up to ``READERS`` + 1 chunks waiting), and the Python heap those tuples leave
+behind. The one-shot read held every row as ten float64 first, then the typed columns,
+then their sorted copies, then the snapshot's.
 """
 
 from __future__ import annotations
@@ -178,7 +182,6 @@ class IndexLoad:
         self._stop = False
         self._threads: list[threading.Thread] = []
         self._conns: list[sqlite3.Connection] = []
-        self._timed_rows, self._timed_s = 0, 0.0
         self.rows_by_id = 0  # rows the readers read in id order (see SpanReader.read)
         self.index = None
         self._published = None
@@ -279,7 +282,7 @@ class IndexLoad:
             if isinstance(got, sqlite3.OperationalError) and "interrupt" in str(got):
                 raise Cancelled() from got
             raise got
-        cols, tag_ids, tag_codes, secs = got
+        cols, tag_ids, tag_codes, _secs = got
         n = cols["id"].shape[0]
         start, end = self.start - n, self.start
         last = k == len(self.chunks) - 1
@@ -305,8 +308,6 @@ class IndexLoad:
         u = cols["unit"] >= 0
         if u.any():
             self._unit_rows.append(tuple(cols[c][u] for c in ("unit", "t", "id", "lat64", "lon64")))
-        self._timed_rows += n
-        self._timed_s += secs
         with self._cond:
             self.placed += 1
             self.start = start

@@ -289,10 +289,15 @@ class SpanReader:
         those rows are read from the table and the hashtag index in id order (pages in file
         order, rows outside the span skipped; about a third faster than a lookup per row
         through the time index), and only the others (a late import) through the time index."""
-        ids = np.fromiter(itertools.chain.from_iterable(self.conn.execute(
-            "SELECT id FROM items INDEXED BY items_t WHERE t_ms >= ? AND t_ms < ? AND id <= ?",
-            (lo_ms, hi_ms, max_id))), np.int64)
-        a, b = 1, 0  # the dense id range (none)
+        a, b, n = self.conn.execute("SELECT min(id), max(id), count(*) FROM items INDEXED BY items_t "
+                                    "WHERE t_ms >= ? AND t_ms < ? AND id <= ?", (lo_ms, hi_ms, max_id)).fetchone()
+        if n and b - a + 1 <= n + n // 64:  # the span's ids are one range, or nearly
+            ids = np.zeros(0, np.int64)
+        else:
+            a, b = 1, 0  # the dense id range (none yet)
+            ids = np.fromiter(itertools.chain.from_iterable(self.conn.execute(
+                "SELECT id FROM items INDEXED BY items_t WHERE t_ms >= ? AND t_ms < ? AND id <= ?",
+                (lo_ms, hi_ms, max_id))), np.int64)
         if ids.size >= 64:
             # The run of ids around the median without a gap over DENSE_GAP: the rows written
             # together; ids beyond a gap (another import's) go through the time index.
@@ -320,8 +325,9 @@ class SpanReader:
         if b >= a:
             got = np.concatenate(list(_numbers(self.conn.execute(self.tag_ids_sql, [a, b]), 2, np.int64, SPAN_BATCH))
                                  or pairs)
-            j = np.minimum(np.searchsorted(ids, got[:, 0]), max(ids.size - 1, 0))
-            pairs.append(got[ids[j] == got[:, 0]])  # entries of rows in the span
+            sid = np.sort(cols["id"])
+            j = np.minimum(np.searchsorted(sid, got[:, 0]), max(sid.size - 1, 0))
+            pairs.append(got[sid[j] == got[:, 0]] if sid.size else got[:0])  # entries of rows in the span
         pairs += list(_numbers(self.conn.execute(self.tag_sql, [lo_ms, hi_ms, max_id, a, b]), 2, np.int64, SPAN_BATCH))
         pairs = np.concatenate(pairs)
         return cols, pairs[:, 0].copy(), pairs[:, 1].astype(np.int32)

@@ -179,3 +179,14 @@ def test_the_command_line_progress_counts_up_to_the_total(cache, monkeypatch):
     assert "s left" in lines[0]
     assert ItemIndex.load(cache.conn, progress=loading.text_progress(out)).snapshot_state == "snapshot"
     assert out.getvalue().splitlines() == lines  # a snapshot opens without a word
+
+
+def test_a_draft_discarded_by_an_erasure_is_not_saved(cache):
+    state = cache_state(cache.conn)
+    load = _chunked(cache)
+    load.step()
+    assert index_snapshot.discard(state)  # what an erasure does, here while the load runs
+    idx = load.run()
+    assert len(idx) == load.total  # the load completes in memory
+    assert not snapshot_dir(state).exists()  # and leaves nothing that holds the erased items
+    assert ItemIndex.load(cache.conn).snapshot_state == "rebuilt"

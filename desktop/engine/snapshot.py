@@ -248,6 +248,8 @@ class Draft:
         for buf in self.bufs.values():
             buf.flush()
         self.bufs = {}
+        if not (self.tmp / "items").is_dir():  # discarded meanwhile (an erasure): save nothing
+            raise FileNotFoundError(f"index snapshot draft {self.tmp} was removed")
         return _finish(index, self.state, self.tmp, self.spare)
 
     def abandon(self) -> None:

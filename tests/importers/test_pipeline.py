@@ -183,8 +183,15 @@ def test_a_killed_reader_fails_the_file_cleanly(tmp_path):
         c.close()
 
 
-def test_only_big_files_use_a_worker(tmp_path, monkeypatch):
+def test_only_big_files_on_a_free_core_use_a_worker(tmp_path, monkeypatch):
     small = capture(tmp_path / "s.jsonl", 10)
     assert not pipeline.worthwhile(small)
     monkeypatch.setattr(pipeline, "MIN_BYTES", 1)
-    assert pipeline.worthwhile(small) == ((os.cpu_count() or 1) > 1)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (0.4, 0.5, 0.5))
+    assert pipeline.worthwhile(small)
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (1.6, 0.5, 0.5))  # both cores busy
+    assert not pipeline.worthwhile(small)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not pipeline.worthwhile(small)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing as mp
-import os
 import queue
 import sqlite3
 import time
@@ -26,6 +25,7 @@ from typing import Callable, Iterator
 from desktop.cache.db import Cache, explain
 from desktop.cache.writer import ITEM_COLUMNS, _upsert_unit, bump_generation, derive_batch
 from desktop.demo import scenario as scn
+from desktop.importers.pipeline import a_core_is_free
 from desktop.demo.timeline import (CHUNK, NULLABLE_TEXT, ROW_COLUMNS, SNOWFLAKE_EPOCH_MS, Chunk, chunks,
                                    make_unit, row_to_item, unit_roles)
 from desktop.core.model import ImportStats, Item, Unit
@@ -33,8 +33,9 @@ from desktop.core.model import ImportStats, Item, Unit
 __all__ = ["CHUNK", "SNOWFLAKE_EPOCH_MS", "Chunk", "DemoStats", "chunks", "generate", "write_demo"]
 
 ROWS_PER_INSERT = 100
-# A demo of this many items or more is drawn in a worker process while this one writes
-# (drawing is about a fifth of the work; the rows come over at a tenth of its cost).
+# A demo of this many items or more is drawn in a worker process while this one writes, when
+# a core is free (drawing is about a seventh of the work; the rows come over at about half
+# its cost; on busy cores the worker only adds that hand-over).
 WORKER_AT = 300_000
 QUEUE_DEPTH = 2  # slices in flight
 
@@ -258,7 +259,7 @@ def write_demo(
             k = _rows_per_insert(conn)
             one, many = insert_sql(batch_id), insert_sql(batch_id, k)
             latest: dict[str, tuple] = {}
-            source = chunks_in_worker(seed, n) if n >= WORKER_AT and (os.cpu_count() or 1) > 1 else chunks(seed, n, sc)
+            source = chunks_in_worker(seed, n) if n >= WORKER_AT and a_core_is_free() else chunks(seed, n, sc)
             while True:
                 t0 = time.perf_counter()
                 chunk = next(source, None)

@@ -34,23 +34,27 @@ MIN_BYTES = 64 * 1024**2
 POLL_S = 0.5  # how often a waiting writer checks that the worker is alive
 
 
+def a_core_is_free() -> bool:
+    """Whether a second process would get a core of its own: more than one core, and the
+    load average at most the cores less one. On a machine whose cores are all busy two
+    processes only share the same time and add the hand-over between them (measured: an
+    import 20-30 % slower at load 6-9 on two cores). No load average (Windows): assumed free."""
+    cores = os.cpu_count() or 1
+    if cores < 2:
+        return False
+    try:
+        return os.getloadavg()[0] <= cores - 1
+    except (AttributeError, OSError):
+        return True
+
+
 def worthwhile(path: Path) -> bool:
-    """Whether a second process pays: a big enough file and a second core that is free.
-    On a machine whose cores are all busy (load average at or above the cores less one)
-    the two processes only share the same time and add the rows' hand-over (measured:
-    20-30 % slower at load 6-9 on two cores), so the file is read here."""
+    """Whether reading in a worker pays: a big enough file and a free core."""
     try:
         size = path.stat().st_size
     except OSError:
         return False
-    cores = os.cpu_count() or 1
-    if size < MIN_BYTES or cores < 2:
-        return False
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average (Windows): assume a free core
-        return True
-    return load <= cores - 1
+    return size >= MIN_BYTES and a_core_is_free()
 
 
 # --- in the worker --------------------------------------------------------------------------

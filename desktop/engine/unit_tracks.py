@@ -118,10 +118,32 @@ class UnitTracks:
             self._extra[item_id] = got
         return got
 
+    def _fetch_latest(self, conn: sqlite3.Connection, start_ms: int, end_ms: int) -> None:
+        """Read the latest reports' callsigns and extras not cached yet in a few queries (under
+        a flood every unit has a new latest report at each result: one query per unit was
+        hundreds of statements per redraw)."""
+        want = []
+        for cols in self._tracks.values():
+            t = cols["t"]
+            a, b = int(np.searchsorted(t, start_ms, "left")), int(np.searchsorted(t, end_ms, "left"))
+            if a < b:
+                i = int(cols["id"][b - 1])
+                if i not in self._extra:
+                    want.append(i)
+        if len(self._extra) + len(want) > _EXTRA_CACHE:
+            self._extra.clear()
+        for k in range(0, len(want), 900):  # within SQLite's bound on parameters
+            part = want[k:k + 900]
+            rows = conn.execute(f"SELECT id, callsign, extra FROM items WHERE id IN ({','.join('?' * len(part))})",
+                                part).fetchall()
+            for i, callsign, extra in rows:
+                self._extra[i] = (callsign, json.loads(extra) if extra else {})
+
     def window(self, conn: sqlite3.Connection, start_ms: int, end_ms: int, now_ms: int) -> list[dict]:
         """Each unit's latest report in [start, end), its track (packed, see :func:`pack_track`:
         up to TRACK_POINTS evenly spaced reports plus the latest) and whether it is stale at ``now_ms``."""
         teams = dict(conn.execute("SELECT uid, team FROM units").fetchall())
+        self._fetch_latest(conn, start_ms, end_ms)
         out = []
         for u in sorted(self._tracks, key=lambda c: self.names[c]):
             cols = self._tracks[u]

@@ -335,7 +335,8 @@ def run(args) -> int:
           f"of which {max(0.0, last_commit[0] - sent_wall):.1f} s after the last send); window redraws: {len(drawn)}")
     print(f"GUI event-loop lateness (10 ms timer): p50 {_pct(lates, .5):.1f} ms, p95 {_pct(lates, .95):.1f} ms, "
           f"p99 {_pct(lates, .99):.1f} ms, max {max(lates, default=float('nan')):.1f} ms over {len(lates):,} ticks; "
-          f"stalls over 200 ms: {sum(1 for v in lates if v > 200)}")
+          f"stalls over 200 ms: {sum(1 for v in lates if v > 200)}, {sum(v for v in lates if v > 200) / 1000:.1f} s "
+          f"in all")
     fin = [b for b in behind if b != float("inf")]
     print(f"picture behind the cache (commit to the next result drawn with its rows): p50 {_pct(fin, .5):.0f} ms, "
           f"p95 {_pct(fin, .95):.0f} ms, max {max(fin, default=float('nan')):.0f} ms over {len(behind)} commits"

@@ -36,7 +36,7 @@ def settle(app, win, seconds: float = 1.5, gen: bool = True) -> None:
 
 
 SHOTS = ("window", "selected-post", "inferred", "area-filter", "density", "heatmap", "triage-queue", "incidents",
-         "tasks", "audit-trail", "thread", "campaign", "appeal", "first-open")
+         "tasks", "audit-trail", "thread", "campaign", "campaign-precincts", "appeal", "first-open")
 
 
 def first_open(app, db: Path, out: Path) -> None:
@@ -353,6 +353,41 @@ def main() -> int:
         win.bridge.send({"type": "view", "center": [35.150, 129.050], "zoom": 11})
         settle(app, win, 3.0, gen=False)
         win.grab().save(str(out / "screenshot-campaign.png"))
+    # 10b. The same campaign counted by a loaded boundary file: police precincts made here
+    # from unions of Busan's 시군구 (an agency loads its own), coloured on the loaded layer.
+    if "campaign-precincts" in only:
+        import json as _json
+
+        import shapely
+        from PySide6.QtCore import Qt
+        from shapely.geometry import mapping
+
+        from desktop.core import kostat
+        from desktop.core.geo import read_boundaries
+
+        pairs = [("중부경찰서", ["부산 중구", "부산 동구"]), ("영도경찰서", ["영도구"]), ("해운대경찰서", ["해운대구"]),
+                 ("부산진경찰서", ["부산진구"]), ("남부경찰서", ["부산 남구", "수영구"]),
+                 ("서부경찰서", ["부산 서구", "사하구"]), ("동래경찰서", ["동래구", "연제구"])]
+        feats = [{"type": "Feature", "properties": {"name": n}, "geometry": mapping(shapely.union_all(
+            [kostat.resolve(x)["geometry"] for x in xs]))} for n, xs in pairs]
+        precincts = tmp / "busan-precincts.geojson"
+        precincts.write_text(_json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False),
+                             encoding="utf-8")
+        win.session.update(incident=None, incident_name=None, text="")
+        dock = win.docks["campaignsDock"]
+        dock.show()
+        dock.raise_()
+        win.resizeDocks([dock], [620], Qt.Orientation.Horizontal)
+        settle(app, win, 1.0, gen=False)
+        win.panels["filters"].show_districts(read_boundaries(precincts), precincts)
+        panel = win.panel("campaigns")
+        panel.compare.setCurrentIndex(0)
+        panel.reload(select="부산경찰 아동학대 예방 #byhand")
+        win.bridge.send({"type": "view", "center": [35.150, 129.060], "zoom": 11})
+        settle(app, win, 3.0, gen=False)
+        win.grab().save(str(out / "screenshot-campaign-precincts.png"))
+        panel.by.setCurrentIndex(0)  # back to the built-in districts for what follows
+        win.bridge.send({"type": "districts", "features": None})
     # 11. An appeal for help published (to the loopback stand-in of X, never a real account),
     # its replies collected and shown on the map as the appeal's responses.
     if "appeal" in only:
@@ -371,9 +406,8 @@ def main() -> int:
         panel = win.panel("appeals")
         panel.confirm = lambda title, text: True
         win.session.update(incident=None, incident_name=None, text="")
-        from desktop.ui.bridge import choropleth_message
-
-        win.bridge.send(choropleth_message("sigungu", None))  # no campaign's districts from an earlier step
+        win.panel("campaigns").on_map.setChecked(False)  # no campaign's districts from an earlier step
+        win.docks["feedDock"].raise_()
 
         def wait_for(job) -> None:  # publishing and collecting run on a thread of their own
             import time

@@ -73,6 +73,7 @@ class Session(Evented):
     operator: str | None = None
     purpose: str | None = None  # a code of desktop.core.purposes; None: a view-only session (no collection)
     case_ref: str | None = None  # the case reference the purpose may need
+    boundaries: str | None = None  # the boundary file loaded as the map's district context (its path)
 
     # the filter --------------------------------------------------------------------------
     def filter(self) -> Filter:

@@ -4,7 +4,7 @@
 <context>
     <name>AlertsPane</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="266" />
+        <location filename="../../desktop/ui/live_widgets.py" line="272" />
         <source>Alert rules…</source>
         <translation>알림 규칙…</translation>
     </message>
@@ -465,197 +465,217 @@
         <translation>지도에 지역 표시</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="168" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="171" />
+        <source>시군구 (built-in)</source>
+        <translation>시군구 (기본)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="171" />
+        <source>시도 (built-in)</source>
+        <translation>시도 (기본)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="172" />
+        <source>읍면동 (built-in)</source>
+        <translation>읍면동 (기본)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="175" />
         <source>Compare with</source>
         <translation>비교 대상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="175" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="379" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="183" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="448" />
         <source>Figure</source>
         <translation>항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="176" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="184" />
         <source>District</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="176" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="184" />
         <source>In</source>
         <translation>포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="176" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="184" />
         <source>Exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="177" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="185" />
         <source>Place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="177" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="185" />
         <source>Inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="177" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="185" />
         <source>Possibly in</source>
         <translation>포함 가능</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="178" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="186" />
         <source>Time</source>
         <translation>시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="178" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="186" />
         <source>Author</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="178" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="377" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="186" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="446" />
         <source>Engagement</source>
         <translation>참여도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="179" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="187" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="207" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="211" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="217" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="256" />
         <source>Campaigns</source>
         <translation>캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="314" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="228" />
+        <source>{file} (loaded)</source>
+        <translation>{file} (불러옴)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/campaigns.py" line="381" />
         <source>(none)</source>
         <translation>(없음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="355" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="424" />
         <source>No campaign. New… defines one by its hashtags and period.</source>
         <translation>캠페인이 없습니다. 새로 만들기…에서 해시태그와 기간으로 정의하세요.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="362" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="431" />
         <source>{name}: {tags}, {period} ({utc}); {n} posts</source>
         <translation>{name}: {tags}, {period} ({utc}); 게시물 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="371" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="440" />
         <source>Posts</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="371" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="440" />
         <source>Unique authors</source>
         <translation>작성자 수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="372" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="441" />
         <source>New authors</source>
         <translation>신규 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="372" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="441" />
         <source>Returning authors</source>
         <translation>재참여 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="373" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="442" />
         <source>Located exactly</source>
         <translation>정확한 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="373" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="442" />
         <source>Located by place</source>
         <translation>장소명 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="374" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="443" />
         <source>Located by inference</source>
         <translation>추정 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="374" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="443" />
         <source>Not located</source>
         <translation>위치 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="375" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="444" />
         <source>In a district</source>
         <translation>지역에 포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="375" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="444" />
         <source>Districts with posts</source>
         <translation>게시물이 있는 지역 수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="376" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="445" />
         <source>Posts with engagement counts</source>
         <translation>참여도 수치가 있는 게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="377" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="446" />
         <source>Impressions (estimated)</source>
         <translation>노출 수 (추정)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="378" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="447" />
         <source>Busiest interval</source>
         <translation>가장 많은 구간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="378" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="447" />
         <source>Authors in both</source>
         <translation>양쪽 모두의 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="418" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="504" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="491" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="577" />
         <source>Campaign</source>
         <translation>캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="428" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="501" />
         <source>New campaign</source>
         <translation>새 캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="440" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="513" />
         <source>Edit campaign</source>
         <translation>캠페인 편집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="450" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="484" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="523" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="557" />
         <source>Campaign report</source>
         <translation>캠페인 보고서</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="451" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="524" />
         <source>PDF report (*.pdf);;JSON (*.json);;CSV (*.csv)</source>
         <translation>PDF 보고서 (*.pdf);;JSON (*.json);;CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="491" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="564" />
         <source>Campaign report written: {path}</source>
         <translation>캠페인 보고서 작성: {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="498" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="571" />
         <source>Remove campaign</source>
         <translation>캠페인 삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="499" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="572" />
         <source>Remove the campaign {name}? Its posts stay.</source>
         <translation>캠페인 {name}을(를) 삭제할까요? 게시물은 그대로 남습니다.</translation>
     </message>
@@ -664,7 +684,7 @@
     <name>ChatPane</name>
     <message>
         <location filename="../../desktop/ui/live_widgets.py" line="202" />
-        <location filename="../../desktop/ui/live_widgets.py" line="217" />
+        <location filename="../../desktop/ui/live_widgets.py" line="223" />
         <source>All Chat Rooms</source>
         <translation>전체 대화방</translation>
     </message>
@@ -1532,12 +1552,12 @@ The details are in {log}.</source>
         <translation>경계 파일</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="203" />
+        <location filename="../../desktop/ui/panels/filters.py" line="206" />
         <source>Save area</source>
         <translation>구역 저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="206" />
+        <location filename="../../desktop/ui/panels/filters.py" line="209" />
         <source>Area “{name}” saved in the cache</source>
         <translation>구역 “{name}”을(를) 캐시에 저장했습니다</translation>
     </message>
@@ -2021,32 +2041,32 @@ Cache: {db}</source>
 <context>
     <name>LivePanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="44" />
+        <location filename="../../desktop/ui/panels/live.py" line="51" />
         <source>Feeds…</source>
         <translation>실시간 수신…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="47" />
+        <location filename="../../desktop/ui/panels/live.py" line="54" />
         <source>Send post to field</source>
         <translation>게시물을 현장에 보내기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="60" />
+        <location filename="../../desktop/ui/panels/live.py" line="67" />
         <source>Live feeds</source>
         <translation>실시간 수신</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="86" />
+        <location filename="../../desktop/ui/panels/live.py" line="97" />
         <source>Field update stored; sent to {n} TAK connection(s)</source>
         <translation>현장 보고를 저장했습니다. TAK 연결 {n}개로 보냈습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="92" />
+        <location filename="../../desktop/ui/panels/live.py" line="103" />
         <source>Select a post with a position first</source>
         <translation>먼저 위치가 있는 게시물을 선택하세요</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/live.py" line="96" />
+        <location filename="../../desktop/ui/panels/live.py" line="107" />
         <source>Post sent to {n} TAK connection(s)</source>
         <translation>게시물을 TAK 연결 {n}개로 보냈습니다</translation>
     </message>
@@ -2250,22 +2270,22 @@ Cache: {db}</source>
 <context>
     <name>MarkerDialog</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="757" />
+        <location filename="../../desktop/ui/live_widgets.py" line="763" />
         <source>Field update at {lat:.5f}, {lon:.5f}</source>
         <translation>{lat:.5f}, {lon:.5f}의 현장 보고</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="760" />
+        <location filename="../../desktop/ui/live_widgets.py" line="766" />
         <source>What is here (sent to field units when connected)</source>
         <translation>이곳의 상황 (연결되면 현장 부대에 전송)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="764" />
+        <location filename="../../desktop/ui/live_widgets.py" line="770" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="765" />
+        <location filename="../../desktop/ui/live_widgets.py" line="771" />
         <source>Type</source>
         <translation>종류</translation>
     </message>
@@ -2455,160 +2475,160 @@ Cache: {db}</source>
 <context>
     <name>RuleDialog</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="360" />
+        <location filename="../../desktop/ui/live_widgets.py" line="366" />
         <source>New alert rule</source>
         <translation>새 경보 규칙</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="360" />
+        <location filename="../../desktop/ui/live_widgets.py" line="366" />
         <source>Edit alert rule</source>
         <translation>경보 규칙 편집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="363" />
+        <location filename="../../desktop/ui/live_widgets.py" line="369" />
         <source>e.g. Crowd building up at the square</source>
         <translation>예: 광장에 인파 증가</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="365" />
+        <location filename="../../desktop/ui/live_widgets.py" line="371" />
         <source>N or more matching items in M minutes</source>
         <translation>M분 안에 조건에 맞는 항목 N개 이상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="365" />
+        <location filename="../../desktop/ui/live_widgets.py" line="371" />
         <source>Rate spike against the area's baseline</source>
         <translation>구역 평소 대비 급증</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="366" />
+        <location filename="../../desktop/ui/live_widgets.py" line="372" />
         <source>A unit's emergency</source>
         <translation>부대 긴급 상황</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="366" />
+        <location filename="../../desktop/ui/live_widgets.py" line="372" />
         <source>No unit in the area for T minutes</source>
         <translation>T분 동안 구역에 부대 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="370" />
+        <location filename="../../desktop/ui/live_widgets.py" line="376" />
         <source>Everywhere</source>
         <translation>모든 곳</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="372" />
+        <location filename="../../desktop/ui/live_widgets.py" line="378" />
         <source>{name} (this rule's area)</source>
         <translation>{name} (이 규칙의 구역)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="372" />
+        <location filename="../../desktop/ui/live_widgets.py" line="378" />
         <source>unnamed</source>
         <translation>이름 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="381" />
+        <location filename="../../desktop/ui/live_widgets.py" line="387" />
         <source>words, comma separated</source>
         <translation>단어, 쉼표로 구분</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="391" />
+        <location filename="../../desktop/ui/live_widgets.py" line="397" />
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="391" />
+        <location filename="../../desktop/ui/live_widgets.py" line="397" />
         <source>When</source>
         <translation>조건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="391" />
-        <location filename="../../desktop/ui/live_widgets.py" line="446" />
+        <location filename="../../desktop/ui/live_widgets.py" line="397" />
+        <location filename="../../desktop/ui/live_widgets.py" line="452" />
         <source>Area</source>
         <translation>지역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="391" />
-        <location filename="../../desktop/ui/live_widgets.py" line="443" />
+        <location filename="../../desktop/ui/live_widgets.py" line="397" />
+        <location filename="../../desktop/ui/live_widgets.py" line="449" />
         <source>N items</source>
         <translation>항목 수 N</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="392" />
-        <location filename="../../desktop/ui/live_widgets.py" line="445" />
+        <location filename="../../desktop/ui/live_widgets.py" line="398" />
+        <location filename="../../desktop/ui/live_widgets.py" line="451" />
         <source>Minutes</source>
         <translation>분</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="392" />
+        <location filename="../../desktop/ui/live_widgets.py" line="398" />
         <source>Spike factor</source>
         <translation>급증 배수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="392" />
+        <location filename="../../desktop/ui/live_widgets.py" line="398" />
         <source>Baseline minutes</source>
         <translation>기준 기간(분)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="393" />
+        <location filename="../../desktop/ui/live_widgets.py" line="399" />
         <source>Hashtags</source>
         <translation>해시태그</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="393" />
+        <location filename="../../desktop/ui/live_widgets.py" line="399" />
         <source>Keywords</source>
         <translation>키워드</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="393" />
+        <location filename="../../desktop/ui/live_widgets.py" line="399" />
         <source>Emergencies</source>
         <translation>긴급 상황 종류</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="443" />
+        <location filename="../../desktop/ui/live_widgets.py" line="449" />
         <source>At least N items</source>
         <translation>최소 항목 수 N</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="444" />
+        <location filename="../../desktop/ui/live_widgets.py" line="450" />
         <source>Within minutes</source>
         <translation>기간(분)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="444" />
+        <location filename="../../desktop/ui/live_widgets.py" line="450" />
         <source>Recent minutes</source>
         <translation>최근 기간(분)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="445" />
+        <location filename="../../desktop/ui/live_widgets.py" line="451" />
         <source>Empty for minutes</source>
         <translation>비어 있는 시간(분)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="446" />
+        <location filename="../../desktop/ui/live_widgets.py" line="452" />
         <source>Area (required)</source>
         <translation>구역 (필수)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="471" />
+        <location filename="../../desktop/ui/live_widgets.py" line="477" />
         <source>{field}: {problem}</source>
         <translation>{field}: {problem}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="484" />
+        <location filename="../../desktop/ui/live_widgets.py" line="490" />
         <source>give the rule a name.</source>
         <translation>규칙 이름을 입력하십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="493" />
+        <location filename="../../desktop/ui/live_widgets.py" line="499" />
         <source>“{tag}” is not a hashtag.</source>
         <translation>“{tag}”은(는) 해시태그가 아닙니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="509" />
+        <location filename="../../desktop/ui/live_widgets.py" line="515" />
         <source>tick at least one kind of emergency.</source>
         <translation>긴급 상황을 하나 이상 선택하십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="515" />
+        <location filename="../../desktop/ui/live_widgets.py" line="521" />
         <source>a rule for an empty area needs an area: draw one on the map or pick districts first.</source>
         <translation>구역 공백 규칙에는 구역이 필요합니다. 먼저 지도에 구역을 그리거나 행정구역을 고르십시오.</translation>
     </message>
@@ -2616,183 +2636,183 @@ Cache: {db}</source>
 <context>
     <name>RulesDialog</name>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="281" />
+        <location filename="../../desktop/ui/live_widgets.py" line="287" />
         <source>Count</source>
         <translation>건수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="282" />
+        <location filename="../../desktop/ui/live_widgets.py" line="288" />
         <source>Spike</source>
         <translation>급증</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="283" />
+        <location filename="../../desktop/ui/live_widgets.py" line="289" />
         <source>Emergency</source>
         <translation>긴급 상황</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="284" />
+        <location filename="../../desktop/ui/live_widgets.py" line="290" />
         <source>Empty area</source>
         <translation>구역 공백</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="292" />
+        <location filename="../../desktop/ui/live_widgets.py" line="298" />
         <source>911 alert</source>
         <translation>911 긴급 호출</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="293" />
+        <location filename="../../desktop/ui/live_widgets.py" line="299" />
         <source>Ring the bell</source>
         <translation>비상벨</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="294" />
+        <location filename="../../desktop/ui/live_widgets.py" line="300" />
         <source>In contact</source>
         <translation>교전/접촉 중</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="295" />
+        <location filename="../../desktop/ui/live_widgets.py" line="301" />
         <source>Geo-fence breached</source>
         <translation>지오펜스 이탈</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="311" />
+        <location filename="../../desktop/ui/live_widgets.py" line="317" />
         <source>in {area}</source>
         <translation>{area}에서</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="310" />
+        <location filename="../../desktop/ui/live_widgets.py" line="316" />
         <source>its area</source>
         <translation>해당 구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="313" />
+        <location filename="../../desktop/ui/live_widgets.py" line="319" />
         <source>everywhere</source>
         <translation>전 지역에서</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="318" />
+        <location filename="../../desktop/ui/live_widgets.py" line="324" />
         <source>matching {tags} or the words {words}</source>
         <translation>{tags} 또는 단어 {words} 포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="320" />
+        <location filename="../../desktop/ui/live_widgets.py" line="326" />
         <source>matching {tags}</source>
         <translation>{tags} 포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="322" />
+        <location filename="../../desktop/ui/live_widgets.py" line="328" />
         <source>with the words {words}</source>
         <translation>단어 {words} 포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="325" />
+        <location filename="../../desktop/ui/live_widgets.py" line="331" />
         <source>{n} or more items{filters} within {m} min, {where}</source>
         <translation>{where} {m}분 안에{filters} 항목 {n}개 이상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="328" />
+        <location filename="../../desktop/ui/live_widgets.py" line="334" />
         <source>Rate over {m} min at least ×{f} the {b} min before, with at least {n} items{filters}, {where}</source>
         <translation>{where} 최근 {m}분 비율이 그 전 {b}분의 {f}배 이상, 항목 {n}개 이상{filters}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="334" />
+        <location filename="../../desktop/ui/live_widgets.py" line="340" />
         <source>any emergency</source>
         <translation>모든 긴급 상황</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="335" />
+        <location filename="../../desktop/ui/live_widgets.py" line="341" />
         <source>A unit's emergency ({what}), {where}</source>
         <translation>{where} 부대 긴급 상황 ({what})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="337" />
+        <location filename="../../desktop/ui/live_widgets.py" line="343" />
         <source>No unit in {area} for {m} min or longer</source>
         <translation>{area}에 {m}분 이상 부대 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="338" />
+        <location filename="../../desktop/ui/live_widgets.py" line="344" />
         <source>the area</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="558" />
+        <location filename="../../desktop/ui/live_widgets.py" line="564" />
         <source>Alert rules</source>
         <translation>경보 규칙</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="569" />
+        <location filename="../../desktop/ui/live_widgets.py" line="575" />
         <source>On</source>
         <translation>켜짐</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="569" />
+        <location filename="../../desktop/ui/live_widgets.py" line="575" />
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="569" />
+        <location filename="../../desktop/ui/live_widgets.py" line="575" />
         <source>Kind</source>
         <translation>종류</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="569" />
+        <location filename="../../desktop/ui/live_widgets.py" line="575" />
         <source>Watches for</source>
         <translation>감시 조건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="581" />
+        <location filename="../../desktop/ui/live_widgets.py" line="587" />
         <source>No alert rules yet: add one to be told when something happens.</source>
         <translation>경보 규칙이 아직 없습니다. 상황 발생 시 알림을 받으려면 규칙을 추가하십시오.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="589" />
+        <location filename="../../desktop/ui/live_widgets.py" line="595" />
         <source>Add…</source>
         <translation>추가…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="590" />
+        <location filename="../../desktop/ui/live_widgets.py" line="596" />
         <source>Edit…</source>
         <translation>편집…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="591" />
-        <location filename="../../desktop/ui/live_widgets.py" line="656" />
+        <location filename="../../desktop/ui/live_widgets.py" line="597" />
+        <location filename="../../desktop/ui/live_widgets.py" line="662" />
         <source>Disable</source>
         <translation>끄기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="592" />
+        <location filename="../../desktop/ui/live_widgets.py" line="598" />
         <source>Delete…</source>
         <translation>삭제…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="624" />
+        <location filename="../../desktop/ui/live_widgets.py" line="630" />
         <source>On: the rule raises alerts</source>
         <translation>켜짐: 이 규칙이 경보를 냅니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="625" />
+        <location filename="../../desktop/ui/live_widgets.py" line="631" />
         <source>Off: the rule raises no alerts</source>
         <translation>꺼짐: 이 규칙은 경보를 내지 않습니다</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="656" />
+        <location filename="../../desktop/ui/live_widgets.py" line="662" />
         <source>Enable</source>
         <translation>켜기</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="733" />
+        <location filename="../../desktop/ui/live_widgets.py" line="739" />
         <source>Delete alert rule</source>
         <translation>경보 규칙 삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="734" />
+        <location filename="../../desktop/ui/live_widgets.py" line="740" />
         <source>Delete the alert rule “{name}”? It raises no more alerts; the alerts it raised stay in the list.</source>
         <translation>경보 규칙 “{name}”을(를) 삭제하시겠습니까? 더 이상 경보를 내지 않으며, 이미 낸 경보는 목록에 남습니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/live_widgets.py" line="738" />
+        <location filename="../../desktop/ui/live_widgets.py" line="744" />
         <source>Delete</source>
         <translation>삭제</translation>
     </message>

@@ -57,6 +57,8 @@ def test_campaign_view_and_its_districts_on_the_map(qtbot, window):
 
     win, db = window
     panel = win.panels["campaigns"]
+    win.docks["campaignsDock"].raise_()  # the user looks at the campaigns
+    qtbot.waitUntil(panel._on_screen, timeout=10000)
     panel.reload()
     names = [panel.list.itemText(i) for i in range(panel.list.count())]
     assert sorted(names) == sorted([NAME, "안전부산"])
@@ -202,3 +204,43 @@ def test_live_rows_refresh_a_shown_campaign_off_the_window_thread(qtbot, window)
     dock.raise_()
     qtbot.waitUntil(lambda: panel.figures.posts == before + 5, timeout=30000)
     assert _cell(panel.table, 0, 1) == str(before + 5)
+
+
+def test_a_hidden_dock_computes_nothing_and_colours_nothing_until_shown(qtbot, tmp_path, js_errors):
+    """At start the dock is a tab behind the feed: no figures are computed on the window's
+    thread and no district is coloured; showing it reads the campaigns and colours the map.
+    A boundary file loaded on the map becomes a way to count (police precincts, say)."""
+    from desktop.demo.generator import write_demo
+    from desktop.ui.main_window import MainWindow
+    from tests.test_campaigns import _precincts
+
+    db = tmp_path / "c.db"
+    with Cache.open(db) as c:
+        write_demo(c, seed=7, size=3000)
+    win = MainWindow(db, restore=False)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.bridge.is_ready and win.last_result is not None, timeout=60000)
+    panel = win.panels["campaigns"]
+    assert not panel._on_screen() and panel.figures is None and panel.list.count() == 0
+    assert _choro(qtbot, win)["max"] == 0
+    win.docks["campaignsDock"].raise_()
+    qtbot.waitUntil(lambda: panel.figures is not None, timeout=20000)
+    assert panel.list.count() == 2
+    qtbot.waitUntil(lambda: _choro(qtbot, win)["max"] > 0, timeout=20000)
+    # A boundary file loaded as the map's districts: counted by its features, coloured on its layer.
+    from desktop.core import kostat
+
+    path = tmp_path / "precincts.geojson"
+    _precincts(path, kostat.resolve("부산 중구"), kostat.resolve("해운대구"))
+    from desktop.core.geo import read_boundaries
+
+    win.panels["filters"].show_districts(read_boundaries(path), path)
+    assert panel.by.currentData() == str(path)
+    qtbot.waitUntil(lambda: panel.figures is not None and panel.figures.level == "loaded", timeout=20000)
+    assert {d["name"] for d in panel.figures.districts} <= {"중부경찰서 관할", "해운대경찰서 관할"}
+    qtbot.waitUntil(lambda: run_js(qtbot, win.map, "sitmap.state.basemap.contextChoropleth.filled") >= 1,
+                    timeout=20000)
+    assert _choro(qtbot, win)["max"] == 0  # the built-in districts' fill went
+    win.close()

@@ -165,8 +165,16 @@ class CampaignsPanel(Panel):
         self.compare = QComboBox(objectName="campaignCompare")
         self.on_map = QCheckBox(self.tr("Districts on the map"), objectName="campaignOnMap")
         self.on_map.setChecked(True)
+        # By what the posts are counted: a built-in level, or the boundary file loaded on the
+        # map (Districts… → From a file), e.g. a police station's precincts.
+        self.by = QComboBox(objectName="campaignDistricts")
+        for label, level in ((self.tr("시군구 (built-in)"), "sigungu"), (self.tr("시도 (built-in)"), "sido"),
+                             (self.tr("읍면동 (built-in)"), "emd")):
+            self.by.addItem(label, level)
+        self._boundary_sets: dict = {}  # path -> desktop.campaigns.figures.BoundarySet, read once
         second.addWidget(plain_label(self.tr("Compare with")))
         second.addWidget(self.compare, 1)
+        second.addWidget(self.by)
         second.addWidget(self.on_map)
         self.summary = plain_label()
         self.summary.setObjectName("campaignSummary")
@@ -186,6 +194,8 @@ class CampaignsPanel(Panel):
         lay.addWidget(self.summary)
         lay.addWidget(self.chart)
         lay.addWidget(split, 1)
+        self.by.currentIndexChanged.connect(lambda _i: self.show_selected())
+        self.session.events.connect("boundaries", self._boundaries_loaded)
         self.list.currentIndexChanged.connect(lambda _i: self.show_selected())
         self.compare.currentIndexChanged.connect(lambda _i: self.show_selected())
         self.on_map.toggled.connect(lambda _on: self._send_map())
@@ -207,6 +217,46 @@ class CampaignsPanel(Panel):
         return [Dock("campaignsDock", self.tr("Campaigns"), self.widget, Area.RightDockWidgetArea,
                      tabify_with="feedDock")]
 
+    def _on_screen(self) -> bool:
+        """The dock is on screen: shown, and its tab the current one (a dock behind another
+        tab is 'visible' to Qt, with nothing of it on screen)."""
+        return self.widget.isVisible() and not self.widget.visibleRegion().isEmpty()
+
+    # -- by what districts -------------------------------------------------------------------
+    def _boundaries_loaded(self, path) -> None:
+        """A boundary file loaded on the map becomes a choice (and the choice, when the dock is
+        on screen: the user is looking at both)."""
+        if not path:
+            return
+        from pathlib import Path
+
+        name = self.tr("{file} (loaded)").format(file=Path(path).name)
+        i = self.by.findData(str(path))
+        if i < 0:
+            self.by.addItem(name, str(path))
+            i = self.by.count() - 1
+        if self._on_screen():
+            self.by.setCurrentIndex(i)
+
+    def _counting(self) -> dict:
+        """compute()'s keywords for the choice: a built-in level, or the loaded file's features."""
+        choice = self.by.currentData() or "sigungu"
+        if choice in ("sido", "sigungu", "emd"):
+            return {"level": choice}
+        bs = self._boundary_sets.get(choice)
+        if bs is None:
+            from desktop.campaigns.figures import BoundarySet
+            from desktop.core.geo import GeoError
+
+            try:
+                bs = BoundarySet.read(choice)
+            except GeoError as exc:
+                from desktop.campaigns.store import CampaignError
+
+                raise CampaignError(str(exc)) from None
+            self._boundary_sets[choice] = bs
+        return {"boundaries": bs}
+
     def actions(self) -> list[MenuEntry]:
         act = QAction(self.tr("Campaigns"), self.ctx.window)
         act.setObjectName("campaignsAction")
@@ -225,20 +275,36 @@ class CampaignsPanel(Panel):
             if not self._live_timer.isActive():
                 self._live_timer.start(self.live_refresh_ms)
             return
+        if not self._on_screen():
+            self._stale = True  # a hidden dock is computed when it is shown (the live path's rule)
+            self._watch()
+            return
         self.reload()
 
-    # -- refreshing for new rows, off the window's thread ---------------------------------
-    def _live_refresh(self) -> None:
+    def _watch(self) -> None:
         if not self._watching:
             dock = self.ctx.window.findChild(QWidget, "campaignsDock")
             if dock is not None:
                 self._watching = True
                 dock.visibilityChanged.connect(  # after the dock is on screen
-                    lambda shown: shown and self._stale and QTimer.singleShot(0, self._live_refresh))
+                    lambda shown: shown and self._stale and QTimer.singleShot(0, self._on_shown))
+
+    # -- refreshing for new rows, off the window's thread ---------------------------------
+    def _on_shown(self) -> None:
+        """A dock shown after data came while it was hidden: the campaigns read (when they never
+        were), the shown one's figures refreshed off the window's thread."""
+        if self.list.count() == 0:
+            self._stale = False
+            self.reload()
+        else:
+            self._live_refresh()
+
+    def _live_refresh(self) -> None:
+        self._watch()
         name = self.list.currentText()
         if not name or self._loading:
             return
-        if not self.widget.isVisible():
+        if not self._on_screen():
             self._stale = True  # refreshed when the dock is shown
             return
         if self._busy:  # one computation at a time; ask again later
@@ -248,16 +314,22 @@ class CampaignsPanel(Panel):
         self._busy = True
         self._gen += 1
         gen, other = self._gen, self.compare.currentText() if self.compare.currentIndex() > 0 else ""
-        threading.Thread(target=self._compute, args=(gen, name, other), name="sitmap-campaign-figures",
+        try:
+            counting = self._counting()
+        except SitmapError as exc:
+            self._busy = False
+            self.summary.setText(str(exc))
+            return
+        threading.Thread(target=self._compute, args=(gen, name, other, counting), name="sitmap-campaign-figures",
                          daemon=True).start()
 
-    def _compute(self, gen: int, name: str, other: str) -> None:  # helper thread
+    def _compute(self, gen: int, name: str, other: str, counting: dict) -> None:  # helper thread
         from desktop.campaigns import compute, get
 
         try:
             with self._conn() as cache:
-                f = compute(cache.conn, get(cache.conn, name))
-                g = compute(cache.conn, get(cache.conn, other)) if other and other != name else None
+                f = compute(cache.conn, get(cache.conn, name), **counting)
+                g = compute(cache.conn, get(cache.conn, other), **counting) if other and other != name else None
             out = (gen, f, g)
         except SitmapError as exc:
             out = (gen, exc)
@@ -333,9 +405,11 @@ class CampaignsPanel(Panel):
             self._show()
             return
         try:
+            counting = self._counting()
             with self._conn() as cache:
-                self.figures = compute(cache.conn, get(cache.conn, name))
-                self.other = compute(cache.conn, get(cache.conn, other)) if other and other != name else None
+                self.figures = compute(cache.conn, get(cache.conn, name), **counting)
+                self.other = compute(cache.conn, get(cache.conn, other), **counting) \
+                    if other and other != name else None
         except SitmapError as exc:
             self.figures = self.other = None
             self.summary.setText(str(exc))
@@ -393,8 +467,12 @@ class CampaignsPanel(Panel):
         from desktop.ui.bridge import choropleth_message
 
         f = self.figures
-        counts = {d["code"]: d["in"] for d in f.districts if d["in"]} if (f is not None and self.on_map.isChecked()) \
-            else None
+        # On the map once the user has looked at the campaigns (the dock shown this session),
+        # and while "Districts on the map" stays checked: not at start, unasked.
+        self._seen = getattr(self, "_seen", False) or self._on_screen()
+        show = f is not None and self.on_map.isChecked() and self._seen
+        key = "key" if f is not None and f.level == "loaded" else "code"
+        counts = {d[key]: d["in"] for d in f.districts if d["in"]} if show else None
         self.ctx.bridge.send(choropleth_message(f.level if f is not None else "sigungu", counts))
 
     # -- changes -------------------------------------------------------------------------

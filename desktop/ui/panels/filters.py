@@ -132,14 +132,15 @@ class FiltersDock(Panel):
                 self.ctx.bridge.send({"type": "fit", "bounds": [w, s, e, n], "maxZoom": 15})
 
         dlg.accepted.connect(chosen)
-        dlg.fileLoaded.connect(self.show_districts)
+        dlg.fileLoaded.connect(lambda gdf: self.show_districts(gdf, dlg.path))
         if dlg.gdf is not None:
-            self.show_districts(dlg.gdf)
+            self.show_districts(dlg.gdf, dlg.path)
         dlg.open()
         return dlg
 
-    def show_districts(self, gdf) -> None:
-        """A loaded boundary file becomes context on the map (outlines, names) and place search."""
+    def show_districts(self, gdf, path=None) -> None:
+        """A loaded boundary file becomes context on the map (outlines, names) and place search;
+        the session names it (``boundaries``), so a campaign can be counted by its features."""
         try:
             ctx = district_context(gdf)
             places = self.ctx.services.get("place_search")
@@ -150,6 +151,8 @@ class FiltersDock(Panel):
             return
         self.ctx.map.store.context = ctx  # a reloaded page gets it back without a replay
         self.ctx.bridge.send({"type": "districts", "features": ctx})
+        if path is not None:
+            self.session.boundaries = str(path)
 
     # saved areas --------------------------------------------------------------------------
     def _load_saved_areas(self) -> None:

@@ -172,6 +172,7 @@ class CampaignsPanel(Panel):
                              (self.tr("읍면동 (built-in)"), "emd")):
             self.by.addItem(label, level)
         self._boundary_sets: dict = {}  # path -> desktop.campaigns.figures.BoundarySet, read once
+        self._seen = False  # the user has looked at the dock this session (the map is coloured from then)
         second.addWidget(plain_label(self.tr("Compare with")))
         second.addWidget(self.compare, 1)
         second.addWidget(self.by)
@@ -469,7 +470,7 @@ class CampaignsPanel(Panel):
         f = self.figures
         # On the map once the user has looked at the campaigns (the dock shown this session),
         # and while "Districts on the map" stays checked: not at start, unasked.
-        self._seen = getattr(self, "_seen", False) or self._on_screen()
+        self._seen = self._seen or self._on_screen()
         show = f is not None and self.on_map.isChecked() and self._seen
         key = "key" if f is not None and f.level == "loaded" else "code"
         counts = {d[key]: d["in"] for d in f.districts if d["in"]} if show else None

@@ -147,8 +147,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args) -> int:
-    if args.switch_interval:
-        sys.setswitchinterval(args.switch_interval)
 
     import desktop
     from benchmarks.live_flood import _sender
@@ -165,6 +163,9 @@ def run(args) -> int:
     with Cache.open(db) as c:
         write_demo(c, seed=7)
     app = make_app()
+    if args.switch_interval:  # after the app, which sets its own
+        sys.setswitchinterval(args.switch_interval)
+    print(f"interpreter switch interval {sys.getswitchinterval() * 1000:.2f} ms", flush=True)
     from PySide6.QtCore import QTimer
 
     from desktop.ui.main_window import MainWindow

@@ -72,6 +72,9 @@ class ErrorReporter:
         return self.box
 
 
+SWITCH_INTERVAL_S = 0.0001
+
+
 def make_app(argv: list[str] | None = None):
     """The QApplication, created the way the window needs it (web engine set-up and scheme first)."""
     prepare_chromium()
@@ -90,6 +93,11 @@ def make_app(argv: list[str] | None = None):
     f = QFont(app.font())
     f.setFamilies(font_families(app.font().family(), family))
     app.setFont(f)
+    # The window's thread gives up the interpreter lock around every Qt call and must win it
+    # back each time; while the query worker or a live feed's threads compute, the default
+    # 5 ms hand-over made a paint of a hundred calls take half a second (measured with
+    # benchmarks.gui_flood). A short interval bounds each wait.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     return app
 
 

@@ -53,3 +53,12 @@ def demo_db(tmp_path_factory) -> Path:
     write_demo(cache, seed=7)
     cache.close()
     return path
+
+
+SLOW_TIMEOUT_S = 2400  # the installer bundle is built in the slow tier: minutes, not seconds
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("slow") is not None and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT_S))

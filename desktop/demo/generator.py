@@ -29,6 +29,7 @@ from desktop.importers.pipeline import a_core_is_free
 from desktop.demo.timeline import (CHUNK, NULLABLE_TEXT, ROW_COLUMNS, SNOWFLAKE_EPOCH_MS, Chunk, chunks,
                                    make_unit, row_to_item, unit_roles)
 from desktop.core.model import ImportStats, Item, Unit
+from desktop.core.pipes import ChildPipe, WorkerGone
 
 __all__ = ["CHUNK", "SNOWFLAKE_EPOCH_MS", "Chunk", "DemoStats", "chunks", "generate", "write_demo"]
 
@@ -37,7 +38,6 @@ ROWS_PER_INSERT = 100
 # a core is free (drawing is about a seventh of the work; the rows come over at about half
 # its cost; on busy cores the worker only adds that hand-over).
 WORKER_AT = 300_000
-QUEUE_DEPTH = 2  # slices in flight
 
 
 def generate(seed: int = 7, size: int | None = None) -> Iterator[Item | Unit]:
@@ -117,36 +117,40 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple], one: str, many: str, k:
 
 
 def _draw_into(seed: int, n: int, out) -> None:
-    """In the worker: every slice onto ``out``, then None (or the error's description)."""
+    """In the worker: every slice onto ``out`` (a pipe's sending end), then None (or the
+    error's description)."""
     try:
         for chunk in chunks(seed, n):
-            out.put(chunk)
-        out.put(None)
-    except KeyboardInterrupt:
+            out.send(chunk)  # waits while the inserting side is busy with the last one
+        out.send(None)
+    except (KeyboardInterrupt, BrokenPipeError):
         pass
     except BaseException as exc:
-        out.put(f"{type(exc).__name__}: {exc}")
+        out.send(f"{type(exc).__name__}: {exc}")
+    finally:
+        out.close()
 
 
 def chunks_in_worker(seed: int, n: int) -> Iterator[Chunk]:
-    """The same slices as :func:`chunks`, drawn in a spawned worker process; a bounded
-    queue keeps it at most :data:`QUEUE_DEPTH` slices ahead. Closing the iterator (or
-    leaving it early) stops the worker."""
+    """The same slices as :func:`chunks`, drawn in a spawned worker process, which waits
+    while the pipe is full (a slice or so ahead). Closing the iterator (or leaving it early)
+    stops the worker; a worker that dies, even mid-slice, ends it with an error."""
     ctx = mp.get_context("spawn")
-    q = ctx.Queue(maxsize=QUEUE_DEPTH)
-    proc = ctx.Process(target=_draw_into, args=(seed, n, q), name="sitmap-demo-draw", daemon=True)
-    proc.start()
+    pipe = ChildPipe(ctx)
+    proc = ctx.Process(target=_draw_into, args=(seed, n, pipe.sending_end), name="sitmap-demo-draw", daemon=True)
+    try:
+        proc.start()
+    finally:
+        pipe.started()
     try:
         while True:
             try:
-                got = q.get(timeout=0.5)
+                got = pipe.get(0.5)
             except queue.Empty:
-                if proc.is_alive():
-                    continue
-                try:
-                    got = q.get(timeout=0.5)
-                except queue.Empty:
-                    raise RuntimeError(f"the demo's drawing process stopped (exit code {proc.exitcode})") from None
+                continue
+            except WorkerGone:
+                proc.join(timeout=5)
+                raise RuntimeError(f"the demo's drawing process stopped (exit code {proc.exitcode})") from None
             if got is None:
                 return
             if isinstance(got, str):
@@ -156,8 +160,7 @@ def chunks_in_worker(seed: int, n: int) -> Iterator[Chunk]:
         if proc.is_alive():
             proc.terminate()
         proc.join(timeout=5)
-        q.cancel_join_thread()
-        q.close()
+        pipe.close()
 
 
 def _defer_item_indexes(conn: sqlite3.Connection) -> list[str]:

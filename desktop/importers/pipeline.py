@@ -2,8 +2,10 @@
 
 The format's reader (``read(path, ctx)``, the same code as a one-process import) runs in a
 spawned worker process and turns each Item into its row there (``writer.item_values``);
-the rows come back in file order, :data:`PART` records to a message, through a bounded
-queue, so the reader waits when the cache falls behind and memory stays flat. Other
+the rows come back in file order, :data:`PART` records to a message, through a pipe
+whose reading end only this process holds (:class:`desktop.core.pipes.ChildPipe`), so the
+reader waits when the cache falls behind, memory stays flat, and a worker that dies
+mid-message ends the read instead of leaving it waiting. Other
 records (units, deletes, scrub notices) travel as they are, between the rows, in order.
 This process only inserts, and builds the derived indexes at the end.
 
@@ -24,10 +26,10 @@ from pathlib import Path
 from typing import Iterator
 
 from desktop.cache.writer import Rows
+from desktop.core.pipes import ChildPipe, WorkerGone
 from desktop.importers.base import ImportContext, ImportFailed, ImportOptions, Skip
 
 PART = 5000  # records a message
-DEPTH = 4  # messages in flight: the reader waits beyond this
 # Smaller files are read in this process: a worker takes 0.3-1.3 s to start (measured) and
 # the reader is three quarters of an import's work, so moving it gains at most a third.
 MIN_BYTES = 64 * 1024**2
@@ -83,18 +85,20 @@ def _work(module: str, path: str, options: ImportOptions, keep_raw: bool, out) -
                 if rows:
                     part.append(rows)
                     rows = []
-                out.put(("part", part))
+                out.send(("part", part))  # waits while the writing side is busy with the last one
                 part, n = [], 0
         if rows:
             part.append(rows)
-        out.put(("part", part))
-        out.put(("end", ctx.notes, ctx.skipped, [(s.where, s.reason) for s in ctx.skips]))
+        out.send(("part", part))
+        out.send(("end", ctx.notes, ctx.skipped, [(s.where, s.reason) for s in ctx.skips]))
     except ImportFailed as exc:
-        out.put(("failed", exc.path, exc.reason))
-    except KeyboardInterrupt:
+        out.send(("failed", exc.path, exc.reason))
+    except (KeyboardInterrupt, BrokenPipeError):  # stopped, or the writing side went away
         pass
     except BaseException as exc:  # a bug in a reader: reported by the writing side
-        out.put(("crash", f"{type(exc).__name__}: {exc}"))
+        out.send(("crash", f"{type(exc).__name__}: {exc}"))
+    finally:
+        out.close()
 
 
 # --- in the writing process -----------------------------------------------------------------
@@ -105,10 +109,14 @@ class Reader:
     def __init__(self, module: str, path: Path, ctx: ImportContext, keep_raw: bool):
         self.path, self.ctx = path, ctx
         mpc = mp.get_context("spawn")
-        self._q = mpc.Queue(maxsize=DEPTH)
-        self._proc = mpc.Process(target=_work, args=(module, str(path), ctx.options, keep_raw, self._q),
+        self._pipe = ChildPipe(mpc)
+        self._proc = mpc.Process(target=_work, args=(module, str(path), ctx.options, keep_raw,
+                                                     self._pipe.sending_end),
                                  name="sitmap-import-reader", daemon=True)
-        self._proc.start()
+        try:
+            self._proc.start()
+        finally:
+            self._pipe.started()
 
     @property
     def pid(self) -> int | None:
@@ -117,14 +125,13 @@ class Reader:
     def _get(self):
         while True:
             try:
-                return self._q.get(timeout=POLL_S)
+                return self._pipe.get(POLL_S)
             except queue.Empty:
-                if not self._proc.is_alive():
-                    try:  # it may have put its last message just before it ended
-                        return self._q.get(timeout=POLL_S)
-                    except queue.Empty:
-                        raise ImportFailed(self.path, f"the reading process stopped unexpectedly (exit code "
-                                                      f"{self._proc.exitcode}); nothing from the file was kept") from None
+                continue  # still reading (a worker that ends closes the pipe: WorkerGone)
+            except WorkerGone:
+                self._proc.join(timeout=5)
+                raise ImportFailed(self.path, f"the reading process stopped unexpectedly (exit code "
+                                              f"{self._proc.exitcode}); nothing from the file was kept") from None
 
     def __iter__(self) -> Iterator:
         while True:
@@ -153,5 +160,4 @@ class Reader:
         if self._proc.is_alive():
             self._proc.kill()
             self._proc.join(timeout=5)
-        self._q.cancel_join_thread()
-        self._q.close()
+        self._pipe.close()

@@ -5,11 +5,14 @@ the writer and the window: each ``recvfrom`` gives the lock away and waits up to
 switch interval to get it back, so at 10,000 datagrams a second the socket buffer
 overflows. Here a spawned process owns a duplicate of the bound socket and only moves
 datagrams, in batches (at most ``BATCH`` datagrams or ``BATCH_BYTES``, and never older
-than ``FLUSH_S``), into a queue the input's thread parses from. The queue is bounded in
-bytes (``QUEUE_BYTES`` handed over and not yet taken): past it a batch is dropped and
-counted, never buffered without bound.
+than ``FLUSH_S``), into a pipe the input's thread parses from (a
+:class:`desktop.core.pipes.ChildPipe`: a receiver killed mid-batch ends the read rather
+than leaving it waiting for the batch's rest). What is handed over is bounded in bytes
+(``QUEUE_BYTES`` handed over and not yet taken): past it a batch is dropped and counted,
+never buffered without bound.
 
-Only the standard library is imported here, so the process starts in a few tens of ms.
+Only the standard library (and that small module) is imported here, so the process starts
+in a few tens of ms.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import multiprocessing as mp
 import socket
 import sys
 import time
+
+from desktop.core.pipes import BufferedSender, ChildPipe
 
 BATCH = 512
 BATCH_BYTES = 1 << 20
@@ -48,11 +53,13 @@ def receive_buffer(sock: socket.socket, wanted: int) -> int:
 
 
 def run(sock: socket.socket, out, stop, counts) -> None:
-    """The receiving process: move datagrams from ``sock`` into ``out`` as lists of
+    """The receiving process: move datagrams from ``sock`` into ``out`` (a pipe's sending
+    end, written by a thread so that receiving never waits) as lists of
     ``(payload, sender ip)``. ``counts``: [0] datagrams received, [1] those dropped because
     the queue held ``QUEUE_BYTES``, [2] bytes handed over (written here), [3] bytes taken
     (written by the parsing side); ``stop`` (an event) ends it."""
     recv = sock.recvfrom
+    out = BufferedSender(out)
     pending: list[tuple[bytes, str]] = []
     size = 0
     first = 0.0
@@ -91,6 +98,7 @@ def run(sock: socket.socket, out, stop, counts) -> None:
             sock.settimeout(want)
             timeout = want
     counts[0] = received
+    out.close()
 
 
 class Receiver:
@@ -99,7 +107,7 @@ class Receiver:
     def __init__(self, sock: socket.socket):
         self._sock = sock
         self._ctx = mp.get_context("spawn")
-        self.queue = self._ctx.Queue()  # bounded in bytes by the receiving process (QUEUE_BYTES)
+        self._pipe = ChildPipe(self._ctx)  # bounded in bytes by the receiving process (QUEUE_BYTES)
         self._stop = self._ctx.Event()
         self._counts = self._ctx.Array("q", 4, lock=False)
         self._proc = None
@@ -107,9 +115,12 @@ class Receiver:
         self._base = [0, 0]  # counts of processes that ended (a restarted one counts from 0)
 
     def start(self) -> None:
-        self._proc = self._ctx.Process(target=run, args=(self._sock, self.queue, self._stop, self._counts),
-                                       name="sitmap-udp-receiver", daemon=True)
-        self._proc.start()
+        self._proc = self._ctx.Process(target=run, args=(self._sock, self._pipe.sending_end, self._stop,
+                                                         self._counts), name="sitmap-udp-receiver", daemon=True)
+        try:
+            self._proc.start()
+        finally:
+            self._pipe.started()
 
     def alive(self) -> bool:
         return self._proc is not None and self._proc.is_alive()
@@ -120,10 +131,8 @@ class Receiver:
         self._base = [self._base[0] + self._counts[0], self._base[1] + self._counts[1]]
         self._counts[0] = self._counts[1] = self._counts[2] = self._counts[3] = 0
         self.restarts += 1
-        # A fresh queue: a process killed while writing may have left half a batch in the
-        # old one's pipe, which a read would wait on forever.
-        old, self.queue = self.queue, self._ctx.Queue()
-        old.cancel_join_thread()
+        # A fresh pipe: the old one ended with the process that wrote into it.
+        old, self._pipe = self._pipe, ChildPipe(self._ctx)
         old.close()
         self.start()
 
@@ -132,8 +141,9 @@ class Receiver:
         return self._proc.pid if self._proc is not None else None
 
     def get(self, timeout: float) -> list[tuple[bytes, str]]:
-        """The next batch (queue.Empty after ``timeout``); its bytes count as taken."""
-        grams = self.queue.get(timeout=timeout)
+        """The next batch (queue.Empty after ``timeout``; :class:`desktop.core.pipes.WorkerGone`
+        once the process has ended and all it handed over was taken); its bytes count as taken."""
+        grams = self._pipe.get(timeout)
         self._counts[3] += sum(len(g) for g, _ in grams)
         return grams
 
@@ -151,5 +161,4 @@ class Receiver:
                 self._proc.terminate()
                 self._proc.join(1.0)
             self._proc = None
-        self.queue.cancel_join_thread()
-        self.queue.close()
+        self._pipe.close()

@@ -80,7 +80,10 @@ def resolve_area(conn, text: str, *, unplaced: bool = False) -> JoinArea:
                         unplaced)
     row = conn.execute("SELECT geometry FROM areas WHERE name = ?", (text,)).fetchone()
     if row is not None:
-        return JoinArea(text, json.dumps(json.loads(row[0]), sort_keys=True), unplaced)
+        geometry = json.loads(row[0])
+        if geometry.get("type") == "Feature":  # a circle or a shape from TAK keeps its properties beside it
+            geometry = geometry["geometry"]
+        return JoinArea(text, json.dumps(geometry, sort_keys=True), unplaced)
     from shapely.geometry import mapping
 
     from desktop.core import kostat

@@ -206,7 +206,11 @@ def _push_all(link, pg, out: Pushed, marks: dict) -> None:
             "SELECT id, name, geometry, exclude, created_ms FROM areas WHERE id > ? AND id <= ? AND {cond} ORDER BY id",
             ("local_id", "name", "geometry", "exclude", "created_ms"), ("bigint", "text", "text", "int", "bigint"),
             "INSERT INTO areas (seq, name, geometry, geom, exclude, created_ms, workstation) "
-            "SELECT nextval('sitmap_seq'), name, geometry, ST_SetSRID(ST_GeomFromGeoJSON(geometry), 4326), exclude != 0, "
+            # A circle drawn on the map or a shape from TAK is kept as a Feature (its properties
+            # say how to publish it); PostGIS reads only the geometry of it.
+            "SELECT nextval('sitmap_seq'), name, geometry, ST_SetSRID(ST_GeomFromGeoJSON(CASE WHEN "
+            "geometry::jsonb ->> 'type' = 'Feature' THEN (geometry::jsonb -> 'geometry')::text ELSE geometry END), 4326), "
+            "exclude != 0, "
             "created_ms, %s FROM tmp_areas ORDER BY local_id ON CONFLICT (name) DO UPDATE SET geometry = excluded.geometry, "
             "geom = excluded.geom, exclude = excluded.exclude, created_ms = excluded.created_ms, seq = excluded.seq, "
             "workstation = excluded.workstation WHERE (areas.geometry, areas.exclude) IS DISTINCT FROM "

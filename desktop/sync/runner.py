@@ -40,7 +40,7 @@ class Status:
     offline_since: float | None = None  # time.time() when the store was lost
     cursor: int = 0
     error: str | None = None
-    counts: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)  # rows pulled in the last cycle, by table ("areas": 2)
     changed_elsewhere: list = field(default_factory=list)  # pull.ChangedElsewhere of the last cycle
     alerts: list = field(default_factory=list)  # sync.alerts.Elsewhere of the last cycle
     area: str | None = None  # the join's area ("종로구"), when the cache holds the store's items there only
@@ -160,6 +160,7 @@ class Sync:
         pushed = pulled = 0
         changed: list = []
         fired: list = []
+        counts: dict[str, int] = {}
         try:
             while True:
                 p = push(link)
@@ -169,6 +170,8 @@ class Sync:
             while True:
                 r = pull(link)
                 pulled += r.total
+                for table, n in r.counts.items():
+                    counts[table] = counts.get(table, 0) + n
                 changed += r.changed_elsewhere
                 fired += r.alerts
                 if not r.more:
@@ -191,6 +194,7 @@ class Sync:
         s.pushed, s.pulled, s.waiting, s.cursor = pushed, pulled, left, link.state.cursor()
         s.changed_elsewhere = changed
         s.alerts = fired
+        s.counts = counts
         s.have_from, s.store_span = link.since_ms, span
         s.area = link.area.describe() if link.area is not None else None
         s.pushed_total += pushed

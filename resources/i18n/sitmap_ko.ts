@@ -480,202 +480,202 @@
         <translation>읍면동 (기본)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="175" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="176" />
         <source>Compare with</source>
         <translation>비교 대상</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="183" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="448" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="184" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="454" />
         <source>Figure</source>
         <translation>항목</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="184" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="185" />
         <source>District</source>
         <translation>구역</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="184" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="185" />
         <source>In</source>
         <translation>포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="184" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="185" />
         <source>Exact</source>
         <translation>정확</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="185" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="186" />
         <source>Place</source>
         <translation>장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="185" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="186" />
         <source>Inferred</source>
         <translation>추정</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="185" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="186" />
         <source>Possibly in</source>
         <translation>포함 가능</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="186" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="187" />
         <source>Time</source>
         <translation>시간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="186" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="187" />
         <source>Author</source>
         <translation>작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="186" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="446" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="187" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="452" />
         <source>Engagement</source>
         <translation>참여도</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="187" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="188" />
         <source>Text</source>
         <translation>본문</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="217" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="256" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="218" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="262" />
         <source>Campaigns</source>
         <translation>캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="228" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="234" />
         <source>{file} (loaded)</source>
         <translation>{file} (불러옴)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="381" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="387" />
         <source>(none)</source>
         <translation>(없음)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="424" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="430" />
         <source>No campaign. New… defines one by its hashtags and period.</source>
         <translation>캠페인이 없습니다. 새로 만들기…에서 해시태그와 기간으로 정의하세요.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="431" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="437" />
         <source>{name}: {tags}, {period} ({utc}); {n} posts</source>
         <translation>{name}: {tags}, {period} ({utc}); 게시물 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="440" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="446" />
         <source>Posts</source>
         <translation>게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="440" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="446" />
         <source>Unique authors</source>
         <translation>작성자 수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="441" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="447" />
         <source>New authors</source>
         <translation>신규 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="441" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="447" />
         <source>Returning authors</source>
         <translation>재참여 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="442" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="448" />
         <source>Located exactly</source>
         <translation>정확한 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="442" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="448" />
         <source>Located by place</source>
         <translation>장소명 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="443" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="449" />
         <source>Located by inference</source>
         <translation>추정 위치</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="443" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="449" />
         <source>Not located</source>
         <translation>위치 없음</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="444" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="450" />
         <source>In a district</source>
         <translation>지역에 포함</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="444" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="450" />
         <source>Districts with posts</source>
         <translation>게시물이 있는 지역 수</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="445" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="451" />
         <source>Posts with engagement counts</source>
         <translation>참여도 수치가 있는 게시물</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="446" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="452" />
         <source>Impressions (estimated)</source>
         <translation>노출 수 (추정)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="447" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="453" />
         <source>Busiest interval</source>
         <translation>가장 많은 구간</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="447" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="453" />
         <source>Authors in both</source>
         <translation>양쪽 모두의 작성자</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="491" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="577" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="497" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="583" />
         <source>Campaign</source>
         <translation>캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="501" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="507" />
         <source>New campaign</source>
         <translation>새 캠페인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="513" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="519" />
         <source>Edit campaign</source>
         <translation>캠페인 편집</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="523" />
-        <location filename="../../desktop/ui/panels/campaigns.py" line="557" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="529" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="563" />
         <source>Campaign report</source>
         <translation>캠페인 보고서</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="524" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="530" />
         <source>PDF report (*.pdf);;JSON (*.json);;CSV (*.csv)</source>
         <translation>PDF 보고서 (*.pdf);;JSON (*.json);;CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="564" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="570" />
         <source>Campaign report written: {path}</source>
         <translation>캠페인 보고서 작성: {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="571" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="577" />
         <source>Remove campaign</source>
         <translation>캠페인 삭제</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/campaigns.py" line="572" />
+        <location filename="../../desktop/ui/panels/campaigns.py" line="578" />
         <source>Remove the campaign {name}? Its posts stay.</source>
         <translation>캠페인 {name}을(를) 삭제할까요? 게시물은 그대로 남습니다.</translation>
     </message>
@@ -1512,52 +1512,52 @@ The details are in {log}.</source>
 <context>
     <name>FiltersDock</name>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="50" />
+        <location filename="../../desktop/ui/panels/filters.py" line="51" />
         <source>Filters</source>
         <translation>필터</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="53" />
+        <location filename="../../desktop/ui/panels/filters.py" line="54" />
         <source>Search text</source>
         <translation>본문 검색</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="56" />
+        <location filename="../../desktop/ui/panels/filters.py" line="57" />
         <source>Districts…</source>
         <translation>행정구역…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="58" />
+        <location filename="../../desktop/ui/panels/filters.py" line="59" />
         <source>Cancel drawing</source>
         <translation>그리기 취소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="90" />
+        <location filename="../../desktop/ui/panels/filters.py" line="91" />
         <source>Polygon</source>
         <translation>다각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="90" />
+        <location filename="../../desktop/ui/panels/filters.py" line="91" />
         <source>Rectangle</source>
         <translation>사각형</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="90" />
+        <location filename="../../desktop/ui/panels/filters.py" line="91" />
         <source>Circle</source>
         <translation>원</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="120" />
+        <location filename="../../desktop/ui/panels/filters.py" line="121" />
         <source>Boundary file</source>
         <translation>경계 파일</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="206" />
+        <location filename="../../desktop/ui/panels/filters.py" line="198" />
         <source>Save area</source>
         <translation>구역 저장</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/filters.py" line="209" />
+        <location filename="../../desktop/ui/panels/filters.py" line="201" />
         <source>Area “{name}” saved in the cache</source>
         <translation>구역 “{name}”을(를) 캐시에 저장했습니다</translation>
     </message>
@@ -2820,37 +2820,37 @@ Cache: {db}</source>
 <context>
     <name>SharedStoreDialog</name>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="42" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="44" />
         <source>Shared store</source>
         <translation>공유 저장소</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="45" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="47" />
         <source>The command post's shared store, postgresql://user@host:port/database (TLS options such as sslmode in the URL). Empty: work on this cache only.</source>
         <translation>지휘소의 공유 저장소, postgresql://사용자@호스트:포트/데이터베이스 (sslmode 같은 TLS 옵션은 URL에). 비워 두면 이 캐시만으로 작업합니다.</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="53" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="55" />
         <source>Everywhere</source>
         <translation>모든 곳</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="54" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="56" />
         <source>Only in an area:</source>
         <translation>지역 안에서만:</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="57" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="59" />
         <source>a district (종로구), a saved area or a box W,S,E,N</source>
         <translation>행정구역(종로구), 저장된 영역 또는 상자 W,S,E,N</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="58" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="60" />
         <source>and the posts without a position</source>
         <translation>위치 없는 게시물도 함께</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="59" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="61" />
         <source>Hold the store's items</source>
         <translation>공유 저장소 항목 보유 범위</translation>
     </message>
@@ -2858,67 +2858,72 @@ Cache: {db}</source>
 <context>
     <name>SharedStorePanel</name>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="126" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="128" />
         <source>Shared store…</source>
         <translation>공유 저장소…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="174" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="176" />
         <source>Shared store: connecting…</source>
         <translation>공유 저장소: 연결 중…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="223" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="225" />
         <source>Shared store: fetching older posts, {done} of {total}</source>
         <translation>공유 저장소: 이전 게시물을 가져오는 중, {total}건 중 {done}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="226" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="228" />
         <source>Shared store: online</source>
         <translation>공유 저장소: 온라인</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="228" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="230" />
         <source>, {n} changes waiting</source>
         <translation>, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="230" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="232" />
         <source> (holding {area} only)</source>
         <translation> ({area}만 보유)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="233" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="235" />
         <source>Shared store: offline since {time}, {n} changes waiting</source>
         <translation>공유 저장소: {time}부터 오프라인, 보내지 않은 변경 {n}건</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="288" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="294" />
+        <source>Area(s) from the shared store: {names}</source>
+        <translation>공유 저장소에서 받은 영역: {names}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/panels/shared_store.py" line="306" />
         <source>{rule} (on {workstation})</source>
         <translation>{rule} ({workstation}에서)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="311" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="329" />
         <source>{by} changed your triage of {n} post(s) on another workstation: now {state}</source>
         <translation>{by} 님이 다른 워크스테이션에서 내가 분류한 게시물 {n}건을 바꿨습니다: 현재 {state}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="315" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="333" />
         <source>{n} post(s) triaged on another workstation ({who})</source>
         <translation>다른 워크스테이션에서 게시물 {n}건이 분류되었습니다 ({who})</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="332" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="350" />
         <source>{by}, {time}: {state}, {priority}</source>
         <translation>{by}, {time}: {state}, {priority}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="336" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="354" />
         <source>(replaced your triage)</source>
         <translation>(내 분류를 대체함)</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/panels/shared_store.py" line="340" />
+        <location filename="../../desktop/ui/panels/shared_store.py" line="358" />
         <source>Shared store: stopped ({error})</source>
         <translation>공유 저장소: 중지됨 ({error})</translation>
     </message>

@@ -158,6 +158,41 @@ def test_areas_rules_gazetteer_and_audit_shared(tmp_path, shared_url):
     assert once(b, shared_url).pushed == 0
 
 
+def test_a_circle_or_a_shape_from_tak_is_shared_with_its_properties(tmp_path, shared_url):
+    """A circle drawn on the map and an area received from TAK are kept as GeoJSON Features
+    (their properties say how to publish them): they reach the store, its spatial column and
+    the other cache whole, and a join limited to the circle holds what is in it."""
+    from desktop.core.geo import circle
+    from desktop.live.shapes import circle_properties
+    from desktop.sync.fetch import resolve_area
+
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    add_items(a, posts("p", 3))  # the first at 37.57, 126.97, the next 14 m and 28 m away
+    ring = json.loads(json.dumps(circle("c", 37.57, 126.97, 10).to_geojson()))
+    drawn = {"type": "Feature", "geometry": ring, "properties": circle_properties(37.57, 126.97, 10)}
+    tak = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[127.0, 37.5], [127.01, 37.5],
+                                                                                 [127.01, 37.51], [127.0, 37.5]]]},
+           "properties": {"source": "tak", "uid": "ANDROID-1.drawn"}}
+    with Cache.open(a) as c, c.transaction() as conn:
+        for name, geom in (("원", drawn), ("TAK 구역", tak)):
+            conn.execute("INSERT INTO areas (name, geometry, exclude, created_ms) VALUES (?, ?, 0, 1)",
+                         (name, json.dumps(geom, ensure_ascii=False)))
+    assert once(a, shared_url).error is None
+    with psycopg.connect(shared_url) as pg:
+        assert pg.execute("SELECT name, ST_GeometryType(geom) FROM areas ORDER BY name").fetchall() == \
+            [("TAK 구역", "ST_Polygon"), ("원", "ST_Polygon")]
+    once(b, shared_url)
+    got = dict(q(b, "SELECT name, geometry FROM areas"))
+    assert json.loads(got["원"]) == drawn and json.loads(got["TAK 구역"]) == tak
+    with Cache.open(b) as c:
+        area = resolve_area(c.conn, "원")
+    assert json.loads(area.geometry)["type"] == "Polygon"
+    joined = tmp_path / "joined.db"
+    Cache.open(joined).close()
+    Sync(joined, shared_url, area=area).once()
+    assert [r[0] for r in q(joined, "SELECT source_id FROM items")] == ["p0"]
+
+
 def test_newer_shared_schema_refuses_client(tmp_path, shared_url):
     a = tmp_path / "a.db"
     add_items(a, posts("p", 1))

@@ -216,3 +216,94 @@ def test_the_dialog_joins_for_an_area_and_says_so(qtbot, tmp_path, shared_url): 
         qtbot.waitUntil(lambda: panel.label.text() == "Shared store: online", timeout=30000)
     finally:
         win.close()
+
+
+def test_two_windows_show_each_others_verified_posts_incidents_and_areas(qtbot, tmp_path, shared_url):  # noqa: F811
+    """Two Sitmap windows on two caches, one store: what the commander verifies, groups into
+    an incident or saves as an area in one window shows in the other's map and panels."""
+    import time
+
+    from dataclasses import replace
+
+    from desktop.cache import incidents as cache_incidents
+    from desktop.core.geo import circle
+    from desktop.live.shapes import circle_properties
+    from desktop.ui.main_window import MainWindow
+
+    def drawn(radius_m: float):  # as a circle drawn on the map is kept
+        return replace(circle("집결지 A", 37.5705, 126.9705, radius_m),
+                       properties=circle_properties(37.5705, 126.9705, radius_m))
+
+    now = int(time.time() * 1000)
+    paths = {"a": tmp_path / "commander.db", "b": tmp_path / "analyst.db"}
+    add_items(paths["a"], posts("a", 3, t0=now - 600_000))
+    add_items(paths["b"], posts("b", 2, t0=now - 300_000))
+    wins = {}
+    try:
+        for k, who in (("a", "commander-kim"), ("b", "analyst-park")):
+            w = wins[k] = MainWindow(paths[k], restore=False)
+            qtbot.addWidget(w)
+            w.resize(1000, 700)
+            w.show()
+            w.session.operator = who
+            w.panel("shared_store").connect_to(shared_url)
+        for w in wins.values():
+            qtbot.waitUntil(lambda w=w: w.panel("shared_store").label.text() == "Shared store: online", timeout=30000)
+            qtbot.waitUntil(lambda w=w: w.worker.worker.data is not None and len(w.worker.worker.data.index) == 5,
+                            timeout=30000)
+        a, b = wins["a"], wins["b"]
+
+        # The commander verifies the analyst's post b1 in the review queue.
+        queue = a.panel("triage")
+        b1 = local_id(paths["a"], "b1")
+        qtbot.waitUntil(lambda: b1 in queue.ids(), timeout=20000)
+        queue.view.select_row(queue.ids().index(b1))
+        queue.mark("verified")
+        assert q(paths["a"], "SELECT state, updated_by FROM triage WHERE item_id = ?", (b1,)) == \
+            [("verified", "commander-kim")]
+        # ... the analyst's map, filtered to verified posts, shows it.
+        b.session.window = (now - 3_600_000, now + 60_000)
+        b.session.states = ("verified",)
+        b1_there = local_id(paths["b"], "b1")
+        qtbot.waitUntil(lambda: b.last_result is not None and list(b.last_result.feed_ids) == [b1_there],
+                        timeout=20000)
+        feed = b.panel("feed")
+        b.session.select(b1_there, "map")
+        qtbot.waitUntil(lambda: (feed.details.field_text("changed_elsewhere") or "").startswith("commander-kim, "),
+                        timeout=10000)
+
+        # The analyst opens an incident with a0 and a1; the commander's Incidents list has it.
+        ids = [local_id(paths["b"], "a0"), local_id(paths["b"], "a1")]
+        b.panel("incidents").new_from(ids, name="광화문 북측 <b>집결</b>")
+        b.panel("incidents").dialog.accept()
+        qtbot.waitUntil(lambda: len(q(paths["b"], "SELECT id FROM incidents")) == 1, timeout=10000)
+        incidents = a.panel("incidents")
+
+        def listed() -> list[str]:
+            return [incidents.list.topLevelItem(i).text(0) for i in range(incidents.list.topLevelItemCount())]
+
+        qtbot.waitUntil(lambda: listed() == ["광화문 북측 <b>집결</b>"], timeout=20000)
+        with Cache.open_readonly(paths["a"]) as c:
+            (inc,) = cache_incidents.list_incidents(c.conn)
+            assert inc["created_by"] == "analyst-park"
+            assert sorted(cache_incidents.items_of(c.conn, inc["id"])) == \
+                sorted(local_id(paths["a"], s) for s in ("a0", "a1"))
+
+        # The commander saves a circle as an area; it joins the analyst's saved areas, outlined.
+        a.session.add_area(drawn(200), active=False)
+        a.panel("filters").save_area("집결지 A")
+        qtbot.waitUntil(lambda: b.session.area("집결지 A") is not None, timeout=20000)
+        entry = b.session.area("집결지 A")
+        assert entry.saved and entry.visible and not entry.active
+        assert entry.area.properties.get("shape") == "circle"
+        # Switched on there, it filters the analyst's map; a later edit here keeps it on.
+        b.session.states = ()
+        b.session.change_area("집결지 A", active=True)
+        a.session.add_area(drawn(400), active=False)
+        a.panel("filters").save_area("집결지 A")
+        qtbot.waitUntil(lambda: b.session.area("집결지 A").area.properties.get("radius_m") == 400.0, timeout=20000)
+        assert b.session.area("집결지 A").active
+        assert "Area(s) from the shared store: 집결지 A" in b.statusBar().currentMessage()
+    finally:
+        for w in wins.values():
+            w.close()

@@ -17,7 +17,8 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from desktop.cache import Cache, CacheError
 from desktop.core.geo import GeoError, area_from_geojson, circle
-from desktop.live.shapes import circle_properties, saved_properties
+from desktop.live.shapes import circle_properties
+from desktop.session import saved_areas
 from desktop.ui.basemap_menu import district_context
 from desktop.ui.district_dialog import DistrictDialog
 from desktop.ui.filters_panel import FiltersPanel
@@ -158,21 +159,12 @@ class FiltersDock(Panel):
     def _load_saved_areas(self) -> None:
         try:
             with Cache.open_readonly(self.ctx.db_path) as c:
-                rows = c.conn.execute("SELECT name, geometry, exclude FROM areas ORDER BY id").fetchall()
+                areas = saved_areas.read(c.conn)
         except CacheError as exc:
             self.ctx.status(str(exc), 15000)
             log.error("%s", exc)
             return
-        with self.session.batch():
-            for name, geom, exc in rows:
-                try:
-                    area = area_from_geojson(name, geom, bool(exc))
-                    props = saved_properties(geom)
-                    if props:  # a circle stays a circle (TAK receives it as one); an area from TAK says so
-                        area = replace(area, properties=props)
-                    self.session.add_area(area, active=False, saved=True)
-                except GeoError as e:
-                    log.warning("saved area %s unusable: %s", name, e)
+        saved_areas.merge(self.session, areas)
 
     # between runs -------------------------------------------------------------------------
     def restore(self, settings) -> None:

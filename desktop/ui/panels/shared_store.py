@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 import time
 
@@ -20,6 +21,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QRadioButton,
                                QVBoxLayout)
 
+from desktop.cache import CacheError
 from desktop.sync.link import KEEP
 from desktop.ui.panels.base import MenuEntry, Panel
 from desktop.ui.plain import plain_label
@@ -239,6 +241,8 @@ class SharedStorePanel(Panel):
             self.ctx.worker.append()  # the new rows go into the index, as after a live commit
         if s.changed_elsewhere:
             self._changed(s.changed_elsewhere)
+        if s.counts.get("areas"):
+            self._areas_pulled()
         if s.alerts:
             self._alerts(s.alerts)
 
@@ -274,6 +278,20 @@ class SharedStorePanel(Panel):
             return
         if window[0] < s.have_from:
             sync.request_from(int(window[0]))
+
+    def _areas_pulled(self) -> None:
+        """Areas saved or changed on another workstation join this session's saved areas
+        (new ones outlined, not filtering; a changed one keeps whether it filters)."""
+        from desktop.session import saved_areas
+
+        try:
+            areas = saved_areas.read(self.ctx.loader.conn)
+        except (CacheError, sqlite3.Error) as exc:
+            log.warning("areas from the shared store not shown: %s", exc)
+            return
+        names = saved_areas.merge(self.session, areas)
+        if names:
+            self.ctx.status(self.tr("Area(s) from the shared store: {names}").format(names=", ".join(names)), 8000)
 
     # alerts fired elsewhere ------------------------------------------------------------------
     def _alerts(self, elsewhere: list) -> None:

@@ -144,6 +144,7 @@ class Bridge(QObject):
     drawEnded = Signal()
     contextRequested = Signal(float, float)
     rendered = Signal(dict)
+    framed = Signal(int)  # the frame showing update ``gen`` is done (benchmarks: sitmap.debug.framesAfterDrew)
     pageLog = Signal(str, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -257,6 +258,13 @@ class Bridge(QObject):
             self.contextRequested.emit(_num(lat, -90, 90, "lat"), _num(lon, -180, 180, "lon"))
         except BridgeError as exc:
             self._reject("context", exc)
+
+    @Slot(float)
+    def frameDone(self, gen: float) -> None:  # noqa: N802
+        try:
+            self.framed.emit(int(_num(gen, 0, 1e12, "gen")))
+        except BridgeError as exc:
+            self._reject("framed", exc)
 
     @Slot(str)
     def drew(self, payload: str) -> None:

@@ -15,7 +15,9 @@
              drawMode: null, selected: null, heat: false, errors: 0, highlight: null },
     pendingLogs: [],
     labels: {},
-    debug: { unitsFullRebuild: false },  // set by benchmarks only: see UnitsLayer in canvas_layers.js
+    // Set by benchmarks only: unitsFullRebuild (see UnitsLayer in canvas_layers.js);
+    // framesAfterDrew: after each drawn update, say when the frame that shows it is done.
+    debug: { unitsFullRebuild: false, framesAfterDrew: false },
   });
 
   function send(level, msg) {
@@ -63,10 +65,18 @@
   S.reportDrawn = function (extra) {
     var st = S.state;
     if (!S.bridge) return;
+    var gen = Math.max(st.gen, 0);
     S.bridge.drew(JSON.stringify({
-      gen: Math.max(st.gen, 0), mode: st.mode, points: st.points, cells: st.cells, cell_total: st.cellTotal || 0,
+      gen: gen, mode: st.mode, points: st.points, cells: st.cells, cell_total: st.cellTotal || 0,
       units: st.units, areas: st.areas, total: st.total, ms: (extra && extra.ms) || 0,
     }));
+    if (S.debug.framesAfterDrew && S.bridge.frameDone) {
+      // The first callback runs before the frame that paints the update; the second one
+      // runs once that frame is done, so the change is on screen.
+      requestAnimationFrame(function () {
+        requestAnimationFrame(function () { S.bridge.frameDone(gen); });
+      });
+    }
   };
 
   /* The unit an emergency alert is about: a pulsing red ring around its marker, or, while

@@ -125,3 +125,24 @@ def test_the_page_has_an_emoji_font_of_its_own(qtbot, map_view):
     assert any(p.startswith("/fonts/emoji/") for p in map_view.scheme_handler.served)
     assert run_js(qtbot, map_view, "document.fonts.check('12px \\u0022Noto Emoji\\u0022', '🚨')") is True
     assert map_view.guard.blocked == [] and map_view.guard.external == []
+
+
+def test_frames_after_drew_are_said_only_when_asked(qtbot, map_view):
+    """sitmap.debug.framesAfterDrew (benchmarks): the page says when the frame that shows an
+    update is done, after its drew; a bad value from the page is refused, not emitted."""
+    drew, frames = [], []
+    map_view.bridge.rendered.connect(lambda r: drew.append((r["gen"], len(frames))))
+    map_view.bridge.framed.connect(frames.append)
+    map_view.bridge.send(_density([4], [37.57], [126.98]))  # gen 5
+    qtbot.waitUntil(lambda: any(g == 5 for g, _ in drew), timeout=10000)
+    qtbot.wait(200)
+    assert frames == []  # not asked
+    run_js(qtbot, map_view, "sitmap.debug.framesAfterDrew = true; 1")
+    msg = _density([7], [37.57], [126.98])
+    msg["gen"] = 6
+    map_view.bridge.send(msg)
+    qtbot.waitUntil(lambda: frames == [6], timeout=10000)
+    assert (6, 0) in drew  # drew first, then the frame
+    run_js(qtbot, map_view, "sitmap.bridge.frameDone(-1); sitmap.bridge.frameDone(1e300); 1")
+    qtbot.wait(200)
+    assert frames == [6]

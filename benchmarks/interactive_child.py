@@ -38,6 +38,7 @@ from desktop.engine.source import cache_state, snapshot_dir  # noqa: E402
 from desktop.engine.mapdata import MapData, Request, View  # noqa: E402
 from desktop.engine.unit_tracks import unpack_track  # noqa: E402
 from desktop.cache.query import count  # noqa: E402
+from benchmarks.procmem import tree_memory  # noqa: E402
 
 BOUNDARIES = ROOT.parent / "shared" / "data" / "boundaries" / "skorea_municipalities_geo_simple.json"
 DISTRICTS = ("11010", "11020")  # Jongno-gu and Jung-gu: the demo's rallies
@@ -443,18 +444,21 @@ def measure(db: Path, t0: float, opts: argparse.Namespace) -> dict:
     out["triage"] = triage_filter(ctx, db, 1200, s0)
     out["rss_mb"], out["peak_rss_mb"] = rss_mb()
     out["rss_parts"] = rss_parts()
+    out["tree"] = tree_memory()  # with the QtWebEngine renderer and GPU processes
     out["correct"] = verify(ctx, ref, areas, s0, 1100)
     if opts.live_seconds > 0:
         out["live"] = live(ctx, db, opts.live_seconds, opts.live_rate, s0, 5000, ref)
         out["rss_after_live_mb"] = rss_mb()[0]
+        out["tree_after_live"] = tree_memory()
         # The same writer with the map idle, its caches as warm as at the end of the run above.
         out["writer_alone_rate"] = writer_alone(db, ctx, min(10.0, opts.live_seconds), opts.live_rate)
     if opts.peers:
         lat, lon = window_points(idx, s0)
+        screen = max(out["slider"]["max_cells"], out["slider"]["max_points"], 1)
+        out["folium_screen"] = peers.folium_screenful(ctx["app"], lat[:screen], lon[:screen], Path(opts.tmp))
         out["folium"] = peers.folium_peer(ctx["app"], lat, lon, Path(opts.tmp))
-        if len(idx) <= opts.geopandas_max:
-            pos = ~np.isnan(idx.lat64)
-            out["geopandas"] = peers.geopandas_peer(idx.lat64[pos], idx.lon64[pos], areas)
+        # The same points Sitmap's district filter decided: the window's placed items.
+        out["geopandas"] = peers.geopandas_peer(lat, lon, areas)
     ctx["page"].view.shutdown()
     return out
 
@@ -469,7 +473,6 @@ def main() -> None:
     ap.add_argument("--live-seconds", type=float, default=15.0)
     ap.add_argument("--live-rate", type=int, default=20_000)
     ap.add_argument("--peers", action="store_true")
-    ap.add_argument("--geopandas-max", type=int, default=2_000_000)
     ap.add_argument("--tmp", default="/tmp")
     a = ap.parse_args()
     t0 = a.t0 or time.time()

@@ -48,7 +48,7 @@ from desktop.cache.fts import OLD_DDL  # noqa: E402
 from desktop.demo import generator, scenario  # noqa: E402
 from desktop.demo.generator import chunks, write_demo  # noqa: E402
 
-TARGET_DEMO = 200_000
+TARGET_DEMO = 100_000  # issue 17: demo generation with every index
 SOURCES = ("mobile app", "tablet app", "web app")  # the client named in each post's "source"
 
 

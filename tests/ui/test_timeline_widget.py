@@ -303,3 +303,61 @@ def test_span_growth_keeps_a_live_window_at_the_end(widget):
     widget.set_window(kst(9), kst(10))
     widget.set_span(T0, T1 + 2 * HOUR_MS)
     assert widget.window() == (kst(9), kst(10))
+
+
+def _bars_one_by_one(w: TimelineWidget, p, r, alpha: int) -> None:
+    """The bars as they were painted before they became one image: two rectangles a bar."""
+    from desktop.core import timeline_math as tm
+
+    bins = w._display_bins()
+    posts_frac, total_frac = tm.stack_fractions(bins.posts, bins.updates, w._sqrt)
+    scale, inner = w._scale(), r.height() - 4
+    edges = bins.bin0 + np.arange(len(bins) + 1, dtype=np.float64) * bins.bin_ms
+    xs = np.round(scale.to_x(edges)).astype(int)
+    bottom = int(r.bottom())
+    total = bins.posts + bins.updates
+    blue, orange = QColor(w.POSTS_COLOUR), QColor(w.UPDATES_COLOUR)
+    blue.setAlpha(alpha)
+    orange.setAlpha(alpha)
+    for i in np.flatnonzero(total):
+        x0, x1 = xs[i], xs[i + 1]
+        width = x1 - x0 - (1 if x1 - x0 >= 3 else 0)
+        h_all = max(1, round(total_frac[i] * inner))
+        if not bins.updates[i] or not bins.posts[i]:
+            h_posts = h_all if bins.posts[i] else 0
+        else:
+            h_posts = min(max(1, round(posts_frac[i] * inner)), h_all - 1)
+        p.fillRect(x0, bottom - h_posts, max(1, width), h_posts, blue)
+        p.fillRect(x0, bottom - h_all, max(1, width), h_all - h_posts, orange)
+
+
+@pytest.mark.parametrize("width, sqrt", [(1000, False), (1000, True), (333, False), (2600, False)])
+def test_bars_image_is_the_bars_painted_one_by_one(widget, width, sqrt):
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QPainter
+
+    widget.resize(width, 90)
+    widget._shown = None
+    widget.set_sqrt_scale(sqrt)
+    widget.set_window(kst(9), kst(13, day=14))
+    r = widget.histogram_rect()
+    xs, xe = widget.time_to_x(widget.window()[0]), widget.time_to_x(widget.window()[1])
+    images = []
+    for how in ("image", "one by one"):
+        img = QImage(widget.width(), widget.height(), QImage.Format.Format_ARGB32)
+        img.fill(0)
+        p = QPainter(img)
+        p.setClipRect(r)
+        if how == "image":
+            bars, left, top, _keep = widget._bars_image(r, xs, xe)
+            p.drawImage(QPointF(left, top), bars)
+        else:
+            _bars_one_by_one(widget, p, r, widget.DIM_ALPHA)
+            p.setClipRect(QRectF(xs, r.top(), max(1.0, xe - xs), r.height()))
+            _bars_one_by_one(widget, p, r, 255)
+        p.end()
+        images.append(img)
+    a, b = (np.frombuffer(i.constBits(), np.uint8).reshape(i.height(), i.width(), 4).astype(int) for i in images)
+    assert (a[..., 3] > 0).sum() > 500  # bars were drawn
+    differ = np.abs(a - b).max(axis=2) > 2
+    assert differ.sum() == 0, f"{differ.sum()} pixels differ"

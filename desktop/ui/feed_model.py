@@ -13,6 +13,7 @@ into a plain-text paragraph first.
 from __future__ import annotations
 
 import html
+import sqlite3
 from collections import OrderedDict
 from datetime import date, datetime
 
@@ -28,6 +29,7 @@ from desktop.core.timefmt import zone_for, zone_label
 
 PAGE_ROWS = 200
 MAX_PAGES = 50
+ROW_CACHE = PAGE_ROWS * MAX_PAGES  # item rows kept across new id lists (live mode: a few new rows on top)
 
 POST_COLOUR = QColor("#3b82f6")  # the timeline's colours, so kinds read the same everywhere
 UPDATE_COLOUR = QColor("#f59e0b")
@@ -114,6 +116,11 @@ class FeedModel(QAbstractTableModel):
         self._loader = loader
         self._ids = np.zeros(0, dtype=np.int64)
         self._pages: OrderedDict[int, list[dict | None]] = OrderedDict()
+        # Item rows by id, kept while the cache has only gained rows ('rewrites' unchanged):
+        # a new id list (each live commit) then reads only the rows not seen yet. Triage
+        # is read again for every page, since it changes without rewriting items.
+        self._rows: OrderedDict[int, dict] = OrderedDict()
+        self._rewrites: str | None = None
         self._zone_name = "Asia/Seoul"
         self._zone = zone_for(self._zone_name)
         self._span_end_ms: int | None = None
@@ -126,6 +133,7 @@ class FeedModel(QAbstractTableModel):
         self.beginResetModel()
         self._loader = loader
         self._pages.clear()
+        self._rows.clear()
         self.endResetModel()
 
     def set_ids(self, ids) -> None:
@@ -133,7 +141,20 @@ class FeedModel(QAbstractTableModel):
         self.beginResetModel()
         self._ids = np.ascontiguousarray(ids, dtype=np.int64)
         self._pages.clear()  # pages are keyed by row, and rows now mean other ids
+        rewrites = self._read_rewrites()
+        if rewrites is None or rewrites != self._rewrites:
+            self._rows.clear()  # items were changed or deleted since: read them again
+        self._rewrites = rewrites
         self.endResetModel()
+
+    def _read_rewrites(self) -> str | None:
+        if self._loader is None:
+            return None
+        try:
+            row = self._loader.conn.execute("SELECT value FROM meta WHERE key = 'rewrites'").fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row else "0"
 
     def set_span(self, start_ms: int | None, end_ms: int | None) -> None:
         """The incident's span: times on its last day show without a date."""
@@ -155,6 +176,7 @@ class FeedModel(QAbstractTableModel):
     def invalidate(self) -> None:
         """Forget loaded rows (an import changed or deleted some); visible rows reload."""
         self._pages.clear()
+        self._rows.clear()
         if len(self._ids):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, self.COLUMNS - 1))
 
@@ -188,9 +210,21 @@ class FeedModel(QAbstractTableModel):
         if rows is not None:
             self._pages.move_to_end(page)
             return rows
-        ids = self._ids[page * PAGE_ROWS:(page + 1) * PAGE_ROWS]
-        found = self._loader.load(ids.tolist()) if self._loader is not None else {}
-        rows = [found.get(int(i)) for i in ids]
+        ids = self._ids[page * PAGE_ROWS:(page + 1) * PAGE_ROWS].tolist()
+        known = self._rows
+        missing = [i for i in ids if i not in known]
+        fresh = self._loader.load(missing) if self._loader is not None and missing else {}
+        for i, item in fresh.items():
+            known[i] = item
+        found = {}
+        for i in ids:
+            item = known.get(i)
+            if item is not None:
+                known.move_to_end(i)
+                found[i] = item
+        while len(known) > ROW_CACHE:
+            known.popitem(last=False)
+        rows = [found.get(i) for i in ids]
         if found:
             tri = triage_of(self._loader.conn, list(found))
             for item in found.values():

@@ -107,8 +107,8 @@ def test_a_million_rows_are_instant_and_lazy(db, loader):
     assert loader.calls[0][row % PAGE_ROWS] == int(ids[row])
     model.data(model.index(row + 5, FeedModel.COL_TIME))  # same page: no new query
     assert len(loader.calls) == 1
-    model.data(model.index(0, FeedModel.COL_TEXT))
-    assert len(loader.calls) == 2 and model.loaded_pages() == [row // PAGE_ROWS, 0]
+    model.data(model.index(0, FeedModel.COL_TEXT))  # the same 200 items: their rows are known by id
+    assert len(loader.calls) == 1 and model.loaded_pages() == [row // PAGE_ROWS, 0]
 
     assert model.id_at(row) == int(ids[row])
     assert model.id_at(-1) is None and model.id_at(1_000_000) is None
@@ -118,7 +118,10 @@ def test_a_million_rows_are_instant_and_lazy(db, loader):
     assert model.row_of(987654321) is None
 
 
-def test_page_cache_is_bounded(db, loader):
+def test_page_cache_is_bounded(db, loader, monkeypatch):
+    from desktop.ui import feed_model
+
+    monkeypatch.setattr(feed_model, "ROW_CACHE", 0)  # every page reads its rows (the rows' own cache is tested below)
     model = FeedModel(loader)
     model.set_ids(np.tile(plain_ids(db), 100))
     for page in range(60):
@@ -128,6 +131,39 @@ def test_page_cache_is_bounded(db, loader):
     assert len(loader.calls) == 60
     model.data(model.index(0, FeedModel.COL_TEXT))  # evicted: read again
     assert len(loader.calls) == 61
+
+
+def test_a_new_id_list_reads_only_rows_not_seen_until_items_are_rewritten(db, loader):
+    """Live mode: each commit gives the feed a new id list with a few new rows on top; only
+    those are read. Triage is read again with every page (it changes without rewriting
+    items); a rewrite (erasure, geoparse, minimisation) makes every row read again."""
+    from desktop.cache import Cache, triage
+    from desktop.cache.generation import bump_generation
+    from desktop.core.triage import TriageChange
+
+    ids = plain_ids(db)[::-1]  # newest first
+    model = FeedModel(loader)
+    model.set_ids(ids[50:])
+    model.data(model.index(0, FeedModel.COL_TEXT))
+    assert [len(c) for c in loader.calls] == [PAGE_ROWS]
+    model.set_ids(ids[45:])  # five new rows on top
+    assert model.data(model.index(0, FeedModel.COL_TEXT)) == f"post {N_PLAIN - 1 - 45}"
+    assert loader.calls[-1] == [int(i) for i in ids[45:50]]
+    with Cache.open(db[0]) as c:
+        triage.apply(c.conn, [int(ids[47])], TriageChange(state="verified"), by="kim")
+    try:
+        model.set_ids(ids[44:])
+        assert model.data(model.index(3, FeedModel.COL_STATE)) == "verified"  # ids[47], with its new triage
+        assert loader.calls[-1] == [int(ids[44])]
+        with Cache.open(db[0]) as c, c.transaction() as conn:
+            bump_generation(conn, rewrote=True)
+        model.set_ids(ids[44:])
+        model.data(model.index(0, FeedModel.COL_TEXT))
+        assert len(loader.calls[-1]) == PAGE_ROWS  # everything read again
+    finally:
+        with Cache.open(db[0]) as c, c.transaction() as conn:
+            conn.execute("DELETE FROM triage WHERE item_id = ?", (int(ids[47]),))
+            conn.execute("DELETE FROM triage_history WHERE item_id = ?", (int(ids[47]),))
 
 
 def test_view_reads_only_what_it_shows(qtbot, db, loader):

@@ -18,6 +18,7 @@ tests do) and removed at the end.
 from __future__ import annotations
 
 import argparse
+import os
 import multiprocessing as mp
 import random
 import statistics
@@ -138,7 +139,12 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--rate", type=int, default=1000, help="items a second per workstation")
     ap.add_argument("--triage", type=int, default=10, help="triage changes a second per workstation")
+    ap.add_argument("--initial", type=Path, metavar="CACHE",
+                    help="instead: push a copy of CACHE (e.g. var/benchmarks/demo-1M.db) into the store, then time "
+                         "a new workstation joining with its last day")
     args = ap.parse_args()
+    if args.initial:
+        return initial(args)
 
     server = None
     url = args.shared
@@ -181,6 +187,50 @@ def main() -> int:
             dt = time.perf_counter() - t0
             print(f"initial fetch: {s.pulled} changes (items and triage) into a new cache in {dt:.1f} s "
                   f"({s.pulled / dt:,.0f}/s)")
+    finally:
+        if server is not None:
+            server.cleanup()
+    return 0
+
+
+def initial(args) -> int:
+    """A workstation joining mid-incident: the store holds a whole cache (pushed first, timed
+    too); a new cache joins with the last day before the newest item, as `sitmap sync
+    --since 24h` does during the incident, and its join is timed."""
+    import shutil
+    import sqlite3
+
+    from desktop.sync.runner import Sync
+
+    server = None
+    url = args.shared
+    if not url:
+        server = throwaway_store()
+        if server is None:
+            return 1
+        url = server.new_database()
+    try:
+        with tempfile.TemporaryDirectory(prefix="sitmap-sync-bench-") as folder:
+            src = Path(folder) / "source.db"
+            shutil.copyfile(args.initial, src)
+            with sqlite3.connect(src) as c:
+                n, newest = c.execute("SELECT count(*), max(t_ms) FROM items").fetchone()
+            print(f"load average before {' / '.join(f'{x:.2f}' for x in os.getloadavg())}; {n:,} items in "
+                  f"{args.initial.name}", flush=True)
+            t0 = time.perf_counter()
+            pushed = Sync(src, url, operator="bench-source").once()
+            push_s = time.perf_counter() - t0
+            print(f"pushed {pushed.pushed:,} changes in {push_s:.1f} s ({pushed.pushed / push_s:,.0f}/s)", flush=True)
+            since = int(newest) - 86_400_000
+            fresh = Path(folder) / "fresh.db"
+            t0 = time.perf_counter()
+            got = Sync(fresh, url, operator="bench-join", since_ms=since).once()
+            join_s = time.perf_counter() - t0
+            with sqlite3.connect(fresh) as c:
+                have = c.execute("SELECT count(*) FROM items").fetchone()[0]
+            print(f"joined with the last day: {have:,} items ({got.pulled:,} changes) into a new cache in {join_s:.1f} s "
+                  f"({have / join_s:,.0f} items/s); target for a 1M-item day: 30 s")
+            print(f"load average after {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         if server is not None:
             server.cleanup()

@@ -10,6 +10,7 @@ its original JSON text.
 from __future__ import annotations
 
 import json
+import operator
 import re
 from dataclasses import fields
 from pathlib import Path
@@ -198,18 +199,46 @@ def _json_error(exc: BaseException) -> str:
 
 
 _STR_FIELDS = tuple(f.name for f in fields(Item) if f.name not in ("kind", "hashtags", "links", "extra", "precision"))
+_get_fields = operator.attrgetter(*_STR_FIELDS)
+
+
+def _strings(value: Any, out: list) -> None:
+    """Every string in ``value`` (dicts' keys too, lists and tuples) appended to ``out``."""
+    for k, v in value.items() if value.__class__ is dict else enumerate(value):
+        if k.__class__ is str:
+            out.append(k)
+        t = v.__class__
+        if t is str:
+            out.append(v)
+        elif t is dict or t is list or t is tuple:
+            _strings(v, out)
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {_cleaned(k): _cleaned(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cleaned(v) for v in value)
+    return value
 
 
 def clean_surrogates(item: Item) -> Item:
     """Replace lone surrogates with U+FFFD so SQLite can store the item.
 
     JSON escapes such as ``\\ud83d`` without their partner decode to lone surrogates,
-    which cannot be encoded as UTF-8. Checking the item's few short fields is far
-    cheaper than scanning each record's JSON text for escapes.
+    which cannot be encoded as UTF-8. Checking the item's short fields (every text field,
+    hashtags, links and the strings of ``extra``, where an importer keeps a permalink or a
+    client's name) is far cheaper than scanning each record's JSON text for escapes.
     """
+    texts = [v for v in _get_fields(item) if v.__class__ is str]
+    texts += item.hashtags
+    texts += item.links
+    if item.extra:
+        _strings(item.extra, texts)
     try:
-        "\x00".join((item.text, item.author or "", item.place_name or "", item.lang or "", *item.hashtags,
-                     *item.links)).encode("utf-8")
+        "\x00".join(texts).encode("utf-8")
     except UnicodeEncodeError:
         pass
     else:
@@ -220,6 +249,8 @@ def clean_surrogates(item: Item) -> Item:
             setattr(item, name, clean(value))
     item.hashtags = tuple(clean(t) for t in item.hashtags)
     item.links = tuple(clean(u) for u in item.links)
+    if item.extra:
+        item.extra = _cleaned(item.extra)
     return item
 
 

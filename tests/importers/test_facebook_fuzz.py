@@ -141,3 +141,22 @@ def test_structured_graph_pages(page):
                                                                                                     max_size=4)})))
 def test_structured_exports(doc):
     check(json.dumps(doc).encode("utf-8", "surrogatepass"), "facebook-export")
+
+
+def test_lone_surrogates_anywhere_are_stored_as_replacement_characters(tmp_path):
+    """A JSON escape of half a surrogate pair (\\ud800) in any string a record keeps: the
+    permalink in extra, the author's id and name, a comment's text. Found by the fuzzer: a
+    permalink's was not cleaned and the insert failed with a traceback."""
+    page = ('{"data": [{"id": "1_2", "created_time": "2026-12-06T10:00:00+0000", "message": "ok",'
+            ' "permalink_url": "https://www.facebook.com/\\ud800", "from": {"name": "\\udfff", "id": "7\\ud800"},'
+            ' "comments": {"data": [{"id": "1_2_3", "created_time": "2026-12-06T10:01:00+0000",'
+            ' "message": "\\ud83d near 남포동"}]}}]}')
+    check(page.encode("utf-8"), "facebook-graph")
+    path = tmp_path / "feed.json"
+    path.write_text(page, "utf-8")
+    with Cache.open(tmp_path / "c.db") as cache:
+        cache.set_meta("geoparse.on_import", "off")
+        assert import_file(cache, path, fmt="facebook-graph", purpose="public-order").stats.accepted == 2
+        rows = cache.conn.execute("SELECT text, author, author_id, extra FROM items ORDER BY id").fetchall()
+    assert rows[0][1] == "\ufffd" and json.loads(rows[0][3])["permalink_url"] == "https://www.facebook.com/\ufffd"
+    assert rows[1][0] == "\ufffd near 남포동"

@@ -99,10 +99,13 @@ def test_offline_then_catch_up(tmp_path, pg_server, shared_url, capsys):
         assert conn.execute("SELECT count(*) FROM triage_history").fetchone()[0] == 2
 
 
-def _spawn(db, url, *extra):
+def _spawn(db, url, *extra, page: int | None = None):
+    env = dict(os.environ)
+    if page:  # small pulls, so that a kill lands half-way through a catch-up
+        env["SITMAP_SYNC_PAGE"] = str(page)
     return subprocess.Popen([sys.executable, "-m", "desktop", "sync", "--db", str(db), "--shared", url, "--since", "all",
                              "--interval", "1", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ))
+                            env=env)
 
 
 def _wait_line(proc, text: str, timeout: float = 30.0) -> list[str]:
@@ -179,7 +182,7 @@ def test_sigkilled_sync_resumes_without_loss_or_duplicates(tmp_path, shared_url,
     assert sync_once(capsys, a, shared_url)[0] == 0
     # The puller too.
     for at_least in (1, n // 2):
-        proc = _spawn(b, shared_url)
+        proc = _spawn(b, shared_url, page=2_000)
         seen = _kill_when(proc, lambda: q(b, "SELECT count(*) FROM items")[0][0] if b.exists() else 0, at_least)
         assert seen < n
     code, out, err = sync_once(capsys, b, shared_url)

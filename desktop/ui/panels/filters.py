@@ -34,6 +34,7 @@ class FiltersDock(Panel):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.widget = FiltersPanel(self.session)
+        self._area_json: dict = {}  # (id of the area, visible, active) -> (area, its JSON without the counts)
         self._area_seq = 0
         self._counts: dict[str, int] = {}
         self._possibly: dict[str, int | None] = {}  # place/inferred items only "possibly in" each area
@@ -80,11 +81,25 @@ class FiltersDock(Panel):
         self._send_areas()
 
     def _send_areas(self) -> None:
-        self.ctx.bridge.send({"type": "areas", "areas": [
-            {"id": e.name, "name": e.name, "geometry": e.area.to_geojson(), "exclude": e.area.exclude,
-             "visible": e.visible, "count": self._counts.get(e.name), "possibly": self._possibly.get(e.name),
-             "selected": e.active}
-            for e in self.session.areas]})
+        """The areas with their counts. Each area's outline is serialised once (a district
+        has thousands of vertices) and only the counts at every result; the bridge sends
+        nothing when the page has that very message already."""
+        fragments = {}
+        parts = []
+        for e in self.session.areas:
+            key = (id(e.area), e.visible, e.active)
+            cached = self._area_json.get(key)
+            if cached is None or cached[0] is not e.area:
+                text = json.dumps({"id": e.name, "name": e.name, "geometry": e.area.to_geojson(),
+                                   "exclude": e.area.exclude, "visible": e.visible, "selected": e.active},
+                                  ensure_ascii=False, separators=(",", ":"))
+                cached = (e.area, text[:-1])  # without its closing brace: the counts follow
+            fragments[key] = cached
+            counts = json.dumps({"count": self._counts.get(e.name), "possibly": self._possibly.get(e.name)},
+                                separators=(",", ":"))
+            parts.append(cached[1] + "," + counts[1:])
+        self._area_json = fragments  # only the areas shown now are kept
+        self.ctx.bridge.send_text("areas", '{"type":"areas","areas":[' + ",".join(parts) + "]}")
 
     # drawing ------------------------------------------------------------------------------
     def _next_area_name(self, kind: str) -> str:

@@ -132,6 +132,14 @@ def throwaway_store():
     return server
 
 
+def store_url(args):
+    """(the store's URL, the throwaway server to clean up or None); (None, None) when none can run."""
+    if args.shared:
+        return args.shared, None
+    server = throwaway_store()
+    return (server.new_database(), server) if server is not None else (None, None)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", help="an existing store (default: a throwaway PostgreSQL)")
@@ -146,13 +154,9 @@ def main() -> int:
     if args.initial:
         return initial(args)
 
-    server = None
-    url = args.shared
-    if not url:
-        server = throwaway_store()
-        if server is None:
-            return 1
-        url = server.new_database()
+    url, server = store_url(args)
+    if url is None:
+        return 1
     try:
         with tempfile.TemporaryDirectory(prefix="sitmap-sync-bench-") as folder:
             ctx = mp.get_context("spawn")
@@ -202,13 +206,9 @@ def initial(args) -> int:
 
     from desktop.sync.runner import Sync
 
-    server = None
-    url = args.shared
-    if not url:
-        server = throwaway_store()
-        if server is None:
-            return 1
-        url = server.new_database()
+    url, server = store_url(args)
+    if url is None:
+        return 1
     try:
         with tempfile.TemporaryDirectory(prefix="sitmap-sync-bench-") as folder:
             src = Path(folder) / "source.db"

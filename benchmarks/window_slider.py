@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     win.resize(1400, 900)
     win.show()
 
+    # Not desktop.ui.events.wait_until: its 10 ms naps would hold back the signals whose
+    # arrival times are the measurement.
     def wait(pred, timeout: float = 120.0) -> bool:
         end = time.perf_counter() + timeout
         while time.perf_counter() < end:

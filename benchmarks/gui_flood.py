@@ -127,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="parse CoT on the input's thread in the window's process (inline) or in worker "
                          "processes (pool, the window's default)")
     ap.add_argument("--step-every", type=float, default=1.0, help="seconds between slider steps (0: none)")
+    ap.add_argument("--ingest", choices=("process", "window"), default="process",
+                    help="the network inputs and their writer in an ingest process of their own (the window's "
+                         "default) or on threads of the window's process (the earlier design)")
     ap.add_argument("--profile", action="store_true", help="sample the GUI thread where the event loop is late")
     ap.add_argument("--switch-interval", type=float, default=None, help="sys.setswitchinterval for the run")
     args = ap.parse_args(argv)
@@ -183,7 +186,8 @@ def run(args) -> int:
     if not win.session.purpose:
         win.session.purpose = os.environ["SITMAP_PURPOSE"]
     win.live.live.parse_in_workers = args.parsers == "pool"
-    if args.parsers == "pool":
+    win.live.live.ingest_in_process = args.ingest == "process"
+    if args.parsers == "pool" and args.ingest == "window":
         from desktop.live.parse_pool import shared_pool
 
         shared_pool().start()  # the parsers' start-up (about a second) is not the flood's
@@ -259,6 +263,9 @@ def run(args) -> int:
         app.processEvents()
         time.sleep(0.01)
     last[0] = time.perf_counter()
+    from benchmarks.procmem import thread_cpu, thread_cpu_report
+
+    cpu0, cpu_t0 = thread_cpu(), time.monotonic()
     timer.start()
     if args.step_every > 0:
         stepper.start()
@@ -302,6 +309,7 @@ def run(args) -> int:
         app.processEvents()
         time.sleep(0.005)
     timer.stop()
+    cpu1, cpu_t1 = thread_cpu(), time.monotonic()
     if sampler is not None:
         sampler.stop()
     writer.remove_listener(on_commit)
@@ -326,7 +334,7 @@ def run(args) -> int:
     never = sum(1 for b in behind if b == float("inf"))
     print(f"flood: {res['sent']:,} CoT messages offered at {args.rate:,}/s over TCP, sent in {res['send_s']:.1f} s"
           + (f" ({res['send_errors']} send errors)" if res.get("send_errors") else "")
-          + f"; parsers: {args.parsers}")
+          + f"; parsers: {args.parsers}; inputs and writer: {args.ingest}")
     # The input counts in messages: what the writer refused (it counts records, an item and a
     # unit per message here) is among the input's drops, and those messages were parsed.
     print(f"parsed {parsed:,}; stored {stored:,}; dropped {input_dropped:,} messages (the writer's queue refused "
@@ -347,6 +355,8 @@ def run(args) -> int:
               f"p95 {_pct(steps, .95):.0f} ms, max {max(steps, default=float('nan')):.0f} ms over {len(steps)} steps")
     print("input:", "; ".join(st.line() for st in statuses))
     print(f"load average {' / '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
+    if cpu0 is not None and cpu1 is not None:
+        print("\n".join(thread_cpu_report(cpu0, cpu1, cpu_t1 - cpu_t0)))
     if sampler is not None:
         sampler.report()
     win.close()

@@ -62,3 +62,45 @@ def tree_memory(pid: int | None = None) -> dict | None:
     return {"processes": procs, "rss_mb": rss / 1024, "pss_mb": pss / 1024,
             "self_rss_mb": _kb(Path(f"/proc/{me}/status"), "VmRSS") / 1024,
             "by_name": {k: round(v, 1) for k, v in sorted(by_name.items(), key=lambda kv: -kv[1])}}
+
+
+def thread_cpu(pid: int | None = None) -> dict[int, tuple[str, float]] | None:
+    """{native thread id: (its kernel name, CPU seconds so far)} for one process, or None
+    off Linux. Python threads keep the process's name in the kernel; map them by
+    ``threading.Thread.native_id``."""
+    base = Path(f"/proc/{pid or os.getpid()}/task")
+    if not base.exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, tuple[str, float]] = {}
+    for task in base.iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        out[int(task.name)] = (name, (int(fields[11]) + int(fields[12])) / tick)  # utime + stime
+    return out
+
+
+def thread_cpu_report(before: dict, after: dict, wall_s: float, n: int = 12) -> list[str]:
+    """Lines naming the threads that used the most CPU between two ``thread_cpu`` readings
+    (Python threads by their ``threading`` name)."""
+    import threading
+
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    main = threading.main_thread().native_id
+    rows = []
+    for tid, (kname, cpu) in after.items():
+        used = cpu - before.get(tid, (kname, 0.0))[1]
+        label = "GUI (main thread)" if tid == main else names.get(tid, kname)
+        rows.append((used, label))
+    merged: dict[str, float] = {}
+    for used, label in rows:
+        merged[label] = merged.get(label, 0.0) + used
+    total = sum(merged.values())
+    lines = [f"window process CPU over {wall_s:.1f} s: {total:.1f} s ({total / wall_s:.2f} cores)"]
+    for label, used in sorted(merged.items(), key=lambda kv: -kv[1])[:n]:
+        lines.append(f"  {used:6.2f} s  {label}")
+    return lines

@@ -120,6 +120,9 @@ class LiveWriter:
         self._committed = self._accepted = self._dropped = self._batches = 0
         self._last_latency = self._max_latency = 0.0
         self._error: str | None = None
+        # Another process's writer whose commits this one relays (desktop.live.ingest):
+        # fn() -> (records it holds, records it dropped), added to stats().
+        self.external: Callable[[], tuple[int, int]] | None = None
 
     # --- producers ---------------------------------------------------------------------
     def put(self, records: Iterable[Record], source_label: str, wait_s: float | None = None) -> bool:
@@ -183,6 +186,32 @@ class LiveWriter:
             self._jobs.append((job, fut, self._seq))
             self._cond.notify_all()
         return fut
+
+    def relay(self, kind: str, *payload) -> Future:
+        """Tell this writer's listeners what another process's writer committed (the
+        window's ingest process, desktop.live.ingest), on this writer's thread and in order
+        with its own commits: ``relay("ids", ids, units_changed, stats)`` calls the id
+        listeners and counts the commit; ``relay("records", records)`` the record
+        listeners, with this writer's connection."""
+        if kind == "ids":
+            ids, units_changed, stats = payload
+
+            def job(_cache) -> None:
+                with self._cond:
+                    self._committed += stats.records
+                    self._accepted += stats.accepted
+                    self._batches += len(stats.feeds)
+                    self._last_latency = stats.latency_ms
+                    self._max_latency = max(self._max_latency, stats.latency_ms)
+                self._notify(list(ids), units_changed, stats)
+        elif kind == "records":
+            (records,) = payload
+
+            def job(_cache) -> None:
+                self._notify_records(list(records))
+        else:
+            raise ValueError(f"nothing to relay as {kind!r}")
+        return self.run_on_writer(job)
 
     def import_file(self, path: str | Path, **kwargs) -> object:
         """Import one file atomically on the writer thread, tell listeners about its new
@@ -258,9 +287,10 @@ class LiveWriter:
             return False
 
     def stats(self) -> WriterStats:
+        held, dropped = self.external() if self.external is not None else (0, 0)
         with self._cond:
-            return WriterStats(self._queued, self._committed, self._accepted, self._dropped, self._batches,
-                               self._last_latency, self._max_latency, self._error)
+            return WriterStats(self._queued + held, self._committed, self._accepted, self._dropped + dropped,
+                               self._batches, self._last_latency, self._max_latency, self._error)
 
     # --- the writer thread -------------------------------------------------------------
     def _run(self) -> None:

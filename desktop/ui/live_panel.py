@@ -1,9 +1,11 @@
 """The live picture in the window: feeds (TAK/CoT, drop folder, JSON-lines capture),
 the single live writer, alert rules, chat with field units and markers for the field.
 
-Network, parsing and writing run on their own threads (desktop.live); this module only
-starts and stops them, carries their commits and alerts to the GUI thread with queued
-signals, and shows their state.
+The network inputs (UDP, TCP, TAK), their parsers and their writer run in a process of
+their own (desktop.live.ingest), which tells this process's writer what it committed; the
+drop folder, JSON-lines captures and the commander's own items go through that writer
+here. This module only starts and stops them, carries their commits and alerts to the GUI
+thread with queued signals, and shows their state.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from desktop.live.alerts import Alert, AlertEngine
 from desktop.live.cot_net import MulticastListener, TcpServer
 from desktop.live.cot_out import chat_event, marker_event, post_marker_event
 from desktop.live.files import DropFolderWatcher, JsonlTailer
+from desktop.live.ingest import IngestProcess
 from desktop.live.parse_pool import shared_pool
 from desktop.live.tak_client import TakClient, TlsConfig
 from desktop.live.writer import LiveWriter
@@ -45,6 +48,7 @@ class LiveController(QObject):
         self.callsign = callsign
         self.uid = uid or f"SITMAP-{uuid.uuid4().hex[:8].upper()}"
         self.writer: LiveWriter | None = None
+        self.ingest: IngestProcess | None = None
         self.engine: AlertEngine | None = None
         self.inputs: dict[str, object] = {}
         self.configs: dict[str, dict] = {}  # how each running input was started (the Feeds dialog shows it)
@@ -101,6 +105,26 @@ class LiveController(QObject):
         return self.inputs[key]
 
     write_in_process = True  # False: the writer's statements on its thread here (the earlier design)
+    # The network inputs, their parsers and their writer in a process of their own (False:
+    # their threads in this process, the earlier design and the benchmark's peer).
+    ingest_in_process = True
+
+    def _ingest(self) -> IngestProcess:
+        writer = self.ensure_writer()
+        if self.ingest is None:
+            operator, purpose, case_ref = self.who()
+            ingest = IngestProcess(self.db_path, writer.relay, operator=operator, purpose=purpose,
+                                   case_ref=case_ref, keep_raw=writer.keep_raw, geoparse=writer.geoparse)
+            ingest.start()
+            writer.external = lambda: (ingest.counts.queued, ingest.counts.dropped)
+            self.ingest = ingest
+        return self.ingest
+
+    def _net(self, key: str, config: dict, make):
+        """Input ``key`` in the ingest process, or made by ``make`` here (the earlier design)."""
+        if self.ingest_in_process:
+            return self._add(key, config, lambda: self._ingest().start_input(key, key, config))
+        return self._add(key, config, make)
 
     # CoT is parsed in worker processes (desktop.live.parse_pool), never on this process's
     # threads beside the window; False parses on each input's thread (the benchmark's peer).
@@ -110,18 +134,18 @@ class LiveController(QObject):
         return shared_pool() if self.parse_in_workers else None
 
     def start_multicast(self, group: str = "239.2.3.1", port: int = 6969, interface: str = "127.0.0.1"):
-        return self._add("udp", {"group": group, "port": port, "interface": interface},
+        return self._net("udp", {"group": group, "port": port, "interface": interface},
                          lambda: MulticastListener(self.ensure_writer(), group, port, interface, parsers=self._parsers()))
 
     def start_tcp_server(self, host: str = "127.0.0.1", port: int = 4242, **caps):
         """``caps``: per-peer limits (rate, burst, max_per_peer) for trusted high-volume peers."""
-        return self._add("tcp", {"host": host, "port": port, **caps},
+        return self._net("tcp", {"host": host, "port": port, **caps},
                          lambda: TcpServer(self.ensure_writer(), host, port, parsers=self._parsers(), **caps))
 
     def start_tak(self, host: str, port: int, tls: TlsConfig | None = None):
         cfg = {"host": host, "port": port, "tls": None if tls is None else
                {"ca": tls.ca_file, "cert": tls.cert_file, "key": tls.key_file}}
-        return self._add("tak", cfg, lambda: TakClient(self.ensure_writer(), host, port, tls=tls,
+        return self._net("tak", cfg, lambda: TakClient(self.ensure_writer(), host, port, tls=tls,
                                                        parsers=self._parsers()))
 
     def start_folder(self, folder: str):
@@ -157,6 +181,9 @@ class LiveController(QObject):
         for key in list(self.inputs):
             self.stop_input(key)
         self._status_timer.stop()
+        if self.ingest is not None:
+            self.ingest.stop()
+            self.ingest = None
         if self.engine is not None:
             self.engine.close()
             self.engine = None
@@ -175,10 +202,15 @@ class LiveController(QObject):
     def _send(self, xml: bytes) -> int:
         """Send to every connected TAK server; returns how many took it."""
         sent = 0
-        for inp in self.inputs.values():
-            if isinstance(inp, TakClient) and inp.send(xml):
+        for inp in self.tak_links():
+            if inp.send(xml):
                 sent += 1
         return sent
+
+    def tak_links(self) -> list:
+        """The TAK connections (here or in the ingest process): anything with ``send``."""
+        return [inp for inp in list(self.inputs.values()) if isinstance(inp, TakClient)
+                or getattr(inp, "kind", None) == "tak"]
 
     def _store(self, item: Item) -> None:
         self.ensure_writer().put([item], "commander")

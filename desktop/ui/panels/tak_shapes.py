@@ -21,7 +21,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from desktop.cache import CacheError
 from desktop.core.geo import GeoError, area_from_geojson
 from desktop.live.shapes import AreaChange, ShapePublisher, ShapeReceiver, ensure_station, saved_properties
-from desktop.live.tak_client import TakClient
 from desktop.ui.panels.base import Panel
 
 log = logging.getLogger("sitmap.tak")
@@ -71,7 +70,7 @@ class TakShapesPanel(Panel):
             self._station = writer.run_on_writer(lambda cache: ensure_station(cache.conn))
 
     def tak_links(self) -> list:
-        return [inp for inp in list(self.live.inputs.values()) if isinstance(inp, TakClient)]
+        return self.live.tak_links()
 
     def publish(self) -> None:
         """Send what changed to the open TAK connections (on the writer thread)."""

@@ -35,6 +35,7 @@ import atexit
 import itertools
 import logging
 import multiprocessing as mp
+import os
 import queue
 import threading
 import time
@@ -54,6 +55,10 @@ KINDS = ("udp", "tcp", "tak")  # the inputs that run in the ingest process
 POSITIONS_EVERY_S = 1.0
 STATUS_EVERY_S = 0.5
 START_TIMEOUT_S = 60.0  # a spawned process imports the live package and opens the cache
+# The ingest process (and the parsers it spawns, which inherit it) runs at a lower CPU
+# priority: when the cores are busy with a flood, the window's thread is scheduled first
+# and the flood waits (its input then slows the sender), instead of the window stuttering.
+NICE = 10
 MAX_RESTARTS = 5  # in a row without a minute of running between them
 SEND_TIMEOUT_S = 5.0
 MAX_RELAYS_PENDING = 64  # commits handed to the window's writer and not yet told: past it, wait
@@ -126,11 +131,12 @@ class IngestProcess:
 
     def __init__(self, db_path: str | Path, relay: Callable[..., None], *, operator: str | None = None,
                  purpose: str | None = None, case_ref: str | None = None, keep_raw: bool = False,
-                 geoparse: bool = True, parse_workers: int | None = None, writer_process: bool = False):
+                 geoparse: bool = True, parse_workers: int | None = None, writer_process: bool = False,
+                 nice: int = NICE):
         self.db_path = str(db_path)
         self.relay = relay
         self.options = {"operator": operator, "purpose": purpose, "case_ref": case_ref, "keep_raw": keep_raw,
-                        "geoparse": geoparse, "parse_workers": parse_workers, "writer_process": writer_process}
+                        "geoparse": geoparse, "parse_workers": parse_workers, "writer_process": writer_process, "nice": nice}
         self.inputs: dict[str, RemoteInput] = {}
         self.configs: dict[str, tuple[str, dict]] = {}
         self.counts = WriterCounts()
@@ -381,6 +387,11 @@ def _main(db_path: str, options: dict, commands, events) -> None:
     from desktop.live.parse_pool import ParsePool
     from desktop.live.writer import LiveWriter
 
+    if options.get("nice") and hasattr(os, "nice"):
+        try:
+            os.nice(options["nice"])
+        except OSError:  # not allowed here: same priority as the window
+            pass
     send_lock = threading.Lock()
 
     def send(message) -> None:

@@ -51,8 +51,28 @@ def child(mode: str, db: str, out: str) -> None:
     from desktop.engine.index import ItemIndex
     from desktop.engine.mapdata import MapData
 
+    import threading
+
+    from benchmarks.procmem import tree
+
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)  # the demo files may predate the newest schema
     res: dict = {"mode": mode, "rss_start_mb": _mb("VmRSS")}
+    # The whole tree's resident memory (the reading processes too), sampled every 50 ms.
+    tree_peak, done = [0.0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            total = 0
+            for pid in tree():
+                try:
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1])
+                except OSError:
+                    pass
+            tree_peak[0] = max(tree_peak[0], total / 1024)
+
+    threading.Thread(target=sample, daemon=True).start()
     ru = resource.getrusage(resource.RUSAGE_SELF)
     cpu0 = ru.ru_utime + ru.ru_stime
     t0 = time.perf_counter()
@@ -75,7 +95,8 @@ def child(mode: str, db: str, out: str) -> None:
         res["full_s"] = time.perf_counter() - t0
         res["usable"] = usable(idx)
     else:
-        load = ItemIndex.start_load(conn)
+        load = ItemIndex.start_load(conn, processes={"chunked": None, "chunked-threads": False}[mode])
+        res["processes"] = load._procs is not None
         res["plan_s"] = time.perf_counter() - t0
         res["chunks"] = len(load.chunks)
         load.step()
@@ -87,8 +108,11 @@ def child(mode: str, db: str, out: str) -> None:
         res["full_s"] = time.perf_counter() - t0
     res["rows"] = len(idx)
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    res["cpu_s"] = ru.ru_utime + ru.ru_stime - cpu0  # all threads: what the load costs, whatever else runs
+    rc = resource.getrusage(resource.RUSAGE_CHILDREN)  # the reading processes, ended by now
+    res["cpu_s"] = ru.ru_utime + ru.ru_stime - cpu0 + rc.ru_utime + rc.ru_stime  # what the load costs
     res["peak_rss_mb"] = _mb("VmHWM")
+    done.set()
+    res["tree_peak_mb"] = max(tree_peak[0], res["peak_rss_mb"])
     res["rss_anon_mb"], res["rss_file_mb"] = _mb("RssAnon"), _mb("RssFile")
     # The answers must not depend on the design: a digest of the time and id columns.
     res["digest"] = [int(np.bitwise_xor.reduce(idx.id * (np.arange(len(idx)) + 1))), int(idx.t.sum())]
@@ -116,6 +140,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", type=Path, default=DEFAULT_DB)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--designs", default="chunked,chunked-threads,one-shot",
+                    help="chunked (reading processes when the cache is big and a core is free), chunked-threads "
+                         "(the reader threads only: the previous design), one-shot (the first design)")
     ap.add_argument("--child", nargs=3, metavar=("MODE", "DB", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -129,19 +156,25 @@ def main() -> int:
     print(f"# load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     rows = []
     for k in range(args.repeat):
-        for mode in (("chunked", "one-shot") if k % 2 == 0 else ("one-shot", "chunked")):
+        modes = args.designs.split(",")
+        for mode in (modes if k % 2 == 0 else modes[::-1]):
             rows.append(run_child(mode, args.db))
     digests = {json.dumps(r["digest"]) for r in rows}
-    print("| design | rows | usable after | rows then (span) | full index + snapshot | CPU time | peak RSS | RSS anon / file at end |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| design | rows | usable after | rows then (span) | full index + snapshot | CPU time | peak RSS | "
+          "peak RSS, all processes | RSS anon / file at end |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         u = r["usable"]
         span_min = u["span_ms"] / 60_000
         print(f"| {r['mode']} | {r['rows']:,} | {u['s']:.2f} s | {u['rows']:,} ({span_min:.0f} min) | {r['full_s']:.2f} s "
-              f"| {r['cpu_s']:.1f} s | {r['peak_rss_mb']:,.0f} MB | {r['rss_anon_mb']:,.0f} / {r['rss_file_mb']:,.0f} MB |")
+              f"| {r['cpu_s']:.1f} s | {r['peak_rss_mb']:,.0f} MB | {r['tree_peak_mb']:,.0f} MB "
+              f"| {r['rss_anon_mb']:,.0f} / {r['rss_file_mb']:,.0f} MB |")
     print(f"# load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; "
           f"same index in every run: {'yes' if len(digests) == 1 else 'NO'}")
-    chunked = [r for r in rows if r["mode"] == "chunked"]
+    for r in rows:
+        if "processes" in r:
+            print(f"# {r['mode']}: reading processes {'used' if r['processes'] else 'not used'}")
+    chunked = [r for r in rows if r["mode"].startswith("chunked")]
     if chunked:
         print(f"# chunked: {chunked[0]['chunks']} chunks, plan {chunked[0]['plan_s']:.2f} s, first chunk "
               f"{chunked[0]['usable']['chunk_rows']:,} rows")

@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             root = _old_tree(args.old_ref) if design == "old" else HERE
             label = f"old (the tree at {args.old_ref})" if design == "old" else "new (this tree)"
             print(f"== design: {label}", flush=True)
-            subprocess.run([sys.executable, str(Path(__file__).resolve()), *rest, f"--root={root}"], cwd=root,
+            own = [f"--ingest={args.ingest}"] if design == "new" else []  # the old tree has no such option
+            subprocess.run([sys.executable, str(Path(__file__).resolve()), *rest, *own, f"--root={root}"], cwd=root,
                            check=False)
         return 0
     return run(args)

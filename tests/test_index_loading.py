@@ -58,6 +58,15 @@ def _chunked(cache, **kw) -> IndexLoad:
     return ItemIndex.start_load(cache.conn, first_rows=kw.pop("first_rows", 300), chunk_rows=kw.pop("chunk_rows", 400), **kw)
 
 
+def _wait_ready(load) -> None:
+    import time
+
+    end = time.monotonic() + 60
+    while not all(r.ready() for r in load._procs._all) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert all(r.ready() for r in load._procs._all)
+
+
 def _answers_equal(a: ItemIndex, b: ItemIndex, conn) -> None:
     for f in FILTERS:
         sa, sb = a.select(f, conn), b.select(f, conn)
@@ -85,12 +94,16 @@ def ordered_cache(tmp_path):
     c.close()
 
 
+@pytest.mark.parametrize("processes", [False, True], ids=["threads", "processes"])
 @pytest.mark.parametrize("which", ["cache", "ordered_cache"])
-def test_chunked_load_equals_the_one_shot_read(which, request):
+def test_chunked_load_equals_the_one_shot_read(which, processes, request):
     cache = request.getfixturevalue(which)
-    load = _chunked(cache, snapshot=False)
-    assert len(load.chunks) >= 8
+    load = _chunked(cache, snapshot=False, processes=processes)
+    assert len(load.chunks) >= 8 and (load._procs is not None) == processes
+    if processes:  # the older chunks are read by the processes once they have started
+        _wait_ready(load)
     idx = load.run()
+    assert (load.chunks_by_process > 0) == processes
     if which == "ordered_cache":  # most rows came in id order, the late batch through the time index
         assert 0.8 * len(idx) < load.rows_by_id < len(idx)
     one = ItemIndex()
@@ -129,9 +142,12 @@ def test_a_partial_index_answers_like_the_cache_on_the_span_it_holds(cache):
     load.close()
 
 
-def test_cancel_keeps_the_part_loaded_then_resume_finishes_and_saves(cache):
+@pytest.mark.parametrize("processes", [False, True], ids=["threads", "processes"])
+def test_cancel_keeps_the_part_loaded_then_resume_finishes_and_saves(cache, processes):
     state = cache_state(cache.conn)
-    load = _chunked(cache)
+    load = _chunked(cache, processes=processes)
+    if processes:
+        _wait_ready(load)
     load.step()
     load.step()
     load.request_cancel()  # as the window's Cancel does, from another thread
@@ -151,6 +167,23 @@ def test_cancel_keeps_the_part_loaded_then_resume_finishes_and_saves(cache):
     assert_same(again, one)
     _answers_equal(again, one, cache.conn)
     assert not any(".tmp" in p.name for p in snapshot_dir(state).parent.iterdir())
+
+
+def test_a_reading_process_that_dies_costs_nothing_but_time(cache):
+    """A killed reading process: its chunk and the rest are read on the loader's threads."""
+    import os
+    import signal
+
+    load = _chunked(cache, snapshot=False, processes=True)
+    _wait_ready(load)
+    load.step()
+    load.step()
+    for pid in load._procs.pids():
+        os.kill(pid, signal.SIGKILL)
+    idx = load.run()
+    one = ItemIndex()
+    one.reload(cache.conn, snapshot=False, chunked=False)
+    assert_same(idx, one)
 
 
 def test_an_unfinished_draft_is_never_adopted(cache):

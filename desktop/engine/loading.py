@@ -52,6 +52,13 @@ from desktop.engine.unit_tracks import UnitTracks
 
 log = logging.getLogger("sitmap.index")
 
+# A big cache's older chunks are read in processes of their own (``READ_PROCESSES``; each
+# reader thread hands its chunk to one and waits with the interpreter lock released): the
+# rows' Python objects, most of a read's time, are then made on both cores at once instead
+# of taking turns under one lock. Only with a core free and at least ``PROCESS_MIN_ROWS``
+# rows (a spawned reader takes about a second to start); the first chunk is always read here.
+READ_PROCESSES = 2
+PROCESS_MIN_ROWS = 2_000_000
 FIRST_SPAN_MS = 86_400_000  # the first chunk: the most recent day ...
 FIRST_ROWS = 150_000  # ... or its most recent part when the day holds more rows than this
 CHUNK_ROWS = 250_000
@@ -137,7 +144,7 @@ class IndexLoad:
 
     def __init__(self, conn: sqlite3.Connection, make: Callable[[], Any], base: dict, triage: dict, *,
                  snapshot: bool = True, readers: int | None = None, first_rows: int | None = None,
-                 chunk_rows: int | None = None, like=None) -> None:
+                 chunk_rows: int | None = None, like=None, processes: bool | None = None) -> None:
         # ``make`` builds an empty index (``ItemIndex``: it starts loads, see ItemIndex.start_load);
         # ``base``/``triage`` its column types (saved in the snapshot / read from the triage table).
         self.make, self.triage_names = make, list(triage)
@@ -157,6 +164,12 @@ class IndexLoad:
             n_tags = conn.execute("SELECT count(*) FROM item_tags").fetchone()[0]
         self.path = state.path
         self.readers = max(1, readers or READERS)
+        if processes is None:
+            from desktop.importers.pipeline import a_core_is_free
+
+            processes = self.total >= PROCESS_MIN_ROWS and a_core_is_free()
+        self._procs = _ReadProcesses(self.path, self.state.rewrites, self.sources, self.units_names, self.tags,
+                                     min(self.readers, READ_PROCESSES)) if processes and len(self.chunks) > 1 else None
         self._snapshot = snapshot
         self.draft = None
         if snapshot and self.total:
@@ -183,6 +196,7 @@ class IndexLoad:
         self._threads: list[threading.Thread] = []
         self._conns: list[sqlite3.Connection] = []
         self.rows_by_id = 0  # rows the readers read in id order (see SpanReader.read)
+        self.chunks_by_process = 0  # chunks read in the reading processes
         self.index = None
         self._published = None
         self._done_at_start = 0
@@ -225,9 +239,24 @@ class IndexLoad:
                 self._next += 1
             ch = self.chunks[k]
             t0 = time.perf_counter()
+            procs = self._procs
             try:
-                cols, tag_ids, tag_codes = reader.read(ch.lo, ch.hi, self.state.max_id)
-                cols["mx"], cols["my"] = mercator(cols["lat64"], cols["lon64"])
+                got = None
+                if procs is not None and k > 0 and procs.ready():
+                    try:
+                        got = procs.read(ch.lo, ch.hi, self.state.max_id)
+                    except ReaderGone:
+                        if self._stop:  # cancelled: the processes were stopped
+                            raise sqlite3.OperationalError("interrupted") from None
+                        log.warning("an index reading process ended; reading its chunk here")
+                if got is not None:
+                    cols, tag_ids, tag_codes, by_id = got
+                    with self._cond:
+                        self.rows_by_id += by_id
+                        self.chunks_by_process += 1
+                else:
+                    cols, tag_ids, tag_codes = reader.read(ch.lo, ch.hi, self.state.max_id)
+                    cols["mx"], cols["my"] = mercator(cols["lat64"], cols["lon64"])
                 out: object = (cols, tag_ids, tag_codes, time.perf_counter() - t0)
             except Exception as exc:  # noqa: BLE001 - an interrupt (cancel) or a broken file
                 out = exc
@@ -249,6 +278,8 @@ class IndexLoad:
             self._cond.notify_all()
         for c in self._conns:
             c.interrupt()
+        if self._procs is not None:
+            self._procs.interrupt()  # a chunk being read in a process ends with Cancelled
         for th in self._threads:
             th.join()
         for c in self._conns:
@@ -352,6 +383,8 @@ class IndexLoad:
                 c.interrupt()
             except sqlite3.Error:
                 pass
+        if self._procs is not None:
+            self._procs.interrupt()
 
     def cancel(self) -> None:
         """Stop reading (chunks being read are interrupted); what is placed stays usable and
@@ -367,12 +400,17 @@ class IndexLoad:
             return False
         self.t_start = time.perf_counter()
         self._done_at_start = self.total - self.start
+        if self._procs is not None:
+            self._procs.resume()
         self._start_readers()
         return True
 
     def close(self) -> None:
         """Stop and drop an incomplete draft (the window closes, or a new load replaces this one)."""
         self._stop_readers()
+        if self._procs is not None:
+            self._procs.close()
+            self._procs = None
         if not self.complete and self.draft is not None:
             self.draft.abandon()
             self.draft = None
@@ -421,6 +459,9 @@ class IndexLoad:
 
     def _finish(self) -> None:
         self._stop_readers()
+        if self._procs is not None:
+            self._procs.close()
+            self._procs = None
         idx = self._index_of(0)
         if self.draft is not None:
             try:
@@ -459,3 +500,182 @@ def text_progress(stream) -> Callable[[Progress], None]:
         stream.flush()
 
     return show
+
+
+class ReaderGone(Exception):
+    """A reading process ended (killed, out of memory) or was stopped by a cancel."""
+
+
+class _ReadProcesses:
+    """Spawned processes that read chunks for one load (see ``READ_PROCESSES``). Each opens
+    the cache read-only once, and reads every chunk in a read transaction of its own that
+    must see the plan's ``rewrites`` (else :class:`CacheChanged`); only ids up to the plan's
+    ``max_id`` are read, so rows added since do not count. A chunk comes back as the
+    typed columns (with their map coordinates), pickled: the hand-over is a copy of about
+    60 bytes a row, against several microseconds a row of reading. Results come through a
+    :class:`~desktop.core.pipes.ChildPipe`, so a process killed in the middle of sending
+    one ends that read (:class:`ReaderGone`) instead of leaving it waiting."""
+
+    def __init__(self, path, rewrites: int, sources: list, units: list, tags: list, n: int):
+        self._args = (str(path), int(rewrites), list(sources), list(units), list(tags))
+        self._n = max(1, n)
+        self._lock = threading.Lock()
+        self._free: list[_Reader] = []
+        self._all: list[_Reader] = []
+        self._start()
+
+    def _start(self) -> None:
+        with self._lock:
+            self._all = [_Reader(self._args) for _ in range(self._n)]
+            self._free = list(self._all)
+
+    def ready(self) -> bool:
+        """A process has started and opened the cache (until then chunks are read here)."""
+        with self._lock:
+            return any(r.ready() for r in self._free)
+
+    def read(self, lo: int, hi: int, max_id: int):
+        """(columns, tag item ids, tag codes, rows read by id) of one chunk; ReaderGone when
+        no process is ready or the one reading ended."""
+        with self._lock:
+            reader = next((r for r in self._free if r.ready()), None)
+            if reader is None:
+                raise ReaderGone("no reading process is ready")
+            self._free.remove(reader)
+        try:
+            return reader.read(lo, hi, max_id)
+        finally:
+            with self._lock:
+                if reader.alive() and reader in self._all:
+                    self._free.append(reader)
+
+    def interrupt(self) -> None:
+        """Stop every process (a chunk being read ends with ReaderGone)."""
+        with self._lock:
+            readers, self._free = list(self._all), []
+        for r in readers:
+            r.kill()
+
+    def resume(self) -> None:
+        self.close()
+        self._start()
+
+    def close(self) -> None:
+        self.interrupt()
+        with self._lock:
+            readers, self._all = self._all, []
+        for r in readers:
+            r.join()
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [r.proc.pid for r in self._all if r.alive()]
+
+
+class _Reader:
+    """One reading process: chunks asked on a pipe only it reads, answers on a ChildPipe."""
+
+    def __init__(self, args: tuple):
+        import multiprocessing as mp
+
+        from desktop.core.pipes import ChildPipe
+
+        ctx = mp.get_context("spawn")
+        self._answers = ChildPipe(ctx)
+        asks_r, self._asks = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_proc_main, args=(*args, asks_r, self._answers.sending_end),
+                                name="sitmap-index-reader", daemon=True)
+        self.proc.start()
+        self._answers.started()
+        asks_r.close()
+        self._ready = False
+        self._dead = False
+
+    def alive(self) -> bool:
+        return not self._dead and self.proc.is_alive()
+
+    def ready(self) -> bool:
+        if not self._ready and self.alive():
+            import queue
+
+            from desktop.core.pipes import WorkerGone
+
+            try:
+                self._ready = self._answers.get(0) == "ready"
+            except queue.Empty:
+                pass
+            except WorkerGone:
+                self._dead = True
+        return self._ready and self.alive()
+
+    def read(self, lo: int, hi: int, max_id: int):
+        import queue
+
+        from desktop.core.pipes import WorkerGone
+
+        try:
+            self._asks.send((lo, hi, max_id))
+        except (OSError, ValueError) as exc:
+            self._dead = True
+            raise ReaderGone(str(exc)) from None
+        while True:
+            try:
+                got = self._answers.get(0.5)
+            except queue.Empty:
+                continue
+            except WorkerGone:
+                self._dead = True
+                raise ReaderGone(f"the reading process ended (exit code {self.proc.exitcode})") from None
+            if isinstance(got, BaseException):
+                raise got
+            return got
+
+    def kill(self) -> None:
+        self._dead = True
+        try:
+            self.proc.kill()
+        except (OSError, AttributeError):
+            pass
+
+    def join(self) -> None:
+        self.proc.join(5)
+        try:
+            self._asks.close()
+        except OSError:
+            pass
+        self._answers.close()
+
+
+def _proc_main(path: str, rewrites: int, sources: list, units: list, tags: list, asks, answers) -> None:
+    """A reading process: open the cache once, then read the chunks asked until the pipe ends."""
+    try:
+        # Autocommit: the tag-code table SpanReader fills must outlive each chunk's transaction.
+        conn = sqlite3.connect(f"file:{Path(path).as_uri()[7:]}?mode=ro", uri=True, isolation_level=None)
+        reader = SpanReader(conn, sources, units, tags)
+    except Exception as exc:  # noqa: BLE001 - said to the loader, which reads on its own threads
+        answers.send(exc)
+        return
+    answers.send("ready")
+    while True:
+        try:
+            lo, hi, max_id = asks.recv()
+        except (EOFError, OSError):
+            return  # the load is over
+        try:
+            answers.send(_read_chunk(conn, reader, rewrites, lo, hi, max_id))
+        except BaseException as exc:  # noqa: BLE001 - the loader raises it where a thread's read would
+            answers.send(exc)
+
+
+def _read_chunk(conn, reader, rewrites: int, lo: int, hi: int, max_id: int):
+    conn.execute("BEGIN")
+    try:
+        got = conn.execute("SELECT value FROM meta WHERE key = 'rewrites'").fetchone()
+        if int(got[0] if got and got[0] is not None else 0) != rewrites:
+            raise CacheChanged()
+        before = reader.rows_by_id
+        cols, tag_ids, tag_codes = reader.read(lo, hi, max_id)
+        cols["mx"], cols["my"] = mercator(cols["lat64"], cols["lon64"])
+        return cols, tag_ids, tag_codes, reader.rows_by_id - before
+    finally:
+        conn.execute("ROLLBACK")

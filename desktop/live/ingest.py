@@ -1,10 +1,10 @@
-"""The network inputs, their parsers and their writer in a process of their own.
+"""The live inputs, their parsers and their writer in a process of their own.
 
 The window's process draws; under a flood of CoT it must not also read sockets, frame
 streams, rebuild parsed records and write them, because every one of those threads
 takes the interpreter lock from the window's thread (measured: over half the window
 process's interpreter time in a 10k/s flood). :class:`IngestProcess` spawns one process
-that runs the UDP, TCP and TAK inputs with their :class:`~desktop.live.parse_pool.ParsePool`
+that runs the UDP, TCP and TAK inputs, the JSON-lines tail and the drop folder with their :class:`~desktop.live.parse_pool.ParsePool`
 and a :class:`~desktop.live.writer.LiveWriter` of its own, and tells the window what it
 committed:
 
@@ -51,7 +51,7 @@ from desktop.live.status import FeedState, FeedStatus
 
 log = logging.getLogger(__name__)
 
-KINDS = ("udp", "tcp", "tak")  # the inputs that run in the ingest process
+KINDS = ("udp", "tcp", "tak", "jsonl", "folder")  # every input: they all run in the ingest process
 POSITIONS_EVERY_S = 1.0
 STATUS_EVERY_S = 0.5
 START_TIMEOUT_S = 60.0  # a spawned process imports the live package and opens the cache
@@ -471,6 +471,7 @@ def _main(db_path: str, options: dict, commands, events) -> None:
 def _start(inputs: dict, writer, pool, key: str, kind: str, config: dict):
     """Start one input; its FeedStatus, or the reason it could not start."""
     from desktop.live.cot_net import MulticastListener, TcpServer
+    from desktop.live.files import DropFolderWatcher, JsonlTailer
     from desktop.live.tak_client import TakClient, TlsConfig
 
     old = inputs.pop(key, None)
@@ -483,6 +484,10 @@ def _start(inputs: dict, writer, pool, key: str, kind: str, config: dict):
                                     **cfg)
         elif kind == "tcp":
             inp = TcpServer(writer, cfg.pop("host"), cfg.pop("port"), parsers=pool, **cfg)
+        elif kind == "jsonl":
+            inp = JsonlTailer(cfg.pop("path"), writer, **cfg)
+        elif kind == "folder":  # each file imported on the writer's thread, in one transaction
+            inp = DropFolderWatcher(cfg.pop("path"), writer.import_file, **cfg)
         else:
             t = cfg.pop("tls", None)
             tls = TlsConfig(t["ca"], t["cert"], t["key"]) if t else None

@@ -1,9 +1,9 @@
 """The live picture in the window: feeds (TAK/CoT, drop folder, JSON-lines capture),
 the single live writer, alert rules, chat with field units and markers for the field.
 
-The network inputs (UDP, TCP, TAK), their parsers and their writer run in a process of
-their own (desktop.live.ingest), which tells this process's writer what it committed; the
-drop folder, JSON-lines captures and the commander's own items go through that writer
+The inputs (UDP, TCP, TAK, the drop folder, JSON-lines captures), their parsers and their
+writer run in a process of their own (desktop.live.ingest), which tells this process's
+writer what it committed; the commander's own items and the tasks go through that writer
 here. This module only starts and stops them, carries their commits and alerts to the GUI
 thread with queued signals, and shows their state.
 """
@@ -105,7 +105,7 @@ class LiveController(QObject):
         return self.inputs[key]
 
     write_in_process = True  # False: the writer's statements on its thread here (the earlier design)
-    # The network inputs, their parsers and their writer in a process of their own (False:
+    # The inputs, their parsers and their writer in a process of their own (False:
     # their threads in this process, the earlier design and the benchmark's peer).
     ingest_in_process = True
 
@@ -149,11 +149,11 @@ class LiveController(QObject):
                                                        parsers=self._parsers()))
 
     def start_folder(self, folder: str):
-        return self._add("folder", {"path": folder},
+        return self._net("folder", {"path": folder},
                          lambda: DropFolderWatcher(folder, self.ensure_writer().import_file))
 
     def start_jsonl(self, path: str):
-        return self._add("jsonl", {"path": path}, lambda: JsonlTailer(path, self.ensure_writer()))
+        return self._net("jsonl", {"path": path}, lambda: JsonlTailer(path, self.ensure_writer()))
 
     def resume(self, configs: dict[str, dict]) -> None:
         """Start inputs as another controller ran them (the window rebuilt in another language)."""

@@ -19,6 +19,7 @@ from desktop.cache.generation import compact_due
 from desktop.cache.writer import keeps_raw, write_records
 from desktop.importers import pipeline
 from desktop.importers.base import BadRecord, ImportContext, ImportFailed, ImportOptions, Skip
+from desktop.importers.jsonfile import OneProcess
 from desktop.core import purposes
 from desktop.core.model import ImportStats
 
@@ -119,7 +120,10 @@ def import_file(
         parallel = pipeline.worthwhile(p)
     reader = None
     if parallel:
-        reader = pipeline.Reader(FORMAT_MODULES[fmt], p, ctx, keeps_raw(cache.conn, ctx.options.keep_raw))
+        module, keep = FORMAT_MODULES[fmt], keeps_raw(cache.conn, ctx.options.keep_raw)
+        readers = pipeline.readers_for(module, p)
+        reader = (pipeline.PieceReader(module, p, ctx, keep, readers) if readers > 1
+                  else pipeline.Reader(module, p, ctx, keep))
         records = iter(reader)
     else:
         records = _module(fmt).read(p, ctx)
@@ -135,6 +139,11 @@ def import_file(
             after_batch=_geoparser(ctx) if ctx.options.geoparse else None,
             expected_items=size // 1000,  # a guess (a post is 1-5 kB): only decides deferring indexes
         )
+    except OneProcess:  # a piece held a line that is not UTF-8: the file is judged whole, in one reader
+        reader.close()
+        reader = None
+        return import_file(cache, p, fmt=fmt, options=options, progress=progress, should_cancel=should_cancel,
+                           operator=operator, purpose=purpose, case_ref=case_ref, parallel=False)
     finally:
         if reader is not None:
             reader.close()

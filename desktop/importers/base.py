@@ -69,6 +69,9 @@ class ImportContext:
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
     _tz_announced: bool = False
+    # A jsonfile.Piece: only that byte range of a JSON-lines file is read (pipeline's
+    # reading processes); what a format reports once goes into its ``tally``.
+    piece: object = None
 
     def skip(self, where: str, reason: str) -> None:
         self.skipped += 1

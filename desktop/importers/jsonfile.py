@@ -9,10 +9,11 @@ its original JSON text.
 
 from __future__ import annotations
 
+import io
 import json
 import operator
 import re
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
@@ -54,8 +55,73 @@ def reason(exc: BaseException) -> str:
     return f"unexpected structure ({type(exc).__name__}: {exc})"
 
 
+class OneProcess(Exception):
+    """A piece of a JSON-lines file read in parallel holds a line that is not UTF-8: whether
+    the file is refused depends on the lines before it, so the file is read again whole
+    in one process (``desktop.importers.pipeline``)."""
+
+
+@dataclass
+class Piece:
+    """A byte range of a JSON-lines file starting at a line, read on its own (in one of
+    several reading processes): ``first_line`` numbers its first line as in the whole
+    file. Reading it fills ``decoded`` and ``first_bad`` (the whole-file checks are made
+    once every piece is in) and ``tally`` (what the format reports once, merged)."""
+
+    start: int
+    end: int
+    first_line: int = 1
+    decoded: int = 0
+    first_bad: str | None = None
+    tally: object = None
+    seen: set | None = None  # nested posts already read by this reader (its earlier pieces too)
+
+
+def pieces(path: Path, size: int) -> list[tuple[int, int]]:
+    """Byte ranges of about ``size`` bytes, each starting at a line."""
+    out = []
+    total = path.stat().st_size
+    with open(path, "rb") as fh:
+        start = 0
+        while start < total:
+            fh.seek(min(total, start + size))
+            if start + size < total:
+                fh.readline()  # to the end of the line the cut fell in
+            end = min(total, fh.tell()) if start + size < total else total
+            out.append((start, end))
+            start = end
+    return out
+
+
+def is_json_lines(path: Path) -> bool:
+    """Whether ``path`` is JSON lines (its first line a whole JSON object), which can be read in pieces."""
+    try:
+        if _first_char(path) != "{":
+            return False
+        with open(path, "rb") as fh:
+            for n, line in enumerate(fh, 1):
+                line = line.removeprefix(_BOM) if n == 1 else line
+                if line.strip():
+                    json.loads(line.decode("utf-8"))
+                    return True
+    except (ImportFailed, ValueError, RecursionError, OSError):
+        return False
+    return False
+
+
 def records(path: Path, ctx: ImportContext) -> Iterator[Record3]:
-    """Each record of a JSON array, a JSON-lines file or a single JSON document."""
+    """Each record of a JSON array, a JSON-lines file or a single JSON document (or of
+    the JSON-lines ``ctx.piece`` only, when set)."""
+    piece = ctx.piece
+    if piece is not None:
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(piece.start)
+                data = fh.read(piece.end - piece.start)
+        except OSError as exc:
+            raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
+        yield from json_lines(path, io.BytesIO(data), ctx, piece=piece)
+        return
     ch = _first_char(path)
     if ch == "[":
         text = decode_utf8(path, read_bytes(path))
@@ -143,17 +209,20 @@ def _lines_or_document(path: Path, ctx: ImportContext) -> Iterator[Record3]:
         raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
 
 
-def json_lines(path: Path, fh: BinaryIO, ctx: ImportContext, doc_error: str | None = None) -> Iterator[Record3]:
+def json_lines(path: Path, fh: BinaryIO, ctx: ImportContext, doc_error: str | None = None, *,
+               piece: Piece | None = None) -> Iterator[Record3]:
     """Records of a JSON-lines stream as ("line N", value, raw); blank keep-alive lines are passed over.
 
     A line that does not parse is skipped with its reason; a cut-off last line is called
     truncated. If no line parses at all, or most lines are not UTF-8, the file is refused.
+    Reading a ``piece``, the counts go into it instead (the file is judged once all its
+    pieces are read) and a line that is not UTF-8 raises :class:`OneProcess`.
     """
     decoded = 0
     first_bad = None
     not_utf8 = 0
     first_not_utf8 = ""
-    for n, line in enumerate(fh, 1):
+    for n, line in enumerate(fh, piece.first_line if piece is not None else 1):
         if n == 1:
             line = line.removeprefix(_BOM)
         s = line.strip()
@@ -166,6 +235,8 @@ def json_lines(path: Path, fh: BinaryIO, ctx: ImportContext, doc_error: str | No
             if cut:  # a capture cut inside a multi-byte character
                 ctx.skip(f"line {n}", _TRUNCATED)
                 break
+            if piece is not None:
+                raise OneProcess(f"line {n} is not UTF-8") from None
             # A capture resumed after a dropped connection can hold one record cut inside a
             # character; a file in another encoding fails on line after line.
             not_utf8 += 1
@@ -184,6 +255,9 @@ def json_lines(path: Path, fh: BinaryIO, ctx: ImportContext, doc_error: str | No
             continue
         decoded += 1
         yield f"line {n}", value, text
+    if piece is not None:
+        piece.decoded, piece.first_bad = decoded, first_bad
+        return
     if not_utf8 and not_utf8 >= decoded:
         raise ImportFailed(path, f"not UTF-8 text ({first_not_utf8})")
     if not decoded and first_bad:

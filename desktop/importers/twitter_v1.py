@@ -53,7 +53,9 @@ def sniff(head: bytes, path: Path) -> int:
 def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
     """Posts, deletes and scrub_geo records from a v1.1 file, in file order."""
     stream = _StreamTally()
-    seen: set[str] = set()  # nested originals already read: a retweet storm repeats one post
+    # Nested originals already read: a retweet storm repeats one post (a reader of pieces
+    # keeps one set over all its pieces).
+    seen: set[str] = ctx.piece.seen if ctx.piece is not None and ctx.piece.seen is not None else set()
     for where, obj, raw in jsonfile.records(path, ctx):
         if obj.__class__ is dict and ("id_str" in obj or "created_at" in obj) and not (
                 "retweeted_status" in obj or "quoted_status" in obj):
@@ -66,7 +68,10 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
                 yield jsonfile.clean_surrogates(item)
             continue
         yield from record_items(obj, raw, where, ctx, seen=seen, stream=stream)
-    stream.report(ctx)
+    if ctx.piece is not None:
+        ctx.piece.tally = stream  # merged with the other pieces' and reported once
+    else:
+        stream.report(ctx)
 
 
 def record_items(obj: Any, raw: str | None, where: str, ctx: ImportContext, *, seen: set[str] | None = None,

@@ -45,7 +45,10 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
     tally = _Tally()
     for where, obj, raw in jsonfile.records(path, ctx):
         yield from record_items(obj, raw, where, ctx, tally)
-    tally.report(ctx)
+    if ctx.piece is not None:
+        ctx.piece.tally = tally  # merged with the other pieces' and reported once
+    else:
+        tally.report(ctx)
 
 
 def record_items(obj: Any, raw: str, where: str, ctx: ImportContext, tally: "_Tally | None" = None) -> Iterator[Item]:

@@ -46,6 +46,39 @@ def capture(path: Path, n: int, *, deletes_every: int = 0, bad_every: int = 0) -
     return path
 
 
+@pytest.fixture(params=[1, 2], ids=["one-reader", "pieces"], autouse=True)
+def readers(request, monkeypatch):
+    """Every test with one reading process and with two reading small pieces (many of them)."""
+    monkeypatch.setattr(pipeline, "READERS", request.param)
+    monkeypatch.setattr(pipeline, "PIECE_BYTES", 256 * 1024)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    return request.param
+
+
+class Spy:
+    """The reading side's objects made during a test (either design)."""
+
+    def __init__(self, monkeypatch):
+        self.made: list = []
+        for cls in (pipeline.Reader, pipeline.PieceReader):
+            orig = cls.__init__
+
+            def init(obj, *a, _orig=orig, **kw):
+                _orig(obj, *a, **kw)
+                self.made.append(obj)
+
+            monkeypatch.setattr(cls, "__init__", init)
+
+    def pids(self) -> list[int]:
+        r = self.made[0]
+        return r.pids if isinstance(r, pipeline.PieceReader) else [r.pid]
+
+    def alive(self) -> bool:
+        r = self.made[0]
+        procs = r._procs if isinstance(r, pipeline.PieceReader) else [r._proc]
+        return any(p.is_alive() for p in procs)
+
+
 def rows(cache: Cache) -> list[tuple]:
     out = []
     for r in cache.conn.execute(f"SELECT {COLUMNS} FROM items ORDER BY id"):
@@ -77,9 +110,10 @@ def run(tmp_path: Path, name: str, f: Path, parallel: bool, **kw):
 
 
 @pytest.mark.parametrize("defer", [False, True])
-def test_worker_read_gives_the_same_cache(tmp_path, monkeypatch, defer):
+def test_worker_read_gives_the_same_cache(tmp_path, monkeypatch, defer, readers):
     from desktop.cache import writer
 
+    spy = Spy(monkeypatch)
     if defer:  # the items indexes dropped during the insert and made again after it
         monkeypatch.setattr(writer, "DEFER_INDEXES_AT", 1)
     f = capture(tmp_path / "c.jsonl", 12_000, deletes_every=997, bad_every=1501)
@@ -87,17 +121,26 @@ def test_worker_read_gives_the_same_cache(tmp_path, monkeypatch, defer):
     b, rb, seen_b = run(tmp_path, "parallel", f, True)
     try:
         assert ra.stats.accepted > 10_000 and ra.stats.deleted > 0 and ra.stats.skipped > 0
-        assert (ra.stats.accepted, ra.stats.duplicates, ra.stats.skipped, ra.stats.deleted, ra.stats.notes) == \
-               (rb.stats.accepted, rb.stats.duplicates, rb.stats.skipped, rb.stats.deleted, rb.stats.notes)
+        made = spy.made[0]
+        assert isinstance(made, pipeline.PieceReader) == (readers > 1)
+        if readers > 1:
+            assert len(made.ranges) > 20 and len(made.pids) == 2
+        assert (ra.stats.accepted, ra.stats.skipped, ra.stats.deleted, ra.stats.notes) == \
+               (rb.stats.accepted, rb.stats.skipped, rb.stats.deleted, rb.stats.notes)
+        # One reader passes over every nested original it read before; with two, an original
+        # repeated in both readers' pieces is written once and counted once more as a duplicate.
+        assert ra.stats.duplicates == 0
+        assert rb.stats.duplicates == 0 if readers == 1 else rb.stats.duplicates < ra.stats.accepted / 20
         assert [str(s) for s in ra.skips] == [str(s) for s in rb.skips]  # the same line numbers
         assert rows(a) == rows(b) and derived(a) == derived(b)
-        assert seen_a[-1] == seen_b[-1] and len(seen_b) > 2  # progress as the file goes, to the same count
+        # Progress as the file goes, to the same count (and the repeated originals).
+        assert seen_a[-1] + rb.stats.duplicates == seen_b[-1] and len(seen_b) > 2
         a.conn.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
         b.conn.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
         # Importing it again through the worker adds nothing.
         again = import_file(b, f, fmt="x-v1", purpose="public-order", parallel=True,
                             options=ImportOptions(geoparse=False, keep_raw=True))
-        assert again.stats.accepted == 0 and again.stats.duplicates == rb.stats.accepted
+        assert again.stats.accepted == 0 and again.stats.duplicates == rb.stats.accepted + rb.stats.duplicates
     finally:
         a.close()
         b.close()
@@ -126,31 +169,24 @@ def test_a_file_refused_late_leaves_the_cache_unchanged(tmp_path):
         c.close()
 
 
-def test_cancel_stops_the_worker_and_keeps_nothing(tmp_path):
+def test_cancel_stops_the_worker_and_keeps_nothing(tmp_path, monkeypatch):
     f = capture(tmp_path / "c.jsonl", 30_000)
     c = Cache.open(tmp_path / "c.db")
-    readers = []
-    orig = pipeline.Reader.__init__
-
-    def spy(self, *a, **kw):
-        orig(self, *a, **kw)
-        readers.append(self)
-
-    pipeline.Reader.__init__ = spy
+    spy = Spy(monkeypatch)
     try:
         before = _state(c)
         with pytest.raises(Cancelled):
             import_file(c, f, fmt="x-v1", purpose="public-order", parallel=True, should_cancel=lambda: True)
         assert _state(c) == before
-        assert readers and not readers[0]._proc.is_alive()
+        assert spy.made and not spy.alive()
     finally:
-        pipeline.Reader.__init__ = orig
         c.close()
 
 
-def test_a_killed_reader_fails_the_file_cleanly(tmp_path):
+def test_a_killed_reader_fails_the_file_cleanly(tmp_path, monkeypatch):
     f = capture(tmp_path / "c.jsonl", 30_000)
     c = Cache.open(tmp_path / "c.db")
+    spy = Spy(monkeypatch)
     try:
         before = _state(c)
         killed = []
@@ -158,24 +194,10 @@ def test_a_killed_reader_fails_the_file_cleanly(tmp_path):
         def progress(n: int) -> None:
             if not killed:
                 killed.append(n)
-                os.kill(reader_pid(), signal.SIGKILL)
+                os.kill(spy.pids()[-1], signal.SIGKILL)
 
-        readers = []
-        orig = pipeline.Reader.__init__
-
-        def spy(self, *a, **kw):
-            orig(self, *a, **kw)
-            readers.append(self)
-
-        def reader_pid() -> int:
-            return readers[0].pid
-
-        pipeline.Reader.__init__ = spy
-        try:
-            with pytest.raises(ImportFailed, match="the reading process stopped unexpectedly"):
-                import_file(c, f, fmt="x-v1", purpose="public-order", parallel=True, progress=progress)
-        finally:
-            pipeline.Reader.__init__ = orig
+        with pytest.raises(ImportFailed, match="reading process stopped unexpectedly"):
+            import_file(c, f, fmt="x-v1", purpose="public-order", parallel=True, progress=progress)
         assert killed and _state(c) == before
         # The cache is fine for the next import.
         assert import_file(c, f, fmt="x-v1", purpose="public-order", parallel=True).stats.accepted > 20_000
@@ -195,3 +217,33 @@ def test_only_big_files_on_a_free_core_use_a_worker(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 1)
     monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert not pipeline.worthwhile(small)
+
+
+def test_a_line_that_is_not_utf8_in_a_piece_reads_the_file_whole_with_the_same_result(tmp_path):
+    """Whether such a file is refused depends on every line before it: it is read again in one process."""
+    f = capture(tmp_path / "c.jsonl", 3000)
+    with open(f, "ab") as fh:  # a few lines in another encoding, then good ones again: kept, with skips
+        fh.write(("{\"text\": \"caf\xe9\"}\n".encode("latin-1")) * 3)
+    capture(tmp_path / "more.jsonl", 3000)
+    with open(f, "ab") as fh:
+        fh.write((tmp_path / "more.jsonl").read_bytes())
+    a, ra, _ = run(tmp_path, "serial", f, False)
+    b, rb, _ = run(tmp_path, "parallel", f, True)
+    try:
+        assert ra.stats.skipped == rb.stats.skipped >= 3
+        assert [str(s) for s in ra.skips] == [str(s) for s in rb.skips]
+        assert rows(a) == rows(b)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_pieces_start_at_lines_and_cover_the_file(tmp_path):
+    from desktop.importers.jsonfile import pieces
+
+    f = capture(tmp_path / "c.jsonl", 2000)
+    data = f.read_bytes()
+    got = pieces(f, 10_000)
+    assert got[0][0] == 0 and got[-1][1] == len(data) and all(a[1] == b[0] for a, b in zip(got, got[1:]))
+    assert all(data[s - 1:s] == b"\n" for s, _ in got[1:])
+    assert len(got) > 50

@@ -195,3 +195,40 @@ def test_the_ingest_process_ends_with_the_window_process(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_multicast_and_a_json_lines_capture_run_in_the_ingest_process(window_side, tmp_path):
+    """UDP (its receiving process is the ingest process's own child) and a tailed capture."""
+    db, _writer, heard, host = window_side
+    port = _free_port()
+    host.start_input("udp", "udp", {"group": "239.2.3.1", "port": port, "interface": "127.0.0.1",
+                                    "rate": 1e6, "burst": 1e6})
+    capture = tmp_path / "stream.jsonl"
+    capture.write_text("")
+    host.start_input("jsonl", "jsonl", {"path": str(capture)})
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 0)
+    try:
+        def sent_all() -> bool:  # datagrams may be sent before the receiver joined: send until stored
+            for k in range(50):
+                s.sendto(cot(f"M-{k}", t=_t(k)), ("239.2.3.1", port))
+            return _count(db) >= 50
+
+        assert wait_for(sent_all, timeout=30, interval=0.5)
+    finally:
+        s.close()
+    post = {"created_at": "Fri May 01 03:00:00 +0000 2026", "id_str": "1790000000000000001", "id": 1790000000000000001,
+            "text": "광화문 #집회", "user": {"id_str": "7", "screen_name": "seoul_citizen", "name": "시민"},
+            "entities": {"hashtags": [{"text": "집회", "indices": [4, 7]}]}}
+    import json
+
+    with open(capture, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(post, ensure_ascii=False) + "\n")
+    assert wait_for(lambda: _count(db) == 51, timeout=30)
+    with sqlite3.connect(db) as c:
+        formats = {r[0] for r in c.execute("SELECT DISTINCT format FROM batches")}
+        kinds = dict(c.execute("SELECT kind, count(*) FROM items GROUP BY kind").fetchall())
+    assert formats == {f"live:udp://239.2.3.1:{port}", f"live:{host.inputs['jsonl'].label}"}
+    assert kinds == {"field_update": 50, "post": 1}
+    assert wait_for(lambda: len(set(heard.ids)) == 51, timeout=10)

@@ -11,6 +11,8 @@ from collections import Counter
 import pytest
 
 from desktop.cache import Cache
+from desktop.cache.query import matching_ids
+from desktop.core.filters import Filter
 from desktop.cache.writer import write_records
 from desktop.demo import generate, write_demo
 from desktop.demo import generator, scenario, timeline
@@ -239,10 +241,16 @@ def test_slices_drawn_in_a_worker_process_are_the_same(tmp_path, monkeypatch):
         monkeypatch.setattr(generator, "WORKER_AT", at)
         c = Cache.open(tmp_path / f"w{at}.db")
         stats = write_demo(c, seed=5, size=SMALL, geoparse=False)
-        caches.append((stats.accepted, stats.units, _dump(c), c.conn.execute("SELECT * FROM units ORDER BY uid").fetchall()))
+        c.conn.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")  # raises if out of step
+        q = c.conn.execute
+        derived = (q("SELECT tag, item_id, t_ms FROM item_tags ORDER BY 1, 2").fetchall(),
+                   [sorted(matching_ids(c.conn, Filter(text=w))) for w in ("광화문", "집회", "경찰")])
+        caches.append((stats.accepted, stats.units, _dump(c), derived,
+                       c.conn.execute("SELECT * FROM units ORDER BY uid").fetchall()))
         c.close()
-    assert caches[0][0] == SMALL and caches[0][:3] == caches[1][:3]
-    assert [r[:-1] for r in caches[0][3]] == [r[:-1] for r in caches[1][3]]
+    assert caches[0][0] == SMALL and caches[0][:4] == caches[1][:4]  # rows, hashtags, searches
+    assert caches[0][3][0] and all(caches[0][3][1])  # there was something to compare
+    assert [r[:-1] for r in caches[0][4]] == [r[:-1] for r in caches[1][4]]
 
 
 def test_leaving_the_worker_early_stops_it():

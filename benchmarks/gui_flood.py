@@ -230,14 +230,18 @@ def run(args) -> int:
     index0 = len(win.worker.worker.data.index)
     drawn: list[tuple[float, int]] = []
     steps: list[float] = []
+    computes: list[float] = []  # the query worker's time for each result drawn
+    step_computes: list[float] = []  # the same, for the results that answered a step
     step_wait: list = []  # [t0, gen before the step] while a step waits for its result
 
     def applied(res) -> None:
         now = time.monotonic()
         data = win.worker.worker.data
         drawn.append((now, len(data.index) - index0 if data is not None else 0))
+        computes.append(res.compute_ms)
         if step_wait and res.gen > step_wait[0][1]:
             steps.append((now - step_wait[0][0]) * 1000)
+            step_computes.append(res.compute_ms)
             step_wait.clear()
 
     win.resultApplied.connect(applied)
@@ -353,7 +357,10 @@ def run(args) -> int:
           + (f"; {never} commits never drawn" if never else ""))
     if args.step_every > 0:
         print(f"slider step during the flood (to the next result drawn): p50 {_pct(steps, .5):.0f} ms, "
-              f"p95 {_pct(steps, .95):.0f} ms, max {max(steps, default=float('nan')):.0f} ms over {len(steps)} steps")
+              f"p95 {_pct(steps, .95):.0f} ms, max {max(steps, default=float('nan')):.0f} ms over {len(steps)} steps; "
+              f"of which the query worker's compute p50 {_pct(step_computes, .5):.0f} ms, p95 "
+              f"{_pct(step_computes, .95):.0f} ms (every result: p50 {_pct(computes, .5):.0f}, p95 "
+              f"{_pct(computes, .95):.0f} ms)")
     print("input:", "; ".join(st.line() for st in statuses))
     print(f"load average {' / '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     if cpu0 is not None and cpu1 is not None:

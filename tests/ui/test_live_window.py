@@ -411,3 +411,44 @@ def test_page_checks_highlight_messages(qtbot, live_window):
     assert _near(qtbot, win, 37.57, 126.98)
     win.bridge.send({"type": "highlightUnit", "uid": None})
     qtbot.waitUntil(lambda: run_js(qtbot, win.map, _RING) == 0, timeout=5000)
+
+
+def test_the_feeds_process_killed_comes_back_and_keeps_what_it_stored(qtbot, live_window):
+    """The inputs run in the ingest process; killing it loses nothing committed, the same
+    TCP port listens again and what arrives then reaches the map."""
+    import os
+    import signal
+
+    win = live_window
+    win.set_live(True)
+    port = _free_port()
+    live = win.live.live
+    live.start_tcp_server("127.0.0.1", port)
+    assert live.ingest is not None and live.ingest.pid() not in (None, os.getpid())
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(_event("ANDROID-R1", "기동1", 37.5712, 126.9768, "세종대로 #집회"))
+        qtbot.waitUntil(lambda: win.feed_model.rowCount() >= 1 and live.writer.stats().accepted == 1, timeout=20000)
+    victim = live.ingest.pid()
+    os.kill(victim, signal.SIGKILL)
+    qtbot.waitUntil(lambda: live.ingest.restarts == 1 and live.ingest.pid() != victim, timeout=60000)
+
+    def connect():
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=1)
+        except OSError:
+            return None
+
+    conn = None
+    for _ in range(100):
+        conn = connect()
+        if conn is not None:
+            break
+        qtbot.wait(200)
+    assert conn is not None
+    with conn:
+        conn.sendall(_event("ANDROID-R2", "기동2", 37.5702, 126.9770, "시청 앞 #집회"))
+        qtbot.waitUntil(lambda: live.writer.stats().accepted == 2, timeout=20000)
+    with Cache.open_readonly(win.db_path) as c:
+        uids = sorted(r[0] for r in c.conn.execute("SELECT unit_uid FROM items WHERE kind = 'field_update'"))
+    assert uids == ["ANDROID-R1", "ANDROID-R2"]
+    qtbot.waitUntil(lambda: "ANDROID-R2" in {u["uid"] for u in (win.last_result.units or [])}, timeout=20000)

@@ -298,6 +298,17 @@ def _cleaned(value: Any) -> Any:
     return value
 
 
+# A JSON escape of a surrogate (\uD800-\uDFFF, any case): the only way a decoded string can
+# hold one (the file's text is UTF-8, which has none).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def may_hold_surrogates(raw: str | None) -> bool:
+    """Whether a record decoded from JSON text ``raw`` can hold a surrogate: only if the text
+    escapes one (False lets :func:`clean_surrogates` be passed over; None: cannot tell)."""
+    return raw is None or ("\\u" in raw and _SURROGATE_ESCAPE.search(raw) is not None)
+
+
 def clean_surrogates(item: Item) -> Item:
     """Replace lone surrogates with U+FFFD so SQLite can store the item.
 

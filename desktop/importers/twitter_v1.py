@@ -65,7 +65,7 @@ def read(path: Path, ctx: ImportContext) -> Iterator[Record]:
             except jsonfile.RECORD_ERRORS as exc:
                 ctx.skip(where, jsonfile.reason(exc))
             else:
-                yield jsonfile.clean_surrogates(item)
+                yield jsonfile.clean_surrogates(item) if jsonfile.may_hold_surrogates(raw) else item
             continue
         yield from record_items(obj, raw, where, ctx, seen=seen, stream=stream)
     if ctx.piece is not None:

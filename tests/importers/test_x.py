@@ -451,3 +451,11 @@ def test_read_is_a_generator(tmp_path):
     assert iter(gen) is gen
     first = next(gen)
     assert first.__class__.__name__ == "DeleteItem" and first.source_id == G
+
+
+def test_only_a_record_whose_json_escapes_a_surrogate_is_walked_for_one():
+    from desktop.importers.jsonfile import may_hold_surrogates
+
+    assert may_hold_surrogates('{"t": "\\ud83d\\ude00"}') and may_hold_surrogates('{"t": "\\uDC00"}')
+    assert may_hold_surrogates(None)  # no text to look at: check the fields
+    assert not may_hold_surrogates('{"t": "\\u5149 광화문"}') and not may_hold_surrogates('{"t": "plain"}')

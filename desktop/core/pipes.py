@@ -95,3 +95,24 @@ class BufferedSender:
             self._conn.close()
         except OSError:
             pass
+
+
+def exit_with_parent() -> None:
+    """In a spawned worker: end this process when the process that started it ends, however
+    it ends (a worker blocked on a queue whose writing end it holds itself, as a process
+    pool's workers do, would otherwise outlive a parent that was killed). A daemon thread
+    waits on the parent's sentinel; call it once, first thing in the worker."""
+    import multiprocessing as mp
+    import os
+    from multiprocessing.connection import wait
+
+    parent = mp.parent_process()
+    if parent is None or getattr(exit_with_parent, "_watching", False):
+        return
+    exit_with_parent._watching = True
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="sitmap-parent-watch", daemon=True).start()

@@ -29,6 +29,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
+from desktop.core.pipes import exit_with_parent
+
 log = logging.getLogger(__name__)
 
 UDP, STREAM = "udp", "stream"
@@ -105,7 +107,9 @@ class ParsePool:
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=self._ctx)
+                # A worker ends with the process that started it: a killed ingest process
+                # must not leave its parsers behind (they hold their queue's writing end).
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=exit_with_parent)
             return self._pool
 
     def start(self) -> "ParsePool":

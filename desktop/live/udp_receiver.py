@@ -22,7 +22,7 @@ import socket
 import sys
 import time
 
-from desktop.core.pipes import BufferedSender, ChildPipe
+from desktop.core.pipes import BufferedSender, ChildPipe, exit_with_parent
 
 BATCH = 512
 BATCH_BYTES = 1 << 20
@@ -58,6 +58,7 @@ def run(sock: socket.socket, out, stop, counts) -> None:
     ``(payload, sender ip)``. ``counts``: [0] datagrams received, [1] those dropped because
     the queue held ``QUEUE_BYTES``, [2] bytes handed over (written here), [3] bytes taken
     (written by the parsing side); ``stop`` (an event) ends it."""
+    exit_with_parent()  # a killed input's owner leaves no receiver behind
     recv = sock.recvfrom
     out = BufferedSender(out)
     pending: list[tuple[bytes, str]] = []

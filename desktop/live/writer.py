@@ -34,6 +34,7 @@ from desktop.audit import AuditLog
 from desktop.cache import Cache, CacheError
 from desktop.cache.writer import write_records
 from desktop.core import purposes
+from desktop.core.pipes import exit_with_parent
 from desktop.core.model import DeleteItem, DeleteUnit, Item, Record, ScrubGeo, Unit
 
 log = logging.getLogger(__name__)
@@ -461,7 +462,7 @@ class LiveWriter:
 
     # --- the writer process ------------------------------------------------------------------
     def _new_process(self) -> ProcessPoolExecutor:
-        proc = ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"))
+        proc = ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"), initializer=exit_with_parent)
         proc.submit(_proc_open, str(self.db_path), self.geoparse)  # imports and opens meanwhile
         return proc
 

@@ -76,6 +76,15 @@ def window_side(tmp_path):
     writer.stop()
 
 
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    with open(f"/proc/{pid}/stat") as f:  # a zombie waiting for its parent counts as gone
+        return f.read().split(")")[-1].split()[0] == "Z"
+
+
 def _count(db) -> int:
     with sqlite3.connect(db) as c:
         return c.execute("SELECT count(*) FROM items").fetchone()[0]
@@ -124,9 +133,10 @@ def test_killing_the_ingest_process_loses_nothing_committed_and_the_input_comes_
     with socket.create_connection(("127.0.0.1", port)) as c:
         c.sendall(b"".join(cot(f"K-{k}", t=_t(k)) for k in range(300)))
         assert wait_for(lambda: _count(db) == 300, timeout=30)
-    victim = host.pid()
+    victim, parsers = host.pid(), host.child_pids()["parsers"]
     os.kill(victim, signal.SIGKILL)
     assert _count(db) == 300  # everything committed stayed
+    assert wait_for(lambda: all(_gone(p) for p in parsers), timeout=30)  # its parsers ended with it
     # A new ingest process takes the same inputs: the port listens again.
     assert wait_for(lambda: host.pid() not in (None, victim) and host.restarts == 1, timeout=60)
 

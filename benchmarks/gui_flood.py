@@ -232,6 +232,7 @@ def run(args) -> int:
     steps: list[float] = []
     computes: list[float] = []  # the query worker's time for each result drawn
     step_computes: list[float] = []  # the same, for the results that answered a step
+    step_waits: list[float] = []  # how long those requests waited for the query worker
     step_wait: list = []  # [t0, gen before the step] while a step waits for its result
 
     def applied(res) -> None:
@@ -242,6 +243,7 @@ def run(args) -> int:
         if step_wait and res.gen > step_wait[0][1]:
             steps.append((now - step_wait[0][0]) * 1000)
             step_computes.append(res.compute_ms)
+            step_waits.append(res.waited_ms)
             step_wait.clear()
 
     win.resultApplied.connect(applied)
@@ -358,7 +360,8 @@ def run(args) -> int:
     if args.step_every > 0:
         print(f"slider step during the flood (to the next result drawn): p50 {_pct(steps, .5):.0f} ms, "
               f"p95 {_pct(steps, .95):.0f} ms, max {max(steps, default=float('nan')):.0f} ms over {len(steps)} steps; "
-              f"of which the query worker's compute p50 {_pct(step_computes, .5):.0f} ms, p95 "
+              f"of which waiting for the query worker p50 {_pct(step_waits, .5):.0f} ms, p95 "
+              f"{_pct(step_waits, .95):.0f} ms, its compute p50 {_pct(step_computes, .5):.0f} ms, p95 "
               f"{_pct(step_computes, .95):.0f} ms (every result: p50 {_pct(computes, .5):.0f}, p95 "
               f"{_pct(computes, .95):.0f} ms)")
     print("input:", "; ".join(st.line() for st in statuses))

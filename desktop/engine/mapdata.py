@@ -81,6 +81,7 @@ class Result:
     # the window only hands it on, and only when it differs from the last one sent.
     units_json: str = ""
     compute_ms: float = 0.0
+    waited_ms: float = 0.0  # from the request's submission to the start of its computation
 
 
 @dataclass

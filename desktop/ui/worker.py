@@ -209,12 +209,14 @@ class QueryWorker(QObject):
         """Thread-safe; replaces any request not yet started."""
         with self._lock:
             self._pending = req
+            self._submitted = time.perf_counter()
         self._wake.emit()
 
     @Slot()
     def _process(self) -> None:
         with self._lock:
             req, self._pending = self._pending, None
+            submitted = getattr(self, "_submitted", None)
         if req is None or self.data is None:
             if req is not None:
                 with self._lock:
@@ -228,6 +230,7 @@ class QueryWorker(QObject):
             self.failed.emit(f"query failed: {exc}")
             return
         res.compute_ms = (time.perf_counter() - t0) * 1000
+        res.waited_ms = (t0 - submitted) * 1000 if submitted is not None else 0.0
         self.resultReady.emit(res)
 
     def close(self) -> None:

@@ -310,6 +310,18 @@ def withdrawn(conn: sqlite3.Connection, batch_id: int, wrote_tombstones: bool = 
     return list(found.items())
 
 
+def derive_rows(conn: sqlite3.Connection, batch_id: int, after_id: int, upto_id: int) -> None:
+    """:func:`derive_batch` for the batch's rows with ``after_id < id <= upto_id`` only (a
+    rowid range: no index needed), so a bulk write can derive a part while it waits."""
+    conn.execute(
+        "INSERT OR IGNORE INTO item_tags (tag, item_id, t_ms) SELECT j.value, i.id, i.t_ms "
+        "FROM items i, json_each(i.hashtags) j WHERE i.id > ? AND i.id <= ? AND i.batch_id = ? "
+        "AND i.hashtags != '[]'", (after_id, upto_id, batch_id))
+    conn.execute(
+        "INSERT INTO items_fts (rowid, text, author) SELECT id, text, coalesce(author, '') FROM items "
+        "WHERE id > ? AND id <= ? AND batch_id = ?", (after_id, upto_id, batch_id))
+
+
 def derive_batch(conn: sqlite3.Connection, batch_id: int) -> None:
     """Fill hashtag rows and the full-text index for a batch's new rows."""
     conn.execute(

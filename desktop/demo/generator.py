@@ -23,7 +23,7 @@ from itertools import chain
 from typing import Callable, Iterator
 
 from desktop.cache.db import Cache, explain
-from desktop.cache.writer import ITEM_COLUMNS, _upsert_unit, bump_generation, derive_batch
+from desktop.cache.writer import ITEM_COLUMNS, _upsert_unit, bump_generation, derive_batch, derive_rows
 from desktop.demo import scenario as scn
 from desktop.importers.pipeline import a_core_is_free
 from desktop.demo.timeline import (CHUNK, NULLABLE_TEXT, ROW_COLUMNS, SNOWFLAKE_EPOCH_MS, Chunk, chunks,
@@ -38,6 +38,7 @@ ROWS_PER_INSERT = 100
 # a core is free (drawing is about a seventh of the work; the rows come over at about half
 # its cost; on busy cores the worker only adds that hand-over).
 WORKER_AT = 300_000
+DERIVE_WHILE_DRAWING = True  # False: hashtag rows and full text once at the end (the earlier design)
 
 
 def generate(seed: int = 7, size: int | None = None) -> Iterator[Item | Unit]:
@@ -262,7 +263,13 @@ def write_demo(
             k = _rows_per_insert(conn)
             one, many = insert_sql(batch_id), insert_sql(batch_id, k)
             latest: dict[str, tuple] = {}
-            source = chunks_in_worker(seed, n) if n >= WORKER_AT and a_core_is_free() else chunks(seed, n, sc)
+            drawn_in_worker = n >= WORKER_AT and a_core_is_free()
+            source = chunks_in_worker(seed, n) if drawn_in_worker else chunks(seed, n, sc)
+            # With the rows drawn in a worker this process would wait for each slice: it
+            # derives the hashtag rows and full-text entries of the slice before instead
+            # (drawn in one process, deriving once at the end is faster).
+            in_worker = drawn_in_worker and DERIVE_WHILE_DRAWING
+            derived_upto = conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
             while True:
                 t0 = time.perf_counter()
                 chunk = next(source, None)
@@ -272,6 +279,12 @@ def write_demo(
                     break
                 stats.accepted += _insert(conn, chunk.rows, one, many, k)
                 stats.insert_s += time.perf_counter() - t1
+                if in_worker:
+                    t2 = time.perf_counter()
+                    upto = conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
+                    derive_rows(conn, batch_id, derived_upto, upto)
+                    derived_upto = upto
+                    stats.derive_s += time.perf_counter() - t2
                 stats.items += len(chunk.rows)
                 stats.units += chunk.reports
                 latest.update(chunk.latest)
@@ -281,7 +294,10 @@ def write_demo(
             for ddl in deferred:
                 conn.execute(ddl)
             t1 = time.perf_counter()
-            derive_batch(conn, batch_id)
+            if in_worker:
+                derive_rows(conn, batch_id, derived_upto, 2**62)
+            else:
+                derive_batch(conn, batch_id)
             _apply_withdrawals(conn, batch_id, stats)
             if geoparse and stats.accepted:
                 _place_posts(conn, batch_id, stats)
@@ -291,7 +307,8 @@ def write_demo(
                 if uid in latest:
                     _upsert_unit(conn, make_unit(uid, info, *latest[uid]), batch_id)
             t3 = time.perf_counter()
-            stats.index_s, stats.derive_s, stats.units_s = t1 - t0, t2 - t1, t3 - t2
+            stats.index_s, stats.units_s = t1 - t0, t3 - t2
+            stats.derive_s += t2 - t1
             stats.duplicates = stats.items - stats.accepted - stats.deleted
             bump_generation(conn)  # withdrawals above only touched this batch's own rows
             conn.execute(

@@ -136,7 +136,8 @@ class IngestProcess:
         self.db_path = str(db_path)
         self.relay = relay
         self.options = {"operator": operator, "purpose": purpose, "case_ref": case_ref, "keep_raw": keep_raw,
-                        "geoparse": geoparse, "parse_workers": parse_workers, "writer_process": writer_process, "nice": nice}
+                        "geoparse": geoparse, "parse_workers": parse_workers, "writer_process": writer_process,
+                        "nice": nice}
         self.inputs: dict[str, RemoteInput] = {}
         self.configs: dict[str, tuple[str, dict]] = {}
         self.counts = WriterCounts()
@@ -225,7 +226,7 @@ class IngestProcess:
 
     # --- inputs ----------------------------------------------------------------------------
     def start_input(self, key: str, kind: str, config: dict) -> RemoteInput:
-        """Start input ``key`` (``kind`` udp, tcp or tak) in the process, as ``config`` says;
+        """Start input ``key`` (``kind``: one of :data:`KINDS`) in the process, as ``config`` says;
         raises IngestError with the input's own message when it cannot start (a port in use)."""
         if kind not in KINDS:
             raise ValueError(f"not an ingest input: {kind}")

@@ -416,7 +416,17 @@ def _main(db_path: str, options: dict, commands, events) -> None:
         error = None
         writer.add_listener(relay.on_ids)
         writer.add_record_listener(relay.on_records)
-        pool.start()
+
+        def warm() -> None:  # the parsers start, and the inputs' code loads, after the window has its answer
+            try:
+                pool.start()
+                import desktop.live.cot_net  # noqa: F401
+                import desktop.live.files  # noqa: F401
+                import desktop.live.tak_client  # noqa: F401
+            except Exception:  # a parser that cannot start is started again by its first batch
+                log.exception("the parsers did not start")
+
+        threading.Thread(target=warm, name="sitmap-ingest-warm", daemon=True).start()
 
     def statuses() -> None:
         while not stop.wait(STATUS_EVERY_S):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -49,6 +50,7 @@ class LiveController(QObject):
         self.uid = uid or f"SITMAP-{uuid.uuid4().hex[:8].upper()}"
         self.writer: LiveWriter | None = None
         self.ingest: IngestProcess | None = None
+        self._ingest_lock = threading.Lock()
         self.engine: AlertEngine | None = None
         self.inputs: dict[str, object] = {}
         self.configs: dict[str, dict] = {}  # how each running input was started (the Feeds dialog shows it)
@@ -111,14 +113,34 @@ class LiveController(QObject):
 
     def _ingest(self) -> IngestProcess:
         writer = self.ensure_writer()
-        if self.ingest is None:
-            operator, purpose, case_ref = self.who()
-            ingest = IngestProcess(self.db_path, writer.relay, operator=operator, purpose=purpose,
-                                   case_ref=case_ref, keep_raw=writer.keep_raw, geoparse=writer.geoparse)
-            ingest.start()
-            writer.external = lambda: (ingest.counts.queued, ingest.counts.dropped)
-            self.ingest = ingest
-        return self.ingest
+        with self._ingest_lock:  # the GUI thread, or prepare()'s thread
+            if self.ingest is None:
+                operator, purpose, case_ref = self.who()
+                ingest = IngestProcess(self.db_path, writer.relay, operator=operator, purpose=purpose,
+                                       case_ref=case_ref, keep_raw=writer.keep_raw, geoparse=writer.geoparse)
+                ingest.start()
+                writer.external = lambda: (ingest.counts.queued, ingest.counts.dropped)
+                self.ingest = ingest
+            return self.ingest
+
+    def prepare(self) -> None:
+        """Start the feeds' process on a thread (it takes a second or two), so the first
+        input the commander starts does not wait for it on the window's thread."""
+        if not self.ingest_in_process or self.ingest is not None:
+            return
+        try:
+            self.ensure_writer()  # here, on the GUI thread: it starts the status timer
+        except Exception as exc:  # no purpose, a cache that cannot be written: the dialog says so on OK
+            log.info("live feeds not prepared: %s", exc)
+            return
+
+        def start() -> None:
+            try:
+                self._ingest()
+            except Exception as exc:  # said again, to the commander, when an input is started
+                log.warning("the feeds' process did not start: %s", exc)
+
+        threading.Thread(target=start, name="sitmap-ingest-start", daemon=True).start()
 
     def _net(self, key: str, config: dict, make):
         """Input ``key`` in the ingest process, or made by ``make`` here (the earlier design)."""
@@ -181,9 +203,10 @@ class LiveController(QObject):
         for key in list(self.inputs):
             self.stop_input(key)
         self._status_timer.stop()
-        if self.ingest is not None:
-            self.ingest.stop()
-            self.ingest = None
+        with self._ingest_lock:  # a start prepare() began finishes first, then ends here
+            ingest, self.ingest = self.ingest, None
+        if ingest is not None:
+            ingest.stop()
         if self.engine is not None:
             self.engine.close()
             self.engine = None

@@ -91,8 +91,12 @@ def test_feeds_dialog_shows_what_runs_and_ok_keeps_it_running(qtbot, recent_wind
     live = win.live.live
     capture = tmp_path / "stream.jsonl"
     capture.write_text("", encoding="utf-8")
+    assert live.ingest is None  # nothing live runs until the commander asks
     dlg = win.panel("live").open_feeds()
     qtbot.addWidget(dlg)
+    # The feeds' process starts while the dialog is open, not on the window's thread at OK.
+    qtbot.waitUntil(lambda: live.ingest is not None and live.ingest.pid() is not None, timeout=60000)
+    assert not live.inputs
     dlg.jsonl.setChecked(True)
     dlg.jsonl_path.setText(str(capture))
     dlg.apply()

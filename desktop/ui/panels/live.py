@@ -69,6 +69,7 @@ class LivePanel(Panel):
             if refused is not None:
                 self.refused = refused
                 return refused
+        self.live.prepare()  # the feeds' process starts while the commander fills in the dialog
         dlg = FeedsDialog(self.live, self.ctx.window)
         dlg.open()
         return dlg

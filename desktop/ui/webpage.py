@@ -66,7 +66,7 @@ class _TileFetch(QRunnable):
         except Exception:  # a tile that cannot be fetched is a missing tile, never a crash
             log.exception("online tile %s failed", self.zxy)
             found = None
-        self.handler.tileReady.emit(self.key, found)
+        _tell(self.handler, "tileReady", self.key, found)
 
 
 class _AssetBuild(QRunnable):
@@ -83,7 +83,16 @@ class _AssetBuild(QRunnable):
         except Exception:  # never a crash: the page is told the asset is missing
             log.exception("asset %s failed", self.path)
             found = None
-        self.handler.assetReady.emit(self.key, found)
+        _tell(self.handler, "assetReady", self.key, found)
+
+
+def _tell(handler: "SchemeHandler", signal: str, key: int, found) -> None:
+    """Hand a result built on the pool back to the handler; a page closed meanwhile (its
+    handler deleted) has no one left to tell, which is not an error."""
+    try:
+        getattr(handler, signal).emit(key, found)
+    except RuntimeError:  # "Signal source has been deleted": the window went first
+        log.debug("%s for request %d after its page closed", signal, key)
 
 
 class SchemeHandler(QWebEngineUrlSchemeHandler):

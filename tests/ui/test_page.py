@@ -146,3 +146,20 @@ def test_frames_after_drew_are_said_only_when_asked(qtbot, map_view):
     run_js(qtbot, map_view, "sitmap.bridge.frameDone(-1); sitmap.bridge.frameDone(1e300); 1")
     qtbot.wait(200)
     assert frames == [6]
+
+
+def test_an_asset_built_after_its_page_closed_is_dropped_quietly(qapp):
+    """A slow asset (the built-in districts) finishing after its window closed: nobody to tell."""
+    import shiboken6
+
+    from desktop.page.assets import AssetStore
+    from desktop.ui.webpage import SchemeHandler, _AssetBuild
+
+    handler = SchemeHandler(AssetStore("<html></html>"))
+    job = _AssetBuild(handler, 7, "/no-such-asset")
+    got = []
+    handler.assetReady.connect(lambda key, found: got.append((key, found)))
+    job.run()  # while the page is there: it is told (a missing asset is None)
+    assert got == [(7, None)]
+    shiboken6.delete(handler)
+    job.run()  # afterwards: no exception reaches Qt's event loop

@@ -248,9 +248,13 @@ def test_two_windows_show_each_others_verified_posts_incidents_and_areas(qtbot, 
             w.session.operator = who
             w.panel("shared_store").connect_to(shared_url)
         for w in wins.values():
-            qtbot.waitUntil(lambda w=w: w.panel("shared_store").label.text() == "Shared store: online", timeout=30000)
+            def online(w=w) -> None:  # on a timeout the message is what the label says
+                text = w.panel("shared_store").label.text()
+                assert text.startswith("Shared store: online"), text
+
+            qtbot.waitUntil(online, timeout=60000)
             qtbot.waitUntil(lambda w=w: w.worker.worker.data is not None and len(w.worker.worker.data.index) == 5,
-                            timeout=30000)
+                            timeout=60000)
         a, b = wins["a"], wins["b"]
 
         # The commander verifies the analyst's post b1 in the review queue.

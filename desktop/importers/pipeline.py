@@ -90,35 +90,43 @@ def worthwhile(path: Path) -> bool:
 
 # --- in the worker --------------------------------------------------------------------------
 
-def _work(module: str, path: str, options: ImportOptions, keep_raw: bool, out) -> None:
+def _parts(records, keep_raw: bool) -> Iterator[list]:
+    """A reader's records as messages of up to :data:`PART`, in file order: each run of
+    Items as one list of their rows (``writer.item_values``), other records as they are."""
     from desktop.cache.writer import item_values
     from desktop.core.model import Item
 
+    part: list = []
+    rows: list = []
+    n = 0
+    for rec in records:
+        if type(rec) is Item:
+            rows.append(item_values(rec, keep_raw))
+        else:
+            if rows:
+                part.append(rows)
+                rows = []
+            part.append(rec)
+        n += 1
+        if n == PART:
+            if rows:
+                part.append(rows)
+                rows = []
+            yield part
+            part, n = [], 0
+    if rows:
+        part.append(rows)
+    if part:
+        yield part
+
+
+def _work(module: str, path: str, options: ImportOptions, keep_raw: bool, out) -> None:
     p = Path(path)
     ctx = ImportContext(path=p, options=options)
     try:
         reader = importlib.import_module(f"desktop.importers.{module}").read(p, ctx)
-        part: list = []
-        rows: list = []
-        n = 0
-        for rec in reader:
-            if type(rec) is Item:
-                rows.append(item_values(rec, keep_raw))
-            else:
-                if rows:
-                    part.append(rows)
-                    rows = []
-                part.append(rec)
-            n += 1
-            if n == PART:
-                if rows:
-                    part.append(rows)
-                    rows = []
-                out.send(("part", part))  # waits while the writing side is busy with the last one
-                part, n = [], 0
-        if rows:
-            part.append(rows)
-        out.send(("part", part))
+        for part in _parts(reader, keep_raw):
+            out.send(("part", part))  # waits while the writing side is busy with the last one
         out.send(("end", ctx.notes, ctx.skipped, [(s.where, s.reason) for s in ctx.skips]))
     except ImportFailed as exc:
         out.send(("failed", exc.path, exc.reason))
@@ -232,8 +240,6 @@ def merge_tallies(a, b):
 
 def _work_pieces(module: str, path: str, options: ImportOptions, keep_raw: bool, ranges: list, me: int,
                  readers: int, out) -> None:
-    from desktop.cache.writer import item_values
-    from desktop.core.model import Item
     from desktop.importers.jsonfile import OneProcess, Piece
 
     p = Path(path)
@@ -273,27 +279,7 @@ def _work_pieces(module: str, path: str, options: ImportOptions, keep_raw: bool,
                     continue
                 piece = Piece(start, end, line, seen=seen)
                 ctx = ImportContext(path=p, options=options, piece=piece)
-                part: list = []
-                rows: list = []
-                n = 0
-                for rec in read(p, ctx):
-                    if type(rec) is Item:
-                        rows.append(item_values(rec, keep_raw))
-                    else:
-                        if rows:
-                            part.append(rows)
-                            rows = []
-                        part.append(rec)
-                    n += 1
-                    if n == PART:
-                        if rows:
-                            part.append(rows)
-                            rows = []
-                        put(("part", part))
-                        part, n = [], 0
-                if rows:
-                    part.append(rows)
-                if part:
+                for part in _parts(read(p, ctx), keep_raw):
                     put(("part", part))
                 put(("piece", i, piece.decoded, piece.first_bad, _light(piece.tally), ctx.notes, ctx.skipped,
                      [(s.where, s.reason) for s in ctx.skips]))

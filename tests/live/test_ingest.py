@@ -192,16 +192,7 @@ def test_the_ingest_process_ends_with_the_window_process(tmp_path):
         assert len(pids) == 2
         proc.kill()
         proc.wait(10)
-
-        def gone(pid: int) -> bool:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return True
-            with open(f"/proc/{pid}/stat") as f:  # a zombie waiting for init counts as gone
-                return f.read().split(")")[-1].split()[0] == "Z"
-
-        assert wait_for(lambda: all(gone(p) for p in pids), timeout=30)
+        assert wait_for(lambda: all(_gone(p) for p in pids), timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -19,6 +19,7 @@ import pytest
 
 from desktop.cache import Cache
 from desktop.core.model import Item, Unit
+from desktop.live.cot_out import chat_event
 from desktop.live.ingest import IngestError, IngestProcess
 from desktop.live.writer import LiveWriter
 from tests.live.helpers import cot, wait_for
@@ -26,15 +27,6 @@ from tests.live.helpers import cot, wait_for
 
 def _t(k: int) -> str:
     return f"2026-05-01T03:{k // 60 % 60:02d}:{k % 60:02d}Z"
-
-
-def _chat(uid: str, text: str) -> bytes:
-    t = "2026-05-01T03:30:00Z"
-    return (f'<event version="2.0" uid="GeoChat.{uid}.All Chat Rooms.m1" type="b-t-f" how="h-g-i-g-o" time="{t}" '
-            f'start="{t}" stale="2026-05-01T04:30:00Z"><point lat="37.57" lon="126.97" hae="0" ce="9" le="9"/>'
-            f'<detail><__chat id="All Chat Rooms" chatroom="All Chat Rooms" senderCallsign="{uid}-cs">'
-            f'<chatgrp uid0="{uid}" id="All Chat Rooms"/></__chat><link uid="{uid}" type="a-f-G-U-C" relation="p-p"/>'
-            f'<remarks source="BAO.F.ATAK.{uid}" time="{t}">{text}</remarks></detail></event>').encode()
 
 
 def _free_port() -> int:
@@ -98,7 +90,8 @@ def test_inputs_run_in_their_own_process_and_the_window_hears_every_commit(windo
     pids = host.child_pids()
     assert len(pids["parsers"]) == 2 and os.getpid() not in pids["parsers"]
     with socket.create_connection(("127.0.0.1", port)) as c:
-        c.sendall(b"".join(cot(f"U-{k % 20}", t=_t(k)) for k in range(400)) + _chat("U-3", "광화문 도착"))
+        chat = chat_event("광화문 도착", sender_uid="U-3", sender_callsign="U-3-cs", lat=37.57, lon=126.97)
+        c.sendall(b"".join(cot(f"U-{k % 20}", t=_t(k)) for k in range(400)) + chat)
         assert wait_for(lambda: _count(db) == 401 and len(heard.ids) == 401, timeout=30)
     with sqlite3.connect(db) as c:
         assert sorted(heard.ids) == [r[0] for r in c.execute("SELECT id FROM items ORDER BY id")]

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-import sqlite_utils
 
 from desktop.cache import fts
 from desktop.cache.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
@@ -50,7 +49,19 @@ class Cache:
         self.path = path
         self.conn = conn
         self.readonly = readonly
-        self.db = sqlite_utils.Database(conn)
+        self._db = None
+
+    @property
+    def db(self):
+        """The cache as a ``sqlite_utils.Database`` on the same connection, for ad-hoc table
+        work. Made on first use: importing sqlite_utils also imports pandas (about 0.2 s of
+        CPU), which a process that only reads files (an import's reading processes) or only
+        writes rows never needs."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True) -> "Cache":

@@ -34,6 +34,15 @@ _BOM = b"\xef\xbb\xbf"
 _TRUNCATED = "truncated: the file ends in the middle of a record"
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
+try:  # a compiled JSON decoder, about three times the standard one's speed on a post
+    from orjson import JSONDecodeError as _FastError, loads as _fast_loads
+except ImportError:  # pragma: no cover - a build without it reads the same, slower
+    _fast_loads = None
+# The compiled decoder reads an integer outside [-2**63, 2**64) as a float: a line with a
+# run of 20 digits, or 19 after a minus sign (digits mapped to "0", then two searches), is
+# decoded by the standard one. Ids of 19 digits, the usual case, pass.
+_DIGITS_TO_0 = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUNS = (b"0" * 20, b"-" + b"0" * 19)
 Record3 = tuple[str, Any, str]  # (where, decoded value, original JSON text)
 
 
@@ -247,7 +256,7 @@ def json_lines(path: Path, fh: BinaryIO, ctx: ImportContext, doc_error: str | No
             ctx.skip(f"line {n}", f"not UTF-8 text (invalid byte at column {col}; a record cut off mid-character?)")
             continue
         try:
-            value = json.loads(text)
+            value = loads_line(s, text)
         except (ValueError, RecursionError) as exc:
             why = _TRUNCATED if cut else f"not valid JSON ({_json_error(exc)})"
             first_bad = first_bad or f"line {n}: {why}"
@@ -262,6 +271,25 @@ def json_lines(path: Path, fh: BinaryIO, ctx: ImportContext, doc_error: str | No
         raise ImportFailed(path, f"not UTF-8 text ({first_not_utf8})")
     if not decoded and first_bad:
         raise ImportFailed(path, f"not valid JSON: {doc_error or first_bad}")
+
+
+def loads_line(line: bytes, text: str) -> Any:
+    """The JSON value of one line (``text`` is ``line`` decoded), exactly as ``json.loads(text)``
+    gives it or raising what it raises, through the compiled decoder where the two agree.
+
+    They agree on every line the compiled decoder accepts, save integers past 64 bits
+    (screened out above); what it refuses (NaN, a lone surrogate escape, nesting past its
+    limit, an error) goes to the standard decoder, whose value or message is the one kept.
+    """
+    if _fast_loads is not None:
+        zeros = line.translate(_DIGITS_TO_0)
+        if _LONG_RUNS[0] in zeros or _LONG_RUNS[1] in zeros:
+            return json.loads(text)
+        try:
+            return _fast_loads(line)
+        except _FastError:
+            pass
+    return json.loads(text)
 
 
 def _json_error(exc: BaseException) -> str:

@@ -194,3 +194,77 @@ def test_structured_v2(pages, as_array):
     else:
         data = "\r\n".join(json.dumps(p) for p in pages) + "\r\n"
     check(data.encode("utf-8", "surrogatepass"), "x-v2")
+
+
+# JSON values as they come in post data, and the ones where decoders part ways: integers
+# past 64 bits, floats out of range, NaN, a lone surrogate escape, deep nesting.
+_SCALARS = (st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70)
+            | st.floats(allow_nan=False) | st.text(alphabet=st.sampled_from(TRICKY + list("abc")), max_size=20))
+_VALUES = st.recursive(_SCALARS, lambda kids: st.lists(kids, max_size=4)
+                       | st.dictionaries(st.text(max_size=5), kids, max_size=4), max_leaves=25)
+_ODD_LINES = ['{"x": 1e400}', '{"x": NaN}', '{"x": -Infinity}', '{"x": "\\ud800"}', '{"x": "\\udc00\\ud83d"}',
+              '{"x": 99999999999999999999}', '{"x": 18446744073709551616}', '{"x": -9223372036854775809}',
+              '{"x": 18446744073709551615, "y": -9223372036854775808}', "[" * 3000 + "]" * 3000,
+              '{"a": 1, "a": 2}', '{"x": 1', '{"x": "\\u0000"}', '{"x": 1.0e5, "y": 5E-324, "z": -0.0}',
+              '{"k": "12345678901234567890"}', '{"x": 1e-400, "y": 2.4703282292062328e-324, "z": 1.7976931348623157e308}',
+              '{"x": 0.1000000000000000055511151231257827, "y": 123456789012345678e-5}']
+
+
+def _decoded(line: str):
+    from desktop.importers.jsonfile import loads_line
+
+    try:
+        return ("value", loads_line(line.encode("utf-8"), line))
+    except RecursionError:
+        return ("error", "RecursionError")
+    except ValueError as exc:
+        return ("error", str(exc))
+
+
+def _standard(line: str):
+    try:
+        return ("value", json.loads(line))
+    except RecursionError:
+        return ("error", "RecursionError")
+    except ValueError as exc:
+        return ("error", str(exc))
+
+
+def _same(a, b) -> bool:
+    """Equal values of equal types all the way down (1 == 1.0 is not enough)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return a == b
+
+
+@FUZZ
+@given(value=_VALUES, ascii_only=st.booleans())
+def test_a_line_decodes_as_the_standard_decoder_gives_it(value, ascii_only):
+    line = json.dumps(value, ensure_ascii=ascii_only)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate as a character: no UTF-8 file holds one
+        line = json.dumps(value)
+    assert _same(_decoded(line), _standard(line))
+
+
+def test_the_lines_where_decoders_part_ways_decode_as_the_standard_decoder_gives_them():
+    for line in _ODD_LINES:
+        got, want = _decoded(line), _standard(line)
+        assert _same(got, want), line[:60]
+    assert _decoded('{"x": 99999999999999999999}') == ("value", {"x": 99999999999999999999})
+
+
+@FUZZ
+@given(value=_VALUES, tags=st.lists(st.text(alphabet=st.sampled_from(TRICKY + list("abc")), max_size=8), max_size=5))
+def test_a_rows_json_is_the_text_the_standard_encoder_writes(value, tags):
+    from desktop.cache.writer import _json_list, _json_text
+
+    assert _json_text(value) == json.dumps(value, ensure_ascii=False)
+    assert _json_list(tuple(tags)) == (json.dumps(tags, ensure_ascii=False) if tags else "[]")

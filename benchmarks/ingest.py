@@ -30,6 +30,7 @@ import os
 import platform
 import re
 import resource
+import subprocess
 import sqlite3
 import sys
 import tempfile
@@ -261,6 +262,28 @@ def run_x_import(d: Path, capture: Path, design: str = "new", geoparse: bool = F
     return result.stats.accepted, spent, cpu, worker
 
 
+def _tree_at(ref: str, d: Path) -> Path:
+    """The Sitmap tree at commit ``ref``, extracted into ``d`` (the working tree is left alone)."""
+    out = d / f"tree-{ref}"
+    out.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
+    return out
+
+
+def run_x_at(root: Path, capture: Path, d: Path):
+    """(items accepted, seconds, CPU of the writing process, CPU of its workers) of one import by
+    the tree at ``root``, in a process of its own (``benchmarks/x_import_at.py``)."""
+    db = d / "x-ref.db"
+    for p in d.glob("x-ref.db*"):
+        p.unlink()
+    child = Path(__file__).resolve().parent / "x_import_at.py"
+    out = subprocess.run([sys.executable, str(child), str(root), str(capture), str(db)], check=True,
+                         capture_output=True, text=True).stdout
+    got = json.loads(out.strip().splitlines()[-1])
+    return got["accepted"], got["seconds"], got["cpu"], got["workers"]
+
+
 # --- reporting ------------------------------------------------------------------------------
 
 def machine() -> str:
@@ -304,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--x-designs", default="old,one-reader,new",
                     help="X import designs: old (one process), one-reader (the reader in one worker process), "
                          "new (JSON lines read in pieces by several reading processes)")
+    ap.add_argument("--x-ref", default=None,
+                    help="also import the capture with the tree at this commit (its shipped design, in a process "
+                         "of its own), in the same rounds: the earlier design as the peer")
     ap.add_argument("--variants", action="store_true", help="also run the slower insert strategies")
     ap.add_argument("--dir", type=Path, default=None, help="where the caches go (default: a temporary folder)")
     args = ap.parse_args(argv)
@@ -359,12 +385,22 @@ def main(argv: list[str] | None = None) -> int:
         mb = capture.stat().st_size / 2**20
         best_x: dict[str, tuple] = {}
         x_designs = args.x_designs.split(",")
+        ref_root = _tree_at(args.x_ref, d) if args.x_ref else None
         for rnd in range(args.repeat):
-            for design in x_designs:
+            # With a peer tree, this tree is also measured the same way: a fresh process each.
+            for design in (["ref", "here"] if ref_root else []) + x_designs:
                 print(f"round {rnd + 1}: x-v1 import ({design}) …", file=sys.stderr)
-                got_x = run_x_import(d, capture, design)
+                if design in ("ref", "here"):
+                    got_x = run_x_at(ref_root if design == "ref" else ROOT, capture, d)
+                else:
+                    got_x = run_x_import(d, capture, design)
                 if design not in best_x or got_x[1] < best_x[design][1]:
                     best_x[design] = got_x
+        if ref_root:
+            for design, label in (("ref", f"the tree at {args.x_ref}"), ("here", "this tree")):
+                got, secs, cpu, worker = best_x[design]
+                rows.append((f"[{design}] x-v1 JSONL → import_file ({label}, a fresh process)", got, secs, "≥40,000"))
+                rows.append(("  CPU of the writing process / of the reading processes", got, cpu, f"{worker:.2f} s"))
         for design in x_designs:
             got, secs, cpu, worker = best_x[design]
             how = {"new": "JSON lines in pieces, reading processes", "one-reader": "reader in a worker process",

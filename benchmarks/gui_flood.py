@@ -115,6 +115,29 @@ class GuiSampler:
             print(f"  {k:6d}  {stack}")
 
 
+class WorkerSampler(GuiSampler):
+    """Samples every thread every ``every_s`` and keeps the query worker's stacks (a thread
+    inside ``worker.py``): where its time went over the whole flood, merges and answers."""
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            for frame in sys._current_frames().values():  # noqa: SLF001
+                stack = []
+                while frame is not None and len(stack) < 60:
+                    co = frame.f_code
+                    stack.append(f"{Path(co.co_filename).name}:{co.co_name}")
+                    frame = frame.f_back
+                if any(s.startswith("worker.py:") for s in stack):
+                    inner = [s for s in reversed(stack) if not s.startswith("threading.py")]
+                    self.late_stacks[" > ".join(inner[-5:])] += 1
+
+    def report(self, n: int = 20) -> None:
+        total = sum(self.late_stacks.values())
+        print(f"query worker, busy samples of {self.every_s * 1000:.0f} ms: {total}")
+        for stack, k in self.late_stacks.most_common(n):
+            print(f"  {k:6d}  {stack}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=int, default=10_000)
@@ -200,6 +223,7 @@ def run(args) -> int:
         time.sleep(0.01)
 
     sampler = GuiSampler().start() if args.profile else None
+    worker_sampler = WorkerSampler().start() if args.profile else None
     lates: list[float] = []
     last = [time.perf_counter()]
 
@@ -319,6 +343,7 @@ def run(args) -> int:
     cpu1, cpu_t1 = thread_cpu(), time.monotonic()
     if sampler is not None:
         sampler.stop()
+        worker_sampler.stop()
     writer.remove_listener(on_commit)
     after = writer.stats()
     statuses = [i.status for i in inputs()]
@@ -370,6 +395,7 @@ def run(args) -> int:
         print("\n".join(thread_cpu_report(cpu0, cpu1, cpu_t1 - cpu_t0)))
     if sampler is not None:
         sampler.report()
+        worker_sampler.report()
     win.close()
     return 0
 

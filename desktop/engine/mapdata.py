@@ -30,8 +30,23 @@ MAX_POINTS = 4000  # above this many in view the page gets density cells instead
 NICE_BINS_MS = [60_000 * m for m in (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440)]
 
 
+try:
+    from orjson import dumps as _fast_dumps
+except ImportError:  # pragma: no cover - the standard encoder, slower
+    _fast_dumps = None
+
 def page_json(message: dict) -> str:
-    """A message for the page as the bridge sends it (compact JSON, text as is)."""
+    """A message for the page as the bridge sends it (compact JSON, text as is).
+
+    Through the compiled encoder (a redraw's units message of 1.5 MB took the standard one
+    3 ms); what it cannot write (an integer past 64 bits, a key that is not text) goes
+    through the standard one. A float that is not finite becomes null, which the page's
+    JSON parser reads (the standard encoder's NaN it refuses)."""
+    if _fast_dumps is not None:
+        try:
+            return _fast_dumps(message).decode("utf-8")
+        except TypeError:
+            pass
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 

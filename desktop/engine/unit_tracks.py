@@ -39,6 +39,25 @@ def pack_track(lat: np.ndarray, lon: np.ndarray) -> str:
     return base64.b64encode(pts.tobytes()).decode("ascii")
 
 
+def pack_tracks(lats: list[np.ndarray], lons: list[np.ndarray], sizes: list[int]) -> list[str]:
+    """:func:`pack_track` of each (lat, lon) pair of arrays, converted in one pass."""
+    if not sizes:
+        return []
+    lat, lon = np.concatenate(lats).astype(np.float64), np.concatenate(lons).astype(np.float64)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    pts = np.empty((lat.size, 2), "<i4")
+    with np.errstate(invalid="ignore"):
+        pts[:, 0] = np.rint(np.where(ok, lat, 0.0) * 1e6)
+        pts[:, 1] = np.rint(np.where(ok, lon, 0.0) * 1e6)
+    out, at = [], 0
+    for n in sizes:
+        keep = ok[at:at + n]
+        part = pts[at:at + n] if keep.all() else pts[at:at + n][keep]
+        out.append(base64.b64encode(part.tobytes()).decode("ascii"))
+        at += n
+    return out
+
+
 def unpack_track(track: str) -> list[tuple[float, float]]:
     """The (lat, lon) points of a packed track (see :func:`pack_track`)."""
     pts = np.frombuffer(base64.b64decode(track), "<i4").reshape(-1, 2) / 1e6
@@ -118,18 +137,22 @@ class UnitTracks:
             self._extra[item_id] = got
         return got
 
-    def _fetch_latest(self, conn: sqlite3.Connection, start_ms: int, end_ms: int) -> None:
+    def _spans(self, start_ms: int, end_ms: int) -> list[tuple[int, Columns, int, int]]:
+        """(unit code, its columns, first, stop) of each unit with reports in [start, end), by uid."""
+        out = []
+        for u, cols in self._tracks.items():
+            t = cols["t"]
+            a, b = int(t.searchsorted(start_ms)), int(t.searchsorted(end_ms))
+            if a < b:
+                out.append((u, cols, a, b))
+        out.sort(key=lambda s: self.names[s[0]])
+        return out
+
+    def _fetch_latest(self, conn: sqlite3.Connection, spans: list) -> None:
         """Read the latest reports' callsigns and extras not cached yet in a few queries (under
         a flood every unit has a new latest report at each result: one query per unit was
         hundreds of statements per redraw)."""
-        want = []
-        for cols in self._tracks.values():
-            t = cols["t"]
-            a, b = int(np.searchsorted(t, start_ms, "left")), int(np.searchsorted(t, end_ms, "left"))
-            if a < b:
-                i = int(cols["id"][b - 1])
-                if i not in self._extra:
-                    want.append(i)
+        want = [i for i in (int(cols["id"][b - 1]) for _, cols, _, b in spans) if i not in self._extra]
         if len(self._extra) + len(want) > _EXTRA_CACHE:
             self._extra.clear()
         for k in range(0, len(want), 900):  # within SQLite's bound on parameters
@@ -143,29 +166,33 @@ class UnitTracks:
         """Each unit's latest report in [start, end), its track (packed, see :func:`pack_track`:
         up to TRACK_POINTS evenly spaced reports plus the latest) and whether it is stale at ``now_ms``."""
         teams = dict(conn.execute("SELECT uid, team FROM units").fetchall())
-        self._fetch_latest(conn, start_ms, end_ms)
+        spans = self._spans(start_ms, end_ms)
+        self._fetch_latest(conn, spans)
+        # Every unit's track points gathered at once and packed in one pass (a pack per unit
+        # was most of a redraw's time with hundreds of units).
+        lats, lons, sizes = [], [], []
+        for _, cols, a, b in spans:
+            n = b - a
+            if n > TRACK_POINTS:  # evenly spaced reports plus the latest
+                picks = np.r_[a + (np.arange(TRACK_POINTS) * (n / TRACK_POINTS)).astype(np.int64), b - 1]
+                lats.append(cols["lat"][picks])
+                lons.append(cols["lon"][picks])
+            else:
+                lats.append(cols["lat"][a:b])
+                lons.append(cols["lon"][a:b])
+            sizes.append(lats[-1].size)
+        tracks = pack_tracks(lats, lons, sizes)
         out = []
-        for u in sorted(self._tracks, key=lambda c: self.names[c]):
-            cols = self._tracks[u]
-            t = cols["t"]
-            a, b = int(np.searchsorted(t, start_ms, "left")), int(np.searchsorted(t, end_ms, "left"))
-            if a >= b:
-                continue
+        for (u, cols, a, b), track in zip(spans, tracks):
             uid = self.names[u]
             last = b - 1
             callsign, ex = self._latest_extra(conn, int(cols["id"][last]))
-            lat, lon = float(cols["lat"][last]), float(cols["lon"][last])
-            n = b - a
-            if n > TRACK_POINTS:  # evenly spaced reports plus the latest
-                picks = np.r_[a + (np.arange(TRACK_POINTS) * (n / TRACK_POINTS)).astype(np.int64), last]
-            else:
-                picks = np.arange(a, b)
-            track = pack_track(cols["lat"][picks], cols["lon"][picks])
-            t_ms = int(t[last])
+            t_ms = int(cols["t"][last])
             stale_ms = ex.get("stale_ms") or (t_ms + STALE_AFTER_MS)
             out.append({
                 "uid": uid, "track": track,
-                "callsign": callsign, "t_ms": t_ms, "lat": lat, "lon": lon, "team": ex.get("team") or teams.get(uid),
+                "callsign": callsign, "t_ms": t_ms, "lat": float(cols["lat"][last]), "lon": float(cols["lon"][last]),
+                "team": ex.get("team") or teams.get(uid),
                 "course": ex.get("course"), "speed": ex.get("speed"), "stale_ms": ex.get("stale_ms"),
                 "emergency": bool(ex.get("emergency")) and ex.get("emergency") != "cancel",
                 "stale": bool(stale_ms < now_ms),

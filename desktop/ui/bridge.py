@@ -14,6 +14,8 @@ import math
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from desktop.engine.mapdata import page_json
+
 log = logging.getLogger("sitmap.bridge")
 
 MAX_MESSAGE = 2_000_000  # characters from the page in one call
@@ -169,7 +171,7 @@ class Bridge(QObject):
             return
         self.sent += 1
         text = message.get(_TEXT)
-        self.toPage.emit(text if text is not None else json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+        self.toPage.emit(text if text is not None else page_json(message))
 
     def send_text(self, kind: str, text: str) -> None:
         """Send a message already serialised (elsewhere than on the window's thread, e.g.

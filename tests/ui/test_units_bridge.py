@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desktop.engine.mapdata import page_json
 from tests.ui.conftest import run_js
@@ -76,3 +78,23 @@ def test_a_plain_units_message_resets_what_the_page_is_known_to_have(qtbot, map_
     assert run_js(qtbot, view, "sitmap.state.units") == 0
     _send_text_and_wait(qtbot, view, _message(a))  # not skipped: the page no longer has it
     assert run_js(qtbot, view, "sitmap.state.units") == 1
+
+
+_JSONABLE = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70) | st.floats(allow_nan=False,
+                                                                                             allow_infinity=False)
+    | st.text(alphabet=st.sampled_from(list('"\\\n\x00\u2028</script>광화문😀ab')), max_size=12),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=4), kids, max_size=4), max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_JSONABLE)
+def test_a_page_message_reads_back_as_what_was_sent(value):
+    text = page_json({"type": "x", "v": value})
+    assert json.loads(text) == {"type": "x", "v": value}
+    assert "\n" not in text  # one line; text escaped as JSON
+
+
+def test_a_page_message_never_holds_what_the_page_cannot_parse():
+    assert json.loads(page_json({"type": "x", "v": [float("nan"), float("inf")]})) == {"type": "x", "v": [None, None]}
+    assert json.loads(page_json({"type": "x", 7: 2**70})) == {"type": "x", "7": 2**70}  # the standard encoder's way

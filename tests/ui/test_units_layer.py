@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from desktop.engine.unit_tracks import pack_track, unpack_track
+from desktop.engine.unit_tracks import pack_track, pack_tracks, unpack_track
 from tests.ui.conftest import run_js
 
 pytestmark = pytest.mark.webengine
@@ -97,6 +97,20 @@ def test_pack_track_round_trips_microdegrees():
     lat, lon = np.array([37.5700004, -33.9, np.nan, 89.999999]), np.array([126.9770004, 151.2, 1.0, -179.999999])
     assert unpack_track(pack_track(lat, lon)) == [(37.57, 126.977), (-33.9, 151.2), (89.999999, -179.999999)]
     assert pack_track(np.zeros(0), np.zeros(0)) == ""
+
+
+def test_tracks_packed_together_are_each_packed_alone():
+    rng = np.random.default_rng(3)
+    lats, lons = [], []
+    for n in (0, 1, 7, 301, 40):
+        lat, lon = rng.uniform(-90, 90, n), rng.uniform(-180, 180, n)
+        if n > 5:
+            lat[2], lon[4] = np.nan, np.inf  # a report without a usable position is left out
+        lats.append(lat)
+        lons.append(lon)
+    got = pack_tracks(lats, lons, [a.size for a in lats])
+    assert got == [pack_track(a, b) for a, b in zip(lats, lons)] and got[0] == "" and got[1]
+    assert pack_tracks([], [], []) == []
 
 
 def test_moved_units_reuse_their_markers_and_lines(qtbot, map_view):

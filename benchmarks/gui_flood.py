@@ -259,6 +259,16 @@ def run(args) -> int:
     step_waits: list[float] = []  # how long those requests waited for the query worker
     step_wait: list = []  # [t0, gen before the step] while a step waits for its result
 
+    ready_at: dict[int, float] = {}  # gen -> when the query worker emitted its result (its thread)
+    step_after_ready: list[float] = []  # a step's result: from the worker's emit to applied
+
+    def emitted(res) -> None:  # the worker's thread (direct connection)
+        ready_at[res.gen] = time.monotonic()
+
+    from PySide6.QtCore import Qt
+
+    win.worker.worker.resultReady.connect(emitted, Qt.DirectConnection)
+
     def applied(res) -> None:
         now = time.monotonic()
         data = win.worker.worker.data
@@ -268,7 +278,10 @@ def run(args) -> int:
             steps.append((now - step_wait[0][0]) * 1000)
             step_computes.append(res.compute_ms)
             step_waits.append(res.waited_ms)
+            if res.gen in ready_at:
+                step_after_ready.append((now - ready_at[res.gen]) * 1000)
             step_wait.clear()
+        ready_at.pop(res.gen, None)
 
     win.resultApplied.connect(applied)
     timeline = win.panels["timeline"].timeline if "timeline" in win.panels else None
@@ -388,7 +401,8 @@ def run(args) -> int:
               f"of which waiting for the query worker p50 {_pct(step_waits, .5):.0f} ms, p95 "
               f"{_pct(step_waits, .95):.0f} ms, its compute p50 {_pct(step_computes, .5):.0f} ms, p95 "
               f"{_pct(step_computes, .95):.0f} ms (every result: p50 {_pct(computes, .5):.0f}, p95 "
-              f"{_pct(computes, .95):.0f} ms)")
+              f"{_pct(computes, .95):.0f} ms), from the result to the window having applied it p50 "
+              f"{_pct(step_after_ready, .5):.0f} ms, p95 {_pct(step_after_ready, .95):.0f} ms")
     print("input:", "; ".join(st.line() for st in statuses))
     print(f"load average {' / '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     if cpu0 is not None and cpu1 is not None:

@@ -223,6 +223,18 @@ def run(args) -> int:
         time.sleep(0.01)
 
     sampler = GuiSampler().start() if args.profile else None
+    import gc
+
+    gc_runs: list[tuple[int, float]] = []  # (generation, ms) of each collection in the window's process
+    gc_began = [0.0]
+
+    def on_gc(phase, info) -> None:
+        if phase == "start":
+            gc_began[0] = time.perf_counter()
+        else:
+            gc_runs.append((info["generation"], (time.perf_counter() - gc_began[0]) * 1000))
+
+    gc.callbacks.append(on_gc)
     worker_sampler = WorkerSampler().start() if args.profile else None
     lates: list[float] = []
     last = [time.perf_counter()]
@@ -403,6 +415,10 @@ def run(args) -> int:
               f"{_pct(step_computes, .95):.0f} ms (every result: p50 {_pct(computes, .5):.0f}, p95 "
               f"{_pct(computes, .95):.0f} ms), from the result to the window having applied it p50 "
               f"{_pct(step_after_ready, .5):.0f} ms, p95 {_pct(step_after_ready, .95):.0f} ms")
+    gc.callbacks.remove(on_gc)
+    slow_gc = sorted((ms for _, ms in gc_runs), reverse=True)
+    print(f"garbage collections in the window's process: {len(gc_runs)} ({sum(1 for g, _ in gc_runs if g == 2)} of "
+          f"the oldest generation), {sum(slow_gc):.0f} ms in all, longest {', '.join(f'{v:.0f}' for v in slow_gc[:3])} ms")
     print("input:", "; ".join(st.line() for st in statuses))
     print(f"load average {' / '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     if cpu0 is not None and cpu1 is not None:

@@ -27,6 +27,22 @@ def test_new_cache_is_wal_and_versioned(tmp_path):
     c.close()
 
 
+def test_the_cache_as_a_sqlite_utils_database_shares_its_connection(tmp_path):
+    import subprocess
+    import sys
+
+    with Cache.open(tmp_path / "c.db") as c:
+        write_records(c, [Item(kind=Kind.POST, source="x", source_id="1", t_ms=1, text="광화문")], path="t", fmt="t")
+        assert c.db["items"].count == 1 and c.db.conn is c.conn
+        assert next(c.db["items"].rows)["text"] == "광화문"
+    # Opening a cache and writing rows does not import it (nor pandas, which it imports).
+    code = ("import sys; from desktop.cache import Cache; from desktop.cache.writer import write_records; "
+            f"c = Cache.open({str(tmp_path / 'd.db')!r}); c.close(); "
+            "print('sqlite_utils' in sys.modules, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
 def test_newer_schema_is_refused_and_left_alone(tmp_path):
     p = tmp_path / "c.db"
     Cache.open(p).close()

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
+_MAX_COUNT = 10**15
 ENGAGEMENT_KEYS = ("likes", "reposts", "replies", "quotes", "bookmarks", "reactions", "comments", "shares")
 ALL_KEYS = ENGAGEMENT_KEYS + ("impressions",)
 
@@ -45,9 +46,11 @@ _X_V1 = {"favorite_count": "likes", "retweet_count": "reposts", "reply_count": "
 
 def _count(v: Any) -> int | None:
     """A non-negative whole count, or None for anything else (bool, text, negative, fraction)."""
+    if v.__class__ is int:  # the usual case, decided at once (a bool's class is bool)
+        return v if 0 <= v <= _MAX_COUNT else None
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
-    if v != v or v < 0 or v != int(v) or v > 10**15:
+    if v != v or v < 0 or v != int(v) or v > _MAX_COUNT:
         return None
     return int(v)
 

@@ -37,10 +37,12 @@ import logging
 import multiprocessing as mp
 import os
 import queue
+import sqlite3
 import threading
 import time
 import weakref
 from array import array
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -155,6 +157,8 @@ class IngestProcess:
         self._stopping = False
         self._started_at = 0.0
         self._failures = 0
+        self._told_to = 0  # the highest item id the process told us it committed
+        self._last_stats = None
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> "IngestProcess":
@@ -165,6 +169,10 @@ class IngestProcess:
         return self
 
     def _spawn(self) -> None:
+        try:  # what the cache holds before this process writes: told already, or not ours to tell
+            self._told_to = max(self._told_to, self._query("SELECT coalesce(max(id), 0) FROM items")[0][0])
+        except sqlite3.Error:
+            pass  # no cache yet: the process creates it, and says why it cannot
         events = ChildPipe(self._ctx)
         commands_r, commands_w = self._ctx.Pipe(duplex=False)
         # Not a daemon: its parsers are its own children. It ends when our end of the command
@@ -296,6 +304,9 @@ class IngestProcess:
             elif kind == "ids":
                 ids = array("q")
                 ids.frombytes(msg[1])
+                if ids:
+                    self._told_to = max(self._told_to, max(ids))
+                self._last_stats = msg[3]
                 pending.append(self.relay("ids", ids.tolist(), msg[2], msg[3]))
             elif kind == "records":
                 pending.append(self.relay("records", msg[1]))
@@ -318,6 +329,7 @@ class IngestProcess:
         if self._stopping or self._proc is not proc:
             return
         code = proc.exitcode
+        self._tell_untold()
         self.last_error = f"the ingest process ended (exit code {code})"
         log.error("%s; starting it again", self.last_error)
         for inp in self.inputs.values():
@@ -327,6 +339,31 @@ class IngestProcess:
             log.error("the ingest process ended %d times in a row; the live inputs stay off", self._failures)
             return
         threading.Thread(target=self._restart, name="sitmap-ingest-restart", daemon=True).start()
+
+    def _tell_untold(self) -> None:
+        """Items the ended process committed but did not live to tell (killed between its
+        commit and its message): told now, so the window's listeners miss none."""
+        from dataclasses import replace
+
+        from desktop.live.writer import CommitStats
+
+        try:
+            ids = [r[0] for r in self._query(
+                "SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id WHERE i.id > ? "
+                "AND b.format LIKE 'live:%' ORDER BY i.id", (self._told_to,))]
+        except sqlite3.Error as exc:
+            log.warning("could not read what the ended ingest process committed last: %s", exc)
+            return
+        if ids:
+            self._told_to = ids[-1]
+            last = self._last_stats or CommitStats(0, 0, 0, 0, (), 0.0, 0, 0, 0, 0)
+            stats = replace(last, records=len(ids), accepted=len(ids), duplicates=0, units=0, feeds=(),
+                            latency_ms=0.0, queued=0)
+            self.relay("ids", ids, True, stats)
+
+    def _query(self, sql: str, params: tuple = ()) -> list:
+        with closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=10)) as conn:
+            return conn.execute(sql, params).fetchall()
 
     def _restart(self) -> None:
         time.sleep(min(5.0, 0.2 * 2 ** (self._failures - 1)))

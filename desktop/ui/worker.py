@@ -18,6 +18,7 @@ from desktop.engine.mapdata import MapData, Request
 
 log = logging.getLogger("sitmap.worker")
 APPEND_BITE = 2500  # rows merged per step (about 28 ms at 10M items)
+MERGE_TELL_S = 0.5  # while bites keep coming, the window hears of the rows merged at least this often
 PUBLISH_EVERY_S = 2.0  # while a load runs, the map gets the part loaded this often (and after the first chunk)
 
 
@@ -43,6 +44,8 @@ class QueryWorker(QObject):
         self._load: IndexLoad | None = None  # a chunked load under way
         self._stopped: IndexLoad | None = None  # a cancelled one (its part is shown; it can go on)
         self._append_due = False
+        self._merged = 0  # rows merged by the bites of this update, not yet told to the window
+        self._merge_t0 = 0.0
         self._load_t0 = 0.0
         self._published_at: float | None = None
 
@@ -53,6 +56,7 @@ class QueryWorker(QObject):
         map is answered in between; the part already in is shown from the first chunk on."""
         t0 = time.perf_counter()
         self._end_load()
+        self._merged = 0  # the new index holds them
         try:
             if self.cache is None:
                 self.cache = Cache.open_readonly(self.db_path)
@@ -188,6 +192,8 @@ class QueryWorker(QObject):
             return
         # A waiting request is answered first; new rows then go in bites so a flood never
         # holds the worker long, and the window's sums take them in without starting over.
+        # The window hears once the bites have caught up (or every MERGE_TELL_S while they
+        # keep coming): a redraw per bite was a redraw the window's thread drew for nothing.
         self._process()
         t0 = time.perf_counter()
         try:
@@ -197,11 +203,19 @@ class QueryWorker(QObject):
             self.failed.emit(f"cannot update the index: {exc}")
             return
         if added:
+            if not self._merged:
+                self._merge_t0 = t0
+            self._merged += added
+        if added >= APPEND_BITE and time.perf_counter() - self._merge_t0 < MERGE_TELL_S:
+            self._more.emit()  # the rest after whatever is queued meanwhile
+            return
+        if self._merged:
             idx = self.data.index
             self.indexReady.emit({"span": idx.span(), "sources": list(idx.sources), "count": len(idx),
-                                  "load_ms": (time.perf_counter() - t0) * 1000, "added": added})
+                                  "load_ms": (time.perf_counter() - self._merge_t0) * 1000, "added": self._merged})
+            self._merged = 0
         if added >= APPEND_BITE:
-            self._more.emit()  # the rest after whatever is queued meanwhile
+            self._more.emit()
             return
         self._process()
 

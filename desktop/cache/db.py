@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-
 from desktop.cache import fts
 from desktop.cache.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from desktop.core.errors import SitmapError

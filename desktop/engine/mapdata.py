@@ -35,6 +35,7 @@ try:
 except ImportError:  # pragma: no cover - the standard encoder, slower
     _fast_dumps = None
 
+
 def page_json(message: dict) -> str:
     """A message for the page as the bridge sends it (compact JSON, text as is).
 

@@ -362,7 +362,8 @@ class IngestProcess:
             self.relay("ids", ids, True, stats)
 
     def _query(self, sql: str, params: tuple = ()) -> list:
-        with closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=10)) as conn:
+        uri = f"{Path(self.db_path).resolve().as_uri()}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True, timeout=10)) as conn:
             return conn.execute(sql, params).fetchall()
 
     def _restart(self) -> None:

@@ -9,6 +9,7 @@ messages are not position reports and are left out when the index is built.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import sqlite3
 from pathlib import Path
@@ -21,6 +22,7 @@ TRACK_POINTS = 300
 STALE_AFTER_MS = 5 * 60_000  # a report without its own stale time goes stale after this
 NAMES = ("t", "id", "lat", "lon")
 _EXTRA_CACHE = 4096
+_STEPS = np.arange(TRACK_POINTS, dtype=np.float64)  # the evenly spaced picks of a long track
 
 
 def pack_track(lat: np.ndarray, lon: np.ndarray) -> str:
@@ -45,15 +47,19 @@ def pack_tracks(lats: list[np.ndarray], lons: list[np.ndarray], sizes: list[int]
         return []
     lat, lon = np.concatenate(lats).astype(np.float64), np.concatenate(lons).astype(np.float64)
     ok = np.isfinite(lat) & np.isfinite(lon)
+    every = bool(ok.all())
     pts = np.empty((lat.size, 2), "<i4")
     with np.errstate(invalid="ignore"):
-        pts[:, 0] = np.rint(np.where(ok, lat, 0.0) * 1e6)
-        pts[:, 1] = np.rint(np.where(ok, lon, 0.0) * 1e6)
+        pts[:, 0] = np.rint((lat if every else np.where(ok, lat, 0.0)) * 1e6)
+        pts[:, 1] = np.rint((lon if every else np.where(ok, lon, 0.0)) * 1e6)
+    raw = pts.tobytes()
     out, at = [], 0
     for n in sizes:
-        keep = ok[at:at + n]
-        part = pts[at:at + n] if keep.all() else pts[at:at + n][keep]
-        out.append(base64.b64encode(part.tobytes()).decode("ascii"))
+        if every or ok[at:at + n].all():
+            part = raw[at * 8:(at + n) * 8]
+        else:
+            part = pts[at:at + n][ok[at:at + n]].tobytes()
+        out.append(binascii.b2a_base64(part, newline=False).decode("ascii"))
         at += n
     return out
 
@@ -145,7 +151,8 @@ class UnitTracks:
             a, b = int(t.searchsorted(start_ms)), int(t.searchsorted(end_ms))
             if a < b:
                 out.append((u, cols, a, b))
-        out.sort(key=lambda s: self.names[s[0]])
+        names = self.names
+        out.sort(key=lambda s: names[s[0]])
         return out
 
     def _fetch_latest(self, conn: sqlite3.Connection, spans: list) -> None:
@@ -170,28 +177,36 @@ class UnitTracks:
         self._fetch_latest(conn, spans)
         # Every unit's track points gathered at once and packed in one pass (a pack per unit
         # was most of a redraw's time with hundreds of units).
-        lats, lons, sizes = [], [], []
+        lats, lons, sizes, cols_of = [], [], [], []
+        picks, scratch = np.empty(TRACK_POINTS + 1, np.int64), np.empty(TRACK_POINTS, np.float64)
         for _, cols, a, b in spans:
             n = b - a
+            lat, lon = cols["lat"], cols["lon"]
+            cols_of.append((lat, lon, cols["t"], cols["id"]))
             if n > TRACK_POINTS:  # evenly spaced reports plus the latest
-                picks = np.r_[a + (np.arange(TRACK_POINTS) * (n / TRACK_POINTS)).astype(np.int64), b - 1]
-                lats.append(cols["lat"][picks])
-                lons.append(cols["lon"][picks])
+                np.multiply(_STEPS, n / TRACK_POINTS, out=scratch)
+                picks[:-1] = scratch  # truncated, as astype(int) would
+                picks[:-1] += a
+                picks[-1] = b - 1
+                lats.append(lat[picks])
+                lons.append(lon[picks])
+                sizes.append(TRACK_POINTS + 1)
             else:
-                lats.append(cols["lat"][a:b])
-                lons.append(cols["lon"][a:b])
-            sizes.append(lats[-1].size)
+                lats.append(lat[a:b])
+                lons.append(lon[a:b])
+                sizes.append(n)
         tracks = pack_tracks(lats, lons, sizes)
         out = []
-        for (u, cols, a, b), track in zip(spans, tracks):
-            uid = self.names[u]
+        names = self.names
+        for (u, _, _, b), (lat, lon, t, ids), track in zip(spans, cols_of, tracks):
+            uid = names[u]
             last = b - 1
-            callsign, ex = self._latest_extra(conn, int(cols["id"][last]))
-            t_ms = int(cols["t"][last])
+            callsign, ex = self._latest_extra(conn, int(ids[last]))
+            t_ms = int(t[last])
             stale_ms = ex.get("stale_ms") or (t_ms + STALE_AFTER_MS)
             out.append({
                 "uid": uid, "track": track,
-                "callsign": callsign, "t_ms": t_ms, "lat": float(cols["lat"][last]), "lon": float(cols["lon"][last]),
+                "callsign": callsign, "t_ms": t_ms, "lat": float(lat[last]), "lon": float(lon[last]),
                 "team": ex.get("team") or teams.get(uid),
                 "course": ex.get("course"), "speed": ex.get("speed"), "stale_ms": ex.get("stale_ms"),
                 "emergency": bool(ex.get("emergency")) and ex.get("emergency") != "cancel",

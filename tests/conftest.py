@@ -32,7 +32,19 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SITMAP_PURPOSE", "public-order")
     for name in ("SITMAP_OPERATOR", "SITMAP_CASE"):
         monkeypatch.delenv(name, raising=False)
+    # Passwords and tokens a test saves go to a keyring file of its own, never the user's
+    # (commands run as processes find the same one).
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    before = keyring.get_keyring()
+    kr = PlaintextKeyring()
+    kr.file_path = str(d / "keyring" / "keyring_pass.cfg")
+    keyring.set_keyring(kr)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("XDG_DATA_HOME", str(d / "xdg"))
     yield
+    keyring.set_keyring(before)
 
 
 @pytest.fixture

@@ -157,10 +157,10 @@ class SharedStorePanel(Panel):
 
     def connect_to(self, url: str | None, *, save: bool = True, area=KEEP) -> None:
         """Start syncing with ``url`` (None: stop). A password in the URL goes to the keyring
-        (or is kept for this session only); it is never written to the settings. ``area``: a
+        (where there is one) and is used as given for this session; it is never written to
+        the settings. ``area``: a
         fetch.JoinArea, None for every place; by default what the cache joined with."""
         from desktop.sync.connect import save_password, without_password
-
 
         self.stop()
         self.url = url
@@ -169,10 +169,12 @@ class SharedStorePanel(Panel):
             self.label.hide()
             return
         bare, password = without_password(url)
-        if password and not save_password(bare, password):
-            self._password = password  # no keyring: this session only
-        elif password:
-            self._password = None
+        if password:  # kept for next time in the keyring, where there is one
+            save_password(bare, password)
+        # This session uses the password as given, never read back from the keyring (a file
+        # keyring read while another window rewrites it can come back empty); a URL without
+        # one leaves it to the keyring or $PGPASSWORD.
+        self._password = password
         self.label.setText(self.tr("Shared store: connecting…"))
         self.label.show()
         self._start(bare)

@@ -35,7 +35,7 @@ def test_the_cache_as_a_sqlite_utils_database_shares_its_connection(tmp_path):
         write_records(c, [Item(kind=Kind.POST, source="x", source_id="1", t_ms=1, text="광화문")], path="t", fmt="t")
         assert c.db["items"].count == 1 and c.db.conn is c.conn
         assert next(c.db["items"].rows)["text"] == "광화문"
-    # Opening a cache and writing rows does not import it (nor pandas, which it imports).
+    # Opening a cache, its writer loaded, imports neither sqlite_utils nor pandas (which it imports).
     code = ("import sys; from desktop.cache import Cache; from desktop.cache.writer import write_records; "
             f"c = Cache.open({str(tmp_path / 'd.db')!r}); c.close(); "
             "print('sqlite_utils' in sys.modules, 'pandas' in sys.modules)")

@@ -116,7 +116,7 @@ class SharedStorePanel(Panel):
         self._widening = False  # the span is growing to the store's: not the user moving the window
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._password: str | None = None  # typed this session, kept nowhere else
+        self._password: str | None = None  # given this session (saved only to the keyring)
         self._area = KEEP  # where the cache holds the store's items (sync.fetch.JoinArea, None: everywhere)
         # Items whose triage another workstation changed this session: item id -> ChangedElsewhere.
         self.changed: dict[int, object] = {}
@@ -158,8 +158,8 @@ class SharedStorePanel(Panel):
     def connect_to(self, url: str | None, *, save: bool = True, area=KEEP) -> None:
         """Start syncing with ``url`` (None: stop). A password in the URL goes to the keyring
         (where there is one) and is used as given for this session; it is never written to
-        the settings. ``area``: a
-        fetch.JoinArea, None for every place; by default what the cache joined with."""
+        the settings. ``area``: a fetch.JoinArea, None for every place; by default what the
+        cache joined with."""
         from desktop.sync.connect import save_password, without_password
 
         self.stop()

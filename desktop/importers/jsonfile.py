@@ -84,6 +84,7 @@ class Piece:
     first_bad: str | None = None
     tally: object = None
     seen: set | None = None  # nested posts already read by this reader (its earlier pieces too)
+    lines: int = 0  # line ends in the piece (the next piece's first line follows them)
 
 
 def pieces(path: Path, size: int) -> list[tuple[int, int]]:
@@ -129,6 +130,7 @@ def records(path: Path, ctx: ImportContext) -> Iterator[Record3]:
                 data = fh.read(piece.end - piece.start)
         except OSError as exc:
             raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
+        piece.lines = data.count(b"\n")
         yield from json_lines(path, io.BytesIO(data), ctx, piece=piece)
         return
     ch = _first_char(path)

@@ -283,7 +283,7 @@ def _work_pieces(module: str, path: str, options: ImportOptions, keep_raw: bool,
                     put(("part", part))
                 put(("piece", i, piece.decoded, piece.first_bad, _light(piece.tally), ctx.notes, ctx.skipped,
                      [(s.where, s.reason) for s in ctx.skips]))
-                line += _lines_in(fh, start, end)
+                line += piece.lines  # counted as it was read, not read again
         put(("end",))
     except OneProcess as exc:
         put(("one-process", str(exc)))

@@ -216,10 +216,8 @@ def write_records(
             stats.batch_id = batch_id
             # Rows built in worker processes are derived (hashtag rows, full text) as each
             # message of them is in, while the workers read on: the derived indexes are not
-            # left to one core at the end. Ids only grow within the transaction, so the ids
-            # above ``derived_to`` are this batch's rows not derived yet.
-            derived_to = conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
-            derived_any = False
+            # left to one core at the end.
+            deriving = Deriving(conn, batch_id)
             wrote_tombstones = False
             rows: list[tuple] = []
 
@@ -246,9 +244,7 @@ def write_records(
                     stats.accepted += cur.rowcount
                     stats.duplicates += len(rec) - cur.rowcount
                     if cur.rowcount > 0 and DERIVE_AS_READ:
-                        top = conn.execute("SELECT max(id) FROM items").fetchone()[0]
-                        derive_rows(conn, batch_id, derived_to, top)
-                        derived_to, derived_any = top, True
+                        deriving.more()
                     if progress:
                         progress(seen)
                     if should_cancel and should_cancel():
@@ -284,10 +280,7 @@ def write_records(
                         mark_compact_due(conn)
             flush()
             restore()
-            if derived_any:
-                derive_rows(conn, batch_id, derived_to, 2**62)
-            else:
-                derive_batch(conn, batch_id)
+            deriving.rest()
             # Withdrawn items: deletes in this file, and earlier deletes of items this file brought.
             doomed = withdrawn(conn, batch_id, wrote_tombstones)
             if doomed:
@@ -362,6 +355,31 @@ def derive_rows(conn: sqlite3.Connection, batch_id: int, after_id: int, upto_id:
     conn.execute(
         "INSERT INTO items_fts (rowid, text, author) SELECT id, text, coalesce(author, '') FROM items "
         "WHERE id > ? AND id <= ? AND batch_id = ?", (after_id, upto_id, batch_id))
+
+
+class Deriving:
+    """A bulk write's derived rows made part by part, while it waits for more rows: made
+    before the batch's first row, :meth:`more` derives the rows inserted since the last
+    call, :meth:`rest` the ones left at the end (or the whole batch, :func:`derive_batch`,
+    when :meth:`more` derived nothing). Ids only grow within the transaction, so the ids
+    above the last call's are the batch's rows not derived yet."""
+
+    def __init__(self, conn: sqlite3.Connection, batch_id: int) -> None:
+        self.conn, self.batch_id = conn, batch_id
+        self.upto = conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
+        self.any = False
+
+    def more(self) -> None:
+        top = self.conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
+        if top > self.upto:
+            derive_rows(self.conn, self.batch_id, self.upto, top)
+            self.upto, self.any = top, True
+
+    def rest(self) -> None:
+        if self.any:
+            derive_rows(self.conn, self.batch_id, self.upto, 2**62)
+        else:
+            derive_batch(self.conn, self.batch_id)
 
 
 def derive_batch(conn: sqlite3.Connection, batch_id: int) -> None:

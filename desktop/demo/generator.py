@@ -23,7 +23,7 @@ from itertools import chain
 from typing import Callable, Iterator
 
 from desktop.cache.db import Cache, explain
-from desktop.cache.writer import ITEM_COLUMNS, _upsert_unit, bump_generation, derive_batch, derive_rows
+from desktop.cache.writer import ITEM_COLUMNS, Deriving, _upsert_unit, bump_generation
 from desktop.demo import scenario as scn
 from desktop.importers.pipeline import a_core_is_free
 from desktop.demo.timeline import (CHUNK, NULLABLE_TEXT, ROW_COLUMNS, SNOWFLAKE_EPOCH_MS, Chunk, chunks,
@@ -269,7 +269,7 @@ def write_demo(
             # derives the hashtag rows and full-text entries of the slice before instead
             # (drawn in one process, deriving once at the end is faster).
             in_worker = drawn_in_worker and DERIVE_WHILE_DRAWING
-            derived_upto = conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
+            deriving = Deriving(conn, batch_id)
             while True:
                 t0 = time.perf_counter()
                 chunk = next(source, None)
@@ -281,9 +281,7 @@ def write_demo(
                 stats.insert_s += time.perf_counter() - t1
                 if in_worker:
                     t2 = time.perf_counter()
-                    upto = conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
-                    derive_rows(conn, batch_id, derived_upto, upto)
-                    derived_upto = upto
+                    deriving.more()
                     stats.derive_s += time.perf_counter() - t2
                 stats.items += len(chunk.rows)
                 stats.units += chunk.reports
@@ -294,10 +292,7 @@ def write_demo(
             for ddl in deferred:
                 conn.execute(ddl)
             t1 = time.perf_counter()
-            if in_worker:
-                derive_rows(conn, batch_id, derived_upto, 2**62)
-            else:
-                derive_batch(conn, batch_id)
+            deriving.rest()
             _apply_withdrawals(conn, batch_id, stats)
             if geoparse and stats.accepted:
                 _place_posts(conn, batch_id, stats)

@@ -12,9 +12,11 @@ import json
 import sqlite3
 import time
 from json import encoder as _json_encoder
+from pathlib import Path
 from typing import Callable, Iterable
 
 from desktop.cache.db import Cache, explain
+from desktop.cache.fts_build import BUILD_AT
 from desktop.cache.generation import bump_generation, mark_compact_due
 from desktop.core.model import DeleteItem, DeleteUnit, ImportStats, Item, Record, ScrubGeo, Unit
 
@@ -178,6 +180,7 @@ def write_records(
     after_batch: Callable[[sqlite3.Connection, int], object] | None = None,
     merge_withdrawals: bool = True,
     expected_items: int = 0,
+    index_beside: bool = False,
 ) -> ImportStats:
     """Write one file's records in a single transaction and return what happened.
 
@@ -199,6 +202,8 @@ def write_records(
     ``records`` may hold :class:`Rows` (items built in a worker process) among the records.
     ``expected_items`` (a guess; 0 when unknown) of :data:`DEFER_INDEXES_AT` or more into an
     empty cache has the items table's secondary indexes made once after the insert.
+    ``index_beside`` (a big file, a core free) into an empty cache has the full-text index
+    built by a process of its own while this one inserts (:mod:`desktop.cache.fts_build`).
     """
     stats = ImportStats()
     conn = cache.conn
@@ -206,6 +211,7 @@ def write_records(
     deferred: list[str] = []
     rewrote = False  # did this file change or delete items written before it?
     secure = conn.execute("PRAGMA secure_delete").fetchone()[0]  # turned on for withdrawals, then back
+    deriving: Deriving | None = None
     try:
         with cache.transaction():
             keep_raw = keeps_raw(conn, keep_raw)
@@ -217,7 +223,7 @@ def write_records(
             # Rows built in worker processes are derived (hashtag rows, full text) as each
             # message of them is in, while the workers read on: the derived indexes are not
             # left to one core at the end.
-            deriving = Deriving(conn, batch_id)
+            deriving = Deriving(conn, batch_id, beside=index_beside and expected_items >= BUILD_AT)
             wrote_tombstones = False
             rows: list[tuple] = []
 
@@ -255,6 +261,8 @@ def write_records(
                     rows.append(item_values(rec, keep_raw))
                     if len(rows) >= CHUNK:
                         flush()
+                        if deriving.beside:
+                            deriving.more()  # the builder indexes while this reads on
                         if progress:
                             progress(seen)
                         if should_cancel and should_cancel():
@@ -306,6 +314,8 @@ def write_records(
                 stats.skipped = skipped()
             if notes:
                 stats.notes = list(notes())
+            if deriving.failed:
+                stats.notes.append(f"the full-text index was built by the writer after all: {deriving.failed}")
             conn.execute(
                 "UPDATE batches SET finished_ms = ?, accepted = ?, duplicates = ?, skipped = ?, notes = ? WHERE id = ?",
                 (int(time.time() * 1000), stats.accepted, stats.duplicates, stats.skipped,
@@ -314,6 +324,8 @@ def write_records(
     except sqlite3.Error as exc:
         raise explain(cache.path, exc) from None
     finally:
+        if deriving is not None:
+            deriving.close()  # a builder of the full-text index stops with the write
         if not conn.in_transaction:
             conn.execute(f"PRAGMA secure_delete = {int(secure)}")
     if progress:
@@ -345,16 +357,18 @@ def withdrawn(conn: sqlite3.Connection, batch_id: int, wrote_tombstones: bool = 
     return list(found.items())
 
 
-def derive_rows(conn: sqlite3.Connection, batch_id: int, after_id: int, upto_id: int) -> None:
+def derive_rows(conn: sqlite3.Connection, batch_id: int, after_id: int, upto_id: int, text: bool = True) -> None:
     """:func:`derive_batch` for the batch's rows with ``after_id < id <= upto_id`` only (a
-    rowid range: no index needed), so a bulk write can derive a part while it waits."""
+    rowid range: no index needed), so a bulk write can derive a part while it waits.
+    Without ``text`` only the hashtag rows (the full text is built elsewhere)."""
     conn.execute(
         "INSERT OR IGNORE INTO item_tags (tag, item_id, t_ms) SELECT j.value, i.id, i.t_ms "
         "FROM items i, json_each(i.hashtags) j WHERE i.id > ? AND i.id <= ? AND i.batch_id = ? "
         "AND i.hashtags != '[]'", (after_id, upto_id, batch_id))
-    conn.execute(
-        "INSERT INTO items_fts (rowid, text, author) SELECT id, text, coalesce(author, '') FROM items "
-        "WHERE id > ? AND id <= ? AND batch_id = ?", (after_id, upto_id, batch_id))
+    if text:
+        conn.execute(
+            "INSERT INTO items_fts (rowid, text, author) SELECT id, text, coalesce(author, '') FROM items "
+            "WHERE id > ? AND id <= ? AND batch_id = ?", (after_id, upto_id, batch_id))
 
 
 class Deriving:
@@ -362,24 +376,67 @@ class Deriving:
     before the batch's first row, :meth:`more` derives the rows inserted since the last
     call, :meth:`rest` the ones left at the end (or the whole batch, :func:`derive_batch`,
     when :meth:`more` derived nothing). Ids only grow within the transaction, so the ids
-    above the last call's are the batch's rows not derived yet."""
+    above the last call's are the batch's rows not derived yet.
 
-    def __init__(self, conn: sqlite3.Connection, batch_id: int) -> None:
+    With ``beside`` (a write expected to be big) into an empty cache, the full-text index
+    is built by a process of its own (:mod:`desktop.cache.fts_build`) and put in place by
+    :meth:`rest`; :meth:`close` it in any case. Nothing may touch ``items_fts`` on this
+    connection in between (the write's withdrawals come after :meth:`rest`)."""
+
+    def __init__(self, conn: sqlite3.Connection, batch_id: int, beside: bool = False) -> None:
         self.conn, self.batch_id = conn, batch_id
         self.upto = conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
         self.any = False
+        self.side = None
+        self.failed: str | None = None  # why the index was not built beside after all
+        if beside:
+            from desktop.cache.fts_build import SideBuild
+
+            self.side = SideBuild.start(conn, file_of(conn))
+
+    @property
+    def beside(self) -> bool:
+        """Whether the full-text index is being built by a process of its own."""
+        return self.side is not None
 
     def more(self) -> None:
         top = self.conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
         if top > self.upto:
-            derive_rows(self.conn, self.batch_id, self.upto, top)
-            self.upto, self.any = top, True
+            self._derive(top)
+            self.any = True
+
+    def _derive(self, top: int) -> None:
+        derive_rows(self.conn, self.batch_id, self.upto, top, text=self.side is None)
+        if self.side is not None:
+            self.side.add_range(self.conn, self.batch_id, self.upto, top)
+        self.upto = top
 
     def rest(self) -> None:
-        if self.any:
+        if self.side is not None:
+            self._derive(2**62)
+            if not self.side.finish(self.conn):  # the builder failed: the text is indexed here
+                self.failed = self.side.failed
+                self.conn.execute(
+                    "INSERT INTO items_fts (rowid, text, author) SELECT id, text, coalesce(author, '') FROM items "
+                    "WHERE batch_id = ?", (self.batch_id,))
+            self.close()
+        elif self.any:
             derive_rows(self.conn, self.batch_id, self.upto, 2**62)
         else:
             derive_batch(self.conn, self.batch_id)
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
+
+
+def file_of(conn: sqlite3.Connection) -> Path | None:
+    """The main database file of ``conn`` (None in memory)."""
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return Path(file) if file else None
+    return None
 
 
 def derive_batch(conn: sqlite3.Connection, batch_id: int) -> None:

@@ -23,6 +23,7 @@ from itertools import chain
 from typing import Callable, Iterator
 
 from desktop.cache.db import Cache, explain
+from desktop.cache.fts_build import BUILD_AT
 from desktop.cache.writer import ITEM_COLUMNS, Deriving, _upsert_unit, bump_generation
 from desktop.demo import scenario as scn
 from desktop.importers.pipeline import a_core_is_free
@@ -248,6 +249,7 @@ def write_demo(
     roles = unit_roles(sc)
     stats = DemoStats()
     source: Iterator[Chunk] | None = None
+    deriving: Deriving | None = None
     began = time.perf_counter()
     conn = cache.conn
     # Millions of short-lived tuples would trigger the cycle collector over and over,
@@ -268,8 +270,10 @@ def write_demo(
             # With the rows drawn in a worker this process would wait for each slice: it
             # derives the hashtag rows and full-text entries of the slice before instead
             # (drawn in one process, deriving once at the end is faster).
-            in_worker = drawn_in_worker and DERIVE_WHILE_DRAWING
-            deriving = Deriving(conn, batch_id)
+            # A big demo into an empty cache has its full-text index built by a process of
+            # its own (writer.Deriving), fed slice by slice.
+            deriving = Deriving(conn, batch_id, beside=n >= BUILD_AT and (drawn_in_worker or a_core_is_free()))
+            in_worker = (drawn_in_worker and DERIVE_WHILE_DRAWING) or deriving.beside
             while True:
                 t0 = time.perf_counter()
                 chunk = next(source, None)
@@ -305,6 +309,8 @@ def write_demo(
             stats.index_s, stats.units_s = t1 - t0, t3 - t2
             stats.derive_s += t2 - t1
             stats.duplicates = stats.items - stats.accepted - stats.deleted
+            if deriving.failed:
+                stats.notes.append(f"the full-text index was built by the writer after all: {deriving.failed}")
             bump_generation(conn)  # withdrawals above only touched this batch's own rows
             conn.execute(
                 "UPDATE batches SET finished_ms = ?, accepted = ?, duplicates = ?, skipped = 0, notes = ? WHERE id = ?",
@@ -314,6 +320,8 @@ def write_demo(
     finally:
         if source is not None:
             source.close()  # a worker drawing the slices stops with the write
+        if deriving is not None:
+            deriving.close()
         if gc_was_enabled:
             gc.enable()
     stats.total_s = time.perf_counter() - began

@@ -119,9 +119,11 @@ def import_file(
     if parallel is None:
         parallel = pipeline.worthwhile(p)
     reader = None
+    beside = False
     if parallel:
         module, keep = FORMAT_MODULES[fmt], keeps_raw(cache.conn, ctx.options.keep_raw)
         readers = pipeline.readers_for(module, p)
+        beside = pipeline.index_beside(readers)
         reader = (pipeline.PieceReader(module, p, ctx, keep, readers) if readers > 1
                   else pipeline.Reader(module, p, ctx, keep))
         records = iter(reader)
@@ -137,7 +139,8 @@ def import_file(
             should_cancel=should_cancel, notes=lambda: ctx.notes, skipped=lambda: ctx.skipped,
             operator=operator, purpose=purpose, case_ref=case_ref,
             after_batch=_geoparser(ctx) if ctx.options.geoparse else None,
-            expected_items=size // 1000,  # a guess (a post is 1-5 kB): only decides deferring indexes
+            expected_items=size // 1000,  # a guess (a post is 1-5 kB): decides deferring indexes
+            index_beside=beside,  # cores to spare: the full-text index built by a process of its own
         )
     except OneProcess:  # a piece held a line that is not UTF-8: the file is judged whole, in one reader
         reader.close()

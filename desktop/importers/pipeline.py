@@ -79,6 +79,14 @@ def readers_for(module: str, path: Path) -> int:
     return min(READERS, os.cpu_count() or 1) if is_json_lines(path) else 1
 
 
+def index_beside(readers: int) -> bool:
+    """Whether an import read by ``readers`` processes should also have its full-text index
+    built by a process of its own (:mod:`desktop.cache.fts_build`): a core for each reader,
+    the writer and the builder. With fewer the builder only takes the readers' time (measured
+    on two cores with two readers: no faster)."""
+    return (os.cpu_count() or 1) >= readers + 2
+
+
 def worthwhile(path: Path) -> bool:
     """Whether reading in a worker pays: a big enough file and a free core."""
     try:

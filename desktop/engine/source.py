@@ -86,16 +86,29 @@ def _case(column: str, n: int) -> str:
     return f"CASE {column} " + " ".join(f"WHEN ? THEN {i}" for i in range(n)) + " ELSE 0 END" if n else "0"
 
 
+def _unit_code(conn: sqlite3.Connection, pairs: list[tuple[str, int]], other: int, table: str = "index_unit_code") -> str:
+    """SQL for a row's unit code, looked up in a temporary table of (uid, code) ``pairs``
+    (``other`` for a uid not among them). A CASE with a branch per unit, as the sources
+    have, cost about 3 µs a row with 500 units (string comparisons down the branches); the
+    lookup costs a tenth of that. The main file may be read-only: temp is not. A reader
+    that keeps its statement (:class:`SpanReader`) has a ``table`` of its own."""
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (uid TEXT PRIMARY KEY, code INTEGER) WITHOUT ROWID")
+    conn.execute(f"DELETE FROM temp.{table}")
+    conn.executemany(f"INSERT INTO temp.{table} VALUES (?, ?)", pairs)
+    return f"coalesce((SELECT c.code FROM temp.{table} c WHERE c.uid = i.unit_uid), {other})"
+
+
 def read_all(conn: sqlite3.Connection) -> Rows:
     """Every item and hashtag entry."""
     sources = [r[0] for r in conn.execute("SELECT DISTINCT source FROM items ORDER BY source")]
     units = [r[0] for r in conn.execute("SELECT DISTINCT unit_uid FROM items WHERE unit_uid IS NOT NULL ORDER BY 1")]
     prec_case = "CASE i.precision " + " ".join(f"WHEN '{p}' THEN {c}" for p, c in PREC_OF.items()) + " END"
+    unit_code = _unit_code(conn, [(u, i) for i, u in enumerate(units)], 0)
     sql = (f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), i.kind = 'field_update', "
            f"{prec_case}, coalesce(i.radius_m, 0), {_case('i.source', len(sources))}, "
-           f"CASE WHEN {_REPORT} THEN {_case('i.unit_uid', len(units))} ELSE -1 END, {_CONF} FROM items i ORDER BY i.id")
+           f"CASE WHEN {_REPORT} THEN {unit_code} ELSE -1 END, {_CONF} FROM items i ORDER BY i.id")
     # Typed columns chunk by chunk: the float rows of all items at once would double the peak memory.
-    parts = [_columns(a) for a in _numbers(conn.execute(sql, sources + units), 10)] or [_columns(np.zeros((0, 10)))]
+    parts = [_columns(a) for a in _numbers(conn.execute(sql, sources), 10)] or [_columns(np.zeros((0, 10)))]
     cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     del parts
     tags = [r[0] for r in conn.execute("SELECT DISTINCT tag FROM item_tags ORDER BY tag")]
@@ -144,11 +157,11 @@ def read_since(conn: sqlite3.Connection, after_id: int, sources: list[str], tags
                  "AND unit_uid IS NOT NULL", span, units)
     prec_case = "CASE i.precision " + " ".join(f"WHEN '{p}' THEN {c}" for p, c in PREC_OF.items()) + " END"
     src_case, src_params = _case_of("i.source", src, 0)
-    unit_case, unit_params = _case_of("i.unit_uid", uni, -1)
+    unit_case = _unit_code(conn, uni, -1)
     sql = (f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), i.kind = 'field_update', "
            f"{prec_case}, coalesce(i.radius_m, 0), {src_case}, CASE WHEN {_REPORT} THEN {unit_case} ELSE -1 END, "
            f"{_CONF} FROM items i NOT INDEXED WHERE i.id > ? AND i.id <= ? ORDER BY i.id")
-    parts = [_columns(a) for a in _numbers(conn.execute(sql, src_params + unit_params + list(span)), 10)]
+    parts = [_columns(a) for a in _numbers(conn.execute(sql, src_params + list(span)), 10)]
     cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]} if parts else _columns(np.zeros((0, 10)))
     # Hashtag entries with their text: mapping a few thousand strings in Python is cheaper
     # than any join SQLite can do against a list of codes.
@@ -253,13 +266,14 @@ class SpanReader:
     def __init__(self, conn: sqlite3.Connection, sources: list[str], units: list[str], tags: list[str]) -> None:
         self.conn = conn
         self.rows_by_id = 0  # rows read in id order so far (the rest through the time index)
-        self.params = list(sources) + list(units)
+        self.params = list(sources)
+        unit_code = _unit_code(conn, [(u, i) for i, u in enumerate(units)], 0, "span_unit_code")
         prec_case = "CASE i.precision " + " ".join(f"WHEN '{p}' THEN {c}" for p, c in PREC_OF.items()) + " END"
         # The four small codes in one number (fewer Python objects per row: most of a read's
         # time is turning values into them): kind + 2 prec + 8 source + 2**19 (unit + 1).
         self.sql = (f"SELECT i.t_ms, i.id, coalesce(i.lat, {NO_POS}), coalesce(i.lon, {NO_POS}), "
                     f"(i.kind = 'field_update') + 2 * ({prec_case}) + 8 * ({_case('i.source', len(sources))}) + "
-                    f"{1 << 19} * (CASE WHEN {_REPORT} THEN {_case('i.unit_uid', len(units))} ELSE -1 END + 1), "
+                    f"{1 << 19} * (CASE WHEN {_REPORT} THEN {unit_code} ELSE -1 END + 1), "
                     f"coalesce(i.radius_m, 0), {_CONF} "
                     "FROM items i INDEXED BY items_t WHERE i.t_ms >= ? AND i.t_ms < ? AND i.id <= ? "
                     "AND (i.id < ? OR i.id > ?)")

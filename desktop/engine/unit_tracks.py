@@ -16,13 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop.engine.columns import Columns, merge_slots
+from desktop.engine.columns import Columns
 
 TRACK_POINTS = 300
 STALE_AFTER_MS = 5 * 60_000  # a report without its own stale time goes stale after this
 NAMES = ("t", "id", "lat", "lon")
 _EXTRA_CACHE = 4096
-_STEPS = np.arange(TRACK_POINTS, dtype=np.float64)  # the evenly spaced picks of a long track
 
 
 def pack_track(lat: np.ndarray, lon: np.ndarray) -> str:
@@ -45,7 +44,14 @@ def pack_tracks(lats: list[np.ndarray], lons: list[np.ndarray], sizes: list[int]
     """:func:`pack_track` of each (lat, lon) pair of arrays, converted in one pass."""
     if not sizes:
         return []
-    lat, lon = np.concatenate(lats).astype(np.float64), np.concatenate(lons).astype(np.float64)
+    return pack_flat(np.concatenate(lats), np.concatenate(lons), sizes)
+
+
+def pack_flat(lat: np.ndarray, lon: np.ndarray, sizes: list[int]) -> list[str]:
+    """:func:`pack_track` of consecutive runs of ``sizes`` points of ``lat`` and ``lon``."""
+    if not sizes:
+        return []
+    lat, lon = np.asarray(lat, np.float64), np.asarray(lon, np.float64)
     ok = np.isfinite(lat) & np.isfinite(lon)
     every = bool(ok.all())
     pts = np.empty((lat.size, 2), "<i4")
@@ -70,16 +76,45 @@ def unpack_track(track: str) -> list[tuple[float, float]]:
     return list(zip(pts[:, 0].tolist(), pts[:, 1].tolist()))
 
 
+# The flat table's sort key: unit code in the high bits, the report's time (clipped to about
+# ±139 years around 1970, where no report falls) below it. One searchsorted finds every
+# unit's window at once.
+_T_BITS = 43
+_STEPS = np.arange(TRACK_POINTS, dtype=np.float64)  # the evenly spaced picks of a long track
+_ALL_POINTS = np.arange(TRACK_POINTS + 1, dtype=np.int64)
+_T_HALF = 1 << (_T_BITS - 1)
+
+
+def _key_of(code: np.ndarray, t) -> np.ndarray:
+    t = np.clip(np.asarray(t, np.int64), -_T_HALF, _T_HALF - 1)
+    return (np.asarray(code, np.int64) << _T_BITS) | (t + _T_HALF)
+
+
+def _merged(old: np.ndarray, new: np.ndarray, dest: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """``old`` and ``new`` in one array: the new values at ``dest``, the old ones where ``held``
+    (half the time of ``np.insert``)."""
+    out = np.empty(held.shape[0], old.dtype)
+    out[dest] = new
+    out[held] = old
+    return out
+
+
 class UnitTracks:
-    """Per unit code (``names[code]`` is its uid): its reports as t, id, lat, lon columns."""
+    """Every unit's reports in one table (t, id, lat, lon columns) sorted by (unit code,
+    time, id); ``names[code]`` is a unit's uid. A window's latest reports and tracks for
+    hundreds of units are a few array operations, not a loop over the units (which was most
+    of a redraw's time under a flood: 15 µs a unit)."""
 
     def __init__(self, names: list[str] | None = None) -> None:
         self.names: list[str] = list(names or [])
-        self._tracks: dict[int, Columns] = {}
+        self._key = np.zeros(0, np.int64)
+        self._cols = {"t": np.zeros(0, np.int64), "id": np.zeros(0, np.int64),
+                      "lat": np.zeros(0, np.float64), "lon": np.zeros(0, np.float64)}
+        self._present = np.zeros(0, np.int64)  # the codes with reports, ascending
         self._extra: dict[int, tuple] = {}  # item id -> (callsign, parsed extra)
 
     def __len__(self) -> int:
-        return sum(c.n for c in self._tracks.values())
+        return int(self._key.shape[0])
 
     def add(self, names: list[str], code: np.ndarray, t: np.ndarray, ids: np.ndarray, lat: np.ndarray,
             lon: np.ndarray) -> None:
@@ -88,48 +123,47 @@ class UnitTracks:
         keep = code >= 0
         if not keep.any():
             return
-        code, t, ids, lat, lon = code[keep], t[keep], ids[keep], lat[keep], lon[keep]
-        order = np.lexsort((ids, t, code))
-        code, t, ids, lat, lon = code[order], t[order], ids[order], lat[order], lon[order]
-        bounds = np.flatnonzero(np.diff(code)) + 1
-        for a, b in zip(np.r_[0, bounds], np.r_[bounds, code.size]):
-            u = int(code[a])
-            new = {"t": t[a:b], "id": ids[a:b], "lat": lat[a:b], "lon": lon[a:b]}
-            cols = self._tracks.get(u)
-            if cols is None:
-                cols = self._tracks[u] = Columns(0)
-                for name in NAMES:
-                    cols.add(name, np.zeros(0, new[name].dtype))
-            p, slots = merge_slots(cols["t"], new["t"])
-            cols.merge(p, slots, new)
+        code = code[keep].astype(np.int64)
+        key = _key_of(code, t[keep])
+        order = np.lexsort((ids[keep], key))
+        key = key[order]
+        new = {"t": t[keep][order].astype(np.int64), "id": ids[keep][order].astype(np.int64),
+               "lat": lat[keep][order].astype(np.float64), "lon": lon[keep][order].astype(np.float64)}
+        if self._key.shape[0] == 0:
+            self._key, self._cols = key, new
+        else:
+            # After the equal keys already held: their ids are lower. Mostly the end of each
+            # unit's reports, so the rows after it move (numpy copies without the interpreter).
+            at = np.searchsorted(self._key, key, "right")
+            dest = at + np.arange(key.shape[0])  # the new rows' places in the merged table
+            held = np.ones(self._key.shape[0] + key.shape[0], bool)
+            held[dest] = False
+            self._key = _merged(self._key, key, dest, held)
+            self._cols = {name: _merged(self._cols[name], new[name], dest, held) for name in NAMES}
+        self._present = np.union1d(self._present, code)
 
     # files ---------------------------------------------------------------------------
     def save(self, folder: Path) -> list[list[int]]:
         """All tracks as four flat files; returns [[code, start, stop], …] for :meth:`open`."""
-        spans, flat = [], {name: [] for name in NAMES}
-        at = 0
-        for u in sorted(self._tracks):
-            cols = self._tracks[u]
-            for name in NAMES:
-                flat[name].append(cols[name])
-            spans.append([u, at, at + cols.n])
-            at += cols.n
-        out = Columns(at)
-        for name, dt in zip(NAMES, (np.int64, np.int64, np.float64, np.float64)):
-            out.add(name, np.concatenate(flat[name]) if flat[name] else np.zeros(0, dt))
+        n = len(self)
+        out = Columns(n)
+        for name in NAMES:
+            out.add(name, self._cols[name])
         out.save(folder / "units", 0)
-        return spans
+        codes = self._key >> _T_BITS
+        starts = np.searchsorted(codes, self._present, "left")
+        stops = np.searchsorted(codes, self._present, "right")
+        return [[int(u), int(a), int(b)] for u, a, b in zip(self._present, starts, stops)]
 
     @classmethod
     def open(cls, folder: Path, names: list[str], spans: list[list[int]]) -> "UnitTracks":
         tracks = cls(names)
         total = spans[-1][2] if spans else 0
         flat = Columns.open(folder / "units", list(NAMES), total)
-        for u, a, b in spans:
-            cols = Columns(b - a)
-            for name in NAMES:
-                cols.adopt(name, flat[name][a:b])
-            tracks._tracks[u] = cols
+        tracks._cols = {name: flat[name] for name in NAMES}
+        codes = np.repeat(np.array([s[0] for s in spans], np.int64), [s[2] - s[1] for s in spans])
+        tracks._key = _key_of(codes, tracks._cols["t"])
+        tracks._present = np.array(sorted({s[0] for s in spans}), np.int64)
         return tracks
 
     # the map's question --------------------------------------------------------------
@@ -143,23 +177,11 @@ class UnitTracks:
             self._extra[item_id] = got
         return got
 
-    def _spans(self, start_ms: int, end_ms: int) -> list[tuple[int, Columns, int, int]]:
-        """(unit code, its columns, first, stop) of each unit with reports in [start, end), by uid."""
-        out = []
-        for u, cols in self._tracks.items():
-            t = cols["t"]
-            a, b = int(t.searchsorted(start_ms)), int(t.searchsorted(end_ms))
-            if a < b:
-                out.append((u, cols, a, b))
-        names = self.names
-        out.sort(key=lambda s: names[s[0]])
-        return out
-
-    def _fetch_latest(self, conn: sqlite3.Connection, spans: list) -> None:
+    def _fetch_latest(self, conn: sqlite3.Connection, latest: list[int]) -> None:
         """Read the latest reports' callsigns and extras not cached yet in a few queries (under
         a flood every unit has a new latest report at each result: one query per unit was
         hundreds of statements per redraw)."""
-        want = [i for i in (int(cols["id"][b - 1]) for _, cols, _, b in spans) if i not in self._extra]
+        want = [i for i in latest if i not in self._extra]
         if len(self._extra) + len(want) > _EXTRA_CACHE:
             self._extra.clear()
         for k in range(0, len(want), 900):  # within SQLite's bound on parameters
@@ -169,44 +191,59 @@ class UnitTracks:
             for i, callsign, extra in rows:
                 self._extra[i] = (callsign, json.loads(extra) if extra else {})
 
+    def _spans(self, start_ms: int, end_ms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(codes, first, stop) of the units with reports in [start, end), by uid."""
+        codes = self._present
+        lo = codes << _T_BITS if start_ms < -_T_HALF else _key_of(codes, start_ms)
+        hi = (codes + 1) << _T_BITS if end_ms > _T_HALF - 1 else _key_of(codes, end_ms)
+        a, b = np.searchsorted(self._key, lo, "left"), np.searchsorted(self._key, hi, "left")
+        some = a < b
+        codes, a, b = codes[some], a[some], b[some]
+        names = self.names
+        order = sorted(range(codes.shape[0]), key=lambda j: names[codes[j]])
+        return codes[order], a[order], b[order]
+
     def window(self, conn: sqlite3.Connection, start_ms: int, end_ms: int, now_ms: int) -> list[dict]:
         """Each unit's latest report in [start, end), its track (packed, see :func:`pack_track`:
         up to TRACK_POINTS evenly spaced reports plus the latest) and whether it is stale at ``now_ms``."""
         teams = dict(conn.execute("SELECT uid, team FROM units").fetchall())
-        spans = self._spans(start_ms, end_ms)
-        self._fetch_latest(conn, spans)
-        # Every unit's track points gathered at once and packed in one pass (a pack per unit
-        # was most of a redraw's time with hundreds of units).
-        lats, lons, sizes, cols_of = [], [], [], []
-        picks, scratch = np.empty(TRACK_POINTS + 1, np.int64), np.empty(TRACK_POINTS, np.float64)
-        for _, cols, a, b in spans:
-            n = b - a
-            lat, lon = cols["lat"], cols["lon"]
-            cols_of.append((lat, lon, cols["t"], cols["id"]))
-            if n > TRACK_POINTS:  # evenly spaced reports plus the latest
-                np.multiply(_STEPS, n / TRACK_POINTS, out=scratch)
-                picks[:-1] = scratch  # truncated, as astype(int) would
-                picks[:-1] += a
-                picks[-1] = b - 1
-                lats.append(lat[picks])
-                lons.append(lon[picks])
-                sizes.append(TRACK_POINTS + 1)
-            else:
-                lats.append(lat[a:b])
-                lons.append(lon[a:b])
-                sizes.append(n)
-        tracks = pack_tracks(lats, lons, sizes)
-        out = []
+        codes, a, b = self._spans(start_ms, end_ms)
+        if not codes.shape[0]:
+            return []
+        cols = self._cols
+        last = b - 1
+        latest_ids = cols["id"][last].tolist()
+        self._fetch_latest(conn, latest_ids)
+        # Every track's picks at once: a short track is all its reports; a long one
+        # TRACK_POINTS evenly spaced (truncated, as the per-unit design did) plus the latest.
+        n = b - a
+        long_ = n > TRACK_POINTS
+        sizes = np.where(long_, TRACK_POINTS + 1, n)
+        first = np.cumsum(sizes) - sizes
+        picks = np.empty(int(sizes.sum()), np.int64)
+        if long_.any():
+            la, ln = a[long_], n[long_]
+            rows = np.empty((la.shape[0], TRACK_POINTS + 1), np.int64)
+            rows[:, :-1] = _STEPS[None, :] * (ln / TRACK_POINTS)[:, None]  # truncated on assignment
+            rows[:, :-1] += la[:, None]
+            rows[:, -1] = la + ln - 1
+            picks[(first[long_][:, None] + _ALL_POINTS[None, :]).ravel()] = rows.ravel()
+        short = ~long_
+        if short.any():
+            sn, sa, sf = n[short], a[short], first[short]
+            within = np.arange(int(sn.sum()), dtype=np.int64) - np.repeat(np.cumsum(sn) - sn, sn)
+            picks[np.repeat(sf, sn) + within] = np.repeat(sa, sn) + within
+        tracks = pack_flat(cols["lat"][picks], cols["lon"][picks], sizes.tolist())
         names = self.names
-        for (u, _, _, b), (lat, lon, t, ids), track in zip(spans, cols_of, tracks):
+        out = []
+        for u, item_id, t_ms, lat, lon, track in zip(codes.tolist(), latest_ids, cols["t"][last].tolist(),
+                                                     cols["lat"][last].tolist(), cols["lon"][last].tolist(), tracks):
             uid = names[u]
-            last = b - 1
-            callsign, ex = self._latest_extra(conn, int(ids[last]))
-            t_ms = int(t[last])
+            callsign, ex = self._latest_extra(conn, item_id)
             stale_ms = ex.get("stale_ms") or (t_ms + STALE_AFTER_MS)
             out.append({
                 "uid": uid, "track": track,
-                "callsign": callsign, "t_ms": t_ms, "lat": float(lat[last]), "lon": float(lon[last]),
+                "callsign": callsign, "t_ms": t_ms, "lat": lat, "lon": lon,
                 "team": ex.get("team") or teams.get(uid),
                 "course": ex.get("course"), "speed": ex.get("speed"), "stale_ms": ex.get("stale_ms"),
                 "emergency": bool(ex.get("emergency")) and ex.get("emergency") != "cancel",

@@ -80,9 +80,9 @@ def unpack_track(track: str) -> list[tuple[float, float]]:
 # ±139 years around 1970, where no report falls) below it. One searchsorted finds every
 # unit's window at once.
 _T_BITS = 43
+_T_HALF = 1 << (_T_BITS - 1)
 _STEPS = np.arange(TRACK_POINTS, dtype=np.float64)  # the evenly spaced picks of a long track
 _ALL_POINTS = np.arange(TRACK_POINTS + 1, dtype=np.int64)
-_T_HALF = 1 << (_T_BITS - 1)
 
 
 def _key_of(code: np.ndarray, t) -> np.ndarray:

@@ -32,6 +32,10 @@ from desktop.ui.text_dialog import ask_text, with_operator as ask_operator
 log = logging.getLogger("sitmap.triage")
 
 QUEUE_STATES = (STATE_CODE["new"], STATE_CODE["review"])
+# By state code: whether it is in the queue (a table lookup per item; np.isin sorted the whole
+# answer, hundreds of thousands of items under a flood, on the window's thread).
+_IN_QUEUE = np.zeros(256, bool)
+_IN_QUEUE[list(QUEUE_STATES)] = True
 
 
 class QueueView(FeedView):
@@ -175,7 +179,7 @@ class TriagePanel(Panel):
             hit = t_ids[pos] == ids
             state[hit] = t_st[pos[hit]]
             prio[hit] = t_pr[pos[hit]]
-        keep = np.isin(state, QUEUE_STATES)
+        keep = _IN_QUEUE[state]
         return ids[keep], prio[keep]
 
     def _refill(self, keep_row: int | None = None) -> None:
